@@ -1,0 +1,53 @@
+"""Who is asking, for one HTTP request: a Bearer token (scripts, workflows) or a session cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from embed_auth.host_token import HostTokenVerifier
+from embed_auth.principal import Principal
+from embed_auth.sessions import SessionManager, principal_of
+from store.repository import EnvironmentSettings, SessionRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    session: SessionRecord | None  # None when the caller sent a Bearer token
+
+
+class Authenticator:
+    """Resolves callers; verified Bearer tokens are remembered briefly so each API call does not
+    cost a round trip to Clio Operate."""
+
+    def __init__(self, verifier: HostTokenVerifier, sessions: SessionManager, *, bearer_ttl: float = 60.0) -> None:
+        self.verifier = verifier
+        self.sessions = sessions
+        self._ttl = bearer_ttl
+        self._bearer: dict[str, tuple[float, Principal]] = {}
+
+    async def caller(self, request: Request, *, environment_hint: EnvironmentSettings | None = None) -> Caller | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return Caller(await self._bearer_principal(token.strip(), environment_hint), None)
+        record = await self.sessions.load(request)
+        return Caller(principal_of(record), record) if record else None
+
+    async def _bearer_principal(self, token: str, hint: EnvironmentSettings | None) -> Principal:
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        cached = self._bearer.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        principal = await self.verifier.verify(token, environment_hint=hint)
+        self._bearer = {k: v for k, v in self._bearer.items() if v[0] > now}
+        self._bearer[key] = (now + self._ttl, principal)
+        return principal

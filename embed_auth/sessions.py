@@ -1,0 +1,82 @@
+"""Browser sessions and CSRF.
+
+The session cookie must work inside the portal's cross-site iframe, so it is Secure,
+SameSite=None and Partitioned (CHIPS). Only a hash of its value is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from embed_auth.principal import Principal
+from store.repository import SessionRecord, Store
+
+COOKIE = "pms_sync_session"
+CSRF_FIELD = "csrf_token"
+
+
+class SessionManager:
+    def __init__(self, store: Store, *, lifetime: timedelta, secure: bool = True) -> None:
+        self._store = store
+        self._lifetime = lifetime
+        self._secure = secure
+
+    async def open(self, response: Response, principal: Principal) -> SessionRecord:
+        token = secrets.token_urlsafe(32)
+        record = SessionRecord(
+            organisation_id=principal.organisation_id,
+            environment_id=principal.environment_id,
+            user_id=principal.user_id,
+            user_name=principal.user_name,
+            display_name=principal.display_name,
+            role=principal.role,
+            csrf_token=secrets.token_urlsafe(32),
+            expires_at=datetime.now(timezone.utc) + self._lifetime,
+        )
+        await asyncio.to_thread(self._store.create_session, token, record)
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=int(self._lifetime.total_seconds()),
+            path="/",
+            secure=self._secure,
+            httponly=True,
+            samesite="none" if self._secure else "lax",
+            partitioned=self._secure,
+        )
+        return record
+
+    async def load(self, request: Request) -> SessionRecord | None:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        return await asyncio.to_thread(self._store.session, token)
+
+    async def close(self, request: Request, response: Response) -> None:
+        token = request.cookies.get(COOKIE)
+        if token:
+            await asyncio.to_thread(self._store.delete_session, token)
+        response.delete_cookie(
+            COOKIE, path="/", secure=self._secure, httponly=True, samesite="none" if self._secure else "lax"
+        )
+
+
+def principal_of(record: SessionRecord) -> Principal:
+    return Principal(
+        user_id=record.user_id,
+        user_name=record.user_name,
+        display_name=record.display_name,
+        organisation_id=record.organisation_id,
+        environment_id=record.environment_id,
+        role=record.role,
+    )
+
+
+def csrf_ok(record: SessionRecord, submitted: str | None) -> bool:
+    return bool(submitted) and hmac.compare_digest(record.csrf_token, submitted or "")

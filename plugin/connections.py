@@ -1,0 +1,63 @@
+"""Clients for an environment's remote systems, sharing one HTTP connection pool.
+
+Clio Operate clients are kept per environment (and per configuration) so their service token
+cache lives across requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+
+from clients.aderant import AderantAgentClient
+from clients.clio_operate import ClioIdentity, ClioOperateClient
+from plugin.errors import NotConfigured
+from store.repository import EnvironmentSettings
+
+
+class Connections:
+    def __init__(self, http: httpx.AsyncClient, *, timeout: float = 20.0, concurrency: int = 8) -> None:
+        self.http = http
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self._clio: dict[tuple[int, str], ClioOperateClient] = {}
+
+    def agent(self, env: EnvironmentSettings) -> AderantAgentClient:
+        if not (env.agent_url and env.agent_key):
+            raise NotConfigured(f"The Aderant connection of {env.name} is not configured yet: ask your administrator.")
+        return AderantAgentClient(
+            base_url=env.agent_url,
+            api_key=env.agent_key,
+            environment_name=env.name,
+            http=self.http,
+            relay_key_name=env.relay_key_name,
+            relay_key=env.relay_key,
+            timeout=self.timeout,
+            concurrency=self.concurrency,
+        )
+
+    def clio(self, env: EnvironmentSettings) -> ClioOperateClient:
+        if not (env.api_url and env.client_id and env.client_secret):
+            raise NotConfigured(
+                f"The Clio Operate connection of {env.name} is not configured yet: ask your administrator."
+            )
+        fingerprint = hashlib.sha256(
+            "\n".join((env.identity_url, env.api_url, env.client_id, env.client_secret)).encode()
+        ).hexdigest()
+        key = (env.id, fingerprint)
+        if key not in self._clio:
+            self._clio = {k: v for k, v in self._clio.items() if k[0] != env.id}
+            self._clio[key] = ClioOperateClient(
+                identity_url=env.identity_url,
+                api_url=env.api_url,
+                client_id=env.client_id,
+                client_secret=env.client_secret,
+                environment_name=env.name,
+                http=self.http,
+                timeout=self.timeout,
+            )
+        return self._clio[key]
+
+    def identity(self, identity_url: str) -> ClioIdentity:
+        return ClioIdentity(identity_url=identity_url, http=self.http)

@@ -1,0 +1,111 @@
+"""Tables. The service keeps pointers, not contents: no Aderant data beyond ids and numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Environment(SQLModel, table=True):
+    """A target pair (Aderant agent + Clio Operate tenant) of one organisation, e.g. Production."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_environment_org_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=100)
+    is_default: bool = False
+    # The issuer of the tenant's tokens; it names the organisation and environment at sign-in.
+    identity_url: str = Field(max_length=500, unique=True)
+    api_url: str = Field(max_length=500)
+    client_id: str = Field(default="", max_length=200)
+    client_secret_enc: str | None = None
+    portal_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    work_item_url_template: str = Field(default="{api_url}/sharedo/{id}", max_length=500)
+    agent_url: str = Field(default="", max_length=500)
+    agent_key_enc: str | None = None
+    relay_key_name: str | None = Field(default=None, max_length=200)
+    relay_key_enc: str | None = None
+    import_writes_enabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MatterImport(SQLModel, table=True):
+    """The claim on, and result of, importing one Aderant matter into one environment.
+
+    The unique key on the immutable Aderant matter id is what makes an import happen once.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "environment_id", "matter_uno", name="uq_import_matter"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    matter_uno: str = Field(max_length=50)
+    matter_number: str = Field(max_length=50, index=True)
+    status: str = Field(max_length=20)  # in_progress | imported
+    work_item_id: str | None = Field(default=None, max_length=100)
+    imported_by: str = Field(max_length=200)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class DefaultTeam(SQLModel, table=True):
+    """A security team added to every imported matter of a work type, in a role."""
+
+    __table_args__ = (
+        UniqueConstraint("environment_id", "work_type", "team_id", name="uq_default_team"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    work_type: str = Field(max_length=200)  # a work type system name, or "*" for every type
+    team_id: str = Field(max_length=100)
+    team_name: str = Field(max_length=200)
+    role: str = Field(max_length=100)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Only a hash of the cookie value is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id")
+    user_id: str = Field(max_length=200)
+    user_name: str = Field(max_length=200)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """An audit event, also the outbox row a SIEM delivery worker reads."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    environment_id: int | None = Field(default=None, foreign_key="environment.id")
+    type: str = Field(max_length=100)
+    actor: str | None = Field(default=None, max_length=200)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    delivered_at: datetime | None = None

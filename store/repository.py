@@ -1,0 +1,342 @@
+"""Every query the service makes. Each one that reads tenant data is scoped by organisation."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, delete, or_
+from sqlmodel import Session, select
+
+from store.db import ping
+from store.models import (
+    AuditEvent,
+    DefaultTeam,
+    Environment,
+    MatterImport,
+    Organisation,
+    WebSession,
+    utcnow,
+)
+from store.secrets import SecretBox
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """An environment with its secrets decrypted, for the clients. Never rendered to a page."""
+
+    id: int
+    organisation_id: int
+    name: str
+    is_default: bool
+    identity_url: str
+    api_url: str
+    client_id: str
+    client_secret: str | None
+    portal_origins: tuple[str, ...]
+    work_item_url_template: str
+    agent_url: str
+    agent_key: str | None
+    relay_key_name: str | None
+    relay_key: str | None
+    import_writes_enabled: bool
+
+    @property
+    def usable(self) -> bool:
+        """Enough is configured to search and preview."""
+        return bool(self.agent_url and self.agent_key and self.api_url and self.client_id and self.client_secret)
+
+    def work_item_url(self, work_item_id: str) -> str:
+        return self.work_item_url_template.format(api_url=self.api_url.rstrip("/"), id=work_item_id)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    organisation_id: int
+    environment_id: int
+    user_id: str
+    user_name: str
+    display_name: str
+    role: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def normalise_issuer(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Store:
+    def __init__(self, engine: Engine, secrets: SecretBox) -> None:
+        self.engine = engine
+        self.secrets = secrets
+
+    def ping(self) -> None:
+        ping(self.engine)
+
+    # Organisations and environments -------------------------------------------------------
+
+    def create_organisation(self, name: str, admin_roles: Sequence[str]) -> int:
+        with Session(self.engine) as session:
+            organisation = Organisation(name=name, admin_roles=list(admin_roles))
+            session.add(organisation)
+            session.commit()
+            assert organisation.id is not None
+            return organisation.id
+
+    def organisation_by_name(self, name: str) -> int | None:
+        with Session(self.engine) as session:
+            return session.exec(select(Organisation.id).where(Organisation.name == name)).first()
+
+    def admin_roles(self, organisation_id: int) -> tuple[str, ...]:
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            return tuple(organisation.admin_roles) if organisation else ()
+
+    def save_environment(
+        self,
+        organisation_id: int,
+        name: str,
+        *,
+        identity_url: str,
+        api_url: str,
+        client_id: str,
+        client_secret: str | None,
+        agent_url: str,
+        agent_key: str | None,
+        portal_origins: Sequence[str] = (),
+        relay_key_name: str | None = None,
+        relay_key: str | None = None,
+        is_default: bool = False,
+        import_writes_enabled: bool = False,
+        work_item_url_template: str | None = None,
+    ) -> int:
+        """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
+        with Session(self.engine) as session:
+            environment = session.exec(
+                select(Environment).where(Environment.organisation_id == organisation_id, Environment.name == name)
+            ).first() or Environment(organisation_id=organisation_id, name=name, identity_url="", api_url="")
+            environment.identity_url = normalise_issuer(identity_url)
+            environment.api_url = api_url.rstrip("/")
+            environment.client_id = client_id
+            environment.agent_url = agent_url.rstrip("/")
+            environment.portal_origins = [o.rstrip("/") for o in portal_origins]
+            environment.relay_key_name = relay_key_name or None
+            environment.import_writes_enabled = import_writes_enabled
+            if work_item_url_template:
+                environment.work_item_url_template = work_item_url_template
+            for field, value in (("client_secret_enc", client_secret), ("agent_key_enc", agent_key), ("relay_key_enc", relay_key)):
+                if value is not None:
+                    setattr(environment, field, self.secrets.encrypt(value))
+            if is_default:
+                for other in session.exec(select(Environment).where(Environment.organisation_id == organisation_id)):
+                    other.is_default = False
+            environment.is_default = is_default or environment.is_default
+            session.add(environment)
+            session.commit()
+            assert environment.id is not None
+            return environment.id
+
+    def environments(self, organisation_id: int) -> list[EnvironmentSettings]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Environment).where(Environment.organisation_id == organisation_id).order_by(Environment.id)
+            ).all()
+            return [self._settings(row) for row in rows]
+
+    def environment(self, organisation_id: int, environment_id: int) -> EnvironmentSettings | None:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(Environment).where(Environment.organisation_id == organisation_id, Environment.id == environment_id)
+            ).first()
+            return self._settings(row) if row else None
+
+    def environment_by_issuer(self, issuer: str) -> EnvironmentSettings | None:
+        """The one lookup not scoped by organisation: the token's issuer is what names it."""
+        with Session(self.engine) as session:
+            row = session.exec(select(Environment).where(Environment.identity_url == normalise_issuer(issuer))).first()
+            return self._settings(row) if row else None
+
+    def environment_by_portal_origin(self, origin: str) -> EnvironmentSettings | None:
+        """Sign-in lookup for opaque tokens: the portal that framed us names the environment."""
+        origin = origin.rstrip("/")
+        with Session(self.engine) as session:
+            for row in session.exec(select(Environment).order_by(Environment.id)):
+                if origin in row.portal_origins:
+                    return self._settings(row)
+        return None
+
+    def all_portal_origins(self) -> list[str]:
+        """Origins allowed to frame the sign-in page, before we know who is signing in."""
+        with Session(self.engine) as session:
+            origins = {o for row in session.exec(select(Environment.portal_origins)) for o in row}
+            return sorted(origins)
+
+    def _settings(self, row: Environment) -> EnvironmentSettings:
+        assert row.id is not None
+        return EnvironmentSettings(
+            id=row.id,
+            organisation_id=row.organisation_id,
+            name=row.name,
+            is_default=row.is_default,
+            identity_url=row.identity_url,
+            api_url=row.api_url,
+            client_id=row.client_id,
+            client_secret=self.secrets.decrypt(row.client_secret_enc),
+            portal_origins=tuple(row.portal_origins),
+            work_item_url_template=row.work_item_url_template,
+            agent_url=row.agent_url,
+            agent_key=self.secrets.decrypt(row.agent_key_enc),
+            relay_key_name=row.relay_key_name,
+            relay_key=self.secrets.decrypt(row.relay_key_enc),
+            import_writes_enabled=row.import_writes_enabled,
+        )
+
+    # Imports -----------------------------------------------------------------------------
+
+    def imported_matters(
+        self, organisation_id: int, environment_id: int, matter_unos: Iterable[str]
+    ) -> dict[str, MatterImport]:
+        """The completed imports among the given Aderant matter ids, in one query."""
+        unos = sorted(set(matter_unos))
+        if not unos:
+            return {}
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MatterImport).where(
+                    MatterImport.organisation_id == organisation_id,
+                    MatterImport.environment_id == environment_id,
+                    MatterImport.status == "imported",
+                    MatterImport.matter_uno.in_(unos),  # type: ignore[attr-defined]
+                )
+            ).all()
+            return {row.matter_uno: row for row in rows}
+
+    def record_import(
+        self,
+        organisation_id: int,
+        environment_id: int,
+        *,
+        matter_uno: str,
+        matter_number: str,
+        work_item_id: str,
+        imported_by: str,
+    ) -> None:
+        with Session(self.engine) as session:
+            now = utcnow()
+            session.add(
+                MatterImport(
+                    organisation_id=organisation_id,
+                    environment_id=environment_id,
+                    matter_uno=matter_uno,
+                    matter_number=matter_number,
+                    status="imported",
+                    work_item_id=work_item_id,
+                    imported_by=imported_by,
+                    started_at=now,
+                    finished_at=now,
+                )
+            )
+            session.commit()
+
+    # Default teams -----------------------------------------------------------------------
+
+    def add_default_team(
+        self, organisation_id: int, environment_id: int, *, work_type: str, team_id: str, team_name: str, role: str
+    ) -> None:
+        with Session(self.engine) as session:
+            session.add(
+                DefaultTeam(
+                    organisation_id=organisation_id,
+                    environment_id=environment_id,
+                    work_type=work_type,
+                    team_id=team_id,
+                    team_name=team_name,
+                    role=role,
+                )
+            )
+            session.commit()
+
+    def default_teams(self, organisation_id: int, environment_id: int, work_type: str) -> list[DefaultTeam]:
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(DefaultTeam)
+                    .where(
+                        DefaultTeam.organisation_id == organisation_id,
+                        DefaultTeam.environment_id == environment_id,
+                        or_(DefaultTeam.work_type == work_type, DefaultTeam.work_type == "*"),
+                    )
+                    .order_by(DefaultTeam.team_name)
+                ).all()
+            )
+
+    # Sessions ----------------------------------------------------------------------------
+
+    def create_session(self, token: str, record: SessionRecord) -> None:
+        with Session(self.engine) as session:
+            session.add(WebSession(token_hash=_hash(token), **record.__dict__))
+            session.commit()
+
+    def session(self, token: str) -> SessionRecord | None:
+        with Session(self.engine) as session:
+            row = session.exec(select(WebSession).where(WebSession.token_hash == _hash(token))).first()
+            if row is None or row.expires_at <= datetime.now(timezone.utc):
+                return None
+            return SessionRecord(
+                organisation_id=row.organisation_id,
+                environment_id=row.environment_id,
+                user_id=row.user_id,
+                user_name=row.user_name,
+                display_name=row.display_name,
+                role=row.role,
+                csrf_token=row.csrf_token,
+                expires_at=row.expires_at,
+            )
+
+    def delete_session(self, token: str) -> None:
+        with Session(self.engine) as session:
+            session.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
+            session.commit()
+
+    def purge_expired_sessions(self, older_than: timedelta = timedelta(0)) -> int:
+        with Session(self.engine) as session:
+            result = session.execute(
+                delete(WebSession).where(WebSession.expires_at < datetime.now(timezone.utc) - older_than)
+            )
+            session.commit()
+            return result.rowcount or 0
+
+    # Audit -------------------------------------------------------------------------------
+
+    def add_audit_event(
+        self,
+        type: str,
+        *,
+        organisation_id: int | None,
+        environment_id: int | None = None,
+        actor: str | None = None,
+        data: dict | None = None,
+    ) -> None:
+        with Session(self.engine) as session:
+            session.add(
+                AuditEvent(
+                    type=type,
+                    organisation_id=organisation_id,
+                    environment_id=environment_id,
+                    actor=actor,
+                    data=data or {},
+                )
+            )
+            session.commit()
+
+    def audit_events(self, organisation_id: int | None, limit: int = 100) -> list[AuditEvent]:
+        with Session(self.engine) as session:
+            query = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
+            return list(session.exec(query.order_by(AuditEvent.id.desc()).limit(limit)).all())  # type: ignore[union-attr]

@@ -1,0 +1,127 @@
+"""The store on SQLite, and on PostgreSQL when PMS_SYNC_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from store.repository import SessionRecord, Store
+from store.secrets import SecretBox, SecretKeyError
+
+
+def make_env(store: Store, org: int, name: str = "Production", **overrides) -> int:  # type: ignore[no-untyped-def]
+    values = dict(
+        identity_url=f"https://{org}-{name.lower()}-identity.example.test/",
+        api_url=f"https://{org}-{name.lower()}.example.test",
+        client_id="pms-sync",
+        client_secret="client-secret-value",
+        agent_url="https://agent.example.test",
+        agent_key="agent-key-value",
+        portal_origins=[f"https://{org}-{name.lower()}.example.test"],
+    )
+    values.update(overrides)
+    return store.save_environment(org, name, **values)
+
+
+def test_migrations_match_the_models(store: Store) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_secrets_are_encrypted_at_rest_and_decrypted_for_use(store: Store) -> None:
+    org = store.create_organisation("Firm", ["system-administrator"])
+    env_id = make_env(store, org)
+    with store.engine.connect() as connection:
+        row = connection.execute(text("SELECT client_secret_enc, agent_key_enc FROM environment")).one()
+    assert "client-secret-value" not in row[0] and "agent-key-value" not in row[1]
+    env = store.environment(org, env_id)
+    assert env is not None
+    assert (env.client_secret, env.agent_key) == ("client-secret-value", "agent-key-value")
+    assert env.identity_url.endswith("identity.example.test")  # trailing slash normalised
+
+
+def test_saving_without_a_secret_keeps_the_stored_one(store: Store) -> None:
+    org = store.create_organisation("Firm", [])
+    make_env(store, org)
+    env_id = make_env(store, org, client_secret=None, agent_key=None, client_id="renamed")
+    env = store.environment(org, env_id)
+    assert env is not None and env.client_id == "renamed"
+    assert env.client_secret == "client-secret-value"
+
+
+def test_secret_key_rotation_reads_old_values() -> None:
+    old, new = SecretBox.generate_key(), SecretBox.generate_key()
+    sealed = SecretBox(old).encrypt("s3cret")
+    assert SecretBox(f"{new},{old}").decrypt(sealed) == "s3cret"
+    with pytest.raises(SecretKeyError):
+        SecretBox(new).decrypt(sealed)
+    with pytest.raises(SecretKeyError):
+        SecretBox("not-a-key")
+
+
+def test_environments_are_scoped_by_organisation(store: Store) -> None:
+    mine = store.create_organisation("Mine", [])
+    theirs = store.create_organisation("Theirs", [])
+    my_env = make_env(store, mine)
+    their_env = make_env(store, theirs)
+    assert [e.id for e in store.environments(mine)] == [my_env]
+    assert store.environment(mine, their_env) is None
+    found = store.environment_by_issuer(f"https://{theirs}-production-identity.example.test")
+    assert found is not None and found.organisation_id == theirs
+
+
+def test_one_default_environment_per_organisation(store: Store) -> None:
+    org = store.create_organisation("Firm", [])
+    make_env(store, org, "Production", is_default=True)
+    make_env(store, org, "UAT", is_default=True)
+    assert [e.name for e in store.environments(org) if e.is_default] == ["UAT"]
+
+
+def test_imported_matters_in_one_query_scoped_and_unique(store: Store) -> None:
+    org = store.create_organisation("Firm", [])
+    other = store.create_organisation("Other", [])
+    env = make_env(store, org)
+    other_env = make_env(store, other)
+    store.record_import(org, env, matter_uno="82003", matter_number="82003", work_item_id="wi-1", imported_by="a")
+    store.record_import(other, other_env, matter_uno="82001", matter_number="82001", work_item_id="wi-x", imported_by="b")
+    found = store.imported_matters(org, env, ["82001", "82003", "99999"])
+    assert set(found) == {"82003"} and found["82003"].work_item_id == "wi-1"
+    with pytest.raises(IntegrityError):
+        store.record_import(org, env, matter_uno="82003", matter_number="82003", work_item_id="wi-2", imported_by="c")
+
+
+def test_default_teams_for_a_work_type_include_the_catch_all(store: Store) -> None:
+    org = store.create_organisation("Firm", [])
+    env = make_env(store, org)
+    store.add_default_team(org, env, work_type="matter-litigation", team_id="t1", team_name="Litigation", role="reader")
+    store.add_default_team(org, env, work_type="*", team_id="t2", team_name="Compliance", role="reader")
+    store.add_default_team(org, env, work_type="matter-commercial", team_id="t3", team_name="Commercial", role="reader")
+    assert [t.team_name for t in store.default_teams(org, env, "matter-litigation")] == ["Compliance", "Litigation"]
+
+
+def test_sessions_are_stored_hashed_and_expire(store: Store) -> None:
+    org = store.create_organisation("Firm", [])
+    env = make_env(store, org)
+    record = SessionRecord(org, env, "u1", "user@example.test", "User", "staff", "csrf", datetime.now(timezone.utc) + timedelta(hours=1))
+    store.create_session("cookie-value", record)
+    assert store.session("cookie-value") == record
+    assert store.session("other") is None
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT token_hash FROM websession")).scalar_one() != "cookie-value"
+    expired = SessionRecord(org, env, "u2", "u2", "U2", "staff", "c", datetime.now(timezone.utc) - timedelta(seconds=1))
+    store.create_session("old", expired)
+    assert store.session("old") is None
+    assert store.purge_expired_sessions() == 1
+    store.delete_session("cookie-value")
+    assert store.session("cookie-value") is None
+
+
+def test_ping(store: Store) -> None:
+    store.ping()

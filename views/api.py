@@ -1,0 +1,97 @@
+"""The JSON API (``/api/v1``). Stable: other tools depend on these shapes."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from embed_auth.host_token import TokenRejected
+from embed_auth.requests import Caller
+from plugin.preview import Preview, preview_matter
+from plugin.search import search_matters
+from views.common import HANDLED, http_error, require_caller, runtime, selected_environment
+
+log = logging.getLogger("pms_sync.api")
+
+Handler = Callable[[Request, Caller], Awaitable[object]]
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """Authenticate, run, and turn known errors into ``{"error": ...}`` with the right status."""
+
+    async def run(request: Request) -> JSONResponse:
+        try:
+            caller = await require_caller(request)
+            return JSONResponse(await handler(request, caller))
+        except HANDLED as exc:
+            status, message = http_error(exc)
+            if isinstance(exc, TokenRejected):
+                log.warning("API token refused: %s", message)
+            return JSONResponse({"error": message}, status_code=status)
+
+    return run
+
+
+async def environments(request: Request, caller: Caller) -> list[dict]:
+    envs = await runtime(request).services.environments(caller.principal.organisation_id)
+    return [
+        {"id": e.id, "name": e.name, "default": e.is_default, "import_writes_enabled": e.import_writes_enabled}
+        for e in envs
+    ]
+
+
+async def matters(request: Request, caller: Caller) -> dict:
+    env = await selected_environment(request, caller)
+    rows = await search_matters(runtime(request).services, env, request.query_params.get("q"))
+    return {"results": [dataclasses.asdict(row) for row in rows]}
+
+
+async def preview(request: Request, caller: Caller) -> dict:
+    env = await selected_environment(request, caller)
+    result = await preview_matter(runtime(request).services, env, request.path_params["matter_number"])
+    return preview_json(result)
+
+
+def preview_json(preview: Preview) -> dict:
+    mapped = preview.mapped
+    return {
+        "environment": {"id": preview.environment.id, "name": preview.environment.name},
+        "matter_number": mapped.matter_number,
+        "work_type": mapped.work_type,
+        "title": mapped.title,
+        "reference": mapped.reference,
+        "key_dates": mapped.key_dates,
+        "attributes": mapped.attributes,
+        "parties": [
+            {
+                "key": p.party.key,
+                "name": p.party.name,
+                "kind": p.party.kind,
+                "role": p.party.role,
+                "aderant_role": p.party.aderant_role,
+                "reference": p.party.reference,
+                "candidates": [dataclasses.asdict(c) for c in p.candidates],
+                "default_decision": p.default_decision,
+            }
+            for p in preview.parties
+        ],
+        "summary": preview.summary,
+        "teams": [dataclasses.asdict(t) for t in preview.teams],
+        "already_imported": preview.already_imported,
+        "work_item_id": preview.work_item_id,
+        "work_item_url": preview.work_item_url,
+        "source": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in mapped.source.items()},
+        "warnings": preview.warnings,
+    }
+
+
+routes = [
+    Route("/api/v1/environments", endpoint(environments)),
+    Route("/api/v1/matters", endpoint(matters)),
+    Route("/api/v1/matters/{matter_number}/preview", endpoint(preview)),
+]

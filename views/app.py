@@ -1,0 +1,76 @@
+"""The application factory: one Starlette app serving pages, the JSON API and (later) jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from embed_auth.host_token import HostTokenVerifier
+from embed_auth.requests import Authenticator
+from embed_auth.sessions import SessionManager
+from plugin.connections import Connections
+from plugin.services import Services
+from plugin.settings import Settings
+from plugin.setup import open_store
+from views import api, pages
+from views.security import SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class Runtime:
+    """Everything the endpoints need, built in the app's lifespan and kept on ``app.state``."""
+
+    settings: Settings
+    services: Services
+    auth: Authenticator
+    templates: Jinja2Templates
+
+
+def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    templates = Jinja2Templates(directory=str(TEMPLATES), autoescape=True)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = open_store(settings)
+        async with httpx.AsyncClient(
+            transport=transport,
+            timeout=settings.remote_timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+        ) as http:
+            connections = Connections(http, timeout=settings.remote_timeout, concurrency=settings.remote_concurrency)
+            verifier = HostTokenVerifier(store, connections.identity, connections.clio)
+            sessions = SessionManager(
+                store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
+            )
+            app.state.runtime = Runtime(
+                settings=settings,
+                services=Services(store, connections, concurrency=settings.remote_concurrency),
+                auth=Authenticator(verifier, sessions),
+                templates=templates,
+            )
+            yield
+        store.engine.dispose()
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    routes = [
+        Route("/healthz", pages.healthz),
+        Route("/readyz", pages.readyz),
+        *pages.routes,
+        *api.routes,
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[SecurityHeaders.middleware()])

@@ -1,0 +1,117 @@
+"""The ``pms-sync`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from plugin import setup
+from plugin.settings import Settings
+from plugin.setup import SecretKeyError
+from views.app import create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pms-sync", description="PMS Sync: Aderant matters into Clio Operate.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service (settings from PMS_SYNC_* variables)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    demo = commands.add_parser("demo", help="run the service with the sandbox, on SQLite")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="the service's port; the sandbox takes the next one")
+    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+
+    manifest = commands.add_parser("manifest", help="build the Clio Operate widget package for a service URL")
+    manifest.add_argument("--service-url", required=True)
+    manifest.add_argument("--out", type=Path, default=Path("manifest/build"))
+
+    org = commands.add_parser("org", help="create an organisation")
+    org.add_argument("action", choices=["create"])
+    org.add_argument("name")
+    org.add_argument("--admin-role", action="append", default=[], help="a Clio Operate role that makes a user an administrator here")
+
+    env = commands.add_parser(
+        "env",
+        help="create or update an environment; secrets are read from the variables "
+        "PMS_SYNC_CLIENT_SECRET, PMS_SYNC_AGENT_KEY and PMS_SYNC_RELAY_KEY, never from arguments",
+    )
+    env.add_argument("action", choices=["set"])
+    env.add_argument("organisation")
+    env.add_argument("name")
+    env.add_argument("--identity-url", required=True)
+    env.add_argument("--api-url", required=True)
+    env.add_argument("--client-id", required=True)
+    env.add_argument("--agent-url", required=True)
+    env.add_argument("--relay-key-name")
+    env.add_argument("--portal-origin", action="append", default=[])
+    env.add_argument("--default", action="store_true")
+    env.add_argument("--import-writes", action="store_true")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return _run(args, settings)
+    except SecretKeyError as exc:
+        print(f"pms-sync: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        setup.check_secret_keys(settings)  # fail fast on a missing or bad key
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=settings.log_level.lower())
+        return 0
+    if args.command == "demo":
+        from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo
+
+        asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir))
+        return 0
+    if args.command == "db":
+        setup.upgrade_database(settings)
+        print("database is up to date")
+        return 0
+    if args.command == "manifest":
+        from manifest.build import build_widget
+
+        print(build_widget(args.service_url, args.out))
+        return 0
+    store = setup.open_store(settings)
+    if args.command == "org":
+        print(setup.create_organisation(store, args.name, args.admin_role))
+        return 0
+    organisation_id = setup.organisation_id(store, args.organisation)
+    if organisation_id is None:
+        print(f"pms-sync: no organisation named {args.organisation!r}", file=sys.stderr)
+        return 2
+    environment_id = store.save_environment(
+        organisation_id,
+        args.name,
+        identity_url=args.identity_url,
+        api_url=args.api_url,
+        client_id=args.client_id,
+        client_secret=os.environ.get("PMS_SYNC_CLIENT_SECRET"),
+        agent_url=args.agent_url,
+        agent_key=os.environ.get("PMS_SYNC_AGENT_KEY"),
+        relay_key_name=args.relay_key_name,
+        relay_key=os.environ.get("PMS_SYNC_RELAY_KEY"),
+        portal_origins=args.portal_origin,
+        is_default=args.default,
+        import_writes_enabled=args.import_writes,
+    )
+    print(environment_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Helpers shared by the page and API endpoints: who is asking, which environment, which error."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
+from embed_auth.host_token import SignInUnavailable, TokenRejected
+from embed_auth.requests import Caller
+from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
+from plugin.services import EnvironmentSettings
+
+if TYPE_CHECKING:
+    from views.app import Runtime
+
+log = logging.getLogger("pms_sync.views")
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def runtime(request: Request) -> "Runtime":
+    return request.app.state.runtime
+
+
+async def require_caller(request: Request) -> Caller:
+    caller = await runtime(request).auth.caller(request)
+    if caller is None:
+        raise NotSignedIn("Sign in first: open PMS Sync from Clio Operate, or send a Clio Operate token as a Bearer token.")
+    return caller
+
+
+def environment_param(request: Request) -> int | None:
+    value = request.query_params.get("environment")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput("The environment must be an environment id, as listed by /api/v1/environments.") from None
+
+
+async def selected_environment(request: Request, caller: Caller) -> EnvironmentSettings:
+    principal = caller.principal
+    return await runtime(request).services.environment(
+        principal.organisation_id, environment_param(request), fallback=principal.environment_id
+    )
+
+
+def http_error(exc: Exception) -> tuple[int, str]:
+    """The status and plain message for an error a user can meet."""
+    match exc:
+        case NotSignedIn() | TokenRejected():
+            return 401, str(exc)
+        case Forbidden():
+            return 403, str(exc)
+        case NotFound() | RemoteNotFound():
+            return 404, str(exc)
+        case InvalidInput():
+            return 400, str(exc)
+        case NotConfigured():
+            return 409, str(exc)
+        case RemoteTimeout():
+            return 504, f"{exc}. Try again; if it keeps happening, ask your administrator to check the connection."
+        case RemoteError() | SignInUnavailable():
+            return 502, f"{exc}. Try again shortly; if it keeps happening, ask your administrator to check the connection."
+        case UseCaseError():
+            return 400, str(exc)
+    raise exc
+
+
+HANDLED = (NotSignedIn, TokenRejected, SignInUnavailable, UseCaseError, RemoteError)

@@ -1,0 +1,168 @@
+"""HTML pages shown inside the Clio Operate portal's iframe."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from embed_auth.host_token import SignInUnavailable, TokenRejected
+from embed_auth.requests import Caller
+from embed_auth.sessions import CSRF_FIELD, csrf_ok
+from plugin.errors import InvalidInput
+from plugin.preview import preview_matter
+from plugin.search import search_matters
+from plugin.services import EnvironmentSettings
+from views.common import HANDLED, environment_param, http_error, runtime
+from views.security import content_security_policy
+
+log = logging.getLogger("pms_sync.pages")
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await asyncio.to_thread(runtime(request).services.store.ping)
+    except Exception as exc:  # any database failure means "not ready"
+        log.warning("readiness check failed: %s", type(exc).__name__)
+        return PlainTextResponse("database unavailable", status_code=503)
+    return PlainTextResponse("ready")
+
+
+def _render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
+    response = runtime(request).templates.TemplateResponse(request, template, context, status_code=status)
+    response.headers["content-security-policy"] = content_security_policy(frame_ancestors)
+    return response
+
+
+async def _org_origins(request: Request, caller: Caller) -> tuple[list[EnvironmentSettings], list[str]]:
+    envs = await runtime(request).services.environments(caller.principal.organisation_id)
+    return envs, sorted({o for e in envs for o in e.portal_origins})
+
+
+async def embed(request: Request) -> Response:
+    """The page the widget frames: it asks the portal for the user's token by postMessage."""
+    origins = await asyncio.to_thread(runtime(request).services.store.all_portal_origins)
+    return _render(request, "embed.html", {"portal_origins": origins}, frame_ancestors=origins)
+
+
+async def embed_session(request: Request) -> Response:
+    """Exchange the portal token (posted by our own page's script) for a session cookie."""
+    rt = runtime(request)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return JSONResponse({"error": "Send the token as JSON."}, status_code=415)
+    if not _same_origin(request, rt.settings.public_url):
+        return JSONResponse({"error": "This sign-in request did not come from PMS Sync."}, status_code=403)
+    try:
+        body = await request.json()
+        token = body.get("token") if isinstance(body, dict) else None
+        portal_origin = body.get("portal_origin") if isinstance(body, dict) else None
+        hint = None
+        if isinstance(portal_origin, str):
+            hint = await asyncio.to_thread(rt.services.store.environment_by_portal_origin, portal_origin)
+        principal = await rt.auth.verifier.verify(token if isinstance(token, str) else "", environment_hint=hint)
+    except ValueError:
+        return JSONResponse({"error": "The sign-in request was not valid JSON."}, status_code=400)
+    except (TokenRejected, SignInUnavailable) as exc:
+        status, message = http_error(exc)
+        log.warning("sign-in refused: %s", message)
+        await asyncio.to_thread(
+            rt.services.store.add_audit_event, "sign_in.refused", organisation_id=None, data={"reason": message}
+        )
+        return JSONResponse({"error": message}, status_code=status)
+    response = JSONResponse({"redirect": f"/?{urlencode({'environment': principal.environment_id})}"})
+    await rt.auth.sessions.open(response, principal)
+    await asyncio.to_thread(
+        rt.services.store.add_audit_event,
+        "sign_in.succeeded",
+        organisation_id=principal.organisation_id,
+        environment_id=principal.environment_id,
+        actor=principal.user_name,
+        data={"role": principal.role, "method": "embedded"},
+    )
+    log.info("signed in %s (%s)", principal.user_name, principal.role)
+    return response
+
+
+def _same_origin(request: Request, public_url: str) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return request.headers.get("sec-fetch-site") in (None, "same-origin")
+    own = urlsplit(public_url)
+    return origin.rstrip("/") in (f"{own.scheme}://{own.netloc}", f"{request.url.scheme}://{request.url.netloc}")
+
+
+async def sign_out(request: Request) -> Response:
+    rt = runtime(request)
+    record = await rt.auth.sessions.load(request)
+    form = await request.form()
+    if record is None or not csrf_ok(record, str(form.get(CSRF_FIELD) or "")):
+        return PlainTextResponse("This form has expired: reload the page and try again.", status_code=403)
+    response = RedirectResponse("/embed", status_code=303)
+    await rt.auth.sessions.close(request, response)
+    return response
+
+
+async def _page(request: Request, template: str, build) -> Response:  # type: ignore[no-untyped-def]
+    """Common page flow: signed-in caller, environments, the page's own context, errors in words."""
+    rt = runtime(request)
+    caller = await rt.auth.caller(request)
+    if caller is None or caller.session is None:
+        return RedirectResponse("/embed", status_code=303)
+    envs, origins = await _org_origins(request, caller)
+    context: dict = {
+        "caller": caller.principal,
+        "csrf_token": caller.session.csrf_token,
+        "environments": envs,
+        "environment": None,
+        "error": None,
+    }
+    status = 200
+    try:
+        env = await rt.services.environment(
+            caller.principal.organisation_id, environment_param(request), fallback=caller.principal.environment_id
+        )
+        context["environment"] = env
+        context.update(await build(env))
+    except HANDLED as exc:
+        status, context["error"] = http_error(exc)
+    return _render(request, template, context, frame_ancestors=origins, status=status)
+
+
+async def dashboard(request: Request) -> Response:
+    q = request.query_params.get("q")
+
+    async def build(env: EnvironmentSettings) -> dict:
+        context: dict = {"q": q or "", "results": None}
+        if q is not None:
+            context["results"] = await search_matters(runtime(request).services, env, q)
+        return context
+
+    return await _page(request, "dashboard.html", build)
+
+
+async def preview_page(request: Request) -> Response:
+    matter_number = request.path_params["matter_number"]
+
+    async def build(env: EnvironmentSettings) -> dict:
+        if len(matter_number) > 50:
+            raise InvalidInput("That is not a matter number.")
+        return {"preview": await preview_matter(runtime(request).services, env, matter_number)}
+
+    return await _page(request, "preview.html", build)
+
+
+routes = [
+    Route("/", dashboard),
+    Route("/embed", embed),
+    Route("/embed/session", embed_session, methods=["POST"]),
+    Route("/sign-out", sign_out, methods=["POST"]),
+    Route("/matters/{matter_number}/preview", preview_page),
+]
