@@ -61,3 +61,25 @@ def store(database_url: str, secret_box: SecretBox) -> Iterator[Store]:
     engine = make_engine(database_url)
     yield Store(engine, secret_box)
     engine.dispose()
+
+
+# In CI, a test that needs a capability CI provides must not be skipped: PMS_SYNC_REQUIRE
+# lists them (e.g. "postgres"), and a skip whose reason names one fails the run.
+REQUIRED = {c.strip().lower() for c in os.environ.get("PMS_SYNC_REQUIRE", "").split(",") if c.strip()}
+CAPABILITY_WORDS = {"postgres": "postgresql", "browser": "browser"}
+_forbidden_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and REQUIRED:
+        reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr).lower()
+        if any(CAPABILITY_WORDS.get(c, c) in reason for c in REQUIRED):
+            _forbidden_skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _forbidden_skips:
+        print("\nThese tests were skipped although PMS_SYNC_REQUIRE asks for what they need:")
+        for line in _forbidden_skips:
+            print(f"  {line}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,186 @@
+"""Client of the read-only Aderant agent (agent/README.md), reached directly or through Azure Relay."""
+
+import asyncio
+import logging
+import random
+import uuid
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from clients.aderant_models import MatterDetail, MatterStatus, MatterSummary, Page, Party
+from clients.concurrency import chunked, gather_bounded
+from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
+from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
+from clients.remote import RemoteSystem
+
+__all__ = ["AderantAgentClient", "AgentAuth", "MatterDetail", "MatterStatus", "MatterSummary", "Page", "Party"]
+
+T = TypeVar("T")
+Params = dict[str, str | int]
+
+SYSTEM = "Aderant"
+STATUS_IDS_PER_CALL = 200
+CLIENT_CODES_PER_CALL = 50
+OPENED_PAGE_SIZE = 100
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
+
+logger = logging.getLogger(__name__)
+
+
+class AgentAuth(httpx.Auth):
+    """The agent's API key in `Authorization`, plus the relay's SAS in `ServiceBusAuthorization`."""
+
+    def __init__(self, api_key: str, relay: RelaySigner | None) -> None:
+        self._api_key = api_key
+        self._relay = relay
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._api_key}"
+        if self._relay is not None:
+            request.headers["ServiceBusAuthorization"] = self._relay.token()
+        yield request
+
+
+class AderantAgentClient:
+    """Reads matters from one environment's agent. Idempotent GETs are retried once."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        environment_name: str,
+        http: httpx.AsyncClient,
+        relay_key_name: str | None = None,
+        relay_key: str | None = None,
+        timeout: float = 20.0,
+        concurrency: int = 4,
+        retry_backoff: float = 0.2,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._http = http
+        self._via_relay = is_relay_url(base_url)
+        signer = None
+        if self._via_relay and relay_key_name and relay_key:
+            signer = RelaySigner(relay_resource_uri(base_url), relay_key_name, relay_key)
+        self._auth = AgentAuth(api_key, signer)
+        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=tuple(filter(None, (api_key, relay_key))))
+        self._timeout = timeout
+        self._concurrency = concurrency
+        self._retry_backoff = retry_backoff
+
+    async def health(self) -> dict[str, Any]:
+        return self._remote.parse(dict, await self._get("/v1/health"))
+
+    async def search_matters(self, q: str, *, offset: int = 0, limit: int = 25) -> Page[MatterSummary]:
+        data = await self._get("/v1/matters", {"q": q, "offset": offset, "limit": limit})
+        return self._page(data, MatterSummary.from_json)
+
+    async def get_matter(self, matter_number: str) -> MatterDetail:
+        """The matter with all its parties, following `parties_next_offset` to the end."""
+        path = f"/v1/matters/{quote(matter_number, safe='')}"
+        not_found = f"Matter {matter_number} was not found"
+        data = await self._get(path, not_found=not_found)
+        matter = self._remote.parse(lambda body: MatterDetail.from_json(body["matter"]), data)
+        more_from = data["matter"].get("parties_next_offset")
+        if more_from is None:
+            return matter
+        rest = await self._all_pages(f"{path}/parties", {}, Party.from_json, start=more_from, not_found=not_found)
+        return replace(matter, parties=matter.parties + tuple(rest))
+
+    async def matter_statuses(self, matter_unos: Sequence[int]) -> list[MatterStatus]:
+        """Statuses of the given matters; unknown ids are left out."""
+        chunks = list(chunked(list(dict.fromkeys(matter_unos)), STATUS_IDS_PER_CALL))
+        results = await gather_bounded(chunks, self._statuses, self._concurrency)
+        return [status for chunk in results for status in chunk]
+
+    async def matters_opened_since(self, client_codes: Sequence[str], since: date) -> list[MatterSummary]:
+        """Matters of these clients opened on or after `since`, by open date then matter number."""
+
+        async def opened(codes: Sequence[str]) -> list[MatterSummary]:
+            params: Params = {"clients": ",".join(codes), "since": since.isoformat(), "limit": OPENED_PAGE_SIZE}
+            return await self._all_pages("/v1/matters-opened", params, MatterSummary.from_json)
+
+        chunks = list(chunked(list(dict.fromkeys(client_codes)), CLIENT_CODES_PER_CALL))
+        results = await gather_bounded(chunks, opened, self._concurrency)
+        matters = [matter for chunk in results for matter in chunk]
+        return sorted(matters, key=lambda matter: (matter.open_date or date.min, matter.matter_number))
+
+    async def _statuses(self, matter_unos: Sequence[int]) -> list[MatterStatus]:
+        data = await self._get("/v1/matter-statuses", {"ids": ",".join(map(str, matter_unos))})
+        return list(self._page(data, MatterStatus.from_json).items)
+
+    async def _all_pages(
+        self,
+        path: str,
+        params: Params,
+        parse: Callable[[Any], T],
+        *,
+        start: int = 0,
+        not_found: str | None = None,
+    ) -> list[T]:
+        items: list[T] = []
+        offset: int | None = start
+        while offset is not None:
+            page = self._page(await self._get(path, {**params, "offset": offset}, not_found=not_found), parse)
+            if page.next_offset is not None and page.next_offset <= offset:
+                raise self._remote.unreadable(f"the agent's paging of {path} did not move forward")
+            items.extend(page.items)
+            offset = page.next_offset
+        return items
+
+    def _page(self, data: Any, parse: Callable[[Any], T]) -> Page[T]:
+        return self._remote.parse(
+            lambda body: Page(tuple(parse(item) for item in body["items"]), body.get("next_offset")), data
+        )
+
+    async def _get(self, path: str, params: Params | None = None, *, not_found: str | None = None) -> Any:
+        """GET a JSON answer. `not_found` describes what a 404 means; without it a 404 is a bad URL."""
+        request = self._http.build_request(
+            "GET",
+            self._base_url + path,
+            params=params,
+            headers={"X-Request-Id": uuid.uuid4().hex},
+            timeout=self._timeout,
+        )
+        try:
+            response = await self._send_with_one_retry(request)
+        except httpx.TransportError as exc:
+            raise self._remote.transport_error(exc) from exc
+        if not response.is_success:
+            raise self._error(response, not_found)
+        return self._remote.json(response)
+
+    async def _send_with_one_retry(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await self._http.send(request, auth=self._auth)
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            reason = f"HTTP {response.status_code}"
+        except RETRY_ERRORS as exc:
+            reason = type(exc).__name__
+        logger.warning(
+            "Retrying Aderant %s (request %s) after %s", request.url.path, request.headers["X-Request-Id"], reason
+        )
+        await asyncio.sleep(self._retry_backoff * random.uniform(0.5, 1.5))
+        return await self._http.send(request, auth=self._auth)
+
+    def _error(self, response: httpx.Response, not_found: str | None) -> RemoteError:
+        status = response.status_code
+        environment = self._remote.environment
+        # Listener answers carry `Via`; without it the relay itself answered (reference §1.4).
+        from_relay = self._via_relay and "via" not in response.headers
+        if from_relay and status in (502, 503):
+            return RemoteUnavailable(SYSTEM, environment, "the Aderant agent is offline or not connected to the relay")
+        if from_relay and status in (401, 403):
+            detail = f"check the relay key name and key ({self._remote.message(response)})"
+            return RemoteAuthError(SYSTEM, environment, detail)
+        return self._remote.status_error(
+            response, auth_hint="check the agent API key", not_found=None if from_relay else not_found
+        )

@@ -1,0 +1,41 @@
+"""The Clio Operate identity server's public documents (OIDC discovery and signing keys)."""
+
+from typing import Any
+
+import httpx
+
+from clients.remote import RemoteSystem
+
+SYSTEM = "Clio Operate"
+
+
+class ClioIdentity:
+    """Reads discovery and JWKS for one tenant. No caching here: embed_auth caches."""
+
+    def __init__(
+        self,
+        *,
+        identity_url: str,
+        http: httpx.AsyncClient,
+        environment_name: str | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self._identity_url = identity_url.rstrip("/")
+        self._http = http
+        self._remote = RemoteSystem(SYSTEM, environment_name or httpx.URL(identity_url).host)
+        self._timeout = timeout
+
+    async def discovery(self) -> dict[str, Any]:
+        return self._remote.parse(dict, await self._get_json(f"{self._identity_url}/.well-known/openid-configuration"))
+
+    async def jwks(self) -> dict[str, Any]:
+        """The keys at the discovery document's `jwks_uri`."""
+        discovery = await self.discovery()
+        jwks_uri = self._remote.parse(lambda document: str(document["jwks_uri"]), discovery)
+        return self._remote.parse(dict, await self._get_json(jwks_uri))
+
+    async def _get_json(self, url: str) -> Any:
+        response = await self._remote.request(self._http, "GET", url, timeout=self._timeout)
+        if not response.is_success:
+            raise self._remote.status_error(response, auth_hint="check the identity URL", not_found=None)
+        return self._remote.json(response)

@@ -1,0 +1,370 @@
+"""Client of one Clio Operate (Sharedo) tenant's identity server and API.
+
+Routes and bodies follow reference/sharedo-api.md. Tags: [C] confirmed by Sharedo's own code,
+[C-3p] by third-party code run against real tenants, [R] route seen but body not. Change the
+paths below if a tenant disagrees.
+"""
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from clients.clio_auth import AccessToken, BearerAuth, ServiceTokenAuth
+from clients.clio_identity import ClioIdentity
+from clients.clio_models import OdsContact, ParticipantRole, Phase, Team, UserInfo, WorkItemRef, WorkType
+from clients.concurrency import chunked, gather_bounded
+from clients.errors import RemoteAuthError, RemoteError, RemoteNotFound
+from clients.remote import RemoteSystem
+
+__all__ = [
+    "ClioIdentity",
+    "ClioOperateClient",
+    "OdsContact",
+    "ParticipantRole",
+    "Phase",
+    "Team",
+    "UserInfo",
+    "WorkItemRef",
+    "WorkType",
+    "work_item_query",
+]
+
+SYSTEM = "Clio Operate"
+
+TOKEN_PATH = "/connect/token"  # [C] on the identity server
+USER_INFO_PATH = "/api/security/userInfo"  # [C]
+ODS_SEARCH_PATH = "/api/ods/_search"  # [C-3p] internal
+TEAM_SEARCH_PATH = "/api/ods/teams/_search"  # [R] internal; body as ODS search
+PEOPLE_PATH = "/api/public/v1/people"  # [C-3p]
+ORGANISATIONS_PATH = "/api/v2/public/organisation"  # [C-3p]
+PERSON_BY_EXTERNAL_REFERENCE_PATH = "/api/v2/public/people/externalReference/{ref}"  # [R]
+WORK_ITEM_PATH = "/api/v1/public/workItem"  # [C]
+FIND_WORK_ITEMS_PATH = "/api/v1/public/workItem/findByQuery"  # [C]
+PARTICIPANTS_PATH = "/api/v2/public/workItem/{id}/participants"  # [C]
+WORK_TYPE_TREE_PATH = "/api/v2/public/types/tree"  # [C]
+ROLES_FOR_TYPE_PATH = "/api/modeller/referenceData/participantRoles/for/{type}"  # [R] internal
+PHASE_PLAN_PATH = "/api/modeller/sharedoTypes/{type}/phasePlan"  # [C-3p] internal
+
+MATTER_BASE_TYPE = "matter"
+WORK_ITEM_FIELDS = ("id", "title", "reference", "type.systemName", "phase.systemName", "phase.isOpen")
+WORK_ITEM_IDS_PER_QUERY = 100
+CLIENT_AUTH_HINT = "check the client id and secret"
+# Sharedo permissions look like core.sharedo.create.matter or core.admin.jumptophase.
+PERMISSION = re.compile(r"\b[a-z]+(?:\.[A-Za-z0-9_-]+){2,}\b")
+
+ContactKind = Literal["person", "organisation"]
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _contact_details(*pairs: tuple[str, str | None]) -> list[dict[str, Any]]:
+    return [{"contactTypeSystemName": kind, "contactValue": value, "isPrimary": True} for kind, value in pairs if value]
+
+
+def _row_result(row: dict[str, Any]) -> dict[str, Any]:
+    """An ODS search row's entity; `result` is a JSON string in the real API."""
+    result = row["result"]
+    return {"id": row.get("id"), **(json.loads(result) if isinstance(result, str) else result)}
+
+
+def work_item_query(
+    *,
+    attributes: dict[str, str],
+    work_item_ids: Sequence[str] | None,
+    include_closed: bool,
+    page: int,
+    rows: int,
+) -> dict[str, Any]:
+    """A findByQuery body for matters (any type derived from `matter`), 1-based `page`."""
+    search: dict[str, Any] = {
+        "page": {"page": page, "rowsPerPage": rows},
+        "types": {"includeTypesDerivedFrom": [MATTER_BASE_TYPE]},
+        "phase": {"includeOpen": True, "includeClosed": include_closed, "includeRemoved": False},
+    }
+    if attributes:
+        search["attributes"] = [{"key": key, "value": value} for key, value in attributes.items()]
+    if work_item_ids is not None:
+        search["workItemIds"] = list(work_item_ids)
+    return {"search": search, "enrich": [{"path": path} for path in (*WORK_ITEM_FIELDS, *attributes)]}
+
+
+class ClioOperateClient:
+    """Calls one tenant as the PMS Sync service client (client credentials, token cached)."""
+
+    def __init__(
+        self,
+        *,
+        identity_url: str,
+        api_url: str,
+        client_id: str,
+        client_secret: str,
+        environment_name: str,
+        http: httpx.AsyncClient,
+        timeout: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
+        concurrency: int = 4,
+    ) -> None:
+        self._token_url = identity_url.rstrip("/") + TOKEN_PATH
+        self._api_url = api_url.rstrip("/")
+        self._client_auth = httpx.BasicAuth(client_id, client_secret)
+        self._http = http
+        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=(client_secret,))
+        self._timeout = timeout
+        self._concurrency = concurrency
+        self._service_auth = ServiceTokenAuth(self._service_token, clock=clock)
+
+    # Identity
+
+    async def impersonation_token(self, user: str, provider: str) -> str:
+        """A token acting as `user` (the `sub` of their portal token) from `provider` (`idp`)."""
+        form = {
+            "grant_type": "Impersonate.Specified",
+            "scope": "sharedo",
+            "impersonate_user": user,
+            "impersonate_provider": provider,
+        }
+        return (await self._grant(form)).value
+
+    async def user_info(self, bearer_token: str) -> UserInfo:
+        """Who a user's own token belongs to; also resolves opaque reference tokens."""
+        data = await self._call(
+            "GET", USER_INFO_PATH, auth=BearerAuth(bearer_token), auth_hint="the user's sign-in token was not accepted"
+        )
+        return self._remote.parse(UserInfo.from_json, data)
+
+    # ODS: people, organisations, teams
+
+    async def search_contacts(
+        self, text: str, *, kinds: Sequence[ContactKind] = ("person", "organisation"), rows: int = 10
+    ) -> list[OdsContact]:
+        body = {"startPage": 1, "endPage": 1, "rowsPerPage": rows, "searchString": text, "odsEntityTypes": list(kinds)}
+        data = await self._call("POST", ODS_SEARCH_PATH, json=body)
+        return self._remote.parse(
+            lambda answer: [
+                OdsContact.from_json(row["odsEntityType"], _row_result(row))
+                for row in answer["rows"]
+                if row["odsEntityType"] in kinds
+            ],
+            data,
+        )
+
+    async def find_person_by_external_reference(self, ref: str) -> OdsContact | None:
+        path = PERSON_BY_EXTERNAL_REFERENCE_PATH.format(ref=_segment(ref))
+        try:
+            data = await self._call("GET", path, not_found=f"Person with external reference {ref} was not found")
+        except RemoteNotFound:
+            return None
+        return self._remote.parse(lambda person: OdsContact.from_json("person", person), data)
+
+    async def create_person(
+        self,
+        *,
+        first_name: str,
+        surname: str,
+        reference: str | None = None,
+        external_reference: str | None = None,
+        email: str | None = None,
+        mobile: str | None = None,
+        direct_line: str | None = None,
+    ) -> str:
+        """Creates an active person; returns the new ODS id."""
+        body = {
+            "firstName": first_name,
+            "surname": surname,
+            "isActive": True,
+            "reference": reference,
+            "externalReference": external_reference,
+            "contactDetails": _contact_details(("email", email), ("mobile", mobile), ("direct-line", direct_line)),
+        }
+        return await self._create(PEOPLE_PATH, body)
+
+    async def create_organisation(
+        self,
+        *,
+        name: str,
+        reference: str | None = None,
+        external_reference: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> str:
+        """Creates an active organisation; returns the new ODS id."""
+        body = {
+            "name": name,
+            "isActive": True,
+            "reference": reference,
+            "externalReference": external_reference,
+            "contactDetails": _contact_details(("email", email), ("phone", phone)),
+        }
+        return await self._create(ORGANISATIONS_PATH, body)
+
+    async def search_teams(self, text: str, rows: int = 20) -> list[Team]:
+        body = {"searchString": text, "startPage": 1, "endPage": 1, "rowsPerPage": rows}
+        data = await self._call("POST", TEAM_SEARCH_PATH, json=body)
+        return self._remote.parse(lambda answer: [Team.from_json(_row_result(row)) for row in answer["rows"]], data)
+
+    # Work items
+
+    async def find_work_items(
+        self,
+        *,
+        attributes: dict[str, str] | None = None,
+        work_item_ids: Sequence[str] | None = None,
+        include_closed: bool = True,
+        rows: int = 50,
+    ) -> list[WorkItemRef]:
+        """Matters matching every attribute (exact) and/or among the given ids, all pages.
+
+        The values of the attributes asked for come back in `WorkItemRef.attributes`. Search is
+        Elastic-backed: a just-created item may not be found yet.
+        """
+        attributes = attributes or {}
+        if not attributes and work_item_ids is None:
+            raise ValueError("find_work_items needs attributes or work_item_ids")
+
+        async def find(ids: Sequence[str] | None) -> list[WorkItemRef]:
+            return await self._find_all_pages(attributes, ids, include_closed, rows)
+
+        if work_item_ids is None:
+            return await find(None)
+        chunks = list(chunked(list(dict.fromkeys(work_item_ids)), WORK_ITEM_IDS_PER_QUERY))
+        results = await gather_bounded(chunks, find, self._concurrency)
+        return [item for chunk in results for item in chunk]
+
+    async def create_work_item(self, body: dict[str, Any]) -> str:
+        """Creates a work item from a full create body; returns its id."""
+        data = await self._call("POST", WORK_ITEM_PATH, json=body)
+        return self._remote.parse(lambda answer: str(answer["workItem"]["id"]), data)
+
+    async def get_work_item(self, work_item_id: str) -> dict[str, Any]:
+        data = await self._call("GET", self._work_item_path(work_item_id), not_found=self._missing(work_item_id))
+        return self._remote.parse(dict, data)
+
+    async def set_attribute(self, work_item_id: str, name: str, value: Any) -> None:
+        path = f"{self._work_item_path(work_item_id)}/attributes/{_segment(name)}"
+        await self._call("POST", path, json={"value": value}, not_found=self._missing(work_item_id))
+
+    async def get_phase(self, work_item_id: str) -> Phase:
+        path = f"{self._work_item_path(work_item_id)}/phase"
+        data = await self._call("GET", path, not_found=self._missing(work_item_id))
+        return self._remote.parse(Phase.from_json, data)
+
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> None:
+        """Moves along an available transition; Clio Operate rejects (400) any other."""
+        body = {"toPhaseSystemName": to_phase, "description": description, "reasonText": description}
+        path = f"{self._work_item_path(work_item_id)}/phase"
+        await self._call("PUT", path, json=body, not_found=self._missing(work_item_id))
+
+    async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
+        path = PARTICIPANTS_PATH.format(id=_segment(work_item_id))
+        data = await self._call("GET", path, not_found=self._missing(work_item_id))
+        return self._remote.parse(lambda rows: [dict(row) for row in rows], data)
+
+    # Work types
+
+    async def work_type_tree(self) -> list[WorkType]:
+        data = await self._call("GET", WORK_TYPE_TREE_PATH)
+        return self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
+
+    async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
+        path = ROLES_FOR_TYPE_PATH.format(type=_segment(work_type))
+        data = await self._call("GET", path, not_found=f"Work type {work_type} was not found")
+        return self._remote.parse(lambda roles: [ParticipantRole.from_json(role) for role in roles], data)
+
+    async def phase_plan(self, work_type: str) -> dict[str, Any]:
+        path = PHASE_PLAN_PATH.format(type=_segment(work_type))
+        data = await self._call("GET", path, not_found=f"Work type {work_type} was not found")
+        return self._remote.parse(dict, data)
+
+    # Plumbing
+
+    async def _service_token(self) -> AccessToken:
+        return await self._grant({"grant_type": "client_credentials", "scope": "sharedo"})
+
+    async def _grant(self, form: dict[str, str]) -> AccessToken:
+        response = await self._remote.request(
+            self._http, "POST", self._token_url, data=form, auth=self._client_auth, timeout=self._timeout
+        )
+        if not response.is_success:
+            raise self._token_error(response)
+        return self._remote.parse(
+            lambda answer: AccessToken(str(answer["access_token"]), float(answer["expires_in"])),
+            self._remote.json(response),
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        not_found: str | None = None,
+        auth: httpx.Auth | None = None,
+        auth_hint: str = CLIENT_AUTH_HINT,
+    ) -> Any:
+        """One API call as the service (or with `auth`); the JSON answer, or a RemoteError."""
+        response = await self._remote.request(
+            self._http,
+            method,
+            self._api_url + path,
+            json=json,
+            auth=auth or self._service_auth,
+            timeout=self._timeout,
+        )
+        if response.is_success:
+            return self._remote.json(response)
+        if response.status_code == 403:
+            raise self._forbidden(response)
+        raise self._remote.status_error(response, auth_hint=auth_hint, not_found=not_found)
+
+    async def _create(self, path: str, body: dict[str, Any]) -> str:
+        data = await self._call("POST", path, json=body)
+        return self._remote.parse(lambda answer: str(answer["id"]), data)
+
+    async def _find_all_pages(
+        self, attributes: dict[str, str], ids: Sequence[str] | None, include_closed: bool, rows: int
+    ) -> list[WorkItemRef]:
+        found: list[WorkItemRef] = []
+        page = 1
+        while True:
+            body = work_item_query(
+                attributes=attributes, work_item_ids=ids, include_closed=include_closed, page=page, rows=rows
+            )
+            data = await self._call("POST", FIND_WORK_ITEMS_PATH, json=body)
+            results, total = self._remote.parse(lambda answer: (answer["results"], answer["totalCount"]), data)
+            found += self._remote.parse(
+                lambda items: [WorkItemRef.from_json(item, tuple(attributes)) for item in items], results
+            )
+            if len(results) < rows or len(found) >= total:
+                return found
+            page += 1
+
+    def _token_error(self, response: httpx.Response) -> RemoteError:
+        """The identity server answers a bad client with 400 `invalid_client` as well as 401."""
+        if response.status_code == 400 and "invalid_client" in response.text:
+            detail = f"{CLIENT_AUTH_HINT} ({self._remote.message(response)})"
+            return RemoteAuthError(SYSTEM, self._remote.environment, detail)
+        return self._remote.status_error(response, auth_hint=CLIENT_AUTH_HINT, not_found=None)
+
+    def _forbidden(self, response: httpx.Response) -> RemoteError:
+        """403: the body usually names the permission the client (or user) lacks."""
+        message = self._remote.message(response)
+        permission = PERMISSION.search(message)
+        if permission:
+            detail = f"the API client lacks the permission {permission.group()}"
+        else:
+            detail = f"check the API client's permissions ({message})"
+        return RemoteAuthError(SYSTEM, self._remote.environment, detail)
+
+    def _work_item_path(self, work_item_id: str) -> str:
+        return f"{WORK_ITEM_PATH}/{_segment(work_item_id)}"
+
+    @staticmethod
+    def _missing(work_item_id: str) -> str:
+        return f"Work item {work_item_id} was not found"

@@ -1,0 +1,32 @@
+"""Splitting big requests into chunks and running them with a bounded number in flight."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def gather_bounded(items: Sequence[T], call: Callable[[T], Awaitable[R]], limit: int) -> list[R]:
+    """`call` on every item, at most `limit` at once; results in the order of `items`.
+
+    The first failure cancels the calls still running and is raised.
+    """
+    semaphore = asyncio.Semaphore(limit)
+
+    async def bounded(item: T) -> R:
+        async with semaphore:
+            return await call(item)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(bounded(item)) for item in items]
+    except ExceptionGroup as failures:
+        raise failures.exceptions[0] from None
+    return [task.result() for task in tasks]

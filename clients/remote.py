@@ -1,0 +1,110 @@
+"""Turning httpx failures and error answers into RemoteError, shared by every client."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from clients.errors import (
+    RemoteAuthError,
+    RemoteError,
+    RemoteNotFound,
+    RemoteRejected,
+    RemoteTimeout,
+    RemoteUnavailable,
+)
+
+T = TypeVar("T")
+
+MAX_MESSAGE_LENGTH = 300
+CREDENTIAL_HEADERS = ("Authorization", "ServiceBusAuthorization")
+MESSAGE_KEYS = ("error_description", "error", "message", "Message")
+
+
+@dataclass(frozen=True)
+class RemoteSystem:
+    """One remote system in one environment, as named in error messages.
+
+    `secrets` (keys, client secrets) are blanked out of anything the remote says back, as are the
+    credentials of the request that failed.
+    """
+
+    name: str
+    environment: str
+    secrets: tuple[str, ...] = ()
+
+    async def request(self, http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`http.request(...)`, with connection failures and timeouts raised as RemoteError."""
+        try:
+            return await http.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            raise self.transport_error(exc) from exc
+
+    def transport_error(self, exc: httpx.TransportError) -> RemoteError:
+        if isinstance(exc, httpx.TimeoutException):
+            return RemoteTimeout(self.name, self.environment, "no answer before the time limit")
+        return RemoteUnavailable(self.name, self.environment, self._scrub(str(exc) or type(exc).__name__))
+
+    def status_error(self, response: httpx.Response, *, auth_hint: str, not_found: str | None) -> RemoteError:
+        """The error for a non-2xx answer.
+
+        `auth_hint` says what to check on 401/403. `not_found` names what a 404 means is missing
+        ("Matter 7 was not found"); without it a 404 means the configured URL is wrong.
+        """
+        status = response.status_code
+        message = self.message(response)
+        if status in (401, 403):
+            return RemoteAuthError(self.name, self.environment, f"{auth_hint} ({message})")
+        if status == 404:
+            if not_found is None:
+                detail = f"check the URL ({response.request.url.path} was not found)"
+                return RemoteUnavailable(self.name, self.environment, detail)
+            return RemoteNotFound(self.name, self.environment, not_found)
+        if status in (408, 504):
+            return RemoteTimeout(self.name, self.environment, f"it answered HTTP {status} ({message})")
+        if status >= 500:
+            return RemoteUnavailable(self.name, self.environment, f"it answered HTTP {status} ({message})")
+        return RemoteRejected(self.name, self.environment, message)
+
+    def message(self, response: httpx.Response) -> str:
+        """The remote's own words from an error answer: one line, cut short, credentials removed."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        text = ""
+        if isinstance(body, dict):
+            text = next((str(body[key]) for key in MESSAGE_KEYS if body.get(key)), "")
+        text = " ".join((text or response.text or response.reason_phrase).split())
+        return self._scrub(text, response.request)[:MAX_MESSAGE_LENGTH]
+
+    def json(self, response: httpx.Response) -> Any:
+        """The JSON body of a successful answer (`None` when empty)."""
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise self.unreadable("the answer was not JSON") from exc
+
+    def parse(self, parse: Callable[[Any], T], data: Any) -> T:
+        """`parse(data)`, with a malformed payload reported as a RemoteError."""
+        try:
+            return parse(data)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise self.unreadable(f"unexpected answer ({type(exc).__name__}: {exc})") from exc
+
+    def unreadable(self, detail: str) -> RemoteError:
+        return RemoteError(self.name, self.environment, detail)
+
+    def _scrub(self, text: str, request: httpx.Request | None = None) -> str:
+        secrets = list(self.secrets)
+        if request is not None:
+            for header in CREDENTIAL_HEADERS:
+                value = request.headers.get(header)
+                if value:
+                    secrets += [value, value.partition(" ")[2]]
+        for secret in sorted(filter(None, secrets), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text

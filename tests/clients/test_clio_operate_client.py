@@ -1,0 +1,730 @@
+"""ClioOperateClient and ClioIdentity against the Clio Operate shapes (sandbox/README.md,
+reference/sharedo-api.md), through pytest-httpx."""
+
+import asyncio
+import base64
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from clients.clio_models import OdsContact, ParticipantRole, PhaseTransition, Team, WorkItemRef, WorkType
+from clients.clio_operate import ClioIdentity, ClioOperateClient, work_item_query
+from clients.errors import (
+    RemoteAuthError,
+    RemoteNotFound,
+    RemoteRejected,
+    RemoteTimeout,
+    RemoteUnavailable,
+)
+from tests.clients.client_samples import API_URL, CLIENT_ID, CLIENT_SECRET, IDENTITY_URL, assert_no_secrets
+
+TOKEN_URL = f"{IDENTITY_URL}/connect/token"
+BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def clio(http: httpx.AsyncClient, clock: FakeClock) -> ClioOperateClient:
+    return ClioOperateClient(
+        identity_url=IDENTITY_URL + "/",
+        api_url=API_URL,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        environment_name="UAT",
+        http=http,
+        clock=clock,
+        concurrency=2,
+    )
+
+
+def add_token(httpx_mock: HTTPXMock, token: str = "service-token-1", expires_in: int = 900) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=TOKEN_URL,
+        match_headers={"Authorization": BASIC},
+        match_content=b"grant_type=client_credentials&scope=sharedo",
+        json={"access_token": token, "expires_in": expires_in, "token_type": "Bearer"},
+    )
+
+
+def api(path: str) -> str:
+    return API_URL + path
+
+
+def bearer(request: httpx.Request) -> str:
+    return request.headers["Authorization"]
+
+
+def token_requests(httpx_mock: HTTPXMock) -> list[httpx.Request]:
+    return httpx_mock.get_requests(url=TOKEN_URL)
+
+
+# Service token
+
+
+async def test_service_token_uses_basic_auth_and_client_credentials(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(method="GET", url=api("/api/v2/public/types/tree"), json=[])
+
+    await clio.work_type_tree()
+
+    (token_request,) = token_requests(httpx_mock)
+    assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert dict(parse_qsl(token_request.content.decode())) == {"grant_type": "client_credentials", "scope": "sharedo"}
+    (api_request,) = httpx_mock.get_requests(url=api("/api/v2/public/types/tree"))
+    assert bearer(api_request) == "Bearer service-token-1"
+    assert api_request.extensions["timeout"] == {"connect": 15.0, "read": 15.0, "write": 15.0, "pool": 15.0}
+
+
+async def test_two_calls_share_one_token(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(url=api("/api/v2/public/types/tree"), json=[], is_reusable=True)
+
+    await clio.work_type_tree()
+    await clio.work_type_tree()
+
+    assert len(token_requests(httpx_mock)) == 1
+    assert len(httpx_mock.get_requests(url=api("/api/v2/public/types/tree"))) == 2
+
+
+async def test_concurrent_calls_share_one_token_request(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    async def slow_token(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.01)
+        return httpx.Response(200, json={"access_token": "service-token-1", "expires_in": 900})
+
+    httpx_mock.add_callback(slow_token, url=TOKEN_URL)
+    httpx_mock.add_response(url=api("/api/v2/public/types/tree"), json=[], is_reusable=True)
+
+    await asyncio.gather(*(clio.work_type_tree() for _ in range(5)))
+
+    assert len(token_requests(httpx_mock)) == 1
+
+
+async def test_token_is_renewed_60_seconds_before_it_expires(
+    clio: ClioOperateClient, clock: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    add_token(httpx_mock, "service-token-1")
+    add_token(httpx_mock, "service-token-2")
+    httpx_mock.add_response(url=api("/api/v2/public/types/tree"), json=[], is_reusable=True)
+
+    await clio.work_type_tree()
+    clock.now += 900 - 60 - 1
+    await clio.work_type_tree()
+    clock.now += 1
+    await clio.work_type_tree()
+
+    calls = httpx_mock.get_requests(url=api("/api/v2/public/types/tree"))
+    assert [bearer(call) for call in calls] == [
+        "Bearer service-token-1",
+        "Bearer service-token-1",
+        "Bearer service-token-2",
+    ]
+    assert len(token_requests(httpx_mock)) == 2
+
+
+async def test_a_401_fetches_a_new_token_and_retries_once(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock, "service-token-1")
+    add_token(httpx_mock, "service-token-2")
+    sent: list[str] = []  # recorded as sent: the retry reuses (and re-authorises) the same request
+
+    def tree(request: httpx.Request) -> httpx.Response:
+        sent.append(bearer(request))
+        if len(sent) == 1:
+            return httpx.Response(401)
+        return httpx.Response(200, json=[{"systemName": "matter"}])
+
+    httpx_mock.add_callback(tree, url=api("/api/v2/public/types/tree"), is_reusable=True)
+
+    nodes = await clio.work_type_tree()
+
+    assert [node.system_name for node in nodes] == ["matter"]
+    assert sent == ["Bearer service-token-1", "Bearer service-token-2"]
+    assert len(token_requests(httpx_mock)) == 2
+
+
+async def test_a_second_401_is_an_auth_error_without_the_token(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock, "service-token-1")
+    add_token(httpx_mock, "service-token-2")
+    for _ in range(2):
+        httpx_mock.add_response(
+            url=api("/api/v2/public/types/tree"), status_code=401, text="Bearer service-token-2 is not valid here"
+        )
+
+    with pytest.raises(RemoteAuthError) as caught:
+        await clio.work_type_tree()
+
+    assert str(caught.value).startswith("Clio Operate refused our credentials for UAT: check the client id and secret")
+    assert len(token_requests(httpx_mock)) == 2
+    assert len(httpx_mock.get_requests(url=api("/api/v2/public/types/tree"))) == 2
+    assert_no_secrets(caught.value, "service-token-1", "service-token-2")
+
+
+@pytest.mark.parametrize("answer", [(401, {"error": "invalid_client"}), (400, {"error": "invalid_client"})])
+async def test_a_refused_client_is_an_auth_error(
+    answer: tuple[int, dict[str, str]], clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    status, body = answer
+    httpx_mock.add_response(url=TOKEN_URL, status_code=status, json=body)
+
+    with pytest.raises(RemoteAuthError) as caught:
+        await clio.work_type_tree()
+
+    assert "check the client id and secret (invalid_client)" in str(caught.value)
+    assert_no_secrets(caught.value, BASIC.split()[1])
+
+
+async def test_impersonation_token_is_asked_for_every_time(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    for token in ("user-token-1", "user-token-2"):
+        httpx_mock.add_response(
+            method="POST",
+            url=TOKEN_URL,
+            match_headers={"Authorization": BASIC},
+            match_content=(
+                b"grant_type=Impersonate.Specified&scope=sharedo"
+                b"&impersonate_user=staff%40sandbox.test&impersonate_provider=idsrv"
+            ),
+            json={"access_token": token, "expires_in": 900, "token_type": "Bearer"},
+        )
+
+    first = await clio.impersonation_token("staff@sandbox.test", "idsrv")
+    second = await clio.impersonation_token("staff@sandbox.test", "idsrv")
+
+    assert (first, second) == ("user-token-1", "user-token-2")
+
+
+async def test_unknown_user_to_impersonate_is_rejected(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=TOKEN_URL, status_code=400, json={"error": "invalid_grant"})
+
+    with pytest.raises(RemoteRejected) as caught:
+        await clio.impersonation_token("nobody@sandbox.test", "idsrv")
+
+    assert str(caught.value) == "Clio Operate rejected the request for UAT: invalid_grant"
+
+
+# The user's own token
+
+
+async def test_user_info_uses_the_users_token_and_accepts_both_role_shapes(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        method="GET",
+        url=api("/api/security/userInfo"),
+        match_headers={"Authorization": "Bearer portal-token"},
+        json={
+            "isAuthenticated": True,
+            "clientId": "sharedo",
+            "userId": "0b8e5c1e-0000-4000-8000-000000000001",
+            "userName": "staff@sandbox.test",
+            "fullName": "Sam Staff",
+            "provider": "idsrv",
+            "roles": [
+                "matter-handler",
+                {"systemName": "system-administrator", "name": "System administrator"},
+                {"name": "reader"},
+            ],
+        },
+    )
+
+    info = await clio.user_info("portal-token")
+
+    assert info.is_authenticated and info.user_name == "staff@sandbox.test" and info.provider == "idsrv"
+    assert info.roles == ("matter-handler", "system-administrator", "reader")
+    assert info.client_id == "sharedo" and info.full_name == "Sam Staff"
+    assert token_requests(httpx_mock) == []
+
+
+async def test_a_refused_user_token_is_not_retried(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=api("/api/security/userInfo"), status_code=401)
+
+    with pytest.raises(RemoteAuthError) as caught:
+        await clio.user_info("expired-portal-token")
+
+    assert len(httpx_mock.get_requests()) == 1
+    assert_no_secrets(caught.value, "expired-portal-token")
+
+
+# ODS
+
+
+async def test_search_contacts_sends_the_ods_search_and_parses_json_string_results(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    add_token(httpx_mock)
+    person = {
+        "id": "p-1",
+        "firstName": "Mary",
+        "surname": "Citizen",
+        "reference": "90001",
+        "externalReference": "90001",
+    }
+    organisation = {"id": "o-1", "name": "Widget Co Pty Ltd", "reference": None}
+    httpx_mock.add_response(
+        method="POST",
+        url=api("/api/ods/_search"),
+        match_json={
+            "startPage": 1,
+            "endPage": 1,
+            "rowsPerPage": 5,
+            "searchString": "Citizen Widget",
+            "odsEntityTypes": ["person", "organisation"],
+        },
+        json={
+            "startPage": 1,
+            "endPage": 1,
+            "totalPages": 1,
+            "startRow": 1,
+            "endRow": 2,
+            "totalRows": 2,
+            "rows": [
+                {"odsEntityType": "person", "id": "p-1", "result": json.dumps(person), "aspectSearchResultWidgets": []},
+                {
+                    "odsEntityType": "organisation",
+                    "id": "o-1",
+                    "result": json.dumps(organisation),
+                    "aspectSearchResultWidgets": [],
+                },
+            ],
+        },
+    )
+
+    contacts = await clio.search_contacts("Citizen Widget", rows=5)
+
+    assert contacts == [
+        OdsContact("p-1", "person", "Mary Citizen", "90001", "90001"),
+        OdsContact("o-1", "organisation", "Widget Co Pty Ltd", None, None),
+    ]
+
+
+async def test_person_by_external_reference(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="GET",
+        url=api("/api/v2/public/people/externalReference/AD%2F90001"),
+        json={"id": "p-1", "firstName": "Mary", "surname": "Citizen", "externalReference": "AD/90001"},
+    )
+    httpx_mock.add_response(url=api("/api/v2/public/people/externalReference/none"), status_code=404)
+
+    assert await clio.find_person_by_external_reference("AD/90001") == OdsContact(
+        "p-1", "person", "Mary Citizen", None, "AD/90001"
+    )
+    assert await clio.find_person_by_external_reference("none") is None
+
+
+async def test_create_person_body(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="POST",
+        url=api("/api/public/v1/people"),
+        match_json={
+            "firstName": "Mary",
+            "surname": "Citizen",
+            "isActive": True,
+            "reference": "90001",
+            "externalReference": "aderant:90001",
+            "contactDetails": [
+                {"contactTypeSystemName": "email", "contactValue": "mary@example.com", "isPrimary": True},
+                {"contactTypeSystemName": "direct-line", "contactValue": "+61 2 5550 1234", "isPrimary": True},
+            ],
+        },
+        json={"id": "p-9"},
+    )
+
+    person_id = await clio.create_person(
+        first_name="Mary",
+        surname="Citizen",
+        reference="90001",
+        external_reference="aderant:90001",
+        email="mary@example.com",
+        direct_line="+61 2 5550 1234",
+    )
+
+    assert person_id == "p-9"
+
+
+async def test_create_organisation_body(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="POST",
+        url=api("/api/v2/public/organisation"),
+        match_json={
+            "name": "Widget Co Pty Ltd",
+            "isActive": True,
+            "reference": "90002",
+            "externalReference": "aderant:90002",
+            "contactDetails": [{"contactTypeSystemName": "phone", "contactValue": "02 5550 0000", "isPrimary": True}],
+        },
+        json={"id": "o-9"},
+    )
+
+    organisation_id = await clio.create_organisation(
+        name="Widget Co Pty Ltd", reference="90002", external_reference="aderant:90002", phone="02 5550 0000"
+    )
+
+    assert organisation_id == "o-9"
+
+
+async def test_search_teams(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    team = {"id": "t-1", "name": "Litigation Sydney", "teamType": "structural", "reference": "LIT-SYD"}
+    httpx_mock.add_response(
+        method="POST",
+        url=api("/api/ods/teams/_search"),
+        match_json={"searchString": "Litigation", "startPage": 1, "endPage": 1, "rowsPerPage": 20},
+        json={"rows": [{"odsEntityType": "team", "id": "t-1", "result": json.dumps(team)}]},
+    )
+
+    assert await clio.search_teams("Litigation") == [Team("t-1", "Litigation Sydney", "structural")]
+
+
+# Work items
+
+
+def find_result(work_item_id: str, **data: Any) -> dict[str, Any]:
+    return {"id": work_item_id, "data": {"id": work_item_id, **data}}
+
+
+async def test_find_work_items_by_attribute_pins_the_query_and_reads_every_page(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    add_token(httpx_mock)
+    expected_query = {
+        "search": {
+            "page": {"page": 1, "rowsPerPage": 2},
+            "types": {"includeTypesDerivedFrom": ["matter"]},
+            "phase": {"includeOpen": True, "includeClosed": True, "includeRemoved": False},
+            "attributes": [{"key": "aderantMatterUno", "value": "82001"}],
+        },
+        "enrich": [
+            {"path": "id"},
+            {"path": "title"},
+            {"path": "reference"},
+            {"path": "type.systemName"},
+            {"path": "phase.systemName"},
+            {"path": "phase.isOpen"},
+            {"path": "aderantMatterUno"},
+        ],
+    }
+    second_page = json.loads(json.dumps(expected_query))
+    second_page["search"]["page"]["page"] = 2
+    matter = {
+        "title": "Acme v Widget",
+        "reference": "82001",
+        "type.systemName": "matter-litigation",
+        "phase.systemName": "matter-handling",
+        "phase.isOpen": True,
+        "aderantMatterUno": "82001",
+    }
+    httpx_mock.add_response(
+        method="POST",
+        url=api("/api/v1/public/workItem/findByQuery"),
+        match_json=expected_query,
+        json={"totalCount": 3, "results": [find_result("w-1", **matter), find_result("w-2", **matter)]},
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=api("/api/v1/public/workItem/findByQuery"),
+        match_json=second_page,
+        json={"totalCount": 3, "results": [find_result("w-3", **matter)]},
+    )
+
+    found = await clio.find_work_items(attributes={"aderantMatterUno": "82001"}, rows=2)
+
+    assert [item.id for item in found] == ["w-1", "w-2", "w-3"]
+    assert found[0] == WorkItemRef(
+        "w-1", "Acme v Widget", "82001", "matter-litigation", "matter-handling", True, {"aderantMatterUno": "82001"}
+    )
+
+
+async def test_find_work_items_by_many_ids_goes_in_chunks_of_100(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    add_token(httpx_mock)
+    asked: list[list[str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        search = json.loads(request.content)["search"]
+        asked.append(search["workItemIds"])
+        assert search["phase"]["includeClosed"] is False
+        return httpx.Response(200, json={"totalCount": 1, "results": [find_result(search["workItemIds"][0])]})
+
+    httpx_mock.add_callback(answer, url=api("/api/v1/public/workItem/findByQuery"), is_reusable=True)
+    ids = [f"w-{number}" for number in range(250)]
+
+    found = await clio.find_work_items(work_item_ids=ids, include_closed=False)
+
+    assert sorted(len(chunk) for chunk in asked) == [50, 100, 100]
+    assert sorted(work_item_id for chunk in asked for work_item_id in chunk) == sorted(ids)
+    assert [item.id for item in found] == ["w-0", "w-100", "w-200"]
+
+
+async def test_find_work_items_needs_something_to_look_for(clio: ClioOperateClient) -> None:
+    with pytest.raises(ValueError):
+        await clio.find_work_items()
+
+
+def test_work_item_query_with_ids_only() -> None:
+    query = work_item_query(attributes={}, work_item_ids=["w-1"], include_closed=True, page=3, rows=10)
+    assert query["search"]["workItemIds"] == ["w-1"]
+    assert "attributes" not in query["search"]
+    assert query["search"]["page"] == {"page": 3, "rowsPerPage": 10}
+
+
+async def test_create_work_item_returns_the_new_id(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    body = {"workItem": {"sharedoTypeSystemName": "matter-litigation", "title": "Acme v Widget"}, "participants": []}
+    httpx_mock.add_response(
+        method="POST", url=api("/api/v1/public/workItem"), match_json=body, json={"workItem": {"id": "w-9"}}
+    )
+
+    assert await clio.create_work_item(body) == "w-9"
+
+
+async def test_unknown_work_item_is_not_found(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-404"), status_code=404)
+
+    with pytest.raises(RemoteNotFound) as caught:
+        await clio.get_work_item("w-404")
+
+    assert str(caught.value) == "Work item w-404 was not found in Clio Operate (UAT)"
+
+
+async def test_get_work_item_returns_the_body(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    body = {"workItem": {"id": "w-1", "title": "Acme"}, "aspectData": {}, "keyDates": {}}
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-1"), json=body)
+
+    assert await clio.get_work_item("w-1") == body
+
+
+async def test_set_attribute(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    url = api("/api/v1/public/workItem/w-1/attributes/aderantMatterUno")
+    httpx_mock.add_response(method="POST", url=url, match_json={"value": "82001"}, json={})
+
+    await clio.set_attribute("w-1", "aderantMatterUno", "82001")
+
+    assert len(httpx_mock.get_requests(method="POST", url=url)) == 1
+
+
+async def test_get_phase(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="GET",
+        url=api("/api/v1/public/workItem/w-1/phase"),
+        json={
+            "systemName": "matter-closing",
+            "name": "Closing",
+            "isOpen": True,
+            "availableTransitions": [
+                {
+                    "name": "Close",
+                    "toPhaseSystemName": "matter-closed",
+                    "toPhaseIconClass": "fa-lock",
+                    "isOptimumPath": True,
+                    "isUserDriven": True,
+                }
+            ],
+        },
+    )
+
+    phase = await clio.get_phase("w-1")
+
+    assert (phase.system_name, phase.name, phase.is_open) == ("matter-closing", "Closing", True)
+    assert phase.transitions == (PhaseTransition("Close", "matter-closed", True, True),)
+
+
+async def test_set_phase(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="PUT",
+        url=api("/api/v1/public/workItem/w-1/phase"),
+        match_json={
+            "toPhaseSystemName": "matter-closed",
+            "description": "Closed in Aderant",
+            "reasonText": "Closed in Aderant",
+        },
+        json={"systemName": "matter-closed", "name": "Closed"},
+    )
+
+    await clio.set_phase("w-1", "matter-closed", "Closed in Aderant")
+
+    assert len(httpx_mock.get_requests(method="PUT")) == 1
+
+
+async def test_participants(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    rows = [
+        {"odsId": "p-1", "odsName": "Mary Citizen", "participantType": "person", "participantRoleSystemName": "client"}
+    ]
+    httpx_mock.add_response(method="GET", url=api("/api/v2/public/workItem/w-1/participants"), json=rows)
+
+    assert await clio.participants("w-1") == rows
+
+
+# Work types
+
+
+async def test_work_type_tree_is_nested(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        url=api("/api/v2/public/types/tree"),
+        json=[
+            {
+                "systemName": "matter",
+                "name": "Matter",
+                "isAbstract": True,
+                "children": [
+                    {"systemName": "matter-litigation", "name": "Litigation", "isAbstract": False, "children": []}
+                ],
+            }
+        ],
+    )
+
+    assert await clio.work_type_tree() == [
+        WorkType("matter", "Matter", True, (WorkType("matter-litigation", "Litigation", False, ()),))
+    ]
+
+
+async def test_roles_for_work_type(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        url=api("/api/modeller/referenceData/participantRoles/for/matter-litigation"),
+        json=[
+            {
+                "systemName": "reader",
+                "name": "Reader",
+                "isTeamRole": True,
+                "isSecurityTeamRole": True,
+                "allowedParticipantTypes": ["team", "user"],
+            }
+        ],
+    )
+    httpx_mock.add_response(url=api("/api/modeller/referenceData/participantRoles/for/nope"), status_code=404)
+
+    assert await clio.roles_for_work_type("matter-litigation") == [
+        ParticipantRole("reader", "Reader", True, True, ("team", "user"))
+    ]
+    with pytest.raises(RemoteNotFound, match="Work type nope was not found"):
+        await clio.roles_for_work_type("nope")
+
+
+async def test_phase_plan(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    plan = {"phases": [{"systemName": "matter-closed", "isOpen": False}], "transitions": []}
+    httpx_mock.add_response(url=api("/api/modeller/sharedoTypes/matter/phasePlan"), json=plan)
+
+    assert await clio.phase_plan("matter") == plan
+
+
+# Errors
+
+
+async def test_connection_refused_is_unavailable(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_exception(httpx.ConnectError("connection refused"), url=api("/api/v2/public/types/tree"))
+
+    with pytest.raises(RemoteUnavailable) as caught:
+        await clio.work_type_tree()
+
+    assert str(caught.value) == "Clio Operate is not reachable for UAT: connection refused"
+
+
+async def test_identity_server_timeout(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx.ConnectTimeout("timed out"), url=TOKEN_URL)
+
+    with pytest.raises(RemoteTimeout) as caught:
+        await clio.work_type_tree()
+
+    assert str(caught.value).startswith("Clio Operate did not answer in time for UAT")
+
+
+async def test_a_500_is_unavailable(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(url=api("/api/ods/_search"), status_code=500, text="Internal Server Error")
+
+    with pytest.raises(RemoteUnavailable) as caught:
+        await clio.search_contacts("x")
+
+    assert str(caught.value) == "Clio Operate is not reachable for UAT: it answered HTTP 500 (Internal Server Error)"
+
+
+async def test_403_names_the_missing_permission(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        url=api("/api/v1/public/workItem"),
+        status_code=403,
+        json={"error": "Forbidden: permission core.sharedo.create.matter-litigation is required"},
+    )
+
+    with pytest.raises(RemoteAuthError) as caught:
+        await clio.create_work_item({"workItem": {"sharedoTypeSystemName": "matter-litigation"}})
+
+    assert str(caught.value) == (
+        "Clio Operate refused our credentials for UAT: "
+        "the API client lacks the permission core.sharedo.create.matter-litigation"
+    )
+
+
+async def test_400_carries_the_remote_message_and_no_token(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    add_token(httpx_mock, "service-token-1")
+    httpx_mock.add_response(
+        url=api("/api/v1/public/workItem"),
+        status_code=400,
+        json={"error": "Role 'judge' is not valid for matter-litigation (caller service-token-1)"},
+    )
+
+    with pytest.raises(RemoteRejected) as caught:
+        await clio.create_work_item({"workItem": {}})
+
+    assert str(caught.value) == (
+        "Clio Operate rejected the request for UAT: Role 'judge' is not valid for matter-litigation (caller ***)"
+    )
+    assert_no_secrets(caught.value, "service-token-1")
+
+
+# Identity documents
+
+
+async def test_discovery_and_jwks(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    jwks_uri = f"{IDENTITY_URL}/.well-known/openid-configuration/jwks"
+    discovery = {"issuer": IDENTITY_URL, "jwks_uri": jwks_uri}
+    keys = {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "AQAB", "e": "AQAB"}]}
+    httpx_mock.add_response(
+        method="GET", url=f"{IDENTITY_URL}/.well-known/openid-configuration", json=discovery, is_reusable=True
+    )
+    httpx_mock.add_response(method="GET", url=jwks_uri, json=keys)
+    identity = ClioIdentity(identity_url=IDENTITY_URL, http=http)
+
+    assert await identity.discovery() == discovery
+    assert await identity.jwks() == keys
+
+
+async def test_identity_errors_name_the_host_when_no_environment_is_given(
+    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=f"{IDENTITY_URL}/.well-known/openid-configuration", status_code=502)
+
+    with pytest.raises(RemoteUnavailable) as caught:
+        await ClioIdentity(identity_url=IDENTITY_URL, http=http).discovery()
+
+    assert str(caught.value).startswith("Clio Operate is not reachable for uat-identity.sharedo.test")

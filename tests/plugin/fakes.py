@@ -1,0 +1,94 @@
+"""Fakes for the use-case tests: an agent and a Clio Operate that answer from memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
+from clients.clio_models import OdsContact, WorkItemRef
+from clients.errors import RemoteError, RemoteNotFound
+from store.repository import EnvironmentSettings
+
+
+def party(name_uno: int, name: str, kind: str = "person", role_code: str | None = "ADV", role: str | None = "Adverse party") -> Party:
+    return Party(name_uno, kind, name, None, None, None, None, role_code, role, None, None, None)  # type: ignore[arg-type]
+
+
+def matter(number: str = "82001", *, uno: int = 82001, parties: tuple[Party, ...] = (), dept: str = "LIT") -> MatterDetail:
+    return MatterDetail(
+        matter_uno=uno,
+        matter_number=number,
+        title="Harbour Holdings v Coastal Freight",
+        client_uno=8001,
+        client_code=" cl080001 ",
+        client_name="Harbour Holdings Pty Ltd",
+        status="OPEN",
+        status_description="Open",
+        closed=False,
+        open_date=date(2026, 3, 2),
+        close_date=None,
+        long_title="Long title",
+        matter_type=CodeDescription("LIT", "Litigation"),
+        office=CodeDescription("SYD", "Sydney"),
+        department=CodeDescription(dept, "Dept"),
+        responsible_employee=Employee(501, "JSM", "Jane Smith"),
+        billing_employee=None,
+        client_party=party(90001, "Harbour Holdings Pty Ltd", "organisation", "CLIENT", "Client"),
+        parties=parties,
+    )
+
+
+@dataclass
+class FakeAgent:
+    matters: dict[str, MatterDetail] = field(default_factory=dict)
+    calls: list[tuple] = field(default_factory=list)
+    error: RemoteError | None = None
+
+    async def search_matters(self, q: str, *, offset: int = 0, limit: int = 25) -> Page[MatterSummary]:
+        self.calls.append(("search", q))
+        if self.error:
+            raise self.error
+        hits = [m for m in self.matters.values() if q.lower() in (m.matter_number + m.title).lower()]
+        return Page(tuple(hits[:limit]), None)
+
+    async def get_matter(self, matter_number: str) -> MatterDetail:
+        self.calls.append(("get", matter_number))
+        if self.error:
+            raise self.error
+        if matter_number not in self.matters:
+            raise RemoteNotFound("Aderant", "Production", f"Matter {matter_number} was not found")
+        return self.matters[matter_number]
+
+
+@dataclass
+class FakeClio:
+    contacts: list[OdsContact] = field(default_factory=list)
+    work_items: list[WorkItemRef] = field(default_factory=list)
+    calls: list[tuple] = field(default_factory=list)
+    error: RemoteError | None = None
+
+    async def search_contacts(self, text: str, **_: object) -> list[OdsContact]:
+        self.calls.append(("search_contacts", text))
+        if self.error:
+            raise self.error
+        words = text.lower().split()
+        return [c for c in self.contacts if all(w in c.name.lower() for w in words)]
+
+    async def find_work_items(self, *, attributes: dict[str, str] | None = None, **_: object) -> list[WorkItemRef]:
+        self.calls.append(("find_work_items", attributes))
+        if self.error:
+            raise self.error
+        return [w for w in self.work_items if all(w.attributes.get(k) == v for k, v in (attributes or {}).items())]
+
+
+@dataclass
+class FakeConnections:
+    agent_client: FakeAgent
+    clio_client: FakeClio
+
+    def agent(self, env: EnvironmentSettings) -> FakeAgent:
+        return self.agent_client
+
+    def clio(self, env: EnvironmentSettings) -> FakeClio:
+        return self.clio_client

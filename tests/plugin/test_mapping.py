@@ -1,0 +1,55 @@
+from datetime import date
+
+import pytest
+
+from plugin.mapping import DEFAULT_MAPPING, AttributeMap, Mapping, WorkTypeRule, apply_mapping, render_template
+
+from tests.plugin.fakes import matter, party
+
+
+def test_default_mapping_shapes_the_work_item() -> None:
+    mapped = apply_mapping(matter(parties=(party(90003, "Mary Citizen", role_code="WIT", role="Witness"),)))
+    assert mapped.work_type == "matter-litigation"
+    assert mapped.title == "Harbour Holdings v Coastal Freight"
+    assert mapped.reference == " cl080001 /82001"
+    assert mapped.key_dates == {"kd-instruction-date": "2026-03-02"}
+    assert mapped.attributes["aderant-matter-id"] == "82001"
+    assert mapped.attributes["aderant-client-code"] == "CL080001"  # trim + upper
+    assert "aderant-billing-employee" not in mapped.attributes  # empty values are left out
+    assert [(p.key, p.role, p.reference) for p in mapped.parties] == [
+        ("client-90001", "client", "ADERANT:90001"),
+        ("wit-90003", "witness", "ADERANT:90003"),
+    ]
+
+
+def test_rules_fall_back_to_the_default_work_type_and_role() -> None:
+    mapped = apply_mapping(matter(dept="XYZ", parties=(party(1, "A", role_code="ZZZ"), party(2, "B", role_code=None))))
+    assert mapped.work_type == DEFAULT_MAPPING.default_work_type
+    assert [p.role for p in mapped.parties[1:]] == ["interested-party", "interested-party"]
+    assert mapped.parties[2].key == "party-2"
+
+
+def test_a_custom_mapping_is_just_data() -> None:
+    custom = Mapping(
+        work_type_rules=(WorkTypeRule("office_code", "SYD", "matter-property"),),
+        default_work_type="matter-commercial",
+        title_template="{matter_number} {client_name}",
+        reference_template="{matter_number}",
+        attributes=(AttributeMap("office", "office-name", ("upper",)),),
+        key_dates=(("kd-long-stop", "close_date"),),
+        party_roles=(("CLIENT", "client"),),
+        default_party_role="other-side",
+    )
+    mapped = apply_mapping(matter(), custom)
+    assert (mapped.work_type, mapped.title, mapped.reference) == ("matter-property", "82001 Harbour Holdings Pty Ltd", "82001")
+    assert mapped.attributes == {"office-name": "SYDNEY"} and mapped.key_dates == {}
+
+
+@pytest.mark.parametrize("template", ["{title.__class__}", "{title[0]}", "{nope}", "{title!r}", "{title:>10}"])
+def test_templates_allow_plain_fields_only(template: str) -> None:
+    with pytest.raises(ValueError):
+        render_template(template, {"title": "x"})
+
+
+def test_template_renders_dates_and_blanks() -> None:
+    assert render_template("{a}-{b}-{{x}}", {"a": date(2026, 1, 2), "b": None}) == "2026-01-02--{x}"

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+
+from clients.clio_models import OdsContact, WorkItemRef
+from clients.errors import RemoteTimeout, RemoteUnavailable
+from plugin.errors import InvalidInput, NotConfigured, NotFound
+from plugin.preview import preview_matter
+from plugin.search import search_matters
+
+from tests.plugin.fakes import matter, party
+
+
+async def test_search_marks_imported_matters_from_one_store_query(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    agent.matters = {n: matter(n, uno=int(n)) for n in ("82001", "82002", "82003")}
+    services.store.record_import(env.organisation_id, env.id, matter_uno="82003", matter_number="82003", work_item_id="wi-3", imported_by="x")
+    rows = await search_matters(services, env, "  820  ")
+    assert agent.calls == [("search", "820")] and clio.calls == []
+    by_number = {r.matter_number: r for r in rows}
+    assert by_number["82003"].imported and by_number["82003"].work_item_url == "https://firm.example.test/sharedo/wi-3"
+    assert not by_number["82001"].imported and by_number["82001"].work_item_url is None
+
+
+@pytest.mark.parametrize("q", [None, "", "   ", "x" * 201])
+async def test_search_refuses_empty_or_long_text_before_calling_aderant(world, q) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    with pytest.raises(InvalidInput):
+        await search_matters(services, env, q)
+    assert agent.calls == []
+
+
+async def test_search_passes_remote_errors_through(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    agent.error = RemoteUnavailable("Aderant", "Production", "connection refused")
+    with pytest.raises(RemoteUnavailable, match="Aderant is not reachable for Production"):
+        await search_matters(services, env, "82001")
+
+
+async def test_preview_finds_candidates_for_every_party_concurrently(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    agent.matters["82001"] = matter(parties=(party(90003, "Mary Citizen", role_code="WIT"), party(90002, "Coastal Freight Pty Ltd", "organisation")))
+    clio.contacts = [
+        OdsContact("org-1", "organisation", "Harbour Holdings Pty Ltd", "ADERANT:90001", "ADERANT:90001"),
+        OdsContact("p-1", "person", "Mary Citizen", None, None),
+        OdsContact("p-2", "person", "Mary Citizens", None, None),
+        OdsContact("org-x", "organisation", "Mary Citizen Pty", None, None),
+    ]
+    services.store.add_default_team(env.organisation_id, env.id, work_type="matter-litigation", team_id="t1", team_name="Litigation – Sydney", role="reader")
+    preview = await preview_matter(services, env, "82001")
+    by_key = {p.party.key: p for p in preview.parties}
+    assert by_key["client-90001"].default_decision == {"link": "org-1"}
+    assert by_key["client-90001"].candidates[0].exact
+    mary = by_key["wit-90003"]
+    assert [c.ods_id for c in mary.candidates] == ["p-1", "p-2"], "candidates are of the party's kind"
+    assert mary.default_decision == "create" and not mary.candidates[0].exact
+    assert preview.summary == {"create": 2, "link": 1}
+    assert [(t.name, t.role) for t in preview.teams] == [("Litigation – Sydney", "reader")]
+    assert not preview.already_imported and preview.warnings == []
+    searched = sorted(c[1] for c in clio.calls if c[0] == "search_contacts")
+    assert searched == ["Coastal Freight Pty Ltd", "Harbour Holdings Pty Ltd", "Mary Citizen"]
+    assert ("find_work_items", {"aderant-matter-id": "82001"}) in clio.calls
+
+
+async def test_preview_shows_a_matter_already_in_clio_operate(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    agent.matters["82001"] = matter()
+    clio.work_items = [WorkItemRef("wi-9", "t", "r", "matter-litigation", "matter-handling", True, {"aderant-matter-id": "82001"})]
+    preview = await preview_matter(services, env, "82001")
+    assert preview.already_imported and preview.work_item_url == "https://firm.example.test/sharedo/wi-9"
+
+
+async def test_preview_of_a_recorded_import_uses_the_store(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    agent.matters["82001"] = matter()
+    services.store.record_import(env.organisation_id, env.id, matter_uno="82001", matter_number="82001", work_item_id="wi-1", imported_by="x")
+    assert (await preview_matter(services, env, "82001")).work_item_id == "wi-1"
+
+
+async def test_preview_with_clio_operate_down_still_shows_the_aderant_side(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    agent.matters["82001"] = matter(parties=(party(90003, "Mary Citizen"),))
+    clio.error = RemoteTimeout("Clio Operate", "Production", "no answer after 15 s")
+    preview = await preview_matter(services, env, "82001")
+    assert preview.mapped.title and len(preview.parties) == 2
+    assert all(p.candidates == () and p.default_decision == "create" for p in preview.parties)
+    assert "could not be looked up" in preview.warnings[0] and "Clio Operate did not answer" in preview.warnings[0]
+
+
+async def test_preview_of_an_unknown_matter_says_so(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, *_ = world
+    with pytest.raises(NotFound, match="Matter 404404 was not found in Aderant \\(Production\\)"):
+        await preview_matter(services, env, "404404")
+
+
+async def test_environment_choice(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, *_ = world
+    assert (await services.environment(env.organisation_id, None)).id == env.id
+    with pytest.raises(NotFound):
+        await services.environment(env.organisation_id, env.id + 100)
+    empty = services.store.create_organisation("Empty", [])
+    with pytest.raises(NotConfigured, match="not configured"):
+        await services.environment(empty, None)
