@@ -13,14 +13,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from clients.clio_operate import ClioIdentity, ClioOperateClient
 from clients.errors import RemoteAuthError, RemoteError
 from embed_auth.principal import Principal, role_for
 from store.repository import EnvironmentSettings, Store
+
+if TYPE_CHECKING:
+    from clients.clio_operate import ClioIdentity, ClioOperateClient
 
 log = logging.getLogger(__name__)
 

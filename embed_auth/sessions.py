@@ -40,17 +40,14 @@ class SessionManager:
             expires_at=datetime.now(timezone.utc) + self._lifetime,
         )
         await asyncio.to_thread(self._store.create_session, token, record)
-        response.set_cookie(
-            COOKIE,
-            token,
-            max_age=int(self._lifetime.total_seconds()),
-            path="/",
-            secure=self._secure,
-            httponly=True,
-            samesite="none" if self._secure else "lax",
-            partitioned=self._secure,
-        )
+        response.headers.append("set-cookie", self._cookie(token, int(self._lifetime.total_seconds())))
         return record
+
+    def _cookie(self, value: str, max_age: int) -> str:
+        """Written by hand: the standard library learns the Partitioned attribute only in Python 3.14."""
+        attributes = [f"{COOKIE}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly"]
+        attributes += ["Secure", "SameSite=None", "Partitioned"] if self._secure else ["SameSite=Lax"]
+        return "; ".join(attributes)
 
     async def load(self, request: Request) -> SessionRecord | None:
         token = request.cookies.get(COOKIE)
@@ -62,9 +59,7 @@ class SessionManager:
         token = request.cookies.get(COOKIE)
         if token:
             await asyncio.to_thread(self._store.delete_session, token)
-        response.delete_cookie(
-            COOKIE, path="/", secure=self._secure, httponly=True, samesite="none" if self._secure else "lax"
-        )
+        response.headers.append("set-cookie", self._cookie("", 0))
 
 
 def principal_of(record: SessionRecord) -> Principal:

@@ -177,16 +177,17 @@ def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> M
     roles = dict(mapping.party_roles)
     parties = tuple(
         MappedParty(
-            key=f"{party.role_code.lower()}-{party.name_uno}",
+            key=f"{(party.role_code or 'party').lower()}-{party.name_uno}",
             name_uno=party.name_uno,
             name=party.display_name,
             kind=party.kind,
-            aderant_role=party.role or party.role_code,
-            role=roles.get(party.role_code, mapping.default_party_role),
+            aderant_role=party.role or party.role_code or "",
+            role=roles.get(party.role_code or "", mapping.default_party_role),
             reference=mapping.contact_reference_template.format(name_uno=party.name_uno),
             party=party,
         )
         for party in (matter.client_party, *matter.parties)
+        if party is not None
     )
     return MappedMatter(
         matter_uno=str(matter.matter_uno),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import jinja2
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -40,7 +41,9 @@ class Runtime:
 
 
 def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
-    templates = Jinja2Templates(directory=str(TEMPLATES), autoescape=True)
+    templates = Jinja2Templates(
+        env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

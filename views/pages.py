@@ -36,8 +36,13 @@ async def readyz(request: Request) -> Response:
     return PlainTextResponse("ready")
 
 
+PAGE_DEFAULTS = {"user": None, "csrf_token": "", "environments": [], "environment": None, "error": None}
+
+
 def _render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
-    response = runtime(request).templates.TemplateResponse(request, template, context, status_code=status)
+    response = runtime(request).templates.TemplateResponse(
+        request, template, {**PAGE_DEFAULTS, **context}, status_code=status
+    )
     response.headers["content-security-policy"] = content_security_policy(frame_ancestors)
     return response
 
@@ -118,7 +123,7 @@ async def _page(request: Request, template: str, build) -> Response:  # type: ig
         return RedirectResponse("/embed", status_code=303)
     envs, origins = await _org_origins(request, caller)
     context: dict = {
-        "caller": caller.principal,
+        "user": caller.principal,
         "csrf_token": caller.session.csrf_token,
         "environments": envs,
         "environment": None,

@@ -1,0 +1,87 @@
+/*
+ * PMS Sync widget for Clio Operate (Sharedo IDE widget "PmsSync.Widget").
+ *
+ * Hosts the PMS Sync service in an iframe and hands it the signed-in user's Clio Operate token.
+ * The token never goes into a URL. Protocol (postMessage, exact origins only):
+ *   iframe -> widget   {type: "pms-sync:ready"}               (on load, and again whenever it needs a token)
+ *   widget -> iframe   {type: "pms-sync:token", token: "..."}  (reply to ready, and every 5 minutes)
+ * The token is the `_api` cookie the portal keeps fresh for its own API calls.
+ */
+(function (window, document) {
+    "use strict";
+
+    // Replaced by manifest/build.py with the service URL (origin plus path, no trailing slash).
+    var SERVICE_URL = "__PMS_SYNC_SERVICE_URL__";
+    var SERVICE_ORIGIN = new URL(SERVICE_URL).origin;
+    var TOKEN_RESEND_MS = 5 * 60 * 1000;
+
+    function readCookie(name) {
+        var prefix = name + "=";
+        var parts = document.cookie ? document.cookie.split(";") : [];
+        for (var i = 0; i < parts.length; i++) {
+            var part = parts[i].replace(/^\s+/, "");
+            if (part.indexOf(prefix) === 0) {
+                return decodeURIComponent(part.substring(prefix.length));
+            }
+        }
+        return null;
+    }
+
+    var PmsSync = window.PmsSync = window.PmsSync || {};
+
+    /**
+     * @param {HTMLElement} element   the element the portal rendered PmsSync.html into
+     * @param {object} configuration  the widget configuration (none is needed)
+     * @param {object} baseModel      the portal's base widget model
+     */
+    PmsSync.Widget = function (element, configuration, baseModel) {
+        this.element = element;
+        this.configuration = configuration || {};
+        this.baseModel = baseModel;
+        this.iframe = null;
+        this.ready = false;
+        this.timer = null;
+        this.onMessage = this.handleMessage.bind(this);
+    };
+
+    PmsSync.Widget.prototype.loadAndBind = function () {
+        var host = this.element.querySelector("[data-pms-sync-frame]") || this.element;
+        var iframe = document.createElement("iframe");
+        iframe.src = SERVICE_URL + "/embed";
+        iframe.title = "PMS Sync";
+        iframe.setAttribute("referrerpolicy", "origin");
+        this.iframe = iframe;
+        window.addEventListener("message", this.onMessage);
+        host.appendChild(iframe);
+        this.timer = window.setInterval(this.sendToken.bind(this), TOKEN_RESEND_MS);
+    };
+
+    PmsSync.Widget.prototype.handleMessage = function (event) {
+        if (!this.iframe || event.origin !== SERVICE_ORIGIN || event.source !== this.iframe.contentWindow) {
+            return;
+        }
+        if (event.data && event.data.type === "pms-sync:ready") {
+            this.ready = true;
+            this.sendToken();
+        }
+    };
+
+    PmsSync.Widget.prototype.sendToken = function () {
+        var token = readCookie("_api");
+        if (!this.ready || !token || !this.iframe || !this.iframe.contentWindow) {
+            return;
+        }
+        this.iframe.contentWindow.postMessage({ type: "pms-sync:token", token: token }, SERVICE_ORIGIN);
+    };
+
+    PmsSync.Widget.prototype.onDestroy = function () {
+        window.removeEventListener("message", this.onMessage);
+        window.clearInterval(this.timer);
+        this.timer = null;
+        if (this.iframe && this.iframe.parentNode) {
+            this.iframe.parentNode.removeChild(this.iframe);
+        }
+        this.iframe = null;
+        this.ready = false;
+    };
+})(window, document);

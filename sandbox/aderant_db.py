@@ -1,0 +1,531 @@
+"""A seeded Aderant Expert database for the agent: the user-guide examples plus generated matters.
+
+Tables and columns are created under the names in the agent's mapping file, so a modified
+mapping (a firm's own party link table, say) gets a database the agent can read with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import CHAR, Column, Connection, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import create_engine
+from sqlalchemy.types import TypeEngine
+
+from agent.schema import MATTER_NUMBER, AgentSchema, MappedTable, load_schema
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SeededEmployee:
+    empl_uno: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SeededAddress:
+    line1: str
+    city: str
+    state: str
+    post_code: str
+    country: str = "AU"
+
+
+@dataclass(frozen=True)
+class SeededName:
+    """An HBM_NAME row: ``kind`` is NAME_TYPE, 'P' person or 'O' organisation."""
+
+    name_uno: int
+    name: str
+    kind: Literal["P", "O"]
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: SeededAddress | None = None
+
+
+@dataclass(frozen=True)
+class SeededClient:
+    client_uno: int
+    code: str
+    name: SeededName
+
+
+@dataclass(frozen=True)
+class SeededMatter:
+    matter_uno: int
+    number: str
+    title: str
+    long_title: str
+    status: str
+    open_date: date
+    close_date: date | None
+    office: str
+    department: str
+    matter_type: str
+    parties: tuple[tuple[int, str], ...]
+    """(NAME_UNO, role code) of each linked party."""
+
+
+STATUSES = {"OPEN": "Open", "CLOSE": "Closed", "FINAL": "Final bill"}
+OFFICES = {"SYD": "Sydney", "MEL": "Melbourne", "BNE": "Brisbane"}
+DEPARTMENTS = {"LIT": "Litigation", "COM": "Commercial", "PRO": "Property", "PC": "Private Client"}
+MATTER_TYPES = {"LIT": "Litigation", "ADV": "Advisory", "CONV": "Conveyancing", "EST": "Estates"}
+PARTY_ROLES = {
+    "ADV": "Adverse party",
+    "WIT": "Witness",
+    "SOL": "Other side solicitor",
+    "INT": "Interested party",
+}
+
+JANE_SMITH = SeededEmployee(501, "JSM", "Jane Smith")
+RAJ_PATEL = SeededEmployee(502, "RPA", "Raj Patel")
+
+HARBOUR_HOLDINGS = SeededClient(
+    client_uno=8001,
+    code="CL080001",
+    name=SeededName(
+        90001, "Harbour Holdings Pty Ltd", "O",
+        email="accounts@harbourholdings.example.com", phone="+61 2 5550 0100",
+        address=SeededAddress("1 Circular Quay", "Sydney", "NSW", "2000"),
+    ),
+)
+COASTAL_FREIGHT = SeededName(
+    90002, "Coastal Freight Pty Ltd", "O", phone="+61 2 5550 0142",
+    address=SeededAddress("12 Wharf Road", "Port Botany", "NSW", "2036"),
+)
+MARY_CITIZEN = SeededName(
+    90003, "Mary Citizen", "P", first_name="Mary", last_name="Citizen",
+    email="mary.citizen@example.com",
+    address=SeededAddress("4 Example Street", "Newtown", "NSW", "2042"),
+)
+DANIEL_OBRIEN = SeededName(
+    90004, "Daniel O'Brien", "P", first_name="Daniel", last_name="O'Brien",
+    email="daniel.obrien@example.com",
+)
+PACIFIC_INSURANCE = SeededName(90005, "Pacific Insurance Group Ltd", "O")
+LEE_WONG = SeededName(90006, "Lee Wong", "P", first_name="Lee", last_name="Wong")
+EXAMPLE_PARTIES = (COASTAL_FREIGHT, MARY_CITIZEN, DANIEL_OBRIEN, PACIFIC_INSURANCE, LEE_WONG)
+
+MANY_PARTIES_FIRST_NAME_UNO = 90100
+MANY_PARTIES_COUNT = 50
+
+LITIGATION_MATTER = SeededMatter(
+    matter_uno=82001,
+    number="82001",
+    title="Harbour Holdings v Coastal Freight",
+    long_title="Harbour Holdings Pty Ltd v Coastal Freight Pty Ltd — recovery of freight charges",
+    status="OPEN",
+    open_date=date(2026, 3, 2),
+    close_date=None,
+    office="SYD",
+    department="LIT",
+    matter_type="LIT",
+    parties=(
+        (COASTAL_FREIGHT.name_uno, "ADV"),
+        (MARY_CITIZEN.name_uno, "WIT"),
+        (DANIEL_OBRIEN.name_uno, "SOL"),
+        (PACIFIC_INSURANCE.name_uno, "INT"),
+    ),
+)
+LEASE_REVIEW_MATTER = SeededMatter(
+    matter_uno=82002,
+    number="82002",
+    title="Harbour Holdings — lease review",
+    long_title="Harbour Holdings Pty Ltd — review of the Circular Quay office lease",
+    status="CLOSE",
+    open_date=date(2025, 8, 11),
+    close_date=date(2026, 6, 30),
+    office="SYD",
+    department="COM",
+    matter_type="ADV",
+    parties=((MARY_CITIZEN.name_uno, "WIT"),),
+)
+EMPLOYMENT_ADVICE_MATTER = SeededMatter(
+    matter_uno=82003,
+    number="82003",
+    title="Harbour Holdings — employment advice",
+    long_title="Harbour Holdings Pty Ltd — advice on employment contracts",
+    status="OPEN",
+    open_date=date(2026, 1, 15),
+    close_date=None,
+    office="SYD",
+    department="COM",
+    matter_type="ADV",
+    parties=((LEE_WONG.name_uno, "INT"),),
+)
+MANY_PARTIES_MATTER = SeededMatter(
+    matter_uno=82004,
+    number="82004",
+    title="Harbour Holdings v Many Parties",
+    long_title="Harbour Holdings Pty Ltd v Many Parties — multi-party recovery proceedings",
+    status="OPEN",
+    open_date=date(2026, 4, 20),
+    close_date=None,
+    office="SYD",
+    department="LIT",
+    matter_type="LIT",
+    parties=tuple(
+        (MANY_PARTIES_FIRST_NAME_UNO + index, tuple(PARTY_ROLES)[index % len(PARTY_ROLES)])
+        for index in range(MANY_PARTIES_COUNT)
+    ),
+)
+EXAMPLE_MATTERS = (
+    LITIGATION_MATTER, LEASE_REVIEW_MATTER, EMPLOYMENT_ADVICE_MATTER, MANY_PARTIES_MATTER,
+)
+
+GENERATED_MATTER_FIRST_UNO = 100_000
+GENERATED_CLIENT_FIRST_UNO = 100_000
+GENERATED_CLIENTS = 300
+GENERATED_EMPLOYEES = 38
+NAME_POOL_SIZE = 3000
+NAME_POOL_FIRST_UNO = 200_000
+CLIENT_NAME_FIRST_UNO = 300_000
+FIRST_OPEN_DATE = date(2018, 1, 1)
+LAST_OPEN_DATE = date(2026, 6, 30)
+CLOSED_SHARE = 0.15
+
+FIRST_NAMES = (
+    "Olivia", "Jack", "Charlotte", "William", "Amelia", "Noah", "Isla", "Oliver", "Mia",
+    "Thomas", "Ava", "James", "Grace", "Henry", "Chloe", "Lucas", "Zoe", "Samuel", "Ruby",
+    "Ethan", "Sophie", "Liam", "Emily", "Harrison", "Matilda", "Aiden", "Evie", "Hamish",
+    "Priya", "Arjun", "Mei", "Hiroshi", "Fatima", "Omar", "Elena", "Marco", "Siobhan",
+    "Connor", "Aroha", "Tane", "Nguyen", "Linh", "Sanjay", "Anika", "Dmitri", "Katerina",
+    "Giulia", "Luca", "Ines", "Mateo", "Hana", "Kenji", "Amara", "Kofi", "Leila", "Yusuf",
+)
+LAST_NAMES = (
+    "Anderson", "Brown", "Campbell", "Davies", "Edwards", "Fraser", "Gallagher", "Harris",
+    "Irwin", "Jackson", "Kelly", "Lawson", "Mitchell", "Nguyen", "Osborne", "Papadopoulos",
+    "Quinn", "Robertson", "Singh", "Thompson", "Underwood", "Vasquez", "Walker", "Young",
+    "Zhang", "Murphy", "McKenzie", "Chen", "Kowalski", "Rossi", "Tanaka", "Haddad", "Okafor",
+    "Sullivan", "Bennett", "Fitzgerald", "Hughes", "Kaur", "Lim", "Morrison", "Novak",
+    "Petrov", "Russo", "Stewart", "Tran", "Whitfield", "Ahmed", "Baker", "Costa", "Duffy",
+)
+COMPANY_WORDS = (
+    "Summit", "Redgum", "Bluewater", "Ironbark", "Southern Cross", "Granite", "Wattle",
+    "Silver Fern", "Meridian", "Northgate", "Kestrel", "Banksia", "Outback", "Riverbend",
+    "Highline", "Sterling", "Eastbrook", "Goldfields", "Tasman", "Coral Bay", "Jacaranda",
+    "Blackwood", "Westport", "Evergreen", "Lighthouse", "Kingsford", "Birchwood", "Sapphire",
+)
+COMPANY_TRADES = (
+    "Logistics", "Constructions", "Property Group", "Capital", "Engineering", "Foods",
+    "Mining", "Health", "Retail", "Energy", "Developments", "Transport", "Agriculture",
+    "Technologies", "Hospitality", "Finance", "Manufacturing", "Consulting",
+)
+COMPANY_SUFFIXES = ("Pty Ltd", "Pty Ltd", "Pty Ltd", "Ltd", "Limited", "& Co", "Holdings Pty Ltd")
+STREETS = (
+    "George Street", "Collins Street", "Queen Street", "King William Street", "Hay Street",
+    "Bourke Street", "Pitt Street", "Elizabeth Street", "Adelaide Street", "Macquarie Street",
+    "Smith Street", "Chapel Street", "Oxford Street", "Church Street", "Victoria Road",
+)
+LOCALITIES = (
+    ("Sydney", "NSW", "2000"), ("Parramatta", "NSW", "2150"), ("Newcastle", "NSW", "2300"),
+    ("Melbourne", "VIC", "3000"), ("Geelong", "VIC", "3220"), ("Brisbane", "QLD", "4000"),
+    ("Gold Coast", "QLD", "4217"), ("Adelaide", "SA", "5000"), ("Perth", "WA", "6000"),
+    ("Hobart", "TAS", "7000"), ("Canberra", "ACT", "2600"), ("Darwin", "NT", "0800"),
+)
+AREA_CODES = {"NSW": "2", "ACT": "2", "VIC": "3", "TAS": "3", "QLD": "7", "SA": "8", "WA": "8",
+              "NT": "8"}
+ADVICE_TOPICS = (
+    "employment contracts", "shareholder agreement", "supply agreement", "privacy review",
+    "franchise agreement", "restructure", "joint venture", "licensing terms", "debt recovery",
+)
+PRACTICE_AREAS = (("LIT", "LIT"), ("COM", "ADV"), ("PRO", "CONV"), ("PC", "EST"), ("COM", "LIT"))
+
+COLUMN_TYPES: dict[str, dict[str, TypeEngine[Any]]] = {
+    "matter": {
+        "matter_uno": Integer(), "client_uno": Integer(), MATTER_NUMBER: String(20),
+        "title": String(40), "long_title": String(250), "open_date": DateTime(),
+        "close_date": DateTime(), "status_code": String(5), "inactive": CHAR(1),
+        "billing_employee_uno": Integer(), "responsible_employee_uno": Integer(),
+        "office_code": String(4), "department_code": String(4), "matter_type_code": String(4),
+    },
+    "client": {
+        "client_uno": Integer(), "client_code": String(10), "client_name": String(80),
+        "name_uno": Integer(),
+    },
+    "name": {
+        "name_uno": Integer(), "name": String(120), "name_sort": String(120),
+        "name_type": CHAR(1), "address_uno": Integer(),
+    },
+    "person": {
+        "name_uno": Integer(), "first_name": String(40), "middle_name": String(40),
+        "last_name": String(60),
+    },
+    "address": {
+        "address_uno": Integer(), "line1": String(80), "city": String(40), "state": String(10),
+        "post_code": String(10), "country": String(10), "email": String(120),
+        "phone": String(30),
+    },
+    "employee": {"empl_uno": Integer(), "employee_code": CHAR(6), "employee_name": String(40)},
+    "status": {"code": String(5), "description": String(40)},
+    "office": {"code": String(4), "description": String(40)},
+    "department": {"code": String(4), "description": String(40)},
+    "matter_type": {"code": String(4), "description": String(40)},
+    "matter_party": {"matter_uno": Integer(), "name_uno": Integer(), "role_code": String(5)},
+    "party_role": {"code": String(5), "description": String(40)},
+}
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "matter": ("matter_uno",), "client": ("client_uno",), "name": ("name_uno",),
+    "person": ("name_uno",), "address": ("address_uno",), "employee": ("empl_uno",),
+    "status": ("code",), "office": ("code",), "department": ("code",), "matter_type": ("code",),
+    "matter_party": ("matter_uno", "name_uno", "role_code"), "party_role": ("code",),
+}
+
+
+def create_aderant_db(
+    database_url: str,
+    *,
+    generated_matters: int = 3000,
+    seed: int = 42,
+    mapping_path: str | Path | None = None,
+) -> None:
+    """(Re)create the mapped tables in ``database_url`` and fill them; same seed, same data.
+
+    Use a file URL: a plain in-memory SQLite database vanishes when this function returns.
+    """
+    schema = load_schema(mapping_path)
+    metadata, tables = _metadata(schema)
+    rows = _SeedRows()
+    _add_examples(rows)
+    _add_generated(rows, random.Random(seed), generated_matters)
+    engine = create_engine(database_url)
+    try:
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            for mapped in schema.tables():
+                logical = mapped.logical_name
+                _insert(conn, mapped, tables[logical], rows.by_table[logical])
+    finally:
+        engine.dispose()
+
+
+def _metadata(schema: AgentSchema) -> tuple[MetaData, dict[str, Table]]:
+    metadata = MetaData()
+    tables = {
+        mapped.logical_name: Table(
+            mapped.name,
+            metadata,
+            *(
+                Column(
+                    physical,
+                    COLUMN_TYPES[mapped.logical_name][logical],
+                    primary_key=logical in PRIMARY_KEYS[mapped.logical_name],
+                )
+                for logical, physical in mapped.columns.items()
+                if physical is not None
+            ),
+        )
+        for mapped in schema.tables()
+    }
+    return metadata, tables
+
+
+def _insert(conn: Connection, mapped: MappedTable, table: Table, rows: list[Row]) -> None:
+    """Insert rows keyed by logical column names, skipping columns the mapping leaves out."""
+    if not rows:
+        return
+    physical = [(logical, name) for logical, name in mapped.columns.items() if name is not None]
+    conn.execute(
+        table.insert(), [{name: row.get(logical) for logical, name in physical} for row in rows]
+    )
+
+
+class _SeedRows:
+    """Rows per logical table, keyed by logical column names."""
+
+    def __init__(self) -> None:
+        self.by_table: dict[str, list[Row]] = {logical: [] for logical in COLUMN_TYPES}
+
+    def add(self, logical_table: str, **values: Any) -> None:
+        self.by_table[logical_table].append(values)
+
+    def add_name(self, name: SeededName, middle_name: str | None = None) -> None:
+        sort_key = f"{name.last_name}, {name.first_name}" if name.kind == "P" else name.name
+        address = name.address
+        has_address = address is not None or name.email is not None or name.phone is not None
+        self.add(
+            "name", name_uno=name.name_uno, name=name.name, name_sort=sort_key.upper(),
+            name_type=name.kind, address_uno=name.name_uno if has_address else None,
+        )
+        if name.kind == "P":
+            self.add(
+                "person", name_uno=name.name_uno, first_name=name.first_name,
+                middle_name=middle_name, last_name=name.last_name,
+            )
+        if has_address:
+            postal = dataclasses.asdict(address) if address else {}  # fields match the columns
+            self.add(
+                "address", address_uno=name.name_uno, email=name.email, phone=name.phone, **postal
+            )
+
+    def add_employee(self, employee: SeededEmployee) -> None:
+        # EMPLOYEE_CODE is char(6) in Aderant: store it padded, as SQL Server would
+        self.add(
+            "employee", empl_uno=employee.empl_uno, employee_code=employee.code.ljust(6),
+            employee_name=employee.name,
+        )
+
+    def add_matter(
+        self, matter: SeededMatter, client_uno: int, responsible: int, billing: int
+    ) -> None:
+        self.add(
+            "matter", matter_uno=matter.matter_uno, client_uno=client_uno,
+            **{MATTER_NUMBER: matter.number}, title=matter.title, long_title=matter.long_title,
+            open_date=_midnight(matter.open_date), close_date=_midnight(matter.close_date),
+            status_code=matter.status, inactive="N" if matter.close_date is None else "Y",
+            billing_employee_uno=billing, responsible_employee_uno=responsible,
+            office_code=matter.office, department_code=matter.department,
+            matter_type_code=matter.matter_type,
+        )
+        for name_uno, role_code in matter.parties:
+            self.add("matter_party", matter_uno=matter.matter_uno, name_uno=name_uno,
+                     role_code=role_code)
+
+
+def _add_examples(rows: _SeedRows) -> None:
+    lookups = (
+        ("status", STATUSES), ("office", OFFICES), ("department", DEPARTMENTS),
+        ("matter_type", MATTER_TYPES), ("party_role", PARTY_ROLES),
+    )
+    for logical_table, descriptions in lookups:
+        for code, description in descriptions.items():
+            rows.add(logical_table, code=code, description=description)
+    rows.add_employee(JANE_SMITH)
+    rows.add_employee(RAJ_PATEL)
+    client = HARBOUR_HOLDINGS
+    rows.add("client", client_uno=client.client_uno, client_code=client.code,
+             client_name=client.name.name, name_uno=client.name.name_uno)
+    rows.add_name(client.name)
+    for party in EXAMPLE_PARTIES:
+        rows.add_name(party)
+    many_parties = random.Random(MANY_PARTIES_MATTER.matter_uno)  # the same whatever the seed
+    for name_uno, _ in MANY_PARTIES_MATTER.parties:
+        rows.add_name(_random_name(many_parties, name_uno))
+    for matter in EXAMPLE_MATTERS:
+        rows.add_matter(matter, client.client_uno, JANE_SMITH.empl_uno, RAJ_PATEL.empl_uno)
+
+
+def _add_generated(rows: _SeedRows, rng: random.Random, matter_count: int) -> None:
+    employees = _generated_employees(rng)
+    for employee in employees:
+        rows.add_employee(employee)
+    employee_unos = [JANE_SMITH.empl_uno, RAJ_PATEL.empl_uno, *(e.empl_uno for e in employees)]
+
+    clients: list[SeededClient] = []
+    for index in range(GENERATED_CLIENTS):
+        name = _random_name(rng, CLIENT_NAME_FIRST_UNO + index, person_share=0.3)
+        client = SeededClient(GENERATED_CLIENT_FIRST_UNO + index,
+                               f"CL{GENERATED_CLIENT_FIRST_UNO + index}", name)
+        rows.add("client", client_uno=client.client_uno, client_code=client.code,
+                 client_name=name.name, name_uno=name.name_uno)
+        rows.add_name(name, middle_name=_middle_name(rng, name))
+        clients.append(client)
+
+    pool = [_random_name(rng, NAME_POOL_FIRST_UNO + index) for index in range(NAME_POOL_SIZE)]
+    for name in pool:
+        rows.add_name(name, middle_name=_middle_name(rng, name))
+
+    for index in range(matter_count):
+        client = rng.choice(clients)
+        parties = rng.sample(pool, rng.randint(0, 4))
+        department, matter_type = rng.choice(PRACTICE_AREAS)
+        opened = FIRST_OPEN_DATE + timedelta(
+            days=rng.randrange((LAST_OPEN_DATE - FIRST_OPEN_DATE).days + 1)
+        )
+        closed = rng.random() < CLOSED_SHARE
+        title, long_title = _matter_titles(rng, client.name, matter_type, parties)
+        matter_uno = GENERATED_MATTER_FIRST_UNO + index
+        matter = SeededMatter(
+            matter_uno=matter_uno,
+            number=str(matter_uno),
+            title=title[:40].rstrip(),
+            long_title=long_title[:250],
+            status=rng.choice(("CLOSE", "FINAL")) if closed else "OPEN",
+            open_date=opened,
+            close_date=opened + timedelta(days=rng.randint(30, 900)) if closed else None,
+            office=rng.choice(tuple(OFFICES)),
+            department=department,
+            matter_type=matter_type,
+            parties=tuple(
+                (party.name_uno, "ADV" if position == 0 and matter_type == "LIT"
+                 else rng.choice(tuple(PARTY_ROLES)))
+                for position, party in enumerate(parties)
+            ),
+        )
+        rows.add_matter(matter, client.client_uno, rng.choice(employee_unos),
+                        rng.choice(employee_unos))
+
+
+def _generated_employees(rng: random.Random) -> list[SeededEmployee]:
+    used = {JANE_SMITH.code, RAJ_PATEL.code}
+    employees = []
+    for index in range(GENERATED_EMPLOYEES):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        code = f"{first[0]}{last[:2]}".upper()
+        suffix = 1
+        while code in used:
+            code, suffix = f"{first[0]}{last[0]}{suffix}".upper(), suffix + 1
+        used.add(code)
+        employees.append(SeededEmployee(JANE_SMITH.empl_uno + 2 + index, code, f"{first} {last}"))
+    return employees
+
+
+def _random_name(rng: random.Random, name_uno: int, *, person_share: float = 0.6) -> SeededName:
+    locality = rng.choice(LOCALITIES)
+    address = (
+        SeededAddress(f"{rng.randint(1, 400)} {rng.choice(STREETS)}", *locality)
+        if rng.random() < 0.85 else None
+    )
+    phone = (
+        f"+61 {AREA_CODES[locality[1]]} 5550 {rng.randrange(10_000):04d}"
+        if rng.random() < 0.7 else None
+    )
+    if rng.random() < person_share:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first}.{last}@example.com".lower() if rng.random() < 0.8 else None
+        return SeededName(name_uno, f"{first} {last}", "P", first_name=first, last_name=last,
+                           email=email, phone=phone, address=address)
+    stem = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_TRADES)}"
+    email = f"info@{stem.replace(' ', '').lower()}.example.net" if rng.random() < 0.6 else None
+    return SeededName(name_uno, f"{stem} {rng.choice(COMPANY_SUFFIXES)}", "O", email=email,
+                       phone=phone, address=address)
+
+
+def _middle_name(rng: random.Random, name: SeededName) -> str | None:
+    return rng.choice(FIRST_NAMES) if name.kind == "P" and rng.random() < 0.3 else None
+
+
+def _matter_titles(
+    rng: random.Random, client: SeededName, matter_type: str, parties: list[SeededName]
+) -> tuple[str, str]:
+    short = _short_name(client)
+    if matter_type == "LIT" and parties:
+        return f"{short} v {_short_name(parties[0])}", f"{client.name} v {parties[0].name}"
+    if matter_type == "CONV":
+        street = f"{rng.randint(1, 200)} {rng.choice(STREETS)}"
+        return f"{short} — purchase of {street}", f"{client.name} — purchase of {street}"
+    if matter_type == "EST":
+        deceased = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        return f"Estate of the late {deceased}", f"{client.name} — estate of the late {deceased}"
+    topic = rng.choice(ADVICE_TOPICS)
+    return f"{short} — {topic}", f"{client.name} — advice on {topic}"
+
+
+def _short_name(name: SeededName) -> str:
+    if name.kind == "P":
+        return name.last_name or name.name
+    return name.name.removesuffix(" Pty Ltd").removesuffix(" Ltd").removesuffix(" Limited")
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, datetime.min.time())

@@ -1,0 +1,150 @@
+"""The sandbox: PMS Sync's outside world behind one base URL (see sandbox/README.md).
+
+/aderant/...              the real PMS Sync agent over the sandbox Aderant database
+/{tenant}/identity/...    identity server of tenant `production` or `uat`
+/{tenant}/api/...         Clio Operate API of that tenant
+/{tenant}/portal/         a Clio Operate portal page hosting the PMS Sync widget
+/_sandbox/...             control: faults, call log, reset
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from agent.app import create_agent_app
+from sandbox.clio.api import TenantApi
+from sandbox.clio.identity import IdentityServer
+from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
+from sandbox.clio.tenant import Tenant
+from sandbox.faults import CONTROL_PREFIX, CallLog, FaultMiddleware, Faults
+from sandbox.portal import Portal
+
+TENANTS = {"production": "Production", "uat": "UAT"}
+
+
+class Sandbox:
+    """What tests and benchmarks drive in-process: `app.state.sandbox`."""
+
+    def __init__(self, base_url: str) -> None:
+        self.tenants = {name: Tenant(name, display_name, base_url) for name, display_name in TENANTS.items()}
+        self.faults = Faults()
+        self.calls = CallLog()
+
+    def reset(self) -> None:
+        """Rebuild every tenant's data from the seed (faults and the call log are left alone)."""
+        for tenant in self.tenants.values():
+            tenant.reset()
+
+    def environments(self) -> list[dict[str, str]]:
+        """The Clio Operate environments a PMS Sync organisation would be configured with."""
+        return [
+            {
+                "name": tenant.display_name,
+                "tenant": tenant.name,
+                "identity_url": tenant.identity_url,
+                "api_url": tenant.api_url,
+                "portal_url": tenant.portal_url,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            }
+            for tenant in self.tenants.values()
+        ]
+
+
+class ControlEndpoints:
+    """`/_sandbox/...`: the HTTP face of `Sandbox` for out-of-process drivers."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/faults", self.list_faults, methods=["GET"]),
+            Route("/faults", self.add_fault, methods=["POST"]),
+            Route("/faults", self.clear_faults, methods=["DELETE"]),
+            Route("/calls", self.list_calls, methods=["GET"]),
+            Route("/calls", self.clear_calls, methods=["DELETE"]),
+            Route("/reset", self.reset, methods=["POST"]),
+        ]
+
+    async def list_faults(self, request: Request) -> Response:
+        return JSONResponse({"rules": [rule.as_json() for rule in self.sandbox.faults.rules]})
+
+    async def add_fault(self, request: Request) -> Response:
+        try:
+            rule = self.sandbox.faults.add(**json.loads(await request.body()))
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"Bad fault rule: {exc}"}, status_code=400)
+        return JSONResponse(rule.as_json(), status_code=201)
+
+    async def clear_faults(self, request: Request) -> Response:
+        self.sandbox.faults.clear()
+        return Response(status_code=204)
+
+    async def list_calls(self, request: Request) -> Response:
+        return JSONResponse({"calls": self.sandbox.calls.as_json()})
+
+    async def clear_calls(self, request: Request) -> Response:
+        self.sandbox.calls.clear()
+        return Response(status_code=204)
+
+    async def reset(self, request: Request) -> Response:
+        self.sandbox.reset()
+        return Response(status_code=204)
+
+
+def create_sandbox_app(
+    *,
+    base_url: str,
+    aderant_database_url: str,
+    agent_api_key: str,
+    service_url: str,
+    widget_dir: Path | None = None,
+) -> Starlette:
+    """The whole sandbox as one ASGI app served at `base_url`.
+
+    `service_url` is the PMS Sync service the portal may frame; `widget_dir` is a folder built by
+    `manifest.build.build_widget` (without it the portal says the widget is not installed).
+    """
+    sandbox = Sandbox(base_url)
+    agent_app = create_agent_app(database_url=aderant_database_url, api_keys=[agent_api_key])
+    routes = [
+        Mount("/aderant", app=agent_app),
+        Mount(CONTROL_PREFIX, routes=ControlEndpoints(sandbox).routes()),
+        *(
+            Mount(
+                f"/{tenant.name}",
+                routes=[
+                    Mount("/identity", app=IdentityServer(tenant).app()),
+                    Mount("/api", app=TenantApi(tenant).app()),
+                    Mount(
+                        "/portal", app=Portal(tenant, service_url=service_url, widget_dir=widget_dir).app()
+                    ),
+                ],
+            )
+            for tenant in sandbox.tenants.values()
+        ),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Mounted apps get no lifespan events of their own; run the agent's here.
+        async with agent_app.router.lifespan_context(agent_app):
+            yield
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(FaultMiddleware, faults=sandbox.faults, calls=sandbox.calls)],
+        lifespan=lifespan,
+    )
+    app.state.sandbox = sandbox
+    return app

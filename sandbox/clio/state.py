@@ -1,0 +1,334 @@
+"""In-memory state of one sandbox tenant, and the rules the real API enforces on it.
+
+Writes are visible to searches at once (the real tenant's search is Elastic-backed and may lag;
+the sandbox does not imitate the lag, so idempotency checks can be tested deterministically).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sandbox.clio.model import (
+    Contact,
+    ContactDetail,
+    Organisation,
+    Participant,
+    ParticipantRole,
+    Person,
+    Phase,
+    PhasePlan,
+    Team,
+    User,
+    WorkItem,
+    WorkType,
+)
+
+R = TypeVar("R")
+
+CONTACT_TYPES = {
+    "person": frozenset({"email", "mobile", "direct-line"}),
+    "organisation": frozenset({"email", "phone"}),
+}
+
+
+class InvalidRequest(ValueError):
+    """The request breaks a rule of the tenant's configuration (the API answers 400)."""
+
+
+class NotFound(LookupError):
+    """The addressed record does not exist (the API answers 404)."""
+
+
+@dataclass(frozen=True)
+class NewContactFields:
+    """What a new person and a new organisation have in common."""
+
+    is_active: bool = True
+    reference: str | None = None
+    external_reference: str | None = None
+    contact_details: tuple[dict[str, object], ...] = ()
+
+    def as_kwargs(self, entity_type: str) -> dict[str, object]:
+        return {
+            "is_active": self.is_active,
+            "reference": self.reference,
+            "external_reference": self.external_reference,
+            "contact_details": _contact_details(entity_type, self.contact_details),
+        }
+
+
+@dataclass(frozen=True)
+class NewParticipant:
+    role_system_name: str
+    ods_id: str
+    ods_type: str | None = None
+
+
+@dataclass(frozen=True)
+class NewWorkItem:
+    type_system_name: str
+    title: str
+    reference: str = ""
+    description: str = ""
+    title_is_user_provided: bool = True
+    reference_is_user_provided: bool = True
+    attributes: dict[str, object] = field(default_factory=dict)
+    form_ids: tuple[str, ...] = ()
+    key_dates: dict[str, object] = field(default_factory=dict)
+    other_aspects: dict[str, object] = field(default_factory=dict)
+    participants: tuple[NewParticipant, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkItemQuery:
+    """`findByQuery` filters; an empty collection or None means "do not filter on this"."""
+
+    include_types: tuple[str, ...] = ()
+    include_types_derived_from: tuple[str, ...] = ()
+    include_open: bool = True
+    include_closed: bool = True
+    include_removed: bool = False
+    work_item_ids: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+    reference: str | None = None
+
+
+def attribute_text(value: object) -> str:
+    """Attributes are strings in Clio Operate; non-strings are stored as their JSON text."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _matches_every_word(search: str, *fields: str | None) -> bool:
+    haystack = " ".join(f for f in fields if f).casefold()
+    return all(word in haystack for word in search.casefold().split())
+
+
+@dataclass
+class TenantState:
+    users: dict[str, User]
+    people: dict[str, Person]
+    organisations: dict[str, Organisation]
+    teams: dict[str, Team]
+    work_types: dict[str, WorkType]
+    phase_plan: PhasePlan
+    work_items: dict[str, WorkItem] = field(default_factory=dict)
+
+    # --- users ---------------------------------------------------------------------------
+
+    def user_by_username(self, username: str) -> User | None:
+        return next((u for u in self.users.values() if u.username.casefold() == username.casefold()), None)
+
+    # --- ODS -----------------------------------------------------------------------------
+
+    def search_contacts(self, search: str, entity_types: set[str]) -> list[Contact]:
+        """People and organisations whose name, reference or external reference hold every word."""
+        candidates: list[Contact] = [*self.people.values(), *self.organisations.values()]
+        found = [
+            c
+            for c in candidates
+            if (not entity_types or c.ods_entity_type in entity_types)
+            and _matches_every_word(search, c.name, c.reference, c.external_reference)
+        ]
+        return sorted(found, key=lambda c: (c.name.casefold(), c.id))
+
+    def search_teams(self, search: str) -> list[Team]:
+        found = [t for t in self.teams.values() if _matches_every_word(search, t.name, t.reference)]
+        return sorted(found, key=lambda t: (t.name.casefold(), t.id))
+
+    def person_by_external_reference(self, external_reference: str) -> Person:
+        for person in self.people.values():
+            if person.external_reference == external_reference:
+                return person
+        raise NotFound(f"No person has the external reference '{external_reference}'")
+
+    def person(self, person_id: str) -> Person:
+        return _lookup(self.people, person_id, "Person")
+
+    def organisation(self, organisation_id: str) -> Organisation:
+        return _lookup(self.organisations, organisation_id, "Organisation")
+
+    def add_person(self, first_name: str, surname: str, fields: NewContactFields) -> Person:
+        if not (first_name or surname):
+            raise InvalidRequest("A person needs a first name or a surname")
+        person = Person(str(uuid.uuid4()), first_name, surname, **fields.as_kwargs("person"))
+        self.people[person.id] = person
+        return person
+
+    def add_organisation(self, name: str, fields: NewContactFields) -> Organisation:
+        if not name:
+            raise InvalidRequest("An organisation needs a name")
+        organisation = Organisation(str(uuid.uuid4()), name, **fields.as_kwargs("organisation"))
+        self.organisations[organisation.id] = organisation
+        return organisation
+
+    # --- work types ----------------------------------------------------------------------
+
+    def work_type(self, system_name: str) -> WorkType:
+        return _lookup(self.work_types, system_name, "Work type")
+
+    def lineage(self, system_name: str) -> list[WorkType]:
+        """The type and its ancestors, the type first."""
+        chain = [self.work_type(system_name)]
+        while chain[-1].parent:
+            chain.append(self.work_types[chain[-1].parent])
+        return chain
+
+    def children(self, system_name: str | None) -> list[WorkType]:
+        return [t for t in self.work_types.values() if t.parent == system_name]
+
+    def roles_for(self, type_system_name: str) -> list[ParticipantRole]:
+        return [role for work_type in reversed(self.lineage(type_system_name)) for role in work_type.roles]
+
+    def key_dates_for(self, type_system_name: str) -> set[str]:
+        return {key_date for work_type in self.lineage(type_system_name) for key_date in work_type.key_dates}
+
+    def is_derived_from(self, type_system_name: str, ancestor: str) -> bool:
+        return any(t.system_name == ancestor for t in self.lineage(type_system_name))
+
+    # --- work items ----------------------------------------------------------------------
+
+    def work_item(self, work_item_id: str) -> WorkItem:
+        return _lookup(self.work_items, work_item_id, "Work item")
+
+    def create_work_item(self, new: NewWorkItem) -> WorkItem:
+        if new.type_system_name not in self.work_types:
+            raise InvalidRequest(f"Unknown work type '{new.type_system_name}'")
+        work_type = self.work_types[new.type_system_name]
+        if work_type.is_abstract:
+            raise InvalidRequest(
+                f"Work type '{work_type.system_name}' is abstract; items cannot be created from it"
+            )
+        if not new.title:
+            raise InvalidRequest("A work item needs a title")
+        unknown_dates = sorted(set(new.key_dates) - self.key_dates_for(work_type.system_name))
+        if unknown_dates:
+            raise InvalidRequest(
+                f"Key date type(s) {', '.join(unknown_dates)} are not valid for '{work_type.system_name}'"
+            )
+        participants = [self._participant(work_type, p) for p in new.participants]
+        item = WorkItem(
+            id=str(uuid.uuid4()),
+            type_system_name=work_type.system_name,
+            title=new.title,
+            reference=new.reference or f"WI-{len(self.work_items) + 1:05d}",
+            description=new.description,
+            title_is_user_provided=new.title_is_user_provided,
+            reference_is_user_provided=new.reference_is_user_provided,
+            phase=self.phase_plan.start,
+            created=datetime.now(UTC),
+            attributes={k: attribute_text(v) for k, v in new.attributes.items() if v is not None},
+            form_ids=list(new.form_ids),
+            key_dates=dict(new.key_dates),
+            other_aspects=dict(new.other_aspects),
+            participants=participants,
+        )
+        self.work_items[item.id] = item
+        return item
+
+    def _participant(self, work_type: WorkType, new: NewParticipant) -> Participant:
+        roles = {role.system_name: role for role in self.roles_for(work_type.system_name)}
+        role = roles.get(new.role_system_name)
+        if role is None:
+            raise InvalidRequest(
+                f"Role '{new.role_system_name}' is not valid for work type '{work_type.system_name}'"
+            )
+        entity = (
+            self.people.get(new.ods_id) or self.organisations.get(new.ods_id) or self.teams.get(new.ods_id)
+        )
+        if entity is None:
+            raise InvalidRequest(f"ODS entity '{new.ods_id}' was not found")
+        ods_type = new.ods_type or _inferred_participant_type(entity, role)
+        if ods_type not in role.allowed_participant_types:
+            raise InvalidRequest(
+                f"Participant type '{ods_type}' is not allowed in role '{role.system_name}' "
+                f"(allowed: {', '.join(role.allowed_participant_types)})"
+            )
+        if not _entity_is_a(entity, ods_type):
+            raise InvalidRequest(f"ODS entity '{new.ods_id}' is not a {ods_type}")
+        return Participant(role=role, ods_id=entity.id, ods_type=ods_type, ods_name=entity.name)
+
+    def find_work_items(self, query: WorkItemQuery) -> list[WorkItem]:
+        return sorted(
+            (item for item in self.work_items.values() if self._matches(item, query)),
+            key=lambda item: (item.created, item.id),
+        )
+
+    def _matches(self, item: WorkItem, query: WorkItemQuery) -> bool:
+        phase = item.phase
+        phase_ok = (
+            (query.include_removed and phase.is_removed)
+            or (query.include_open and phase.is_open and not phase.is_removed)
+            or (query.include_closed and not phase.is_open and not phase.is_removed)
+        )
+        type_filters = query.include_types or query.include_types_derived_from
+        type_ok = (
+            not type_filters
+            or item.type_system_name in query.include_types
+            or any(
+                self.is_derived_from(item.type_system_name, ancestor)
+                for ancestor in query.include_types_derived_from
+            )
+        )
+        return (
+            phase_ok
+            and type_ok
+            and (not query.work_item_ids or item.id in query.work_item_ids)
+            and all(item.attributes.get(key) == value for key, value in query.attributes)
+            and (query.reference is None or item.reference == query.reference)
+        )
+
+    def set_attribute(self, work_item_id: str, name: str, value: object) -> None:
+        item = self.work_item(work_item_id)
+        if value is None:
+            item.attributes.pop(name, None)
+        else:
+            item.attributes[name] = attribute_text(value)
+
+    def change_phase(self, work_item_id: str, to_phase: str) -> Phase:
+        item = self.work_item(work_item_id)
+        allowed = {t.to_phase for t in self.phase_plan.transitions_from(item.phase.system_name)}
+        if to_phase not in allowed:
+            raise InvalidRequest(f"Cannot move from phase '{item.phase.system_name}' to '{to_phase}'")
+        item.phase = self.phase_plan.phase(to_phase)
+        return item.phase
+
+
+def _lookup(records: dict[str, R], key: str, what: str) -> R:
+    try:
+        return records[key]
+    except KeyError:
+        raise NotFound(f"{what} '{key}' was not found") from None
+
+
+def _contact_details(entity_type: str, raw: Iterable[dict[str, object]]) -> list[ContactDetail]:
+    details = []
+    for entry in raw:
+        contact_type = str(entry.get("contactTypeSystemName") or "")
+        if contact_type not in CONTACT_TYPES[entity_type]:
+            raise InvalidRequest("Invalid contact detail type specified for new contact details")
+        details.append(
+            ContactDetail(
+                id=str(uuid.uuid4()),
+                contact_type=contact_type,
+                value=str(entry.get("contactValue") or ""),
+                is_primary=bool(entry.get("isPrimary", False)),
+            )
+        )
+    return details
+
+
+def _entity_is_a(entity: Contact | Team, ods_type: str) -> bool:
+    if ods_type == "user":
+        return isinstance(entity, Person) and entity.is_user
+    return entity.ods_entity_type == ods_type
+
+
+def _inferred_participant_type(entity: Contact | Team, role: ParticipantRole) -> str:
+    if isinstance(entity, Person) and entity.is_user and "user" in role.allowed_participant_types:
+        return "user"
+    return entity.ods_entity_type

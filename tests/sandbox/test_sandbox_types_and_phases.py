@@ -1,0 +1,181 @@
+"""Work type tree, roles per type, the demo phase plan and phase transitions."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
+
+API = "/production/api"
+
+
+async def test_types_tree(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    tree = (await client.get(f"{API}/v2/public/types/tree", headers=staff_auth)).json()
+
+    assert [(t["systemName"], t["isAbstract"]) for t in tree] == [("matter", True)]
+    children = {c["systemName"]: c for c in tree[0]["children"]}
+    assert set(children) == {
+        "matter-litigation",
+        "matter-commercial",
+        "matter-property",
+        "matter-private-client",
+    }
+    assert children["matter-private-client"]["isAbstract"] is True
+    assert [
+        (g["systemName"], g["isAbstract"], g["children"])
+        for g in children["matter-private-client"]["children"]
+    ] == [("matter-private-client-general", False, [])]
+
+
+async def test_roles_differ_by_type(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    url = f"{API}/modeller/referenceData/participantRoles/for"
+    litigation = {
+        r["systemName"]: r for r in (await client.get(f"{url}/matter-litigation", headers=staff_auth)).json()
+    }
+    commercial = {
+        r["systemName"]: r for r in (await client.get(f"{url}/matter-commercial", headers=staff_auth)).json()
+    }
+
+    base_roles = {
+        "client",
+        "other-side",
+        "other-side-solicitor",
+        "interested-party",
+        "matter-owner",
+        "contributor",
+        "reader",
+        "client-read-only",
+    }
+    assert set(commercial) == base_roles
+    assert set(litigation) == base_roles | {"witness"}
+    assert litigation["witness"]["allowedParticipantTypes"] == ["person"]
+    assert commercial["reader"]["isSecurityTeamRole"] is True and commercial["reader"]["isTeamRole"] is True
+    assert commercial["client"]["isTeamRole"] is False
+    assert commercial["matter-owner"]["allowedParticipantTypes"] == ["person", "team", "user"]
+
+
+async def test_roles_of_an_unknown_type_are_404(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    response = await client.get(
+        f"{API}/modeller/referenceData/participantRoles/for/matter-tax", headers=staff_auth
+    )
+
+    assert response.status_code == 404
+
+
+async def test_phase_plan(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    plan = (
+        await client.get(f"{API}/modeller/sharedoTypes/matter-commercial/phasePlan", headers=staff_auth)
+    ).json()
+
+    phases = {p["systemName"]: p for p in plan["phases"]}
+    assert [p["systemName"] for p in plan["phases"] if p["isStart"]] == ["matter-discovery"]
+    assert {name for name, p in phases.items() if p["isOpen"]} == {
+        "matter-discovery",
+        "matter-handling",
+        "matter-on-hold",
+        "matter-closing",
+    }
+    assert phases["matter-closed"]["isOpen"] is False and phases["matter-abandoned"]["isOpen"] is False
+    transitions = {(t["fromPhaseSystemName"], t["toPhaseSystemName"]): t["name"] for t in plan["transitions"]}
+    assert transitions[("matter-closing", "matter-closed")] == "Close"
+    assert transitions[("matter-abandoned", "matter-handling")] == "Re-Open"
+    assert len(transitions) == 8
+
+
+async def test_phase_plan_of_an_unknown_type_is_404(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    response = await client.get(f"{API}/modeller/sharedoTypes/matter-tax/phasePlan", headers=staff_auth)
+
+    assert response.status_code == 404
+
+
+async def new_matter(client: httpx.AsyncClient, auth: dict[str, str]) -> str:
+    body = {"workItem": {"sharedoTypeSystemName": "matter-property", "title": "Lease"}}
+    return (await client.post(f"{API}/v1/public/workItem", json=body, headers=auth)).json()["workItem"]["id"]
+
+
+async def move(
+    client: httpx.AsyncClient, auth: dict[str, str], item_id: str, to_phase: str
+) -> httpx.Response:
+    return await client.put(
+        f"{API}/v1/public/workItem/{item_id}/phase",
+        json={"toPhaseSystemName": to_phase, "description": "", "reasonText": ""},
+        headers=auth,
+    )
+
+
+async def test_a_new_item_starts_in_discovery(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    item_id = await new_matter(client, staff_auth)
+
+    phase = (await client.get(f"{API}/v1/public/workItem/{item_id}/phase", headers=staff_auth)).json()
+
+    assert (phase["systemName"], phase["name"], phase["isOpen"]) == ("matter-discovery", "Discovery", True)
+    assert {t["toPhaseSystemName"] for t in phase["availableTransitions"]} == {
+        "matter-handling",
+        "matter-abandoned",
+    }
+    assert all(t["isUserDriven"] and t["toPhaseIconClass"] for t in phase["availableTransitions"])
+
+
+async def test_closing_walks_the_plan(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    item_id = await new_matter(client, staff_auth)
+
+    answers = [
+        await move(client, staff_auth, item_id, phase)
+        for phase in ("matter-handling", "matter-closing", "matter-closed")
+    ]
+    phase = (await client.get(f"{API}/v1/public/workItem/{item_id}/phase", headers=staff_auth)).json()
+
+    assert [a.json() for a in answers] == [
+        {"systemName": "matter-handling", "name": "Handling"},
+        {"systemName": "matter-closing", "name": "Closing"},
+        {"systemName": "matter-closed", "name": "Closed"},
+    ]
+    assert (phase["isOpen"], phase["availableTransitions"]) == (False, [])
+
+
+@pytest.mark.parametrize("to_phase", ["matter-closed", "matter-closing", "matter-nowhere"])
+async def test_a_transition_not_available_is_refused(
+    client: httpx.AsyncClient, staff_auth: dict[str, str], to_phase: str
+) -> None:
+    item_id = await new_matter(client, staff_auth)
+
+    response = await move(client, staff_auth, item_id, to_phase)
+    phase = (await client.get(f"{API}/v1/public/workItem/{item_id}/phase", headers=staff_auth)).json()
+
+    assert response.status_code == 400 and response.json()["error"]
+    assert phase["systemName"] == "matter-discovery"
+
+
+async def test_abandoned_matters_can_be_reopened(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    abandoned = await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-abandoned")
+    reopened = await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-handling")
+
+    assert abandoned.json()["systemName"] == "matter-abandoned"
+    assert reopened.json() == {"systemName": "matter-handling", "name": "Handling"}
+
+
+async def test_phase_filters_of_find_by_query(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-closing")
+    await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-closed")
+    open_item = await new_matter(client, staff_auth)
+
+    async def ids(phase: dict | None) -> set[str]:
+        search = {} if phase is None else {"phase": phase}
+        body = (
+            await client.post(
+                f"{API}/v1/public/workItem/findByQuery", json={"search": search}, headers=staff_auth
+            )
+        ).json()
+        return {r["id"] for r in body["results"]}
+
+    assert await ids({"includeOpen": True}) == {open_item}
+    assert await ids({"includeClosed": True}) == {IMPORTED_WORK_ITEM_ID}
+    assert await ids({"includeOpen": True, "includeClosed": True}) == {open_item, IMPORTED_WORK_ITEM_ID}
+    assert await ids(None) == {open_item, IMPORTED_WORK_ITEM_ID}

@@ -1,0 +1,301 @@
+"""Work items: create with its validation rules, get, findByQuery, attributes, participants."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from sandbox.clio.seed import (
+    HARBOUR_HOLDINGS_ID,
+    IMPORTED_WORK_ITEM_ID,
+    MARY_CITIZEN_ID,
+    STAFF_USER_ID,
+    TEAM_LITIGATION_SYDNEY_ID,
+)
+
+WORK_ITEM = "/production/api/v1/public/workItem"
+FIND = f"{WORK_ITEM}/findByQuery"
+
+
+def matter(
+    type_name: str = "matter-litigation",
+    *,
+    participants: list[dict] | None = None,
+    key_dates: dict | None = None,
+    form_data: dict | None = None,
+) -> dict:
+    return {
+        "workItem": {
+            "sharedoTypeSystemName": type_name,
+            "title": "Harbour Holdings v Coastal Freight",
+            "titleIsUserProvided": True,
+            "reference": "CL080001/82001",
+            "referenceIsUserProvided": True,
+            "description": "Recovery of freight charges",
+        },
+        "aspectData": {
+            "formBuilder": {
+                "formData": form_data
+                if form_data is not None
+                else {"aderant-matter-id": "82001", "aderant-client-code": "CL080001"},
+                "formIds": [],
+            }
+        },
+        "keyDates": key_dates if key_dates is not None else {"kd-instruction-date": "2026-03-02"},
+        "participants": participants
+        if participants is not None
+        else [
+            {
+                "roleSystemName": "client",
+                "odsId": HARBOUR_HOLDINGS_ID,
+                "odsType": "organisation",
+                "odsReference": "Harbour Holdings Pty Ltd",
+            },
+            {"roleSystemName": "witness", "odsId": MARY_CITIZEN_ID, "odsType": "person"},
+            {"roleSystemName": "matter-owner", "odsId": STAFF_USER_ID, "odsType": "user"},
+            {"roleSystemName": "reader", "odsId": TEAM_LITIGATION_SYDNEY_ID, "odsType": "team"},
+        ],
+    }
+
+
+async def create(client: httpx.AsyncClient, auth: dict[str, str], body: dict) -> str:
+    response = await client.post(WORK_ITEM, json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()["workItem"]["id"]
+
+
+async def find(client: httpx.AsyncClient, auth: dict[str, str], search: dict, enrich: list[str] = ()) -> dict:
+    body = {
+        "search": {"page": {"page": 1, "rowsPerPage": 20}, **search},
+        "enrich": [{"path": p} for p in enrich],
+    }
+    response = await client.post(FIND, json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_create_then_get(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    item_id = await create(client, staff_auth, matter())
+
+    body = (await client.get(f"{WORK_ITEM}/{item_id}", headers=staff_auth)).json()
+
+    assert body["workItem"] == {
+        "id": item_id,
+        "title": "Harbour Holdings v Coastal Freight",
+        "reference": "CL080001/82001",
+        "description": "Recovery of freight charges",
+        "sharedoTypeSystemName": "matter-litigation",
+        "titleIsUserProvided": True,
+        "referenceIsUserProvided": True,
+    }
+    assert body["aspectData"]["formBuilder"]["formData"] == {
+        "aderant-matter-id": "82001",
+        "aderant-client-code": "CL080001",
+    }
+    assert body["keyDates"] == {"kd-instruction-date": "2026-03-02"}
+
+
+async def test_find_by_attribute_sees_a_new_item_at_once(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    item_id = await create(client, staff_auth, matter())
+
+    found = await find(
+        client,
+        staff_auth,
+        {
+            "types": {"includeTypesDerivedFrom": ["matter"]},
+            "phase": {"includeOpen": True, "includeClosed": True},
+            "attributes": [{"key": "aderant-matter-id", "value": "82001"}],
+        },
+        enrich=[
+            "id",
+            "title",
+            "reference",
+            "phase.systemName",
+            "phase.isOpen",
+            "type.systemName",
+            "type.name",
+            "aderant-client-code",
+            "form-pmssync.aderant-matter-id",
+            "createdDate.utc.value",
+            "no-such-thing",
+        ],
+    )
+
+    assert found["totalCount"] == 1
+    result = found["results"][0]
+    assert result["id"] == item_id
+    data = result["data"]
+    assert (data["id"], data["title"], data["reference"]) == (
+        item_id,
+        "Harbour Holdings v Coastal Freight",
+        "CL080001/82001",
+    )
+    assert (data["phase.systemName"], data["phase.isOpen"]) == ("matter-discovery", True)
+    assert (data["type.systemName"], data["type.name"]) == ("matter-litigation", "Litigation")
+    assert data["aderant-client-code"] == "CL080001"
+    assert data["form-pmssync.aderant-matter-id"] == "82001"
+    assert data["createdDate.utc.value"].endswith("Z")
+    assert data["no-such-thing"] is None
+
+
+async def test_find_the_seeded_imported_matter(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    by_attribute = await find(
+        client,
+        staff_auth,
+        {"attributes": [{"key": "aderant-matter-id", "value": "82003"}]},
+        enrich=["title", "phase.systemName"],
+    )
+    by_reference = await find(client, staff_auth, {"reference": "CL080001/82003"})
+
+    assert [r["id"] for r in by_attribute["results"]] == [IMPORTED_WORK_ITEM_ID]
+    assert by_attribute["results"][0]["data"] == {
+        "title": "Harbour Holdings — employment advice",
+        "phase.systemName": "matter-handling",
+    }
+    assert [r["id"] for r in by_reference["results"]] == [IMPORTED_WORK_ITEM_ID]
+
+
+async def test_find_by_work_item_ids_and_types(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    litigation = await create(client, staff_auth, matter())
+    property_matter = await create(client, staff_auth, matter("matter-property", participants=[]))
+
+    by_ids = await find(client, staff_auth, {"workItemIds": [litigation, IMPORTED_WORK_ITEM_ID]})
+    property_only = await find(client, staff_auth, {"types": {"includeTypes": ["matter-property"]}})
+    all_matters = await find(client, staff_auth, {"types": {"includeTypesDerivedFrom": ["matter"]}})
+    no_match = await find(
+        client, staff_auth, {"attributes": [{"key": "aderant-matter-id", "value": "99999"}]}
+    )
+
+    assert {r["id"] for r in by_ids["results"]} == {litigation, IMPORTED_WORK_ITEM_ID}
+    assert [r["id"] for r in property_only["results"]] == [property_matter]
+    assert all_matters["totalCount"] == 3
+    assert no_match == {"totalCount": 0, "results": []}
+
+
+async def test_find_pages_results(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    for _ in range(3):
+        await create(client, staff_auth, matter(participants=[]))
+
+    first = await find(client, staff_auth, {"page": {"page": 1, "rowsPerPage": 2}})
+    second = await find(client, staff_auth, {"page": {"page": 2, "rowsPerPage": 2}})
+
+    assert (first["totalCount"], len(first["results"])) == (4, 2)
+    assert len(second["results"]) == 2
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+
+
+BAD_CREATES = {
+    "unknown-type": matter("matter-tax"),
+    "abstract-type": matter("matter-private-client", participants=[]),
+    "witness-on-commercial": matter(
+        "matter-commercial",
+        participants=[{"roleSystemName": "witness", "odsId": MARY_CITIZEN_ID, "odsType": "person"}],
+    ),
+    "team-as-client": matter(
+        participants=[{"roleSystemName": "client", "odsId": TEAM_LITIGATION_SYDNEY_ID, "odsType": "team"}]
+    ),
+    "person-as-reader": matter(
+        participants=[{"roleSystemName": "reader", "odsId": MARY_CITIZEN_ID, "odsType": "person"}]
+    ),
+    "type-does-not-match-entity": matter(
+        participants=[{"roleSystemName": "client", "odsId": MARY_CITIZEN_ID, "odsType": "organisation"}]
+    ),
+    "unknown-ods-id": matter(
+        participants=[
+            {"roleSystemName": "client", "odsId": "00000000-0000-0000-0000-000000000000", "odsType": "person"}
+        ]
+    ),
+    "unknown-key-date": matter(key_dates={"kd-trial-date": "2026-09-01"}),
+    "no-title": {"workItem": {"sharedoTypeSystemName": "matter-litigation"}},
+    "no-type": {"workItem": {"title": "Untyped"}},
+}
+
+
+@pytest.mark.parametrize("body", BAD_CREATES.values(), ids=BAD_CREATES.keys())
+async def test_invalid_creates_are_refused(
+    client: httpx.AsyncClient, staff_auth: dict[str, str], body: dict
+) -> None:
+    response = await client.post(WORK_ITEM, json=body, headers=staff_auth)
+    everything = await find(client, staff_auth, {})
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert everything["totalCount"] == 1, "a refused create must not leave an item behind"
+
+
+async def test_participant_type_is_inferred_when_omitted(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    item_id = await create(
+        client, staff_auth, matter(participants=[{"roleSystemName": "contributor", "odsId": STAFF_USER_ID}])
+    )
+
+    participants = (
+        await client.get(f"/production/api/v2/public/workItem/{item_id}/participants", headers=staff_auth)
+    ).json()
+
+    assert [(p["participantType"], p["odsName"]) for p in participants] == [("user", "Sam Staff")]
+
+
+async def test_participants_list(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    item_id = await create(client, staff_auth, matter())
+
+    participants = (
+        await client.get(f"/production/api/v2/public/workItem/{item_id}/participants", headers=staff_auth)
+    ).json()
+
+    assert [
+        (p["participantRoleSystemName"], p["odsId"], p["odsName"], p["participantType"]) for p in participants
+    ] == [
+        ("client", HARBOUR_HOLDINGS_ID, "Harbour Holdings Pty Ltd", "organisation"),
+        ("witness", MARY_CITIZEN_ID, "Mary Citizen", "person"),
+        ("matter-owner", STAFF_USER_ID, "Sam Staff", "user"),
+        ("reader", TEAM_LITIGATION_SYDNEY_ID, "Litigation – Sydney", "team"),
+    ]
+    assert participants[0]["participantRoleTypeName"] == "Client"
+    assert participants[3]["participantRoleCategorySystemName"]
+
+
+async def test_attributes_read_and_write(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    url = f"{WORK_ITEM}/{IMPORTED_WORK_ITEM_ID}/attributes"
+
+    written = await client.post(f"{url}/pms-sync-import-id", json={"value": "imp-1"}, headers=staff_auth)
+    cleared = await client.post(f"{url}/aderant-client-id", json={"value": None}, headers=staff_auth)
+    attributes = (await client.get(url, headers=staff_auth)).json()
+    found = await find(client, staff_auth, {"attributes": [{"key": "pms-sync-import-id", "value": "imp-1"}]})
+
+    assert (written.status_code, written.json(), cleared.status_code) == (200, {}, 200)
+    assert attributes == {
+        "aderant-matter-id": "82003",
+        "aderant-matter-code": "82003",
+        "aderant-client-code": "CL080001",
+        "pms-sync-import-id": "imp-1",
+    }
+    assert [r["id"] for r in found["results"]] == [IMPORTED_WORK_ITEM_ID]
+
+
+@pytest.mark.parametrize("suffix", ["", "/attributes", "/phase"])
+async def test_unknown_work_items_are_404(
+    client: httpx.AsyncClient, staff_auth: dict[str, str], suffix: str
+) -> None:
+    response = await client.get(
+        f"{WORK_ITEM}/00000000-0000-0000-0000-000000000000{suffix}", headers=staff_auth
+    )
+
+    assert response.status_code == 404
+
+
+async def test_the_pascal_case_form_builder_aspect_is_accepted(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    body = matter(participants=[])
+    body["aspectData"] = {"FormBuilder": {"formData": {"aderant-matter-id": "82009"}, "formIds": ["pms-sync"]}}
+    item_id = await create(client, staff_auth, body)
+
+    attributes = (await client.get(f"{WORK_ITEM}/{item_id}/attributes", headers=staff_auth)).json()
+    aspects = (await client.get(f"{WORK_ITEM}/{item_id}", headers=staff_auth)).json()["aspectData"]
+
+    assert attributes == {"aderant-matter-id": "82009"}
+    assert aspects == {"formBuilder": {"formData": {"aderant-matter-id": "82009"}, "formIds": ["pms-sync"]}}
