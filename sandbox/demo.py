@@ -29,6 +29,7 @@ from sandbox.clio.seed import (
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
 )
+from store.repository import Store
 from store.secrets import SecretBox
 from views.app import create_app
 
@@ -79,7 +80,10 @@ def build_demo(*, host: str, port: int, data_dir: Path) -> Demo:
         widget_dir=widget_dir,
     )
     environments = sandbox.state.sandbox.environments()
-    _configure(settings, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key)
+    upgrade_database(settings)
+    store = open_store(settings)
+    configure_sandbox_organisation(store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key)
+    store.engine.dispose()
 
     info = {
         "service_url": service_url,
@@ -94,10 +98,8 @@ def build_demo(*, host: str, port: int, data_dir: Path) -> Demo:
     return Demo(service=create_app(settings), sandbox=sandbox, info=info)
 
 
-def _configure(settings: Settings, environments: list[dict], *, agent_url: str, agent_key: str) -> None:
+def configure_sandbox_organisation(store: Store, environments: list[dict], *, agent_url: str, agent_key: str) -> int:
     """Point the demo organisation at the sandbox (idempotent, so history survives restarts)."""
-    upgrade_database(settings)
-    store = open_store(settings)
     organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES)
     for index, env in enumerate(environments):
         portal = urlsplit(env["portal_url"])
@@ -123,7 +125,7 @@ def _configure(settings: Settings, environments: list[dict], *, agent_url: str, 
                                    team_id=TEAM_LITIGATION_SYDNEY_ID, team_name="Litigation – Sydney", role="reader")
             store.add_default_team(organisation, env_id, work_type="matter-commercial",
                                    team_id=TEAM_COMMERCIAL_SYDNEY_ID, team_name="Commercial – Sydney", role="reader")
-    store.engine.dispose()
+    return organisation
 
 
 async def run_demo(*, host: str, port: int, data_dir: Path) -> None:

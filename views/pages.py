@@ -115,7 +115,7 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-async def _page(request: Request, template: str, build) -> Response:  # type: ignore[no-untyped-def]
+async def _page(request: Request, template: str, build, defaults: dict) -> Response:  # type: ignore[no-untyped-def]
     """Common page flow: signed-in caller, environments, the page's own context, errors in words."""
     rt = runtime(request)
     caller = await rt.auth.caller(request)
@@ -128,6 +128,7 @@ async def _page(request: Request, template: str, build) -> Response:  # type: ig
         "environments": envs,
         "environment": None,
         "error": None,
+        **defaults,
     }
     status = 200
     try:
@@ -145,12 +146,11 @@ async def dashboard(request: Request) -> Response:
     q = request.query_params.get("q")
 
     async def build(env: EnvironmentSettings) -> dict:
-        context: dict = {"q": q or "", "results": None}
-        if q is not None:
-            context["results"] = await search_matters(runtime(request).services, env, q)
-        return context
+        if q is None:
+            return {}
+        return {"results": await search_matters(runtime(request).services, env, q)}
 
-    return await _page(request, "dashboard.html", build)
+    return await _page(request, "dashboard.html", build, {"q": q or "", "results": None})
 
 
 async def preview_page(request: Request) -> Response:
@@ -161,7 +161,7 @@ async def preview_page(request: Request) -> Response:
             raise InvalidInput("That is not a matter number.")
         return {"preview": await preview_matter(runtime(request).services, env, matter_number)}
 
-    return await _page(request, "preview.html", build)
+    return await _page(request, "preview.html", build, {"preview": None})
 
 
 routes = [

@@ -53,14 +53,6 @@ class NewContactFields:
     external_reference: str | None = None
     contact_details: tuple[dict[str, object], ...] = ()
 
-    def as_kwargs(self, entity_type: str) -> dict[str, object]:
-        return {
-            "is_active": self.is_active,
-            "reference": self.reference,
-            "external_reference": self.external_reference,
-            "contact_details": _contact_details(entity_type, self.contact_details),
-        }
-
 
 @dataclass(frozen=True)
 class NewParticipant:
@@ -155,14 +147,29 @@ class TenantState:
     def add_person(self, first_name: str, surname: str, fields: NewContactFields) -> Person:
         if not (first_name or surname):
             raise InvalidRequest("A person needs a first name or a surname")
-        person = Person(str(uuid.uuid4()), first_name, surname, **fields.as_kwargs("person"))
+        person = Person(
+            id=str(uuid.uuid4()),
+            first_name=first_name,
+            surname=surname,
+            is_active=fields.is_active,
+            reference=fields.reference,
+            external_reference=fields.external_reference,
+            contact_details=_contact_details("person", fields.contact_details),
+        )
         self.people[person.id] = person
         return person
 
     def add_organisation(self, name: str, fields: NewContactFields) -> Organisation:
         if not name:
             raise InvalidRequest("An organisation needs a name")
-        organisation = Organisation(str(uuid.uuid4()), name, **fields.as_kwargs("organisation"))
+        organisation = Organisation(
+            id=str(uuid.uuid4()),
+            name=name,
+            is_active=fields.is_active,
+            reference=fields.reference,
+            external_reference=fields.external_reference,
+            contact_details=_contact_details("organisation", fields.contact_details),
+        )
         self.organisations[organisation.id] = organisation
         return organisation
 

@@ -1,0 +1,80 @@
+"""The service app in-process, talking to the sandbox in-process (no sockets): fast page and API tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from plugin.settings import Settings
+from sandbox.aderant_db import create_aderant_db
+from sandbox.app import create_sandbox_app
+from sandbox.clio.tenant import Tenant
+from sandbox.demo import configure_sandbox_organisation
+from store.db import make_engine
+from store.repository import Store
+from store.secrets import SecretBox
+from views.app import create_app
+
+SANDBOX = "http://sandbox.test"
+SERVICE = "http://testserver"
+AGENT_KEY = "agent-key-for-tests"
+
+
+@dataclass
+class Service:
+    client: TestClient
+    sandbox: Starlette
+    store: Store
+    organisation_id: int
+    aderant_url: str
+
+    def tenant(self, name: str = "production") -> Tenant:
+        return self.sandbox.state.sandbox.tenants[name]
+
+    def token(self, username: str = "staff@sandbox.test", tenant: str = "production", **kwargs: object) -> str:
+        return self.tenant(tenant).mint_user_token(username, **kwargs)  # type: ignore[arg-type]
+
+    def bearer(self, username: str = "staff@sandbox.test", tenant: str = "production") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username, tenant)}"}
+
+    def sign_in(self, username: str = "staff@sandbox.test", **kwargs: object) -> httpx.Response:
+        return self.client.post(
+            "/embed/session", json={"token": self.token(username, **kwargs), "portal_origin": SANDBOX}  # type: ignore[arg-type]
+        )
+
+    @property
+    def faults(self):  # type: ignore[no-untyped-def]
+        return self.sandbox.state.sandbox.faults
+
+    @property
+    def calls(self):  # type: ignore[no-untyped-def]
+        return self.sandbox.state.sandbox.calls
+
+
+@pytest.fixture(scope="session")
+def aderant_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('aderant') / 'aderant.db'}"
+    create_aderant_db(url, generated_matters=300)
+    return url
+
+
+@pytest.fixture
+def service(database_url: str, aderant_db: str) -> Iterator[Service]:
+    key = SecretBox.generate_key()
+    sandbox = create_sandbox_app(
+        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE
+    )
+    store = Store(make_engine(database_url), SecretBox(key))
+    organisation = configure_sandbox_organisation(
+        store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
+    )
+    settings = Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False)
+    app = create_app(settings, transport=httpx.ASGITransport(app=sandbox))
+    with TestClient(app, base_url=SERVICE) as client:
+        yield Service(client, sandbox, store, organisation, aderant_db)
+    store.engine.dispose()

@@ -1,0 +1,118 @@
+"""Embedded sign-in over HTTP: tokens, sessions, cookies, framing."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.clio.tenant import Tenant
+from tests.views.conftest import SANDBOX, Service
+
+
+def test_a_portal_token_opens_a_session(service: Service) -> None:
+    response = service.sign_in("staff@sandbox.test")
+    assert response.status_code == 200 and response.json()["redirect"].startswith("/?environment=")
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "pms_sync_session=" in cookie
+    page = service.client.get("/")
+    assert page.status_code == 200 and "Find a matter" in page.text and "Sam Staff" in page.text
+    assert "Administrator" not in page.text
+
+
+def test_the_session_cookie_works_in_a_cross_site_iframe_when_secure(service: Service) -> None:
+    service.client.app.state.runtime.auth.sessions._secure = True  # as in production
+    cookie = service.sign_in().headers["set-cookie"]
+    for attribute in ("Secure", "SameSite=None", "Partitioned", "HttpOnly", "Path=/"):
+        assert attribute in cookie
+
+
+def test_administrator_role_comes_from_clio_operate_roles(service: Service) -> None:
+    service.sign_in("admin@sandbox.test")
+    assert "Administrator" in service.client.get("/").text
+
+
+def test_an_opaque_token_is_resolved_through_the_portal_that_framed_us(service: Service) -> None:
+    token = service.token(reference=True)
+    assert token.count(".") != 2
+    response = service.client.post("/embed/session", json={"token": token, "portal_origin": SANDBOX})
+    assert response.status_code == 200
+    assert service.client.get("/").status_code == 200
+
+
+def test_embed_page_is_framed_only_by_known_portals_and_hands_no_token_in_urls(service: Service) -> None:
+    response = service.client.get("/embed")
+    assert response.status_code == 200
+    assert f"frame-ancestors {SANDBOX}" in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_signed_in_pages_are_framed_only_by_the_organisations_portals(service: Service) -> None:
+    service.sign_in()
+    csp = service.client.get("/").headers["content-security-policy"]
+    assert csp.endswith(f"frame-ancestors {SANDBOX}")
+
+
+def test_pages_without_a_session_go_to_the_sign_in_page(service: Service) -> None:
+    response = service.client.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/embed"
+
+
+def _bad_tokens(service: Service) -> dict[str, str]:
+    good = service.token()
+    header, payload, signature = good.split(".")
+    stranger = Tenant("stranger", "Stranger", "http://stranger.test")
+    return {
+        "no token": "",
+        "garbage": "garbage.garbage.garbage",
+        "alg none": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + payload + ".",
+        "expired": service.token(lifetime=0),
+        "tampered payload": f"{header}.{payload[:-4]}AAAA.{signature}",
+        "unknown tenant": stranger.mint_user_token("staff@sandbox.test"),
+        "unknown kid": f"{header[:-2]}xx.{payload}.{signature}",
+    }
+
+
+@pytest.mark.parametrize("case", ["no token", "garbage", "alg none", "expired", "tampered payload", "unknown tenant", "unknown kid"])
+def test_bad_tokens_get_401_and_no_session(service: Service, case: str, caplog: pytest.LogCaptureFixture) -> None:
+    token = _bad_tokens(service)[case]
+    response = service.client.post("/embed/session", json={"token": token, "portal_origin": "https://elsewhere.test"})
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] and "set-cookie" not in response.headers
+    api = service.client.get("/api/v1/environments", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401 and api.json()["error"]
+    assert service.client.get("/", follow_redirects=False).status_code == 303
+    if token:
+        assert token not in caplog.text and token not in response.text
+
+
+def test_a_token_of_a_tenant_we_do_not_know_says_so(service: Service) -> None:
+    token = Tenant("stranger", "Stranger", "http://stranger.test").mint_user_token("staff@sandbox.test")
+    response = service.client.post("/embed/session", json={"token": token})
+    assert "not connected to PMS Sync" in response.json()["error"]
+
+
+def test_sign_in_wants_json_from_our_own_origin(service: Service) -> None:
+    token = service.token()
+    assert service.client.post("/embed/session", data={"token": token}).status_code == 415
+    foreign = service.client.post("/embed/session", json={"token": token}, headers={"Origin": "https://evil.test"})
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+
+
+def test_sign_out_needs_the_csrf_token(service: Service) -> None:
+    service.sign_in()
+    assert service.client.post("/sign-out", data={}).status_code == 403
+    assert service.client.get("/").status_code == 200, "still signed in"
+    csrf = service.client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = service.client.post("/sign-out", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert service.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_refusals_and_sign_ins_are_audited_without_the_token(service: Service) -> None:
+    service.client.post("/embed/session", json={"token": "garbage.garbage.garbage"})
+    token = service.token()
+    service.client.post("/embed/session", json={"token": token})
+    refused = service.store.audit_events(None)
+    signed_in = service.store.audit_events(service.organisation_id)
+    assert [e.type for e in refused] == ["sign_in.refused"]
+    assert [e.type for e in signed_in] == ["sign_in.succeeded"] and signed_in[0].actor == "staff@sandbox.test"
+    assert token not in str([e.data for e in refused + signed_in])
