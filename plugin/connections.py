@@ -17,10 +17,9 @@ from store.repository import EnvironmentSettings
 
 
 class Connections:
-    def __init__(self, http: httpx.AsyncClient, *, timeout: float = 20.0, concurrency: int = 8) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, timeout: float = 20.0) -> None:
         self.http = http
         self.timeout = timeout
-        self.concurrency = concurrency
         self._clio: dict[tuple[int, str], ClioOperateClient] = {}
 
     def agent(self, env: EnvironmentSettings) -> AderantAgentClient:
@@ -34,7 +33,6 @@ class Connections:
             relay_key_name=env.relay_key_name,
             relay_key=env.relay_key,
             timeout=self.timeout,
-            concurrency=self.concurrency,
         )
 
     def clio(self, env: EnvironmentSettings) -> ClioOperateClient:

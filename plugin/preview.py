@@ -89,7 +89,7 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
         async with limit:
             return await call
 
-    names = sorted({p.name for p in mapped.parties})
+    names = sorted({search_text(p) for p in mapped.parties})
     results = await asyncio.gather(
         services.db(services.store.imported_matters, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
@@ -124,11 +124,24 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
             f"Candidate contacts could not be looked up: {failures[0]}. "
             "Every party would be created as a new contact; try the preview again to see candidates."
         )
-    contacts_by_name = {name: r for name, r in zip(names, found) if isinstance(r, list)}
+    contacts_by_text = {text: r for text, r in zip(names, found) if isinstance(r, list)}
     preview.parties = [
-        PartyPreview(party, _candidates(party, contacts_by_name.get(party.name, []))) for party in mapped.parties
+        PartyPreview(party, _candidates(party, contacts_by_text.get(search_text(party), []))) for party in mapped.parties
     ]
     return preview
+
+
+LEGAL_FORMS = frozenset({"pty", "ltd", "limited", "proprietary", "inc", "incorporated", "llc", "llp", "plc", "corp", "corporation", "co", "company"})
+
+
+def search_text(party: MappedParty) -> str:
+    """What to search Clio Operate for: an organisation's name without its legal form, so
+    "Coastal Freight Pty Ltd" also finds "Coastal Freight Ltd"."""
+    if party.kind != "organisation":
+        return party.name
+    words = party.name.replace(".", " ").replace(",", " ").split()
+    kept = [w for w in words if w.lower() not in LEGAL_FORMS]
+    return " ".join(kept or words)
 
 
 def _candidates(party: MappedParty, contacts: list[OdsContact]) -> tuple[Candidate, ...]:

@@ -21,7 +21,7 @@ T = TypeVar("T")
 class Services:
     store: Store
     connections: Connections
-    concurrency: int = 8
+    concurrency: int = 64
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a (blocking) store call off the event loop."""

@@ -15,7 +15,7 @@ class Settings:
     session_hours: float = 8.0
     cookie_secure: bool = True
     remote_timeout: float = 20.0
-    remote_concurrency: int = 8
+    remote_concurrency: int = 64
     log_level: str = "INFO"
 
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,7 +61,8 @@ def build_demo(*, host: str, port: int, data_dir: Path) -> Demo:
     if not key_file.exists():
         key_file.write_text(SecretBox.generate_key())
         key_file.chmod(0o600)
-    settings = Settings(
+    settings = replace(
+        Settings.from_env(),  # timeouts, log level and the like may still be set from the environment
         database_url=f"sqlite:///{(data_dir / 'pms-sync.db').resolve()}",
         secret_keys=key_file.read_text().strip(),
         public_url=service_url,

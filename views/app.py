@@ -54,7 +54,7 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             follow_redirects=False,
         ) as http:
-            connections = Connections(http, timeout=settings.remote_timeout, concurrency=settings.remote_concurrency)
+            connections = Connections(http, timeout=settings.remote_timeout)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)
             sessions = SessionManager(
                 store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure

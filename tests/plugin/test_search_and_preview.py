@@ -5,7 +5,8 @@ import pytest
 from clients.clio_models import OdsContact, WorkItemRef
 from clients.errors import RemoteTimeout, RemoteUnavailable
 from plugin.errors import InvalidInput, NotConfigured, NotFound
-from plugin.preview import preview_matter
+from plugin.mapping import apply_mapping
+from plugin.preview import preview_matter, search_text
 from plugin.search import search_matters
 
 from tests.plugin.fakes import matter, party
@@ -58,7 +59,7 @@ async def test_preview_finds_candidates_for_every_party_concurrently(world) -> N
     assert [(t.name, t.role) for t in preview.teams] == [("Litigation – Sydney", "reader")]
     assert not preview.already_imported and preview.warnings == []
     searched = sorted(c[1] for c in clio.calls if c[0] == "search_contacts")
-    assert searched == ["Coastal Freight Pty Ltd", "Harbour Holdings Pty Ltd", "Mary Citizen"]
+    assert searched == ["Coastal Freight", "Harbour Holdings", "Mary Citizen"]
     assert ("find_work_items", {"aderant-matter-id": "82001"}) in clio.calls
 
 
@@ -101,3 +102,18 @@ async def test_environment_choice(world) -> None:  # type: ignore[no-untyped-def
     empty = services.store.create_organisation("Empty", [])
     with pytest.raises(NotConfigured, match="not configured"):
         await services.environment(empty, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        ("Coastal Freight Pty Ltd", "organisation", "Coastal Freight"),
+        ("Acme Co.", "organisation", "Acme"),
+        ("Pty Ltd", "organisation", "Pty Ltd"),
+        ("Daniel O'Brien", "person", "Daniel O'Brien"),
+        ("Mary Co", "person", "Mary Co"),
+    ],
+)
+def test_contact_search_text_drops_legal_forms_of_organisations(name: str, kind: str, expected: str) -> None:
+    mapped = apply_mapping(matter(parties=(party(1, name, kind),)))
+    assert search_text(mapped.parties[1]) == expected

@@ -1,0 +1,96 @@
+"""The demo (service + sandbox) started as a real process, reached over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port_pair() -> int:
+    """A port P with P and P + 1 both free."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+@dataclass
+class Demo:
+    info: dict
+    data_dir: Path
+
+    @property
+    def service_url(self) -> str:
+        return self.info["service_url"]
+
+    @property
+    def sandbox_url(self) -> str:
+        return self.info["sandbox_url"]
+
+    def environment(self, name: str = "Production") -> dict:
+        return next(e for e in self.info["environments"] if e["name"] == name)
+
+    def user_token(self, username: str = "staff@sandbox.test", environment: str = "Production") -> str:
+        env = self.environment(environment)
+        response = httpx.post(
+            f"{env['identity_url']}/connect/token",
+            auth=(env["client_id"], env["client_secret"]),
+            data={"grant_type": "Impersonate.Specified", "scope": "sharedo",
+                  "impersonate_user": username, "impersonate_provider": "idsrv"},
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def control(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        return httpx.request(method, f"{self.sandbox_url}/_sandbox{path}", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data_dir = tmp_path_factory.mktemp("demo")
+    port = free_port_pair()
+    env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "3", "PMS_SYNC_LOG_LEVEL": "WARNING"}
+    log = open(data_dir / "demo.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        info = _wait_until_ready(process, data_dir, port)
+        yield Demo(info, data_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def _wait_until_ready(process: subprocess.Popen, data_dir: Path, port: int) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the demo exited: {(data_dir / 'demo.log').read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200 and \
+                    httpx.get(f"http://127.0.0.1:{port + 1}/_sandbox/faults").status_code == 200:
+                return json.loads((data_dir / "sandbox.json").read_text())
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the demo did not become ready in 60 s")
