@@ -82,6 +82,11 @@ class TokenIssuer:
             handle = secrets.token_hex(32)
             self._reference_tokens[handle] = payload
             return handle
+        return self.sign(payload)
+
+    def sign(self, payload: Claims) -> str:
+        """Sign any payload with this tenant's key: tests use it to forge wrong-audience,
+        not-yet-valid or wrong-issuer tokens that are still properly signed."""
         headers = {"typ": "JWT", "kid": self.key_id, "x5t": self.key_id}
         return jwt.encode(payload, self._key, algorithm="RS256", headers=headers)
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
+
 import pytest
+
+import jwt
+from cryptography.hazmat.primitives import serialization
 
 from sandbox.clio.tenant import Tenant
 from tests.views.conftest import SANDBOX, Service
@@ -56,11 +65,32 @@ def test_pages_without_a_session_go_to_the_sign_in_page(service: Service) -> Non
     assert response.status_code == 303 and response.headers["location"] == "/embed"
 
 
+def _b64_bytes(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64(data: dict) -> str:
+    return _b64_bytes(json.dumps(data).encode())
+
+
 def _bad_tokens(service: Service) -> dict[str, str]:
     good = service.token()
     header, payload, signature = good.split(".")
+    claims = jwt.decode(good, options={"verify_signature": False})
+    issuer = service.tenant().tokens
     stranger = Tenant("stranger", "Stranger", "http://stranger.test")
+    public_pem = jwt.PyJWK(issuer.jwks()["keys"][0]).key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    hs_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': issuer.key_id})}.{payload}"
+    hs_signature = _b64_bytes(hmac.new(public_pem, hs_input.encode(), hashlib.sha256).digest())
+    now = int(time.time())
     return {
+        "HS256 signed with the public key": f"{hs_input}.{hs_signature}",
+        "wrong issuer": issuer.sign({**claims, "iss": service.tenant("uat").identity_url, "aud": f"{service.tenant('uat').identity_url}/resources"}),
+        "wrong audience": issuer.sign({**claims, "aud": "https://elsewhere.test/resources"}),
+        "not yet valid": issuer.sign({**claims, "nbf": now + 3600, "exp": now + 4500}),
+        "missing scope": issuer.sign({**claims, "scope": ["openid"]}),
         "no token": "",
         "garbage": "garbage.garbage.garbage",
         "alg none": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + payload + ".",
@@ -71,7 +101,11 @@ def _bad_tokens(service: Service) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("case", ["no token", "garbage", "alg none", "expired", "tampered payload", "unknown tenant", "unknown kid"])
+@pytest.mark.parametrize(
+    "case",
+    ["no token", "garbage", "alg none", "HS256 signed with the public key", "wrong issuer", "wrong audience",
+     "expired", "not yet valid", "unknown kid", "tampered payload", "missing scope", "unknown tenant"],
+)
 def test_bad_tokens_get_401_and_no_session(service: Service, case: str, caplog: pytest.LogCaptureFixture) -> None:
     token = _bad_tokens(service)[case]
     response = service.client.post("/embed/session", json={"token": token, "portal_origin": "https://elsewhere.test"})
