@@ -41,6 +41,8 @@ class Environment(SQLModel, table=True):
     relay_key_name: str | None = Field(default=None, max_length=200)
     relay_key_enc: str | None = None
     import_writes_enabled: bool = False
+    siem_url: str | None = Field(default=None, max_length=500)
+    siem_secret_enc: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -59,11 +61,52 @@ class MatterImport(SQLModel, table=True):
     environment_id: int = Field(foreign_key="environment.id", index=True)
     matter_uno: str = Field(max_length=50)
     matter_number: str = Field(max_length=50, index=True)
-    status: str = Field(max_length=20)  # in_progress | imported
+    status: str = Field(max_length=20)  # in_progress | failed | imported
     work_item_id: str | None = Field(default=None, max_length=100)
     imported_by: str = Field(max_length=200)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # An import in progress holds the claim until then; a crashed one can be taken over after.
+    lease_expires_at: datetime | None = None
+
+
+class ImportContact(SQLModel, table=True):
+    """A contact an import created in Clio Operate, recorded the moment it exists so a retry reuses it."""
+
+    __table_args__ = (UniqueConstraint("matter_import_id", "name_uno", name="uq_import_contact"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    matter_import_id: int = Field(foreign_key="matterimport.id", index=True)
+    name_uno: int
+    ods_id: str = Field(max_length=100)
+    kind: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportAttempt(SQLModel, table=True):
+    """One row of History: every attempt to import, whatever its outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    matter_uno: str | None = Field(default=None, max_length=50)
+    matter_number: str = Field(max_length=50, index=True)
+    user_name: str = Field(max_length=200)
+    trigger: str = Field(default="manual", max_length=20)  # manual | auto-import
+    outcome: str = Field(max_length=20, index=True)  # in_progress | imported | already_imported | failed | refused
+    work_item_id: str | None = Field(default=None, max_length=100)
+    error: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A named, expiring claim that lets one replica at a time run a job (outbox delivery, schedules)."""
+
+    name: str = Field(primary_key=True, max_length=200)
+    holder: str = Field(max_length=100)
+    expires_at: datetime
 
 
 class DefaultTeam(SQLModel, table=True):
@@ -109,3 +152,6 @@ class AuditEvent(SQLModel, table=True):
     occurred_at: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     delivered_at: datetime | None = None
+    delivery_attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)

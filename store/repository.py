@@ -42,6 +42,8 @@ class EnvironmentSettings:
     relay_key_name: str | None
     relay_key: str | None
     import_writes_enabled: bool
+    siem_url: str | None = None
+    siem_secret: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -116,6 +118,8 @@ class Store:
         is_default: bool = False,
         import_writes_enabled: bool = False,
         work_item_url_template: str | None = None,
+        siem_url: str | None = None,
+        siem_secret: str | None = None,
     ) -> int:
         """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
         with Session(self.engine) as session:
@@ -129,9 +133,15 @@ class Store:
             environment.portal_origins = [o.rstrip("/") for o in portal_origins]
             environment.relay_key_name = relay_key_name or None
             environment.import_writes_enabled = import_writes_enabled
+            environment.siem_url = siem_url or None
             if work_item_url_template:
                 environment.work_item_url_template = work_item_url_template
-            for field, value in (("client_secret_enc", client_secret), ("agent_key_enc", agent_key), ("relay_key_enc", relay_key)):
+            for field, value in (
+                ("client_secret_enc", client_secret),
+                ("agent_key_enc", agent_key),
+                ("relay_key_enc", relay_key),
+                ("siem_secret_enc", siem_secret),
+            ):
                 if value is not None:
                     setattr(environment, field, self.secrets.encrypt(value))
             if is_default:
@@ -196,6 +206,8 @@ class Store:
             relay_key_name=row.relay_key_name,
             relay_key=self.secrets.decrypt(row.relay_key_enc),
             import_writes_enabled=row.import_writes_enabled,
+            siem_url=row.siem_url,
+            siem_secret=self.secrets.decrypt(row.siem_secret_enc),
         )
 
     # Imports -----------------------------------------------------------------------------
