@@ -2,7 +2,7 @@
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
-and the store reads.
+the roles the work type allows, and the store reads.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, TypeVar
 
 from clients.aderant import MatterDetail
-from clients.clio_operate import OdsContact
+from clients.clio_models import OdsContact, ParticipantRole
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping
@@ -33,6 +33,7 @@ class Candidate:
 class PartyPreview:
     party: MappedParty
     candidates: tuple[Candidate, ...]
+    role_problem: str | None = None
 
     @property
     def default_decision(self) -> str | dict[str, str]:
@@ -45,6 +46,7 @@ class TeamPreview:
     id: str
     name: str
     role: str
+    problem: str | None = None  # why it would not be added
 
 
 @dataclass
@@ -56,6 +58,9 @@ class Preview:
     teams: list[TeamPreview]
     work_item_id: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # None when Clio Operate could not be asked; an import must not go ahead on a guess.
+    roles: tuple[ParticipantRole, ...] | None = None
+    existing_checked: bool = False
 
     @property
     def already_imported(self) -> bool:
@@ -89,45 +94,50 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
         async with limit:
             return await call
 
-    names = sorted({search_text(p) for p in mapped.parties})
-    results = await asyncio.gather(
+    texts = sorted({search_text(p) for p in mapped.parties})
+    imported, teams, existing, roles, *found = await asyncio.gather(
         services.db(services.store.imported_matters, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
         bounded(clio.find_work_items(attributes={mapping.matter_id_attribute: mapped.matter_uno})),
-        *(bounded(clio.search_contacts(name)) for name in names),
+        bounded(clio.roles_for_work_type(mapped.work_type)),
+        *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )
-    imported, teams, existing, *found = results
-    for result in (imported, teams):
-        if isinstance(result, BaseException):
+    for result in (imported, teams, existing, roles, *found):
+        if isinstance(result, BaseException) and not isinstance(result, RemoteError):
             raise result
 
-    preview = Preview(
-        environment=env,
-        matter=matter,
-        mapped=mapped,
-        parties=[],
-        teams=[TeamPreview(t.team_id, t.team_name, t.role) for t in teams],  # type: ignore[union-attr]
-    )
+    preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
     record = imported.get(mapped.matter_uno)  # type: ignore[union-attr]
     if record is not None:
         preview.work_item_id = record.work_item_id
     elif isinstance(existing, list) and existing:
         preview.work_item_id = existing[0].id
+    preview.existing_checked = isinstance(existing, list)
+    preview.roles = tuple(roles) if isinstance(roles, list) else None
 
-    failures = [r for r in (existing, *found) if isinstance(r, BaseException)]
-    for failure in failures:
-        if not isinstance(failure, RemoteError):
-            raise failure
+    failures = [r for r in (existing, roles, *found) if isinstance(r, RemoteError)]
     if failures:
         preview.warnings.append(
-            f"Candidate contacts could not be looked up: {failures[0]}. "
-            "Every party would be created as a new contact; try the preview again to see candidates."
+            f"Clio Operate could not be asked about contacts, roles or existing work items: {failures[0]}. "
+            "Candidates could not be looked up, and the import cannot go ahead until it answers: try again shortly."
         )
-    contacts_by_text = {text: r for text, r in zip(names, found) if isinstance(r, list)}
+    by_text = {text: r for text, r in zip(texts, found) if isinstance(r, list)}
+    allowed = {r.system_name: r for r in preview.roles} if preview.roles is not None else None
     preview.parties = [
-        PartyPreview(party, _candidates(party, contacts_by_text.get(search_text(party), []))) for party in mapped.parties
+        PartyPreview(party, _candidates(party, by_text.get(search_text(party), [])), _role_problem(party, allowed, mapped.work_type))
+        for party in mapped.parties
     ]
+    preview.teams = [
+        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type))  # type: ignore[union-attr]
+        for t in teams  # type: ignore[union-attr]
+    ]
+    preview.warnings += [
+        f"{p.party.name}: {p.role_problem} The import will fail until your administrator fixes the mapping."
+        for p in preview.parties
+        if p.role_problem
+    ]
+    preview.warnings += [f"Default team {t.name} will not be added: {t.problem}" for t in preview.teams if t.problem]
     return preview
 
 
@@ -151,3 +161,22 @@ def _candidates(party: MappedParty, contacts: list[OdsContact]) -> tuple[Candida
         Candidate(c.id, c.name, party.reference in (c.reference, c.external_reference)) for c in same_kind
     ]
     return tuple(sorted(candidates, key=lambda c: not c.exact))
+
+
+def _role_problem(party: MappedParty, roles: dict[str, ParticipantRole] | None, work_type: str) -> str | None:
+    return _problem(party.role, party.kind, roles, work_type)
+
+
+def _team_problem(role: str, roles: dict[str, ParticipantRole] | None, work_type: str) -> str | None:
+    return _problem(role, "team", roles, work_type)
+
+
+def _problem(role: str, kind: str, roles: dict[str, ParticipantRole] | None, work_type: str) -> str | None:
+    if roles is None:
+        return None
+    found = roles.get(role)
+    if found is None:
+        return f"the role {role} is not valid for work type {work_type}."
+    if found.allowed_participant_types and kind not in found.allowed_participant_types:
+        return f"the role {role} of work type {work_type} does not take a {kind}."
+    return None

@@ -115,6 +115,7 @@ def configure_sandbox_organisation(store: Store, environments: list[dict], *, ag
             agent_key=agent_key,
             portal_origins=[f"{portal.scheme}://{portal.netloc}"],
             is_default=index == 0,
+            import_writes_enabled=index == 0,  # Production imports; UAT shows the write gate
         )
         if index == 0 and not store.imported_matters(organisation, env_id, ["82003"]):
             store.record_import(

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, or_
 from sqlmodel import Session, select
 
 from store.db import ping
+from store.imports import ImportStore
 from store.models import (
     AuditEvent,
     DefaultTeam,
@@ -78,6 +79,7 @@ class Store:
     def __init__(self, engine: Engine, secrets: SecretBox) -> None:
         self.engine = engine
         self.secrets = secrets
+        self.imports = ImportStore(engine)
 
     def ping(self) -> None:
         ping(self.engine)

@@ -12,9 +12,22 @@ from starlette.routing import Route
 
 from embed_auth.host_token import TokenRejected
 from embed_auth.requests import Caller
+from embed_auth.sessions import csrf_ok
+from plugin.errors import Forbidden, InvalidInput
+from plugin.history import history_page
+from plugin.importer import import_matter
 from plugin.preview import Preview, preview_matter
 from plugin.search import search_matters
-from views.common import HANDLED, http_error, require_caller, runtime, selected_environment
+from views.common import (
+    HANDLED,
+    actor,
+    history_filter,
+    history_item,
+    http_error,
+    require_caller,
+    runtime,
+    selected_environment,
+)
 
 log = logging.getLogger("pms_sync.api")
 
@@ -27,7 +40,8 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def run(request: Request) -> JSONResponse:
         try:
             caller = await require_caller(request)
-            return JSONResponse(await handler(request, caller))
+            result = await handler(request, caller)
+            return result if isinstance(result, JSONResponse) else JSONResponse(result)
         except HANDLED as exc:
             status, message = http_error(exc)
             if isinstance(exc, TokenRejected):
@@ -90,8 +104,37 @@ def preview_json(preview: Preview) -> dict:
     }
 
 
+async def import_(request: Request, caller: Caller) -> JSONResponse:
+    if caller.session is not None and not csrf_ok(caller.session, request.headers.get("x-csrf-token")):
+        raise Forbidden("This request lacks the page's CSRF token (X-CSRF-Token): reload the page and try again.")
+    env = await selected_environment(request, caller)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise InvalidInput("The request body must be JSON: {\"decisions\": {...}}.") from None
+    if not isinstance(body, dict) or set(body) - {"decisions"}:
+        raise InvalidInput('The request body must be an object with only "decisions".')
+    result = await import_matter(
+        runtime(request).services, env, actor(caller), request.path_params["matter_number"], body.get("decisions")
+    )
+    if result.status == "already_imported":
+        return JSONResponse({"status": result.status, "work_item_id": result.work_item_id, "work_item_url": result.work_item_url})
+    return JSONResponse(
+        {"status": result.status, "work_item_id": result.work_item_id, "work_item_url": result.work_item_url, **result.details()},
+        status_code=201,
+    )
+
+
+async def history(request: Request, caller: Caller) -> dict:
+    env = await selected_environment(request, caller)
+    page = await history_page(runtime(request).services, env, history_filter(request))
+    return {"items": [history_item(row) for row in page.items], "next_before": page.next_before}
+
+
 routes = [
     Route("/api/v1/environments", endpoint(environments)),
     Route("/api/v1/matters", endpoint(matters)),
     Route("/api/v1/matters/{matter_number}/preview", endpoint(preview)),
+    Route("/api/v1/matters/{matter_number}/import", endpoint(import_), methods=["POST"]),
+    Route("/api/v1/history", endpoint(history)),
 ]

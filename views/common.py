@@ -11,6 +11,8 @@ from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.requests import Caller
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
+from plugin.history import PAGE_SIZE, HistoryEntry, HistoryFilter
+from plugin.importer import Actor, ImportFailed, ImportInProgress
 from plugin.services import EnvironmentSettings
 
 if TYPE_CHECKING:
@@ -51,6 +53,46 @@ async def selected_environment(request: Request, caller: Caller) -> EnvironmentS
     )
 
 
+def actor(caller: Caller) -> Actor:
+    principal = caller.principal
+    return Actor(principal.user_id, principal.user_name, principal.organisation_id)
+
+
+def history_filter(request: Request) -> HistoryFilter:
+    params = request.query_params
+
+    def number(name: str) -> int | None:
+        value = params.get(name)
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidInput(f"{name} must be a whole number.") from None
+
+    return HistoryFilter(
+        outcome=params.get("outcome") or None,
+        matter_number=(params.get("matter") or "").strip() or None,
+        before=number("before"),
+        limit=number("limit") or PAGE_SIZE,
+    )
+
+
+def history_item(entry: HistoryEntry) -> dict:
+    return {
+        "id": entry.id,
+        "matter_number": entry.matter_number,
+        "work_item_id": entry.work_item_id,
+        "work_item_url": entry.work_item_url,
+        "user": entry.user,
+        "environment": entry.environment,
+        "started_at": entry.started_at.isoformat(),
+        "finished_at": entry.finished_at.isoformat() if entry.finished_at else None,
+        "outcome": entry.outcome,
+        "error": entry.error,
+    }
+
+
 def http_error(exc: Exception) -> tuple[int, str]:
     """The status and plain message for an error a user can meet."""
     match exc:
@@ -62,8 +104,10 @@ def http_error(exc: Exception) -> tuple[int, str]:
             return 404, str(exc)
         case InvalidInput():
             return 400, str(exc)
-        case NotConfigured():
+        case NotConfigured() | ImportInProgress():
             return 409, str(exc)
+        case ImportFailed():
+            return (409 if exc.blocked else 504 if exc.timed_out else 502), str(exc)
         case RemoteTimeout():
             return 504, f"{exc}. Try again; if it keeps happening, ask your administrator to check the connection."
         case RemoteError() | SignInUnavailable():

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import OdsContact, WorkItemRef
+from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.errors import RemoteError, RemoteNotFound
 from store.repository import EnvironmentSettings
 
@@ -61,8 +61,21 @@ class FakeAgent:
         return self.matters[matter_number]
 
 
+PARTIES = ("person", "organisation")
+ROLES = [
+    ParticipantRole("client", "Client", False, False, PARTIES),
+    ParticipantRole("other-side", "Other side", False, False, PARTIES),
+    ParticipantRole("other-side-solicitor", "Other side solicitor", False, False, PARTIES),
+    ParticipantRole("interested-party", "Interested party", False, False, PARTIES),
+    ParticipantRole("witness", "Witness", False, False, ("person",)),
+    ParticipantRole("contributor", "Contributor", True, True, ("team", "user")),
+    ParticipantRole("reader", "Reader", True, True, ("team",)),
+]
+
+
 @dataclass
 class FakeClio:
+    roles: list[ParticipantRole] = field(default_factory=lambda: list(ROLES))
     contacts: list[OdsContact] = field(default_factory=list)
     work_items: list[WorkItemRef] = field(default_factory=list)
     calls: list[tuple] = field(default_factory=list)
@@ -74,6 +87,12 @@ class FakeClio:
             raise self.error
         words = text.lower().split()
         return [c for c in self.contacts if all(w in c.name.lower() for w in words)]
+
+    async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
+        self.calls.append(("roles_for_work_type", work_type))
+        if self.error:
+            raise self.error
+        return self.roles
 
     async def find_work_items(self, *, attributes: dict[str, str] | None = None, **_: object) -> list[WorkItemRef]:
         self.calls.append(("find_work_items", attributes))

@@ -1,0 +1,280 @@
+"""Import one Aderant matter into Clio Operate: exactly once, resumable, audited.
+
+Order of work: the write gate; a fresh preview (the same reads the user saw, so decisions are
+checked against real candidates, and Clio Operate is asked for a work item already carrying the
+matter id); the claim in the store (a unique key on the Aderant matter id); the contacts the user
+chose to create, all at once, each recorded the moment it exists; then one call creating the work
+item with its attributes, key dates, parties, the importing user as contributor and the valid
+default teams. A failure releases the claim; a retry takes it over and reuses what exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Awaitable, TypeVar
+
+from clients.errors import RemoteError, RemoteTimeout
+from plugin.errors import Forbidden, InvalidInput, NotFound, UseCaseError
+from plugin.mapping import MappedParty
+from plugin.preview import Preview, preview_matter
+from plugin.services import Services
+from store.imports import IN_PROGRESS_MESSAGE, Attempt, Claim
+from store.repository import EnvironmentSettings
+
+T = TypeVar("T")
+
+WRITES_DISABLED = "Import writes are not enabled"
+CLAIM_LEASE = timedelta(minutes=5)
+RETRY_SAFE = "Nothing was lost: it is safe to import again."
+
+
+class ImportInProgress(UseCaseError):
+    pass
+
+
+class ImportFailed(UseCaseError):
+    """The attempt failed and is in History; ``blocked`` when configuration, not a remote, is at fault."""
+
+    def __init__(self, message: str, attempt_id: int, *, timed_out: bool = False, blocked: bool = False) -> None:
+        super().__init__(message)
+        self.attempt_id = attempt_id
+        self.timed_out = timed_out
+        self.blocked = blocked
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who imports: a Clio Operate user (their GUID is their ODS id) of an organisation."""
+
+    user_id: str
+    user_name: str
+    organisation_id: int
+
+
+@dataclass
+class ImportResult:
+    status: str  # imported | already_imported
+    attempt_id: int
+    work_item_id: str
+    work_item_url: str
+    contacts_created: list[dict[str, str]] = field(default_factory=list)
+    contacts_linked: list[dict[str, str]] = field(default_factory=list)
+    teams_added: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "contacts": {"created": self.contacts_created, "linked": self.contacts_linked},
+            "teams_added": self.teams_added,
+            "warnings": self.warnings,
+        }
+
+
+Decision = str | dict[str, str]  # "create" or {"link": ods id}
+
+
+async def import_matter(
+    services: Services,
+    env: EnvironmentSettings,
+    actor: Actor,
+    matter_number: str,
+    decisions: object = None,
+    *,
+    trigger: str = "manual",
+) -> ImportResult:
+    imports = services.store.imports
+    attempt = Attempt(actor.organisation_id, env.id, None, matter_number, actor.user_name, trigger)
+    if not env.import_writes_enabled:
+        await services.db(imports.refuse, attempt, WRITES_DISABLED)
+        raise Forbidden(WRITES_DISABLED)
+    try:
+        preview = await preview_matter(services, env, matter_number)
+    except (RemoteError, NotFound) as exc:
+        attempt_id = await services.db(imports.fail, attempt, None, str(exc))
+        if isinstance(exc, NotFound):
+            raise
+        raise ImportFailed(_failure_message(exc), attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
+    attempt = Attempt(actor.organisation_id, env.id, preview.mapped.matter_uno, matter_number, actor.user_name, trigger)
+    chosen = resolve_decisions(preview, decisions)
+
+    if preview.already_imported:
+        assert preview.work_item_id is not None
+        attempt_id = await services.db(imports.already_imported, attempt, preview.work_item_id)
+        return _already(env, attempt_id, preview.work_item_id)
+    if not preview.existing_checked or preview.roles is None:
+        error = preview.warnings[0] if preview.warnings else "Clio Operate could not be checked."
+        attempt_id = await services.db(imports.fail, attempt, None, error)
+        raise ImportFailed(f"{error} {RETRY_SAFE}", attempt_id)
+    problems = [f"{p.party.name}: {p.role_problem}" for p in preview.parties if p.role_problem]
+    if problems:
+        error = "The mapping gives a party a role this work type does not allow (" + "; ".join(problems) + \
+            ") Ask your administrator to fix the mapping, then import again."
+        attempt_id = await services.db(imports.fail, attempt, None, error)
+        raise ImportFailed(error, attempt_id, blocked=True)
+
+    claim = await services.db(imports.claim, attempt, CLAIM_LEASE)
+    if claim.kind == "imported":
+        assert claim.work_item_id is not None
+        return _already(env, claim.attempt_id, claim.work_item_id)
+    if claim.kind == "in_progress":
+        raise ImportInProgress(IN_PROGRESS_MESSAGE)
+    try:
+        result = await _write(services, env, actor, preview, chosen, claim)
+    except RemoteError as exc:
+        await services.db(imports.fail, attempt, claim, str(exc))
+        raise ImportFailed(_failure_message(exc), claim.attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
+    except BaseException as exc:
+        await services.db(imports.fail, attempt, claim, f"Unexpected error: {type(exc).__name__}")
+        raise
+    await services.db(imports.succeed, attempt, claim, result.work_item_id, result.details())
+    return result
+
+
+def resolve_decisions(preview: Preview, raw: object) -> dict[str, Decision]:
+    """The decision for every party: what the caller sent, else the preview's default.
+    A link must name one of the party's candidates."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidInput('"decisions" must be an object of party key to "create" or {"link": "<ods id>"}.')
+    parties = {p.party.key: p for p in preview.parties}
+    unknown = sorted(set(raw) - set(parties))
+    if unknown:
+        raise InvalidInput(f"Unknown party key {unknown[0]!r}: the parties of this matter are {', '.join(parties)}.")
+    chosen: dict[str, Decision] = {}
+    for key, party in parties.items():
+        decision = raw.get(key, party.default_decision)
+        if decision == "create":
+            chosen[key] = "create"
+        elif isinstance(decision, dict) and set(decision) == {"link"} and isinstance(decision["link"], str):
+            if decision["link"] not in {c.ods_id for c in party.candidates}:
+                raise InvalidInput(
+                    f"Party {key!r} cannot be linked to {decision['link']!r}: it is not one of its candidate contacts."
+                )
+            chosen[key] = {"link": decision["link"]}
+        else:
+            raise InvalidInput(f'The decision for party {key!r} must be "create" or {{"link": "<ods id>"}}.')
+    return chosen
+
+
+async def _write(
+    services: Services,
+    env: EnvironmentSettings,
+    actor: Actor,
+    preview: Preview,
+    decisions: dict[str, Decision],
+    claim: Claim,
+) -> ImportResult:
+    clio = services.connections.clio(env)
+    imports = services.store.imports
+    assert claim.import_id is not None
+    import_id = claim.import_id
+    recorded = await services.db(imports.contacts, import_id)
+    limit = asyncio.Semaphore(services.concurrency)
+
+    async def bounded(call: Awaitable[T]) -> T:
+        async with limit:
+            return await call
+
+    async def create(party: MappedParty) -> str:
+        """The party's contact: one an earlier attempt made, else a new one, recorded at once."""
+        if claim.resumed:
+            # A crash may have come between Clio Operate creating it and our record of it.
+            found = [c for c in await clio.search_contacts(party.reference) if party.reference in (c.reference, c.external_reference)]
+            if found:
+                await services.db(imports.record_contact, import_id, party.name_uno, found[0].id, party.kind)
+                return found[0].id
+        ods_id = await _create_contact(clio, party)
+        await services.db(imports.record_contact, import_id, party.name_uno, ods_id, party.kind)
+        return ods_id
+
+    parties = {p.party.key: p.party for p in preview.parties}
+    to_create = {
+        party.name_uno: party
+        for key, party in parties.items()
+        if decisions[key] == "create" and party.name_uno not in recorded
+    }
+    outcomes = await asyncio.gather(*(bounded(create(p)) for p in to_create.values()), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    created_ids = {**recorded, **dict(zip(to_create, outcomes))}
+
+    result = ImportResult("imported", claim.attempt_id, "", "")
+    participants = []
+    for key, party in parties.items():
+        decision = decisions[key]
+        if isinstance(decision, dict):
+            ods_id = decision["link"]
+            result.contacts_linked.append({"key": key, "name": party.name, "ods_id": ods_id})
+        else:
+            ods_id = created_ids[party.name_uno]  # type: ignore[assignment]
+            result.contacts_created.append({"key": key, "name": party.name, "ods_id": ods_id})
+        participants.append({"roleSystemName": party.role, "odsId": ods_id, "odsType": party.kind, "odsReference": party.name})
+    participants.append({"roleSystemName": "contributor", "odsId": actor.user_id, "odsType": "user", "odsReference": actor.user_name})
+    for team in preview.teams:
+        if team.problem:
+            result.warnings.append(f"Default team {team.name} was not added: {team.problem} Ask your administrator to check Settings → Default Teams.")
+            continue
+        participants.append({"roleSystemName": team.role, "odsId": team.id, "odsType": "team", "odsReference": team.name})
+        result.teams_added.append({"id": team.id, "name": team.name, "role": team.role})
+
+    mapped = preview.mapped
+    work_item_id = await clio.create_work_item(
+        {
+            "workItem": {
+                "sharedoTypeSystemName": mapped.work_type,
+                "title": mapped.title,
+                "titleIsUserProvided": True,
+                "reference": mapped.reference,
+                "referenceIsUserProvided": True,
+                "description": preview.matter.long_title or "",
+            },
+            "aspectData": {"formBuilder": {"formData": mapped.attributes, "formIds": []}},
+            "keyDates": mapped.key_dates,
+            "participants": _unique(participants),
+        }
+    )
+    result.work_item_id = work_item_id
+    result.work_item_url = env.work_item_url(work_item_id)
+    return result
+
+
+async def _create_contact(clio: Any, party: MappedParty) -> str:
+    source = party.party
+    if party.kind == "organisation":
+        return await clio.create_organisation(
+            name=party.name, reference=party.reference, external_reference=party.reference,
+            email=source.email, phone=source.phone,
+        )
+    first, _, last = party.name.rpartition(" ")
+    return await clio.create_person(
+        first_name=source.first_name or first or party.name,
+        surname=source.last_name or last,
+        reference=party.reference,
+        external_reference=party.reference,
+        email=source.email,
+        direct_line=source.phone,
+    )
+
+
+def _unique(participants: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One entry per contact and role (the same Aderant name may hold a role twice)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for item in participants:
+        key = (item["roleSystemName"], item["odsId"])
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _already(env: EnvironmentSettings, attempt_id: int, work_item_id: str) -> ImportResult:
+    return ImportResult("already_imported", attempt_id, work_item_id, env.work_item_url(work_item_id))
+
+
+def _failure_message(exc: RemoteError) -> str:
+    return f"The import did not complete: {exc}. {RETRY_SAFE}"
