@@ -14,10 +14,12 @@ from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.requests import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import InvalidInput
+from plugin.history import OUTCOMES, history_entry, history_page
+from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import HANDLED, environment_param, http_error, runtime
+from views.common import HANDLED, actor, environment_param, history_filter, http_error, runtime
 from views.security import content_security_policy
 
 log = logging.getLogger("pms_sync.pages")
@@ -36,7 +38,7 @@ async def readyz(request: Request) -> Response:
     return PlainTextResponse("ready")
 
 
-PAGE_DEFAULTS = {"user": None, "csrf_token": "", "environments": [], "environment": None, "error": None}
+PAGE_DEFAULTS = {"user": None, "csrf_token": "", "environments": [], "environment": None, "error": None, "section": "search"}
 
 
 def _render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
@@ -136,7 +138,10 @@ async def _page(request: Request, template: str, build, defaults: dict) -> Respo
             caller.principal.organisation_id, environment_param(request), fallback=caller.principal.environment_id
         )
         context["environment"] = env
-        context.update(await build(env))
+        built = await build(env)
+        if isinstance(built, Response):
+            return built
+        context.update(built)
     except HANDLED as exc:
         status, context["error"] = http_error(exc)
     return _render(request, template, context, frame_ancestors=origins, status=status)
@@ -164,10 +169,67 @@ async def preview_page(request: Request) -> Response:
     return await _page(request, "preview.html", build, {"preview": None})
 
 
+async def import_page(request: Request) -> Response:
+    """The preview's form: import with the decisions chosen, then show the result card (PRG)."""
+    rt = runtime(request)
+    caller = await rt.auth.caller(request)
+    if caller is None or caller.session is None:
+        return RedirectResponse("/embed", status_code=303)
+    form = await request.form()
+    if not csrf_ok(caller.session, str(form.get(CSRF_FIELD) or "")):
+        return PlainTextResponse("This form has expired: reload the page and try again.", status_code=403)
+    decisions = {}
+    for name, value in form.multi_items():
+        if name.startswith("decision-") and isinstance(value, str):
+            kind, _, ods_id = value.partition(":")
+            decisions[name.removeprefix("decision-")] = {"link": ods_id} if kind == "link" else kind
+
+    async def build(env: EnvironmentSettings) -> Response:
+        try:
+            result = await import_matter(rt.services, env, actor(caller), request.path_params["matter_number"], decisions)
+            attempt_id = result.attempt_id
+        except ImportFailed as failure:
+            attempt_id = failure.attempt_id  # its card says what happened and that a retry is safe
+        return RedirectResponse(f"/history/{attempt_id}?{urlencode({'environment': env.id})}", status_code=303)
+
+    return await _page(request, "message.html", build, {})
+
+
+async def history_list(request: Request) -> Response:
+    query_params = request.query_params
+
+    async def build(env: EnvironmentSettings) -> dict:
+        page = await history_page(runtime(request).services, env, history_filter(request))
+        return {"page": page}
+
+    return await _page(
+        request,
+        "history.html",
+        build,
+        {"page": None, "section": "history", "outcomes": OUTCOMES,
+         "outcome": query_params.get("outcome", ""), "matter": query_params.get("matter", "")},
+    )
+
+
+async def history_detail(request: Request) -> Response:
+    try:
+        attempt_id = int(request.path_params["attempt_id"])
+    except ValueError:
+        attempt_id = 0
+
+    async def build(env: EnvironmentSettings) -> dict:
+        return {"entry": await history_entry(runtime(request).services, env.organisation_id, attempt_id)}
+
+    return await _page(request, "attempt.html", build, {"entry": None, "section": "history"})
+
+
 routes = [
     Route("/", dashboard),
     Route("/embed", embed),
     Route("/embed/session", embed_session, methods=["POST"]),
     Route("/sign-out", sign_out, methods=["POST"]),
     Route("/matters/{matter_number}/preview", preview_page),
+    Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
+    Route("/history", history_list),
+    Route("/history/{attempt_id}", history_detail),
 ]

@@ -20,7 +20,7 @@ def production(service: Service) -> int:
 def test_environments(service: Service) -> None:
     response = service.client.get("/api/v1/environments", headers=service.bearer())
     assert response.json() == [
-        {"id": 1, "name": "Production", "default": True, "import_writes_enabled": False},
+        {"id": 1, "name": "Production", "default": True, "import_writes_enabled": True},
         {"id": 2, "name": "UAT", "default": False, "import_writes_enabled": False},
     ]
 
