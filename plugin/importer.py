@@ -203,15 +203,13 @@ async def _write(
     created_ids = {**recorded, **dict(zip(to_create, outcomes))}
 
     result = ImportResult("imported", claim.attempt_id, "", "")
+    ours = set(created_ids.values())  # a retry's preview offers them as exact matches: still ours
     participants = []
     for key, party in parties.items():
         decision = decisions[key]
-        if isinstance(decision, dict):
-            ods_id = decision["link"]
-            result.contacts_linked.append({"key": key, "name": party.name, "ods_id": ods_id})
-        else:
-            ods_id = created_ids[party.name_uno]  # type: ignore[assignment]
-            result.contacts_created.append({"key": key, "name": party.name, "ods_id": ods_id})
+        ods_id = decision["link"] if isinstance(decision, dict) else created_ids[party.name_uno]
+        listed = result.contacts_created if ods_id in ours else result.contacts_linked
+        listed.append({"key": key, "name": party.name, "ods_id": ods_id})
         participants.append({"roleSystemName": party.role, "odsId": ods_id, "odsType": party.kind, "odsReference": party.name})
     participants.append({"roleSystemName": "contributor", "odsId": actor.user_id, "odsType": "user", "odsReference": actor.user_name})
     for team in preview.teams:

@@ -3,7 +3,9 @@
 `FaultMiddleware` wraps the sandbox app. Each request (except the `/_sandbox` controls) is
 matched against the rules in order; the first live rule that matches fires: it waits `delay`
 seconds, then either holds the request open until the client gives up (`timeout`), answers
-`status` with `{"error": "injected fault"}`, or lets the request through.
+`status` with `{"error": "injected fault"}`, or lets the request through. A `lose_answer` rule
+lets the request through first and then holds its answer back until the client gives up: the
+write happened, but the caller never learns it did.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class FaultRule:
     delay: float = 0.0
     status: int | None = None
     timeout: bool = False
+    lose_answer: bool = False
     times: int | None = None
     fired: int = 0
 
@@ -72,10 +75,11 @@ class Faults:
         delay: float = 0.0,
         status: int | None = None,
         timeout: bool = False,
+        lose_answer: bool = False,
         times: int | None = None,
     ) -> FaultRule:
         """Add a rule; a `path` ending in `*` matches as a prefix. ValueError if it makes no sense."""
-        rule = FaultRule(path, method, match, delay, status, timeout, times)
+        rule = FaultRule(path, method, match, delay, status, timeout, lose_answer, times)
         self.rules.append(rule)
         return rule
 
@@ -126,6 +130,10 @@ async def _hold_until_disconnect(scope: Scope, receive: Receive, send: Send) -> 
         await JSONResponse({"error": "injected timeout"}, status_code=504)(scope, receive, send)
 
 
+async def _discard(message: Message) -> None:
+    """The answer that never reaches the caller."""
+
+
 class FaultMiddleware:
     def __init__(self, app: ASGIApp, faults: Faults, calls: CallLog) -> None:
         self.app = app
@@ -157,7 +165,10 @@ class FaultMiddleware:
         rule = self.faults.fire(scope["method"], scope["path"])
         if rule is not None and rule.delay:
             await asyncio.sleep(rule.delay)
-        if rule is not None and rule.timeout:
+        if rule is not None and rule.lose_answer:
+            await self.app(scope, receive, _discard)
+            await _hold_until_disconnect(scope, receive, send)
+        elif rule is not None and rule.timeout:
             await _hold_until_disconnect(scope, receive, send)
         elif rule is not None and rule.status is not None:
             await JSONResponse({"error": "injected fault"}, status_code=rule.status)(scope, receive, send)
