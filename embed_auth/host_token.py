@@ -158,7 +158,7 @@ class HostTokenVerifier:
             raise SignInUnavailable(f"Your roles could not be read from Clio Operate: {exc}") from None
         if not info.is_authenticated or not info.user_name:
             raise TokenRejected(f"Clio Operate ({env.name}) did not recognise the user of this token.")
-        admin_roles = await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
+        admin_roles = env.admin_roles or await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
         return Principal(
             user_id=info.user_id or info.user_name,
             user_name=info.user_name,

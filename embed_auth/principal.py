@@ -14,7 +14,7 @@ class Principal:
     user_name: str
     display_name: str
     organisation_id: int
-    environment_id: int
+    environment_id: int | None  # None when signed in outside Clio Operate
     role: str
 
     @property

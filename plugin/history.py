@@ -68,7 +68,7 @@ async def history_entry(services: Services, organisation_id: int, attempt_id: in
     row = await services.db(services.store.imports.attempt, organisation_id, attempt_id)
     if row is None:
         raise NotFound("There is no such import attempt in your organisation's History.")
-    env = await services.db(services.store.environment, organisation_id, row.environment_id)
+    env = await services.db(services.store.environment, organisation_id, row.environment_id, include_removed=True)
     if env is None:
         raise NotFound("There is no such import attempt in your organisation's History.")
     return _entry(row, env)

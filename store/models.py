@@ -43,6 +43,9 @@ class Environment(SQLModel, table=True):
     import_writes_enabled: bool = False
     siem_url: str | None = Field(default=None, max_length=500)
     siem_secret_enc: str | None = None
+    # Clio Operate roles that make a user signing in through this environment an administrator.
+    admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    removed_at: datetime | None = None  # removed environments keep their History
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -125,13 +128,41 @@ class DefaultTeam(SQLModel, table=True):
     role: str = Field(max_length=100)
 
 
+class Membership(SQLModel, table=True):
+    """A person who may sign in to an organisation outside Clio Operate, and their role."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "email", name="uq_membership_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(max_length=320, index=True)  # lower-cased
+    display_name: str = Field(default="", max_length=200)
+    role: str | None = Field(default=None, max_length=20)  # administrator | staff | None (no role)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MappingVersion(SQLModel, table=True):
+    """A saved mapping of an environment; the newest is in force, any earlier one can be restored."""
+
+    __table_args__ = (UniqueConstraint("environment_id", "version", name="uq_mapping_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    version: int
+    document: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    author: str = Field(max_length=200)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class WebSession(SQLModel, table=True):
     """A signed-in browser. Only a hash of the cookie value is stored."""
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    environment_id: int = Field(foreign_key="environment.id")
+    environment_id: int | None = Field(default=None, foreign_key="environment.id")
     user_id: str = Field(max_length=200)
     user_name: str = Field(max_length=200)
     display_name: str = Field(max_length=200)

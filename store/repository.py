@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, delete, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.db import ping
 from store.imports import ImportStore
@@ -45,6 +45,8 @@ class EnvironmentSettings:
     import_writes_enabled: bool
     siem_url: str | None = None
     siem_secret: str | None = None
+    admin_roles: tuple[str, ...] = ()
+    removed: bool = False
 
     @property
     def usable(self) -> bool:
@@ -58,7 +60,7 @@ class EnvironmentSettings:
 @dataclass(frozen=True)
 class SessionRecord:
     organisation_id: int
-    environment_id: int
+    environment_id: int | None
     user_id: str
     user_name: str
     display_name: str
@@ -122,6 +124,7 @@ class Store:
         work_item_url_template: str | None = None,
         siem_url: str | None = None,
         siem_secret: str | None = None,
+        admin_roles: Sequence[str] | None = None,
     ) -> int:
         """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
         with Session(self.engine) as session:
@@ -136,6 +139,8 @@ class Store:
             environment.relay_key_name = relay_key_name or None
             environment.import_writes_enabled = import_writes_enabled
             environment.siem_url = siem_url or None
+            if admin_roles is not None:
+                environment.admin_roles = list(admin_roles)
             if work_item_url_template:
                 environment.work_item_url_template = work_item_url_template
             for field, value in (
@@ -156,30 +161,38 @@ class Store:
             return environment.id
 
     def environments(self, organisation_id: int) -> list[EnvironmentSettings]:
+        """The organisation's environments in use (removed ones are left out)."""
         with Session(self.engine) as session:
             rows = session.exec(
-                select(Environment).where(Environment.organisation_id == organisation_id).order_by(Environment.id)
+                select(Environment)
+                .where(Environment.organisation_id == organisation_id, col(Environment.removed_at).is_(None))
+                .order_by(Environment.id)
             ).all()
             return [self._settings(row) for row in rows]
 
-    def environment(self, organisation_id: int, environment_id: int) -> EnvironmentSettings | None:
+    def environment(self, organisation_id: int, environment_id: int, *, include_removed: bool = False) -> EnvironmentSettings | None:
         with Session(self.engine) as session:
-            row = session.exec(
-                select(Environment).where(Environment.organisation_id == organisation_id, Environment.id == environment_id)
-            ).first()
+            query = select(Environment).where(Environment.organisation_id == organisation_id, Environment.id == environment_id)
+            if not include_removed:
+                query = query.where(col(Environment.removed_at).is_(None))
+            row = session.exec(query).first()
             return self._settings(row) if row else None
 
     def environment_by_issuer(self, issuer: str) -> EnvironmentSettings | None:
         """The one lookup not scoped by organisation: the token's issuer is what names it."""
         with Session(self.engine) as session:
-            row = session.exec(select(Environment).where(Environment.identity_url == normalise_issuer(issuer))).first()
+            row = session.exec(
+                select(Environment).where(
+                    Environment.identity_url == normalise_issuer(issuer), col(Environment.removed_at).is_(None)
+                )
+            ).first()
             return self._settings(row) if row else None
 
     def environment_by_portal_origin(self, origin: str) -> EnvironmentSettings | None:
         """Sign-in lookup for opaque tokens: the portal that framed us names the environment."""
         origin = origin.rstrip("/")
         with Session(self.engine) as session:
-            for row in session.exec(select(Environment).order_by(Environment.id)):
+            for row in session.exec(select(Environment).where(col(Environment.removed_at).is_(None)).order_by(Environment.id)):
                 if origin in row.portal_origins:
                     return self._settings(row)
         return None
@@ -187,7 +200,8 @@ class Store:
     def all_portal_origins(self) -> list[str]:
         """Origins allowed to frame the sign-in page, before we know who is signing in."""
         with Session(self.engine) as session:
-            origins = {o for row in session.exec(select(Environment.portal_origins)) for o in row}
+            rows = session.exec(select(Environment.portal_origins).where(col(Environment.removed_at).is_(None)))
+            origins = {o for row in rows for o in row}
             return sorted(origins)
 
     def _settings(self, row: Environment) -> EnvironmentSettings:
@@ -210,6 +224,8 @@ class Store:
             import_writes_enabled=row.import_writes_enabled,
             siem_url=row.siem_url,
             siem_secret=self.secrets.decrypt(row.siem_secret_enc),
+            admin_roles=tuple(row.admin_roles),
+            removed=row.removed_at is not None,
         )
 
     # Imports -----------------------------------------------------------------------------
