@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.requests import Authenticator
 from embed_auth.sessions import SessionManager
+from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections
 from plugin.services import Services
 from plugin.settings import Settings
@@ -65,7 +67,12 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
                 auth=Authenticator(verifier, sessions),
                 templates=templates,
             )
+            stop = asyncio.Event()
+            delivery = AuditDelivery(store, http, holder=replica_holder(), timeout=settings.remote_timeout)
+            delivering = asyncio.create_task(delivery.run_forever(stop))
             yield
+            stop.set()
+            await delivering
         store.engine.dispose()
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -11,7 +11,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
-from embed_auth.requests import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
@@ -19,8 +18,8 @@ from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import HANDLED, actor, environment_param, history_filter, http_error, runtime
-from views.security import content_security_policy
+from views.common import actor, history_filter, http_error, runtime
+from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
 
@@ -38,26 +37,10 @@ async def readyz(request: Request) -> Response:
     return PlainTextResponse("ready")
 
 
-PAGE_DEFAULTS = {"user": None, "csrf_token": "", "environments": [], "environment": None, "error": None, "section": "search"}
-
-
-def _render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
-    response = runtime(request).templates.TemplateResponse(
-        request, template, {**PAGE_DEFAULTS, **context}, status_code=status
-    )
-    response.headers["content-security-policy"] = content_security_policy(frame_ancestors)
-    return response
-
-
-async def _org_origins(request: Request, caller: Caller) -> tuple[list[EnvironmentSettings], list[str]]:
-    envs = await runtime(request).services.environments(caller.principal.organisation_id)
-    return envs, sorted({o for e in envs for o in e.portal_origins})
-
-
 async def embed(request: Request) -> Response:
     """The page the widget frames: it asks the portal for the user's token by postMessage."""
     origins = await asyncio.to_thread(runtime(request).services.store.all_portal_origins)
-    return _render(request, "embed.html", {"portal_origins": origins}, frame_ancestors=origins)
+    return render(request, "embed.html", {"portal_origins": origins}, frame_ancestors=origins)
 
 
 async def embed_session(request: Request) -> Response:
@@ -117,36 +100,6 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-async def _page(request: Request, template: str, build, defaults: dict) -> Response:  # type: ignore[no-untyped-def]
-    """Common page flow: signed-in caller, environments, the page's own context, errors in words."""
-    rt = runtime(request)
-    caller = await rt.auth.caller(request)
-    if caller is None or caller.session is None:
-        return RedirectResponse("/embed", status_code=303)
-    envs, origins = await _org_origins(request, caller)
-    context: dict = {
-        "user": caller.principal,
-        "csrf_token": caller.session.csrf_token,
-        "environments": envs,
-        "environment": None,
-        "error": None,
-        **defaults,
-    }
-    status = 200
-    try:
-        env = await rt.services.environment(
-            caller.principal.organisation_id, environment_param(request), fallback=caller.principal.environment_id
-        )
-        context["environment"] = env
-        built = await build(env)
-        if isinstance(built, Response):
-            return built
-        context.update(built)
-    except HANDLED as exc:
-        status, context["error"] = http_error(exc)
-    return _render(request, template, context, frame_ancestors=origins, status=status)
-
-
 async def dashboard(request: Request) -> Response:
     q = request.query_params.get("q")
 
@@ -155,7 +108,7 @@ async def dashboard(request: Request) -> Response:
             return {}
         return {"results": await search_matters(runtime(request).services, env, q)}
 
-    return await _page(request, "dashboard.html", build, {"q": q or "", "results": None})
+    return await page(request, "dashboard.html", build, {"q": q or "", "results": None})
 
 
 async def preview_page(request: Request) -> Response:
@@ -166,7 +119,7 @@ async def preview_page(request: Request) -> Response:
             raise InvalidInput("That is not a matter number.")
         return {"preview": await preview_matter(runtime(request).services, env, matter_number)}
 
-    return await _page(request, "preview.html", build, {"preview": None})
+    return await page(request, "preview.html", build, {"preview": None})
 
 
 async def import_page(request: Request) -> Response:
@@ -192,17 +145,16 @@ async def import_page(request: Request) -> Response:
             attempt_id = failure.attempt_id  # its card says what happened and that a retry is safe
         return RedirectResponse(f"/history/{attempt_id}?{urlencode({'environment': env.id})}", status_code=303)
 
-    return await _page(request, "message.html", build, {})
+    return await page(request, "message.html", build, {})
 
 
 async def history_list(request: Request) -> Response:
     query_params = request.query_params
 
     async def build(env: EnvironmentSettings) -> dict:
-        page = await history_page(runtime(request).services, env, history_filter(request))
-        return {"page": page}
+        return {"page": await history_page(runtime(request).services, env, history_filter(request))}
 
-    return await _page(
+    return await page(
         request,
         "history.html",
         build,
@@ -220,7 +172,7 @@ async def history_detail(request: Request) -> Response:
     async def build(env: EnvironmentSettings) -> dict:
         return {"entry": await history_entry(runtime(request).services, env.organisation_id, attempt_id)}
 
-    return await _page(request, "attempt.html", build, {"entry": None, "section": "history"})
+    return await page(request, "attempt.html", build, {"entry": None, "section": "history"})
 
 
 routes = [

@@ -1,0 +1,139 @@
+"""Client of a SIEM webhook: one JSON body per POST, signed per Standard Webhooks v1
+(reference/relay-teams-siem.md §3.1).
+
+Headers: `webhook-id` (the caller's stable id of the event, the same on every retry so the
+receiver can de-duplicate), `webhook-timestamp` (Unix seconds of this attempt) and
+`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from clients.errors import RemoteError, RemoteRejected, RemoteUnavailable
+from clients.remote import RemoteSystem
+
+__all__ = ["SiemWebhook", "WebhookGone", "retry_after", "sign", "signing_key"]
+
+SYSTEM = "SIEM"
+SECRET_PREFIX = "whsec_"
+
+
+class WebhookGone(RemoteRejected):
+    """HTTP 410: the receiver says this URL no longer takes events."""
+
+
+def signing_key(secret: str) -> bytes:
+    """`whsec_<base64>` is base64-decoded, as the Standard Webhooks libraries do; any other secret
+    is used as its UTF-8 bytes."""
+    if not secret.startswith(SECRET_PREFIX):
+        return secret.encode()
+    try:
+        return base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+    except binascii.Error:
+        raise ValueError("The SIEM webhook secret starts with whsec_ but the rest is not base64.") from None
+
+
+def sign(key: bytes, webhook_id: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def retry_after(error: RemoteError) -> float | None:
+    """Seconds the webhook asked us to wait (its `Retry-After`), if it did."""
+    return getattr(error, "retry_after", None)
+
+
+class SiemWebhook:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        http: httpx.AsyncClient,
+        timeout: float = 20.0,
+        *,
+        environment_name: str = "this environment",
+    ) -> None:
+        if not secret:
+            raise ValueError("The SIEM webhook has no signing secret: set one in the environment's settings.")
+        if _scheme(url) not in ("https", "http"):
+            raise ValueError("The SIEM webhook URL is not an https:// address.")
+        self._url = url
+        self._secret = secret
+        self._key = signing_key(secret)
+        self._http = http
+        self._timeout = timeout
+        self._environment = environment_name
+
+    async def deliver(self, webhook_id: str, payload: bytes) -> None:
+        """POST `payload` exactly as given. Returns on any 2xx; raises a RemoteError otherwise."""
+        timestamp = int(time.time())
+        signature = sign(self._key, webhook_id, timestamp, payload)
+        # Blanked out of anything the webhook says back, with or without their prefixes.
+        secrets = (self._secret.removeprefix(SECRET_PREFIX), signature.partition(",")[2])
+        remote = RemoteSystem(SYSTEM, self._environment, secrets=secrets)
+        response = await remote.request(
+            self._http,
+            "POST",
+            self._url,
+            content=payload,
+            headers={
+                "Content-Type": "application/json",
+                "webhook-id": webhook_id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": signature,
+            },
+            timeout=self._timeout,
+            follow_redirects=False,
+        )
+        if not response.is_success:
+            raise self._error(remote, response)
+
+    def _error(self, remote: RemoteSystem, response: httpx.Response) -> RemoteError:
+        status = response.status_code
+        error: RemoteError
+        if 300 <= status < 400:
+            detail = f"it answered HTTP {status}, a redirect, which is not followed: set the URL it points to"
+            error = RemoteRejected(SYSTEM, self._environment, detail)
+        elif status == 410:
+            detail = f"it no longer accepts events (HTTP 410: {remote.message(response)})"
+            error = WebhookGone(SYSTEM, self._environment, detail)
+        elif status == 429:
+            detail = f"it asked us to slow down (HTTP 429: {remote.message(response)})"
+            error = RemoteUnavailable(SYSTEM, self._environment, detail)
+        else:
+            error = remote.status_error(response, auth_hint="check the webhook's signing secret", not_found=None)
+        # RemoteError declares no such field; read it back with `retry_after(error)`.
+        error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        return error
+
+
+def _scheme(url: str) -> str:
+    try:
+        return httpx.URL(url).scheme
+    except httpx.InvalidURL:
+        return ""
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` is either whole seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - time.time())

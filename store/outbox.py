@@ -1,0 +1,128 @@
+"""The audit outbox (undelivered `AuditEvent` rows) and named leases that elect one replica per job.
+
+Events are delivered per environment in id order: only the first undelivered event of an
+environment is ever eligible, so a failing event holds back the ones after it. Times are passed in
+by the caller so that every replica (and every test) compares against the same clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from store.models import AuditEvent, Environment, Lease, utcnow
+
+MAX_ERROR_LENGTH = 500
+
+
+class PendingEnvironment(NamedTuple):
+    organisation_id: int
+    environment_id: int
+
+
+class Outbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def environments_with_pending_events(self, due_by: datetime | None = None) -> list[PendingEnvironment]:
+        """Environments with a SIEM URL and undelivered events; with `due_by`, only those whose
+        first undelivered event may be attempted by then."""
+        first = (
+            select(func.min(AuditEvent.id))
+            .where(_undelivered(), col(AuditEvent.environment_id).is_not(None))
+            .group_by(col(AuditEvent.environment_id))
+        )
+        query = (
+            select(Environment.organisation_id, Environment.id)
+            .join(AuditEvent, col(AuditEvent.environment_id) == col(Environment.id))
+            .where(col(AuditEvent.id).in_(first), col(Environment.siem_url).is_not(None))
+            .order_by(col(Environment.id))
+        )
+        if due_by is not None:
+            query = query.where(_due(due_by))
+        with Session(self.engine) as session:
+            return [PendingEnvironment(org, env) for org, env in session.exec(query).all() if env is not None]
+
+    def pending_events(self, environment_id: int, limit: int) -> list[AuditEvent]:
+        """The environment's undelivered events, oldest first."""
+        with Session(self.engine) as session:
+            return list(session.exec(_pending(environment_id).limit(limit)).all())
+
+    def due_events(self, environment_id: int, now: datetime, limit: int) -> list[AuditEvent]:
+        """`pending_events`, but none at all while the first of them waits for its next attempt."""
+        with Session(self.engine) as session:
+            events = list(session.exec(_pending(environment_id).limit(limit)).all())
+            if not events:
+                return []
+            head_is_due = session.exec(select(AuditEvent.id).where(AuditEvent.id == events[0].id, _due(now))).first()
+            return events if head_is_due is not None else []
+
+    def mark_delivered(self, event_id: int, at: datetime | None = None) -> None:
+        self._update(event_id, delivered_at=at or utcnow())
+
+    def mark_failed(self, event_id: int, error: str, next_attempt_at: datetime) -> None:
+        self._update(
+            event_id,
+            delivery_attempts=col(AuditEvent.delivery_attempts) + 1,
+            last_error=error[:MAX_ERROR_LENGTH],
+            next_attempt_at=next_attempt_at,
+        )
+
+    def _update(self, event_id: int, **values: object) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                update(AuditEvent).where(col(AuditEvent.id) == event_id, _undelivered()).values(**values)
+            )
+            session.commit()
+
+
+class Leases:
+    """Named, expiring claims: at most one holder per name until it releases or the lease expires.
+
+    A holder renews its lease by acquiring it again.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def try_acquire(self, name: str, holder: str, ttl: timedelta, *, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        values = {"holder": holder, "expires_at": now + ttl}
+        try:
+            with self.engine.begin() as connection:
+                taken = connection.execute(
+                    update(Lease)
+                    .where(col(Lease.name) == name, or_(col(Lease.expires_at) < now, col(Lease.holder) == holder))
+                    .values(**values)
+                )
+                if taken.rowcount != 1:
+                    # No row yet, or a live row of another holder: then the unique name refuses us.
+                    connection.execute(insert(Lease).values(name=name, **values))
+            return True
+        except IntegrityError:
+            return False
+
+    def release(self, name: str, holder: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder))
+
+
+def _undelivered() -> ColumnElement[bool]:
+    return col(AuditEvent.delivered_at).is_(None)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(col(AuditEvent.next_attempt_at).is_(None), col(AuditEvent.next_attempt_at) <= now)
+
+
+def _pending(environment_id: int) -> SelectOfScalar[AuditEvent]:
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.environment_id == environment_id, _undelivered())
+        .order_by(col(AuditEvent.id))
+    )

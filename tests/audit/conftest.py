@@ -1,0 +1,135 @@
+"""A recording SIEM webhook (httpx.MockTransport), a clock the tests move, and environments with
+and without a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from store.repository import Store
+
+SIEM_URL = "https://siem.example.test/hooks/audit"
+SIEM_SECRET = "whsec_" + base64.b64encode(b"a-test-secret-of-32-bytes-long!!").decode()
+
+Responder = Callable[[httpx.Request], httpx.Response]
+
+
+def verify(secret: str, request: httpx.Request, *, now: float, tolerance: float = 300) -> bool:
+    """A receiver's check, written from the Standard Webhooks spec (not from clients/siem.py)."""
+    key = base64.b64decode(secret.removeprefix("whsec_")) if secret.startswith("whsec_") else secret.encode()
+    msg_id, timestamp = request.headers["webhook-id"], request.headers["webhook-timestamp"]
+    if abs(now - int(timestamp)) > tolerance:
+        return False
+    signed = msg_id.encode() + b"." + timestamp.encode() + b"." + request.content
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        hmac.compare_digest(value, expected)
+        for version, _, value in (s.partition(",") for s in request.headers["webhook-signature"].split(" "))
+        if version == "v1"
+    )
+
+
+@dataclass
+class FakeSiem:
+    """Answers 204 unless `respond` says otherwise; keeps every request it received."""
+
+    requests: list[httpx.Request] = field(default_factory=list)
+    respond: Responder | None = None
+    delay: float = 0.0
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        self.requests.append(request)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return self.respond(request) if self.respond else httpx.Response(204)
+
+    def bodies(self, url: str = SIEM_URL) -> list[dict]:
+        return [json.loads(r.content) for r in self.requests if str(r.url) == url]
+
+    def ids(self, url: str = SIEM_URL) -> list[str]:
+        return [r.headers["webhook-id"] for r in self.requests if str(r.url) == url]
+
+
+@pytest.fixture
+def siem() -> FakeSiem:
+    return FakeSiem()
+
+
+@pytest.fixture
+async def http(siem: FakeSiem) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(siem.handle)) as client:
+        yield client
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@dataclass(frozen=True)
+class Firm:
+    organisation_id: int
+    with_siem: int
+    without_siem: int
+    other_siem: int
+
+
+OTHER_SIEM_URL = "https://other-siem.example.test/audit"
+
+
+def add_environment(store: Store, org: int, name: str, **siem: str) -> int:
+    slug = name.lower()
+    return store.save_environment(
+        org,
+        name,
+        identity_url=f"https://{slug}-identity.example.test",
+        api_url=f"https://{slug}.example.test",
+        client_id="pms-sync",
+        client_secret="client-secret",
+        agent_url="https://agent.example.test",
+        agent_key="agent-key",
+        **siem,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def firm(store: Store) -> Firm:
+    org = store.create_organisation("Harbour Legal", ["system-administrator"])
+    return Firm(
+        organisation_id=org,
+        with_siem=add_environment(store, org, "Production", siem_url=SIEM_URL, siem_secret=SIEM_SECRET),
+        without_siem=add_environment(store, org, "UAT"),
+        other_siem=add_environment(store, org, "Training", siem_url=OTHER_SIEM_URL, siem_secret="plain-secret"),
+    )
+
+
+def add_events(store: Store, firm: Firm, environment_id: int, count: int, type: str = "import.succeeded") -> None:
+    for n in range(count):
+        store.add_audit_event(
+            type,
+            organisation_id=firm.organisation_id,
+            environment_id=environment_id,
+            actor="staff@firm.test",
+            data={"n": n},
+        )

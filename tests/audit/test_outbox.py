@@ -1,0 +1,128 @@
+"""Outbox queries and leases, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+from store.outbox import Leases, Outbox, PendingEnvironment
+from store.repository import Store
+from tests.audit.conftest import Firm, add_events
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+TTL = timedelta(seconds=60)
+
+
+def ids(events) -> list[int]:  # type: ignore[no-untyped-def]
+    return [e.id for e in events]
+
+
+def test_pending_events_are_the_undelivered_ones_of_one_environment_in_order(store: Store, firm: Firm) -> None:
+    add_events(store, firm, firm.with_siem, 2)
+    add_events(store, firm, firm.other_siem, 1)
+    add_events(store, firm, firm.with_siem, 2)
+    outbox = Outbox(store.engine)
+    assert ids(outbox.pending_events(firm.with_siem, 10)) == [1, 2, 4, 5]
+    assert ids(outbox.pending_events(firm.with_siem, 3)) == [1, 2, 4]
+
+    outbox.mark_delivered(1)
+    assert ids(outbox.pending_events(firm.with_siem, 10)) == [2, 4, 5]
+    assert ids(outbox.pending_events(firm.other_siem, 10)) == [3]
+
+
+def test_a_failure_is_recorded_and_holds_back_the_environment_until_it_is_due(store: Store, firm: Firm) -> None:
+    add_events(store, firm, firm.with_siem, 3)
+    outbox = Outbox(store.engine)
+    outbox.mark_failed(1, "SIEM is not reachable for Production: HTTP 500", NOW + timedelta(seconds=30))
+    outbox.mark_failed(1, "SIEM is not reachable for Production: HTTP 503", NOW + timedelta(seconds=90))
+
+    [first, *_] = outbox.pending_events(firm.with_siem, 10)
+    assert first.delivery_attempts == 2
+    assert first.last_error == "SIEM is not reachable for Production: HTTP 503"
+    assert first.next_attempt_at is not None
+    assert first.next_attempt_at.replace(tzinfo=first.next_attempt_at.tzinfo or timezone.utc) == NOW + timedelta(seconds=90)
+
+    # Events 2 and 3 have never failed, but they wait behind event 1.
+    assert outbox.due_events(firm.with_siem, NOW + timedelta(seconds=89), 10) == []
+    assert ids(outbox.due_events(firm.with_siem, NOW + timedelta(seconds=90), 10)) == [1, 2, 3]
+
+
+def test_failure_messages_are_cut_to_the_column_size(store: Store, firm: Firm) -> None:
+    add_events(store, firm, firm.with_siem, 1)
+    outbox = Outbox(store.engine)
+    outbox.mark_failed(1, "x" * 2000, NOW)
+    assert outbox.pending_events(firm.with_siem, 1)[0].last_error == "x" * 500
+
+
+def test_environments_with_pending_events_need_a_siem_url(store: Store, firm: Firm) -> None:
+    outbox = Outbox(store.engine)
+    assert outbox.environments_with_pending_events() == []
+    add_events(store, firm, firm.without_siem, 2)
+    store.add_audit_event("sign_in.refused", organisation_id=firm.organisation_id)  # no environment at all
+    assert outbox.environments_with_pending_events() == []
+
+    add_events(store, firm, firm.with_siem, 1)
+    add_events(store, firm, firm.other_siem, 1)
+    org = firm.organisation_id
+    assert outbox.environments_with_pending_events() == [
+        PendingEnvironment(org, firm.with_siem),
+        PendingEnvironment(org, firm.other_siem),
+    ]
+    outbox.mark_delivered(ids(outbox.pending_events(firm.other_siem, 1))[0])
+    assert outbox.environments_with_pending_events() == [PendingEnvironment(org, firm.with_siem)]
+
+
+def test_environments_due_by_a_time_skip_those_whose_first_event_waits(store: Store, firm: Firm) -> None:
+    add_events(store, firm, firm.with_siem, 2)
+    add_events(store, firm, firm.other_siem, 1)
+    outbox = Outbox(store.engine)
+    outbox.mark_failed(1, "down", NOW + timedelta(minutes=5))
+    outbox.mark_failed(2, "an old failure of an event that is not first", NOW + timedelta(hours=5))
+    outbox.mark_failed(3, "down", NOW - timedelta(seconds=1))
+
+    org = firm.organisation_id
+    assert outbox.environments_with_pending_events(due_by=NOW) == [PendingEnvironment(org, firm.other_siem)]
+    assert outbox.environments_with_pending_events(due_by=NOW + timedelta(minutes=5)) == [
+        PendingEnvironment(org, firm.with_siem),
+        PendingEnvironment(org, firm.other_siem),
+    ]
+
+
+def test_a_delivered_event_is_never_marked_failed_afterwards(store: Store, firm: Firm) -> None:
+    add_events(store, firm, firm.with_siem, 1)
+    outbox = Outbox(store.engine)
+    outbox.mark_delivered(1, NOW)
+    outbox.mark_failed(1, "late failure report", NOW)
+    [event] = store.audit_events(firm.organisation_id)
+    assert event.delivered_at is not None and event.delivery_attempts == 0 and event.last_error is None
+
+
+def test_a_lease_has_one_holder_until_released(store: Store) -> None:
+    leases = Leases(store.engine)
+    assert leases.try_acquire("job", "a", TTL, now=NOW)
+    assert not leases.try_acquire("job", "b", TTL, now=NOW)
+    assert leases.try_acquire("job", "a", TTL, now=NOW + timedelta(seconds=30))  # renewal
+    assert leases.try_acquire("other-job", "b", TTL, now=NOW)
+
+    leases.release("job", "b")  # not the holder: no effect
+    assert not leases.try_acquire("job", "b", TTL, now=NOW)
+    leases.release("job", "a")
+    assert leases.try_acquire("job", "b", TTL, now=NOW)
+
+
+def test_an_expired_lease_can_be_taken_over(store: Store) -> None:
+    leases = Leases(store.engine)
+    assert leases.try_acquire("job", "a", TTL, now=NOW)
+    assert leases.try_acquire("job", "a", TTL, now=NOW + timedelta(seconds=50))  # renewed until NOW + 110 s
+    assert not leases.try_acquire("job", "b", TTL, now=NOW + timedelta(seconds=100))
+    assert leases.try_acquire("job", "b", TTL, now=NOW + timedelta(seconds=111))
+    assert not leases.try_acquire("job", "a", TTL, now=NOW + timedelta(seconds=112))
+
+
+def test_concurrent_contenders_get_one_winner(store: Store) -> None:
+    leases = Leases(store.engine)
+    for round in range(5):
+        name = f"contested-{round}"
+        with ThreadPoolExecutor(8) as pool:
+            won = list(pool.map(lambda holder: leases.try_acquire(name, holder, TTL, now=NOW), [f"h{i}" for i in range(8)]))
+        assert won.count(True) == 1

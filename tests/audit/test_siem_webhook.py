@@ -1,0 +1,140 @@
+"""The SIEM webhook client: Standard Webhooks signing, headers, and how answers become errors."""
+
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+
+import httpx
+import pytest
+
+from clients.errors import RemoteAuthError, RemoteRejected, RemoteTimeout, RemoteUnavailable
+from clients.siem import SiemWebhook, WebhookGone, retry_after, sign, signing_key
+from tests.audit.conftest import SIEM_SECRET, SIEM_URL, FakeSiem, verify
+
+BODY = b'{"type":"pms_sync.import.succeeded"}'
+
+
+def test_signature_matches_the_standard_webhooks_vector() -> None:
+    # The example of the Standard Webhooks README (standard-webhooks/standard-webhooks), recomputed with
+    # Node 20: crypto.createHmac("sha256", Buffer.from("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "base64"))
+    #   .update('msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}').digest("base64")
+    key = signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    signature = sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_a_secret_without_the_whsec_prefix_is_used_as_utf8_bytes() -> None:
+    # Node 20: crypto.createHmac("sha256", Buffer.from("plain-shared-secret", "utf8"))
+    #   .update('evt_42.1700000000.{"type":"pms_sync.import.succeeded"}').digest("base64")
+    signature = sign(signing_key("plain-shared-secret"), "evt_42", 1700000000, BODY)
+    assert signature == "v1,DZyyiyW9YDlAqalSsu4Th7O0NOBwtvRSg4ld5sTui9Y="
+
+
+async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+    await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_7", BODY)
+
+    [request] = siem.requests
+    assert request.method == "POST" and str(request.url) == SIEM_URL
+    assert request.content == BODY
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["webhook-id"] == "evt_7"
+    assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 5
+    assert request.headers["webhook-signature"].startswith("v1,")
+    assert verify(SIEM_SECRET, request, now=time.time())
+    assert not verify("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB", request, now=time.time())
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+async def test_any_2xx_is_success(http: httpx.AsyncClient, siem: FakeSiem, status: int) -> None:
+    siem.respond = lambda request: httpx.Response(status)
+    await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (500, RemoteUnavailable),
+        (503, RemoteUnavailable),
+        (429, RemoteUnavailable),
+        (504, RemoteTimeout),
+        (400, RemoteRejected),
+        (401, RemoteAuthError),
+        (410, WebhookGone),
+    ],
+)
+async def test_error_answers_raise_typed_errors_naming_the_siem(
+    http: httpx.AsyncClient, siem: FakeSiem, status: int, error_type: type
+) -> None:
+    siem.respond = lambda request: httpx.Response(status, json={"message": "no thanks"})
+    with pytest.raises(error_type) as raised:
+        await SiemWebhook(SIEM_URL, SIEM_SECRET, http, environment_name="Production").deliver("evt_1", BODY)
+    assert raised.value.system == "SIEM" and raised.value.environment == "Production"
+    assert retry_after(raised.value) is None
+
+
+async def test_a_redirect_is_a_failure_and_is_not_followed(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+    siem.respond = lambda request: httpx.Response(307, headers={"Location": "https://elsewhere.example.test/"})
+    with pytest.raises(RemoteRejected, match="HTTP 307"):
+        await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)
+    assert len(siem.requests) == 1
+
+
+async def test_connection_failures_and_timeouts(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    def stall(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    webhook = SiemWebhook(SIEM_URL, SIEM_SECRET, http)
+    siem.respond = refuse
+    with pytest.raises(RemoteUnavailable):
+        await webhook.deliver("evt_1", BODY)
+    siem.respond = stall
+    with pytest.raises(RemoteTimeout):
+        await webhook.deliver("evt_1", BODY)
+
+
+async def test_the_timeout_is_applied_to_the_request(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+    await SiemWebhook(SIEM_URL, SIEM_SECRET, http, timeout=7.5).deliver("evt_1", BODY)
+    assert siem.requests[0].extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
+
+
+async def test_retry_after_is_exposed_in_seconds_or_as_a_date(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+    webhook = SiemWebhook(SIEM_URL, SIEM_SECRET, http)
+    siem.respond = lambda request: httpx.Response(429, headers={"Retry-After": "120"})
+    with pytest.raises(RemoteUnavailable) as raised:
+        await webhook.deliver("evt_1", BODY)
+    assert retry_after(raised.value) == 120
+
+    siem.respond = lambda request: httpx.Response(503, headers={"Retry-After": formatdate(time.time() + 600, usegmt=True)})
+    with pytest.raises(RemoteUnavailable) as raised:
+        await webhook.deliver("evt_1", BODY)
+    assert 590 <= (retry_after(raised.value) or 0) <= 600
+
+
+async def test_errors_never_carry_the_secret_or_the_signature(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+    def echo(request: httpx.Request) -> httpx.Response:
+        signature = request.headers["webhook-signature"]
+        return httpx.Response(400, json={"message": f"bad {signature} or {signature[3:]} for {SIEM_SECRET[6:]}"})
+
+    siem.respond = echo
+    with pytest.raises(RemoteRejected) as raised:
+        await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)
+    signature = siem.requests[0].headers["webhook-signature"]
+    for leaked in (SIEM_SECRET[6:], signature[3:]):
+        assert leaked not in str(raised.value)
+    assert "***" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [(SIEM_URL, ""), (SIEM_URL, "whsec_not base64!"), ("ftp://siem.example.test/", SIEM_SECRET), ("not a url", SIEM_SECRET)],
+)
+def test_an_unusable_configuration_is_refused_without_quoting_the_secret(
+    http: httpx.AsyncClient, url: str, secret: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        SiemWebhook(url, secret, http)
+    assert not secret or secret not in str(raised.value)

@@ -1,0 +1,78 @@
+"""Rendering pages inside the portal's iframe: the signed-in caller, the environment switcher,
+framing rules (CSP frame-ancestors of the organisation's portals) and errors in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from plugin.errors import Forbidden, NotConfigured
+from plugin.services import EnvironmentSettings
+from views.common import HANDLED, environment_param, http_error, runtime
+from views.security import content_security_policy
+
+PAGE_DEFAULTS: dict[str, Any] = {
+    "user": None, "csrf_token": "", "environments": [], "environment": None, "error": None, "section": "search",
+}
+ADMIN_ONLY = "Only administrators can open Settings: ask your administrator if you need a change."
+
+Build = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
+
+
+def render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
+    response = runtime(request).templates.TemplateResponse(
+        request, template, {**PAGE_DEFAULTS, **context}, status_code=status
+    )
+    response.headers["content-security-policy"] = content_security_policy(frame_ancestors)
+    return response
+
+
+async def page(
+    request: Request,
+    template: str,
+    build: Build,
+    defaults: dict,
+    *,
+    admin: bool = False,
+    needs_environment: bool = True,
+) -> Response:
+    """Signed-in caller (else to sign-in), environments, the page's own context, errors in words.
+
+    ``admin`` pages answer 403 to staff. Pages that do not ``need_environment`` (settings) are
+    built with None when the organisation has no usable environment yet.
+    """
+    rt = runtime(request)
+    caller = await rt.auth.caller(request)
+    if caller is None or caller.session is None:
+        return RedirectResponse("/embed", status_code=303)
+    envs = await rt.services.environments(caller.principal.organisation_id)
+    origins = sorted({o for e in envs for o in e.portal_origins})
+    context: dict = {
+        **defaults,
+        "user": caller.principal,
+        "csrf_token": caller.session.csrf_token,
+        "environments": envs,
+    }
+    status = 200
+    try:
+        if admin and not caller.principal.is_admin:
+            raise Forbidden(ADMIN_ONLY)
+        try:
+            env = await rt.services.environment(
+                caller.principal.organisation_id, environment_param(request), fallback=caller.principal.environment_id
+            )
+        except NotConfigured:
+            if needs_environment:
+                raise
+            env = None
+        context["environment"] = env
+        built = await build(env)
+        if isinstance(built, Response):
+            return built
+        context.update(built)
+    except HANDLED as exc:
+        status, context["error"] = http_error(exc)
+    return render(request, template, context, frame_ancestors=origins, status=status)
