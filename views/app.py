@@ -25,7 +25,7 @@ from plugin.connections import Connections
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.setup import open_store
-from views import api, pages
+from views import api, pages, settings_connections, settings_mapping, settings_members, settings_teams, signin
 from views.security import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -80,6 +80,11 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
         Route("/healthz", pages.healthz),
         Route("/readyz", pages.readyz),
         *pages.routes,
+        *signin.routes,
+        *settings_connections.routes,
+        *settings_teams.routes,
+        *settings_mapping.routes,
+        *settings_members.routes,
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
