@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -186,3 +186,35 @@ class AuditEvent(SQLModel, table=True):
     delivery_attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class Schedule(SQLModel, table=True):
+    """The scheduled sync of one environment: close-sync and auto-import dry runs, Teams alerts."""
+
+    environment_id: int = Field(primary_key=True, foreign_key="environment.id")
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    enabled: bool = False
+    interval_minutes: int = 60
+    teams_webhook_enc: str | None = None
+    closed_phase: str = Field(default="matter-closed", max_length=200)
+    auto_import_clients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    auto_import_since: date | None = None
+    next_run_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ScheduleRun(SQLModel, table=True):
+    """One run of a schedule (or of "Run now"), with what it found and whether Teams was told."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    trigger: str = Field(max_length=20)  # schedule | run-now
+    holder: str = Field(max_length=100)
+    outcome: str = Field(default="running", max_length=20)  # running | succeeded | failed | abandoned
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    close_sync_count: int | None = None
+    auto_import_count: int | None = None
+    notification: str | None = Field(default=None, max_length=500)
+    error: str | None = Field(default=None, max_length=1000)
