@@ -25,7 +25,8 @@ import httpx
 from clients.errors import RemoteError
 from clients.siem import SiemWebhook, WebhookGone, retry_after
 from store.models import AuditEvent, utcnow
-from store.outbox import Leases, Outbox, PendingEnvironment
+from store.leases import Leases
+from store.outbox import Outbox, PendingEnvironment
 from store.repository import Store
 
 __all__ = ["AuditDelivery", "event_payload", "full_jitter", "replica_holder", "webhook_id"]

@@ -7,15 +7,14 @@ by the caller so that every replica (and every test) compares against the same c
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Engine, func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from store.models import AuditEvent, Environment, Lease, utcnow
+from store.models import AuditEvent, Environment, utcnow
 
 MAX_ERROR_LENGTH = 500
 
@@ -79,37 +78,6 @@ class Outbox:
                 update(AuditEvent).where(col(AuditEvent.id) == event_id, _undelivered()).values(**values)
             )
             session.commit()
-
-
-class Leases:
-    """Named, expiring claims: at most one holder per name until it releases or the lease expires.
-
-    A holder renews its lease by acquiring it again.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def try_acquire(self, name: str, holder: str, ttl: timedelta, *, now: datetime | None = None) -> bool:
-        now = now or utcnow()
-        values = {"holder": holder, "expires_at": now + ttl}
-        try:
-            with self.engine.begin() as connection:
-                taken = connection.execute(
-                    update(Lease)
-                    .where(col(Lease.name) == name, or_(col(Lease.expires_at) < now, col(Lease.holder) == holder))
-                    .values(**values)
-                )
-                if taken.rowcount != 1:
-                    # No row yet, or a live row of another holder: then the unique name refuses us.
-                    connection.execute(insert(Lease).values(name=name, **values))
-            return True
-        except IntegrityError:
-            return False
-
-    def release(self, name: str, holder: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder))
 
 
 def _undelivered() -> ColumnElement[bool]:

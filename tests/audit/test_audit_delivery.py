@@ -18,7 +18,7 @@ from plugin.audit_delivery import AuditDelivery
 from plugin.settings import Settings
 from store.db import make_engine
 from store.models import AuditEvent
-from store.outbox import Leases
+from store.leases import Leases
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.audit.conftest import (

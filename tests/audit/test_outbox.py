@@ -5,7 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from store.outbox import Leases, Outbox, PendingEnvironment
+from store.leases import Leases
+from store.outbox import Outbox, PendingEnvironment
 from store.repository import Store
 from tests.audit.conftest import Firm, add_events
 
