@@ -12,6 +12,7 @@ import httpx
 
 from clients.aderant import AderantAgentClient
 from clients.clio_operate import ClioIdentity, ClioOperateClient
+from clients.teams import TeamsWebhook
 from plugin.errors import NotConfigured
 from store.repository import EnvironmentSettings
 
@@ -56,6 +57,9 @@ class Connections:
                 timeout=self.timeout,
             )
         return self._clio[key]
+
+    def teams(self, webhook_url: str, env: EnvironmentSettings) -> TeamsWebhook:
+        return TeamsWebhook(webhook_url, self.http, environment_name=env.name, timeout=self.timeout)
 
     def identity(self, identity_url: str) -> ClioIdentity:
         return ClioIdentity(identity_url=identity_url, http=self.http)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from store.db import ping
 from store.imports import ImportStore
+from store.schedules import ScheduleStore
 from store.models import (
     AuditEvent,
     DefaultTeam,
@@ -82,6 +83,7 @@ class Store:
         self.engine = engine
         self.secrets = secrets
         self.imports = ImportStore(engine)
+        self.schedules = ScheduleStore(engine, secrets)
 
     def ping(self) -> None:
         ping(self.engine)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import jinja2
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
@@ -22,10 +23,11 @@ from embed_auth.requests import Authenticator
 from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections
+from plugin.scheduling import SyncRunner
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.setup import open_store
-from views import api, pages, settings_connections, settings_mapping, settings_members, settings_teams, signin
+from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_teams, signin
 from views.security import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -40,9 +42,13 @@ class Runtime:
     services: Services
     auth: Authenticator
     templates: Jinja2Templates
+    runner: SyncRunner
 
 
-def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, scheduler_tick: float = 30.0
+) -> Starlette:
+    """The service. ``scheduler_tick`` is how often, in seconds, due schedules are looked for."""
     templates = Jinja2Templates(
         env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     )
@@ -61,16 +67,24 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
             sessions = SessionManager(
                 store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
             )
+            services = Services(store, connections, concurrency=settings.remote_concurrency)
+            holder = replica_holder()
+            runner = SyncRunner(services, holder=holder, public_url=settings.public_url)
             app.state.runtime = Runtime(
                 settings=settings,
-                services=Services(store, connections, concurrency=settings.remote_concurrency),
+                services=services,
                 auth=Authenticator(verifier, sessions),
                 templates=templates,
+                runner=runner,
             )
             stop = asyncio.Event()
-            delivery = AuditDelivery(store, http, holder=replica_holder(), timeout=settings.remote_timeout)
+            delivery = AuditDelivery(store, http, holder=holder, timeout=settings.remote_timeout)
             delivering = asyncio.create_task(delivery.run_forever(stop))
+            scheduler = AsyncIOScheduler()
+            scheduler.add_job(runner.run_due, "interval", seconds=scheduler_tick, id="schedules", max_instances=1, coalesce=True)
+            scheduler.start()
             yield
+            scheduler.shutdown(wait=False)
             stop.set()
             await delivering
         store.engine.dispose()
@@ -79,6 +93,7 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
     routes = [
         Route("/healthz", pages.healthz),
         Route("/readyz", pages.readyz),
+        *sync_pages.routes,
         *pages.routes,
         *signin.routes,
         *settings_connections.routes,

@@ -164,10 +164,7 @@ async def history_list(request: Request) -> Response:
 
 
 async def history_detail(request: Request) -> Response:
-    try:
-        attempt_id = int(request.path_params["attempt_id"])
-    except ValueError:
-        attempt_id = 0
+    attempt_id: int = request.path_params["attempt_id"]
 
     async def build(env: EnvironmentSettings) -> dict:
         return {"entry": await history_entry(runtime(request).services, env.organisation_id, attempt_id)}
@@ -183,5 +180,5 @@ routes = [
     Route("/matters/{matter_number}/preview", preview_page),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
     Route("/history", history_list),
-    Route("/history/{attempt_id}", history_detail),
+    Route("/history/{attempt_id:int}", history_detail),
 ]

@@ -48,6 +48,7 @@ async def page(
     caller = await rt.auth.caller(request)
     if caller is None or caller.session is None:
         return RedirectResponse("/embed", status_code=303)
+    request.state.caller = caller
     envs = await rt.services.environments(caller.principal.organisation_id)
     origins = sorted({o for e in envs for o in e.portal_origins})
     context: dict = {

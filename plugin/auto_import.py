@@ -1,0 +1,65 @@
+"""Auto-import: new Aderant matters of nominated clients that are not imported yet.
+
+The dry run is one batched agent query (matters of the client codes opened since the start
+date) and one store query; applying imports each matter with the same engine as a manual
+import, attributed to the administrator who approved it. A party whose Aderant reference is
+already on a contact is linked to it (the preview's exact match); any other becomes a new contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from clients.aderant_models import MatterSummary
+from plugin.errors import UseCaseError
+from plugin.importer import Actor, ImportResult, import_matter
+from plugin.services import Services
+from store.repository import EnvironmentSettings
+
+
+@dataclass(frozen=True)
+class AutoImportOutcome:
+    matter_number: str
+    status: str  # imported | already_imported | failed
+    message: str
+    result: ImportResult | None = None
+
+
+def clean_client_codes(codes: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.strip().upper() for c in codes if c.strip()))
+
+
+async def auto_import_dry_run(services: Services, env: EnvironmentSettings) -> list[MatterSummary]:
+    schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
+    if not schedule.auto_import_clients:
+        return []
+    since = schedule.auto_import_since or date(1900, 1, 1)
+    matters = await services.connections.agent(env).matters_opened_since(schedule.auto_import_clients, since)
+    imported = await services.db(
+        services.store.imported_matters, env.organisation_id, env.id, [str(m.matter_uno) for m in matters]
+    )
+    return [m for m in matters if str(m.matter_uno) not in imported and not m.closed]
+
+
+async def apply_auto_import(
+    services: Services, env: EnvironmentSettings, actor: Actor, matter_numbers: Sequence[str] | None = None
+) -> list[AutoImportOutcome]:
+    """Import the chosen matters of the dry run (all when None), one after another so a slow or
+    failing tenant is not flooded; each import runs its own lookups and creates concurrently."""
+    candidates = await auto_import_dry_run(services, env)
+    if matter_numbers is not None:
+        wanted = set(matter_numbers)
+        candidates = [m for m in candidates if m.matter_number in wanted]
+    outcomes = []
+    for matter in candidates:
+        try:
+            result = await import_matter(services, env, actor, matter.matter_number, trigger="auto-import")
+        except UseCaseError as exc:
+            outcomes.append(AutoImportOutcome(matter.matter_number, "failed", str(exc)))
+            continue
+        created, linked = len(result.contacts_created), len(result.contacts_linked)
+        message = f"{created} contacts created, {linked} linked" if result.status == "imported" else "Matter was already imported"
+        outcomes.append(AutoImportOutcome(matter.matter_number, result.status, message, result))
+    return outcomes

@@ -1,0 +1,57 @@
+"""History → Schedule: reading and saving an environment's schedule, with plain validation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from plugin.auto_import import clean_client_codes
+from plugin.errors import InvalidInput
+from plugin.services import Services
+from store.repository import EnvironmentSettings
+from store.schedules import ScheduleSettings
+
+__all__ = ["ScheduleSettings", "save_schedule"]
+
+MIN_INTERVAL, MAX_INTERVAL = 5, 7 * 24 * 60
+
+
+async def save_schedule(
+    services: Services,
+    env: EnvironmentSettings,
+    actor: str,
+    *,
+    enabled: bool,
+    interval: str,
+    closed_phase: str,
+    clients: str,
+    since: str,
+    teams_webhook: str,
+    clear_webhook: bool,
+) -> None:
+    try:
+        minutes = int(interval)
+    except ValueError:
+        raise InvalidInput("The interval must be a whole number of minutes.") from None
+    if not MIN_INTERVAL <= minutes <= MAX_INTERVAL:
+        raise InvalidInput("The interval must be between 5 minutes and 7 days (10080 minutes).")
+    try:
+        start = date.fromisoformat(since) if since.strip() else None
+    except ValueError:
+        raise InvalidInput("The auto-import start date must be a date such as 2026-01-31.") from None
+    if not closed_phase.strip():
+        raise InvalidInput("Name the Clio Operate phase that closes a matter, e.g. matter-closed.")
+    webhook = teams_webhook.strip()
+    if webhook and not webhook.startswith("https://"):
+        raise InvalidInput("The Teams webhook must be an https:// address (a Workflows webhook URL).")
+    settings = ScheduleSettings(
+        organisation_id=env.organisation_id,
+        environment_id=env.id,
+        enabled=enabled,
+        interval_minutes=minutes,
+        closed_phase=closed_phase.strip(),
+        auto_import_clients=clean_client_codes(clients.replace(",", " ").split()),
+        auto_import_since=start,
+    )
+    await services.db(
+        services.store.schedules.save, settings, actor=actor, teams_webhook=webhook or None, clear_webhook=clear_webhook
+    )

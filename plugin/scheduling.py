@@ -1,0 +1,169 @@
+"""Scheduled sync runs: close-sync and auto-import dry runs, and a Teams message only when
+there is something to act on. Each run is claimed first (a lease per environment, renewed while
+it runs), so with several replicas no schedule runs twice at once, and a replica that dies
+mid-run blocks the next run only until its lease expires."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from clients.errors import RemoteError
+from plugin.auto_import import auto_import_dry_run
+from plugin.close_sync import close_sync_dry_run
+from plugin.errors import NotFound, UseCaseError
+from plugin.notifications import action_card
+from plugin.services import Services
+from store.leases import Leases
+from store.repository import EnvironmentSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    close_sync: int | None = None
+    auto_import: int | None = None
+    notification: str = "nothing to action"
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if self.errors else "succeeded"
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        holder: str,
+        public_url: str,
+        lease_ttl: timedelta = timedelta(minutes=10),
+        notify_attempts: int = 3,
+        notify_backoff: float = 1.0,
+    ) -> None:
+        self.services = services
+        self.holder = holder
+        self.public_url = public_url.rstrip("/")
+        self.lease_ttl = lease_ttl
+        self.notify_attempts = notify_attempts
+        self.notify_backoff = notify_backoff
+        self._leases = Leases(services.store.engine)
+        self._running: set[int] = set()  # the lease is re-entrant for its holder; this is not
+
+    async def run_due(self) -> int:
+        """Run every schedule that is due (the scheduler's job). Returns how many ran here."""
+        due = await self.services.db(self.services.store.schedules.due)
+        reports = await asyncio.gather(*(self._run_scheduled(org, env) for org, env in due))
+        return sum(1 for r in reports if r is not None)
+
+    async def run_now(self, organisation_id: int, environment_id: int) -> RunReport:
+        """"Run now": the same run, on demand. Refused while another replica is running it."""
+        env = await self._environment(organisation_id, environment_id)
+        report = await self._run(env, "run-now")
+        if report is None:
+            raise UseCaseError("A run of this schedule is already in progress: wait for it to finish.")
+        return report
+
+    async def _run_scheduled(self, organisation_id: int, environment_id: int) -> RunReport | None:
+        try:
+            env = await self._environment(organisation_id, environment_id)
+            return await self._run(env, "schedule")
+        except Exception:  # one environment's trouble must not stop the others
+            log.exception("scheduled run of environment %s failed", environment_id)
+            return None
+
+    async def _environment(self, organisation_id: int, environment_id: int) -> EnvironmentSettings:
+        env = await self.services.db(self.services.store.environment, organisation_id, environment_id)
+        if env is None:
+            raise NotFound("That environment does not exist in your organisation.")
+        return env
+
+    async def _run(self, env: EnvironmentSettings, trigger: str) -> RunReport | None:
+        lease = f"schedule:{env.id}"
+        if env.id in self._running:
+            return None
+        self._running.add(env.id)
+        try:
+            if not await self.services.db(self._leases.try_acquire, lease, self.holder, self.lease_ttl):
+                return None
+            return await self._run_holding(env, trigger, lease)
+        finally:
+            self._running.discard(env.id)
+
+    async def _run_holding(self, env: EnvironmentSettings, trigger: str, lease: str) -> RunReport | None:
+        heartbeat = asyncio.create_task(self._keep(lease))
+        try:
+            schedules = self.services.store.schedules
+            run_id = await self.services.db(
+                schedules.start_run, env.organisation_id, env.id, trigger=trigger, holder=self.holder
+            )
+            if run_id is None:
+                return None
+            report = RunReport(run_id)
+            await self._dry_runs(env, report)
+            await self.services.db(
+                schedules.finish_run,
+                run_id,
+                outcome=report.outcome,
+                close_sync_count=report.close_sync,
+                auto_import_count=report.auto_import,
+                notification=report.notification,
+                error="; ".join(report.errors) or None,
+            )
+            return report
+        finally:
+            heartbeat.cancel()
+            await self.services.db(self._leases.release, lease, self.holder)
+
+    async def _keep(self, lease: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease_ttl.total_seconds() / 3)
+            await self.services.db(self._leases.try_acquire, lease, self.holder, self.lease_ttl)
+
+    async def _dry_runs(self, env: EnvironmentSettings, report: RunReport) -> None:
+        closes, imports = await asyncio.gather(
+            close_sync_dry_run(self.services, env), auto_import_dry_run(self.services, env), return_exceptions=True
+        )
+        for name, result in (("Close-sync", closes), ("Auto-import", imports)):
+            if isinstance(result, BaseException):
+                if not isinstance(result, (RemoteError, UseCaseError)):
+                    raise result
+                report.errors.append(f"{name} could not run: {result}")
+        closes = closes if isinstance(closes, list) else None
+        imports = imports if isinstance(imports, list) else None
+        report.close_sync = None if closes is None else len(closes)
+        report.auto_import = None if imports is None else len(imports)
+        if closes or imports:
+            report.notification = await self._notify(env, closes or [], imports or [])
+
+    async def _notify(self, env: EnvironmentSettings, closes: list, imports: list) -> str:
+        """Tell Teams, retrying with backoff; the outcome is recorded and never fails the run."""
+        schedule = await self.services.db(self.services.store.schedules.schedule, env.organisation_id, env.id)
+        if not schedule.teams_webhook:
+            return "not sent: no Teams webhook is set"
+        query = urlencode({"environment": env.id})
+        card = action_card(
+            env.name, closes, imports,
+            links={
+                "close_sync": f"{self.public_url}/history/close-sync?{query}",
+                "auto_import": f"{self.public_url}/history/auto-import?{query}",
+            },
+        )
+        webhook = self.services.connections.teams(schedule.teams_webhook, env)
+        error: RemoteError | None = None
+        for attempt in range(self.notify_attempts):
+            try:
+                await webhook.post_card(card)
+                return f"sent (attempt {attempt + 1})"
+            except RemoteError as exc:
+                error = exc
+                if attempt + 1 < self.notify_attempts:
+                    await asyncio.sleep(self.notify_backoff * 2**attempt * random.uniform(0.5, 1.0))
+        return f"failed after {self.notify_attempts} attempts: {error}"

@@ -1,0 +1,194 @@
+"""Schedules and their runs. A run is started only by the holder of the environment's lease and
+only when it is due, so replicas sharing the database run each schedule once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from store.models import AuditEvent, MatterImport, Schedule, ScheduleRun, utcnow
+from store.secrets import SecretBox
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    organisation_id: int
+    environment_id: int
+    enabled: bool = False
+    interval_minutes: int = 60
+    teams_webhook: str | None = None  # a secret: never rendered back
+    closed_phase: str = "matter-closed"
+    auto_import_clients: tuple[str, ...] = ()
+    auto_import_since: date | None = None
+    next_run_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ImportedMatter:
+    matter_uno: str
+    matter_number: str
+    work_item_id: str
+
+
+class ScheduleStore:
+    def __init__(self, engine: Engine, secrets: SecretBox) -> None:
+        self.engine = engine
+        self.secrets = secrets
+
+    def schedule(self, organisation_id: int, environment_id: int) -> ScheduleSettings:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(Schedule).where(Schedule.organisation_id == organisation_id, Schedule.environment_id == environment_id)
+            ).first()
+        if row is None:
+            return ScheduleSettings(organisation_id, environment_id)
+        return ScheduleSettings(
+            organisation_id=row.organisation_id,
+            environment_id=row.environment_id,
+            enabled=row.enabled,
+            interval_minutes=row.interval_minutes,
+            teams_webhook=self.secrets.decrypt(row.teams_webhook_enc),
+            closed_phase=row.closed_phase,
+            auto_import_clients=tuple(row.auto_import_clients),
+            auto_import_since=row.auto_import_since,
+            next_run_at=row.next_run_at,
+        )
+
+    def save(self, settings: ScheduleSettings, *, actor: str, teams_webhook: str | None, clear_webhook: bool = False) -> None:
+        """Save a schedule; ``teams_webhook`` None keeps the stored secret, ``clear_webhook`` removes it.
+        The audit event names the fields changed, never the webhook URL."""
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(Schedule).where(
+                    Schedule.organisation_id == settings.organisation_id, Schedule.environment_id == settings.environment_id
+                )
+            ).first() or Schedule(organisation_id=settings.organisation_id, environment_id=settings.environment_id)
+            before = {k: getattr(row, k) for k in ("enabled", "interval_minutes", "closed_phase", "auto_import_clients", "auto_import_since")}
+            row.enabled = settings.enabled
+            row.interval_minutes = settings.interval_minutes
+            row.closed_phase = settings.closed_phase
+            row.auto_import_clients = list(settings.auto_import_clients)
+            row.auto_import_since = settings.auto_import_since
+            changed = [k for k, v in before.items() if getattr(row, k) != v]
+            if clear_webhook and row.teams_webhook_enc:
+                row.teams_webhook_enc = None
+                changed.append("teams_webhook (cleared)")
+            elif teams_webhook:
+                row.teams_webhook_enc = self.secrets.encrypt(teams_webhook)
+                changed.append("teams_webhook (replaced)")
+            if settings.enabled and (row.next_run_at is None or "interval_minutes" in changed or "enabled" in changed):
+                row.next_run_at = utcnow()
+            row.updated_at = utcnow()
+            session.add(row)
+            session.add(
+                AuditEvent(
+                    type="settings.schedule_changed",
+                    organisation_id=settings.organisation_id,
+                    environment_id=settings.environment_id,
+                    actor=actor,
+                    data={"fields": changed},
+                )
+            )
+            session.commit()
+
+    def due(self, now: datetime | None = None) -> list[tuple[int, int]]:
+        """(organisation, environment) of enabled schedules whose next run is due; a background lookup."""
+        now = now or utcnow()
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Schedule.organisation_id, Schedule.environment_id).where(
+                    col(Schedule.enabled).is_(True), col(Schedule.next_run_at) <= now
+                )
+            ).all()
+            return [(org, env) for org, env in rows]
+
+    def start_run(
+        self, organisation_id: int, environment_id: int, *, trigger: str, holder: str, now: datetime | None = None
+    ) -> int | None:
+        """Begin a run if one is due (always for "run-now"), pushing the next run one interval on.
+        Call it holding the environment's lease. Runs left "running" by a dead replica are closed."""
+        now = now or utcnow()
+        with Session(self.engine) as session:
+            schedule = session.exec(
+                select(Schedule).where(Schedule.organisation_id == organisation_id, Schedule.environment_id == environment_id)
+            ).first()
+            if trigger == "schedule":
+                if schedule is None or not schedule.enabled or schedule.next_run_at is None or schedule.next_run_at > now:
+                    return None
+            if schedule is not None and schedule.enabled:
+                moving = update(Schedule).where(col(Schedule.environment_id) == environment_id)
+                if trigger == "schedule":  # of two racing starters only one still finds it due
+                    moving = moving.where(col(Schedule.next_run_at) <= now)
+                moved = session.execute(moving.values(next_run_at=now + timedelta(minutes=schedule.interval_minutes)))
+                if moved.rowcount != 1 and trigger == "schedule":
+                    session.rollback()
+                    return None
+            session.execute(
+                update(ScheduleRun)
+                .where(col(ScheduleRun.environment_id) == environment_id, col(ScheduleRun.outcome) == "running")
+                .values(outcome="abandoned", finished_at=now, error="The replica running it stopped before it finished.")
+            )
+            run = ScheduleRun(
+                organisation_id=organisation_id, environment_id=environment_id, trigger=trigger, holder=holder, started_at=now
+            )
+            session.add(run)
+            session.commit()
+            return run.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        outcome: str,
+        close_sync_count: int | None,
+        auto_import_count: int | None,
+        notification: str | None,
+        error: str | None = None,
+    ) -> None:
+        with Session(self.engine) as session:
+            session.execute(
+                update(ScheduleRun)
+                .where(col(ScheduleRun.id) == run_id)
+                .values(
+                    outcome=outcome,
+                    finished_at=utcnow(),
+                    close_sync_count=close_sync_count,
+                    auto_import_count=auto_import_count,
+                    notification=(notification or "")[:500] or None,
+                    error=(error or "")[:1000] or None,
+                )
+            )
+            session.commit()
+
+    def runs(self, organisation_id: int, environment_id: int, limit: int = 20) -> list[ScheduleRun]:
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(ScheduleRun)
+                    .where(ScheduleRun.organisation_id == organisation_id, ScheduleRun.environment_id == environment_id)
+                    .order_by(col(ScheduleRun.id).desc())
+                    .limit(limit)
+                ).all()
+            )
+
+    def imported_matters(self, organisation_id: int, environment_id: int) -> list[ImportedMatter]:
+        """Every matter this service imported into the environment (and its work item)."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MatterImport.matter_uno, MatterImport.matter_number, MatterImport.work_item_id).where(
+                    MatterImport.organisation_id == organisation_id,
+                    MatterImport.environment_id == environment_id,
+                    MatterImport.status == "imported",
+                    col(MatterImport.work_item_id).is_not(None),
+                )
+            ).all()
+            return [ImportedMatter(uno, number, work_item) for uno, number, work_item in rows]
+
+    def record_event(self, type: str, organisation_id: int, environment_id: int, actor: str, data: dict) -> None:
+        with Session(self.engine) as session:
+            session.add(AuditEvent(type=type, organisation_id=organisation_id, environment_id=environment_id, actor=actor, data=data))
+            session.commit()
+

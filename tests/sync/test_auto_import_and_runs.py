@@ -1,0 +1,169 @@
+"""Auto-import, scheduled runs, Teams notifications, and one runner across replicas."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+
+from clients.errors import RemoteTimeout
+from plugin.auto_import import apply_auto_import, auto_import_dry_run
+from plugin.importer import Actor
+from plugin.scheduling import SyncRunner
+from sandbox.clio.seed import ADMIN_USER_ID
+from store.schedules import ScheduleSettings
+from tests.sync.conftest import import_matter, set_status
+from tests.views.conftest import Service
+
+WEBHOOK = "https://sandbox.test/teams/pms-sync"  # the sandbox's stand-in Teams, reached in-process
+
+
+def services(service: Service):  # type: ignore[no-untyped-def]
+    return service.client.app.state.runtime.services
+
+
+def env(service: Service, environment_id: int = 1):  # type: ignore[no-untyped-def]
+    return service.store.environment(service.organisation_id, environment_id)
+
+
+def save_schedule(service: Service, *, webhook: str | None = WEBHOOK, **values: object) -> None:
+    settings = ScheduleSettings(service.organisation_id, 1, **values)  # type: ignore[arg-type]
+    service.store.schedules.save(settings, actor="admin@sandbox.test", teams_webhook=webhook)
+
+
+def teams_messages(service: Service) -> list[dict]:
+    return service.sandbox.state.sandbox.teams.messages.get("pms-sync", [])
+
+
+def runner(service: Service, holder: str = "replica-a", **kwargs: object) -> SyncRunner:
+    return SyncRunner(services(service), holder=holder, public_url="https://pms-sync.test", notify_backoff=0, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def https_sandbox(service: Service) -> None:
+    """The Teams webhook is https: let the in-process transport answer it too."""
+    service.sandbox.state.sandbox.teams.messages.clear()
+
+
+def test_auto_import_lists_new_matters_of_nominated_clients_and_imports_them(service: Service) -> None:
+    save_schedule(service, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
+    listed = service.client.portal.call(auto_import_dry_run, services(service), env(service))
+    assert [m.matter_number for m in listed] == ["82001", "82004"], "82002 is closed and older; 82003 is imported"
+    actor = Actor(ADMIN_USER_ID, "admin@sandbox.test", service.organisation_id)
+    [outcome] = service.client.portal.call(apply_auto_import, services(service), env(service), actor, ["82001"])
+    assert outcome.status == "imported" and outcome.message == "4 contacts created, 1 linked"
+    history = service.client.get("/api/v1/history", headers=service.bearer()).json()["items"]
+    assert history[0]["matter_number"] == "82001" and history[0]["user"] == "admin@sandbox.test"
+    assert service.store.imports.history(service.organisation_id)[0].trigger == "auto-import"
+    again = service.client.portal.call(auto_import_dry_run, services(service), env(service))
+    assert [m.matter_number for m in again] == ["82004"]
+
+
+def test_no_teams_message_when_nothing_is_actionable(service: Service) -> None:
+    save_schedule(service, enabled=True)
+    report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
+    assert (report.outcome, report.close_sync, report.auto_import, report.notification) == ("succeeded", 0, 0, "nothing to action")
+    assert teams_messages(service) == []
+
+
+def test_one_card_when_something_is_actionable(service: Service) -> None:
+    import_matter(service, "82001")
+    set_status(service, 82001, "CLOSE", date(2026, 10, 1))
+    save_schedule(service, enabled=True, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
+    report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
+    assert (report.close_sync, report.auto_import, report.notification) == (1, 1, "sent (attempt 1)")
+    [message] = teams_messages(service)
+    card = message["attachments"][0]["content"]
+    assert message["type"] == "message" and card["type"] == "AdaptiveCard"
+    text = str(card)
+    assert "82001" in text and "82004" in text
+    assert {a["url"] for a in card["actions"]} == {
+        "https://pms-sync.test/history/close-sync?environment=1", "https://pms-sync.test/history/auto-import?environment=1"
+    }
+    [run] = service.store.schedules.runs(service.organisation_id, 1)
+    assert (run.outcome, run.close_sync_count, run.auto_import_count, run.trigger) == ("succeeded", 1, 1, "run-now")
+
+
+def test_a_failing_teams_webhook_is_retried_recorded_and_never_fails_the_run(service: Service) -> None:
+    save_schedule(service, enabled=True, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
+    service.faults.add("/teams/pms-sync", status=500)
+    report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
+    assert report.outcome == "succeeded" and report.notification.startswith("failed after 3 attempts")
+    assert sum(1 for c in service.calls.calls if c.path == "/teams/pms-sync") == 3
+    assert service.store.schedules.runs(service.organisation_id, 1)[0].notification.startswith("failed after 3 attempts")
+    assert WEBHOOK not in report.notification, "the webhook URL is a secret"
+
+
+def test_a_teams_timeout_is_retried_too(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    save_schedule(service, enabled=True, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
+    attempts = []
+
+    async def timing_out(self, card):  # type: ignore[no-untyped-def]
+        attempts.append(card)
+        raise RemoteTimeout("Microsoft Teams", "Production", "no answer before the time limit")
+
+    monkeypatch.setattr("clients.teams.TeamsWebhook.post_card", timing_out)
+    report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
+    assert len(attempts) == 3 and report.outcome == "succeeded" and "did not answer in time" in report.notification
+
+
+def test_agent_down_fails_the_run_and_says_why(service: Service) -> None:
+    save_schedule(service, enabled=True, auto_import_clients=("CL080001",))
+    service.faults.add("/aderant/*", status=503)
+    report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
+    assert report.outcome == "failed" and "Aderant is not reachable" in report.errors[0]
+    assert service.store.schedules.runs(service.organisation_id, 1)[0].outcome == "failed"
+
+
+def test_two_replicas_with_a_schedule_due_run_it_once(service: Service) -> None:
+    save_schedule(service, enabled=True)
+    a, b = runner(service, "replica-a"), runner(service, "replica-b")
+
+    async def both() -> list[int]:
+        return list(await asyncio.gather(a.run_due(), b.run_due(), a.run_due(), b.run_due()))
+
+    assert sum(service.client.portal.call(both)) == 1
+    assert len(service.store.schedules.runs(service.organisation_id, 1)) == 1
+    assert service.client.portal.call(a.run_due) == 0, "not due again until the interval has passed"
+
+
+def test_a_runner_killed_mid_run_blocks_only_until_its_lease_expires(service: Service) -> None:
+    save_schedule(service, enabled=True)
+    short = timedelta(seconds=1)
+    dead = runner(service, "replica-dead", lease_ttl=short)
+    # The dead replica took the lease and started a run, then vanished without finishing.
+    assert dead._leases.try_acquire("schedule:1", "replica-dead", short)
+    assert service.store.schedules.start_run(service.organisation_id, 1, trigger="schedule", holder="replica-dead")
+    with service.store.engine.begin() as connection:  # the schedule is due again
+        from sqlalchemy import text
+
+        connection.execute(text("UPDATE schedule SET next_run_at = :t"), {"t": "2000-01-01 00:00:00"})
+    alive = runner(service, "replica-alive", lease_ttl=short)
+    assert service.client.portal.call(alive.run_due) == 0, "the lease is still held"
+    service.client.portal.call(asyncio.sleep, 1.1)
+    assert service.client.portal.call(alive.run_due) == 1
+    runs = service.store.schedules.runs(service.organisation_id, 1)
+    assert [r.outcome for r in runs] == ["succeeded", "abandoned"]
+
+
+def test_the_app_runs_due_schedules_on_its_own(service: Service) -> None:
+    from starlette.testclient import TestClient
+
+    import httpx
+
+    from plugin.settings import Settings
+    from tests.views.conftest import SERVICE
+    from views.app import create_app
+
+    save_schedule(service, enabled=True)
+    rt = service.client.app.state.runtime
+    settings = Settings(database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE, cookie_secure=False)
+    app = create_app(settings, transport=httpx.ASGITransport(app=service.sandbox), scheduler_tick=0.2)
+    with TestClient(app, base_url=SERVICE) as client:
+        for _ in range(50):
+            if service.store.schedules.runs(service.organisation_id, 1):
+                break
+            client.portal.call(asyncio.sleep, 0.1)
+    [run] = service.store.schedules.runs(service.organisation_id, 1)
+    assert run.trigger == "schedule" and run.outcome == "succeeded"
