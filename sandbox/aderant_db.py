@@ -117,6 +117,18 @@ EXAMPLE_PARTIES = (COASTAL_FREIGHT, MARY_CITIZEN, DANIEL_OBRIEN, PACIFIC_INSURAN
 
 MANY_PARTIES_FIRST_NAME_UNO = 90100
 MANY_PARTIES_COUNT = 50
+ONE_PARTY_NAME_UNO = 90200
+TEN_PARTIES_FIRST_NAME_UNO = 90300
+FIFTY_PARTIES_FIRST_NAME_UNO = 90400
+
+
+def _cycled_roles(first_name_uno: int, count: int) -> tuple[tuple[int, str], ...]:
+    """``count`` consecutive NAME_UNOs, their roles cycling through every party role."""
+    return tuple(
+        (first_name_uno + index, tuple(PARTY_ROLES)[index % len(PARTY_ROLES)])
+        for index in range(count)
+    )
+
 
 LITIGATION_MATTER = SeededMatter(
     matter_uno=82001,
@@ -173,13 +185,55 @@ MANY_PARTIES_MATTER = SeededMatter(
     office="SYD",
     department="LIT",
     matter_type="LIT",
-    parties=tuple(
-        (MANY_PARTIES_FIRST_NAME_UNO + index, tuple(PARTY_ROLES)[index % len(PARTY_ROLES)])
-        for index in range(MANY_PARTIES_COUNT)
-    ),
+    parties=_cycled_roles(MANY_PARTIES_FIRST_NAME_UNO, MANY_PARTIES_COUNT),
 )
+# Litigation matters of 1, 10 and 50 parties for the import benchmark
+# (benchmarks/import_depth.py). Every party has a role matter-litigation allows for its kind
+# (witnesses are people), so they import with the default mapping, as 82004 does.
+ONE_PARTY_MATTER = SeededMatter(
+    matter_uno=82005,
+    number="82005",
+    title="Harbour Holdings v One Party",
+    long_title="Harbour Holdings Pty Ltd v One Party — recovery of unpaid invoices",
+    status="OPEN",
+    open_date=date(2025, 5, 5),
+    close_date=None,
+    office="SYD",
+    department="LIT",
+    matter_type="LIT",
+    parties=((ONE_PARTY_NAME_UNO, "ADV"),),
+)
+TEN_PARTIES_MATTER = SeededMatter(
+    matter_uno=82006,
+    number="82006",
+    title="Harbour Holdings v Ten Parties",
+    long_title="Harbour Holdings Pty Ltd v Ten Parties — contribution claims",
+    status="OPEN",
+    open_date=date(2025, 6, 2),
+    close_date=None,
+    office="SYD",
+    department="LIT",
+    matter_type="LIT",
+    parties=_cycled_roles(TEN_PARTIES_FIRST_NAME_UNO, 10),
+)
+FIFTY_PARTIES_MATTER = SeededMatter(
+    matter_uno=82007,
+    number="82007",
+    title="Harbour Holdings v Fifty Parties",
+    long_title="Harbour Holdings Pty Ltd v Fifty Parties — class recovery proceedings",
+    status="OPEN",
+    open_date=date(2025, 7, 7),
+    close_date=None,
+    office="SYD",
+    department="LIT",
+    matter_type="LIT",
+    parties=_cycled_roles(FIFTY_PARTIES_FIRST_NAME_UNO, 50),
+)
+BENCHMARK_MATTERS = (ONE_PARTY_MATTER, TEN_PARTIES_MATTER, FIFTY_PARTIES_MATTER)
+GENERATED_PARTY_MATTERS = (MANY_PARTIES_MATTER, *BENCHMARK_MATTERS)
+"""Example matters whose parties are generated names (each from its own matter's seed)."""
 EXAMPLE_MATTERS = (
-    LITIGATION_MATTER, LEASE_REVIEW_MATTER, EMPLOYMENT_ADVICE_MATTER, MANY_PARTIES_MATTER,
+    LITIGATION_MATTER, LEASE_REVIEW_MATTER, EMPLOYMENT_ADVICE_MATTER, *GENERATED_PARTY_MATTERS,
 )
 
 GENERATED_MATTER_FIRST_UNO = 100_000
@@ -408,9 +462,11 @@ def _add_examples(rows: _SeedRows) -> None:
     rows.add_name(client.name)
     for party in EXAMPLE_PARTIES:
         rows.add_name(party)
-    many_parties = random.Random(MANY_PARTIES_MATTER.matter_uno)  # the same whatever the seed
-    for name_uno, _ in MANY_PARTIES_MATTER.parties:
-        rows.add_name(_random_name(many_parties, name_uno))
+    for matter in GENERATED_PARTY_MATTERS:
+        names = random.Random(matter.matter_uno)  # the same whatever the seed
+        for name_uno, role in matter.parties:
+            witness = role == "WIT"  # a witness is a person
+            rows.add_name(_random_name(names, name_uno, person_share=1.0 if witness else 0.6))
     for matter in EXAMPLE_MATTERS:
         rows.add_matter(matter, client.client_uno, JANE_SMITH.empl_uno, RAJ_PATEL.empl_uno)
 

@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from sandbox.calls import sequential_depth
 from tests.e2e.conftest import Demo
 
 pytestmark = pytest.mark.e2e
@@ -71,16 +72,6 @@ def test_agent_down_is_502_and_slow_agent_is_504(demo: Demo) -> None:
     slow = httpx.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers, timeout=30)
     assert slow.status_code == 504 and "did not answer in time for Production" in slow.json()["error"]
     assert time.monotonic() - started < 15, "the service gives up after its own timeout"
-
-
-def sequential_depth(calls: list[dict]) -> int:
-    """The longest chain of calls in which each starts after the previous one finished."""
-    ordered = sorted(calls, key=lambda c: c["started"])
-    depth: list[int] = []
-    for i, call in enumerate(ordered):
-        before = [depth[j] for j in range(i) if ordered[j]["finished"] <= call["started"]]
-        depth.append(1 + max(before, default=0))
-    return max(depth, default=0)
 
 
 def test_round_trips_of_search_and_preview(demo: Demo) -> None:

@@ -1,0 +1,341 @@
+"""Import benchmark: remote calls and sequential round trips of importing 1, 10 and 50 parties.
+
+Builds the demo (the PMS Sync service and the sandbox, in a temporary data folder, as
+`pms-sync demo` does) and serves both with uvicorn on free loopback ports from a background thread
+of this process; injects a fixed latency into every Clio Operate call (and, unless told otherwise,
+every Aderant agent call); imports Aderant matters 82005 (1 party), 82006 (10 parties) and 82007
+(50 parties) through the JSON API with an impersonation token and default decisions; and prints
+for each the remote calls (from the sandbox call log), the longest chain of calls that had to wait
+for one another (`sandbox.calls.sequential_depth`), and the wall time.
+
+It does that `--runs` times, each on a fresh demo. CPU contention can only add apparent depth
+(a call that waits for another never starts before that one finished, but calls sent at once may
+reach the sandbox late when the process is busy), so the depth reported is the least of the runs.
+
+The number of round trips must not grow with the number of parties: the exit status is 1 when the
+import of 50 parties takes more sequential round trips than the import of 1 party, 2 when the
+benchmark could not run as intended.
+
+    python benchmarks/import_depth.py [--latency 0.1] [--agent-latency 0] [--runs 3] [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(ROOT)  # measure this checkout, with no more import paths than `pms-sync` has
+elif str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx
+import uvicorn
+
+from sandbox.calls import count_by_system, sequential_depth
+
+WARM_UP_MATTER = "82001"
+"""Imported first and not measured: JWKS, the service's Clio Operate token, connections."""
+MEASURED = (("82005", 1), ("82006", 10), ("82007", 50))
+"""(matter number, Aderant parties): litigation matters of client CL080001 in the sandbox seed."""
+USER = "staff@sandbox.test"
+CLIO_OPERATE_PATH = "/production/*"  # identity and API of the tenant the service imports into
+AGENT_PATH = "/aderant/*"
+
+
+class BenchmarkError(Exception):
+    """The benchmark could not measure what it means to measure."""
+
+
+@dataclass
+class Measurement:
+    matter_number: str
+    parties: int
+    calls: list[dict[str, Any]]
+    wall: float
+    created: int
+    linked: int
+
+    @property
+    def by_system(self) -> Counter[str]:
+        return count_by_system(self.calls)
+
+    @property
+    def depth(self) -> int:
+        return sequential_depth(self.calls)
+
+
+def free_port_pair() -> int:
+    """A port P with P and P + 1 both free (the demo puts the sandbox on P + 1)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise BenchmarkError("no two consecutive free ports on 127.0.0.1")
+
+
+def _server(app: Any, port: int) -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+
+
+class ThreadServers:
+    """Servers run by uvicorn from one event loop in a background thread."""
+
+    def __init__(self, apps: list[tuple[Any, int]]) -> None:
+        self.servers = [_server(app, port) for app, port in apps]
+        self.thread = threading.Thread(target=self._run, name="benchmark-servers", daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except (Exception, SystemExit) as exc:  # uvicorn exits when it cannot listen; start() reports it
+            self.error = exc
+
+    async def _serve(self) -> None:
+        await asyncio.gather(*(server.serve() for server in self.servers))
+
+    def start(self, timeout: float = 30) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not all(server.started for server in self.servers):
+            if self.error is not None or not self.thread.is_alive():
+                raise BenchmarkError(f"the servers did not start: {self.error!r}")
+            if time.monotonic() > deadline:
+                raise BenchmarkError(f"the servers did not start in {timeout:.0f} s")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+class SandboxControl:
+    """The sandbox's `/_sandbox` control API (not itself logged as a remote call)."""
+
+    def __init__(self, sandbox_url: str) -> None:
+        self.http = httpx.Client(base_url=f"{sandbox_url}/_sandbox", timeout=30)
+
+    def wait_until_up(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.http.get("/faults").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise BenchmarkError(f"the sandbox did not answer in {timeout:.0f} s")
+            time.sleep(0.05)
+
+    def delay(self, path: str, seconds: float) -> None:
+        self.http.post("/faults", json={"path": path, "delay": seconds}).raise_for_status()
+
+    def clear_calls(self) -> None:
+        self.http.delete("/calls").raise_for_status()
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.http.get("/calls").json()["calls"]
+
+
+def user_token(environment: dict) -> str:
+    response = httpx.post(
+        f"{environment['identity_url']}/connect/token",
+        auth=(environment["client_id"], environment["client_secret"]),
+        data={"grant_type": "Impersonate.Specified", "scope": "sharedo",
+              "impersonate_user": USER, "impersonate_provider": "idsrv"},
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def import_matter(client: httpx.Client, matter_number: str) -> tuple[dict, float, float, float]:
+    """POST the import with default decisions; (answer, started, finished, wall seconds)."""
+    started = time.time()
+    clock = time.perf_counter()
+    response = client.post(f"/api/v1/matters/{matter_number}/import", json={"decisions": {}})
+    wall = time.perf_counter() - clock
+    finished = time.time()
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"error": response.text[:300]}
+    if response.status_code != 201 or body.get("status") != "imported":
+        raise BenchmarkError(
+            f"importing {matter_number} answered {response.status_code} {body.get('status') or body.get('error')!r}; "
+            "every measured import must be of a matter not yet imported"
+        )
+    return body, started, finished, wall
+
+
+def run(latency: float, agent_latency: float) -> list[Measurement]:
+    """One run on a fresh demo: the warm-up import, then one measured import per matter."""
+    # Imported once the environment is set: the demo reads its settings from it.
+    os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
+    from sandbox.demo import build_demo
+
+    with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
+        port = free_port_pair()
+        demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir))
+        servers = ThreadServers([(demo.service, port), (demo.sandbox, port + 1)])
+        control = SandboxControl(demo.info["sandbox_url"])
+        try:
+            servers.start()
+            control.wait_until_up()
+            production = next(e for e in demo.info["environments"] if e["name"] == "Production")
+            headers = {"Authorization": f"Bearer {user_token(production)}"}
+            with httpx.Client(base_url=demo.info["service_url"], headers=headers, timeout=60) as client:
+                import_matter(client, WARM_UP_MATTER)
+                if latency:
+                    control.delay(CLIO_OPERATE_PATH, latency)
+                if agent_latency:
+                    control.delay(AGENT_PATH, agent_latency)
+                return [_measure(client, control, number, parties) for number, parties in MEASURED]
+        finally:
+            control.http.close()
+            servers.stop()
+
+
+def _measure(client: httpx.Client, control: SandboxControl, matter_number: str, parties: int) -> Measurement:
+    control.clear_calls()
+    body, started, finished, wall = import_matter(client, matter_number)
+    time.sleep(0.05)  # let the sandbox log the last answer it sent
+    calls = [c for c in control.calls() if started <= c["started"] <= finished]
+    contacts = body.get("contacts", {})
+    created, linked = len(contacts.get("created", [])), len(contacts.get("linked", []))
+    if created + linked != parties + 1:
+        raise BenchmarkError(
+            f"matter {matter_number} imported {created + linked} contacts, not its {parties} parties and its "
+            "client: has the sandbox seed changed?"
+        )
+    return Measurement(matter_number, parties, calls, wall, created, linked)
+
+
+def describe(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms per call" if seconds else "none"
+
+
+@dataclass
+class Row:
+    """One matter over every run."""
+
+    runs: list[Measurement]
+
+    @property
+    def parties(self) -> int:
+        return self.runs[0].parties
+
+    @property
+    def depth(self) -> int:
+        return min(m.depth for m in self.runs)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(m.wall for m in self.runs)
+
+    def check_same_calls(self) -> None:
+        counts = {tuple(sorted(Counter(c["path"] for c in m.calls).items())) for m in self.runs}
+        if len(counts) > 1:
+            raise BenchmarkError(f"matter {self.runs[0].matter_number} made different calls in different runs")
+
+
+def table(rows: list[Row], latency: float) -> str:
+    header = ("parties", "matter", "agent calls", "Clio Operate calls", "sequential depth", "depth per run",
+              "wall ms", "wall / latency", "contacts created/linked")
+    cells = []
+    for row in rows:
+        first = row.runs[0]
+        systems = first.by_system
+        cells.append((
+            str(row.parties), first.matter_number, str(systems["aderant"]), str(systems["clio-operate"]),
+            str(row.depth), " ".join(str(m.depth) for m in row.runs), f"{row.wall * 1000:.0f}",
+            f"{row.wall / latency:.1f}" if latency else "-", f"{first.created}/{first.linked}",
+        ))
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in cells]
+    return "\n".join(lines)
+
+
+def timeline(measurement: Measurement) -> str:
+    """Each call of one import, in the order it started, in ms from the first call."""
+    calls = sorted(measurement.calls, key=lambda c: c["started"])
+    first = calls[0]["started"] if calls else 0.0
+    title = f"{measurement.matter_number} ({measurement.parties} parties, depth {measurement.depth})"
+    lines = [f"  {title}, ms from its first call:"]
+    lines += [
+        f"    {(c['started'] - first) * 1000:7.1f} → {(c['finished'] - first) * 1000:7.1f}  {c['method']} {c['path']}"
+        for c in calls
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency", type=float, default=0.1,
+                        help="seconds injected into every Clio Operate call (default 0.1)")
+    parser.add_argument("--agent-latency", type=float, default=None,
+                        help="seconds injected into every Aderant agent call (default: as --latency; 0 for none)")
+    parser.add_argument("--runs", type=int, default=3, help="runs, each on a fresh demo (default 3)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print every call of each import of the run with the deepest 50-party import")
+    args = parser.parse_args(argv)
+    agent_latency = args.latency if args.agent_latency is None else args.agent_latency
+    if args.latency < 0 or agent_latency < 0:
+        parser.error("latencies must not be negative")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    print("PMS Sync import benchmark: service and sandbox served by uvicorn in this process, loopback HTTP, SQLite")
+    print(f"  injected latency: Clio Operate {describe(args.latency)}; Aderant agent {describe(agent_latency)}"
+          + (" (the same)" if agent_latency == args.latency and agent_latency else ""))
+    print(f"  {args.runs} run(s) on fresh demos, each after an unmeasured warm-up import of {WARM_UP_MATTER}; "
+          f"default decisions; {os.cpu_count()} CPUs", flush=True)
+    try:
+        runs = [run(args.latency, agent_latency) for _ in range(args.runs)]
+        rows = [Row([measurements[index] for measurements in runs]) for index in range(len(MEASURED))]
+        for row in rows:
+            row.check_same_calls()
+    except BenchmarkError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(table(rows, args.latency))
+    print("  sequential depth: the least over the runs; wall ms: the median")
+    if args.verbose:
+        deepest = max(runs, key=lambda measurements: measurements[-1].depth)
+        print()
+        print("\n".join(timeline(m) for m in deepest))
+    one = next(row for row in rows if row.parties == 1)
+    fifty = next(row for row in rows if row.parties == 50)
+    print()
+    if fifty.depth > one.depth:
+        print(f"REGRESSION: importing 50 parties took {fifty.depth} sequential round trips, 1 party {one.depth}; "
+              "round trips must not grow with the number of parties (-v shows each call).")
+        return 1
+    print(f"OK: sequential depth does not grow with parties ({one.depth} for 1 party, {fifty.depth} for 50).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
