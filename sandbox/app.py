@@ -4,6 +4,7 @@
 /{tenant}/identity/...    identity server of tenant `production` or `uat`
 /{tenant}/api/...         Clio Operate API of that tenant
 /{tenant}/portal/         a Clio Operate portal page hosting the PMS Sync widget
+/{tenant}/sharedo/{id}    a work item's link, shown by that portal
 /_sandbox/...             control: faults, call log, reset
 """
 
@@ -26,7 +27,8 @@ from sandbox.clio.identity import IdentityServer
 from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
 from sandbox.clio.tenant import Tenant
 from sandbox.faults import CONTROL_PREFIX, CallLog, FaultMiddleware, Faults
-from sandbox.portal import Portal
+from sandbox.portal import Portal, work_item_link
+from sandbox.teams import TeamsInbox
 
 TENANTS = {"production": "Production", "uat": "UAT"}
 
@@ -38,6 +40,7 @@ class Sandbox:
         self.tenants = {name: Tenant(name, display_name, base_url) for name, display_name in TENANTS.items()}
         self.faults = Faults()
         self.calls = CallLog()
+        self.teams = TeamsInbox()
 
     def reset(self) -> None:
         """Rebuild every tenant's data from the seed (faults and the call log are left alone)."""
@@ -74,6 +77,7 @@ class ControlEndpoints:
             Route("/calls", self.list_calls, methods=["GET"]),
             Route("/calls", self.clear_calls, methods=["DELETE"]),
             Route("/reset", self.reset, methods=["POST"]),
+            *self.sandbox.teams.control_routes(),
         ]
 
     async def list_faults(self, request: Request) -> Response:
@@ -119,6 +123,7 @@ def create_sandbox_app(
     agent_app = create_agent_app(database_url=aderant_database_url, api_keys=[agent_api_key])
     routes = [
         Mount("/aderant", app=agent_app),
+        *sandbox.teams.routes(),
         Mount(CONTROL_PREFIX, routes=ControlEndpoints(sandbox).routes()),
         *(
             Mount(
@@ -129,6 +134,7 @@ def create_sandbox_app(
                     Mount(
                         "/portal", app=Portal(tenant, service_url=service_url, widget_dir=widget_dir).app()
                     ),
+                    work_item_link(tenant),
                 ],
             )
             for tenant in sandbox.tenants.values()

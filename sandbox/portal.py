@@ -3,15 +3,19 @@
 `/{tenant}/portal/` signs a demo user in (the token goes in the `_api` cookie, readable by
 JavaScript, as in the real portal), renders the widget's template into a workspace element and
 runs `new PmsSync.Widget(element, configuration, baseModel).loadAndBind()` (see static/portal.js).
+
+`/{tenant}/portal/sharedo/{id}` shows a work item to a signed-in user; `/{tenant}/sharedo/{id}`, the
+link Clio Operate gives a work item (`{api_url}/sharedo/{id}`), leads there.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,7 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from sandbox.clio.model import User
+from sandbox.clio.model import User, WorkItem
 from sandbox.clio.tenant import Tenant, UnknownUser
 
 TOKEN_COOKIE = "_api"
@@ -83,6 +87,7 @@ class Portal:
             Route("/login", self.login, methods=["POST"]),
             Route("/logout", self.logout, methods=["GET"]),
             Route("/security/refreshTokens", self.refresh_token, methods=["GET"]),
+            Route("/sharedo/{work_item_id}", self.work_item, methods=["GET"]),
             Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
         ]
         if self.widget_dir is not None:
@@ -93,13 +98,18 @@ class Portal:
         claims = self.tenant.tokens.resolve(request.cookies.get(TOKEN_COOKIE, ""))
         return self.tenant.state.users.get(claims.get("sharedo/userid", "")) if claims else None
 
-    def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    def _page(
+        self, request: Request, template: str, status: int = 200, *, style_nonce: str = "", **context: Any
+    ) -> Response:
+        csp = self.csp
+        if style_nonce:  # the page's own <style nonce="…"> block; nothing else inline
+            csp = csp.replace("style-src 'self'", f"style-src 'self' 'nonce-{style_nonce}'")
         return _templates.TemplateResponse(
             request,
             template,
-            {"tenant": self.tenant, "portal_path": self.path, **context},
+            {"tenant": self.tenant, "portal_path": self.path, "style_nonce": style_nonce, **context},
             status_code=status,
-            headers={"Content-Security-Policy": self.csp, "Cache-Control": "no-store"},
+            headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"},
         )
 
     def _set_token(self, response: Response, token: str) -> None:
@@ -157,6 +167,26 @@ class Portal:
         response.delete_cookie(TOKEN_COOKIE, path=self.path)
         return response
 
+    async def work_item(self, request: Request) -> Response:
+        """A work item as the portal shows it: header fields, key dates, attributes, participants."""
+        user = self._signed_in_user(request)
+        if user is None:
+            return self._sign_in_page(request, reference=False)
+        item = self.tenant.state.work_items.get(request.path_params["work_item_id"])
+        return self._page(
+            request,
+            "work_item.html",
+            200 if item else 404,
+            style_nonce=secrets.token_urlsafe(16),
+            user=user,
+            item=item,
+            work_type=self._work_type_name(item) if item else "",
+        )
+
+    def _work_type_name(self, item: WorkItem) -> str:
+        work_type = self.tenant.state.work_types.get(item.type_system_name)
+        return work_type.name if work_type else item.type_system_name
+
     async def refresh_token(self, request: Request) -> Response:
         """Re-issue the `_api` cookie before it expires, as the real portal does in the background."""
         current = request.cookies.get(TOKEN_COOKIE, "")
@@ -167,3 +197,15 @@ class Portal:
         reference = self.tenant.tokens.is_reference(current)
         self._set_token(response, self.tenant.mint_user_token(user.username, reference=reference))
         return response
+
+
+def work_item_link(tenant: Tenant) -> Route:
+    """`GET {api_url}/sharedo/{id}`, the address of a work item, answered with the portal's page
+    for it (the portal's cookie is scoped to the portal's path, so the page lives there)."""
+    portal_path = urlsplit(tenant.portal_url).path.rstrip("/")
+
+    async def redirect(request: Request) -> Response:
+        work_item_id = quote(request.path_params["work_item_id"], safe="")
+        return RedirectResponse(f"{portal_path}/sharedo/{work_item_id}", status_code=303)
+
+    return Route("/sharedo/{work_item_id}", redirect, methods=["GET"])
