@@ -167,3 +167,22 @@ def test_the_app_runs_due_schedules_on_its_own(service: Service) -> None:
             client.portal.call(asyncio.sleep, 0.1)
     [run] = service.store.schedules.runs(service.organisation_id, 1)
     assert run.trigger == "schedule" and run.outcome == "succeeded"
+
+
+def test_two_app_instances_on_one_database_run_a_due_schedule_once(service: Service) -> None:
+    from starlette.testclient import TestClient
+
+    import httpx
+
+    from plugin.settings import Settings
+    from tests.views.conftest import SERVICE
+    from views.app import create_app
+
+    save_schedule(service, enabled=True)
+    rt = service.client.app.state.runtime
+    settings = Settings(database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE, cookie_secure=False)
+    apps = [create_app(settings, transport=httpx.ASGITransport(app=service.sandbox), scheduler_tick=0.1) for _ in range(2)]
+    with TestClient(apps[0], base_url=SERVICE) as first, TestClient(apps[1], base_url=SERVICE):
+        first.portal.call(asyncio.sleep, 1.5)  # fifteen ticks of each instance
+    runs = service.store.schedules.runs(service.organisation_id, 1)
+    assert len(runs) == 1 and runs[0].outcome == "succeeded"
