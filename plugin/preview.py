@@ -85,7 +85,7 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
         raise NotFound(
             f"Matter {matter_number} was not found in Aderant ({env.name}). Check the number and the environment."
         ) from None
-    mapping = services.mapping(env)
+    mapping = await services.mapping(env)
     mapped = apply_mapping(matter, mapping)
 
     limit = asyncio.Semaphore(services.concurrency)

@@ -8,7 +8,8 @@ from typing import Callable, ParamSpec, TypeVar
 
 from plugin.connections import Connections
 from plugin.errors import NotConfigured, NotFound
-from plugin.mapping import DEFAULT_MAPPING, Mapping
+from plugin.mapping import DEFAULT_MAPPING, InvalidMapping, Mapping, from_document
+from store.mappings import MappingStore
 from store.repository import EnvironmentSettings, Store
 
 __all__ = ["EnvironmentSettings", "Services"]
@@ -27,8 +28,18 @@ class Services:
         """Run a (blocking) store call off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    def mapping(self, env: EnvironmentSettings) -> Mapping:
-        return DEFAULT_MAPPING
+    async def mapping(self, env: EnvironmentSettings) -> Mapping:
+        """The environment's newest saved mapping, else the built-in default."""
+        record = await self.db(MappingStore(self.store.engine).latest, env.organisation_id, env.id)
+        if record is None:
+            return DEFAULT_MAPPING
+        try:
+            return from_document(record.document)
+        except InvalidMapping as exc:  # saved by a release that checked less: never import on a guess
+            raise NotConfigured(
+                f"The saved mapping of {env.name} (version {record.version}) is no longer valid ({'; '.join(exc.problems)}): "
+                "ask your administrator to fix it in Settings → Mapping."
+            ) from None
 
     async def environments(self, organisation_id: int) -> list[EnvironmentSettings]:
         return await self.db(self.store.environments, organisation_id)

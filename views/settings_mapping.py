@@ -1,5 +1,138 @@
-"""(being written)"""
+"""Settings → Mapping (administrators only): edit a draft, Preview mapping, save it as a version,
+restore an earlier one, and Backup/share (download and import the JSON document)."""
 
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-routes: list[Route] = []
+from plugin.errors import InvalidInput
+from plugin.mapping import DATE_FIELDS, FIELDS, InvalidMapping
+from plugin.mapping_admin import (
+    MAX_DOCUMENT,
+    compare,
+    export_mapping,
+    import_mapping,
+    overview,
+    restore_mapping,
+    save_mapping,
+)
+from plugin.services import EnvironmentSettings, Services
+from views.common import HANDLED, http_error, runtime
+from views.rendering import page
+from views.settings_teams import signed_form, text, whole_number
+
+DEFAULTS = {
+    "section": "settings", "overview": None, "draft": "", "matter_number": "", "note": "", "comparison": None,
+    "problems": [], "import_problems": [], "pasted": "", "notice": None,
+    "fields": list(FIELDS), "date_fields": sorted(DATE_FIELDS),
+}
+
+
+async def mapping_page(request: Request) -> Response:
+    saved = request.query_params.get("saved", "")
+
+    async def build(env: EnvironmentSettings) -> dict:
+        found = await overview(runtime(request).services, env)
+        return {
+            "overview": found,
+            "draft": found.text,
+            "notice": f"Version {saved} is now the mapping in force for {env.name}." if saved.isdigit() else None,
+        }
+
+    return await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
+
+
+async def mapping_post(request: Request) -> Response:
+    """Preview mapping shows the page again with the comparison; save, restore and import redirect
+    to the page (PRG); a refusal shows the page again with every problem, and saves nothing."""
+    signed = await signed_form(request)
+    if isinstance(signed, Response):
+        return signed
+    caller, form = signed
+    services = runtime(request).services
+    author = caller.principal.user_name
+    action = text(form, "action")
+    draft = _raw(form, "document")
+    status = 200
+
+    async def build(env: EnvironmentSettings) -> dict | Response:
+        nonlocal status
+        context: dict = {"draft": draft, "matter_number": text(form, "matter_number"), "note": text(form, "note")}
+        try:
+            if action == "preview":
+                context["comparison"] = await compare(services, env, draft, context["matter_number"])
+            else:
+                version = await _change(services, env, author, action, form, context)
+                return RedirectResponse(f"/settings/mapping?{urlencode({'environment': env.id, 'saved': version})}", status_code=303)
+        except InvalidMapping as exc:
+            status = 400
+            context["import_problems" if action == "import" else "problems"] = exc.problems
+        except HANDLED as exc:
+            status, context["error"] = http_error(exc)
+        found = await overview(services, env)
+        return {"overview": found, **context, "draft": draft or found.text}
+
+    response = await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
+    if status != 200:
+        response.status_code = status
+    return response
+
+
+async def _change(services: Services, env: EnvironmentSettings, author: str, action: str, form: FormData, context: dict) -> int:
+    """Save, restore or import: the version now in force."""
+    if action == "save":
+        return await save_mapping(services, env, author, context["draft"], context["note"])
+    if action == "restore":
+        return await restore_mapping(services, env, author, whole_number(text(form, "version"), "mapping version"))
+    if action == "import":
+        context["pasted"] = _raw(form, "pasted")
+        upload, name = await _uploaded(form)
+        note = text(form, "import_note") or (f"Imported from {name}" if name else "")
+        return await import_mapping(services, env, author, upload or context["pasted"], note)
+    raise InvalidInput("Unknown action: reload the page and try again.")
+
+
+async def mapping_export(request: Request) -> Response:
+    """Backup/share: the mapping in force (or ``?version=N``) as a JSON download."""
+    version = request.query_params.get("version")
+
+    async def build(env: EnvironmentSettings) -> Response:
+        number = whole_number(version, "mapping version") if version else None
+        exported = await export_mapping(runtime(request).services, env, number)
+        return Response(
+            exported.text,
+            media_type="application/json",
+            headers={"content-disposition": f'attachment; filename="{exported.filename}"'},
+        )
+
+    return await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
+
+
+def _raw(form: FormData, name: str) -> str:
+    """A text field as typed (JSON keeps its layout)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def _uploaded(form: FormData) -> tuple[str, str]:
+    """The uploaded document's text and file name; ("", "") when no file was chosen."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return "", ""
+    data = await upload.read(MAX_DOCUMENT + 1)
+    try:
+        return data.decode("utf-8-sig"), upload.filename
+    except UnicodeDecodeError:
+        raise InvalidMapping([f"(document): {upload.filename} is not UTF-8 text; upload the JSON file PMS Sync exported"]) from None
+
+
+routes: list[Route] = [
+    Route("/settings/mapping", mapping_page, methods=["GET"]),
+    Route("/settings/mapping", mapping_post, methods=["POST"]),
+    Route("/settings/mapping/export", mapping_export, methods=["GET"]),
+]
