@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
+
+# The OpenID Connect providers people can sign in with outside Clio Operate: the name used in
+# URLs, and the infix of their variables (PMS_SYNC_OIDC_<INFIX>_ISSUER, _CLIENT_ID, _CLIENT_SECRET).
+OIDC_PROVIDERS = (("alterspective", "ALTERSPECTIVE"), ("entra", "ENTRA"))
+
+
+@dataclass(frozen=True)
+class OidcProviderSettings:
+    """One OpenID Connect provider. The issuer is compared exactly with the ID tokens' ``iss``: for
+    Entra ID use the tenant's ``https://login.microsoftonline.com/<tenant id>/v2.0``, not ``common``,
+    so that only the firm's own tenant can sign people in."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -17,6 +33,7 @@ class Settings:
     remote_timeout: float = 20.0
     remote_concurrency: int = 64
     log_level: str = "INFO"
+    oidc_providers: tuple[OidcProviderSettings, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -33,4 +50,19 @@ class Settings:
             remote_timeout=float(get("REMOTE_TIMEOUT", defaults.remote_timeout)),
             remote_concurrency=int(get("REMOTE_CONCURRENCY", defaults.remote_concurrency)),
             log_level=get("LOG_LEVEL", defaults.log_level).upper(),
+            oidc_providers=_oidc_providers(environ),
         )
+
+
+def _oidc_providers(environ: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:
+    """The providers whose issuer is set; one with an issuer but no client is a mistake worth stopping for."""
+    providers = []
+    for name, infix in OIDC_PROVIDERS:
+        prefix = f"PMS_SYNC_OIDC_{infix}_"
+        issuer, client_id, secret = (environ.get(prefix + key, "").strip() for key in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET"))
+        if not issuer:
+            continue
+        if not (client_id and secret):
+            raise ValueError(f"{prefix}ISSUER is set, so {prefix}CLIENT_ID and {prefix}CLIENT_SECRET are needed too")
+        providers.append(OidcProviderSettings(name, issuer, client_id, secret))
+    return tuple(providers)

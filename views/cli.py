@@ -11,6 +11,8 @@ from pathlib import Path
 import uvicorn
 
 from plugin import setup
+from plugin.errors import InvalidInput
+from plugin.members import bootstrap_administrator
 from plugin.settings import Settings
 from plugin.setup import SecretKeyError
 from views.app import create_app
@@ -40,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     org.add_argument("action", choices=["create"])
     org.add_argument("name")
     org.add_argument("--admin-role", action="append", default=[], help="a Clio Operate role that makes a user an administrator here")
+
+    admin = commands.add_parser(
+        "admin", help="make the first administrator of an organisation, who signs in outside Clio Operate"
+    )
+    admin.add_argument("action", choices=["bootstrap"])
+    admin.add_argument("organisation", help="created if it does not exist yet")
+    admin.add_argument("email")
+    admin.add_argument("--name", default="", help="the administrator's name, as shown in PMS Sync")
 
     env = commands.add_parser(
         "env",
@@ -89,6 +99,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     store = setup.open_store(settings)
     if args.command == "org":
         print(setup.create_organisation(store, args.name, args.admin_role))
+        return 0
+    if args.command == "admin":
+        try:
+            result = bootstrap_administrator(store, args.organisation, args.email, args.name)
+        except InvalidInput as exc:
+            print(f"pms-sync: {exc}", file=sys.stderr)
+            return 2
+        if result.organisation_created:
+            print(f"created organisation {args.organisation!r} (id {result.organisation_id})")
+        print(f"{result.email} {'is now' if result.member_changed else 'was already'} an administrator of {args.organisation!r}")
         return 0
     organisation_id = setup.organisation_id(store, args.organisation)
     if organisation_id is None:

@@ -1,5 +1,87 @@
-"""(being written)"""
+"""Settings → Members: who may sign in outside Clio Operate, and with which role (administrators only)."""
 
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-routes: list[Route] = []
+from embed_auth.requests import Caller
+from embed_auth.sessions import CSRF_FIELD, csrf_ok
+from plugin.errors import Forbidden, UseCaseError
+from plugin.members import add_member, change_role, members, remove_member
+from plugin.services import EnvironmentSettings, Services
+from views.common import runtime
+from views.rendering import page
+
+PATH = "/settings/members"
+ROLE_CHOICES = (("administrator", "Administrator"), ("staff", "Staff"), ("", "No role"))
+FORM_EXPIRED = "This form has expired: reload the page and try again."
+
+# A change: (services, organisation id, who is changing, the submitted form).
+Change = Callable[[Services, int, str, FormData], Awaitable[object]]
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def _members_page(request: Request, change: Change | None = None) -> Response:
+    """The list; with a ``change``, apply it first (CSRF checked) and come back to the list (PRG)."""
+    listing: list[object] = []  # filled after a refused change, so the page still shows the members with the reason
+
+    async def build(_env: EnvironmentSettings | None) -> dict | Response:
+        caller: Caller = request.state.caller  # page() has checked it is a signed-in administrator
+        services = runtime(request).services
+        organisation_id = caller.principal.organisation_id
+        if change is None:
+            return {"members": await members(services, organisation_id)}
+        try:
+            form = await request.form()
+            if caller.session is None or not csrf_ok(caller.session, _field(form, CSRF_FIELD)):
+                raise Forbidden(FORM_EXPIRED)
+            await change(services, organisation_id, caller.principal.user_name, form)
+        except UseCaseError:
+            listing.extend(await members(services, organisation_id))
+            raise
+        return RedirectResponse(PATH, status_code=303)
+
+    defaults = {"members": listing, "roles": ROLE_CHOICES, "section": "settings"}
+    return await page(request, "settings_members.html", build, defaults, admin=True, needs_environment=False)
+
+
+async def members_list(request: Request) -> Response:
+    return await _members_page(request)
+
+
+async def add(request: Request) -> Response:
+    return await _members_page(
+        request,
+        lambda services, org, actor, form: add_member(
+            services, org, actor, _field(form, "email"), _field(form, "display_name"), _field(form, "role")
+        ),
+    )
+
+
+async def set_role(request: Request) -> Response:
+    member_id: int = request.path_params["member_id"]
+    return await _members_page(
+        request, lambda services, org, actor, form: change_role(services, org, actor, member_id, _field(form, "role"))
+    )
+
+
+async def remove(request: Request) -> Response:
+    member_id: int = request.path_params["member_id"]
+    return await _members_page(request, lambda services, org, actor, form: remove_member(services, org, actor, member_id))
+
+
+routes = [
+    Route(PATH, members_list),
+    Route(PATH, add, methods=["POST"]),
+    Route(PATH + "/{member_id:int}/role", set_role, methods=["POST"]),
+    Route(PATH + "/{member_id:int}/remove", remove, methods=["POST"]),
+]

@@ -1,5 +1,110 @@
-"""(being written)"""
+"""Standalone sign-in (``/sign-in``), for people who open PMS Sync outside Clio Operate."""
 
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-routes: list[Route] = []
+from embed_auth.host_token import SignInUnavailable
+from embed_auth.oidc import FlowCookie, OidcClient, SignInRefused, member_principal
+from views.common import runtime
+from views.rendering import render
+
+log = logging.getLogger("pms_sync.signin")
+
+# The user guide's names for the providers (plugin.settings.OIDC_PROVIDERS), in the order shown.
+LABELS = {"alterspective": "Alterspective", "entra": "Microsoft Entra ID"}
+
+
+def _clients(request: Request) -> dict[str, OidcClient]:
+    """Built on first use from the settings, then kept on the app: each caches its provider's keys."""
+    state = request.app.state
+    if not hasattr(state, "oidc_clients"):
+        settings = runtime(request).settings
+        state.oidc_clients = {
+            p.name: OidcClient(p, f"{settings.public_url}/sign-in/{p.name}/callback", timeout=settings.remote_timeout)
+            for p in settings.oidc_providers
+        }
+    clients: dict[str, OidcClient] = state.oidc_clients
+    return clients
+
+
+def _flow_cookie(request: Request) -> FlowCookie:
+    rt = runtime(request)
+    return FlowCookie(rt.services.store.secrets, secure=rt.settings.cookie_secure)
+
+
+def _sign_in_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
+    providers = [(name, f"Sign in with {LABELS[name]}") for name in LABELS if name in _clients(request)]
+    return render(request, "signin.html", {"providers": providers, "error": error}, frame_ancestors=[], status=status)
+
+
+async def sign_in(request: Request) -> Response:
+    return _sign_in_page(request)
+
+
+async def start(request: Request) -> Response:
+    client = _clients(request).get(request.path_params["provider"])
+    if client is None:
+        return _sign_in_page(request, error="There is no such way to sign in: choose one below.", status=404)
+    try:
+        url, flow = await client.start()
+    except SignInUnavailable as exc:
+        log.warning("sign-in with %s unavailable: %s", client.name, exc)
+        return _sign_in_page(request, error=str(exc), status=502)
+    response = RedirectResponse(url, status_code=303)
+    _flow_cookie(request).write(response, flow)
+    return response
+
+
+async def callback(request: Request) -> Response:
+    """The provider's answer: open a session for a member with a role, else say why not (and audit it)."""
+    rt = runtime(request)
+    client = _clients(request).get(request.path_params["provider"])
+    if client is None:
+        return _sign_in_page(request, error="There is no such way to sign in: choose one below.", status=404)
+    cookie = _flow_cookie(request)
+    try:
+        identity = await client.finish(cookie.read(request), request.query_params)
+        principal = await member_principal(rt.services.store, identity)
+    except (SignInRefused, SignInUnavailable) as exc:
+        response = await _refused(request, client.name, exc)
+    else:
+        response = RedirectResponse("/", status_code=303)
+        await rt.auth.sessions.open(response, principal)
+        await rt.services.db(
+            rt.services.store.add_audit_event,
+            "sign_in.succeeded",
+            organisation_id=principal.organisation_id,
+            actor=principal.user_name,
+            data={"role": principal.role, "method": "oidc", "provider": client.name},
+        )
+        log.info("signed in %s (%s) with %s", principal.user_name, principal.role, client.name)
+    cookie.clear(response)
+    return response
+
+
+async def _refused(request: Request, provider: str, exc: SignInRefused | SignInUnavailable) -> Response:
+    refusal = exc if isinstance(exc, SignInRefused) else SignInRefused(str(exc))
+    unavailable = refusal is not exc
+    log.warning("sign-in with %s refused: %s", provider, refusal)
+    services = runtime(request).services
+    await services.db(
+        services.store.add_audit_event,
+        "sign_in.refused",
+        organisation_id=refusal.organisation_id,
+        actor=refusal.actor,
+        data={"reason": str(refusal), "method": "oidc", "provider": provider},
+    )
+    context = {"heading": "Sign-in unavailable" if unavailable else "Sign-in refused", "message": str(refusal)}
+    return render(request, "refused.html", context, frame_ancestors=[], status=502 if unavailable else 403)
+
+
+routes = [
+    Route("/sign-in", sign_in),
+    Route("/sign-in/{provider}", start),
+    Route("/sign-in/{provider}/callback", callback),
+]

@@ -1,0 +1,171 @@
+"""Members of an organisation and their roles, for signing in outside Clio Operate.
+
+Each change is written in one transaction with its audit event, and ends the member's standalone
+sessions so that a removal or a new role counts at once. The organisation's row is locked while
+its administrators are counted, so two changes at once cannot leave it without one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.models import AuditEvent, Membership, Organisation, WebSession
+
+ADMINISTRATOR = "administrator"
+ROLES = (ADMINISTRATOR, "staff")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email_address(value: object) -> str | None:
+    """The value as a member e-mail (trimmed, lower-cased), or None if it does not look like one."""
+    if not isinstance(value, str):
+        return None
+    email = value.strip().lower()
+    return email if len(email) <= 320 and EMAIL.fullmatch(email) else None
+
+
+class MemberError(Exception):
+    pass
+
+
+class MemberExists(MemberError):
+    pass
+
+
+class MemberNotFound(MemberError):
+    pass
+
+
+class LastAdministrator(MemberError):
+    """The change would leave the organisation without an administrator member."""
+
+
+class MemberStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def members(self, organisation_id: int) -> list[Membership]:
+        with Session(self.engine) as session:
+            query = select(Membership).where(Membership.organisation_id == organisation_id)
+            return list(session.exec(query.order_by(col(Membership.email))).all())
+
+    def memberships(self, email: str) -> list[Membership]:
+        """Sign-in lookup, the one not scoped by organisation: the e-mail is what names it."""
+        with Session(self.engine) as session:
+            query = select(Membership).where(Membership.email == email.lower())
+            return list(session.exec(query.order_by(col(Membership.organisation_id))).all())
+
+    def add(self, organisation_id: int, email: str, display_name: str, role: str | None, *, actor: str) -> Membership:
+        member = Membership(organisation_id=organisation_id, email=email.lower(), display_name=display_name, role=role)
+
+        def change(session: Session) -> Membership:
+            if _by_email(session, organisation_id, member.email) is not None:
+                raise MemberExists(member.email)
+            session.add(member)
+            _audit(session, "member.added", member, actor, {"role": role})
+            return member
+
+        try:
+            return self._write(organisation_id, change)
+        except IntegrityError:  # added by someone else between the check and the commit
+            raise MemberExists(member.email) from None
+
+    def set_role(self, organisation_id: int, member_id: int, role: str | None, *, actor: str) -> Membership:
+        def change(session: Session) -> Membership:
+            member = _member(session, organisation_id, member_id)
+            if member.role != role:
+                _keep_an_administrator(session, member, role)
+                _audit(session, "member.role_changed", member, actor, {"role": role, "previous_role": member.role})
+                member.role = role
+                _end_sessions(session, member)
+            return member
+
+        return self._write(organisation_id, change)
+
+    def remove(self, organisation_id: int, member_id: int, *, actor: str) -> Membership:
+        def change(session: Session) -> Membership:
+            member = _member(session, organisation_id, member_id)
+            _keep_an_administrator(session, member, None)
+            _audit(session, "member.removed", member, actor, {"role": member.role})
+            session.delete(member)
+            _end_sessions(session, member)
+            return member
+
+        return self._write(organisation_id, change)
+
+    def ensure_administrator(self, organisation_id: int, email: str, display_name: str, *, actor: str) -> bool:
+        """Make the e-mail an administrator member (added if missing). False if it already was one."""
+        with Session(self.engine) as session:
+            existing = _by_email(session, organisation_id, email.lower())
+        if existing is None:
+            self.add(organisation_id, email, display_name, ADMINISTRATOR, actor=actor)
+            return True
+        if existing.role == ADMINISTRATOR:
+            return False
+        assert existing.id is not None
+        self.set_role(organisation_id, existing.id, ADMINISTRATOR, actor=actor)
+        return True
+
+    def _write(self, organisation_id: int, change: Callable[[Session], Membership]) -> Membership:
+        with Session(self.engine) as session:
+            session.exec(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()).first()
+            member = change(session)
+            session.commit()
+            if member in session:  # a removed member is gone from the session, and fully loaded already
+                session.refresh(member)
+            return member
+
+
+def _member(session: Session, organisation_id: int, member_id: int) -> Membership:
+    member = session.exec(
+        select(Membership).where(Membership.organisation_id == organisation_id, Membership.id == member_id)
+    ).first()
+    if member is None:
+        raise MemberNotFound(member_id)
+    return member
+
+
+def _by_email(session: Session, organisation_id: int, email: str) -> Membership | None:
+    return session.exec(
+        select(Membership).where(Membership.organisation_id == organisation_id, Membership.email == email)
+    ).first()
+
+
+def _keep_an_administrator(session: Session, member: Membership, new_role: str | None) -> None:
+    if member.role != ADMINISTRATOR or new_role == ADMINISTRATOR:
+        return
+    administrators = session.exec(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organisation_id == member.organisation_id, Membership.role == ADMINISTRATOR)
+    ).one()
+    if administrators <= 1:
+        raise LastAdministrator(member.email)
+
+
+def _end_sessions(session: Session, member: Membership) -> None:
+    """Standalone sessions (no environment) of this member; embedded ones take their role from Clio Operate."""
+    session.execute(
+        delete(WebSession).where(
+            col(WebSession.organisation_id) == member.organisation_id,
+            col(WebSession.user_name) == member.email,
+            col(WebSession.environment_id).is_(None),
+        )
+    )
+
+
+def _audit(session: Session, type: str, member: Membership, actor: str, data: dict[str, Any]) -> None:
+    session.add(
+        AuditEvent(
+            type=type,
+            organisation_id=member.organisation_id,
+            actor=actor,
+            data={"email": member.email, "display_name": member.display_name, **data},
+        )
+    )
