@@ -51,7 +51,7 @@ def public_host(host: str) -> tuple[str, str]:
     return host, host
 
 
-def build_demo(*, host: str, port: int, data_dir: Path) -> Demo:
+def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int = 3000) -> Demo:
     data_dir.mkdir(parents=True, exist_ok=True)
     service_host, sandbox_host = public_host(host)
     service_url = f"http://{service_host}:{port}"
@@ -70,7 +70,7 @@ def build_demo(*, host: str, port: int, data_dir: Path) -> Demo:
     )
     aderant_db = data_dir / "aderant.db"
     aderant_db.unlink(missing_ok=True)
-    create_aderant_db(f"sqlite:///{aderant_db.resolve()}")
+    create_aderant_db(f"sqlite:///{aderant_db.resolve()}", generated_matters=generated_matters)
     agent_key = secrets.token_urlsafe(24)
     widget_dir = build_widget(service_url, data_dir / "widget")
     sandbox = create_sandbox_app(
