@@ -11,6 +11,7 @@ import asyncio
 import json
 import secrets
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from sandbox.clio.seed import (
     TEAM_LITIGATION_SYDNEY_ID,
 )
 from store.repository import Store
+from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
 from views.app import create_app
 
@@ -83,7 +85,10 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
     environments = sandbox.state.sandbox.environments()
     upgrade_database(settings)
     store = open_store(settings)
-    configure_sandbox_organisation(store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key)
+    organisation = configure_sandbox_organisation(
+        store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key
+    )
+    _schedule_production(store, organisation, teams_webhook=f"{sandbox_url}/teams/pms-sync")
     store.engine.dispose()
 
     info = {
@@ -97,6 +102,19 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
     }
     (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
     return Demo(service=create_app(settings), sandbox=sandbox, info=info)
+
+
+def _schedule_production(store: Store, organisation: int, *, teams_webhook: str) -> None:
+    """Production's schedule, on the first start: hourly, auto-import for CL080001, and the
+    sandbox's stand-in Teams channel (its messages: GET /_sandbox/teams)."""
+    production = next(e for e in store.environments(organisation) if e.name == "Production")
+    if store.schedules.schedule(organisation, production.id).teams_webhook:
+        return
+    settings = ScheduleSettings(
+        organisation, production.id, enabled=True, interval_minutes=60,
+        auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1),
+    )
+    store.schedules.save(settings, actor="demo set-up", teams_webhook=teams_webhook)
 
 
 def configure_sandbox_organisation(store: Store, environments: list[dict], *, agent_url: str, agent_key: str) -> int:
@@ -151,6 +169,7 @@ def _print_welcome(info: dict, data_dir: Path) -> None:
         *(f"    {u['username']:<22} {u['role']}" for u in info["users"]),
         f"  Sandbox service client: {info['environments'][0]['client_id']} / {info['environments'][0]['client_secret']}",
         f"  Details for scripts: {(data_dir / 'sandbox.json').resolve()}",
+        f"  Teams messages of the schedule: {info['sandbox_url']}/_sandbox/teams",
         "  Try searching for 82001, CL080001 or Mary Citizen. Stop with Ctrl+C.",
         "",
     ]
