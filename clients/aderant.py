@@ -12,13 +12,15 @@ from urllib.parse import quote
 
 import httpx
 
-from clients.aderant_models import MatterDetail, MatterStatus, MatterSummary, Page, Party
+from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, MatterSummary, Page, Party
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
 from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
 from clients.remote import RemoteSystem
 
-__all__ = ["AderantAgentClient", "AgentAuth", "MatterDetail", "MatterStatus", "MatterSummary", "Page", "Party"]
+__all__ = [
+    "AderantAgentClient", "AgentAuth", "AgentHealth", "MatterDetail", "MatterStatus", "MatterSummary", "Page", "Party",
+]
 
 T = TypeVar("T")
 Params = dict[str, str | int]
@@ -77,6 +79,25 @@ class AderantAgentClient:
 
     async def health(self) -> dict[str, Any]:
         return self._remote.parse(dict, await self._get("/v1/health"))
+
+    async def check_health(self) -> AgentHealth:
+        """`GET /v1/health` once, not retried, for Settings → Test connection.
+
+        A 503 carrying `database` is the agent's own answer (it runs, its database does not), so
+        it is returned, not raised.
+        """
+        try:
+            response = await self._http.send(self._request("/v1/health"), auth=self._auth)
+        except httpx.TransportError as exc:
+            raise self._remote.transport_error(exc) from exc
+        if response.status_code == 503 and self._from_agent(response):
+            try:
+                return AgentHealth.from_json(response.json())
+            except (ValueError, KeyError, TypeError):
+                pass  # not the agent's health shape: reported as the HTTP failure it is
+        if not response.is_success:
+            raise self._error(response, None)
+        return self._remote.parse(AgentHealth.from_json, self._remote.json(response))
 
     async def search_matters(self, q: str, *, offset: int = 0, limit: int = 25) -> Page[MatterSummary]:
         data = await self._get("/v1/matters", {"q": q, "offset": offset, "limit": limit})
@@ -142,20 +163,22 @@ class AderantAgentClient:
 
     async def _get(self, path: str, params: Params | None = None, *, not_found: str | None = None) -> Any:
         """GET a JSON answer. `not_found` describes what a 404 means; without it a 404 is a bad URL."""
-        request = self._http.build_request(
+        try:
+            response = await self._send_with_one_retry(self._request(path, params))
+        except httpx.TransportError as exc:
+            raise self._remote.transport_error(exc) from exc
+        if not response.is_success:
+            raise self._error(response, not_found)
+        return self._remote.json(response)
+
+    def _request(self, path: str, params: Params | None = None) -> httpx.Request:
+        return self._http.build_request(
             "GET",
             self._base_url + path,
             params=params,
             headers={"X-Request-Id": uuid.uuid4().hex},
             timeout=self._timeout,
         )
-        try:
-            response = await self._send_with_one_retry(request)
-        except httpx.TransportError as exc:
-            raise self._remote.transport_error(exc) from exc
-        if not response.is_success:
-            raise self._error(response, not_found)
-        return self._remote.json(response)
 
     async def _send_with_one_retry(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -174,13 +197,22 @@ class AderantAgentClient:
     def _error(self, response: httpx.Response, not_found: str | None) -> RemoteError:
         status = response.status_code
         environment = self._remote.environment
-        # Listener answers carry `Via`; without it the relay itself answered (reference §1.4).
-        from_relay = self._via_relay and "via" not in response.headers
+        from_relay = not self._from_agent(response)
         if from_relay and status in (502, 503):
             return RemoteUnavailable(SYSTEM, environment, "the Aderant agent is offline or not connected to the relay")
-        if from_relay and status in (401, 403):
+        if from_relay and status == 403:
+            detail = (
+                "the relay refused the SAS rule for this hybrid connection: use a rule with the Send right "
+                f"(e.g. proxy-send) and its key ({self._remote.message(response)})"
+            )
+            return RemoteAuthError(SYSTEM, environment, detail)
+        if from_relay and status == 401:
             detail = f"check the relay key name and key ({self._remote.message(response)})"
             return RemoteAuthError(SYSTEM, environment, detail)
         return self._remote.status_error(
             response, auth_hint="check the agent API key", not_found=None if from_relay else not_found
         )
+
+    def _from_agent(self, response: httpx.Response) -> bool:
+        """Through a relay, only the listener's answers carry `Via` (reference §1.4)."""
+        return not self._via_relay or "via" in response.headers

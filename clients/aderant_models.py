@@ -17,6 +17,21 @@ def _date(value: str | None) -> date | None:
 
 
 @dataclass(frozen=True)
+class AgentHealth:
+    """The agent's own health answer; `database` is "ok" or the agent's reason it is not."""
+
+    database: str
+
+    @property
+    def database_ok(self) -> bool:
+        return self.database == "ok"
+
+    @classmethod
+    def from_json(cls, data: Json) -> "AgentHealth":
+        return cls(database=str(data["database"]))
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: tuple[T, ...]
     next_offset: int | None

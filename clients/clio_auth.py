@@ -52,13 +52,22 @@ class ServiceTokenAuth(httpx.Auth):
             request.headers["Authorization"] = f"Bearer {await self._current()}"
             yield request
 
+    async def renew(self) -> None:
+        """Fetch a new token now, whatever the cache holds."""
+        async with self._lock:
+            await self._renew()
+
     async def _current(self) -> str:
         async with self._lock:
             if self._token is None or self._clock() >= self._renew_at:
-                fetched = await self._fetch()
-                self._token = fetched.value
-                self._renew_at = self._clock() + fetched.expires_in - self._renew_before
+                return await self._renew()
             return self._token
+
+    async def _renew(self) -> str:
+        fetched = await self._fetch()
+        self._token = fetched.value
+        self._renew_at = self._clock() + fetched.expires_in - self._renew_before
+        return fetched.value
 
     def _forget(self, token: str) -> None:
         """Drop `token` unless a concurrent call has already replaced it."""

@@ -122,6 +122,14 @@ class ClioOperateClient:
 
     # Identity
 
+    async def check_token(self) -> None:
+        """Obtain a new service token now (client credentials), replacing the cached one.
+
+        For Settings → Test connection: it proves the identity URL, client id and secret work now,
+        which a still-valid cached token would not (e.g. after the secret was revoked).
+        """
+        await self._service_auth.renew()
+
     async def impersonation_token(self, user: str, provider: str) -> str:
         """A token acting as `user` (the `sub` of their portal token) from `provider` (`idp`)."""
         form = {

@@ -24,6 +24,10 @@ class RemoteUnavailable(RemoteError):
     template = "{system} is not reachable for {environment}: {detail}"
 
 
+class RemoteUnreachable(RemoteUnavailable):
+    """No connection at all (DNS, refused, TLS): the URL or the network is wrong, not the remote."""
+
+
 class RemoteTimeout(RemoteError):
     template = "{system} did not answer in time for {environment}: {detail}"
 

@@ -13,6 +13,7 @@ from clients.errors import (
     RemoteRejected,
     RemoteTimeout,
     RemoteUnavailable,
+    RemoteUnreachable,
 )
 
 T = TypeVar("T")
@@ -44,7 +45,7 @@ class RemoteSystem:
     def transport_error(self, exc: httpx.TransportError) -> RemoteError:
         if isinstance(exc, httpx.TimeoutException):
             return RemoteTimeout(self.name, self.environment, "no answer before the time limit")
-        return RemoteUnavailable(self.name, self.environment, self._scrub(str(exc) or type(exc).__name__))
+        return RemoteUnreachable(self.name, self.environment, self._scrub(str(exc) or type(exc).__name__))
 
     def status_error(self, response: httpx.Response, *, auth_hint: str, not_found: str | None) -> RemoteError:
         """The error for a non-2xx answer.

@@ -1,0 +1,565 @@
+"""Settings → Connections: an organisation's environments, for its administrators.
+
+The views check that the caller is an administrator; every use case here is scoped by the
+organisation it is given. Secrets go into the store and never come back out to a page: a form
+only learns whether each one is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Literal, TypeVar
+from urllib.parse import SplitResult, urlsplit
+
+from clients.errors import (
+    RemoteAuthError,
+    RemoteError,
+    RemoteRejected,
+    RemoteTimeout,
+    RemoteUnavailable,
+    RemoteUnreachable,
+)
+from clients.relay import RELAY_HOST_SUFFIX
+from clients.siem import signing_key
+from plugin.errors import InvalidInput, NotConfigured, NotFound
+from plugin.services import EnvironmentSettings, Services
+from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder
+from store.repository import normalise_issuer
+
+T = TypeVar("T")
+
+SECRETS = ("agent_key", "relay_key", "client_secret", "siem_secret")
+PLAIN = (
+    "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name", "portal_origins", "admin_roles",
+    "siem_url",
+)
+LABELS = {
+    "name": "Name",
+    "agent_url": "Aderant agent URL",
+    "agent_key": "Aderant agent key",
+    "relay_key_name": "SAS Rule Name",
+    "relay_key": "Azure Relay SAS Key",
+    "identity_url": "Clio Operate identity URL",
+    "api_url": "Clio Operate API URL",
+    "client_id": "Client ID",
+    "client_secret": "Client secret",
+    "portal_origins": "Portal origins",
+    "siem_url": "SIEM webhook URL",
+    "siem_secret": "SIEM signing secret",
+}
+MAX_LENGTHS = {"name": 100, "client_id": 200, "relay_key_name": 200}
+MAX_URL_LENGTH = 500
+NOT_FOUND = "There is no such environment in your organisation: pick one from Settings → Connections."
+
+
+@dataclass(frozen=True)
+class ConnectionForm:
+    """An environment as the settings form shows it: never a secret, only whether each is set."""
+
+    id: int | None = None
+    is_default: bool = False
+    name: str = ""
+    identity_url: str = ""
+    api_url: str = ""
+    client_id: str = ""
+    agent_url: str = ""
+    relay_key_name: str = ""
+    portal_origins: str = ""  # one per line
+    admin_roles: str = ""  # one per line
+    siem_url: str = ""
+    import_writes_enabled: bool = False
+    secrets_set: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, env: EnvironmentSettings) -> ConnectionForm:
+        return cls(
+            id=env.id,
+            is_default=env.is_default,
+            name=env.name,
+            identity_url=env.identity_url,
+            api_url=env.api_url,
+            client_id=env.client_id,
+            agent_url=env.agent_url,
+            relay_key_name=env.relay_key_name or "",
+            portal_origins="\n".join(env.portal_origins),
+            admin_roles="\n".join(env.admin_roles),
+            siem_url=env.siem_url or "",
+            import_writes_enabled=env.import_writes_enabled,
+            secrets_set=frozenset(name for name in SECRETS if getattr(env, name)),
+        )
+
+    @property
+    def via_relay(self) -> bool:
+        return _is_relay(self.agent_url.strip())
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What search and preview still need, by label."""
+        needed = [n for n in ("agent_url", "api_url", "client_id") if not getattr(self, n).strip()]
+        needed += [n for n in ("agent_key", "client_secret") if n not in self.secrets_set]
+        return tuple(LABELS[n] for n in needed)
+
+
+class InvalidSettings(InvalidInput):
+    """The form's problems, by field; `form` is what was typed (secrets left out). Nothing was saved."""
+
+    def __init__(self, form: ConnectionForm, problems: Mapping[str, str]) -> None:
+        self.form = form
+        self.problems = dict(problems)
+        super().__init__("Nothing was saved: " + " ".join(self.problems.values()))
+
+
+# Use cases -----------------------------------------------------------------------------------
+
+
+async def connections(services: Services, organisation_id: int) -> list[ConnectionForm]:
+    return [ConnectionForm.of(env) for env in await services.environments(organisation_id)]
+
+
+async def connection(services: Services, organisation_id: int, environment_id: int) -> ConnectionForm:
+    return ConnectionForm.of(await _environment(services, organisation_id, environment_id))
+
+
+async def add_connection(services: Services, organisation_id: int, actor: str, fields: Mapping[str, str]) -> int:
+    """The new environment's id. Raises InvalidSettings."""
+    store = _store(services)
+    form, values = await _validated(services, organisation_id, None, fields, ConnectionForm())
+    return await _write(services, organisation_id, None, form, values, lambda v: store.add(organisation_id, v, actor))
+
+
+async def save_connection(
+    services: Services, organisation_id: int, environment_id: int, actor: str, fields: Mapping[str, str]
+) -> None:
+    """Raises InvalidSettings, or NotFound."""
+    saved = await connection(services, organisation_id, environment_id)
+    store = _store(services)
+    form, values = await _validated(services, organisation_id, environment_id, fields, saved)
+    changed = await _write(
+        services, organisation_id, environment_id, form, values,
+        lambda v: store.update(organisation_id, environment_id, v, actor),
+    )
+    if changed is None:
+        raise NotFound(NOT_FOUND)
+
+
+async def set_default_connection(services: Services, organisation_id: int, environment_id: int, actor: str) -> None:
+    if not await services.db(_store(services).set_default, organisation_id, environment_id, actor):
+        raise NotFound(NOT_FOUND)
+
+
+async def remove_connection(
+    services: Services, organisation_id: int, environment_id: int, actor: str, *, confirmed: bool
+) -> None:
+    """Its History stays; sign-in and the switcher forget it."""
+    env = await _environment(services, organisation_id, environment_id)
+    if not confirmed:
+        raise InvalidInput(f"Tick the box to confirm that {env.name} should be removed.")
+    if len(await services.environments(organisation_id)) == 1:
+        raise InvalidInput(
+            f"{env.name} is your organisation's only environment: add another before removing it, "
+            "because sign-in finds your organisation through its environments."
+        )
+    if not await services.db(_store(services).remove, organisation_id, environment_id, actor):
+        raise NotFound(NOT_FOUND)
+
+
+# Validation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SecretInput:
+    typed: str  # empty: keep the stored value
+    clear: bool
+
+
+def _submitted(fields: Mapping[str, str], saved: ConnectionForm) -> tuple[ConnectionForm, dict[str, _SecretInput]]:
+    """The form as typed (which secrets are set comes from `saved`) and what to do with each secret."""
+    form = replace(
+        saved, **{name: fields.get(name, "") for name in PLAIN}, import_writes_enabled="import_writes_enabled" in fields
+    )
+    secrets = {name: _SecretInput(fields.get(name, "").strip(), f"clear_{name}" in fields) for name in SECRETS}
+    return form, secrets
+
+
+async def _validated(
+    services: Services,
+    organisation_id: int,
+    environment_id: int | None,
+    fields: Mapping[str, str],
+    saved: ConnectionForm,
+) -> tuple[ConnectionForm, EnvironmentValues]:
+    form, secrets = _submitted(fields, saved)
+    check = _Validation(form, secrets)
+    values = check.values()
+    problems = {**await _taken(services, organisation_id, environment_id, values, check.problems), **check.problems}
+    if problems:
+        raise InvalidSettings(form, problems)
+    return form, values
+
+
+class _Validation:
+    """Checks one submitted form; `problems` holds a plain message per field that has one."""
+
+    def __init__(self, form: ConnectionForm, secrets: Mapping[str, _SecretInput]) -> None:
+        self.form = form
+        self.problems: dict[str, str] = {}
+        self.secrets: dict[str, str | None] = {}  # the secrets to change: a value sets, None clears
+        for name, given in secrets.items():
+            if given.typed and given.clear:
+                self.problems[name] = f"Either type a new {LABELS[name]} or tick Clear, not both."
+            elif given.typed or given.clear:
+                self.secrets[name] = given.typed or None
+
+    def values(self) -> EnvironmentValues:
+        agent_url, siem_url = self.url("agent_url"), self.url("siem_url")
+        values = EnvironmentValues(
+            name=self.text("name", required=True),
+            identity_url=normalise_issuer(self.url("identity_url", required=True)),
+            api_url=self.url("api_url", required=True),
+            client_id=self.text("client_id"),
+            agent_url=agent_url,
+            relay_key_name=self.relay_key_name(agent_url),
+            portal_origins=_origins(self.form.portal_origins, self.problems),
+            admin_roles=tuple(dict.fromkeys(_lines(self.form.admin_roles))),
+            siem_url=siem_url or None,
+            import_writes_enabled=self.form.import_writes_enabled,
+            secrets=self.secrets,
+        )
+        self.check_siem_secret(siem_url)
+        return values
+
+    def text(self, name: str, *, required: bool = False) -> str:
+        value = str(getattr(self.form, name)).strip()
+        if required and not value:
+            self.problems[name] = f"{LABELS[name]} is required."
+        elif len(value) > MAX_LENGTHS[name]:
+            self.problems[name] = f"{LABELS[name]} can be at most {MAX_LENGTHS[name]} characters."
+        return value
+
+    def url(self, name: str, *, required: bool = False) -> str:
+        value = str(getattr(self.form, name)).strip()
+        problem = _url_problem(LABELS[name], value, required)
+        if problem:
+            self.problems[name] = problem
+        return value.rstrip("/")
+
+    def relay_key_name(self, agent_url: str) -> str | None:
+        """The SAS rule name for a relay URL, which also needs its key; a direct URL keeps neither."""
+        if "agent_url" in self.problems or not _is_relay(agent_url):
+            self.secrets["relay_key"] = None
+            return None
+        if not urlsplit(agent_url).path.strip("/"):
+            self.problems["agent_url"] = (
+                "Aderant agent URL on Azure Relay must name the hybrid connection, "
+                "e.g. https://firm.servicebus.windows.net/pms-agent."
+            )
+        if not self.will_be_set("relay_key"):
+            self.problems["relay_key"] = (
+                "Azure Relay SAS Key is required for an Azure Relay agent URL: the key of that Send rule."
+            )
+        name = self.text("relay_key_name")
+        if not name:
+            self.problems["relay_key_name"] = (
+                "SAS Rule Name is required for an Azure Relay agent URL: the relay's Send rule, e.g. proxy-send."
+            )
+        return name
+
+    def check_siem_secret(self, siem_url: str) -> None:
+        if siem_url and not self.will_be_set("siem_secret"):
+            self.problems["siem_secret"] = (
+                "SIEM signing secret is required with a SIEM webhook URL: the SIEM checks each event with it."
+            )
+        try:
+            signing_key(self.secrets.get("siem_secret") or "")
+        except ValueError as exc:
+            self.problems["siem_secret"] = str(exc)
+
+    def will_be_set(self, secret: str) -> bool:
+        if secret in self.secrets:
+            return self.secrets[secret] is not None
+        return secret in self.form.secrets_set
+
+
+def _url_problem(label: str, value: str, required: bool) -> str | None:
+    if not value:
+        return f"{label} is required." if required else None
+    parts = _split(value)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{label} must be an absolute http(s) URL, e.g. https://example.com."
+    if parts.username or parts.password:
+        return f"{label} must not contain a user name or password: secrets have their own fields."
+    if len(value) > MAX_URL_LENGTH:
+        return f"{label} can be at most {MAX_URL_LENGTH} characters."
+    return None
+
+
+def _origins(text: str, problems: dict[str, str]) -> tuple[str, ...]:
+    """Origins (scheme, host, port) as a browser sends them; anything with a path is refused."""
+    origins = []
+    for value in _lines(text):
+        parts = _split(value)
+        if (
+            parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password
+        ):
+            problems["portal_origins"] = (
+                f"{value} is not an origin: give the portal's scheme and host only, with no path, "
+                "e.g. https://firm.sharedo.co.uk."
+            )
+            continue
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        default_port = 443 if parts.scheme == "https" else 80
+        netloc = host + (f":{parts.port}" if parts.port not in (None, default_port) else "")
+        origins.append(f"{parts.scheme}://{netloc}")
+    return tuple(dict.fromkeys(origins))
+
+
+def _lines(text: str) -> list[str]:
+    return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
+
+
+def _split(value: str) -> SplitResult | None:
+    """`value` split as a URL; None when it is malformed (e.g. a bad port or IPv6 address)."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # a malformed port only raises here
+    except ValueError:
+        return None
+    return parts
+
+
+def _is_relay(url: str) -> bool:
+    """An agent reached through Azure Relay (a URL too broken to tell is reported on its own)."""
+    parts = _split(url)
+    return parts is not None and (parts.hostname or "").endswith(RELAY_HOST_SUFFIX)
+
+
+async def _taken(
+    services: Services,
+    organisation_id: int,
+    environment_id: int | None,
+    values: EnvironmentValues,
+    problems: Mapping[str, str],
+) -> dict[str, str]:
+    """Problems with a name or identity URL another environment already holds."""
+    store = _store(services)
+    found: dict[str, str] = {}
+    if values.name and "name" not in problems:
+        holder = await services.db(store.holder_of_name, organisation_id, values.name)
+        if holder and holder.environment_id != environment_id:
+            found["name"] = _name_taken(holder)
+    if values.identity_url and "identity_url" not in problems:
+        holder = await services.db(store.holder_of_identity_url, values.identity_url)
+        if holder and holder.environment_id != environment_id:
+            found["identity_url"] = _identity_url_taken(holder, organisation_id)
+    return found
+
+
+def _name_taken(holder: Holder) -> str:
+    if holder.removed:
+        return f"A removed environment is named {holder.name} and keeps that name in History: choose another name."
+    return f"Your organisation already has an environment named {holder.name}: choose another name."
+
+
+def _identity_url_taken(holder: Holder, organisation_id: int) -> str:
+    why = (
+        "The identity URL is how sign-in finds the organisation and environment, so it must be "
+        "unique across all organisations."
+    )
+    if holder.organisation_id != organisation_id:
+        return f"Another organisation already uses this identity URL. {why}"
+    if holder.removed:
+        return f"The removed environment {holder.name} still holds this identity URL. {why}"
+    return f"{holder.name} already uses this identity URL. {why}"
+
+
+async def _write(
+    services: Services,
+    organisation_id: int,
+    environment_id: int | None,
+    form: ConnectionForm,
+    values: EnvironmentValues,
+    write: Callable[[EnvironmentValues], T],
+) -> T:
+    """Run the store write; a name or identity URL taken meanwhile is reported as a problem."""
+    try:
+        return await services.db(write, values)
+    except EnvironmentConflict:
+        problems = await _taken(services, organisation_id, environment_id, values, {})
+        meanwhile = {"name": "Someone changed these settings meanwhile: try again."}
+        raise InvalidSettings(form, problems or meanwhile) from None
+
+
+def _store(services: Services) -> EnvironmentStore:
+    return EnvironmentStore(services.store.engine, services.store.secrets)
+
+
+async def _environment(services: Services, organisation_id: int, environment_id: int) -> EnvironmentSettings:
+    env = await services.db(services.store.environment, organisation_id, environment_id)
+    if env is None:
+        raise NotFound(NOT_FOUND)
+    return env
+
+
+# Test connection -----------------------------------------------------------------------------
+
+AGENT_REACHED = "Aderant agent reached"
+DATABASE = "Aderant database answering"
+TOKEN = "Clio Operate token obtained"
+API = "Clio Operate API answering"
+
+Outcome = Literal["ok", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step from PMS Sync to a remote system, as Test connection found it."""
+
+    label: str
+    outcome: Outcome
+    message: str
+    fix: str = ""  # the likely fix, when it failed
+    latency_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    environment: str
+    hops: tuple[Hop, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(hop.outcome == "ok" for hop in self.hops)
+
+
+async def check_connection(services: Services, organisation_id: int, environment_id: int) -> ConnectionCheck:
+    """Each hop separately, with its latency: agent → its database, and token → API, concurrently."""
+    env = await _environment(services, organisation_id, environment_id)
+    aderant, clio = await asyncio.gather(_aderant_hops(services, env), _clio_hops(services, env))
+    return ConnectionCheck(env.name, (*aderant, *clio))
+
+
+async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
+    via_relay = _is_relay(env.agent_url)
+    label = AGENT_REACHED + (" through Azure Relay" if via_relay else "")
+    try:
+        agent = services.connections.agent(env)
+    except NotConfigured:
+        return _not_configured(label, "the Aderant agent URL and key"), _skipped(DATABASE)
+    health, reached = await _timed(label, "relay" if via_relay else "agent", agent.check_health)
+    if health is None:
+        return reached, _skipped(DATABASE)
+    if health.database_ok:
+        database = Hop(DATABASE, "ok", "The agent's database answered its health check.", latency_ms=reached.latency_ms)
+    else:
+        database = Hop(
+            DATABASE,
+            "failed",
+            f"The agent runs, but its database does not answer ({health.database}).",
+            "Check that the Aderant SQL Server is running and that the agent's SQL login can sign in; "
+            "the agent's log on the firm's server says more.",
+            reached.latency_ms,
+        )
+    return reached, database
+
+
+async def _clio_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
+    try:
+        clio = services.connections.clio(env)
+    except NotConfigured:
+        return _not_configured(TOKEN, "the Clio Operate API URL, client ID and client secret"), _skipped(API)
+    _, token = await _timed(TOKEN, "token", clio.check_token)
+    if token.outcome != "ok":
+        return token, _skipped(API)
+    _, api = await _timed(API, "api", clio.work_type_tree)
+    return token, api
+
+
+async def _timed(label: str, hop: str, call: Callable[[], Awaitable[T]]) -> tuple[T | None, Hop]:
+    """Run one hop's call: its result (None if it failed) and the hop as reported."""
+    started = time.perf_counter()
+    try:
+        result = await call()
+    except RemoteError as exc:
+        return None, Hop(label, "failed", str(exc), _fix(hop, exc), _ms(started))
+    return result, Hop(label, "ok", OK_MESSAGES[hop], latency_ms=_ms(started))
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _not_configured(label: str, what: str) -> Hop:
+    return Hop(label, "failed", f"Not tried: {what} are not filled in.", f"Fill in {what}, save, then test again.")
+
+
+def _skipped(label: str) -> Hop:
+    return Hop(label, "skipped", "Not tried: the step before it failed.")
+
+
+OK_MESSAGES = {
+    "agent": "The agent answered with our key.",
+    "relay": "The agent answered through the relay with our key.",
+    "token": "The identity server gave PMS Sync a service token.",
+    "api": "The API accepted the token and listed the work types.",
+}
+
+ERROR_KINDS: tuple[tuple[type[RemoteError], str], ...] = (
+    (RemoteUnreachable, "unreachable"),
+    (RemoteTimeout, "timeout"),
+    (RemoteAuthError, "refused"),
+    (RemoteUnavailable, "failing"),
+    (RemoteRejected, "rejected"),
+)
+
+FIXES = {
+    ("agent", "unreachable"): (
+        "Check the Aderant agent URL, and that PMS Sync can connect to that host (DNS, firewall)."
+    ),
+    ("agent", "timeout"): (
+        "Check that the agent is running, and that nothing between PMS Sync and the agent "
+        "(firewall, proxy, relay) holds requests."
+    ),
+    ("agent", "refused"): "Check the Aderant agent key: it must be one of the keys the agent was started with.",
+    ("relay", "refused"): (
+        "A 401 from the agent means a wrong Aderant agent key; a 401 or 403 from the relay means a wrong "
+        "SAS Rule Name or Azure Relay SAS Key, or a rule without the Send right."
+    ),
+    ("relay", "failing"): (
+        "Check that the agent runs on the firm's server and listens on this hybrid connection; "
+        "its log says why it is not connected."
+    ),
+    ("agent", "failing"): "Check that the agent is running; its log on the firm's server says why it failed.",
+    ("token", "unreachable"): "Check the Clio Operate identity URL, and that PMS Sync can connect to that host.",
+    ("token", "timeout"): "The identity server was too slow: try again, and check the identity URL if it persists.",
+    ("token", "refused"): (
+        "Check the client ID and client secret against the client registered in Clio Operate "
+        "(Admin > Integrations > Manage Identity Service)."
+    ),
+    ("token", "rejected"): "Check that the client may use client credentials with the sharedo scope.",
+    ("token", "failing"): (
+        "Check the Clio Operate identity URL: the tenant's identity server, the issuer of its tokens."
+    ),
+    ("api", "unreachable"): "Check the Clio Operate API URL, and that PMS Sync can connect to that host.",
+    ("api", "timeout"): "The API was too slow: try again, and check the Clio Operate API URL if it persists.",
+    ("api", "refused"): (
+        "The API refused the token: check that the API URL is the same tenant as the identity URL, "
+        "and that the client is allowed to use the API."
+    ),
+    ("api", "failing"): "Check the Clio Operate API URL; if it is right, Clio Operate is failing: try again later.",
+}
+UNEXPECTED = {
+    "agent": "Check that the Aderant agent URL points at the PMS Sync agent (its /v1/health should answer).",
+    "token": "Check that the Clio Operate identity URL points at the tenant's identity server.",
+    "api": "Check that the Clio Operate API URL points at the Clio Operate tenant.",
+}
+
+
+def _fix(hop: str, error: RemoteError) -> str:
+    """The likely fix for a failed hop; through the relay, the agent's advice applies unless the relay has its own."""
+    kind = next((kind for error_type, kind in ERROR_KINDS if isinstance(error, error_type)), "unexpected")
+    hops = (hop, "agent") if hop == "relay" else (hop,)
+    return next((FIXES[h, kind] for h in hops if (h, kind) in FIXES), UNEXPECTED[hops[-1]])

@@ -1,0 +1,230 @@
+"""Adding, changing, removing and choosing the default of an organisation's environments.
+
+Each change is written in one transaction with its audit events: one per changed field, naming
+who changed it. Plain fields carry their old and new values; secrets only say whether they were
+set, replaced or cleared, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.models import AuditEvent, Environment, utcnow
+from store.repository import normalise_issuer
+from store.secrets import SecretBox
+
+SECRET_COLUMNS = {
+    "client_secret": "client_secret_enc",
+    "agent_key": "agent_key_enc",
+    "relay_key": "relay_key_enc",
+    "siem_secret": "siem_secret_enc",
+}
+PLAIN_FIELDS = (
+    "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name",
+    "portal_origins", "admin_roles", "siem_url", "import_writes_enabled",
+)
+
+
+class EnvironmentConflict(ValueError):
+    """The name or identity URL was taken by someone else between the check and the write."""
+
+
+@dataclass(frozen=True)
+class EnvironmentValues:
+    """An environment's settings as the administrator saves them (already validated)."""
+
+    name: str
+    identity_url: str
+    api_url: str
+    client_id: str = ""
+    agent_url: str = ""
+    relay_key_name: str | None = None
+    portal_origins: tuple[str, ...] = ()
+    admin_roles: tuple[str, ...] = ()
+    siem_url: str | None = None
+    import_writes_enabled: bool = False
+    # Only the secrets to change, by name (see SECRET_COLUMNS): a value sets it, None clears it.
+    secrets: Mapping[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The environment that holds a name or an identity URL."""
+
+    organisation_id: int
+    environment_id: int
+    name: str
+    removed: bool
+
+
+class EnvironmentStore:
+    def __init__(self, engine: Engine, secrets: SecretBox) -> None:
+        self.engine = engine
+        self.secrets = secrets
+
+    def holder_of_name(self, organisation_id: int, name: str) -> Holder | None:
+        """Case-insensitive, and removed environments count: they keep their name in History."""
+        query = select(Environment).where(
+            Environment.organisation_id == organisation_id, func.lower(Environment.name) == name.lower()
+        )
+        return self._holder(query)
+
+    def holder_of_identity_url(self, identity_url: str) -> Holder | None:
+        """In any organisation: the identity URL is how sign-in finds the environment."""
+        return self._holder(select(Environment).where(Environment.identity_url == normalise_issuer(identity_url)))
+
+    def add(self, organisation_id: int, values: EnvironmentValues, actor: str) -> int:
+        """A new environment; the organisation's first one in use becomes its default."""
+        with Session(self.engine) as session:
+            row = Environment(organisation_id=organisation_id, name="", identity_url="", api_url="")
+            changes = self._apply(row, values)
+            if _default(session, organisation_id) is None:
+                row.is_default = True
+                changes.append(_changed("is_default", False, True))
+            session.add(row)
+            _flush(session)
+            _audit(session, row, actor, "environment.added")
+            for change in changes:
+                _audit(session, row, actor, "environment.changed", change)
+            _commit(session)
+            assert row.id is not None
+            return row.id
+
+    def update(self, organisation_id: int, environment_id: int, values: EnvironmentValues, actor: str) -> int | None:
+        """The number of fields changed; None if there is no such environment in use."""
+        with Session(self.engine) as session:
+            row = _in_use(session, organisation_id, environment_id)
+            if row is None:
+                return None
+            changes = self._apply(row, values)
+            for change in changes:
+                _audit(session, row, actor, "environment.changed", change)
+            _commit(session)
+            return len(changes)
+
+    def set_default(self, organisation_id: int, environment_id: int, actor: str) -> bool:
+        """False if there is no such environment in use."""
+        with Session(self.engine) as session:
+            row = _in_use(session, organisation_id, environment_id)
+            if row is None:
+                return False
+            if not row.is_default:
+                _make_default(session, row, actor)
+            session.commit()
+            return True
+
+    def remove(self, organisation_id: int, environment_id: int, actor: str) -> bool:
+        """Mark it removed (its History stays); if it was the default, the oldest one left takes over.
+
+        False if there is no such environment in use.
+        """
+        with Session(self.engine) as session:
+            row = _in_use(session, organisation_id, environment_id)
+            if row is None:
+                return False
+            was_default = row.is_default
+            row.removed_at = utcnow()
+            row.is_default = False
+            session.add(row)
+            _audit(session, row, actor, "environment.removed")
+            if was_default:
+                successor = session.exec(_in_use_query(organisation_id).order_by(col(Environment.id))).first()
+                if successor is not None:
+                    _make_default(session, successor, actor)
+            session.commit()
+            return True
+
+    def _apply(self, row: Environment, values: EnvironmentValues) -> list[dict[str, Any]]:
+        """Write `values` onto `row`; the audit data of each field that changed."""
+        new_values: dict[str, Any] = {
+            **{name: getattr(values, name) for name in PLAIN_FIELDS},
+            "identity_url": normalise_issuer(values.identity_url),
+            "portal_origins": list(values.portal_origins),
+            "admin_roles": list(values.admin_roles),
+        }
+        changes = []
+        for name, new in new_values.items():
+            old = getattr(row, name)
+            if old != new:
+                changes.append(_changed(name, old, new))
+                setattr(row, name, new)
+        for name, secret in values.secrets.items():
+            column = SECRET_COLUMNS[name]
+            old_secret = getattr(row, column)
+            if secret is None and old_secret is None:
+                continue
+            change = "cleared" if secret is None else "replaced" if old_secret else "set"
+            setattr(row, column, self.secrets.encrypt(secret))
+            changes.append({"field": name, "change": change})
+        return changes
+
+    def _holder(self, query: Any) -> Holder | None:
+        with Session(self.engine) as session:
+            row = session.exec(query.order_by(col(Environment.removed_at).is_not(None))).first()
+            if row is None:
+                return None
+            assert row.id is not None
+            return Holder(row.organisation_id, row.id, row.name, row.removed_at is not None)
+
+
+def _in_use_query(organisation_id: int) -> Any:
+    return select(Environment).where(
+        Environment.organisation_id == organisation_id, col(Environment.removed_at).is_(None)
+    )
+
+
+def _in_use(session: Session, organisation_id: int, environment_id: int) -> Environment | None:
+    """The environment, locked until commit (PostgreSQL) so its audit diff is exact."""
+    query = _in_use_query(organisation_id).where(Environment.id == environment_id).with_for_update()
+    return session.exec(query).first()
+
+
+def _default(session: Session, organisation_id: int) -> Environment | None:
+    return session.exec(_in_use_query(organisation_id).where(col(Environment.is_default)).with_for_update()).first()
+
+
+def _make_default(session: Session, row: Environment, actor: str) -> None:
+    previous = _default(session, row.organisation_id)
+    if previous is not None:
+        previous.is_default = False
+        session.add(previous)
+        _audit(session, previous, actor, "environment.changed", _changed("is_default", True, False))
+    row.is_default = True
+    session.add(row)
+    _audit(session, row, actor, "environment.changed", _changed("is_default", False, True))
+
+
+def _changed(name: str, old: Any, new: Any) -> dict[str, Any]:
+    return {"field": name, "from": old, "to": new}
+
+
+def _audit(session: Session, row: Environment, actor: str, type: str, data: Mapping[str, Any] | None = None) -> None:
+    session.add(
+        AuditEvent(
+            type=type,
+            organisation_id=row.organisation_id,
+            environment_id=row.id,
+            actor=actor,
+            data={"environment": row.name, **(data or {})},
+        )
+    )
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise EnvironmentConflict(str(exc.orig)) from exc
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        raise EnvironmentConflict(str(exc.orig)) from exc

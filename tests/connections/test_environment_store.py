@@ -1,0 +1,144 @@
+"""EnvironmentStore: each change and its audit events are written together, or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder
+from store.repository import Store
+
+ACTOR = "admin@firm.example"
+
+
+def values(name: str = "Production", **changes: object) -> EnvironmentValues:
+    base = EnvironmentValues(
+        name=name, identity_url=f"https://{name.lower()}-identity.example", api_url=f"https://{name.lower()}.example"
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def environments(store: Store) -> EnvironmentStore:
+    return EnvironmentStore(store.engine, store.secrets)
+
+
+@pytest.fixture
+def organisation(store: Store) -> int:
+    return store.create_organisation("Firm", ["system-administrator"])
+
+
+def events(store: Store, organisation: int) -> list[tuple[str, int | None, dict]]:
+    return [(e.type, e.environment_id, e.data) for e in reversed(store.audit_events(organisation))]
+
+
+def test_the_first_environment_added_is_the_default(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    first = environments.add(organisation, values(), ACTOR)
+    second = environments.add(organisation, values("UAT"), ACTOR)
+
+    assert [(e.id, e.is_default) for e in store.environments(organisation)] == [(first, True), (second, False)]
+    assert (
+        "environment.changed",
+        first,
+        {"environment": "Production", "field": "is_default", "from": False, "to": True},
+    ) in events(store, organisation)
+    assert all(data.get("field") != "is_default" for _, env, data in events(store, organisation) if env == second)
+
+
+def test_secrets_are_set_replaced_and_cleared_without_their_values(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    env_id = environments.add(organisation, values(secrets={"agent_key": "k1"}), ACTOR)
+    before = len(events(store, organisation))
+
+    assert (
+        environments.update(organisation, env_id, values(secrets={"agent_key": "k2", "siem_secret": None}), ACTOR) == 1
+    )
+    assert (
+        environments.update(organisation, env_id, values(secrets={"agent_key": None, "client_secret": "c"}), ACTOR) == 2
+    )
+    assert environments.update(organisation, env_id, values(), ACTOR) == 0
+
+    env = store.environment(organisation, env_id)
+    assert env is not None and (env.agent_key, env.client_secret) == (None, "c")
+    assert [data for _, _, data in events(store, organisation)[before:]] == [
+        {"environment": "Production", "field": "agent_key", "change": "replaced"},
+        {"environment": "Production", "field": "agent_key", "change": "cleared"},
+        {"environment": "Production", "field": "client_secret", "change": "set"},
+    ]
+
+
+def test_a_conflicting_change_writes_neither_the_change_nor_its_events(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    environments.add(organisation, values(), ACTOR)
+    uat = environments.add(organisation, values("UAT"), ACTOR)
+    before = events(store, organisation)
+
+    with pytest.raises(EnvironmentConflict):
+        environments.update(
+            organisation, uat, values("UAT", identity_url="https://production-identity.example/", client_id="x"), ACTOR
+        )
+    with pytest.raises(EnvironmentConflict):
+        environments.add(organisation, values("Production", identity_url="https://other-identity.example"), ACTOR)
+
+    env = store.environment(organisation, uat)
+    assert env is not None and (env.identity_url, env.client_id) == ("https://uat-identity.example", "")
+    assert events(store, organisation) == before
+
+
+def test_removing_the_default_passes_it_to_the_oldest_left(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    production = environments.add(organisation, values(), ACTOR)
+    environments.add(organisation, values("UAT"), ACTOR)
+    training = environments.add(organisation, values("Training"), ACTOR)
+    assert environments.set_default(organisation, training, ACTOR)
+
+    assert environments.remove(organisation, training, ACTOR)
+
+    assert [(e.name, e.is_default) for e in store.environments(organisation)] == [("Production", True), ("UAT", False)]
+    assert events(store, organisation)[-2:] == [
+        ("environment.removed", training, {"environment": "Training"}),
+        (
+            "environment.changed",
+            production,
+            {"environment": "Production", "field": "is_default", "from": False, "to": True},
+        ),
+    ]
+    assert not environments.remove(organisation, training, ACTOR)  # already removed
+    assert not environments.set_default(organisation, training, ACTOR)
+    assert environments.update(organisation, training, values("Training"), ACTOR) is None
+
+
+def test_every_change_is_scoped_by_organisation(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    env_id = environments.add(organisation, values(), ACTOR)
+    other = store.create_organisation("Another firm", [])
+
+    assert environments.update(other, env_id, values(client_id="stolen"), ACTOR) is None
+    assert not environments.set_default(other, env_id, ACTOR)
+    assert not environments.remove(other, env_id, ACTOR)
+    env = store.environment(organisation, env_id)
+    assert env is not None and env.client_id == "" and not env.removed
+
+
+def test_who_holds_a_name_or_an_identity_url(store: Store, environments: EnvironmentStore, organisation: int) -> None:
+    production = environments.add(organisation, values(), ACTOR)
+    uat = environments.add(organisation, values("UAT"), ACTOR)
+    environments.remove(organisation, uat, ACTOR)
+    other = store.create_organisation("Another firm", [])
+
+    assert environments.holder_of_name(organisation, "production") == Holder(
+        organisation, production, "Production", False
+    )
+    assert environments.holder_of_name(organisation, "UAT") == Holder(organisation, uat, "UAT", True)
+    assert environments.holder_of_name(other, "Production") is None
+    assert environments.holder_of_identity_url(" https://production-identity.example/ ") == Holder(
+        organisation, production, "Production", False
+    )
+    assert environments.holder_of_identity_url("https://nobody-identity.example") is None
