@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from store.models import AuditEvent, MatterImport, Schedule, ScheduleRun, utcnow
+from store.models import AuditEvent, Environment, MatterImport, Schedule, ScheduleRun, utcnow
 from store.secrets import SecretBox
 
 
@@ -99,8 +99,12 @@ class ScheduleStore:
         now = now or utcnow()
         with Session(self.engine) as session:
             rows = session.exec(
-                select(Schedule.organisation_id, Schedule.environment_id).where(
-                    col(Schedule.enabled).is_(True), col(Schedule.next_run_at) <= now
+                select(Schedule.organisation_id, Schedule.environment_id)
+                .join(Environment, col(Environment.id) == col(Schedule.environment_id))
+                .where(
+                    col(Schedule.enabled).is_(True),
+                    col(Schedule.next_run_at) <= now,
+                    col(Environment.removed_at).is_(None),  # a removed environment's schedule stops
                 )
             ).all()
             return [(org, env) for org, env in rows]

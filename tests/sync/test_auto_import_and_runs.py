@@ -186,3 +186,13 @@ def test_two_app_instances_on_one_database_run_a_due_schedule_once(service: Serv
         first.portal.call(asyncio.sleep, 1.5)  # fifteen ticks of each instance
     runs = service.store.schedules.runs(service.organisation_id, 1)
     assert len(runs) == 1 and runs[0].outcome == "succeeded"
+
+
+def test_a_removed_environment_schedule_does_not_run(service: Service) -> None:
+    save_schedule(service, enabled=True)
+    assert service.store.schedules.due() == [(service.organisation_id, 1)]
+    with service.store.engine.begin() as connection:
+        from sqlalchemy import text
+
+        connection.execute(text("UPDATE environment SET removed_at = CURRENT_TIMESTAMP WHERE id = 1"))
+    assert service.store.schedules.due() == []
