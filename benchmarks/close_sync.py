@@ -55,9 +55,9 @@ from benchmarks.import_depth import (
     BenchmarkError,
     SandboxControl,
     ThreadServers,
-    free_port_pair,
 )
 from sandbox.calls import count_by_system, remote_system, sequential_depth
+from sandbox.ports import free_port_pair
 
 AGENT_PATH = "/aderant/*"
 CLIO_OPERATE_PATH = "/production/*"  # identity and API of the tenant the Production environment uses

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -45,6 +44,7 @@ import httpx
 import uvicorn
 
 from sandbox.calls import count_by_system, sequential_depth
+from sandbox.ports import free_port_pair
 
 WARM_UP_MATTER = "82001"
 """Imported first and not measured: JWKS, the service's Clio Operate token, connections."""
@@ -75,21 +75,6 @@ class Measurement:
     @property
     def depth(self) -> int:
         return sequential_depth(self.calls)
-
-
-def free_port_pair() -> int:
-    """A port P with P and P + 1 both free (the demo puts the sandbox on P + 1)."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    raise BenchmarkError("no two consecutive free ports on 127.0.0.1")
 
 
 def _server(app: Any, port: int) -> uvicorn.Server:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Demo, _wait_until_ready, free_port_pair
+from sandbox.ports import free_port_pair
+from tests.e2e.conftest import Demo, _wait_until_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

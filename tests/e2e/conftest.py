@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,21 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-
-def free_port_pair() -> int:
-    """A port P with P and P + 1 both free."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no two consecutive free ports")
+from sandbox.ports import free_port_pair
 
 
 @dataclass
