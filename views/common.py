@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.requests import Caller
+from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.history import PAGE_SIZE, HistoryEntry, HistoryFilter
 from plugin.importer import Actor, ImportFailed, ImportInProgress
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from views.app import Runtime
 
 log = logging.getLogger("pms_sync.views")
+
+FORM_EXPIRED = "This form has expired: reload the page and try again."
 
 
 class NotSignedIn(Exception):
@@ -118,3 +123,19 @@ def http_error(exc: Exception) -> tuple[int, str]:
 
 
 HANDLED = (NotSignedIn, TokenRejected, SignInUnavailable, UseCaseError, RemoteError)
+
+
+async def signed_form(request: Request) -> tuple[Caller, FormData] | Response:
+    """The posted form of a signed-in browser whose CSRF token matches; else the answer to give."""
+    caller = await runtime(request).auth.caller(request)
+    if caller is None or caller.session is None:
+        return RedirectResponse("/embed", status_code=303)
+    form = await request.form()
+    if not csrf_ok(caller.session, str(form.get(CSRF_FIELD) or "")):
+        return PlainTextResponse(FORM_EXPIRED, status_code=403)
+    return caller, form
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

@@ -18,7 +18,7 @@ from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, history_filter, http_error, runtime
+from views.common import FORM_EXPIRED, signed_form, actor, history_filter, http_error, runtime
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -94,7 +94,7 @@ async def sign_out(request: Request) -> Response:
     record = await rt.auth.sessions.load(request)
     form = await request.form()
     if record is None or not csrf_ok(record, str(form.get(CSRF_FIELD) or "")):
-        return PlainTextResponse("This form has expired: reload the page and try again.", status_code=403)
+        return PlainTextResponse(FORM_EXPIRED, status_code=403)
     response = RedirectResponse("/embed", status_code=303)
     await rt.auth.sessions.close(request, response)
     return response
@@ -125,12 +125,10 @@ async def preview_page(request: Request) -> Response:
 async def import_page(request: Request) -> Response:
     """The preview's form: import with the decisions chosen, then show the result card (PRG)."""
     rt = runtime(request)
-    caller = await rt.auth.caller(request)
-    if caller is None or caller.session is None:
-        return RedirectResponse("/embed", status_code=303)
-    form = await request.form()
-    if not csrf_ok(caller.session, str(form.get(CSRF_FIELD) or "")):
-        return PlainTextResponse("This form has expired: reload the page and try again.", status_code=403)
+    signed = await signed_form(request)
+    if isinstance(signed, Response):
+        return signed
+    caller, form = signed
     decisions = {}
     for name, value in form.multi_items():
         if name.startswith("decision-") and isinstance(value, str):

@@ -15,13 +15,12 @@ from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin import connections_admin
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings, Services
-from views.common import runtime
+from views.common import FORM_EXPIRED, runtime
 from views.rendering import page
 
 LIST = "settings_connections.html"
 EDIT = "settings_connection.html"
 BASE = "/settings/connections"
-EXPIRED = "This form has expired: reload the page and try again."
 NOTICES = {
     "added": "Environment added. Use Test connection to check it.",
     "saved": "Saved.",
@@ -125,7 +124,7 @@ async def _admin_page(request: Request, template: str, act: Act, *, form: bool =
     if form:
         fields = {name: value for name, value in (await request.form()).multi_items() if isinstance(value, str)}
         if not csrf_ok(caller.session, fields.get(CSRF_FIELD)):
-            return PlainTextResponse(EXPIRED, status_code=403)
+            return PlainTextResponse(FORM_EXPIRED, status_code=403)
     refused = False
 
     async def build(_: EnvironmentSettings | None) -> dict | Response:

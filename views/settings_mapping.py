@@ -24,7 +24,8 @@ from plugin.mapping_admin import (
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, http_error, runtime
 from views.rendering import page
-from views.settings_teams import signed_form, text, whole_number
+from views.common import signed_form, text
+from views.settings_teams import whole_number
 
 DEFAULTS = {
     "section": "settings", "overview": None, "draft": "", "matter_number": "", "note": "", "comparison": None,

@@ -14,13 +14,11 @@ from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import Forbidden, UseCaseError
 from plugin.members import add_member, change_role, members, remove_member
 from plugin.services import EnvironmentSettings, Services
-from views.common import runtime
+from views.common import FORM_EXPIRED, runtime
 from views.rendering import page
 
 PATH = "/settings/members"
 ROLE_CHOICES = (("administrator", "Administrator"), ("staff", "Staff"), ("", "No role"))
-FORM_EXPIRED = "This form has expired: reload the page and try again."
-
 # A change: (services, organisation id, who is changing, the submitted form).
 Change = Callable[[Services, int, str, FormData], Awaitable[object]]
 

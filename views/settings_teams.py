@@ -4,38 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from embed_auth.requests import Caller
-from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings
 from plugin.teams_admin import EVERY_TYPE, add_team, overview, remove_team
-from views.common import HANDLED, http_error, runtime
+from views.common import HANDLED, http_error, runtime, signed_form, text
 from views.rendering import page
 
 DEFAULTS = {"section": "settings", "page": None, "notice": None, "every_type": EVERY_TYPE}
 NOTICES = {"added": "The default team was added.", "removed": "The default team was removed."}
-EXPIRED = "This form has expired: reload the page and try again."
-
-
-async def signed_form(request: Request) -> tuple[Caller, FormData] | Response:
-    """The posted form of a signed-in browser whose CSRF token matches; else the answer to give."""
-    caller = await runtime(request).auth.caller(request)
-    if caller is None or caller.session is None:
-        return RedirectResponse("/embed", status_code=303)
-    form = await request.form()
-    if not csrf_ok(caller.session, str(form.get(CSRF_FIELD) or "")):
-        return PlainTextResponse(EXPIRED, status_code=403)
-    return caller, form
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 async def teams_page(request: Request) -> Response:

@@ -14,10 +14,8 @@ from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.errors import Forbidden
 from plugin.schedules import save_schedule
 from plugin.services import EnvironmentSettings
-from views.common import actor, runtime
+from views.common import FORM_EXPIRED, actor, runtime
 from views.rendering import page
-
-FORM_EXPIRED = "This form has expired: reload the page and try again."
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
