@@ -23,6 +23,8 @@ from store.repository import EnvironmentSettings
 
 log = logging.getLogger(__name__)
 
+INTERRUPTED = "The service stopped during the run. The next scheduled run, or Run now, does it again."
+
 
 @dataclass
 class RunReport:
@@ -99,28 +101,43 @@ class SyncRunner:
 
     async def _run_holding(self, env: EnvironmentSettings, trigger: str, lease: str) -> RunReport | None:
         heartbeat = asyncio.create_task(self._keep(lease))
+        stopping = False
         try:
-            schedules = self.services.store.schedules
-            run_id = await self.services.db(
-                schedules.start_run, env.organisation_id, env.id, trigger=trigger, holder=self.holder
-            )
-            if run_id is None:
-                return None
-            report = RunReport(run_id)
-            await self._dry_runs(env, report)
-            await self.services.db(
-                schedules.finish_run,
-                run_id,
-                outcome=report.outcome,
-                close_sync_count=report.close_sync,
-                auto_import_count=report.auto_import,
-                notification=report.notification,
-                error="; ".join(report.errors) or None,
-            )
-            return report
+            return await self._run_recorded(env, trigger)
+        except asyncio.CancelledError:
+            stopping = True
+            raise
         finally:
             heartbeat.cancel()
-            await self.services.db(self._leases.release, lease, self.holder)
+            if stopping:  # a task being torn down may be cancelled again at its next await
+                self._leases.release(lease, self.holder)
+            else:
+                await self.services.db(self._leases.release, lease, self.holder)
+
+    async def _run_recorded(self, env: EnvironmentSettings, trigger: str) -> RunReport | None:
+        schedules = self.services.store.schedules
+        run_id = await self.services.db(schedules.start_run, env.organisation_id, env.id, trigger=trigger, holder=self.holder)
+        if run_id is None:
+            return None
+        report = RunReport(run_id)
+        try:
+            await self._dry_runs(env, report)
+        except asyncio.CancelledError:  # the service is stopping: say so rather than leave it "running"
+            schedules.finish_run(
+                run_id, outcome="interrupted", close_sync_count=None, auto_import_count=None, notification=None,
+                error=INTERRUPTED,
+            )
+            raise
+        await self.services.db(
+            schedules.finish_run,
+            run_id,
+            outcome=report.outcome,
+            close_sync_count=report.close_sync,
+            auto_import_count=report.auto_import,
+            notification=report.notification,
+            error="; ".join(report.errors) or None,
+        )
+        return report
 
     async def _keep(self, lease: str) -> None:
         while True:

@@ -211,7 +211,7 @@ class ScheduleRun(SQLModel, table=True):
     environment_id: int = Field(foreign_key="environment.id", index=True)
     trigger: str = Field(max_length=20)  # schedule | run-now
     holder: str = Field(max_length=100)
-    outcome: str = Field(default="running", max_length=20)  # running | succeeded | failed | abandoned
+    outcome: str = Field(default="running", max_length=20)  # running | succeeded | failed | abandoned | interrupted
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     close_sync_count: int | None = None

@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+import httpx
 import pytest
+from sqlalchemy import text
+from starlette.testclient import TestClient
 
 from clients.errors import RemoteTimeout
 from plugin.auto_import import apply_auto_import, auto_import_dry_run
 from plugin.importer import Actor
 from plugin.scheduling import SyncRunner
+from plugin.settings import Settings
 from sandbox.clio.seed import ADMIN_USER_ID
 from store.schedules import ScheduleSettings
 from tests.sync.conftest import import_matter, set_status
-from tests.views.conftest import Service
+from tests.views.conftest import SERVICE, Service
+from views.app import create_app
 
 WEBHOOK = "https://sandbox.test/teams/pms-sync"  # the sandbox's stand-in Teams, reached in-process
 
@@ -38,6 +43,21 @@ def teams_messages(service: Service) -> list[dict]:
 
 def runner(service: Service, holder: str = "replica-a", **kwargs: object) -> SyncRunner:
     return SyncRunner(services(service), holder=holder, public_url="https://pms-sync.test", notify_backoff=0, **kwargs)  # type: ignore[arg-type]
+
+
+def expire_leases(service: Service) -> None:
+    with service.store.engine.begin() as connection:
+        connection.execute(text("UPDATE lease SET expires_at = :t"), {"t": "2000-01-01 00:00:00"})
+
+
+def finished_runs(service: Service, client: TestClient, timeout: float = 20.0) -> list:  # type: ignore[type-arg]
+    """Wait, while the app in ``client`` lives, until its scheduler has finished a run."""
+    for _ in range(int(timeout / 0.05)):
+        runs = service.store.schedules.runs(service.organisation_id, 1)
+        if runs and all(r.outcome != "running" for r in runs):
+            return runs
+        client.portal.call(asyncio.sleep, 0.05)
+    raise AssertionError(f"no finished run within {timeout} s")
 
 
 @pytest.fixture(autouse=True)
@@ -136,63 +156,67 @@ def test_a_runner_killed_mid_run_blocks_only_until_its_lease_expires(service: Se
     assert dead._leases.try_acquire("schedule:1", "replica-dead", short)
     assert service.store.schedules.start_run(service.organisation_id, 1, trigger="schedule", holder="replica-dead")
     with service.store.engine.begin() as connection:  # the schedule is due again
-        from sqlalchemy import text
-
         connection.execute(text("UPDATE schedule SET next_run_at = :t"), {"t": "2000-01-01 00:00:00"})
     alive = runner(service, "replica-alive", lease_ttl=short)
     assert service.client.portal.call(alive.run_due) == 0, "the lease is still held"
-    service.client.portal.call(asyncio.sleep, 1.1)
+    expire_leases(service)
     assert service.client.portal.call(alive.run_due) == 1
     runs = service.store.schedules.runs(service.organisation_id, 1)
     assert [r.outcome for r in runs] == ["succeeded", "abandoned"]
 
 
 def test_the_app_runs_due_schedules_on_its_own(service: Service) -> None:
-    from starlette.testclient import TestClient
-
-    import httpx
-
-    from plugin.settings import Settings
-    from tests.views.conftest import SERVICE
-    from views.app import create_app
-
     save_schedule(service, enabled=True)
     rt = service.client.app.state.runtime
     settings = Settings(database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE, cookie_secure=False)
     app = create_app(settings, transport=httpx.ASGITransport(app=service.sandbox), scheduler_tick=0.2)
     with TestClient(app, base_url=SERVICE) as client:
-        for _ in range(50):
-            if service.store.schedules.runs(service.organisation_id, 1):
-                break
-            client.portal.call(asyncio.sleep, 0.1)
-    [run] = service.store.schedules.runs(service.organisation_id, 1)
+        [run] = finished_runs(service, client)
     assert run.trigger == "schedule" and run.outcome == "succeeded"
 
 
 def test_two_app_instances_on_one_database_run_a_due_schedule_once(service: Service) -> None:
-    from starlette.testclient import TestClient
-
-    import httpx
-
-    from plugin.settings import Settings
-    from tests.views.conftest import SERVICE
-    from views.app import create_app
-
     save_schedule(service, enabled=True)
     rt = service.client.app.state.runtime
     settings = Settings(database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE, cookie_secure=False)
     apps = [create_app(settings, transport=httpx.ASGITransport(app=service.sandbox), scheduler_tick=0.1) for _ in range(2)]
     with TestClient(apps[0], base_url=SERVICE) as first, TestClient(apps[1], base_url=SERVICE):
-        first.portal.call(asyncio.sleep, 1.5)  # fifteen ticks of each instance
+        finished_runs(service, first)
+        first.portal.call(asyncio.sleep, 1.0)  # ten more ticks of each instance
     runs = service.store.schedules.runs(service.organisation_id, 1)
     assert len(runs) == 1 and runs[0].outcome == "succeeded"
+
+
+def test_a_run_cut_short_by_shutdown_is_recorded_as_interrupted_and_frees_its_lease(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_schedule(service, enabled=True)
+    started = asyncio.Event()
+
+    async def endless(*args: object) -> list:  # type: ignore[type-arg]
+        started.set()
+        await asyncio.sleep(3600)
+        return []
+
+    monkeypatch.setattr("plugin.scheduling.close_sync_dry_run", endless)
+    slow = runner(service)
+
+    async def start_then_stop() -> None:
+        task = asyncio.create_task(slow.run_now(service.organisation_id, 1))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    service.client.portal.call(start_then_stop)
+    [run] = service.store.schedules.runs(service.organisation_id, 1)
+    assert run.outcome == "interrupted" and run.finished_at is not None and "Run now" in run.error
+    assert slow._leases.try_acquire("schedule:1", "replica-b", timedelta(minutes=1)), "the lease was released"
 
 
 def test_a_removed_environment_schedule_does_not_run(service: Service) -> None:
     save_schedule(service, enabled=True)
     assert service.store.schedules.due() == [(service.organisation_id, 1)]
     with service.store.engine.begin() as connection:
-        from sqlalchemy import text
-
         connection.execute(text("UPDATE environment SET removed_at = CURRENT_TIMESTAMP WHERE id = 1"))
     assert service.store.schedules.due() == []
