@@ -359,8 +359,6 @@ async def _taken(
 
 
 def _name_taken(holder: Holder) -> str:
-    if holder.removed:
-        return f"A removed environment is named {holder.name} and keeps that name in History: choose another name."
     return f"Your organisation already has an environment named {holder.name}: choose another name."
 
 
@@ -371,8 +369,6 @@ def _identity_url_taken(holder: Holder, organisation_id: int) -> str:
     )
     if holder.organisation_id != organisation_id:
         return f"Another organisation already uses this identity URL. {why}"
-    if holder.removed:
-        return f"The removed environment {holder.name} still holds this identity URL. {why}"
     return f"{holder.name} already uses this identity URL. {why}"
 
 

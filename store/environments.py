@@ -60,7 +60,6 @@ class Holder:
     organisation_id: int
     environment_id: int
     name: str
-    removed: bool
 
 
 class EnvironmentStore:
@@ -69,15 +68,16 @@ class EnvironmentStore:
         self.secrets = secrets
 
     def holder_of_name(self, organisation_id: int, name: str) -> Holder | None:
-        """Case-insensitive, and removed environments count: they keep their name in History."""
-        query = select(Environment).where(
-            Environment.organisation_id == organisation_id, func.lower(Environment.name) == name.lower()
-        )
+        """The environment in use with this name, case-insensitively."""
+        query = _in_use_query(organisation_id).where(func.lower(Environment.name) == name.lower())
         return self._holder(query)
 
     def holder_of_identity_url(self, identity_url: str) -> Holder | None:
         """In any organisation: the identity URL is how sign-in finds the environment."""
-        return self._holder(select(Environment).where(Environment.identity_url == normalise_issuer(identity_url)))
+        query = select(Environment).where(
+            Environment.identity_url == normalise_issuer(identity_url), col(Environment.removed_at).is_(None)
+        )
+        return self._holder(query)
 
     def add(self, organisation_id: int, values: EnvironmentValues, actor: str) -> int:
         """A new environment; the organisation's first one in use becomes its default."""
@@ -166,11 +166,11 @@ class EnvironmentStore:
 
     def _holder(self, query: Any) -> Holder | None:
         with Session(self.engine) as session:
-            row = session.exec(query.order_by(col(Environment.removed_at).is_not(None))).first()
+            row = session.exec(query).first()
             if row is None:
                 return None
             assert row.id is not None
-            return Holder(row.organisation_id, row.id, row.name, row.removed_at is not None)
+            return Holder(row.organisation_id, row.id, row.name)
 
 
 def _in_use_query(organisation_id: int) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,17 +20,24 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_IN_USE = {dialect + "_where": text("removed_at IS NULL") for dialect in ("sqlite", "postgresql")}
+
+
 class Environment(SQLModel, table=True):
     """A target pair (Aderant agent + Clio Operate tenant) of one organisation, e.g. Production."""
 
-    __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_environment_org_name"),)
+    # Unique among environments in use: a removed one keeps its History, not its name or tenant.
+    __table_args__ = (
+        Index("uq_environment_org_name", "organisation_id", "name", unique=True, **_IN_USE),
+        Index("uq_environment_identity_url", "identity_url", unique=True, **_IN_USE),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=100)
     is_default: bool = False
     # The issuer of the tenant's tokens; it names the organisation and environment at sign-in.
-    identity_url: str = Field(max_length=500, unique=True)
+    identity_url: str = Field(max_length=500)
     api_url: str = Field(max_length=500)
     client_id: str = Field(default="", max_length=200)
     client_secret_enc: str | None = None

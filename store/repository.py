@@ -131,7 +131,11 @@ class Store:
         """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
         with Session(self.engine) as session:
             environment = session.exec(
-                select(Environment).where(Environment.organisation_id == organisation_id, Environment.name == name)
+                select(Environment).where(
+                    Environment.organisation_id == organisation_id,
+                    Environment.name == name,
+                    col(Environment.removed_at).is_(None),
+                )
             ).first() or Environment(organisation_id=organisation_id, name=name, identity_url="", api_url="")
             environment.identity_url = normalise_issuer(identity_url)
             environment.api_url = api_url.rstrip("/")

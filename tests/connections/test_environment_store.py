@@ -133,12 +133,30 @@ def test_who_holds_a_name_or_an_identity_url(store: Store, environments: Environ
     environments.remove(organisation, uat, ACTOR)
     other = store.create_organisation("Another firm", [])
 
-    assert environments.holder_of_name(organisation, "production") == Holder(
-        organisation, production, "Production", False
-    )
-    assert environments.holder_of_name(organisation, "UAT") == Holder(organisation, uat, "UAT", True)
+    assert environments.holder_of_name(organisation, "production") == Holder(organisation, production, "Production")
+    assert environments.holder_of_name(organisation, "UAT") is None, "a removed environment gives its name up"
     assert environments.holder_of_name(other, "Production") is None
     assert environments.holder_of_identity_url(" https://production-identity.example/ ") == Holder(
-        organisation, production, "Production", False
+        organisation, production, "Production"
     )
+    assert environments.holder_of_identity_url("https://uat-identity.example") is None
     assert environments.holder_of_identity_url("https://nobody-identity.example") is None
+
+
+def test_a_removed_environment_can_be_added_again_and_keeps_its_history(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    environments.add(organisation, values(), ACTOR)
+    old = environments.add(organisation, values("UAT"), ACTOR)
+    store.record_import(organisation, old, matter_uno="82003", matter_number="82003", work_item_id="wi-1", imported_by="a")
+    assert environments.remove(organisation, old, ACTOR)
+
+    new = environments.add(organisation, values("UAT"), ACTOR)  # the same name and the same tenant
+
+    assert new != old and [e.name for e in store.environments(organisation)] == ["Production", "UAT"]
+    assert store.imported_matters(organisation, old, ["82003"])["82003"].work_item_id == "wi-1"
+    assert store.imported_matters(organisation, new, ["82003"]) == {}
+    with pytest.raises(EnvironmentConflict):  # while in use, they are still one environment's
+        environments.add(organisation, values("UAT", identity_url="https://elsewhere-identity.example"), ACTOR)
+    with pytest.raises(EnvironmentConflict):
+        environments.add(organisation, values("Training", identity_url="https://uat-identity.example"), ACTOR)

@@ -274,13 +274,17 @@ def test_an_identity_url_of_another_organisation_is_refused_and_says_why(admin: 
     assert "unique across all organisations" in response.text
 
 
-def test_a_removed_environment_keeps_its_name(admin: Service) -> None:
+def test_a_removed_environment_can_be_added_back_under_its_name_and_tenant(admin: Service) -> None:
+    removed = admin.store.environment(admin.organisation_id, UAT)
+    assert removed is not None
     submit(admin, EDIT_UAT, f"{EDIT_UAT}/remove", confirm="yes")
 
-    response = add(admin, name="UAT")
+    response = add(admin, name="UAT", identity_url=removed.identity_url)
 
-    assert response.status_code == 400
-    assert "A removed environment is named UAT and keeps that name in History" in response.text
+    assert response.status_code == 303
+    assert names_and_defaults(admin) == [("Production", True), ("UAT", False)]
+    [again] = [e for e in admin.store.environments(admin.organisation_id) if e.name == "UAT"]
+    assert again.id != UAT and again.identity_url == removed.identity_url
 
 
 FORMS = [LIST, EDIT_UAT, f"{EDIT_UAT}/default", f"{EDIT_UAT}/remove", f"{EDIT_UAT}/test"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
@@ -125,3 +127,15 @@ def test_sessions_are_stored_hashed_and_expire(store: Store) -> None:
 
 def test_ping(store: Store) -> None:
     store.ping()
+
+
+def test_the_migrations_go_down_and_up_again(store: Store) -> None:
+    from store.db import alembic_config
+
+    config = alembic_config(store.engine.url.render_as_string(hide_password=False))
+    command.downgrade(config, "0004")
+    command.upgrade(config, "head")
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert context.get_current_revision() == ScriptDirectory.from_config(config).get_current_head()
+        assert compare_metadata(context, SQLModel.metadata) == []
