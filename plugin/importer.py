@@ -97,12 +97,15 @@ async def import_matter(
             raise
         raise ImportFailed(_failure_message(exc), attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
     attempt = Attempt(actor.organisation_id, env.id, preview.mapped.matter_uno, matter_number, actor.user_name, trigger)
-    chosen = resolve_decisions(preview, decisions)
-
-    if preview.already_imported:
+    if preview.already_imported:  # whatever the decisions were: they may predate the import
         assert preview.work_item_id is not None
         attempt_id = await services.db(imports.already_imported, attempt, preview.work_item_id)
         return _already(env, attempt_id, preview.work_item_id)
+    try:
+        chosen = resolve_decisions(preview, decisions)
+    except InvalidInput as exc:
+        await services.db(imports.refuse, attempt, str(exc))
+        raise
     if not preview.existing_checked or preview.roles is None:
         error = preview.warnings[0] if preview.warnings else "Clio Operate could not be checked."
         attempt_id = await services.db(imports.fail, attempt, None, error)
@@ -220,6 +223,12 @@ async def _write(
         result.teams_added.append({"id": team.id, "name": team.name, "role": team.role})
 
     mapped = preview.mapped
+    if claim.resumed:  # an earlier attempt may have created it and lost the answer after our preview
+        existing = await clio.find_work_items(attributes=mapped.identity)
+        if existing:
+            result.work_item_id = existing[0].id
+            result.work_item_url = env.work_item_url(existing[0].id)
+            return result
     work_item_id = await clio.create_work_item(
         {
             "workItem": {

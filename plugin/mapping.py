@@ -132,6 +132,7 @@ class MappedMatter:
     attributes: dict[str, str]
     parties: tuple[MappedParty, ...]
     source: dict[str, Value]
+    identity: dict[str, str]  # the attribute that marks a work item in Clio Operate as this matter
 
 
 def _part(part: str, attr: str) -> Callable[[MatterDetail], Value]:
@@ -264,6 +265,7 @@ def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> M
         attributes=attributes,
         parties=parties,
         source=fields,
+        identity={mapping.matter_id_attribute: str(matter.matter_uno)},
     )
 
 

@@ -98,7 +98,7 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
     imported, teams, existing, roles, *found = await asyncio.gather(
         services.db(services.store.imported_matters, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
-        bounded(clio.find_work_items(attributes={mapping.matter_id_attribute: mapped.matter_uno})),
+        bounded(clio.find_work_items(attributes=mapped.identity)),
         bounded(clio.roles_for_work_type(mapped.work_type)),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
-from clients.errors import RemoteError, RemoteNotFound
+from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from store.repository import EnvironmentSettings
 
 
@@ -80,6 +81,13 @@ class FakeClio:
     work_items: list[WorkItemRef] = field(default_factory=list)
     calls: list[tuple] = field(default_factory=list)
     error: RemoteError | None = None
+    # Writes: the next call of a method fails before writing, or writes and then loses its answer.
+    failing: dict[str, RemoteError] = field(default_factory=dict)
+    losing: set[str] = field(default_factory=set)
+    # Search lags behind writes: a new work item is missed by this many searches.
+    index_lag: int = 0
+    unindexed: dict[str, int] = field(default_factory=dict)
+    bodies: list[dict] = field(default_factory=list)
 
     async def search_contacts(self, text: str, **_: object) -> list[OdsContact]:
         self.calls.append(("search_contacts", text))
@@ -98,7 +106,46 @@ class FakeClio:
         self.calls.append(("find_work_items", attributes))
         if self.error:
             raise self.error
-        return [w for w in self.work_items if all(w.attributes.get(k) == v for k, v in (attributes or {}).items())]
+        hidden = {i for i, searches in self.unindexed.items() if searches > 0}
+        self.unindexed = {i: searches - 1 for i, searches in self.unindexed.items()}
+        return [
+            w for w in self.work_items
+            if w.id not in hidden and all(w.attributes.get(k) == v for k, v in (attributes or {}).items())
+        ]
+
+    async def create_person(self, *, first_name: str, surname: str, reference: str | None = None, **_: object) -> str:
+        return self._write("create_person", lambda: self._contact("person", f"{first_name} {surname}", reference))
+
+    async def create_organisation(self, *, name: str, reference: str | None = None, **_: object) -> str:
+        return self._write("create_organisation", lambda: self._contact("organisation", name, reference))
+
+    async def create_work_item(self, body: dict) -> str:
+        def create() -> str:
+            item = WorkItemRef(
+                f"wi-{len(self.work_items) + 1}", body["workItem"]["title"], body["workItem"]["reference"],
+                body["workItem"]["sharedoTypeSystemName"], "matter-handling", True, dict(body["aspectData"]["formBuilder"]["formData"]),
+            )
+            self.work_items.append(item)
+            self.bodies.append(body)
+            self.unindexed[item.id] = self.index_lag
+            return item.id
+
+        return self._write("create_work_item", create)
+
+    def _contact(self, kind: str, name: str, reference: str | None) -> str:
+        contact = OdsContact(f"{kind}-{len(self.contacts) + 1}", kind, name, reference, reference)  # type: ignore[arg-type]
+        self.contacts.append(contact)
+        return contact.id
+
+    def _write(self, method: str, write: Callable[[], str]) -> str:
+        self.calls.append((method,))
+        if method in self.failing:
+            raise self.failing.pop(method)
+        written = write()
+        if method in self.losing:
+            self.losing.discard(method)
+            raise RemoteTimeout("Clio Operate", "Production", "no answer before the time limit")
+        return written
 
 
 @dataclass
