@@ -18,8 +18,6 @@ from clients.clio_identity import ClioIdentity
 from clients.clio_models import (
     OdsContact,
     ParticipantRole,
-    Phase,
-    PhaseTransition,
     Team,
     UserInfo,
     WorkItemRef,
@@ -49,8 +47,6 @@ __all__ = [
     "Page",
     "ParticipantRole",
     "Party",
-    "Phase",
-    "PhaseTransition",
     "RemoteAuthError",
     "RemoteError",
     "RemoteNotFound",

@@ -16,9 +16,9 @@ import httpx
 
 from clients.clio_auth import AccessToken, BearerAuth, ServiceTokenAuth
 from clients.clio_identity import ClioIdentity
-from clients.clio_models import OdsContact, ParticipantRole, Phase, Team, UserInfo, WorkItemRef, WorkType
+from clients.clio_models import OdsContact, ParticipantRole, Team, UserInfo, WorkItemRef, WorkType
 from clients.concurrency import chunked, gather_bounded
-from clients.errors import RemoteAuthError, RemoteError, RemoteNotFound
+from clients.errors import RemoteAuthError, RemoteError
 from clients.remote import RemoteSystem
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "ClioOperateClient",
     "OdsContact",
     "ParticipantRole",
-    "Phase",
     "Team",
     "UserInfo",
     "WorkItemRef",
@@ -42,7 +41,6 @@ ODS_SEARCH_PATH = "/api/ods/_search"  # [C-3p] internal
 TEAM_SEARCH_PATH = "/api/ods/teams/_search"  # [R] internal; body as ODS search
 PEOPLE_PATH = "/api/public/v1/people"  # [C-3p]
 ORGANISATIONS_PATH = "/api/v2/public/organisation"  # [C-3p]
-PERSON_BY_EXTERNAL_REFERENCE_PATH = "/api/v2/public/people/externalReference/{ref}"  # [R]
 WORK_ITEM_PATH = "/api/v1/public/workItem"  # [C]
 FIND_WORK_ITEMS_PATH = "/api/v1/public/workItem/findByQuery"  # [C]
 PARTICIPANTS_PATH = "/api/v2/public/workItem/{id}/participants"  # [C]
@@ -130,16 +128,6 @@ class ClioOperateClient:
         """
         await self._service_auth.renew()
 
-    async def impersonation_token(self, user: str, provider: str) -> str:
-        """A token acting as `user` (the `sub` of their portal token) from `provider` (`idp`)."""
-        form = {
-            "grant_type": "Impersonate.Specified",
-            "scope": "sharedo",
-            "impersonate_user": user,
-            "impersonate_provider": provider,
-        }
-        return (await self._grant(form)).value
-
     async def user_info(self, bearer_token: str) -> UserInfo:
         """Who a user's own token belongs to; also resolves opaque reference tokens."""
         data = await self._call(
@@ -162,14 +150,6 @@ class ClioOperateClient:
             ],
             data,
         )
-
-    async def find_person_by_external_reference(self, ref: str) -> OdsContact | None:
-        path = PERSON_BY_EXTERNAL_REFERENCE_PATH.format(ref=_segment(ref))
-        try:
-            data = await self._call("GET", path, not_found=f"Person with external reference {ref} was not found")
-        except RemoteNotFound:
-            return None
-        return self._remote.parse(lambda person: OdsContact.from_json("person", person), data)
 
     async def create_person(
         self,
@@ -249,19 +229,6 @@ class ClioOperateClient:
         """Creates a work item from a full create body; returns its id."""
         data = await self._call("POST", WORK_ITEM_PATH, json=body)
         return self._remote.parse(lambda answer: str(answer["workItem"]["id"]), data)
-
-    async def get_work_item(self, work_item_id: str) -> dict[str, Any]:
-        data = await self._call("GET", self._work_item_path(work_item_id), not_found=self._missing(work_item_id))
-        return self._remote.parse(dict, data)
-
-    async def set_attribute(self, work_item_id: str, name: str, value: Any) -> None:
-        path = f"{self._work_item_path(work_item_id)}/attributes/{_segment(name)}"
-        await self._call("POST", path, json={"value": value}, not_found=self._missing(work_item_id))
-
-    async def get_phase(self, work_item_id: str) -> Phase:
-        path = f"{self._work_item_path(work_item_id)}/phase"
-        data = await self._call("GET", path, not_found=self._missing(work_item_id))
-        return self._remote.parse(Phase.from_json, data)
 
     async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> None:
         """Moves along an available transition; Clio Operate rejects (400) any other."""

@@ -86,11 +86,11 @@ async def apply_close_sync(
     async def close(candidate: CloseCandidate) -> CloseOutcome:
         async with limit:
             try:
-                if candidate.work_type not in plans:
-                    plans[candidate.work_type or ""] = asyncio.ensure_future(clio.phase_plan(candidate.work_type or "matter"))
-                plan = await plans[candidate.work_type or ""]
-                phase = await clio.get_phase(candidate.work_item_id)
-                current = phase.system_name or candidate.phase
+                work_type = candidate.work_type or "matter"
+                if work_type not in plans:  # one read of each work type's plan
+                    plans[work_type] = asyncio.ensure_future(clio.phase_plan(work_type))
+                plan = await plans[work_type]
+                current = candidate.phase  # as the dry run just read it, in one search for all
                 path = phase_path(plan, current, schedule.closed_phase)
                 if path is None:
                     return CloseOutcome(candidate.matter_number, candidate.work_item_id, False,
