@@ -162,7 +162,8 @@ class ImportStore:
 
     def already_imported(self, attempt: Attempt, work_item_id: str) -> int:
         """A work item found in Clio Operate that this service has no completed claim for: record it,
-        so searches show it as imported from now on."""
+        so searches show it as imported from now on. With no claim at all, something else put it
+        there: it is recorded as adopted. After a failed claim, it is the failed attempt's own."""
 
         def run() -> int:
             with Session(self.engine) as session:
@@ -184,6 +185,7 @@ class ImportStore:
                             work_item_id=work_item_id,
                             imported_by=attempt.user_name,
                             finished_at=utcnow(),
+                            adopted=True,
                         )
                     )
                 elif row.status == "failed" or (row.status == "in_progress" and lease_expired(row.lease_expires_at)):

@@ -78,6 +78,8 @@ class MatterImport(SQLModel, table=True):
     finished_at: datetime | None = None
     # An import in progress holds the claim until then; a crashed one can be taken over after.
     lease_expires_at: datetime | None = None
+    # Found already in Clio Operate, put there by something else: shown as imported, never closed by us.
+    adopted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class ImportContact(SQLModel, table=True):

@@ -179,13 +179,14 @@ class ScheduleStore:
             )
 
     def imported_matters(self, organisation_id: int, environment_id: int) -> list[ImportedMatter]:
-        """Every matter this service imported into the environment (and its work item)."""
+        """Every matter this service imported into the environment (and its work item); not adopted ones."""
         with Session(self.engine) as session:
             rows = session.exec(
                 select(MatterImport.matter_uno, MatterImport.matter_number, MatterImport.work_item_id).where(
                     MatterImport.organisation_id == organisation_id,
                     MatterImport.environment_id == environment_id,
                     MatterImport.status == "imported",
+                    col(MatterImport.adopted).is_(False),
                     col(MatterImport.work_item_id).is_not(None),
                 )
             ).all()

@@ -133,7 +133,7 @@ def test_the_migrations_go_down_and_up_again(store: Store) -> None:
     from store.db import alembic_config
 
     config = alembic_config(store.engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0004")
+    command.downgrade(config, "0004")  # through every migration of this release
     command.upgrade(config, "head")
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection)
