@@ -127,3 +127,14 @@ def test_staff_import_a_matter_from_the_embedded_widget(browser_demo: Demo, page
     expect(participants.filter(has_text="Mary Citizens")).to_have_count(0)
     expect(participants.filter(has_text="Mary Citizen")).to_contain_text("Witness")
     assert problems == []
+
+
+def test_opened_outside_the_portal_the_page_offers_sign_in(browser_demo: Demo, page: Page) -> None:
+    problems = console_problems(page)
+    page.goto(browser_demo.service_url)
+
+    page.get_by_role("link", name="Sign in", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page.get_by_role("heading", name="Sign in to PMS Sync")).to_be_visible()
+    assert problems == []
