@@ -14,9 +14,10 @@
     return;
   }
 
-  function fail(message) {
+  function fail(heading, message) {
     status.hidden = true;
-    failure.textContent = message;
+    document.getElementById("embed-error-heading").textContent = heading;
+    document.getElementById("embed-error-text").textContent = message;
     failure.hidden = false;
   }
 
@@ -36,11 +37,11 @@
       })
       .then(function (result) {
         if (result.ok) { window.location.replace(result.body.redirect); }
-        else { busy = false; fail(result.body.error || "Sign-in was refused."); }
+        else { busy = false; fail("Sign-in refused", result.body.error || "Ask your administrator to check your access."); }
       })
       .catch(function () {
         busy = false;
-        fail("PMS Sync could not be reached to sign you in. Check your connection and reload the page.");
+        fail("Sign-in failed", "PMS Sync could not be reached to sign you in. Check your connection and reload the page.");
       });
   });
 

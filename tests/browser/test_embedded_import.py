@@ -138,3 +138,28 @@ def test_opened_outside_the_portal_the_page_offers_sign_in(browser_demo: Demo, p
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     expect(page.get_by_role("heading", name="Sign in to PMS Sync")).to_be_visible()
     assert problems == []
+
+
+def test_a_token_the_service_refuses_shows_sign_in_refused_in_the_widget(browser_demo: Demo, page: Page) -> None:
+    portal_url, service = browser_demo.environment("Production")["portal_url"], origin(browser_demo.service_url)
+    # On the portal's origin (its sign-in page, no widget yet): frame the service and hand it a
+    # token that is not one, as a broken or hostile portal page could.
+    page.goto(portal_url)
+    page.evaluate(
+        """service => {
+            addEventListener("message", event => {
+                if (event.data && event.data.type === "pms-sync:ready")
+                    event.source.postMessage({type: "pms-sync:token", token: "not-a-token"}, service);
+            });
+            const frame = document.createElement("iframe");
+            frame.title = "Forged PMS Sync";
+            frame.src = service + "/embed";
+            document.body.append(frame);
+        }""",
+        service,
+    )
+
+    widget = page.frame_locator("iframe[title='Forged PMS Sync']")
+    expect(widget.get_by_role("heading", name="Sign-in refused")).to_be_visible()
+    expect(widget.locator("#embed-error-text")).to_contain_text("token")
+    expect(widget.get_by_role("status")).to_be_hidden()
