@@ -50,11 +50,11 @@ async def embed_session(request: Request) -> Response:
         return JSONResponse({"error": "Send the token as JSON."}, status_code=415)
     if not _same_origin(request, rt.settings.public_url):
         return JSONResponse({"error": "This sign-in request did not come from PMS Sync."}, status_code=403)
+    hint = None
     try:
         body = await request.json()
         token = body.get("token") if isinstance(body, dict) else None
         portal_origin = body.get("portal_origin") if isinstance(body, dict) else None
-        hint = None
         if isinstance(portal_origin, str):
             hint = await asyncio.to_thread(rt.services.store.environment_by_portal_origin, portal_origin)
         principal = await rt.auth.verifier.verify(token if isinstance(token, str) else "", environment_hint=hint)
@@ -63,8 +63,12 @@ async def embed_session(request: Request) -> Response:
     except (TokenRejected, SignInUnavailable) as exc:
         status, message = http_error(exc)
         log.warning("sign-in refused: %s", message)
-        await asyncio.to_thread(
-            rt.services.store.add_audit_event, "sign_in.refused", organisation_id=None, data={"reason": message}
+        await asyncio.to_thread(  # the firm's own SIEM hears of it when we know whose portal it was
+            rt.services.store.add_audit_event,
+            "sign_in.refused",
+            organisation_id=hint.organisation_id if hint else None,
+            environment_id=hint.id if hint else None,
+            data={"reason": message},
         )
         return JSONResponse({"error": message}, status_code=status)
     response = JSONResponse({"redirect": f"/?{urlencode({'environment': principal.environment_id})}"})
