@@ -2,106 +2,143 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from embed_auth.sessions import CSRF_FIELD, csrf_ok
+from embed_auth.requests import Caller
 from plugin.auto_import import apply_auto_import, auto_import_dry_run
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
-from plugin.errors import Forbidden
-from plugin.schedules import save_schedule
-from plugin.services import EnvironmentSettings
-from views.common import FORM_EXPIRED, actor, runtime
+from plugin.schedules import ScheduleSettings, save_schedule
+from plugin.services import EnvironmentSettings, Services
+from views.common import HANDLED, actor, http_error, runtime, signed_form, text
 from views.rendering import page
 
-
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The posted form, after checking its CSRF token against the caller's session."""
-    caller = request.state.caller
-    form = await request.form()
-    if caller.session is None or not csrf_ok(caller.session, str(form.get(CSRF_FIELD) or "")):
-        raise Forbidden(FORM_EXPIRED)
-    values: dict[str, list[str]] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            values.setdefault(key, []).append(value)
-    return values
+SCHEDULE = "/history/schedule"
+SCHEDULE_DEFAULTS = {"section": "history", "schedule": None, "form": None, "runs": [], "saved": False}
+FIELDS = ("interval_minutes", "closed_phase", "auto_import_clients", "auto_import_since")
+# A schedule form's change: (caller, form, environment) -> the query of the page to go back to.
+Change = Callable[[Caller, FormData, EnvironmentSettings], Awaitable[dict[str, str]]]
 
 
 def _back(path: str, env: EnvironmentSettings, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode({'environment': env.id, **params})}", status_code=303)
 
 
+def _shown(schedule: ScheduleSettings) -> dict[str, object]:
+    """The schedule as its form shows it (the Teams webhook is a secret: never shown)."""
+    since = schedule.auto_import_since
+    return {
+        "enabled": schedule.enabled,
+        "interval_minutes": str(schedule.interval_minutes),
+        "closed_phase": schedule.closed_phase,
+        "auto_import_clients": " ".join(schedule.auto_import_clients),
+        "auto_import_since": since.isoformat() if since else "",
+    }
+
+
+async def _schedule(services: Services, env: EnvironmentSettings) -> dict:
+    schedules = services.store.schedules
+    schedule = await services.db(schedules.schedule, env.organisation_id, env.id)
+    return {"schedule": schedule, "form": _shown(schedule), "runs": await services.db(schedules.runs, env.organisation_id, env.id)}
+
+
 async def schedule_page(request: Request) -> Response:
-    services = runtime(request).services
+    async def build(env: EnvironmentSettings | None) -> dict:
+        assert env is not None
+        return {**await _schedule(runtime(request).services, env), "saved": request.query_params.get("saved") == "1"}
+
+    return await page(request, "sync_schedule.html", build, SCHEDULE_DEFAULTS, admin=True)
+
+
+async def _schedule_post(request: Request, change: Change, *, keep_submitted: bool) -> Response:
+    """A Schedule form (CSRF checked): apply ``change``, then back to the page (PRG). A refusal shows
+    the page again with the reason above the form, holding the submitted values if ``keep_submitted``."""
+    signed = await signed_form(request)
+    if isinstance(signed, Response):
+        return signed
+    caller, form = signed
+    status = 200
 
     async def build(env: EnvironmentSettings | None) -> dict | Response:
+        nonlocal status
         assert env is not None
-        schedules = services.store.schedules
-        if request.method == "POST":
-            form = await _form(request)
+        try:
+            return _back(SCHEDULE, env, **await change(caller, form, env))
+        except HANDLED as exc:
+            status, error = http_error(exc)
+        context = await _schedule(runtime(request).services, env)
+        if keep_submitted:
+            context["form"] = {"enabled": text(form, "enabled") == "on", **{name: text(form, name) for name in FIELDS}}
+            if text(form, "teams_webhook"):
+                error += " Type the Teams webhook again: it is never shown back."
+        return {**context, "error": error}
 
-            def one(name: str) -> str:
-                return (form.get(name) or [""])[0]
+    response = await page(request, "sync_schedule.html", build, SCHEDULE_DEFAULTS, admin=True)
+    if status != 200:
+        response.status_code = status
+    return response
 
-            await save_schedule(
-                services, env, actor_name(request),
-                enabled=one("enabled") == "on", interval=one("interval_minutes"), closed_phase=one("closed_phase"),
-                clients=one("auto_import_clients"), since=one("auto_import_since"),
-                teams_webhook=one("teams_webhook"), clear_webhook=one("clear_teams_webhook") == "on",
-            )
-            return _back("/history/schedule", env, saved="1")
-        return {
-            "schedule": await services.db(schedules.schedule, env.organisation_id, env.id),
-            "runs": await services.db(schedules.runs, env.organisation_id, env.id),
-            "saved": request.query_params.get("saved") == "1",
-        }
 
-    return await page(request, "sync_schedule.html", build, {"section": "history", "schedule": None, "runs": []}, admin=True)
+async def schedule_save(request: Request) -> Response:
+    async def change(caller: Caller, form: FormData, env: EnvironmentSettings) -> dict[str, str]:
+        await save_schedule(
+            runtime(request).services, env, caller.principal.user_name,
+            enabled=text(form, "enabled") == "on", interval=text(form, "interval_minutes"),
+            closed_phase=text(form, "closed_phase"), clients=text(form, "auto_import_clients"),
+            since=text(form, "auto_import_since"), teams_webhook=text(form, "teams_webhook"),
+            clear_webhook=text(form, "clear_teams_webhook") == "on",
+        )
+        return {"saved": "1"}
+
+    return await _schedule_post(request, change, keep_submitted=True)
 
 
 async def run_now(request: Request) -> Response:
-    rt = runtime(request)
+    async def change(caller: Caller, form: FormData, env: EnvironmentSettings) -> dict[str, str]:
+        await runtime(request).runner.run_now(env.organisation_id, env.id)
+        return {}
 
-    async def build(env: EnvironmentSettings | None) -> Response:
-        assert env is not None
-        await _form(request)
-        await rt.runner.run_now(env.organisation_id, env.id)
-        return _back("/history/schedule", env)
-
-    return await page(request, "sync_schedule.html", build, {"section": "history", "schedule": None, "runs": []}, admin=True)
+    return await _schedule_post(request, change, keep_submitted=False)
 
 
 async def close_sync_page(request: Request) -> Response:
     services = runtime(request).services
+    signed = await signed_form(request) if request.method == "POST" else None
+    if isinstance(signed, Response):
+        return signed
 
     async def build(env: EnvironmentSettings | None) -> dict:
         assert env is not None
-        if request.method == "POST":
-            form = await _form(request)
-            chosen = None if form.get("apply") == ["all"] else form.get("work_item", [])
-            outcomes = await apply_close_sync(services, env, actor_name(request), chosen)
-            return {"outcomes": outcomes, "candidates": await close_sync_dry_run(services, env)}
-        return {"candidates": await close_sync_dry_run(services, env), "outcomes": None}
+        outcomes = None
+        if signed is not None:
+            caller, form = signed
+            chosen = None if form.get("apply") == "all" else [str(v) for v in form.getlist("work_item")]
+            outcomes = await apply_close_sync(services, env, caller.principal.user_name, chosen)
+        return {"candidates": await close_sync_dry_run(services, env), "outcomes": outcomes}
 
     return await page(request, "sync_close.html", build, {"section": "history", "candidates": [], "outcomes": None}, admin=True)
 
 
 async def auto_import_page(request: Request) -> Response:
     services = runtime(request).services
+    signed = await signed_form(request) if request.method == "POST" else None
+    if isinstance(signed, Response):
+        return signed
 
     async def build(env: EnvironmentSettings | None) -> dict:
         assert env is not None
-        if request.method == "POST":
-            form = await _form(request)
-            chosen = None if form.get("apply") == ["all"] else form.get("matter", [])
-            outcomes = await apply_auto_import(services, env, actor(request.state.caller), chosen)
-            return {"outcomes": outcomes, "candidates": await auto_import_dry_run(services, env)}
+        outcomes = None
+        if signed is not None:
+            caller, form = signed
+            chosen = None if form.get("apply") == "all" else [str(v) for v in form.getlist("matter")]
+            outcomes = await apply_auto_import(services, env, actor(caller), chosen)
         schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
-        return {"candidates": await auto_import_dry_run(services, env), "outcomes": None, "schedule": schedule}
+        return {"candidates": await auto_import_dry_run(services, env), "outcomes": outcomes, "schedule": schedule}
 
     return await page(
         request, "sync_auto_import.html", build,
@@ -109,13 +146,10 @@ async def auto_import_page(request: Request) -> Response:
     )
 
 
-def actor_name(request: Request) -> str:
-    return request.state.caller.principal.user_name
-
-
 routes = [
-    Route("/history/schedule", schedule_page, methods=["GET", "POST"]),
-    Route("/history/schedule/run", run_now, methods=["POST"]),
+    Route(SCHEDULE, schedule_page, methods=["GET"]),
+    Route(SCHEDULE, schedule_save, methods=["POST"]),
+    Route(SCHEDULE + "/run", run_now, methods=["POST"]),
     Route("/history/close-sync", close_sync_page, methods=["GET", "POST"]),
     Route("/history/auto-import", auto_import_page, methods=["GET", "POST"]),
 ]

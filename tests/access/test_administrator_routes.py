@@ -1,4 +1,5 @@
-"""Staff never see an administrator link, and every Settings route answers them 403."""
+"""Staff never see an administrator link, and every administrator route (Settings, and History's
+Schedule, Close-sync and Auto-import) answers them 403."""
 
 from __future__ import annotations
 
@@ -10,13 +11,21 @@ from starlette.routing import BaseRoute, Mount, Route
 from tests.access.conftest import Service
 
 
-def settings_routes(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, str]]:
-    """(method, path) of every route under /settings, with a sample value for each path parameter."""
+# History's administrator pages; the rest of /history (the import list, an attempt) is for staff too.
+ADMIN_HISTORY = ("/history/schedule", "/history/close-sync", "/history/auto-import")
+
+
+def is_admin_path(path: str) -> bool:
+    return path.startswith("/settings") or any(path == p or path.startswith(p + "/") for p in ADMIN_HISTORY)
+
+
+def admin_routes(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, str]]:
+    """(method, path) of every administrator route, with a sample value for each path parameter."""
     found = []
     for route in routes:
         if isinstance(route, Mount):
-            found += settings_routes(route.routes, prefix + route.path)
-        elif isinstance(route, Route) and (prefix + route.path).startswith("/settings"):
+            found += admin_routes(route.routes, prefix + route.path)
+        elif isinstance(route, Route) and is_admin_path(prefix + route.path):
             samples = {name: "1" if isinstance(c, IntegerConvertor) else "x" for name, c in route.param_convertors.items()}
             path = prefix + route.path_format.format(**samples)
             found += [(method, path) for method in sorted(route.methods or {"GET"}) if method != "HEAD"]
@@ -25,15 +34,30 @@ def settings_routes(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str
 
 def test_a_staff_members_pages_have_no_administrator_link(service: Service) -> None:
     service.sign_in("staff@sandbox.test")
-    for path in ("/", "/history"):
+    for path in ("/", "/history", "/history?environment=1", "/history?environment=2"):
         page = service.client.get(path)
         assert page.status_code == 200 and "Sam Staff" in page.text
         assert "/settings" not in page.text and "Administrator" not in page.text
+        for admin_path in ADMIN_HISTORY:
+            assert admin_path not in page.text, f"{path} links to {admin_path}"
 
 
-def test_every_settings_route_answers_403_to_staff(service: Service) -> None:
-    routes = settings_routes(service.client.app.routes)  # type: ignore[attr-defined]
+def test_an_administrators_history_page_links_to_the_administrator_pages(service: Service) -> None:
+    """The counterpart of the staff check above: the links it looks for are the ones rendered."""
+    service.sign_in("admin@sandbox.test")
+    page = service.client.get("/history?environment=1").text
+    for admin_path in ADMIN_HISTORY:
+        assert f'href="{admin_path}?environment=1"' in page
+
+
+def test_every_administrator_route_answers_403_to_staff(service: Service) -> None:
+    routes = admin_routes(service.client.app.routes)  # type: ignore[attr-defined]
     assert {("GET", "/settings/members"), ("POST", "/settings/members"), ("POST", "/settings/members/1/remove")} <= set(routes)
+    assert {
+        ("GET", "/history/schedule"), ("POST", "/history/schedule"), ("POST", "/history/schedule/run"),
+        ("GET", "/history/close-sync"), ("POST", "/history/close-sync"),
+        ("GET", "/history/auto-import"), ("POST", "/history/auto-import"),
+    } <= set(routes)
     service.sign_in("staff@sandbox.test")
     token = re.search(r'name="csrf_token" value="([^"]+)"', service.client.get("/").text).group(1)  # type: ignore[union-attr]
     for method, path in routes:
@@ -41,9 +65,13 @@ def test_every_settings_route_answers_403_to_staff(service: Service) -> None:
         data = {"csrf_token": token} if method != "GET" else None
         response = service.client.request(method, path, data=data, headers={"x-csrf-token": token}, follow_redirects=False)
         assert response.status_code == 403, f"{method} {path} answered {response.status_code} to staff"
+    assert service.store.schedules.runs(service.organisation_id, 1) == [], "no Run now went through"
 
 
 def test_the_same_routes_open_for_an_administrator(service: Service) -> None:
     service.sign_in("admin@sandbox.test")
     page = service.client.get("/settings/members")
     assert page.status_code == 200 and "Members" in page.text
+    for path, heading in zip(ADMIN_HISTORY, ("Schedule", "Close-sync", "Auto-import")):
+        page = service.client.get(path)
+        assert page.status_code == 200 and f"<h1>{heading} " in page.text, path

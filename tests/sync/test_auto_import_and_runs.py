@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from clients.errors import RemoteTimeout
 from plugin.auto_import import apply_auto_import, auto_import_dry_run
 from plugin.importer import Actor
 from plugin.scheduling import SyncRunner
@@ -58,6 +57,17 @@ def finished_runs(service: Service, client: TestClient, timeout: float = 20.0) -
             return runs
         client.portal.call(asyncio.sleep, 0.05)
     raise AssertionError(f"no finished run within {timeout} s")
+
+
+class TimedASGITransport(httpx.ASGITransport):
+    """The in-process sandbox with the request's read timeout enforced, as over a socket: httpx's
+    ASGITransport ignores timeouts, so a sandbox `timeout` fault would hold the call for minutes."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await asyncio.wait_for(super().handle_async_request(request), request.extensions["timeout"]["read"])
+        except TimeoutError:
+            raise httpx.ReadTimeout("no answer before the read timeout", request=request) from None
 
 
 @pytest.fixture(autouse=True)
@@ -115,17 +125,24 @@ def test_a_failing_teams_webhook_is_retried_recorded_and_never_fails_the_run(ser
     assert WEBHOOK not in report.notification, "the webhook URL is a secret"
 
 
-def test_a_teams_timeout_is_retried_too(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_teams_timeout_is_retried_recorded_and_never_fails_the_run(service: Service) -> None:
     save_schedule(service, enabled=True, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
-    attempts = []
-
-    async def timing_out(self, card):  # type: ignore[no-untyped-def]
-        attempts.append(card)
-        raise RemoteTimeout("Microsoft Teams", "Production", "no answer before the time limit")
-
-    monkeypatch.setattr("clients.teams.TeamsWebhook.post_card", timing_out)
-    report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
-    assert len(attempts) == 3 and report.outcome == "succeeded" and "did not answer in time" in report.notification
+    service.faults.add("/teams/pms-sync", timeout=True)  # Teams holds each call open, never answering
+    rt = service.client.app.state.runtime
+    settings = Settings(
+        database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE,
+        cookie_secure=False, remote_timeout=0.5,
+    )
+    app = create_app(settings, transport=TimedASGITransport(app=service.sandbox))
+    with TestClient(app, base_url=SERVICE) as client:
+        impatient = SyncRunner(client.app.state.runtime.services, holder="replica-a", public_url="https://pms-sync.test", notify_backoff=0)
+        report = client.portal.call(impatient.run_now, service.organisation_id, 1)
+    assert [c.status for c in service.calls.calls if c.path == "/teams/pms-sync"] == [None] * 3, "three tries, none answered"
+    [run] = service.store.schedules.runs(service.organisation_id, 1)
+    assert (run.outcome, run.auto_import_count, report.outcome) == ("succeeded", 2, "succeeded")
+    assert run.notification == (
+        "failed after 3 attempts: Microsoft Teams did not answer in time for Production: no answer before the time limit"
+    )
 
 
 def test_agent_down_fails_the_run_and_says_why(service: Service) -> None:

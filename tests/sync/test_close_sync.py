@@ -52,15 +52,33 @@ def test_never_reopens_or_touches_what_it_should_not(service: Service) -> None:
     # Closed in Clio Operate but open in Aderant: left alone (and never reopened).
     closed_in_clio = import_matter(service, "82004")
     state.work_items[closed_in_clio].phase = state.phase_plan.phase("matter-closed")
-    # Not imported by PMS Sync: 82003's work item exists in the UAT tenant, unrecorded there.
+    # Not imported by PMS Sync into UAT: 82003's work item exists in the UAT tenant, unrecorded there.
+    # In Production it is recorded (the demo's earlier import), so there it is the one candidate.
     set_status(service, 82003, "CLOSE", date(2026, 9, 1))
-    assert dry_run(service) == [] or [c.matter_number for c in dry_run(service)] == ["82003"]
+    assert [c.matter_number for c in dry_run(service)] == ["82003"]
     assert [c.matter_number for c in dry_run(service, 2)] == []
     outcomes = service.client.portal.call(apply_close_sync, runtime(service).services, env(service, 2), "admin@sandbox.test")
     assert outcomes == []
     assert service.tenant("uat").state.work_items[IMPORTED_WORK_ITEM_ID].phase.is_open
     assert state.work_items[reopened].phase.system_name == "matter-discovery"
     assert state.work_items[closed_in_clio].phase.system_name == "matter-closed"
+
+
+def test_a_matter_closed_in_aderant_and_in_clio_operate_is_left_alone(service: Service) -> None:
+    state = service.tenant().state
+    done = import_matter(service, "82004")
+    state.work_items[done].phase = state.phase_plan.phase("matter-closed")
+    set_status(service, 82004, "CLOSE", date(2026, 10, 2))
+    still_open = import_matter(service, "82001")  # a real candidate beside it, so there is something to apply
+    set_status(service, 82001, "CLOSE", date(2026, 10, 1))
+    assert [c.work_item_id for c in dry_run(service)] == [still_open]
+    service.calls.clear()
+    outcomes = service.client.portal.call(apply_close_sync, runtime(service).services, env(service), "admin@sandbox.test")
+    assert [(o.work_item_id, o.closed) for o in outcomes] == [(still_open, True)]
+    assert state.work_items[done].phase.system_name == "matter-closed"
+    assert not [c for c in service.calls.calls if done in c.path], "no call about the closed work item"
+    applied = [e.data for e in service.store.audit_events(service.organisation_id) if e.type == "close_sync.applied"]
+    assert [a["work_item_id"] for a in applied] == [still_open]
 
 
 def test_a_matter_that_cannot_be_closed_is_reported_and_the_others_go_on(service: Service) -> None:
@@ -111,3 +129,19 @@ def test_phase_paths() -> None:
     assert phase_path(PLAN, "abandoned", "closed") is None, "never through a reopening"
     assert phase_path(PLAN, "discovery", "handling") is None, "the target must be a closed phase"
     assert phase_path(PLAN, "nowhere", "closed") is None
+
+
+def test_a_matter_found_already_in_clio_operate_is_adopted_and_never_closed(service: Service) -> None:
+    from sqlalchemy import text
+
+    with service.store.engine.begin() as connection:
+        connection.execute(text("UPDATE environment SET import_writes_enabled = :on WHERE id = 2"), {"on": True})
+    # 82003's work item is in the UAT tenant, put there by something other than PMS Sync.
+    response = service.client.post("/api/v1/matters/82003/import?environment=2", json={}, headers=service.bearer())
+    assert response.status_code == 200 and response.json()["status"] == "already_imported"
+    found = service.client.get("/api/v1/matters?environment=2&q=82003", headers=service.bearer()).json()["results"]
+    assert [r["imported"] for r in found if r["matter_number"] == "82003"] == [True]
+    set_status(service, 82003, "CLOSE", date(2026, 9, 1))
+
+    assert dry_run(service, 2) == []
+    assert service.tenant("uat").state.work_items[IMPORTED_WORK_ITEM_ID].phase.is_open
