@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
+from sqlmodel import Field, Session, SQLModel
 
 
 def utcnow() -> datetime:
@@ -195,6 +195,18 @@ class AuditEvent(SQLModel, table=True):
     delivery_attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
+
+
+_LOCK_SPACE = 0x50D5  # advisory locks (space, environment id) of audit writes; nothing else uses it
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_writes_in_commit_order(session: Session, flush_context: object, instances: object) -> None:
+    """On PostgreSQL, hold each environment's audit lock before its events take their ids (store.outbox)."""
+    environments = sorted({row.environment_id for row in session.new if isinstance(row, AuditEvent) and row.environment_id})
+    if environments and session.get_bind().dialect.name == "postgresql":
+        for environment_id in environments:  # in one order everywhere, so two writers cannot deadlock
+            session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": _LOCK_SPACE, "id": environment_id})
 
 
 class Schedule(SQLModel, table=True):

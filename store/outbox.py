@@ -3,6 +3,12 @@
 Events are delivered per environment in id order: only the first undelivered event of an
 environment is ever eligible, so a failing event holds back the ones after it. Times are passed in
 by the caller so that every replica (and every test) compares against the same clock.
+
+Id order is commit order too. SQLite has one writer at a time. On PostgreSQL, a transaction takes
+an id from the sequence when it inserts, so without care a later id could commit first, be
+delivered, and the earlier one arrive after it: each transaction writing an environment's events
+therefore holds that environment's advisory lock from its first insert to its end (see
+`store.models`, where every writer meets it).
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from sqlmodel.sql.expression import SelectOfScalar
 from store.models import AuditEvent, Environment, utcnow
 
 MAX_ERROR_LENGTH = 500
-
 
 class PendingEnvironment(NamedTuple):
     organisation_id: int

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from sqlmodel import Session
+
 from store.leases import Leases
+from store.models import AuditEvent
 from store.outbox import Outbox, PendingEnvironment
 from store.repository import Store
 from tests.audit.conftest import Firm, add_events
@@ -127,3 +132,38 @@ def test_concurrent_contenders_get_one_winner(store: Store) -> None:
         with ThreadPoolExecutor(8) as pool:
             won = list(pool.map(lambda holder: leases.try_acquire(name, holder, TTL, now=NOW), [f"h{i}" for i in range(8)]))
         assert won.count(True) == 1
+
+
+def test_an_environments_events_commit_in_id_order(store: Store, firm: Firm) -> None:
+    """A later event of an environment waits for an earlier, uncommitted one: the delivery worker
+    never sees id N+1 committed while N may still appear."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing to order (run with PMS_SYNC_TEST_DATABASE_URL)")
+
+    def event(name: str, environment_id: int) -> AuditEvent:
+        return AuditEvent(type=name, organisation_id=firm.organisation_id, environment_id=environment_id)
+
+    first = Session(store.engine)
+    first.add(event("first", firm.with_siem))
+    first.flush()  # the earlier id is taken, not yet committed
+    second_done = threading.Event()
+
+    def write_second() -> None:
+        with Session(store.engine) as second:
+            second.add(event("second", firm.with_siem))
+            second.commit()
+        second_done.set()
+
+    writer = threading.Thread(target=write_second)
+    writer.start()
+    other_environment = Session(store.engine)  # another environment's events do not wait
+    other_environment.add(event("elsewhere", firm.other_siem))
+    other_environment.commit()
+    other_environment.close()
+    assert not second_done.wait(0.5), "the later event committed while the earlier one was open"
+    first.commit()
+    first.close()
+    writer.join(5)
+    assert second_done.is_set()
+    pending = Outbox(store.engine).pending_events(firm.with_siem, 10)
+    assert [e.type for e in pending] == ["first", "second"] and pending[0].id < pending[1].id
