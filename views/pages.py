@@ -11,14 +11,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
-from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import FORM_EXPIRED, signed_form, actor, history_filter, http_error, runtime
+from views.common import actor, history_filter, http_error, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -94,13 +93,11 @@ def _same_origin(request: Request, public_url: str) -> bool:
 
 
 async def sign_out(request: Request) -> Response:
-    rt = runtime(request)
-    record = await rt.auth.sessions.load(request)
-    form = await request.form()
-    if record is None or not csrf_ok(record, str(form.get(CSRF_FIELD) or "")):
-        return PlainTextResponse(FORM_EXPIRED, status_code=403)
+    signed = await signed_form(request)
+    if isinstance(signed, Response):
+        return signed
     response = RedirectResponse("/embed", status_code=303)
-    await rt.auth.sessions.close(request, response)
+    await runtime(request).auth.sessions.close(request, response)
     return response
 
 

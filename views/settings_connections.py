@@ -7,15 +7,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from embed_auth.principal import Principal
-from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin import connections_admin
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings, Services
-from views.common import FORM_EXPIRED, runtime
+from views.common import runtime, signed_form
 from views.rendering import page
 
 LIST = "settings_connections.html"
@@ -117,14 +116,18 @@ async def _admin_page(request: Request, template: str, act: Act, *, form: bool =
     """Signed in (else to sign-in), CSRF checked on forms, 403 for staff (by `page`) before `act`
     runs; an answer with `problems` is the form shown again, with status 400."""
     rt = runtime(request)
-    caller = await rt.auth.caller(request)
-    if caller is None or caller.session is None:
-        return RedirectResponse("/embed", status_code=303)
     fields: dict[str, str] = {}
     if form:
-        fields = {name: value for name, value in (await request.form()).multi_items() if isinstance(value, str)}
-        if not csrf_ok(caller.session, fields.get(CSRF_FIELD)):
-            return PlainTextResponse(FORM_EXPIRED, status_code=403)
+        signed = await signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        caller, posted = signed
+        fields = {name: value for name, value in posted.multi_items() if isinstance(value, str)}
+    else:
+        found = await rt.auth.caller(request)
+        if found is None or found.session is None:
+            return RedirectResponse("/embed", status_code=303)
+        caller = found
     refused = False
 
     async def build(_: EnvironmentSettings | None) -> dict | Response:

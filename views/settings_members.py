@@ -10,11 +10,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from embed_auth.requests import Caller
-from embed_auth.sessions import CSRF_FIELD, csrf_ok
-from plugin.errors import Forbidden, UseCaseError
+from plugin.errors import UseCaseError
 from plugin.members import add_member, change_role, members, remove_member
 from plugin.services import EnvironmentSettings, Services
-from views.common import FORM_EXPIRED, runtime
+from views.common import runtime, signed_form, text
 from views.rendering import page
 
 PATH = "/settings/members"
@@ -23,26 +22,21 @@ ROLE_CHOICES = (("administrator", "Administrator"), ("staff", "Staff"), ("", "No
 Change = Callable[[Services, int, str, FormData], Awaitable[object]]
 
 
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 async def _members_page(request: Request, change: Change | None = None) -> Response:
     """The list; with a ``change``, apply it first (CSRF checked) and come back to the list (PRG)."""
     listing: list[object] = []  # filled after a refused change, so the page still shows the members with the reason
+    signed = await signed_form(request) if change is not None else None
+    if isinstance(signed, Response):
+        return signed
 
     async def build(_env: EnvironmentSettings | None) -> dict | Response:
         caller: Caller = request.state.caller  # page() has checked it is a signed-in administrator
         services = runtime(request).services
         organisation_id = caller.principal.organisation_id
-        if change is None:
+        if change is None or signed is None:
             return {"members": await members(services, organisation_id)}
         try:
-            form = await request.form()
-            if caller.session is None or not csrf_ok(caller.session, _field(form, CSRF_FIELD)):
-                raise Forbidden(FORM_EXPIRED)
-            await change(services, organisation_id, caller.principal.user_name, form)
+            await change(services, organisation_id, caller.principal.user_name, signed[1])
         except UseCaseError:
             listing.extend(await members(services, organisation_id))
             raise
@@ -60,7 +54,7 @@ async def add(request: Request) -> Response:
     return await _members_page(
         request,
         lambda services, org, actor, form: add_member(
-            services, org, actor, _field(form, "email"), _field(form, "display_name"), _field(form, "role")
+            services, org, actor, text(form, "email"), text(form, "display_name"), text(form, "role")
         ),
     )
 
@@ -68,7 +62,7 @@ async def add(request: Request) -> Response:
 async def set_role(request: Request) -> Response:
     member_id: int = request.path_params["member_id"]
     return await _members_page(
-        request, lambda services, org, actor, form: change_role(services, org, actor, member_id, _field(form, "role"))
+        request, lambda services, org, actor, form: change_role(services, org, actor, member_id, text(form, "role"))
     )
 
 
