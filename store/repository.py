@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, delete, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, and_, delete, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from store.db import ping
 from store.imports import ImportStore
@@ -87,6 +88,36 @@ class Store:
 
     def ping(self) -> None:
         ping(self.engine)
+
+    # Secrets -------------------------------------------------------------------------------
+
+    def rotate_secrets(self) -> int:
+        """Re-encrypt every stored secret (each ``*_enc`` column of every table) with the first
+        key, in one transaction; returns how many values were re-encrypted. A value no configured
+        key decrypts raises SecretKeyError and nothing is changed. Harmless to run again."""
+        count = 0
+        with self.engine.begin() as connection:
+            for table in SQLModel.metadata.sorted_tables:
+                secret_columns = [c for c in table.columns if c.name.endswith("_enc")]
+                if not secret_columns:
+                    continue
+                keys = list(table.primary_key.columns)
+                rows = connection.execute(
+                    sa_select(*keys, *secret_columns)
+                    .where(or_(*(c.is_not(None) for c in secret_columns)))
+                    .with_for_update()  # PostgreSQL: a concurrent save waits; SQLite ignores it
+                ).all()
+                for row in rows:
+                    values = {
+                        c.name: self.secrets.rotate(row._mapping[c])
+                        for c in secret_columns
+                        if row._mapping[c] is not None
+                    }
+                    connection.execute(
+                        update(table).where(and_(*(k == row._mapping[k] for k in keys))).values(**values)
+                    )
+                    count += len(values)
+        return count
 
     # Organisations and environments -------------------------------------------------------
 

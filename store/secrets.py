@@ -1,7 +1,9 @@
 """Encryption of secrets at rest (agent keys, relay keys, client secrets, webhook secrets).
 
 Keys come from the environment as a comma-separated list of Fernet keys: the first encrypts,
-all of them decrypt, so a key can be rotated by putting the new one first and re-saving.
+all of them decrypt, so a key is rotated by putting the new one first and running
+``pms-sync secrets rotate`` (``Store.rotate_secrets``), which re-encrypts every stored secret
+with it; the old key can then be removed.
 """
 
 from __future__ import annotations
@@ -41,4 +43,10 @@ class SecretBox:
             raise SecretKeyError("a stored secret cannot be decrypted with the configured keys") from exc
 
     def rotate(self, ciphertext: str | None) -> str | None:
-        return None if ciphertext is None else self._fernet.rotate(ciphertext.encode()).decode()
+        """The same secret, encrypted with the first key (decrypted with whichever key fits)."""
+        if ciphertext is None:
+            return None
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise SecretKeyError("a stored secret cannot be decrypted with the configured keys") from exc

@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
 
+    secrets = commands.add_parser(
+        "secrets",
+        help="re-encrypt every stored secret with the first key of PMS_SYNC_SECRET_KEYS, "
+        "after which the other keys can be removed",
+    )
+    secrets.add_argument("action", choices=["rotate"])
+
     manifest = commands.add_parser("manifest", help="build the Clio Operate widget package for a service URL")
     manifest.add_argument("--service-url", required=True)
     manifest.add_argument("--out", type=Path, default=Path("manifest/build"))
@@ -97,6 +104,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(build_widget(args.service_url, args.out))
         return 0
     store = setup.open_store(settings)
+    if args.command == "secrets":
+        count = store.rotate_secrets()
+        print(f"re-encrypted {count} secret value{'' if count == 1 else 's'} with the first key of PMS_SYNC_SECRET_KEYS")
+        return 0
     if args.command == "org":
         print(setup.create_organisation(store, args.name, args.admin_role))
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import httpx
 import pytest
@@ -114,6 +115,18 @@ def every_stored_value(app: Service) -> str:
         return "\n".join(
             repr(tuple(row)) for table in tables for row in connection.execute(text(f'SELECT * FROM "{table}"'))
         )
+
+
+def raw_database_bytes(app: Service) -> bytes | None:
+    """On SQLite, the bytes of the database file and of its -wal and -journal files if present (what
+    a copied disk or backup would hold, free pages included); None on PostgreSQL."""
+    engine = app.store.engine
+    if engine.dialect.name != "sqlite":
+        return None
+    database = Path(engine.url.database or "")
+    assert database.is_file(), database
+    files = [database, *(database.with_name(database.name + suffix) for suffix in ("-wal", "-journal"))]
+    return b"".join(f.read_bytes() for f in files if f.exists())
 
 
 @pytest.fixture

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 from tests.connections.conftest import LIST, PRODUCTION, csrf, submit
 from tests.views.conftest import Service
@@ -88,6 +93,26 @@ def test_an_agent_failing_is_the_first_hop_and_the_clio_chain_still_runs(admin: 
     assert hops[0].message == "Aderant is not reachable for Production: it answered HTTP 503 (injected fault)"
     assert hops[0].fix.startswith("Check that the agent is running")
     assert hops[1].message == "Not tried: the step before it failed." and hops[1].latency_ms is None
+
+
+# An Aderant database the sandbox's (real) agent cannot open: its folder does not exist.
+MISSING_ADERANT_DB = f"sqlite:///{Path(tempfile.gettempdir()) / f'pms-sync-no-such-dir-{uuid.uuid4().hex}' / 'aderant.db'}"
+
+
+@pytest.mark.parametrize("aderant_db", [MISSING_ADERANT_DB])  # overrides the fixture the sandbox agent is built on
+def test_the_agent_running_without_its_database(admin: Service, aderant_db: str) -> None:
+    assert not Path(aderant_db.removeprefix("sqlite:///")).parent.exists()
+
+    hops = press_test_connection(admin)
+
+    assert [hop.outcome for hop in hops] == ["ok", "failed", "ok", "ok"]
+    reached, database = hops[0], hops[1]
+    assert database.message == "The agent runs, but its database does not answer (unavailable)."
+    assert database.fix == (
+        "Check that the Aderant SQL Server is running and that the agent's SQL login can sign in; "
+        "the agent's log on the firm's server says more."
+    )
+    assert database.latency_ms is not None and database.latency_ms == reached.latency_ms
 
 
 def test_a_wrong_agent_key(admin: Service) -> None:

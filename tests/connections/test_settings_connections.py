@@ -17,8 +17,10 @@ from tests.connections.conftest import (
     csrf,
     every_stored_value,
     new_environment,
+    raw_database_bytes,
     submit,
 )
+from store.schedules import ScheduleSettings
 from tests.views.conftest import AGENT_KEY, Service
 
 EDIT_UAT = f"{LIST}/{UAT}"
@@ -111,22 +113,40 @@ def test_secrets_are_stored_encrypted_and_never_sent_back(admin: Service) -> Non
         "client_secret": "client-Secret-77ab",
         "siem_secret": "siem-Secret-0f2e4",
     }
+    webhook = "https://firm.webhook.office.com/workflows/teams-Hook-9d4c1"
     relay = {"agent_url": "https://firm.servicebus.windows.net/pms-agent", "relay_key_name": "proxy-send"}
     assert add(admin, siem_url="https://siem.example/hook", **relay, **secrets).status_code == 303
     refused = add(admin, name="", identity_url="https://another-identity.example", **secrets)
     assert refused.status_code == 400
+    admin.store.schedules.save(
+        ScheduleSettings(admin.organisation_id, PRODUCTION, enabled=True), actor=ADMIN, teams_webhook=webhook
+    )
     edit = admin.client.get(f"{LIST}/3")
     tested = admin.client.post(f"{LIST}/3/test", data={"csrf_token": csrf(edit.text)})
-    pages = [refused.text, edit.text, tested.text, admin.client.get(LIST).text, admin.client.get(f"{LIST}/1").text]
+    schedule = admin.client.get("/history/schedule")
+    assert schedule.status_code == 200 and "A webhook is set" in schedule.text
+    pages = [
+        refused.text,
+        edit.text,
+        tested.text,
+        admin.client.get(LIST).text,
+        admin.client.get(f"{LIST}/1").text,
+        schedule.text,
+    ]
 
     everything = every_stored_value(admin)
-    for secret in (*secrets.values(), "sandbox-secret", AGENT_KEY):
+    raw = raw_database_bytes(admin)  # SQLite: the file itself, WAL and journal included
+    assert raw is not None or admin.store.engine.dialect.name == "postgresql"
+    for secret in (*secrets.values(), webhook, "sandbox-secret", AGENT_KEY):
         assert not any(secret in page for page in pages), secret
         assert secret not in everything, secret
+        assert raw is None or secret.encode() not in raw, secret
+    assert raw is None or b"siem.example/hook" in raw  # what is not secret is there to be found
     assert edit.text.count("A value is set.") == 4
     env = admin.store.environment(admin.organisation_id, 3)
     assert env is not None
     assert (env.agent_key, env.relay_key, env.client_secret, env.siem_secret) == tuple(secrets.values())
+    assert admin.store.schedules.schedule(admin.organisation_id, PRODUCTION).teams_webhook == webhook
 
 
 def test_an_empty_secret_field_keeps_it_a_new_value_replaces_it_and_clear_clears_it(admin: Service) -> None:

@@ -125,6 +125,26 @@ async def test_admin_role_comes_from_clio_operate_roles(setup, tenant) -> None: 
     assert (await verifier.verify(tenant.token())).is_admin
 
 
+async def test_the_environments_admin_roles_make_administrators_of_its_users(setup, tenant, store: Store) -> None:  # type: ignore[no-untyped-def]
+    verifier, clio, org, env_id, _ = setup
+    store.save_environment(
+        org, "Production", identity_url=ISSUER, api_url="https://firm.example.test", client_id="c", client_secret=None,
+        agent_url="https://agent.example.test", agent_key=None, portal_origins=["https://firm.example.test"],
+        admin_roles=["PMS-Sync-Admin"],
+    )
+    assert store.admin_roles(org) == ("system-administrator",)  # the role is the environment's alone
+
+    clio.roles = ("matter-handler", "pms-sync-admin")
+    administrator = await verifier.verify(tenant.token())
+    assert (administrator.environment_id, administrator.role, administrator.is_admin) == (env_id, "administrator", True)
+
+    clio.roles = ("matter-handler",)
+    assert (await verifier.verify(tenant.token())).role == "staff"
+    # The environment's list replaces the organisation's there: its role alone is not enough.
+    clio.roles = ("matter-handler", "system-administrator")
+    assert (await verifier.verify(tenant.token())).role == "staff"
+
+
 async def test_es256_is_accepted(setup, tenant) -> None:  # type: ignore[no-untyped-def]
     verifier, *_ = setup
     tenant.add_key("ec1", ec.generate_private_key(ec.SECP256R1()))
