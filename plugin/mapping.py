@@ -28,11 +28,16 @@ DATE_PREFIX = "date:"
 
 @dataclass(frozen=True)
 class WorkTypeRule:
-    """Matters whose ``source`` field equals ``equals`` become ``work_type``; the first rule that matches wins."""
+    """Matters whose ``source`` field equals ``equals`` (and each ``also`` field its value) become
+    ``work_type``; the first rule that matches wins. Values compare exactly (dates as YYYY-MM-DD)."""
 
     source: str
     equals: str
     work_type: str
+    also: tuple[tuple[str, str], ...] = ()  # (field, value): further conditions, all of which must hold
+
+    def matches(self, fields: dict[str, Value]) -> bool:
+        return all(_text(fields.get(source)) == value for source, value in ((self.source, self.equals), *self.also))
 
 
 @dataclass(frozen=True)
@@ -227,7 +232,7 @@ def _transform(value: str, name: str, item: AttributeMap) -> str:
 def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> MappedMatter:
     fields = matter_fields(matter)
     work_type = next(
-        (rule.work_type for rule in mapping.work_type_rules if _text(fields.get(rule.source)) == rule.equals),
+        (rule.work_type for rule in mapping.work_type_rules if rule.matches(fields)),
         mapping.default_work_type,
     )
     attributes = {}
@@ -285,9 +290,7 @@ def to_document(mapping: Mapping) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "work_type_rules": [
-            {"source": r.source, "equals": r.equals, "work_type": r.work_type} for r in mapping.work_type_rules
-        ],
+        "work_type_rules": [_rule_document(r) for r in mapping.work_type_rules],
         "default_work_type": mapping.default_work_type,
         "title_template": mapping.title_template,
         "reference_template": mapping.reference_template,
@@ -298,6 +301,13 @@ def to_document(mapping: Mapping) -> dict[str, Any]:
         "contact_reference_template": mapping.contact_reference_template,
         "matter_id_attribute": mapping.matter_id_attribute,
     }
+
+
+def _rule_document(rule: WorkTypeRule) -> dict[str, Any]:
+    doc: dict[str, Any] = {"source": rule.source, "equals": rule.equals, "work_type": rule.work_type}
+    if rule.also:
+        doc["and"] = [{"source": source, "equals": value} for source, value in rule.also]
+    return doc
 
 
 def _attribute_document(item: AttributeMap) -> dict[str, Any]:
@@ -335,11 +345,10 @@ def from_document(doc: object) -> Mapping:
         check.problem("format", f'must be "{FORMAT}"')
     if "version" in top and (type(top["version"]) is not int or top["version"] != FORMAT_VERSION):
         check.problem("version", f"unsupported version {json.dumps(top['version'])}: this PMS Sync reads version {FORMAT_VERSION}")
-    rules = [
-        (p, WorkTypeRule(check.field(r, p, "source"), check.text(r, p, "equals", blank_ok=True), check.name(r, p, "work_type")))
-        for p, r in check.items(top, "work_type_rules", ("source", "equals", "work_type"))
-    ]
-    check.unique([(p, (r.source, r.equals)) for p, r in rules if r.source], "has the same source and value as")
+    rules = [(p, check.rule(r, p)) for p, r in check.items(top, "work_type_rules", ("source", "equals", "work_type"), ("and",))]
+    check.unique(
+        [(p, frozenset(((r.source, r.equals), *r.also))) for p, r in rules if r.source], "has the same conditions as"
+    )
     attributes = [
         (p, check.attribute(a, p))
         for p, a in check.items(top, "attributes", ("source", "target"), ("transforms", "lookup", "lookup_default"))
@@ -422,16 +431,18 @@ class _Check:
                 self.problem(_at(path, key), "is missing")
         return value
 
-    def items(self, top: dict, key: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Iterator[tuple[str, dict]]:
-        """(path, object) for each item of the list ``top[key]`` that is an object."""
-        value = top.get(key, [])
+    def items(
+        self, top: dict, key: str, required: tuple[str, ...], optional: tuple[str, ...] = (), *, path: str = ""
+    ) -> Iterator[tuple[str, dict]]:
+        """(path, object) for each item of the list ``top[key]`` (``top`` being at ``path``) that is an object."""
+        value, where = top.get(key, []), _at(path, key)
         if not isinstance(value, list):
-            self.problem(key, "must be a list")
+            self.problem(where, "must be a list")
             return
         for index, item in enumerate(value):
-            path = f"{key}[{index}]"
-            if self.object_at(item, path, required=required, optional=optional) is not None:
-                yield path, item
+            at = f"{where}[{index}]"
+            if self.object_at(item, at, required=required, optional=optional) is not None:
+                yield at, item
 
     def text(self, obj: dict, path: str, key: str, *, blank_ok: bool = False, default: str | None = None, limit: int = MAX_TEXT) -> str:
         if key not in obj and default is None:
@@ -452,6 +463,15 @@ class _Check:
         if value.strip() and value != value.strip():
             self.problem(_at(path, key), f'"{value}" must not start or end with spaces')
         return value
+
+    def rule(self, obj: dict, path: str) -> WorkTypeRule:
+        also = tuple(
+            (self.field(condition, at, "source"), self.text(condition, at, "equals", blank_ok=True))
+            for at, condition in self.items(obj, "and", ("source", "equals"), path=path)
+        )
+        return WorkTypeRule(
+            self.field(obj, path, "source"), self.text(obj, path, "equals", blank_ok=True), self.name(obj, path, "work_type"), also
+        )
 
     def field(self, obj: dict, path: str, key: str, *, dates_only: bool = False) -> str:
         value = self.text(obj, path, key)

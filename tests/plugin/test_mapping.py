@@ -1,7 +1,9 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from clients.aderant_models import CodeDescription
 from plugin.mapping import DEFAULT_MAPPING, AttributeMap, Mapping, WorkTypeRule, apply_mapping, render_template
 
 from tests.plugin.fakes import matter, party
@@ -53,3 +55,11 @@ def test_templates_allow_plain_fields_only(template: str) -> None:
 
 def test_template_renders_dates_and_blanks() -> None:
     assert render_template("{a}-{b}-{{x}}", {"a": date(2026, 1, 2), "b": None}) == "2026-01-02--{x}"
+
+
+def test_a_work_type_rule_can_ask_for_several_fields_at_once() -> None:
+    sydney_litigation = WorkTypeRule("department_code", "LIT", "matter-property", (("office_code", "SYD"),))
+    rules = replace(DEFAULT_MAPPING, work_type_rules=(sydney_litigation, *DEFAULT_MAPPING.work_type_rules))
+    assert apply_mapping(matter(dept="LIT"), rules).work_type == "matter-property", "LIT in SYD"
+    elsewhere = replace(matter(dept="LIT"), office=CodeDescription("MEL", "Melbourne"))
+    assert apply_mapping(elsewhere, rules).work_type == "matter-litigation", "LIT, not in SYD: the next rule"

@@ -95,9 +95,25 @@ def test_matter_fields_are_exactly_the_fields_a_mapping_may_name() -> None:
         ),
         (
             edited(work_type_rules=[{"source": "office_code", "equals": "SYD", "work_type": "a"}] * 2),
-            "work_type_rules[1]: has the same source and value as work_type_rules[0]",
+            "work_type_rules[1]: has the same conditions as work_type_rules[0]",
         ),
         (edited(work_type_rules=[{"source": "office_code", "work_type": "a"}]), "work_type_rules[0].equals: is missing"),
+        (
+            edited(work_type_rules=[{"source": "department_code", "equals": "LIT", "work_type": "a",
+                                     "and": [{"source": "office_code", "equals": "SYD"}, {"source": "ofice_code", "equals": "x"}]}]),
+            'work_type_rules[0].and[1].source: unknown Aderant field "ofice_code" (did you mean "office_code"?)',
+        ),
+        (
+            edited(work_type_rules=[{"source": "department_code", "equals": "LIT", "work_type": "a", "and": {"office_code": "SYD"}}]),
+            "work_type_rules[0].and: must be a list",
+        ),
+        (
+            edited(work_type_rules=[
+                {"source": "department_code", "equals": "LIT", "work_type": "a", "and": [{"source": "office_code", "equals": "SYD"}]},
+                {"source": "office_code", "equals": "SYD", "work_type": "b", "and": [{"source": "department_code", "equals": "LIT"}]},
+            ]),
+            "work_type_rules[1]: has the same conditions as work_type_rules[0]",
+        ),
         ([], "(document): must be an object"),
     ],
 )

@@ -60,9 +60,15 @@ def mappings(draw: st.DrawFn) -> Mapping:
     targets = draw(st.lists(names.filter(lambda n: n != matter_id), unique=True, max_size=6))
     others = [draw(attributes(t)) for t in targets]
     others.insert(draw(st.integers(0, len(others))), AttributeMap("matter_uno", matter_id))
-    rules = draw(st.lists(st.tuples(st.sampled_from(FIELD_NAMES), values), unique=True, max_size=5))
+    conditions = st.tuples(st.sampled_from(FIELD_NAMES), values)
+    rules = draw(
+        st.lists(st.lists(conditions, min_size=1, max_size=3, unique=True), unique_by=frozenset, max_size=5)
+    )
     return Mapping(
-        work_type_rules=tuple(WorkTypeRule(source, equals, draw(st.sampled_from(WORK_TYPES))) for source, equals in rules),
+        work_type_rules=tuple(
+            WorkTypeRule(source, equals, draw(st.sampled_from(WORK_TYPES)), tuple(also))
+            for (source, equals), *also in rules
+        ),
         default_work_type=draw(st.sampled_from(WORK_TYPES)),
         title_template=draw(templates),
         reference_template=draw(templates),
