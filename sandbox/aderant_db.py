@@ -237,6 +237,7 @@ EXAMPLE_MATTERS = (
 )
 
 GENERATED_MATTER_FIRST_UNO = 100_000
+GENERATED_NUMBER_OFFSET = 10_000  # generated matter 100000 is numbered 90000
 GENERATED_CLIENT_FIRST_UNO = 100_000
 GENERATED_CLIENTS = 300
 GENERATED_EMPLOYEES = 38
@@ -503,7 +504,7 @@ def _add_generated(rows: _SeedRows, rng: random.Random, matter_count: int) -> No
         matter_uno = GENERATED_MATTER_FIRST_UNO + index
         matter = SeededMatter(
             matter_uno=matter_uno,
-            number=str(matter_uno),
+            number=str(matter_uno - GENERATED_NUMBER_OFFSET),  # the display number is not the internal id
             title=title[:40].rstrip(),
             long_title=long_title[:250],
             status=rng.choice(("CLOSE", "FINAL")) if closed else "OPEN",

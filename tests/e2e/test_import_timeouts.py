@@ -46,6 +46,7 @@ def test_lost_answers_are_found_again_on_retry(demo: Demo) -> None:
         assert lost.status_code == 504 and "safe to import again" in lost.json()["error"]
         retry = httpx.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
         matter_id = work_item_matter["attributes"]["aderant-matter-id"]
+        assert matter_id != work_item_matter["matter_number"], "found again by the internal id, not the display number"
         found = clio_count(demo, "/api/v1/public/workItem/findByQuery", {
             "search": {"page": {"page": 1, "rowsPerPage": 10}, "attributes": [{"key": "aderant-matter-id", "value": matter_id}]},
             "enrich": [{"path": "id"}],
