@@ -1,8 +1,8 @@
 """Import benchmark: remote calls and sequential round trips of importing 1, 10 and 50 parties.
 
 Builds the demo (the PMS Sync service and the sandbox, in a temporary data folder, as
-`pms-sync demo` does) and serves both with uvicorn on free loopback ports from a background thread
-of this process; injects a fixed latency into every Clio Operate call (and, unless told otherwise,
+`pms-sync demo` does) and serves both with uvicorn on free loopback ports: the service from a
+background thread of this process, the sandbox from a child process forked from it; injects a fixed latency into every Clio Operate call (and, unless told otherwise,
 every Aderant agent call); imports Aderant matters 82005 (1 party), 82006 (10 parties) and 82007
 (50 parties) through the JSON API with an impersonation token and default decisions; and prints
 for each the remote calls (from the sandbox call log), the longest chain of calls that had to wait
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import statistics
 import sys
@@ -114,6 +115,23 @@ class ThreadServers:
         self.thread.join(timeout=15)
 
 
+class ForkedServer:
+    """A server run by uvicorn in a child process forked from this one, so it has its own CPU and
+    interpreter: the sandbox's work of answering then never delays the service's (and the other
+    way round). Forked, not spawned, so the child serves the very app built here, state and all."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.process = context.Process(target=_server(app, port).run, name="benchmark-sandbox", daemon=True)
+
+    def start(self) -> None:
+        self.process.start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(timeout=15)
+
+
 class SandboxControl:
     """The sandbox's `/_sandbox` control API (not itself logged as a remote call)."""
 
@@ -181,7 +199,9 @@ def run(latency: float, agent_latency: float) -> list[Measurement]:
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         port = free_port_pair()
         demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir))
-        servers = ThreadServers([(demo.service, port), (demo.sandbox, port + 1)])
+        sandbox = ForkedServer(demo.sandbox, port + 1)  # forked before any thread starts
+        sandbox.start()
+        servers = ThreadServers([(demo.service, port)])
         control = SandboxControl(demo.info["sandbox_url"])
         try:
             servers.start()
@@ -198,6 +218,7 @@ def run(latency: float, agent_latency: float) -> list[Measurement]:
         finally:
             control.http.close()
             servers.stop()
+            sandbox.stop()
 
 
 def _measure(client: httpx.Client, control: SandboxControl, matter_number: str, parties: int) -> Measurement:
@@ -291,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    print("PMS Sync import benchmark: service and sandbox served by uvicorn in this process, loopback HTTP, SQLite")
+    print("PMS Sync import benchmark: service served by uvicorn in this process, sandbox in a forked one, loopback HTTP, SQLite")
     print(f"  injected latency: Clio Operate {describe(args.latency)}; Aderant agent {describe(agent_latency)}"
           + (" (the same)" if agent_latency == args.latency and agent_latency else ""))
     print(f"  {args.runs} run(s) on fresh demos, each after an unmeasured warm-up import of {WARM_UP_MATTER}; "
