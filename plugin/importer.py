@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any, Awaitable, TypeVar
 
 from clients.errors import RemoteError, RemoteTimeout
-from plugin.errors import Forbidden, InvalidInput, NotFound, UseCaseError
+from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, preview_matter
 from plugin.services import Services
@@ -91,9 +91,9 @@ async def import_matter(
         raise Forbidden(WRITES_DISABLED)
     try:
         preview = await preview_matter(services, env, matter_number)
-    except (RemoteError, NotFound) as exc:
+    except (RemoteError, NotFound, NotConfigured) as exc:
         attempt_id = await services.db(imports.fail, attempt, None, str(exc))
-        if isinstance(exc, NotFound):
+        if not isinstance(exc, RemoteError):
             raise
         raise ImportFailed(_failure_message(exc), attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
     attempt = Attempt(actor.organisation_id, env.id, preview.mapped.matter_uno, matter_number, actor.user_name, trigger)

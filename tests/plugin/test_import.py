@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 
 from clients.errors import RemoteUnavailable
-from plugin.errors import Forbidden, InvalidInput
+from plugin.errors import Forbidden, InvalidInput, NotConfigured
 from plugin.importer import WRITES_DISABLED, Actor, ImportFailed, import_matter
+from store.mappings import MappingStore
 from tests.plugin.fakes import matter, party
 
 ACTOR = Actor("user-1", "staff@firm.example", 0)
@@ -100,3 +101,16 @@ async def test_a_default_team_in_a_role_the_work_type_lacks_is_left_out_with_a_w
     assert "Compliance was not added" in warning
     teams = [p["odsId"] for p in clio.bodies[0]["participants"] if p["odsType"] == "team"]
     assert teams == ["t1"]
+
+
+async def test_an_import_the_configuration_stops_is_a_failed_attempt_in_history(firm) -> None:  # type: ignore[no-untyped-def]
+    services, env, clio, actor = firm
+    # A mapping saved by an older release that this one no longer accepts.
+    MappingStore(services.store.engine).save(
+        env.organisation_id, env.id, {"format": "pms-sync-mapping", "version": 1}, author="x", note="old", event="mapping.saved"
+    )
+    with pytest.raises(NotConfigured, match="no longer valid"):
+        await import_matter(services, env, actor, "82001")
+    [attempt] = services.store.imports.history(env.organisation_id, environment_id=env.id)
+    assert attempt.outcome == "failed" and "no longer valid" in (attempt.error or "")
+    assert clio.work_items == [] and clio.contacts == []
