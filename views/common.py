@@ -34,8 +34,19 @@ def runtime(request: Request) -> "Runtime":
     return request.app.state.runtime
 
 
+_UNKNOWN = object()
+
+
+async def caller_of(request: Request) -> Caller | None:
+    """Who is calling (session cookie or Bearer token), looked up once per request."""
+    caller = getattr(request.state, "caller", _UNKNOWN)
+    if caller is _UNKNOWN:
+        caller = request.state.caller = await runtime(request).auth.caller(request)
+    return caller
+
+
 async def require_caller(request: Request) -> Caller:
-    caller = await runtime(request).auth.caller(request)
+    caller = await caller_of(request)
     if caller is None:
         raise NotSignedIn("Sign in first: open PMS Sync from Clio Operate, or send a Clio Operate token as a Bearer token.")
     return caller
@@ -127,7 +138,7 @@ HANDLED = (NotSignedIn, TokenRejected, SignInUnavailable, UseCaseError, RemoteEr
 
 async def signed_form(request: Request) -> tuple[Caller, FormData] | Response:
     """The posted form of a signed-in browser whose CSRF token matches; else the answer to give."""
-    caller = await runtime(request).auth.caller(request)
+    caller = await caller_of(request)
     if caller is None or caller.session is None:
         return RedirectResponse("/embed", status_code=303)
     form = await request.form()

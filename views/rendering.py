@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
-from views.common import HANDLED, environment_param, http_error, runtime
+from views.common import HANDLED, caller_of, environment_param, http_error, runtime
 from views.security import content_security_policy
 
 PAGE_DEFAULTS: dict[str, Any] = {
@@ -45,10 +45,9 @@ async def page(
     built with None when the organisation has no usable environment yet.
     """
     rt = runtime(request)
-    caller = await rt.auth.caller(request)
+    caller = await caller_of(request)
     if caller is None or caller.session is None:
         return RedirectResponse("/embed", status_code=303)
-    request.state.caller = caller
     envs = await rt.services.environments(caller.principal.organisation_id)
     origins = sorted({o for e in envs for o in e.portal_origins})
     context: dict = {

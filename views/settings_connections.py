@@ -14,7 +14,7 @@ from embed_auth.principal import Principal
 from plugin import connections_admin
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings, Services
-from views.common import runtime, signed_form
+from views.common import caller_of, runtime, signed_form
 from views.rendering import page
 
 LIST = "settings_connections.html"
@@ -124,7 +124,7 @@ async def _admin_page(request: Request, template: str, act: Act, *, form: bool =
         caller, posted = signed
         fields = {name: value for name, value in posted.multi_items() if isinstance(value, str)}
     else:
-        found = await rt.auth.caller(request)
+        found = await caller_of(request)
         if found is None or found.session is None:
             return RedirectResponse("/embed", status_code=303)
         caller = found

@@ -160,3 +160,26 @@ def test_a_refusal_at_a_known_portal_is_audited_for_its_environment(service: Ser
     [refused] = service.store.audit_events(service.organisation_id)
     assert (refused.type, refused.environment_id) == ("sign_in.refused", 1)
     assert "expired" in refused.data["reason"] and expired not in str(refused.data)
+
+
+def test_a_form_post_looks_the_session_up_once(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSRF check and the page both need the caller: one store read serves both."""
+    from embed_auth.sessions import SessionManager
+
+    service.sign_in("admin@sandbox.test")
+    page = service.client.get("/settings/members").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    loads = []
+    real_load = SessionManager.load
+
+    async def counted(self, request):  # type: ignore[no-untyped-def]
+        loads.append(request.url.path)
+        return await real_load(self, request)
+
+    monkeypatch.setattr(SessionManager, "load", counted)
+    response = service.client.post(
+        "/settings/members", data={"csrf_token": csrf, "email": "new@firm.test", "display_name": "New", "role": "staff"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert loads == ["/settings/members"]
