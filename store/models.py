@@ -52,6 +52,11 @@ class Environment(SQLModel, table=True):
     siem_secret_enc: str | None = None
     # Clio Operate roles that make a user signing in through this environment an administrator.
     admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # Where this tenant differs from the documented Clio Operate shapes: route overrides by name,
+    # the importing user's participant role, and the like (see docs/remote-shapes.md).
+    clio_settings: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     removed_at: datetime | None = None  # removed environments keep their History
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -135,6 +140,22 @@ class DefaultTeam(SQLModel, table=True):
     team_id: str = Field(max_length=100)
     team_name: str = Field(max_length=200)
     role: str = Field(max_length=100)
+
+
+class WorkTypeRoles(SQLModel, table=True):
+    """The participant roles a work type allows in one environment, as an administrator loaded
+    them: Clio Operate offers them only on modeller routes, which need a portal session."""
+
+    __table_args__ = (UniqueConstraint("environment_id", "work_type", name="uq_work_type_roles"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    work_type: str = Field(max_length=200)
+    roles: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(max_length=200)  # e.g. "file participant-roles.json" or "pasted"
+    loaded_by: str = Field(max_length=200)
+    loaded_at: datetime = Field(default_factory=utcnow)
 
 
 class Membership(SQLModel, table=True):
