@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column('roles', sa.JSON(), nullable=False),
         sa.Column('source', sa.String(length=200), nullable=False),
         sa.Column('loaded_by', sa.String(length=200), nullable=False),
-        sa.Column('loaded_at', sa.DateTime(), nullable=False),
+        sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['environment_id'], ['environment.id']),
         sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id']),
         sa.PrimaryKeyConstraint('id'),
