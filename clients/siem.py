@@ -3,7 +3,8 @@
 
 Headers: `webhook-id` (the caller's stable id of the event, the same on every retry so the
 receiver can de-duplicate), `webhook-timestamp` (Unix seconds of this attempt) and
-`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`).
+`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`), keyed with the
+base64-decoded signing secret (see `signing_key`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = ["SiemWebhook", "WebhookGone", "retry_after", "sign", "signing_key"]
 
 SYSTEM = "SIEM"
 SECRET_PREFIX = "whsec_"
+NOT_BASE64 = "The SIEM signing secret must be base64, optionally prefixed whsec_ (as Standard Webhooks shows it)."
 
 
 class WebhookGone(RemoteRejected):
@@ -32,14 +34,22 @@ class WebhookGone(RemoteRejected):
 
 
 def signing_key(secret: str) -> bytes:
-    """`whsec_<base64>` is base64-decoded, as the Standard Webhooks libraries do; any other secret
-    is used as its UTF-8 bytes."""
-    if not secret.startswith(SECRET_PREFIX):
-        return secret.encode()
+    """The HMAC key: the secret, without its optional `whsec_` prefix, base64-decoded (missing
+    padding allowed). That is what the Standard Webhooks reference library does
+    (standard-webhooks/standard-webhooks, libraries/python/standardwebhooks/webhooks.py,
+    `Webhook.__init__`), so a receiver using any Standard Webhooks library verifies our signatures.
+
+    Stricter than that library, which skips characters outside the base64 alphabet: such a secret
+    is refused, as is one that decodes to nothing, rather than signed with a key the SIEM may
+    derive differently."""
+    encoded = secret.removeprefix(SECRET_PREFIX)
     try:
-        return base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except binascii.Error:
-        raise ValueError("The SIEM webhook secret starts with whsec_ but the rest is not base64.") from None
+        raise ValueError(NOT_BASE64) from None
+    if not key:
+        raise ValueError(NOT_BASE64)
+    return key
 
 
 def sign(key: bytes, webhook_id: str, timestamp: int, body: bytes) -> str:

@@ -272,10 +272,12 @@ class _Validation:
             self.problems["siem_secret"] = (
                 "SIEM signing secret is required with a SIEM webhook URL: the SIEM checks each event with it."
             )
-        try:
-            signing_key(self.secrets.get("siem_secret") or "")
-        except ValueError as exc:
-            self.problems["siem_secret"] = str(exc)
+        typed = self.secrets.get("siem_secret")
+        if typed:
+            try:
+                signing_key(typed)
+            except ValueError as exc:
+                self.problems["siem_secret"] = str(exc)
 
     def will_be_set(self, secret: str) -> bool:
         if secret in self.secrets:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
+from datetime import datetime, timezone
 from email.utils import formatdate
 
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from clients.errors import RemoteAuthError, RemoteRejected, RemoteTimeout, RemoteUnavailable
 from clients.siem import SiemWebhook, WebhookGone, retry_after, sign, signing_key
@@ -24,11 +28,45 @@ def test_signature_matches_the_standard_webhooks_vector() -> None:
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
-def test_a_secret_without_the_whsec_prefix_is_used_as_utf8_bytes() -> None:
-    # Node 20: crypto.createHmac("sha256", Buffer.from("plain-shared-secret", "utf8"))
-    #   .update('evt_42.1700000000.{"type":"pms_sync.import.succeeded"}').digest("base64")
-    signature = sign(signing_key("plain-shared-secret"), "evt_42", 1700000000, BODY)
-    assert signature == "v1,DZyyiyW9YDlAqalSsu4Th7O0NOBwtvRSg4ld5sTui9Y="
+SECRET_BYTES = b"a-32-byte-secret-for-the-vectors"
+WITH_PREFIX = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
+WITHOUT_PREFIX = base64.b64encode(SECRET_BYTES).decode()
+UNPADDED = WITHOUT_PREFIX.rstrip("=")
+
+
+@pytest.mark.parametrize("secret", [WITH_PREFIX, WITHOUT_PREFIX, UNPADDED, "whsec_" + UNPADDED])
+def test_the_key_is_the_secret_base64_decoded_with_or_without_whsec_as_the_reference_library_does(secret: str) -> None:
+    # standard-webhooks/standard-webhooks libraries/python/standardwebhooks/webhooks.py, Webhook.__init__:
+    # the prefix is optional and the rest is base64-decoded (padding optional).
+    assert signing_key(secret) == SECRET_BYTES
+    expected = Webhook(secret).sign("evt_42", datetime.fromtimestamp(1700000000, timezone.utc), BODY.decode())
+    assert sign(signing_key(secret), "evt_42", 1700000000, BODY) == expected
+
+
+@pytest.mark.parametrize("secret", ["plain-shared-secret", "my secret!!", "whsec_not base64!", "whsec_", "====", "A"])
+def test_a_secret_that_is_not_base64_is_refused_in_plain_words(secret: str) -> None:
+    # Before, a secret without whsec_ was used as its UTF-8 bytes, so a receiver using the reference
+    # library derived another key (or none) and refused every event.
+    with pytest.raises(ValueError, match="must be base64, optionally prefixed whsec_"):
+        signing_key(secret)
+
+
+@pytest.mark.parametrize("secret", [WITH_PREFIX, WITHOUT_PREFIX])
+async def test_delivered_events_verify_with_the_standard_webhooks_library(
+    http: httpx.AsyncClient, siem: FakeSiem, secret: str
+) -> None:
+    # The PyPI package `standardwebhooks` (standard-webhooks/standard-webhooks,
+    # libraries/python/standardwebhooks/webhooks.py) reads `webhook-id`, `webhook-timestamp` and
+    # `webhook-signature` and signs `{id}.{timestamp}.{body}`; passing it proves ours are the same.
+    await SiemWebhook(SIEM_URL, secret, http).deliver("evt_9", BODY)
+
+    [request] = siem.requests
+    headers = dict(request.headers)
+    assert Webhook(secret).verify(request.content, headers) == json.loads(BODY)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(request.content.replace(b"succeeded", b"failed"), headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(base64.b64encode(b"some-other-secret-of-32-bytes!!!").decode()).verify(request.content, headers)
 
 
 async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: httpx.AsyncClient, siem: FakeSiem) -> None:
@@ -41,8 +79,8 @@ async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: http
     assert request.headers["webhook-id"] == "evt_7"
     assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 5
     assert request.headers["webhook-signature"].startswith("v1,")
-    assert verify(SIEM_SECRET, request, now=time.time())
-    assert not verify("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB", request, now=time.time())
+    assert verify(SIEM_SECRET, request)
+    assert not verify("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB", request)
 
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204])
@@ -130,7 +168,7 @@ async def test_errors_never_carry_the_secret_or_the_signature(http: httpx.AsyncC
 
 @pytest.mark.parametrize(
     ("url", "secret"),
-    [(SIEM_URL, ""), (SIEM_URL, "whsec_not base64!"), ("ftp://siem.example.test/", SIEM_SECRET), ("not a url", SIEM_SECRET)],
+    [(SIEM_URL, ""), (SIEM_URL, "whsec_not base64!"), (SIEM_URL, "plain-shared-secret"), ("ftp://siem.example.test/", SIEM_SECRET), ("not a url", SIEM_SECRET)],
 )
 def test_an_unusable_configuration_is_refused_without_quoting_the_secret(
     http: httpx.AsyncClient, url: str, secret: str

@@ -111,7 +111,7 @@ def test_secrets_are_stored_encrypted_and_never_sent_back(admin: Service) -> Non
         "agent_key": "agent-Key-3c1d9",
         "relay_key": "relay-Key-5e8a2",
         "client_secret": "client-Secret-77ab",
-        "siem_secret": "siem-Secret-0f2e4",
+        "siem_secret": "whsec_c2llbS1TZWNyZXQtMGYyZTQtYmFzZTY0",
     }
     webhook = "https://firm.webhook.office.com/workflows/teams-Hook-9d4c1"
     relay = {"agent_url": "https://firm.servicebus.windows.net/pms-agent", "relay_key_name": "proxy-send"}
@@ -259,7 +259,8 @@ RELAY_URL = "https://firm.servicebus.windows.net/pms-agent"
             "Aderant agent URL on Azure Relay must name the hybrid connection",
         ),
         ({"siem_url": "https://siem.example/hook"}, "SIEM signing secret is required with a SIEM webhook URL"),
-        ({"siem_url": "https://siem.example/hook", "siem_secret": "whsec_%%%"}, "the rest is not base64"),
+        ({"siem_url": "https://siem.example/hook", "siem_secret": "whsec_%%%"}, "must be base64, optionally prefixed whsec_"),
+        ({"siem_url": "https://siem.example/hook", "siem_secret": "plain-Secret-1"}, "must be base64, optionally prefixed whsec_"),
     ],
 )
 def test_invalid_settings_are_refused_in_plain_words(admin: Service, changes: dict[str, str], message: str) -> None:
