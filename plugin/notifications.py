@@ -2,49 +2,79 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from clients import teams
 from clients.aderant_models import MatterSummary
 from plugin.close_sync import CloseCandidate
 
-LISTED = 10  # matters named in the card; the page has the rest
+Card = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    lines: list[str]
+    link: str  # the full list in PMS Sync
+    action: str
 
 
 def action_card(
-    environment: str, closes: list[CloseCandidate], imports: list[MatterSummary], *, links: dict[str, str]
-) -> dict[str, Any]:
-    """An Adaptive Card (1.4, within the Workflows webhook's limits) that says what and where."""
+    environment: str,
+    closes: list[CloseCandidate],
+    imports: list[MatterSummary],
+    *,
+    links: dict[str, str],
+    fits: Callable[[Card], bool] = teams.fits,
+) -> Card:
+    """An Adaptive Card (1.4: Teams renders at most 1.5) that says what and where.
+
+    It names as many matters as fit in one Teams message (`fits`); a list cut short ends with
+    "and N more", linking to the full list in PMS Sync."""
+    sections = []
+    if closes:
+        sections.append(_Section(
+            f"{len(closes)} imported matters are closed in Aderant but still open in Clio Operate",
+            [f"{c.matter_number} — {c.title or ''} (closed {c.close_date or 'in Aderant'})" for c in closes],
+            links["close_sync"], "Review close-sync",
+        ))
+    if imports:
+        sections.append(_Section(
+            f"{len(imports)} new Aderant matters of nominated clients are not imported yet",
+            [f"{m.matter_number} — {m.title} ({m.client_code})" for m in imports],
+            links["auto_import"], "Review auto-import",
+        ))
+    # The most rows per list that fit: a binary search, each step measuring the card as sent.
+    fitting, too_many = 0, max((len(s.lines) for s in sections), default=0) + 1
+    while too_many - fitting > 1:
+        rows = (fitting + too_many) // 2
+        if fits(_card(environment, sections, rows)):
+            fitting = rows
+        else:
+            too_many = rows
+    return _card(environment, sections, fitting)
+
+
+def _card(environment: str, sections: list[_Section], rows: int) -> Card:
+    """The card with at most `rows` matters named in each list."""
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": True,
          "text": f"PMS Sync: matters need your review in {environment}"},
     ]
-    actions = []
-    if closes:
-        body += _section(
-            f"{len(closes)} imported matters are closed in Aderant but still open in Clio Operate",
-            [f"{c.matter_number} — {c.title or ''} (closed {c.close_date or 'in Aderant'})" for c in closes],
-        )
-        actions.append({"type": "Action.OpenUrl", "title": "Review close-sync", "url": links["close_sync"]})
-    if imports:
-        body += _section(
-            f"{len(imports)} new Aderant matters of nominated clients are not imported yet",
-            [f"{m.matter_number} — {m.title} ({m.client_code})" for m in imports],
-        )
-        actions.append({"type": "Action.OpenUrl", "title": "Review auto-import", "url": links["auto_import"]})
+    for section in sections:
+        shown = section.lines[:rows]
+        body.append({"type": "TextBlock", "weight": "Bolder", "wrap": True, "spacing": "Medium", "text": section.title})
+        if shown:
+            body.append({"type": "TextBlock", "wrap": True, "text": "\n".join(f"- {line}" for line in shown)})
+        if len(shown) < len(section.lines):
+            more = len(section.lines) - len(shown)
+            body.append({"type": "TextBlock", "wrap": True, "text": f"[… and {more} more in PMS Sync]({section.link})"})
     return {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": body,
-        "actions": actions,
+        "actions": [{"type": "Action.OpenUrl", "title": s.action, "url": s.link} for s in sections],
     }
-
-
-def _section(title: str, lines: list[str]) -> list[dict[str, Any]]:
-    shown = lines[:LISTED]
-    more = len(lines) - len(shown)
-    text = "\n".join(f"- {line}" for line in shown) + (f"\n- … and {more} more" if more else "")
-    return [
-        {"type": "TextBlock", "weight": "Bolder", "wrap": True, "spacing": "Medium", "text": title},
-        {"type": "TextBlock", "wrap": True, "text": text},
-    ]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlsplit
 
+from clients.teams import webhook_url_problem
 from plugin.auto_import import clean_client_codes
 from plugin.errors import InvalidInput
 from plugin.services import Services
@@ -42,8 +42,9 @@ async def save_schedule(
     if not closed_phase.strip():
         raise InvalidInput("Name the Clio Operate phase that closes a matter, e.g. matter-closed.")
     webhook = teams_webhook.strip()
-    if webhook and not _acceptable_webhook(webhook):
-        raise InvalidInput("The Teams webhook must be an https:// address (a Workflows webhook URL).")
+    problem = webhook_url_problem(webhook) if webhook else None
+    if problem:
+        raise InvalidInput(problem)
     settings = ScheduleSettings(
         organisation_id=env.organisation_id,
         environment_id=env.id,
@@ -57,8 +58,3 @@ async def save_schedule(
         services.store.schedules.save, settings, actor=actor, teams_webhook=webhook or None, clear_webhook=clear_webhook
     )
 
-
-def _acceptable_webhook(url: str) -> bool:
-    """https, or plain http to this machine (the demo's stand-in Teams)."""
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1"))

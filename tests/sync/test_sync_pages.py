@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -14,7 +15,10 @@ SCHEDULE = "/history/schedule?environment=1"
 RUN_NOW = "/history/schedule/run?environment=1"
 CLOSE_SYNC = "/history/close-sync?environment=1"
 AUTO_IMPORT = "/history/auto-import?environment=1"
-WEBHOOK = "https://teams.example.test/workflows/secret-signature"
+WEBHOOK = (  # a Workflows webhook URL, shape from reference/relay-teams-siem.md §2.3
+    "https://default0f1e2d3c.0f.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/"
+    "5b1f0c2e/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=secret-signature"
+)
 VALID = {
     "enabled": "on", "interval_minutes": "15", "closed_phase": "matter-closed",
     "auto_import_clients": "cl080001, CL080002", "auto_import_since": "2026-01-01", "teams_webhook": WEBHOOK,
@@ -90,6 +94,18 @@ def test_an_invalid_interval_shows_the_reason_above_the_form_and_saves_nothing(s
     out_of_range = service.client.post(SCHEDULE, data={"csrf_token": token, **VALID, "interval_minutes": "2"})
     assert out_of_range.status_code == 400 and "between 5 minutes and 7 days" in out_of_range.text
     assert field(out_of_range.text, "interval_minutes") == "2" and stored(service) == before
+
+
+def test_a_retired_office_365_connector_url_is_refused_and_says_what_to_use_instead(service: Service) -> None:
+    token = admin(service)
+    before = stored(service)
+    connector = "https://harbourlegal.webhook.office.com/webhookb2/0a1b@2c3d/IncomingWebhook/4e5f/6a7b"
+    response = service.client.post(SCHEDULE, data={"csrf_token": token, **VALID, "teams_webhook": connector})
+    assert response.status_code == 400
+    page = html.unescape(response.text)
+    assert "This is an Office 365 connector (Incoming Webhook) URL: Microsoft has retired those connectors" in page
+    assert 'the template "Post to a channel when a webhook request is received"' in page
+    assert connector not in page and stored(service) == before and schedule_events(service) == []
 
 
 def test_run_now_records_a_run_and_lists_it_with_its_outcome_and_duration(service: Service) -> None:
