@@ -29,7 +29,7 @@ import httpx
 
 from clients.remote import RemoteSystem
 
-__all__ = ["MAX_BYTES", "WORKFLOWS_HOST_SUFFIXES", "TeamsWebhook", "fits", "webhook_url_problem"]
+__all__ = ["MAX_BYTES", "WORKFLOWS_HOST_SUFFIXES", "TeamsWebhook", "fits", "message_body", "webhook_url_problem"]
 
 SYSTEM = "Microsoft Teams"
 # 28 KB read as 28,000 bytes of the request body, the stricter reading of "KB".
@@ -61,7 +61,7 @@ def webhook_url_problem(url: str) -> str | None:
     if _under(host, RETIRED_CONNECTOR_HOSTS):
         return (
             "This is an Office 365 connector (Incoming Webhook) URL: Microsoft has retired those "
-            f"connectors, so Teams no longer takes messages through it. {HOW_TO_CREATE}"
+            f"connectors. {HOW_TO_CREATE}"
         )
     if scheme != "https" or port not in (None, 443) or not _under(host, WORKFLOWS_HOST_SUFFIXES):
         hosts = ", ".join(suffix.lstrip(".") for suffix in WORKFLOWS_HOST_SUFFIXES)
