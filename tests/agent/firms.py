@@ -14,7 +14,6 @@ so its mapping differs in every way a mapping can:
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import sqlite3
@@ -118,7 +117,7 @@ def second_firm_mapping() -> dict[str, Any]:
 
 def without_link_table_mapping() -> dict[str, Any]:
     """A firm whose matters have no party link: the client is the only party."""
-    mapping = copy.deepcopy(default_mapping())
+    mapping = default_mapping()
     del mapping["tables"]["matter_party"]
     del mapping["tables"]["party_role"]
     return mapping

@@ -12,7 +12,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from sandbox.aderant_db import GENERATED_MATTER_FIRST_UNO, GENERATED_NUMBER_OFFSET, LITIGATION_MATTER
+from sandbox.aderant_db import (
+    GENERATED_MATTER_FIRST_UNO,
+    GENERATED_NUMBER_OFFSET,
+    LITIGATION_MATTER,
+)
 
 from tests.agent.firms import (
     build_second_firm_db,
@@ -50,7 +54,8 @@ async def second_firm(
     make_client: ClientFactory,
 ) -> AsyncIterator[httpx.AsyncClient]:
     mapping_path = write_mapping(tmp_path / "second-firm.json", second_firm_mapping())
-    async with make_client(make_app(database_url=second_firm_db, mapping_path=mapping_path)) as http:
+    app = make_app(database_url=second_firm_db, mapping_path=mapping_path)
+    async with make_client(app) as http:
         yield http
 
 
