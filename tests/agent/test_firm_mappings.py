@@ -3,6 +3,7 @@ firm's mapping (tests/agent/firms.py describes the two firms)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from agent.schema import DEFAULT_MAPPING_PATH
 from sandbox.aderant_db import (
     GENERATED_MATTER_FIRST_UNO,
     GENERATED_NUMBER_OFFSET,
@@ -20,6 +22,7 @@ from sandbox.aderant_db import (
 
 from tests.agent.firms import (
     build_second_firm_db,
+    default_mapping,
     second_firm_mapping,
     without_link_table_mapping,
     write_mapping,
@@ -120,3 +123,14 @@ async def test_a_firm_without_a_party_link_table_has_only_the_client_party(
     assert parties == {"items": [], "next_offset": None}
     assert by_party_name["items"] == []
     assert "82001" in [item["matter_number"] for item in by_client_name["items"]]
+
+
+def test_the_readme_example_is_the_second_firms_mapping() -> None:
+    readme = DEFAULT_MAPPING_PATH.with_name("README.md").read_text(encoding="utf-8")
+    section = readme.split("### Example: a firm with its own participant", 1)[1]
+    example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+
+    mapping = default_mapping()
+    mapping["name_type_codes"] = example["name_type_codes"]
+    mapping["tables"].update(example["tables"])
+    assert mapping == second_firm_mapping()
