@@ -79,7 +79,7 @@ def matter_statement(schema: AgentSchema, matter_number: str) -> Select[Any]:
     )
     return (
         select(
-            *summary_columns(schema),
+            *_summary_columns(schema),
             m.col("long_title").label("long_title"),
             m.col("matter_type_code").label("matter_type_code"),
             matter_type.col("description").label("matter_type_description"),
@@ -163,7 +163,7 @@ def escape_like(value: str) -> str:
     return value
 
 
-def summary_columns(schema: AgentSchema) -> list[Label[Any]]:
+def _summary_columns(schema: AgentSchema) -> list[Label[Any]]:
     m, c, status = schema.matter, schema.client, schema.status
     return [
         m.col("matter_uno").label("matter_uno"),
@@ -189,7 +189,7 @@ def _summary_from(schema: AgentSchema) -> FromClause:
 
 def _summary_select(schema: AgentSchema) -> Select[Any]:
     return (
-        select(*summary_columns(schema))
+        select(*_summary_columns(schema))
         .select_from(_summary_from(schema))
         .where(*schema.matter.filter_conditions())
     )

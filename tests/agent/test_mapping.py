@@ -178,3 +178,25 @@ async def test_name_type_codes_decide_person_or_organisation(
     # a code in neither list: a person when the name has a first or last name
     assert parties_unknown[DANIEL_OBRIEN.name_uno]["kind"] == "person"
     assert parties_unknown[COASTAL_FREIGHT.name_uno]["kind"] == "organisation"
+
+
+async def test_matter_filters_hide_other_matters_from_every_endpoint(
+    tmp_path: Path, make_app: Callable[..., Starlette], make_client: ClientFactory
+) -> None:
+    mapping = with_value(MAPPING, {"STATUS_CODE": "OPEN"}, "tables", "matter", "filters")
+    mapping_path = write_mapping(tmp_path / "open-only.json", mapping)
+
+    async with make_client(make_app(mapping_path=mapping_path)) as http:
+        closed = await http.get("/v1/matters/82002")
+        closed_parties = await http.get("/v1/matters/82002/parties")
+        search = (await http.get("/v1/matters", params={"q": "8200"})).json()
+        statuses = (await http.get("/v1/matter-statuses", params={"ids": "82001,82002"})).json()
+        opened = (await http.get(
+            "/v1/matters-opened", params={"clients": "CL080001", "since": "2025-01-01"}
+        )).json()
+
+    assert closed.status_code == closed_parties.status_code == 404
+    assert "82002" not in [item["matter_number"] for item in search["items"]]
+    assert "82001" in [item["matter_number"] for item in search["items"]]
+    assert [item["matter_uno"] for item in statuses["items"]] == [82001]
+    assert "82002" not in [item["matter_number"] for item in opened["items"]]
