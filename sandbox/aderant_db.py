@@ -1,23 +1,21 @@
 """A seeded Aderant Expert database for the agent: the user-guide examples plus generated matters.
 
-Tables and columns are created under the names in the agent's mapping file, so a modified
-mapping (a firm's own party link table, say) gets a database the agent can read with it.
+The tables are a fixed subset of Aderant Expert's own, with the table and column names and types
+public sources show (reference/aderant.md; ``HBM_NAME``, ``HBM_NAME_PEOPLE`` and ``HBM_PERSNL``
+as Aderant's deployment script ``Src/Package/DeployDatabase.ps1`` in ashokvundavalli/AderantDevops
+writes them). They do not depend on the agent's mapping: the bundled mapping reads them, and a
+firm's different layout is a different mapping over a different database. The matter-party link
+and its role codes are not public, so they live in firm-defined (leading ``_``) tables.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import CHAR, Column, Connection, DateTime, Integer, MetaData, String, Table
-from sqlalchemy import create_engine
-from sqlalchemy.types import TypeEngine
-
-from agent.schema import MATTER_NUMBER, AgentSchema, MappedTable, load_schema
+from sqlalchemy import CHAR, Column, DateTime, Integer, MetaData, String, Table, create_engine
 
 Row = dict[str, Any]
 
@@ -40,13 +38,17 @@ class SeededAddress:
 
 @dataclass(frozen=True)
 class SeededName:
-    """An HBM_NAME row: ``kind`` is NAME_TYPE, 'P' person or 'O' organisation."""
+    """An HBM_NAME row: ``kind`` is NAME_TYPE, 'P' person or 'O' organisation. A person also
+    has an HBM_NAME_PEOPLE row with ``title`` and ``gender`` ('N' when not given, as Aderant's
+    own deployment script writes it)."""
 
     name_uno: int
     name: str
     kind: Literal["P", "O"]
     first_name: str | None = None
     last_name: str | None = None
+    title: str = ""
+    gender: Literal["F", "M", "N"] = "N"
     email: str | None = None
     phone: str | None = None
     address: SeededAddress | None = None
@@ -103,12 +105,12 @@ COASTAL_FREIGHT = SeededName(
     address=SeededAddress("12 Wharf Road", "Port Botany", "NSW", "2036"),
 )
 MARY_CITIZEN = SeededName(
-    90003, "Mary Citizen", "P", first_name="Mary", last_name="Citizen",
+    90003, "Mary Citizen", "P", first_name="Mary", last_name="Citizen", title="Ms", gender="F",
     email="mary.citizen@example.com",
     address=SeededAddress("4 Example Street", "Newtown", "NSW", "2042"),
 )
 DANIEL_OBRIEN = SeededName(
-    90004, "Daniel O'Brien", "P", first_name="Daniel", last_name="O'Brien",
+    90004, "Daniel O'Brien", "P", first_name="Daniel", last_name="O'Brien", title="Mr", gender="M",
     email="daniel.obrien@example.com",
 )
 PACIFIC_INSURANCE = SeededName(90005, "Pacific Insurance Group Ltd", "O")
@@ -295,172 +297,247 @@ ADVICE_TOPICS = (
 )
 PRACTICE_AREAS = (("LIT", "LIT"), ("COM", "ADV"), ("PRO", "CONV"), ("PC", "EST"), ("COM", "LIT"))
 
-COLUMN_TYPES: dict[str, dict[str, TypeEngine[Any]]] = {
-    "matter": {
-        "matter_uno": Integer(), "client_uno": Integer(), MATTER_NUMBER: String(20),
-        "title": String(40), "long_title": String(250), "open_date": DateTime(),
-        "close_date": DateTime(), "status_code": String(5), "inactive": CHAR(1),
-        "billing_employee_uno": Integer(), "responsible_employee_uno": Integer(),
-        "office_code": String(4), "department_code": String(4), "matter_type_code": String(4),
-    },
-    "client": {
-        "client_uno": Integer(), "client_code": String(10), "client_name": String(80),
-        "name_uno": Integer(),
-    },
-    "name": {
-        "name_uno": Integer(), "name": String(120), "name_sort": String(120),
-        "name_type": CHAR(1), "address_uno": Integer(),
-    },
-    "person": {
-        "name_uno": Integer(), "first_name": String(40), "middle_name": String(40),
-        "last_name": String(60),
-    },
-    "address": {
-        "address_uno": Integer(), "line1": String(80), "city": String(40), "state": String(10),
-        "post_code": String(10), "country": String(10), "email": String(120),
-        "phone": String(30),
-    },
-    "employee": {"empl_uno": Integer(), "employee_code": CHAR(6), "employee_name": String(40)},
-    "status": {"code": String(5), "description": String(40)},
-    "office": {"code": String(4), "description": String(40)},
-    "department": {"code": String(4), "description": String(40)},
-    "matter_type": {"code": String(4), "description": String(40)},
-    "matter_party": {"matter_uno": Integer(), "name_uno": Integer(), "role_code": String(5)},
-    "party_role": {"code": String(5), "description": String(40)},
-}
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "matter": ("matter_uno",), "client": ("client_uno",), "name": ("name_uno",),
-    "person": ("name_uno",), "address": ("address_uno",), "employee": ("empl_uno",),
-    "status": ("code",), "office": ("code",), "department": ("code",), "matter_type": ("code",),
-    "matter_party": ("matter_uno", "name_uno", "role_code"), "party_role": ("code",),
-}
+NO_ADDRESS = 0
+"""Aderant's own tooling writes ``ADDRESS_UNO`` 0, not NULL, for a name without an address."""
+
+METADATA = MetaData()
 
 
-def create_aderant_db(
-    database_url: str,
-    *,
-    generated_matters: int = 3000,
-    seed: int = 42,
-    mapping_path: str | Path | None = None,
-) -> None:
-    """(Re)create the mapped tables in ``database_url`` and fill them; same seed, same data.
+def _code(name: str, length: int = 4, **options: Any) -> Column[Any]:
+    return Column(name, String(length), **options)
+
+
+HBM_MATTER = Table(
+    "HBM_MATTER", METADATA,
+    Column("MATTER_UNO", Integer, primary_key=True),
+    Column("CLIENT_UNO", Integer),
+    _code("MATTER_CODE", 10),
+    Column("MATTER_NUMBER", Integer),
+    _code("CLNT_MATT_CODE", 21),
+    Column("MATTER_NAME", String(40)),
+    Column("LONG_MATT_NAME", String(250)),
+    Column("OPEN_DATE", DateTime),
+    Column("CLOSE_DATE", DateTime),
+    _code("STATUS_CODE", 5),
+    Column("INACTIVE", CHAR(1)),
+    Column("BILL_EMPL_UNO", Integer),
+    Column("RESP_EMPL_UNO", Integer),
+    _code("OFFC"),
+    _code("DEPT"),
+    _code("PROF"),
+    _code("MATT_TYPE_CODE"),
+)
+HBM_CLIENT = Table(
+    "HBM_CLIENT", METADATA,
+    Column("CLIENT_UNO", Integer, primary_key=True),
+    # char(10) in Aderant; stored unpadded here, which compares as SQL Server compares char
+    # (trailing blanks ignored). EMPLOYEE_CODE is stored padded to exercise the agent's trimming.
+    Column("CLIENT_CODE", CHAR(10)),
+    Column("CLIENT_NUMBER", Integer),
+    Column("CLIENT_NAME", String(80)),
+    Column("NAME_UNO", Integer),
+    Column("ADDRESS_UNO", Integer),
+    Column("INACTIVE", CHAR(1)),
+)
+HBM_NAME = Table(
+    "HBM_NAME", METADATA,
+    Column("NAME_UNO", Integer, primary_key=True),
+    Column("NAME", String(120)),
+    Column("NAME_SORT", String(120)),
+    Column("NAME_TYPE", CHAR(1)),
+    Column("FIRST_NAME", String(40)),
+    Column("MIDDLE_NAME", String(40)),
+    Column("LAST_NAME", String(60)),
+    Column("ADDRESS_UNO", Integer),
+    Column("PEOPLE_NAME_UNO", Integer),
+    Column("INACTIVE", CHAR(1)),
+)
+HBM_NAME_PEOPLE = Table(
+    "HBM_NAME_PEOPLE", METADATA,
+    Column("NAME_UNO", Integer, primary_key=True),
+    Column("TITLE", String(10)),
+    Column("SUFFIX", String(10)),
+    Column("SALUTATION", String(40)),
+    Column("GENDER", CHAR(1)),
+    Column("NUM_CHILD", Integer),
+    Column("SPOUSE_NAME_UNO", Integer),
+)
+HBM_ADDRESS = Table(
+    "HBM_ADDRESS", METADATA,
+    Column("ADDRESS_UNO", Integer, primary_key=True),
+    Column("NAME_UNO", Integer),
+    _code("ADDRESS_TYPE", 5),
+    Column("ADDRESS1", String(80)),
+    Column("ADDRESS2", String(80)),
+    Column("CITY", String(40)),
+    _code("STATE_CODE", 10),
+    _code("POST_CODE", 10),
+    _code("COUNTRY_CODE", 10),
+    Column("EMAIL", String(120)),
+    Column("PHONE", String(30)),
+)
+HBM_PERSNL = Table(
+    "HBM_PERSNL", METADATA,
+    Column("EMPL_UNO", Integer, primary_key=True),
+    Column("NAME_UNO", Integer),
+    Column("EMPLOYEE_CODE", CHAR(6)),
+    Column("EMPLOYEE_NAME", String(40)),
+    Column("LOGIN", String(60)),
+    Column("EMAIL", String(120)),
+    Column("PHONE_NO", String(30)),
+    _code("OFFC"),
+    _code("DEPT"),
+    Column("POSITION", String(40)),
+    Column("INACTIVE", CHAR(1)),
+)
+HBL_STATUS_MATT = Table(
+    "HBL_STATUS_MATT", METADATA,
+    _code("STATUS_CODE", 5, primary_key=True), Column("STATUS_DESC", String(40)),
+)
+HBL_OFFICE = Table(
+    "HBL_OFFICE", METADATA,
+    _code("OFFC_CODE", primary_key=True), Column("OFFC_DESC", String(40)),
+    Column("INACTIVE", CHAR(1)),
+)
+HBL_DEPT = Table(
+    "HBL_DEPT", METADATA,
+    _code("DEPT_CODE", primary_key=True), Column("DEPT_DESC", String(40)),
+    Column("INACTIVE", CHAR(1)),
+)
+HBL_MATT_TYPE = Table(
+    "HBL_MATT_TYPE", METADATA,
+    _code("MATT_TYPE_CODE", primary_key=True), Column("MATT_TYPE_DESC", String(40)),
+)
+MATTER_PARTY = Table(
+    "_HBM_MATTER_PARTY", METADATA,
+    Column("MATTER_UNO", Integer, primary_key=True),
+    Column("NAME_UNO", Integer, primary_key=True),
+    _code("PARTY_ROLE_CODE", 5, primary_key=True),
+)
+PARTY_ROLE = Table(
+    "_HBL_PARTY_ROLE", METADATA,
+    _code("ROLE_CODE", 5, primary_key=True), Column("ROLE_DESC", String(40)),
+)
+LOOKUPS = (
+    (HBL_STATUS_MATT, STATUSES), (HBL_OFFICE, OFFICES), (HBL_DEPT, DEPARTMENTS),
+    (HBL_MATT_TYPE, MATTER_TYPES), (PARTY_ROLE, PARTY_ROLES),
+)
+EMPLOYEE_NAME_FIRST_UNO = 400_000
+
+
+def create_aderant_db(database_url: str, *, generated_matters: int = 3000, seed: int = 42) -> None:
+    """(Re)create the Aderant tables in ``database_url`` and fill them; same seed, same data.
 
     Use a file URL: a plain in-memory SQLite database vanishes when this function returns.
     """
-    schema = load_schema(mapping_path)
-    metadata, tables = _metadata(schema)
     rows = _SeedRows()
     _add_examples(rows)
     _add_generated(rows, random.Random(seed), generated_matters)
     engine = create_engine(database_url)
     try:
-        metadata.drop_all(engine)
-        metadata.create_all(engine)
+        METADATA.drop_all(engine)
+        METADATA.create_all(engine)
         with engine.begin() as conn:
-            for mapped in schema.tables():
-                logical = mapped.logical_name
-                _insert(conn, mapped, tables[logical], rows.by_table[logical])
+            for table in METADATA.sorted_tables:
+                if rows.by_table[table.name]:
+                    conn.execute(table.insert(), rows.by_table[table.name])
     finally:
         engine.dispose()
 
 
-def _metadata(schema: AgentSchema) -> tuple[MetaData, dict[str, Table]]:
-    metadata = MetaData()
-    tables = {
-        mapped.logical_name: Table(
-            mapped.name,
-            metadata,
-            *(
-                Column(
-                    physical,
-                    COLUMN_TYPES[mapped.logical_name][logical],
-                    primary_key=logical in PRIMARY_KEYS[mapped.logical_name],
-                )
-                for logical, physical in mapped.columns.items()
-                if physical is not None
-            ),
-        )
-        for mapped in schema.tables()
-    }
-    return metadata, tables
-
-
-def _insert(conn: Connection, mapped: MappedTable, table: Table, rows: list[Row]) -> None:
-    """Insert rows keyed by logical column names, skipping columns the mapping leaves out."""
-    if not rows:
-        return
-    physical = [(logical, name) for logical, name in mapped.columns.items() if name is not None]
-    conn.execute(
-        table.insert(), [{name: row.get(logical) for logical, name in physical} for row in rows]
-    )
-
-
 class _SeedRows:
-    """Rows per logical table, keyed by logical column names."""
+    """Rows per table, keyed by column name; every row of a table names the same columns."""
 
     def __init__(self) -> None:
-        self.by_table: dict[str, list[Row]] = {logical: [] for logical in COLUMN_TYPES}
+        self.by_table: dict[str, list[Row]] = {name: [] for name in METADATA.tables}
 
-    def add(self, logical_table: str, **values: Any) -> None:
-        self.by_table[logical_table].append(values)
+    def add(self, table: Table, **values: Any) -> None:
+        self.by_table[table.name].append(values)
 
     def add_name(self, name: SeededName, middle_name: str | None = None) -> None:
         sort_key = f"{name.last_name}, {name.first_name}" if name.kind == "P" else name.name
         address = name.address
-        has_address = address is not None or name.email is not None or name.phone is not None
+        address_uno = _address_uno(name)
         self.add(
-            "name", name_uno=name.name_uno, name=name.name, name_sort=sort_key.upper(),
-            name_type=name.kind, address_uno=name.name_uno if has_address else None,
+            HBM_NAME, NAME_UNO=name.name_uno, NAME=name.name, NAME_SORT=sort_key.upper(),
+            NAME_TYPE=name.kind,
+            # Aderant's tooling writes '' rather than NULL for a missing name part
+            FIRST_NAME=name.first_name or "", MIDDLE_NAME=middle_name or "",
+            LAST_NAME=name.last_name or "",
+            ADDRESS_UNO=address_uno, PEOPLE_NAME_UNO=0,
+            INACTIVE="N",
         )
         if name.kind == "P":
             self.add(
-                "person", name_uno=name.name_uno, first_name=name.first_name,
-                middle_name=middle_name, last_name=name.last_name,
+                HBM_NAME_PEOPLE, NAME_UNO=name.name_uno, TITLE=name.title, SUFFIX="",
+                SALUTATION=name.first_name, GENDER=name.gender, NUM_CHILD=0, SPOUSE_NAME_UNO=0,
             )
-        if has_address:
-            postal = dataclasses.asdict(address) if address else {}  # fields match the columns
+        if address_uno != NO_ADDRESS:
             self.add(
-                "address", address_uno=name.name_uno, email=name.email, phone=name.phone, **postal
+                HBM_ADDRESS, ADDRESS_UNO=address_uno, NAME_UNO=name.name_uno,
+                ADDRESS_TYPE="MAIN", ADDRESS1=address.line1 if address else None, ADDRESS2=None,
+                CITY=address.city if address else None,
+                STATE_CODE=address.state if address else None,
+                POST_CODE=address.post_code if address else None,
+                COUNTRY_CODE=address.country if address else None,
+                EMAIL=name.email, PHONE=name.phone,
             )
 
     def add_employee(self, employee: SeededEmployee) -> None:
+        first, _, last = employee.name.partition(" ")
+        name_uno = EMPLOYEE_NAME_FIRST_UNO + employee.empl_uno
+        self.add_name(SeededName(name_uno, employee.name, "P", first_name=first, last_name=last))
         # EMPLOYEE_CODE is char(6) in Aderant: store it padded, as SQL Server would
         self.add(
-            "employee", empl_uno=employee.empl_uno, employee_code=employee.code.ljust(6),
-            employee_name=employee.name,
+            HBM_PERSNL, EMPL_UNO=employee.empl_uno, NAME_UNO=name_uno,
+            EMPLOYEE_CODE=employee.code.ljust(6), EMPLOYEE_NAME=employee.name,
+            LOGIN=employee.code, EMAIL=f"{first}.{last}@firm.example.com".lower(),
+            PHONE_NO="", OFFC=tuple(OFFICES)[employee.empl_uno % len(OFFICES)],
+            DEPT=tuple(DEPARTMENTS)[employee.empl_uno % len(DEPARTMENTS)], POSITION="Lawyer",
+            INACTIVE="N",
         )
 
+    def add_client(self, client: SeededClient, middle_name: str | None = None) -> None:
+        self.add(
+            HBM_CLIENT, CLIENT_UNO=client.client_uno, CLIENT_CODE=client.code,
+            CLIENT_NUMBER=client.client_uno, CLIENT_NAME=client.name.name,
+            NAME_UNO=client.name.name_uno, ADDRESS_UNO=_address_uno(client.name), INACTIVE="N",
+        )
+        self.add_name(client.name, middle_name)
+
     def add_matter(
-        self, matter: SeededMatter, client_uno: int, responsible: int, billing: int
+        self, matter: SeededMatter, client: SeededClient, responsible: int, billing: int
     ) -> None:
         self.add(
-            "matter", matter_uno=matter.matter_uno, client_uno=client_uno,
-            **{MATTER_NUMBER: matter.number}, title=matter.title, long_title=matter.long_title,
-            open_date=_midnight(matter.open_date), close_date=_midnight(matter.close_date),
-            status_code=matter.status, inactive="N" if matter.close_date is None else "Y",
-            billing_employee_uno=billing, responsible_employee_uno=responsible,
-            office_code=matter.office, department_code=matter.department,
-            matter_type_code=matter.matter_type,
+            HBM_MATTER, MATTER_UNO=matter.matter_uno, CLIENT_UNO=client.client_uno,
+            MATTER_CODE=matter.number, MATTER_NUMBER=int(matter.number),
+            CLNT_MATT_CODE=f"{client.code}.{matter.number}", MATTER_NAME=matter.title,
+            LONG_MATT_NAME=matter.long_title, OPEN_DATE=_midnight(matter.open_date),
+            CLOSE_DATE=_midnight(matter.close_date), STATUS_CODE=matter.status,
+            INACTIVE="N" if matter.close_date is None else "Y",
+            BILL_EMPL_UNO=billing, RESP_EMPL_UNO=responsible, OFFC=matter.office,
+            DEPT=matter.department, PROF=matter.department, MATT_TYPE_CODE=matter.matter_type,
         )
         for name_uno, role_code in matter.parties:
-            self.add("matter_party", matter_uno=matter.matter_uno, name_uno=name_uno,
-                     role_code=role_code)
+            self.add(MATTER_PARTY, MATTER_UNO=matter.matter_uno, NAME_UNO=name_uno,
+                     PARTY_ROLE_CODE=role_code)
+
+
+def _address_uno(name: SeededName) -> int:
+    """A name has an address row (numbered as the name) when it has postal or contact details."""
+    has_address = name.address is not None or name.email is not None or name.phone is not None
+    return name.name_uno if has_address else NO_ADDRESS
 
 
 def _add_examples(rows: _SeedRows) -> None:
-    lookups = (
-        ("status", STATUSES), ("office", OFFICES), ("department", DEPARTMENTS),
-        ("matter_type", MATTER_TYPES), ("party_role", PARTY_ROLES),
-    )
-    for logical_table, descriptions in lookups:
+    for table, descriptions in LOOKUPS:
         for code, description in descriptions.items():
-            rows.add(logical_table, code=code, description=description)
+            # code, description and, where the table has one, INACTIVE
+            rows.add(table, **dict(zip(table.c.keys(), (code, description, "N"))))
     rows.add_employee(JANE_SMITH)
     rows.add_employee(RAJ_PATEL)
     client = HARBOUR_HOLDINGS
-    rows.add("client", client_uno=client.client_uno, client_code=client.code,
-             client_name=client.name.name, name_uno=client.name.name_uno)
-    rows.add_name(client.name)
+    rows.add_client(client)
     for party in EXAMPLE_PARTIES:
         rows.add_name(party)
     for matter in GENERATED_PARTY_MATTERS:
@@ -469,7 +546,7 @@ def _add_examples(rows: _SeedRows) -> None:
             witness = role == "WIT"  # a witness is a person
             rows.add_name(_random_name(names, name_uno, person_share=1.0 if witness else 0.6))
     for matter in EXAMPLE_MATTERS:
-        rows.add_matter(matter, client.client_uno, JANE_SMITH.empl_uno, RAJ_PATEL.empl_uno)
+        rows.add_matter(matter, client, JANE_SMITH.empl_uno, RAJ_PATEL.empl_uno)
 
 
 def _add_generated(rows: _SeedRows, rng: random.Random, matter_count: int) -> None:
@@ -483,9 +560,7 @@ def _add_generated(rows: _SeedRows, rng: random.Random, matter_count: int) -> No
         name = _random_name(rng, CLIENT_NAME_FIRST_UNO + index, person_share=0.3)
         client = SeededClient(GENERATED_CLIENT_FIRST_UNO + index,
                                f"CL{GENERATED_CLIENT_FIRST_UNO + index}", name)
-        rows.add("client", client_uno=client.client_uno, client_code=client.code,
-                 client_name=name.name, name_uno=name.name_uno)
-        rows.add_name(name, middle_name=_middle_name(rng, name))
+        rows.add_client(client, middle_name=_middle_name(rng, name))
         clients.append(client)
 
     pool = [_random_name(rng, NAME_POOL_FIRST_UNO + index) for index in range(NAME_POOL_SIZE)]
@@ -519,8 +594,7 @@ def _add_generated(rows: _SeedRows, rng: random.Random, matter_count: int) -> No
                 for position, party in enumerate(parties)
             ),
         )
-        rows.add_matter(matter, client.client_uno, rng.choice(employee_unos),
-                        rng.choice(employee_unos))
+        rows.add_matter(matter, client, rng.choice(employee_unos), rng.choice(employee_unos))
 
 
 def _generated_employees(rng: random.Random) -> list[SeededEmployee]:
