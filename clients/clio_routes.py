@@ -73,10 +73,6 @@ class ClioRoutes:
         "POST", "/api/v1/public/workItem/findByQuery", "C",
         "sharedo-tech/forum2024-02-S3 IDE/Demo01/PMSWidget/PMSWidgetAgent.js",
     )
-    work_item_phase: Route = Route(
-        "GET", "/api/v1/public/workItem/{id}/phase", "C",
-        "sharedo-tech/sharedo-sample-mobile-app src/agents/phasesAgent.js",
-    )
     change_phase: Route = Route(
         "PUT", "/api/v1/public/workItem/{id}/phase", "C",
         "sharedo-tech/sharedo-sample-mobile-app src/agents/phasesAgent.js",
