@@ -95,3 +95,14 @@ async def test_the_role_is_the_environments_and_can_be_switched_off(firm, world)
     with_user, without = ([(p["roleSystemName"], p["odsId"]) for p in body["participants"]] for body in clio.bodies)
     assert ("matter-owner", "guid-1") in with_user
     assert all(ods_id != "guid-1" for _, ods_id in without)
+
+
+async def test_a_user_signed_in_through_another_environment_is_looked_up_here(firm) -> None:  # type: ignore[no-untyped-def]
+    """A user's id belongs to the tenant they signed in through; another tenant may not know it."""
+    services, env, clio = firm
+    clio.contacts.append(user("guid-here"))
+    actor = Actor("guid-there", EMAIL, env.organisation_id, clio_user_id="guid-there", signed_in_environment_id=env.id + 1)
+
+    result = await import_matter(services, env, actor, "82001")
+
+    assert [p["odsId"] for p in people(clio)] == ["guid-here"] and result.warnings == []
