@@ -82,7 +82,7 @@ def ods_search_body(text: str, *, entity_types: Sequence[str], rows: int, page: 
     }
 
 
-def contact_details(*pairs: tuple[str, str | None]) -> list[dict[str, Any]]:
+def _contact_details(*pairs: tuple[str, str | None]) -> list[dict[str, Any]]:
     """Contact details, the first of each contact type primary and any other of that type not.
 
     Real ODS entities carry one primary per contact type (an e-mail, a mobile and a direct line
@@ -208,7 +208,7 @@ class ClioOperateClient:
             "isActive": True,
             "reference": reference,
             "externalReference": external_reference,
-            "contactDetails": contact_details(("email", email), ("mobile", mobile), ("direct-line", direct_line)),
+            "contactDetails": _contact_details(("email", email), ("mobile", mobile), ("direct-line", direct_line)),
         }
         return await self._create(self._routes.create_person, body)
 
@@ -227,7 +227,7 @@ class ClioOperateClient:
             "isActive": True,
             "reference": reference,
             "externalReference": external_reference,
-            "contactDetails": contact_details(("email", email), ("phone", phone)),
+            "contactDetails": _contact_details(("email", email), ("phone", phone)),
         }
         return await self._create(self._routes.create_organisation, body)
 
@@ -310,7 +310,7 @@ class ClioOperateClient:
 
     async def _grant(self, form: dict[str, str]) -> AccessToken:
         response = await self._remote.request(
-            self._http, "POST", self._token_url, data=form, auth=self._client_auth, timeout=self._timeout
+            self._http, self._routes.token.method, self._token_url, data=form, auth=self._client_auth, timeout=self._timeout
         )
         if not response.is_success:
             raise self._token_error(response)
