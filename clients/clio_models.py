@@ -4,21 +4,78 @@
 those into RemoteError.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Json = dict[str, Any]
+OdsType = Literal["person", "organisation", "team"]
+
+
+@dataclass(frozen=True)
+class NewParticipant:
+    """A role assignment in a work item create call; `ods_type` names the ODS entity's type.
+
+    A user is added as odsType "person" with the user's id, as real callers do (Alter-Igor/Test
+    _IDE/WKExpressSydneyWater/WKExpressWidgetAgent.js); the tenant decides from the role that the
+    person is there as a user.
+    """
+
+    role: str
+    ods_id: str
+    ods_type: OdsType
+    name: str
+
+    def to_json(self) -> Json:
+        return {"roleSystemName": self.role, "odsId": self.ods_id, "odsType": self.ods_type, "odsReference": self.name}
+
+
+@dataclass(frozen=True)
+class NewWorkItem:
+    """`POST /api/v1/public/workItem`: sharedo-tech/sharedo_ide CreateInstructionFileUpload/src/agent.js
+    (workItem, aspectData, keyDates, participants); form-builder data as `formBuilder.formData`
+    (Alter-Igor/Test _IDE/WKExpressSydneyWater/WKExpressWidgetAgent.js)."""
+
+    work_type: str
+    title: str
+    reference: str
+    description: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    key_dates: Mapping[str, Any] = field(default_factory=dict)
+    participants: tuple[NewParticipant, ...] = ()
+
+    def to_json(self) -> Json:
+        return {
+            "workItem": {
+                "sharedoTypeSystemName": self.work_type,
+                "title": self.title,
+                "titleIsUserProvided": True,
+                "reference": self.reference,
+                "referenceIsUserProvided": True,
+                "description": self.description,
+            },
+            "aspectData": {"formBuilder": {"formData": dict(self.attributes), "formIds": []}},
+            "keyDates": dict(self.key_dates),
+            "participants": [participant.to_json() for participant in self.participants],
+        }
 
 
 @dataclass(frozen=True)
 class OdsContact:
-    """A person or organisation in the ODS; `name` is "first surname" for people."""
+    """A person or organisation in the ODS; `name` is "first surname" for people.
+
+    `emails` are its active e-mail contact details; `is_user` marks a person who is a portal user
+    (their id is then the user's id). Field names per a real `_search` answer:
+    Alter-Igor/AlterspectiveSharedoIDE …/UnifiedOdsPmsSearch/sharedoResultsExample.json.
+    """
 
     id: str
     kind: Literal["person", "organisation"]
     name: str
     reference: str | None
     external_reference: str | None
+    emails: tuple[str, ...] = ()
+    is_user: bool = False
 
     @classmethod
     def from_json(cls, kind: Literal["person", "organisation"], entity: Json) -> "OdsContact":
@@ -26,13 +83,25 @@ class OdsContact:
             name = " ".join(part for part in (entity.get("firstName"), entity.get("surname")) if part)
         else:
             name = entity.get("name") or ""
+        details = (entity.get("aspectData") or {}).get("ContactDetails") or ()
         return cls(
             id=entity["id"],
             kind=kind,
             name=name,
             reference=entity.get("reference"),
             external_reference=entity.get("externalReference"),
+            emails=tuple(
+                str(d["contactValue"])
+                for d in details
+                if d.get("contactTypeSystemName") == "email" and d.get("isActive", True) and d.get("contactValue")
+            ),
+            is_user=bool(entity.get("isUser")),
         )
+
+    def has_email(self, email: str) -> bool:
+        """E-mail addresses compare without regard to case."""
+        wanted = email.strip().casefold()
+        return any(value.strip().casefold() == wanted for value in self.emails)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Client of one Clio Operate (Sharedo) tenant's identity server and API.
 
-Routes and bodies follow reference/sharedo-api.md. Tags: [C] confirmed by Sharedo's own code,
-[C-3p] by third-party code run against real tenants, [R] route seen but body not. Change the
-paths below if a tenant disagrees.
+Bodies follow reference/sharedo-api.md; the routes, each with its public source, are in
+clients/clio_routes.py, and an environment can override any of them (docs/remote-shapes.md).
 """
 
 import json
@@ -10,13 +9,22 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
-from urllib.parse import quote
 
 import httpx
 
 from clients.clio_auth import AccessToken, BearerAuth, ServiceTokenAuth
 from clients.clio_identity import ClioIdentity
-from clients.clio_models import OdsContact, ParticipantRole, Team, UserInfo, WorkItemRef, WorkType
+from clients.clio_models import (
+    NewParticipant,
+    NewWorkItem,
+    OdsContact,
+    ParticipantRole,
+    Team,
+    UserInfo,
+    WorkItemRef,
+    WorkType,
+)
+from clients.clio_routes import DEFAULT_ROUTES, ClioRoutes, Route
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError
 from clients.remote import RemoteSystem
@@ -24,6 +32,9 @@ from clients.remote import RemoteSystem
 __all__ = [
     "ClioIdentity",
     "ClioOperateClient",
+    "ClioRoutes",
+    "NewParticipant",
+    "NewWorkItem",
     "OdsContact",
     "ParticipantRole",
     "Team",
@@ -35,19 +46,6 @@ __all__ = [
 
 SYSTEM = "Clio Operate"
 
-TOKEN_PATH = "/connect/token"  # [C] on the identity server
-USER_INFO_PATH = "/api/security/userInfo"  # [C]
-ODS_SEARCH_PATH = "/api/ods/_search"  # [C-3p] internal
-TEAM_SEARCH_PATH = "/api/ods/teams/_search"  # [R] internal; body as ODS search
-PEOPLE_PATH = "/api/public/v1/people"  # [C-3p]
-ORGANISATIONS_PATH = "/api/v2/public/organisation"  # [C-3p]
-WORK_ITEM_PATH = "/api/v1/public/workItem"  # [C]
-FIND_WORK_ITEMS_PATH = "/api/v1/public/workItem/findByQuery"  # [C]
-PARTICIPANTS_PATH = "/api/v2/public/workItem/{id}/participants"  # [C]
-WORK_TYPE_TREE_PATH = "/api/v2/public/types/tree"  # [C]
-ROLES_FOR_TYPE_PATH = "/api/modeller/referenceData/participantRoles/for/{type}"  # [R] internal
-PHASE_PLAN_PATH = "/api/modeller/sharedoTypes/{type}/phasePlan"  # [C-3p] internal
-
 MATTER_BASE_TYPE = "matter"
 WORK_ITEM_FIELDS = ("id", "title", "reference", "type.systemName", "phase.systemName", "phase.isOpen")
 WORK_ITEM_IDS_PER_QUERY = 100
@@ -56,14 +54,48 @@ CLIENT_AUTH_HINT = "check the client id and secret"
 PERMISSION = re.compile(r"\b[a-z]+(?:\.[A-Za-z0-9_-]+){2,}\b")
 
 ContactKind = Literal["person", "organisation"]
+# The team search route has no public body: "minimal" sends paging and the search text only,
+# "ods" the ODS search body with odsEntityTypes ["team"] (for a tenant whose route wants it).
+TeamSearchBody = Literal["minimal", "ods"]
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
+def ods_search_body(text: str, *, entity_types: Sequence[str], rows: int, page: int = 1) -> dict[str, Any]:
+    """The body the portal's own ODS search sends: every filter present, none narrowing.
+
+    Alter-Igor/AlterspectiveSharedoIDE _IDE/Alt/UnifiedDataSearch/Blades/UnifiedOdsPmsSearch/blade.js
+    (searchOds), Alter-Igor/Test src/WebBased/Common/OdsHelper.ts and src/Typings/api/ods/_search.d.ts.
+    """
+    return {
+        "startPage": page,
+        "endPage": page,
+        "rowsPerPage": rows,
+        "searchString": text,
+        "odsEntityTypes": list(entity_types),
+        "availability": {"isAvailable": None, "isOutOfOffice": None, "isNotAvailable": None},
+        "location": {"postcode": None, "range": 10},
+        "connection": {"systemName": None, "label": None, "otherOdsIds": []},
+        "competencies": [],
+        "teams": [],
+        "roles": [],
+        "odsTypes": [],
+        "wallManagement": False,
+    }
 
 
 def _contact_details(*pairs: tuple[str, str | None]) -> list[dict[str, Any]]:
-    return [{"contactTypeSystemName": kind, "contactValue": value, "isPrimary": True} for kind, value in pairs if value]
+    """Contact details, the first of each contact type primary and any other of that type not.
+
+    Real ODS entities carry one primary per contact type (an e-mail, a mobile and a direct line
+    can each be primary; a second e-mail is not): Alter-Igor/AlterspectiveSharedoIDE
+    _IDE/Alt/UnifiedDataSearch/Blades/UnifiedOdsPmsSearch/sharedoResultsExample.json.
+    """
+    seen: set[str] = set()
+    details = []
+    for kind, value in pairs:
+        if value:
+            details.append({"contactTypeSystemName": kind, "contactValue": value, "isPrimary": kind not in seen})
+            seen.add(kind)
+    return details
 
 
 def _row_result(row: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +140,12 @@ class ClioOperateClient:
         timeout: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 4,
+        routes: ClioRoutes = DEFAULT_ROUTES,
+        team_search_body: TeamSearchBody = "minimal",
     ) -> None:
-        self._token_url = identity_url.rstrip("/") + TOKEN_PATH
+        self._routes = routes
+        self._team_search_body = team_search_body
+        self._token_url = identity_url.rstrip("/") + routes.token.path
         self._api_url = api_url.rstrip("/")
         self._client_auth = httpx.BasicAuth(client_id, client_secret)
         self._http = http
@@ -131,7 +167,9 @@ class ClioOperateClient:
     async def user_info(self, bearer_token: str) -> UserInfo:
         """Who a user's own token belongs to; also resolves opaque reference tokens."""
         data = await self._call(
-            "GET", USER_INFO_PATH, auth=BearerAuth(bearer_token), auth_hint="the user's sign-in token was not accepted"
+            self._routes.user_info,
+            auth=BearerAuth(bearer_token),
+            auth_hint="the user's sign-in token was not accepted",
         )
         return self._remote.parse(UserInfo.from_json, data)
 
@@ -140,8 +178,9 @@ class ClioOperateClient:
     async def search_contacts(
         self, text: str, *, kinds: Sequence[ContactKind] = ("person", "organisation"), rows: int = 10
     ) -> list[OdsContact]:
-        body = {"startPage": 1, "endPage": 1, "rowsPerPage": rows, "searchString": text, "odsEntityTypes": list(kinds)}
-        data = await self._call("POST", ODS_SEARCH_PATH, json=body)
+        """People and organisations the ODS search finds for `text` (names, references, e-mails)."""
+        body = ods_search_body(text, entity_types=kinds, rows=rows)
+        data = await self._call(self._routes.ods_search, json=body)
         return self._remote.parse(
             lambda answer: [
                 OdsContact.from_json(row["odsEntityType"], _row_result(row))
@@ -171,7 +210,7 @@ class ClioOperateClient:
             "externalReference": external_reference,
             "contactDetails": _contact_details(("email", email), ("mobile", mobile), ("direct-line", direct_line)),
         }
-        return await self._create(PEOPLE_PATH, body)
+        return await self._create(self._routes.create_person, body)
 
     async def create_organisation(
         self,
@@ -190,11 +229,14 @@ class ClioOperateClient:
             "externalReference": external_reference,
             "contactDetails": _contact_details(("email", email), ("phone", phone)),
         }
-        return await self._create(ORGANISATIONS_PATH, body)
+        return await self._create(self._routes.create_organisation, body)
 
     async def search_teams(self, text: str, rows: int = 20) -> list[Team]:
-        body = {"searchString": text, "startPage": 1, "endPage": 1, "rowsPerPage": rows}
-        data = await self._call("POST", TEAM_SEARCH_PATH, json=body)
+        if self._team_search_body == "ods":
+            body = ods_search_body(text, entity_types=("team",), rows=rows)
+        else:
+            body = {"searchString": text, "startPage": 1, "endPage": 1, "rowsPerPage": rows}
+        data = await self._call(self._routes.team_search, json=body)
         return self._remote.parse(lambda answer: [Team.from_json(_row_result(row)) for row in answer["rows"]], data)
 
     # Work items
@@ -225,36 +267,40 @@ class ClioOperateClient:
         results = await gather_bounded(chunks, find, self._concurrency)
         return [item for chunk in results for item in chunk]
 
-    async def create_work_item(self, body: dict[str, Any]) -> str:
-        """Creates a work item from a full create body; returns its id."""
-        data = await self._call("POST", WORK_ITEM_PATH, json=body)
+    async def create_work_item(self, item: NewWorkItem) -> str:
+        """Creates a work item with its participants; returns its id."""
+        data = await self._call(self._routes.create_work_item, json=item.to_json())
         return self._remote.parse(lambda answer: str(answer["workItem"]["id"]), data)
 
     async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> None:
         """Moves along an available transition; Clio Operate rejects (400) any other."""
         body = {"toPhaseSystemName": to_phase, "description": description, "reasonText": description}
-        path = f"{self._work_item_path(work_item_id)}/phase"
-        await self._call("PUT", path, json=body, not_found=self._missing(work_item_id))
+        await self._call(
+            self._routes.change_phase, {"id": work_item_id}, json=body, not_found=self._missing(work_item_id)
+        )
 
     async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
-        path = PARTICIPANTS_PATH.format(id=_segment(work_item_id))
-        data = await self._call("GET", path, not_found=self._missing(work_item_id))
+        data = await self._call(
+            self._routes.work_item_participants, {"id": work_item_id}, not_found=self._missing(work_item_id)
+        )
         return self._remote.parse(lambda rows: [dict(row) for row in rows], data)
 
     # Work types
 
     async def work_type_tree(self) -> list[WorkType]:
-        data = await self._call("GET", WORK_TYPE_TREE_PATH)
+        data = await self._call(self._routes.work_type_tree)
         return self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
 
     async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
-        path = ROLES_FOR_TYPE_PATH.format(type=_segment(work_type))
-        data = await self._call("GET", path, not_found=f"Work type {work_type} was not found")
+        data = await self._call(
+            self._routes.roles_for_work_type, {"type": work_type}, not_found=f"Work type {work_type} was not found"
+        )
         return self._remote.parse(lambda roles: [ParticipantRole.from_json(role) for role in roles], data)
 
     async def phase_plan(self, work_type: str) -> dict[str, Any]:
-        path = PHASE_PLAN_PATH.format(type=_segment(work_type))
-        data = await self._call("GET", path, not_found=f"Work type {work_type} was not found")
+        data = await self._call(
+            self._routes.phase_plan, {"type": work_type}, not_found=f"Work type {work_type} was not found"
+        )
         return self._remote.parse(dict, data)
 
     # Plumbing
@@ -264,7 +310,7 @@ class ClioOperateClient:
 
     async def _grant(self, form: dict[str, str]) -> AccessToken:
         response = await self._remote.request(
-            self._http, "POST", self._token_url, data=form, auth=self._client_auth, timeout=self._timeout
+            self._http, self._routes.token.method, self._token_url, data=form, auth=self._client_auth, timeout=self._timeout
         )
         if not response.is_success:
             raise self._token_error(response)
@@ -275,19 +321,21 @@ class ClioOperateClient:
 
     async def _call(
         self,
-        method: str,
-        path: str,
+        route: Route,
+        params: dict[str, str] | None = None,
         *,
         json: Any = None,
         not_found: str | None = None,
         auth: httpx.Auth | None = None,
         auth_hint: str = CLIENT_AUTH_HINT,
     ) -> Any:
-        """One API call as the service (or with `auth`); the JSON answer, or a RemoteError."""
+        """One API call as the service (or with `auth`); the JSON answer, or a RemoteError.
+
+        `params` fill the route's placeholders, each URL-quoted."""
         response = await self._remote.request(
             self._http,
-            method,
-            self._api_url + path,
+            route.method,
+            self._api_url + route.url_path(**(params or {})),
             json=json,
             auth=auth or self._service_auth,
             timeout=self._timeout,
@@ -298,8 +346,8 @@ class ClioOperateClient:
             raise self._forbidden(response)
         raise self._remote.status_error(response, auth_hint=auth_hint, not_found=not_found)
 
-    async def _create(self, path: str, body: dict[str, Any]) -> str:
-        data = await self._call("POST", path, json=body)
+    async def _create(self, route: Route, body: dict[str, Any]) -> str:
+        data = await self._call(route, json=body)
         return self._remote.parse(lambda answer: str(answer["id"]), data)
 
     async def _find_all_pages(
@@ -311,7 +359,7 @@ class ClioOperateClient:
             body = work_item_query(
                 attributes=attributes, work_item_ids=ids, include_closed=include_closed, page=page, rows=rows
             )
-            data = await self._call("POST", FIND_WORK_ITEMS_PATH, json=body)
+            data = await self._call(self._routes.find_work_items, json=body)
             results, total = self._remote.parse(lambda answer: (answer["results"], answer["totalCount"]), data)
             found += self._remote.parse(
                 lambda items: [WorkItemRef.from_json(item, tuple(attributes)) for item in items], results
@@ -336,9 +384,6 @@ class ClioOperateClient:
         else:
             detail = f"check the API client's permissions ({message})"
         return RemoteAuthError(SYSTEM, self._remote.environment, detail)
-
-    def _work_item_path(self, work_item_id: str) -> str:
-        return f"{WORK_ITEM_PATH}/{_segment(work_item_id)}"
 
     @staticmethod
     def _missing(work_item_id: str) -> str:

@@ -21,6 +21,15 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == ADMINISTRATOR
 
+    @property
+    def clio_user_id(self) -> str | None:
+        """The user's Clio Operate id (`userId` of userInfo, also their ODS person id), known only
+        when they signed in through Clio Operate: `user_id` holds it then, or the user name when
+        userInfo had none. A member signed in outside Clio Operate has none."""
+        if self.environment_id is None or self.user_id == self.user_name:
+            return None
+        return self.user_id
+
 
 def role_for(user_roles: tuple[str, ...], admin_roles: tuple[str, ...]) -> str:
     wanted = {r.casefold() for r in admin_roles}

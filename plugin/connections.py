@@ -7,12 +7,14 @@ cache lives across requests.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import httpx
 
 from clients.aderant import AderantAgentClient
 from clients.clio_operate import ClioIdentity, ClioOperateClient
 from clients.teams import TeamsWebhook
+from plugin.clio_settings import ClioShapeSettings
 from plugin.errors import NotConfigured
 from store.repository import EnvironmentSettings
 
@@ -41,8 +43,11 @@ class Connections:
             raise NotConfigured(
                 f"The Clio Operate connection of {env.name} is not configured yet: ask your administrator."
             )
+        shapes = ClioShapeSettings.of(env.clio_settings)
         fingerprint = hashlib.sha256(
-            "\n".join((env.identity_url, env.api_url, env.client_id, env.client_secret)).encode()
+            "\n".join(
+                (env.identity_url, env.api_url, env.client_id, env.client_secret, json.dumps(shapes.to_json(), sort_keys=True))
+            ).encode()
         ).hexdigest()
         key = (env.id, fingerprint)
         if key not in self._clio:
@@ -55,6 +60,8 @@ class Connections:
                 environment_name=env.name,
                 http=self.http,
                 timeout=self.timeout,
+                routes=shapes.clio_routes,
+                team_search_body=shapes.team_search_body,
             )
         return self._clio[key]
 

@@ -8,12 +8,14 @@ only learns whether each one is set.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
+from clients.clio_routes import ClioRoutes, route_override_problems
 from clients.errors import (
     RemoteAuthError,
     RemoteError,
@@ -24,6 +26,7 @@ from clients.errors import (
 )
 from clients.relay import RELAY_HOST_SUFFIX
 from clients.siem import signing_key
+from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
 from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.services import EnvironmentSettings, Services
 from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder
@@ -49,7 +52,13 @@ LABELS = {
     "portal_origins": "Portal origins",
     "siem_url": "SIEM webhook URL",
     "siem_secret": "SIEM signing secret",
+    "clio_routes": "Clio Operate routes",
+    "clio_user_participant_role": "Importing user's participant role",
+    "clio_team_search_body": "Team search body",
 }
+# Advanced Clio Operate settings: a form that leaves one out keeps its saved value.
+CLIO_FIELDS = ("clio_routes", "clio_user_participant_role", "clio_team_search_body")
+SYSTEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 MAX_LENGTHS = {"name": 100, "client_id": 200, "relay_key_name": 200}
 MAX_URL_LENGTH = 500
 NOT_FOUND = "There is no such environment in your organisation: pick one from Settings → Connections."
@@ -72,9 +81,14 @@ class ConnectionForm:
     siem_url: str = ""
     import_writes_enabled: bool = False
     secrets_set: frozenset[str] = frozenset()
+    clio_routes: str = ""  # one "name = /path" per line: the routes that differ from the documented ones
+    clio_user_participant_role: str = ClioShapeSettings().user_participant_role or ""  # empty: not added
+    clio_team_search_body: str = ClioShapeSettings().team_search_body
+    stored_clio_settings: Mapping[str, object] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
     def of(cls, env: EnvironmentSettings) -> ConnectionForm:
+        shapes = ClioShapeSettings.of(env.clio_settings)
         return cls(
             id=env.id,
             is_default=env.is_default,
@@ -89,7 +103,19 @@ class ConnectionForm:
             siem_url=env.siem_url or "",
             import_writes_enabled=env.import_writes_enabled,
             secrets_set=frozenset(name for name in SECRETS if getattr(env, name)),
+            clio_routes="\n".join(f"{name} = {path}" for name, path in sorted(shapes.routes.items())),
+            clio_user_participant_role=shapes.user_participant_role or "",
+            clio_team_search_body=shapes.team_search_body,
+            stored_clio_settings=dict(env.clio_settings),
         )
+
+    @property
+    def route_names(self) -> tuple[str, ...]:
+        return ClioRoutes.names()
+
+    @property
+    def team_search_bodies(self) -> tuple[str, ...]:
+        return TEAM_SEARCH_BODIES
 
     @property
     def via_relay(self) -> bool:
@@ -178,7 +204,10 @@ class _SecretInput:
 def _submitted(fields: Mapping[str, str], saved: ConnectionForm) -> tuple[ConnectionForm, dict[str, _SecretInput]]:
     """The form as typed (which secrets are set comes from `saved`) and what to do with each secret."""
     form = replace(
-        saved, **{name: fields.get(name, "") for name in PLAIN}, import_writes_enabled="import_writes_enabled" in fields
+        saved,
+        **{name: fields.get(name, "") for name in PLAIN},
+        **{name: fields.get(name, getattr(saved, name)) for name in CLIO_FIELDS},
+        import_writes_enabled="import_writes_enabled" in fields,
     )
     secrets = {name: _SecretInput(fields.get(name, "").strip(), f"clear_{name}" in fields) for name in SECRETS}
     return form, secrets
@@ -227,9 +256,48 @@ class _Validation:
             siem_url=siem_url or None,
             import_writes_enabled=self.form.import_writes_enabled,
             secrets=self.secrets,
+            clio_settings=self.clio_settings(),
+            clio_settings_before=ClioShapeSettings.of(self.form.stored_clio_settings).to_json(),
         )
         self.check_siem_secret(siem_url)
         return values
+
+    def clio_settings(self) -> dict[str, object]:
+        """The stored Clio Operate settings with the form's changes: a value equal to the one in
+        effect is left as stored, so saving an untouched form changes (and audits) nothing."""
+        role = self.form.clio_user_participant_role.strip()
+        if role and not SYSTEM_NAME.fullmatch(role):
+            self.problems["clio_user_participant_role"] = (
+                f"{LABELS['clio_user_participant_role']} must be a role's system name, e.g. contributor, or empty."
+            )
+        body = self.form.clio_team_search_body.strip()
+        if body not in TEAM_SEARCH_BODIES:
+            self.problems["clio_team_search_body"] = f"{LABELS['clio_team_search_body']} must be one of {', '.join(TEAM_SEARCH_BODIES)}."
+        chosen = ClioShapeSettings(self.routes(), role or None, body if body in TEAM_SEARCH_BODIES else "minimal")
+        stored = dict(self.form.stored_clio_settings)
+        in_effect = ClioShapeSettings.of(stored).to_json()
+        for key, value in chosen.to_json().items():
+            if in_effect[key] != value:
+                stored[key] = value
+        return stored
+
+    def routes(self) -> dict[str, str]:
+        """`name = /path` lines, each checked against the route table."""
+        routes: dict[str, str] = {}
+        problems: list[str] = []
+        for line in _lines_only(self.form.clio_routes):
+            name, equals, path = line.partition("=")
+            name, path = name.strip(), path.strip()
+            if not equals or not name or not path:
+                problems.append(f"Write each route as name = /path, e.g. ods_search = /api/ods/_search (not {line}).")
+            elif name in routes:
+                problems.append(f"{name} is given twice.")
+            else:
+                routes[name] = path
+        problems += route_override_problems(routes)
+        if problems:
+            self.problems["clio_routes"] = " ".join(problems)
+        return routes
 
     def text(self, name: str, *, required: bool = False) -> str:
         value = str(getattr(self.form, name)).strip()
@@ -321,6 +389,10 @@ def _origins(text: str, problems: dict[str, str]) -> tuple[str, ...]:
 
 def _lines(text: str) -> list[str]:
     return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
+
+
+def _lines_only(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _split(value: str) -> SplitResult | None:

@@ -4,8 +4,9 @@ Order of work: the write gate; a fresh preview (the same reads the user saw, so 
 checked against real candidates, and Clio Operate is asked for a work item already carrying the
 matter id); the claim in the store (a unique key on the Aderant matter id); the contacts the user
 chose to create, all at once, each recorded the moment it exists; then one call creating the work
-item with its attributes, key dates, parties, the importing user as contributor and the valid
-default teams. A failure releases the claim; a retry takes it over and reuses what exists.
+item with its attributes, key dates, parties, the importing user (in the environment's role,
+contributor unless the administrator changed it) and the valid default teams. A failure releases
+the claim; a retry takes it over and reuses what exists.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Awaitable, TypeVar
 
+from clients.clio_models import NewParticipant, NewWorkItem
 from clients.errors import RemoteError, RemoteTimeout
+from plugin.clio_settings import ClioShapeSettings
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, preview_matter
@@ -46,11 +49,17 @@ class ImportFailed(UseCaseError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who imports: a Clio Operate user (their GUID is their ODS id) of an organisation."""
+    """Who imports, in an organisation.
+
+    `clio_user_id` is their Clio Operate user id (also their ODS person id) in the environment
+    they signed in through; a member signed in outside Clio Operate has none.
+    """
 
     user_id: str
     user_name: str
     organisation_id: int
+    clio_user_id: str | None = None
+    signed_in_environment_id: int | None = None
 
 
 @dataclass
@@ -176,6 +185,8 @@ async def _write(
     import_id = claim.import_id
     recorded = await services.db(imports.contacts, import_id)
     limit = asyncio.Semaphore(services.concurrency)
+    result = ImportResult("imported", claim.attempt_id, "", "")
+    user = await _importing_user(clio, env, actor, result.warnings)
 
     async def bounded(call: Awaitable[T]) -> T:
         async with limit:
@@ -205,7 +216,6 @@ async def _write(
             raise outcome
     created_ids = {**recorded, **dict(zip(to_create, outcomes))}
 
-    result = ImportResult("imported", claim.attempt_id, "", "")
     ours = set(created_ids.values())  # a retry's preview offers them as exact matches: still ours
     participants = []
     for key, party in parties.items():
@@ -213,13 +223,14 @@ async def _write(
         ods_id = decision["link"] if isinstance(decision, dict) else created_ids[party.name_uno]
         listed = result.contacts_created if ods_id in ours else result.contacts_linked
         listed.append({"key": key, "name": party.name, "ods_id": ods_id})
-        participants.append({"roleSystemName": party.role, "odsId": ods_id, "odsType": party.kind, "odsReference": party.name})
-    participants.append({"roleSystemName": "contributor", "odsId": actor.user_id, "odsType": "user", "odsReference": actor.user_name})
+        participants.append(NewParticipant(party.role, ods_id, party.kind, party.name))
+    if user is not None:
+        participants.append(user)
     for team in preview.teams:
         if team.problem:
             result.warnings.append(f"Default team {team.name} was not added: {team.problem} Ask your administrator to check Settings → Default Teams.")
             continue
-        participants.append({"roleSystemName": team.role, "odsId": team.id, "odsType": "team", "odsReference": team.name})
+        participants.append(NewParticipant(team.role, team.id, "team", team.name))
         result.teams_added.append({"id": team.id, "name": team.name, "role": team.role})
 
     mapped = preview.mapped
@@ -230,19 +241,15 @@ async def _write(
             result.work_item_url = env.work_item_url(existing[0].id)
             return result
     work_item_id = await clio.create_work_item(
-        {
-            "workItem": {
-                "sharedoTypeSystemName": mapped.work_type,
-                "title": mapped.title,
-                "titleIsUserProvided": True,
-                "reference": mapped.reference,
-                "referenceIsUserProvided": True,
-                "description": preview.matter.long_title or "",
-            },
-            "aspectData": {"formBuilder": {"formData": mapped.attributes, "formIds": []}},
-            "keyDates": mapped.key_dates,
-            "participants": _unique(participants),
-        }
+        NewWorkItem(
+            work_type=mapped.work_type,
+            title=mapped.title,
+            reference=mapped.reference,
+            description=preview.matter.long_title or "",
+            attributes=mapped.attributes,
+            key_dates=mapped.key_dates,
+            participants=_unique(participants),
+        )
     )
     result.work_item_id = work_item_id
     result.work_item_url = env.work_item_url(work_item_id)
@@ -267,16 +274,45 @@ async def _create_contact(clio: Any, party: MappedParty) -> str:
     )
 
 
-def _unique(participants: list[dict[str, str]]) -> list[dict[str, str]]:
+def _unique(participants: list[NewParticipant]) -> tuple[NewParticipant, ...]:
     """One entry per contact and role (the same Aderant name may hold a role twice)."""
     seen: set[tuple[str, str]] = set()
     out = []
     for item in participants:
-        key = (item["roleSystemName"], item["odsId"])
+        key = (item.role, item.ods_id)
         if key not in seen:
             seen.add(key)
             out.append(item)
-    return out
+    return tuple(out)
+
+
+async def _importing_user(clio: Any, env: EnvironmentSettings, actor: Actor, warnings: list[str]) -> NewParticipant | None:
+    """The importing user as a participant in the environment's role (None when the role is off).
+
+    Their Clio Operate id when they signed in through this environment; otherwise (a member signed
+    in outside Clio Operate, or through another environment) the one Clio Operate user the ODS
+    search finds with their e-mail. An e-mail is never sent as an id: without exactly one match
+    they are left out, and `warnings` says why.
+    """
+    role = ClioShapeSettings.of(env.clio_settings).user_participant_role
+    if role is None:
+        return None
+    if actor.clio_user_id and actor.signed_in_environment_id == env.id:
+        return NewParticipant(role, actor.clio_user_id, "person", actor.user_name)
+    where = (
+        "outside Clio Operate" if actor.signed_in_environment_id is None
+        else f"through another Clio Operate environment than {env.name}"
+    )
+    email = actor.user_name.strip()
+    if "@" not in email:
+        warnings.append(f"You signed in {where}, so you were not added as {role}: your user name {email} is not an e-mail address to look you up by.")
+        return None
+    found = [c for c in await clio.search_contacts(email, kinds=("person",)) if c.is_user and c.has_email(email)]
+    if len(found) == 1:
+        return NewParticipant(role, found[0].id, "person", found[0].name or actor.user_name)
+    reason = f"no Clio Operate user has the e-mail {email}" if not found else f"{len(found)} Clio Operate users have the e-mail {email}"
+    warnings.append(f"You signed in {where}, so you were not added as {role}: {reason}.")
+    return None
 
 
 def _already(env: EnvironmentSettings, attempt_id: int, work_item_id: str) -> ImportResult:

@@ -51,6 +51,10 @@ class EnvironmentValues:
     import_writes_enabled: bool = False
     # Only the secrets to change, by name (see SECRET_COLUMNS): a value sets it, None clears it.
     secrets: Mapping[str, str | None] = field(default_factory=dict)
+    # Environment.clio_settings as it is to be stored; each key is audited as its own field, its
+    # old value taken from `clio_settings_before` (the values in effect) when given.
+    clio_settings: Mapping[str, Any] = field(default_factory=dict)
+    clio_settings_before: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,13 @@ class EnvironmentStore:
             if old != new:
                 changes.append(_changed(name, old, new))
                 setattr(row, name, new)
+        old_clio, new_clio = dict(row.clio_settings or {}), dict(values.clio_settings)
+        for key in sorted(old_clio.keys() | new_clio.keys()):
+            if key not in old_clio or key not in new_clio or old_clio[key] != new_clio[key]:
+                before = values.clio_settings_before.get(key, old_clio.get(key))
+                changes.append(_changed(f"clio_{key}", before, new_clio.get(key)))
+        if old_clio != new_clio:
+            row.clio_settings = new_clio  # a new object, so the JSON column is written
         for name, secret in values.secrets.items():
             column = SECRET_COLUMNS[name]
             old_secret = getattr(row, column)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import Engine, and_, delete, or_, update
 from sqlalchemy import select as sa_select
@@ -49,6 +50,8 @@ class EnvironmentSettings:
     siem_secret: str | None = None
     admin_roles: tuple[str, ...] = ()
     removed: bool = False
+    # Where this tenant differs from the documented Clio Operate shapes (plugin/clio_settings.py).
+    clio_settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def usable(self) -> bool:
@@ -263,6 +266,7 @@ class Store:
             siem_secret=self.secrets.decrypt(row.siem_secret_enc),
             admin_roles=tuple(row.admin_roles),
             removed=row.removed_at is not None,
+            clio_settings=dict(row.clio_settings or {}),
         )
 
     # Imports -----------------------------------------------------------------------------

@@ -71,7 +71,13 @@ async def selected_environment(request: Request, caller: Caller) -> EnvironmentS
 
 def actor(caller: Caller) -> Actor:
     principal = caller.principal
-    return Actor(principal.user_id, principal.user_name, principal.organisation_id)
+    return Actor(
+        principal.user_id,
+        principal.user_name,
+        principal.organisation_id,
+        clio_user_id=principal.clio_user_id,
+        signed_in_environment_id=principal.environment_id,
+    )
 
 
 def history_filter(request: Request) -> HistoryFilter:

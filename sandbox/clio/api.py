@@ -244,7 +244,7 @@ class TenantApi:
         body = await json_object(request)
         entity_types = set(body.get("odsEntityTypes") or ())
         found = self.state.search_contacts(str(body.get("searchString") or ""), entity_types)
-        return JSONResponse(shapes.search_page(found, body, shapes.contact))
+        return JSONResponse(shapes.search_page(found, body, shapes.contact_search_result))
 
     async def search_teams(self, request: Request) -> Response:
         body = await json_object(request)

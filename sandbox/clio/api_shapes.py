@@ -104,6 +104,13 @@ def contact(c: Contact) -> JSON:
     return person(c) if isinstance(c, Person) else organisation(c)
 
 
+def contact_search_result(c: Contact) -> JSON:
+    """An entity as an ODS search row carries it: contact details inside `aspectData`
+    (Alter-Igor/AlterspectiveSharedoIDE …/UnifiedOdsPmsSearch/sharedoResultsExample.json)."""
+    entity = contact(c)
+    return {**entity, "aspectData": {"ContactDetails": entity.pop("contactDetails")}}
+
+
 def team(t: Team) -> JSON:
     return {"id": t.id, "name": t.name, "teamType": t.team_type, "reference": t.reference}
 

@@ -34,6 +34,9 @@ CONTACT_TYPES = {
     "person": frozenset({"email", "mobile", "direct-line"}),
     "organisation": frozenset({"email", "phone"}),
 }
+# What a participant's `odsType` may name: the ODS entity types, and "user" (a person who is a
+# portal user), all seen sent to the create call (reference/sharedo-api.md §2.1).
+ODS_TYPES = ("person", "organisation", "team", "user")
 
 
 class InvalidRequest(ValueError):
@@ -118,13 +121,16 @@ class TenantState:
     # --- ODS -----------------------------------------------------------------------------
 
     def search_contacts(self, search: str, entity_types: set[str]) -> list[Contact]:
-        """People and organisations whose name, reference or external reference hold every word."""
+        """People and organisations whose name, references or contact details hold every word
+        (the portal searches people by surname or e-mail: Alter-Igor/Test src/WebBased/Common/OdsHelper.ts)."""
         candidates: list[Contact] = [*self.people.values(), *self.organisations.values()]
         found = [
             c
             for c in candidates
             if (not entity_types or c.ods_entity_type in entity_types)
-            and _matches_every_word(search, c.name, c.reference, c.external_reference)
+            and _matches_every_word(
+                search, c.name, c.reference, c.external_reference, *(d.value for d in c.contact_details)
+            )
         ]
         return sorted(found, key=lambda c: (c.name.casefold(), c.id))
 
@@ -244,19 +250,26 @@ class TenantState:
             raise InvalidRequest(
                 f"Role '{new.role_system_name}' is not valid for work type '{work_type.system_name}'"
             )
+        if new.ods_type is not None and new.ods_type not in ODS_TYPES:
+            raise InvalidRequest(
+                f"Invalid odsType '{new.ods_type}' for participant '{new.ods_id}' (expected one of: {', '.join(ODS_TYPES)})"
+            )
         entity = (
             self.people.get(new.ods_id) or self.organisations.get(new.ods_id) or self.teams.get(new.ods_id)
         )
         if entity is None:
             raise InvalidRequest(f"ODS entity '{new.ods_id}' was not found")
-        ods_type = new.ods_type or _inferred_participant_type(entity, role)
+        if new.ods_type is not None and not _entity_is_a(entity, new.ods_type):
+            raise InvalidRequest(f"ODS entity '{new.ods_id}' is not a {new.ods_type}")
+        # odsType names the entity, and the participant type follows from it: real callers add a
+        # user as odsType "person" with the user's id (Alter-Igor/Test
+        # _IDE/WKExpressSydneyWater/WKExpressWidgetAgent.js), and the role decides they are a user.
+        ods_type = "user" if new.ods_type == "user" else _inferred_participant_type(entity, role)
         if ods_type not in role.allowed_participant_types:
             raise InvalidRequest(
                 f"Participant type '{ods_type}' is not allowed in role '{role.system_name}' "
                 f"(allowed: {', '.join(role.allowed_participant_types)})"
             )
-        if not _entity_is_a(entity, ods_type):
-            raise InvalidRequest(f"ODS entity '{new.ods_id}' is not a {ods_type}")
         return Participant(role=role, ods_id=entity.id, ods_type=ods_type, ods_name=entity.name)
 
     def find_work_items(self, query: WorkItemQuery) -> list[WorkItem]:
@@ -314,10 +327,16 @@ def _lookup(records: dict[str, R], key: str, what: str) -> R:
 
 def _contact_details(entity_type: str, raw: Iterable[dict[str, object]]) -> list[ContactDetail]:
     details = []
+    primary: set[str] = set()
     for entry in raw:
         contact_type = str(entry.get("contactTypeSystemName") or "")
         if contact_type not in CONTACT_TYPES[entity_type]:
             raise InvalidRequest("Invalid contact detail type specified for new contact details")
+        if entry.get("isPrimary"):
+            # One primary per contact type, as every real entity has (sharedoResultsExample.json).
+            if contact_type in primary:
+                raise InvalidRequest(f"Only one '{contact_type}' contact detail can be primary")
+            primary.add(contact_type)
         details.append(
             ContactDetail(
                 id=str(uuid.uuid4()),

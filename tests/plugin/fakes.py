@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
+from clients.clio_models import NewWorkItem, OdsContact, ParticipantRole, WorkItemRef
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from store.repository import EnvironmentSettings
 
@@ -89,12 +89,15 @@ class FakeClio:
     unindexed: dict[str, int] = field(default_factory=dict)
     bodies: list[dict] = field(default_factory=list)
 
-    async def search_contacts(self, text: str, **_: object) -> list[OdsContact]:
+    async def search_contacts(self, text: str, *, kinds: tuple[str, ...] = ("person", "organisation"), **_: object) -> list[OdsContact]:
         self.calls.append(("search_contacts", text))
         if self.error:
             raise self.error
         words = text.lower().split()
-        return [c for c in self.contacts if all(w in c.name.lower() for w in words)]
+        return [
+            c for c in self.contacts
+            if c.kind in kinds and all(w in " ".join((c.name, *c.emails)).lower() for w in words)
+        ]
 
     async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
         self.calls.append(("roles_for_work_type", work_type))
@@ -119,7 +122,9 @@ class FakeClio:
     async def create_organisation(self, *, name: str, reference: str | None = None, **_: object) -> str:
         return self._write("create_organisation", lambda: self._contact("organisation", name, reference))
 
-    async def create_work_item(self, body: dict) -> str:
+    async def create_work_item(self, new: NewWorkItem) -> str:
+        body = new.to_json()
+
         def create() -> str:
             item = WorkItemRef(
                 f"wi-{len(self.work_items) + 1}", body["workItem"]["title"], body["workItem"]["reference"],

@@ -12,7 +12,7 @@ from plugin.importer import WRITES_DISABLED, Actor, ImportFailed, import_matter
 from store.mappings import MappingStore
 from tests.plugin.fakes import matter, party
 
-ACTOR = Actor("user-1", "staff@firm.example", 0)
+ACTOR = Actor("user-1", "staff@firm.example", 0, clio_user_id="user-1")
 PARTIES = (party(90002, "Coastal Freight Pty Ltd", "organisation"), party(90003, "Mary Citizen", role_code="WIT"))
 
 
@@ -20,7 +20,8 @@ PARTIES = (party(90002, "Coastal Freight Pty Ltd", "organisation"), party(90003,
 def firm(world):  # type: ignore[no-untyped-def]
     services, env, agent, clio = world
     agent.matters["82001"] = matter(uno=7_700_123, parties=PARTIES)  # the internal id is not the number
-    return services, replace(env, import_writes_enabled=True), clio, replace(ACTOR, organisation_id=env.organisation_id)
+    actor = replace(ACTOR, organisation_id=env.organisation_id, signed_in_environment_id=env.id)
+    return services, replace(env, import_writes_enabled=True), clio, actor
 
 
 def outcomes(services, env) -> list[str]:  # type: ignore[no-untyped-def]
