@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -285,3 +286,9 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+async def listen_on_relay(app: Starlette, listener: RelayListener) -> None:
+    """Run the app's lifespan around the listener, as uvicorn would around its server."""
+    async with app.router.lifespan_context(app):
+        await listener.serve_forever()
