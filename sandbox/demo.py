@@ -210,9 +210,15 @@ async def run_demo(*, host: str, port: int, data_dir: Path, relay: bool = False)
     ]
     running = [server.serve() for server in servers]
     if demo.relayed_agent is not None:
-        running.append(listen_on_relay(demo.relayed_agent.agent, demo.relayed_agent.listener))
+        running.append(_listen_once_the_sandbox_serves(servers[1], demo.relayed_agent))
     _print_welcome(demo.info, data_dir)
     await asyncio.gather(*running)
+
+
+async def _listen_once_the_sandbox_serves(sandbox: uvicorn.Server, relayed_agent: RelayedAgent) -> None:
+    while not sandbox.started:
+        await asyncio.sleep(0.05)
+    await listen_on_relay(relayed_agent.agent, relayed_agent.listener)
 
 
 def _print_welcome(info: dict, data_dir: Path) -> None:
