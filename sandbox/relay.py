@@ -195,11 +195,14 @@ class RelayStandIn:
         pending = PendingRequest(frame, body, asyncio.get_running_loop().create_future())
         self._pending[request_id] = pending
         try:
-            if len(json.dumps(frame)) + len(body) <= self.inline_limit:
-                await listener.send(frame, body or None)
-            else:
-                pending.undelivered = pending.via_rendezvous = True
-                await listener.send({"request": {"address": address, "id": request_id}})
+            try:
+                if len(json.dumps(frame)) + len(body) <= self.inline_limit:
+                    await listener.send(frame, body or None)
+                else:
+                    pending.undelivered = pending.via_rendezvous = True
+                    await listener.send({"request": {"address": address, "id": request_id}})
+            except (RuntimeError, WebSocketDisconnect):
+                raise Refused(502, "BadGateway", "The request could not be routed to the listener") from None
             answer = await asyncio.wait_for(asyncio.shield(pending.answer), self.answer_limit)
         except TimeoutError:
             raise Refused(

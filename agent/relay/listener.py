@@ -221,8 +221,11 @@ class RelayListener:
         while True:
             await asyncio.sleep(max(0.0, expiry - self._renew_before - self._clock()))
             token, expiry = self.token()
-            async with send_lock:
-                await channel.send(json.dumps({"renewToken": {"token": token}}))
+            try:
+                async with send_lock:
+                    await channel.send(json.dumps({"renewToken": {"token": token}}))
+            except ConnectionClosed:
+                return  # the receiving loop reconnects
             log.info("relay listener token renewed")
 
     async def _answer_inline(
@@ -232,8 +235,11 @@ class RelayListener:
         if len(answer.body) > INLINE_BODY_LIMIT:
             await self._rendezvous(str(request["address"]), (str(request["id"]), answer))
             return
-        async with send_lock:
-            await _send(channel, str(request["id"]), answer)
+        try:
+            async with send_lock:
+                await _send(channel, str(request["id"]), answer)
+        except ConnectionClosed:
+            log.warning("relay control channel closed before an answer could be sent; the relay answers the sender")
 
     async def _rendezvous(self, address: str, pending: tuple[str, Answer] | None = None) -> None:
         """Open the rendezvous socket; deliver a pending answer, then serve what the relay sends on it."""
