@@ -92,7 +92,6 @@ class ControlChannel:
     socket: WebSocket
     expiry: int
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     async def send(self, frame: dict[str, Any], body: bytes | None = None) -> None:
         async with self.send_lock:
@@ -113,6 +112,8 @@ class PendingRequest:
 
 
 class RelayStandIn:
+    """One namespace: its hybrid connections, their SAS rules and listeners, and the calls it relayed."""
+
     def __init__(
         self,
         *,

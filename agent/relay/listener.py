@@ -26,9 +26,9 @@ import json
 import logging
 import random
 import time
-from http import HTTPStatus
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import httpx
