@@ -1,27 +1,40 @@
-"""``pms-sync-agent``: run the agent under uvicorn, configured from the environment."""
+"""``pms-sync-agent``: run the agent under uvicorn, or as an Azure Relay listener, configured from the environment."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import os
 from collections.abc import Sequence
 
 import uvicorn
 
 from agent.app import create_agent_app
+from agent.relay.listener import RelayEndpointMissing, RelayListener, listen_on_relay
+from agent.relay.sas import RelayEndpoint
 from agent.schema import MappingError
 
 DEFAULT_PORT = 4102
+RELAY_KEY_NAME = "PMS_AGENT_RELAY_KEY_NAME"
+RELAY_KEY = "PMS_AGENT_RELAY_KEY"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="pms-sync-agent",
         description="Read-only HTTP agent over an Aderant Expert database. Configured by "
-        "PMS_AGENT_DATABASE_URL, PMS_AGENT_API_KEYS (comma-separated) and PMS_AGENT_MAPPING.",
+        "PMS_AGENT_DATABASE_URL, PMS_AGENT_API_KEYS (comma-separated) and PMS_AGENT_MAPPING; behind "
+        f"an Azure Relay hybrid connection also by {RELAY_KEY_NAME} and {RELAY_KEY} (a rule with the Listen right).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--relay",
+        metavar="wss://NAMESPACE/PATH",
+        help="listen on this Azure Relay hybrid connection instead of a local port "
+        "(e.g. wss://firm-relay.servicebus.windows.net/pms-agent)",
+    )
     args = parser.parse_args(argv)
 
     database_url = os.environ.get("PMS_AGENT_DATABASE_URL", "").strip()
@@ -30,6 +43,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     api_keys = [key for key in os.environ.get("PMS_AGENT_API_KEYS", "").split(",") if key.strip()]
     if not api_keys:
         parser.error("PMS_AGENT_API_KEYS is not set")
+    relay: tuple[RelayEndpoint, str, str] | None = None
+    if args.relay:
+        key_name, key = os.environ.get(RELAY_KEY_NAME, "").strip(), os.environ.get(RELAY_KEY, "").strip()
+        if not key_name or not key:
+            parser.error(f"--relay needs {RELAY_KEY_NAME} and {RELAY_KEY}: the name and key of a rule with the Listen right")
+        try:
+            relay = (RelayEndpoint.parse(args.relay), key_name, key)
+        except ValueError as exc:
+            parser.error(str(exc))
     try:
         app = create_agent_app(
             database_url=database_url,
@@ -38,7 +60,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     except MappingError as exc:
         parser.error(str(exc))
-    uvicorn.run(app, host=args.host, port=args.port)
+    if relay is None:
+        uvicorn.run(app, host=args.host, port=args.port)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(listen_on_relay(app, RelayListener(app, *relay)))
+    except RelayEndpointMissing as exc:
+        parser.exit(1, f"pms-sync-agent: {exc}\n")
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

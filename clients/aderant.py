@@ -67,10 +67,10 @@ class AderantAgentClient:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._http = http
-        self._via_relay = is_relay_url(base_url)
         signer = None
-        if self._via_relay and relay_key_name and relay_key:
+        if relay_key_name and relay_key:  # configured: sign for the relay, whatever its host
             signer = RelaySigner(relay_resource_uri(base_url), relay_key_name, relay_key)
+        self._via_relay = signer is not None or is_relay_url(base_url)
         self._auth = AgentAuth(api_key, signer)
         self._remote = RemoteSystem(SYSTEM, environment_name, secrets=tuple(filter(None, (api_key, relay_key))))
         self._timeout = timeout

@@ -17,22 +17,26 @@ RELAY_HOST_SUFFIX = ".servicebus.windows.net"
 
 
 def is_relay_url(url: str | httpx.URL) -> bool:
+    """An Azure Relay namespace address (`….servicebus.windows.net`)."""
     return httpx.URL(url).host.endswith(RELAY_HOST_SUFFIX)
 
 
 def relay_resource_uri(url: str | httpx.URL) -> str:
     """`http://{ns}.servicebus.windows.net/{hybrid connection}`: what a token is signed for.
 
-    Normalised as Microsoft's hyco-https does: scheme http; port, query, fragment and `$hc/`
-    dropped. The first path segment is the hybrid connection; the rest is the agent's route.
+    Normalised as Microsoft's hyco-https does: scheme http; query, fragment and `$hc/` dropped
+    (and the port, as Microsoft's Python quick-start signs). On a namespace the first path segment
+    is the hybrid connection and the rest is the agent's route. Elsewhere (a relay served under a
+    path prefix, like the sandbox's stand-in at `{sandbox}/relay/{hybrid connection}`) the agent
+    URL as configured is the hybrid connection's address.
     """
     parsed = httpx.URL(url)
-    segments = [segment for segment in parsed.path.split("/") if segment]
-    if segments[:1] == ["$hc"]:
-        segments = segments[1:]
-    if not segments:
-        raise ValueError(f"{parsed.host} has no hybrid connection path")
-    return f"http://{parsed.host}/{segments[0]}"
+    segments = [segment for segment in parsed.path.split("/") if segment and segment != "$hc"]
+    if is_relay_url(parsed):
+        if not segments:
+            raise ValueError(f"{parsed.host} has no hybrid connection path")
+        segments = segments[:1]
+    return f"http://{parsed.host}/" + "/".join(segments)
 
 
 def sas_token(resource_uri: str, key_name: str, key: str, expiry: int) -> str:

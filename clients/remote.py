@@ -76,6 +76,9 @@ class RemoteSystem:
             body = None
         text = ""
         if isinstance(body, dict):
+            error = body.get("error")
+            if isinstance(error, dict):  # Azure's `{"error": {"code", "message"}}`
+                body = error
             text = next((str(body[key]) for key in MESSAGE_KEYS if body.get(key)), "")
         text = " ".join((text or response.text or response.reason_phrase).split())
         return self._scrub(text, response.request)[:MAX_MESSAGE_LENGTH]

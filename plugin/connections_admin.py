@@ -119,7 +119,7 @@ class ConnectionForm:
 
     @property
     def via_relay(self) -> bool:
-        return _is_relay(self.agent_url.strip())
+        return _is_relay(self.agent_url.strip(), self.relay_key_name)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -315,8 +315,9 @@ class _Validation:
         return value.rstrip("/")
 
     def relay_key_name(self, agent_url: str) -> str | None:
-        """The SAS rule name for a relay URL, which also needs its key; a direct URL keeps neither."""
-        if "agent_url" in self.problems or not _is_relay(agent_url):
+        """The SAS rule name for a relay URL (an Azure Relay namespace, or any URL given a rule name),
+        which also needs its key; a direct URL keeps neither."""
+        if "agent_url" in self.problems or not _is_relay(agent_url, self.form.relay_key_name):
             self.secrets["relay_key"] = None
             return None
         if not urlsplit(agent_url).path.strip("/"):
@@ -405,10 +406,13 @@ def _split(value: str) -> SplitResult | None:
     return parts
 
 
-def _is_relay(url: str) -> bool:
-    """An agent reached through Azure Relay (a URL too broken to tell is reported on its own)."""
+def _is_relay(url: str, relay_key_name: str | None = None) -> bool:
+    """An agent reached through Azure Relay: a namespace URL, or any URL configured with a SAS rule
+    (a URL too broken to tell is reported on its own)."""
     parts = _split(url)
-    return parts is not None and (parts.hostname or "").endswith(RELAY_HOST_SUFFIX)
+    if parts is None:
+        return False
+    return (parts.hostname or "").endswith(RELAY_HOST_SUFFIX) or bool((relay_key_name or "").strip())
 
 
 async def _taken(
@@ -513,7 +517,7 @@ async def check_connection(services: Services, organisation_id: int, environment
 
 
 async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
-    via_relay = _is_relay(env.agent_url)
+    via_relay = _is_relay(env.agent_url, env.relay_key_name)
     label = AGENT_REACHED + (" through Azure Relay" if via_relay else "")
     try:
         agent = services.connections.agent(env)

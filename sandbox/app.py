@@ -5,13 +5,14 @@
 /{tenant}/api/...         Clio Operate API of that tenant
 /{tenant}/portal/         a Clio Operate portal page hosting the PMS Sync widget
 /{tenant}/sharedo/{id}    a work item's link, shown by that portal
+/relay/...                a stand-in Azure Relay namespace (sandbox/relay.py)
 /_sandbox/...             control: faults, call log, reset
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
 from sandbox.clio.tenant import Tenant
 from sandbox.faults import CONTROL_PREFIX, CallLog, FaultMiddleware, Faults
 from sandbox.portal import Portal, work_item_link
+from sandbox.relay import PREFIX as RELAY_PREFIX
+from sandbox.relay import RelayStandIn, SasRule
 from sandbox.teams import TeamsInbox
 
 TENANTS = {"production": "Production", "uat": "UAT"}
@@ -36,11 +39,12 @@ TENANTS = {"production": "Production", "uat": "UAT"}
 class Sandbox:
     """What tests and benchmarks drive in-process: `app.state.sandbox`."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, relay_rules: Mapping[str, SasRule] | None = None) -> None:
         self.tenants = {name: Tenant(name, display_name, base_url) for name, display_name in TENANTS.items()}
         self.faults = Faults()
         self.calls = CallLog()
         self.teams = TeamsInbox()
+        self.relay = RelayStandIn(rules=relay_rules or {})
 
     def reset(self) -> None:
         """Rebuild every tenant's data from the seed (faults and the call log are left alone)."""
@@ -78,6 +82,7 @@ class ControlEndpoints:
             Route("/calls", self.clear_calls, methods=["DELETE"]),
             Route("/reset", self.reset, methods=["POST"]),
             *self.sandbox.teams.control_routes(),
+            *self.sandbox.relay.control_routes(),
         ]
 
     async def list_faults(self, request: Request) -> Response:
@@ -113,16 +118,20 @@ def create_sandbox_app(
     agent_api_key: str,
     service_url: str,
     widget_dir: Path | None = None,
+    relay_rules: Mapping[str, SasRule] | None = None,
 ) -> Starlette:
     """The whole sandbox as one ASGI app served at `base_url`.
 
     `service_url` is the PMS Sync service the portal may frame; `widget_dir` is a folder built by
     `manifest.build.build_widget` (without it the portal says the widget is not installed).
+    `relay_rules` are the SAS rules of the stand-in relay's hybrid connection `aderant` (none: every
+    token is refused).
     """
-    sandbox = Sandbox(base_url)
+    sandbox = Sandbox(base_url, relay_rules)
     agent_app = create_agent_app(database_url=aderant_database_url, api_keys=[agent_api_key])
     routes = [
         Mount("/aderant", app=agent_app),
+        Mount(RELAY_PREFIX, routes=sandbox.relay.routes()),
         *sandbox.teams.routes(),
         Mount(CONTROL_PREFIX, routes=ControlEndpoints(sandbox).routes()),
         *(

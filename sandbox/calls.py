@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 System = Literal["aderant", "clio-operate", "other"]
 
-AGENT_PREFIX = "/aderant/"
+AGENT_PREFIXES = ("/aderant/", "/relay/aderant/")
+"""The agent, reached directly or through the stand-in Azure Relay."""
 CLIO_OPERATE_PARTS = frozenset({"identity", "api"})
 """`/{tenant}/identity/...` and `/{tenant}/api/...` are Clio Operate; `/{tenant}/portal/` is the
 portal page a browser loads, not a call of the service."""
@@ -25,7 +26,7 @@ def _field(call: Any, name: str) -> Any:
 
 def remote_system(path: str) -> System:
     """The remote system a sandbox path stands for."""
-    if path.startswith(AGENT_PREFIX) or path == AGENT_PREFIX.rstrip("/"):
+    if any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in AGENT_PREFIXES):
         return "aderant"
     parts = path.split("/")
     if len(parts) > 2 and parts[2] in CLIO_OPERATE_PARTS:

@@ -3,6 +3,10 @@
 The service listens on ``port`` as ``http://localhost:port``; the sandbox (Aderant agent, Clio
 Operate tenants and their portal pages) on ``port + 1`` as ``http://127.0.0.1:port+1``, so the
 portal frames the widget from another site, as in production.
+
+With ``relay``, Production reaches its Aderant agent through the sandbox's stand-in Azure Relay
+(``/relay/aderant``): the agent runs as a relay listener, as ``pms-sync-agent --relay`` does, and
+the service signs its requests with the relay's Send rule.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +22,9 @@ from urllib.parse import urlsplit
 import uvicorn
 from starlette.applications import Starlette
 
+from agent.app import create_agent_app
+from agent.relay.listener import RelayListener, listen_on_relay
+from agent.relay.sas import RelayEndpoint
 from manifest.build import build_widget
 from plugin.settings import Settings
 from plugin.setup import create_organisation, open_store, upgrade_database
@@ -30,6 +37,8 @@ from sandbox.clio.seed import (
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
 )
+from sandbox.relay import PREFIX as RELAY_PREFIX
+from sandbox.relay import SasRule
 from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
@@ -37,6 +46,18 @@ from views.app import create_app
 
 ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
+HYBRID_CONNECTION = "aderant"
+LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
+
+
+@dataclass(frozen=True)
+class RelayedAgent:
+    """The agent as a listener on the stand-in relay, and what Production's settings point at."""
+
+    agent: Starlette
+    listener: RelayListener
+    agent_url: str
+    send_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,7 @@ class Demo:
     service: Starlette
     sandbox: Starlette
     info: dict
+    relayed_agent: RelayedAgent | None = None
 
 
 def public_host(host: str) -> tuple[str, str]:
@@ -53,7 +75,7 @@ def public_host(host: str) -> tuple[str, str]:
     return host, host
 
 
-def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int = 3000) -> Demo:
+def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False) -> Demo:
     data_dir.mkdir(parents=True, exist_ok=True)
     service_host, sandbox_host = public_host(host)
     service_url = f"http://{service_host}:{port}"
@@ -75,18 +97,33 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
     create_aderant_db(f"sqlite:///{aderant_db.resolve()}", generated_matters=generated_matters)
     agent_key = secrets.token_urlsafe(24)
     widget_dir = build_widget(service_url, data_dir / "widget")
+    listen_key, send_key = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     sandbox = create_sandbox_app(
         base_url=sandbox_url,
         aderant_database_url=f"sqlite:///{aderant_db.resolve()}",
         agent_api_key=agent_key,
         service_url=service_url,
         widget_dir=widget_dir,
+        relay_rules={
+            LISTEN_RULE: SasRule(listen_key, frozenset({"Listen"})),
+            SEND_RULE: SasRule(send_key, frozenset({"Send"})),
+        },
     )
+    relayed_agent = None
+    if relay:
+        agent = create_agent_app(database_url=f"sqlite:///{aderant_db.resolve()}", api_keys=[agent_key])
+        endpoint = RelayEndpoint.parse(f"ws://{sandbox_host}:{port + 1}{RELAY_PREFIX}/$hc/{HYBRID_CONNECTION}")
+        relayed_agent = RelayedAgent(
+            agent=agent,
+            listener=RelayListener(agent, endpoint, LISTEN_RULE, listen_key),
+            agent_url=f"{sandbox_url}{RELAY_PREFIX}/{HYBRID_CONNECTION}",
+            send_key=send_key,
+        )
     environments = sandbox.state.sandbox.environments()
     upgrade_database(settings)
     store = open_store(settings)
     organisation = configure_sandbox_organisation(
-        store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key
+        store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key, relayed_agent=relayed_agent
     )
     _schedule_production(store, organisation, teams_webhook=f"{sandbox_url}/teams/pms-sync")
     store.engine.dispose()
@@ -100,8 +137,14 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
         ],
         "users": [{"username": ADMIN_USERNAME, "role": "administrator"}, {"username": STAFF_USERNAME, "role": "staff"}],
     }
+    if relayed_agent is not None:
+        info["relay"] = {
+            "environment": environments[0]["name"],
+            "agent_url": relayed_agent.agent_url,
+            "listen_url": relayed_agent.listener.endpoint.listen_url,
+        }
     (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
-    return Demo(service=create_app(settings), sandbox=sandbox, info=info)
+    return Demo(service=create_app(settings), sandbox=sandbox, info=info, relayed_agent=relayed_agent)
 
 
 def _schedule_production(store: Store, organisation: int, *, teams_webhook: str) -> None:
@@ -117,11 +160,20 @@ def _schedule_production(store: Store, organisation: int, *, teams_webhook: str)
     store.schedules.save(settings, actor="demo set-up", teams_webhook=teams_webhook)
 
 
-def configure_sandbox_organisation(store: Store, environments: list[dict], *, agent_url: str, agent_key: str) -> int:
-    """Point the demo organisation at the sandbox (idempotent, so history survives restarts)."""
+def configure_sandbox_organisation(
+    store: Store,
+    environments: list[dict],
+    *,
+    agent_url: str,
+    agent_key: str,
+    relayed_agent: RelayedAgent | None = None,
+) -> int:
+    """Point the demo organisation at the sandbox (idempotent, so history survives restarts).
+    With `relayed_agent`, Production reaches the agent through the stand-in relay."""
     organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES)
     for index, env in enumerate(environments):
         portal = urlsplit(env["portal_url"])
+        relayed = relayed_agent if index == 0 else None
         env_id = store.save_environment(
             organisation,
             env["name"],
@@ -129,8 +181,10 @@ def configure_sandbox_organisation(store: Store, environments: list[dict], *, ag
             api_url=env["api_url"],
             client_id=env["client_id"],
             client_secret=env["client_secret"],
-            agent_url=agent_url,
+            agent_url=relayed.agent_url if relayed else agent_url,
             agent_key=agent_key,
+            relay_key_name=SEND_RULE if relayed else None,
+            relay_key=relayed.send_key if relayed else None,
             portal_origins=[f"{portal.scheme}://{portal.netloc}"],
             is_default=index == 0,
             import_writes_enabled=index == 0,  # Production imports; UAT shows the write gate
@@ -148,14 +202,23 @@ def configure_sandbox_organisation(store: Store, environments: list[dict], *, ag
     return organisation
 
 
-async def run_demo(*, host: str, port: int, data_dir: Path) -> None:
-    demo = build_demo(host=host, port=port, data_dir=data_dir)
+async def run_demo(*, host: str, port: int, data_dir: Path, relay: bool = False) -> None:
+    demo = build_demo(host=host, port=port, data_dir=data_dir, relay=relay)
     servers = [
         uvicorn.Server(uvicorn.Config(demo.service, host=host, port=port, log_level="warning")),
         uvicorn.Server(uvicorn.Config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
     ]
+    running = [server.serve() for server in servers]
+    if demo.relayed_agent is not None:
+        running.append(_listen_once_the_sandbox_serves(servers[1], demo.relayed_agent))
     _print_welcome(demo.info, data_dir)
-    await asyncio.gather(*(server.serve() for server in servers))
+    await asyncio.gather(*running)
+
+
+async def _listen_once_the_sandbox_serves(sandbox: uvicorn.Server, relayed_agent: RelayedAgent) -> None:
+    while not sandbox.started:
+        await asyncio.sleep(0.05)
+    await listen_on_relay(relayed_agent.agent, relayed_agent.listener)
 
 
 def _print_welcome(info: dict, data_dir: Path) -> None:
@@ -170,6 +233,11 @@ def _print_welcome(info: dict, data_dir: Path) -> None:
         f"  Sandbox service client: {info['environments'][0]['client_id']} / {info['environments'][0]['client_secret']}",
         f"  Details for scripts: {(data_dir / 'sandbox.json').resolve()}",
         f"  Teams messages of the schedule: {info['sandbox_url']}/_sandbox/teams",
+        *(
+            [f"  {info['relay']['environment']} reaches Aderant through the stand-in Azure Relay: "
+             f"{info['relay']['agent_url']} (what it relayed: {info['sandbox_url']}/_sandbox/relay)"]
+            if "relay" in info else []
+        ),
         "  Try searching for 82001, CL080001 or Mary Citizen. Stop with Ctrl+C.",
         "",
     ]

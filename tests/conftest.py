@@ -64,7 +64,8 @@ def store(database_url: str, secret_box: SecretBox) -> Iterator[Store]:
 
 
 # In CI, a test that needs a capability CI provides must not be skipped: PMS_SYNC_REQUIRE
-# lists them (e.g. "postgres"), and a skip whose reason names one fails the run.
+# lists them (e.g. "postgres", "oidc-provider", "hyco-https"), and a skip whose reason names one
+# (or the word mapped to it here) fails the run.
 REQUIRED = {c.strip().lower() for c in os.environ.get("PMS_SYNC_REQUIRE", "").split(",") if c.strip()}
 CAPABILITY_WORDS = {"postgres": "postgresql", "browser": "browser"}
 _forbidden_skips: list[str] = []

@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000, help="the service's port; the sandbox takes the next one")
     demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
+    demo.add_argument(
+        "--relay", action="store_true",
+        help="Production reaches the Aderant agent through the sandbox's stand-in Azure Relay, the agent listening on it",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
@@ -92,7 +96,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo
 
-        asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir))
+        asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir, relay=args.relay))
         return 0
     if args.command == "db":
         setup.upgrade_database(settings)

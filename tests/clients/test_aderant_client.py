@@ -33,15 +33,22 @@ from tests.clients.client_samples import (
 
 
 def make_client(
-    http: httpx.AsyncClient, base_url: str = AGENT_URL, *, concurrency: int = 4, timeout: float = 20.0
+    http: httpx.AsyncClient,
+    base_url: str = AGENT_URL,
+    *,
+    concurrency: int = 4,
+    timeout: float = 20.0,
+    relay_keys: bool | None = None,
 ) -> AderantAgentClient:
+    """The relay's rule name and key are configured for RELAY_URL unless `relay_keys` says otherwise."""
+    relayed = base_url == RELAY_URL if relay_keys is None else relay_keys
     return AderantAgentClient(
         base_url=base_url,
         api_key=AGENT_KEY,
         environment_name="UAT",
         http=http,
-        relay_key_name=RELAY_KEY_NAME,  # ignored unless base_url is a relay URL
-        relay_key=RELAY_KEY,
+        relay_key_name=RELAY_KEY_NAME if relayed else None,
+        relay_key=RELAY_KEY if relayed else None,
         timeout=timeout,
         concurrency=concurrency,
         retry_backoff=0,
@@ -91,6 +98,33 @@ async def test_relay_url_adds_a_valid_sas_token_and_keeps_the_api_key(
     assert token == sas_token(relay_resource_uri(RELAY_URL), RELAY_KEY_NAME, RELAY_KEY, expiry)
     assert fields["sr"] == ["http://contoso-relay.servicebus.windows.net/pms-agent-uat"]
     assert fields["skn"] == [RELAY_KEY_NAME]
+
+
+async def test_a_relay_off_azure_is_signed_because_its_rule_is_configured(
+    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+) -> None:
+    """The sandbox's stand-in relay lives at {sandbox}/relay/{hybrid connection}: the configured
+    rule decides, and the token is signed for the URL as configured (port dropped)."""
+    url = "http://127.0.0.1:8101/relay/aderant"
+    httpx_mock.add_response(url=f"{url}/v1/health", json={"status": "ok", "database": "ok"})
+
+    await make_client(http, url, relay_keys=True).health()
+
+    request = httpx_mock.get_request()
+    assert request is not None and request.headers["Authorization"] == f"Bearer {AGENT_KEY}"
+    fields = parse_qs(request.headers["ServiceBusAuthorization"].removeprefix("SharedAccessSignature "))
+    assert fields["sr"] == ["http://127.0.0.1/relay/aderant"] and fields["skn"] == [RELAY_KEY_NAME]
+
+
+async def test_a_configured_relay_without_via_is_the_relay_speaking(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    url = "http://127.0.0.1:8101/relay/aderant"
+    for _ in range(2):  # retried once
+        httpx_mock.add_response(url=f"{url}/v1/health", status_code=502, json={"error": {"code": "BadGateway"}})
+
+    with pytest.raises(RemoteUnavailable) as caught:
+        await make_client(http, url, relay_keys=True).health()
+
+    assert "the Aderant agent is offline or not connected to the relay" in str(caught.value)
 
 
 async def test_each_call_gets_its_own_request_id(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:

@@ -31,8 +31,8 @@ def agent(http: httpx.AsyncClient, base_url: str = AGENT_URL) -> AderantAgentCli
         api_key=AGENT_KEY,
         environment_name="UAT",
         http=http,
-        relay_key_name=RELAY_KEY_NAME,
-        relay_key=RELAY_KEY,
+        relay_key_name=RELAY_KEY_NAME if base_url == RELAY_URL else None,
+        relay_key=RELAY_KEY if base_url == RELAY_URL else None,
         retry_backoff=0,
     )
 

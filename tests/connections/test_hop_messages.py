@@ -125,7 +125,7 @@ async def test_an_unreachable_agent(check: Check, httpx_mock: HTTPXMock) -> None
     httpx_mock.add_exception(httpx.ConnectError("Name or service not known"), url=f"{AGENT}/v1/health")
     clio_answers(httpx_mock)
 
-    reached = (await check(agent_url=AGENT)).hops[0]
+    reached = (await check(agent_url=AGENT, relay_key_name=None)).hops[0]
 
     assert reached.label == "Aderant agent reached" and reached.outcome == "failed"
     assert reached.message == "Aderant is not reachable for Production: Name or service not known"
@@ -136,7 +136,7 @@ async def test_an_agent_that_does_not_answer_in_time(check: Check, httpx_mock: H
     httpx_mock.add_exception(httpx.ReadTimeout("timed out"), url=f"{AGENT}/v1/health")
     clio_answers(httpx_mock)
 
-    reached = (await check(agent_url=AGENT)).hops[0]
+    reached = (await check(agent_url=AGENT, relay_key_name=None)).hops[0]
 
     assert reached.message == "Aderant did not answer in time for Production: no answer before the time limit"
     assert reached.fix.startswith("Check that the agent is running, and that nothing between PMS Sync and the agent")

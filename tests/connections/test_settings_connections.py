@@ -349,3 +349,19 @@ def test_staff_cannot_open_connections_and_anonymous_callers_are_sent_to_sign_in
         assert response.status_code == 403 and "Only administrators can open Settings" in response.text
         assert "<form method=\"post\" action=\"/settings/connections" not in response.text
     assert 'href="/settings/connections"' not in service.client.get("/").text
+
+
+def test_a_rule_name_keeps_a_relay_off_azure_and_a_direct_url_keeps_none(admin: Service) -> None:
+    """The sandbox's stand-in relay lives at {sandbox}/relay/aderant: the rule name, not the host,
+    says the agent is behind a relay. A direct URL without one keeps no relay key."""
+    stand_in = {"agent_url": "http://127.0.0.1:8101/relay/aderant", "relay_key_name": "proxy-send"}
+    assert add(admin, **stand_in, relay_key="relay-Key-1b2c").status_code == 303
+    env = admin.store.environment(admin.organisation_id, 3)
+    assert env is not None and (env.relay_key_name, env.relay_key) == ("proxy-send", "relay-Key-1b2c")
+
+    missing_key = add(admin, name="Training 2", identity_url="https://t2-identity.example", **stand_in)
+    assert missing_key.status_code == 400 and "Azure Relay SAS Key is required" in html.unescape(missing_key.text)
+
+    assert add(admin, name="Training 3", identity_url="https://t3-identity.example", relay_key="k").status_code == 303
+    direct = admin.store.environment(admin.organisation_id, 4)
+    assert direct is not None and (direct.relay_key_name, direct.relay_key) == (None, None)

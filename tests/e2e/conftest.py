@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +50,29 @@ class Demo:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir = tmp_path_factory.mktemp("demo")
+    with running_demo(tmp_path_factory.mktemp("demo")) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def relay_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """`pms-sync demo --relay`: Production's agent listens on the sandbox's stand-in Azure Relay."""
+    with running_demo(tmp_path_factory.mktemp("relay-demo"), "--relay") as started:
+        deadline = time.monotonic() + 30
+        while started.control("GET", "/relay").json()["listeners"] != {"aderant": 1}:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the agent did not start listening on the stand-in relay in 30 s")
+            time.sleep(0.1)
+        yield started
+
+
+@contextmanager
+def running_demo(data_dir: Path, *options: str) -> Iterator[Demo]:
     port = free_port_pair()
     env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "3", "PMS_SYNC_LOG_LEVEL": "WARNING"}
     log = open(data_dir / "demo.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir), *options],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).resolve().parents[2],
     )
     try:

@@ -50,6 +50,7 @@ def test_dicts_from_the_control_api_work_too() -> None:
 
 def test_remote_systems_by_path() -> None:
     assert remote_system("/aderant/v1/matters/82001") == "aderant"
+    assert remote_system("/relay/aderant/v1/matters/82001") == "aderant"  # through the stand-in relay
     assert remote_system("/production/api/ods/_search") == "clio-operate"
     assert remote_system("/uat/identity/connect/token") == "clio-operate"
     assert remote_system("/production/portal/") == "other"
