@@ -8,7 +8,7 @@ paths below if a tenant disagrees.
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -16,7 +16,16 @@ import httpx
 
 from clients.clio_auth import AccessToken, BearerAuth, ServiceTokenAuth
 from clients.clio_identity import ClioIdentity
-from clients.clio_models import OdsContact, ParticipantRole, Team, UserInfo, WorkItemRef, WorkType
+from clients.clio_models import (
+    FormField,
+    OdsContact,
+    ParticipantRole,
+    Team,
+    UserInfo,
+    WorkItemPhase,
+    WorkItemRef,
+    WorkType,
+)
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError
 from clients.remote import RemoteSystem
@@ -24,10 +33,12 @@ from clients.remote import RemoteSystem
 __all__ = [
     "ClioIdentity",
     "ClioOperateClient",
+    "FormField",
     "OdsContact",
     "ParticipantRole",
     "Team",
     "UserInfo",
+    "WorkItemPhase",
     "WorkItemRef",
     "WorkType",
     "work_item_query",
@@ -43,13 +54,13 @@ PEOPLE_PATH = "/api/public/v1/people"  # [C-3p]
 ORGANISATIONS_PATH = "/api/v2/public/organisation"  # [C-3p]
 WORK_ITEM_PATH = "/api/v1/public/workItem"  # [C]
 FIND_WORK_ITEMS_PATH = "/api/v1/public/workItem/findByQuery"  # [C]
+PHASE_PATH = "/api/v1/public/workItem/{id}/phase"  # [C] GET the moves open now, PUT one of them
 PARTICIPANTS_PATH = "/api/v2/public/workItem/{id}/participants"  # [C]
 WORK_TYPE_TREE_PATH = "/api/v2/public/types/tree"  # [C]
-ROLES_FOR_TYPE_PATH = "/api/modeller/referenceData/participantRoles/for/{type}"  # [R] internal
-PHASE_PLAN_PATH = "/api/modeller/sharedoTypes/{type}/phasePlan"  # [C-3p] internal
 
 MATTER_BASE_TYPE = "matter"
-WORK_ITEM_FIELDS = ("id", "title", "reference", "type.systemName", "phase.systemName", "phase.isOpen")
+# The enrich paths of sharedo-tech/sharedo_api_samples documents/filing/Filing.App/Sharedo/WorkItemSearches.cs.
+WORK_ITEM_FIELDS = ("id", "title", "reference", "phase.systemName", "type.systemName")
 WORK_ITEM_IDS_PER_QUERY = 100
 CLIENT_AUTH_HINT = "check the client id and secret"
 # Sharedo permissions look like core.sharedo.create.matter or core.admin.jumptophase.
@@ -74,23 +85,30 @@ def _row_result(row: dict[str, Any]) -> dict[str, Any]:
 
 def work_item_query(
     *,
-    attributes: dict[str, str],
+    attributes: Mapping[FormField, str],
     work_item_ids: Sequence[str] | None,
-    include_closed: bool,
+    open_only: bool,
     page: int,
     rows: int,
 ) -> dict[str, Any]:
-    """A findByQuery body for matters (any type derived from `matter`), 1-based `page`."""
+    """A findByQuery body for matters (any type derived from `matter`), 1-based `page`.
+
+    Shapes: `attributes` `[{key, value}]` and `types` as in sharedo-tech/sharedo_api_samples
+    `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs` (`FindMattersByAttribute`); `page`
+    and the `phase` filter as in `time/entry/app/Sharedo/MyMattersApi.cs` of the same repository.
+    Each attribute's value is read back with its form field's enrich path.
+    """
     search: dict[str, Any] = {
         "page": {"page": page, "rowsPerPage": rows},
         "types": {"includeTypesDerivedFrom": [MATTER_BASE_TYPE]},
-        "phase": {"includeOpen": True, "includeClosed": include_closed, "includeRemoved": False},
+        "phase": {"includeOpen": True, "includeClosed": not open_only, "includeRemoved": False},
     }
     if attributes:
-        search["attributes"] = [{"key": key, "value": value} for key, value in attributes.items()]
+        search["attributes"] = [{"key": field.field, "value": value} for field, value in attributes.items()]
     if work_item_ids is not None:
         search["workItemIds"] = list(work_item_ids)
-    return {"search": search, "enrich": [{"path": path} for path in (*WORK_ITEM_FIELDS, *attributes)]}
+    paths = (*WORK_ITEM_FIELDS, *(field.enrich_path for field in attributes))
+    return {"search": search, "enrich": [{"path": path} for path in paths]}
 
 
 class ClioOperateClient:
@@ -202,22 +220,23 @@ class ClioOperateClient:
     async def find_work_items(
         self,
         *,
-        attributes: dict[str, str] | None = None,
+        attributes: Mapping[FormField, str] | None = None,
         work_item_ids: Sequence[str] | None = None,
-        include_closed: bool = True,
+        open_only: bool = False,
         rows: int = 50,
     ) -> list[WorkItemRef]:
-        """Matters matching every attribute (exact) and/or among the given ids, all pages.
+        """Matters (not removed) matching every attribute (exact) and/or among the given ids, all
+        pages; only open ones when `open_only` (the search's own phase filter).
 
         The values of the attributes asked for come back in `WorkItemRef.attributes`. Search is
         Elastic-backed: a just-created item may not be found yet.
         """
-        attributes = attributes or {}
+        attributes = dict(attributes or {})
         if not attributes and work_item_ids is None:
             raise ValueError("find_work_items needs attributes or work_item_ids")
 
         async def find(ids: Sequence[str] | None) -> list[WorkItemRef]:
-            return await self._find_all_pages(attributes, ids, include_closed, rows)
+            return await self._find_all_pages(attributes, ids, open_only, rows)
 
         if work_item_ids is None:
             return await find(None)
@@ -230,11 +249,22 @@ class ClioOperateClient:
         data = await self._call("POST", WORK_ITEM_PATH, json=body)
         return self._remote.parse(lambda answer: str(answer["workItem"]["id"]), data)
 
-    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> None:
-        """Moves along an available transition; Clio Operate rejects (400) any other."""
+    async def phase(self, work_item_id: str) -> WorkItemPhase:
+        """The work item's phase and the transitions open from it (sharedo-tech/sharedo-sample-mobile-app
+        `src/agents/phasesAgent.js`)."""
+        data = await self._call("GET", PHASE_PATH.format(id=_segment(work_item_id)), not_found=self._missing(work_item_id))
+        return self._remote.parse(WorkItemPhase.from_json, data)
+
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> str:
+        """Moves along an available transition (Clio Operate rejects any other); the phase now.
+
+        Body as in sharedo-tech/sharedo-sample-mobile-app `src/agents/phasesAgent.js`; the answer
+        `{systemName, name}` as in sharedo-tech/sharedo_api_samples `documents/filing/Filing.App/Sharedo/DocumentManagement.cs`.
+        """
         body = {"toPhaseSystemName": to_phase, "description": description, "reasonText": description}
-        path = f"{self._work_item_path(work_item_id)}/phase"
-        await self._call("PUT", path, json=body, not_found=self._missing(work_item_id))
+        path = PHASE_PATH.format(id=_segment(work_item_id))
+        data = await self._call("PUT", path, json=body, not_found=self._missing(work_item_id))
+        return self._remote.parse(lambda answer: str((answer or {}).get("systemName") or to_phase), data)
 
     async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
         path = PARTICIPANTS_PATH.format(id=_segment(work_item_id))
@@ -246,16 +276,6 @@ class ClioOperateClient:
     async def work_type_tree(self) -> list[WorkType]:
         data = await self._call("GET", WORK_TYPE_TREE_PATH)
         return self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
-
-    async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
-        path = ROLES_FOR_TYPE_PATH.format(type=_segment(work_type))
-        data = await self._call("GET", path, not_found=f"Work type {work_type} was not found")
-        return self._remote.parse(lambda roles: [ParticipantRole.from_json(role) for role in roles], data)
-
-    async def phase_plan(self, work_type: str) -> dict[str, Any]:
-        path = PHASE_PLAN_PATH.format(type=_segment(work_type))
-        data = await self._call("GET", path, not_found=f"Work type {work_type} was not found")
-        return self._remote.parse(dict, data)
 
     # Plumbing
 
@@ -303,14 +323,12 @@ class ClioOperateClient:
         return self._remote.parse(lambda answer: str(answer["id"]), data)
 
     async def _find_all_pages(
-        self, attributes: dict[str, str], ids: Sequence[str] | None, include_closed: bool, rows: int
+        self, attributes: dict[FormField, str], ids: Sequence[str] | None, open_only: bool, rows: int
     ) -> list[WorkItemRef]:
         found: list[WorkItemRef] = []
         page = 1
         while True:
-            body = work_item_query(
-                attributes=attributes, work_item_ids=ids, include_closed=include_closed, page=page, rows=rows
-            )
+            body = work_item_query(attributes=attributes, work_item_ids=ids, open_only=open_only, page=page, rows=rows)
             data = await self._call("POST", FIND_WORK_ITEMS_PATH, json=body)
             results, total = self._remote.parse(lambda answer: (answer["results"], answer["totalCount"]), data)
             found += self._remote.parse(
@@ -336,9 +354,6 @@ class ClioOperateClient:
         else:
             detail = f"check the API client's permissions ({message})"
         return RemoteAuthError(SYSTEM, self._remote.environment, detail)
-
-    def _work_item_path(self, work_item_id: str) -> str:
-        return f"{WORK_ITEM_PATH}/{_segment(work_item_id)}"
 
     @staticmethod
     def _missing(work_item_id: str) -> str:
