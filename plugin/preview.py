@@ -60,8 +60,6 @@ class Preview:
     teams: list[TeamPreview]
     work_item_id: str | None = None
     warnings: list[str] = field(default_factory=list)
-    # None when no roles are loaded for the work type: roles are then not checked.
-    roles: tuple[ParticipantRole, ...] | None = None
     existing_checked: bool = False
 
     @property
@@ -117,7 +115,6 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
     elif isinstance(existing, list) and existing:
         preview.work_item_id = existing[0].id
     preview.existing_checked = isinstance(existing, list)
-    preview.roles = tuple(allowed.values()) if allowed is not None else None
 
     failures = [r for r in (existing, *found) if isinstance(r, RemoteError)]
     if failures:

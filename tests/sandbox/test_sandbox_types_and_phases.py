@@ -123,6 +123,10 @@ async def move(
 
 
 async def test_a_new_item_starts_in_discovery(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    """`GET …/phase` answers the current phase and `availableTransitions` with the fields
+    sharedo-tech/sharedo-sample-mobile-app reads (`src/agents/phasesAgent.js`,
+    `src/views/WorkItems/WorkItemDetail.vue`: name, toPhaseSystemName, toPhaseIconClass,
+    isOptimumPath, isUserDriven)."""
     item_id = await new_matter(client, staff_auth)
 
     phase = (await client.get(f"{API}/v1/public/workItem/{item_id}/phase", headers=staff_auth)).json()
