@@ -161,7 +161,7 @@ def configure_sandbox_organisation(store: Store, environments: list[dict], *, ag
         roles = WorkTypeRolesStore(store.engine)
         if not roles.all(organisation, env_id):
             loaded = read_roles(participant_roles_document(), "")
-            roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor="demo set-up")
+            roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor="demo set-up", audited=False)
         if not store.default_teams(organisation, env_id, "matter-litigation"):
             store.add_default_team(organisation, env_id, work_type="matter-litigation",
                                    team_id=TEAM_LITIGATION_SYDNEY_ID, team_name="Litigation – Sydney", role="reader")

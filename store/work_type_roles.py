@@ -37,9 +37,10 @@ class WorkTypeRolesStore:
         *,
         source: str,
         actor: str,
+        audited: bool = True,
     ) -> list[WorkTypeRoles]:
         """Replace the roles of each work type given (others keep theirs), with one audit event,
-        in one transaction."""
+        in one transaction. Only a set-up outside the product (the demo's) is not ``audited``."""
         now = utcnow()
         with Session(self.engine) as session:
             existing = {
@@ -56,18 +57,9 @@ class WorkTypeRolesStore:
                 row.roles, row.source, row.loaded_by, row.loaded_at = listed, source, actor, now
                 session.add(row)
                 rows.append(row)
-            session.add(
-                AuditEvent(
-                    type="work_type_roles.loaded",
-                    organisation_id=organisation_id,
-                    environment_id=environment_id,
-                    actor=actor,
-                    data={
-                        "source": source,
-                        "work_types": {work_type: [r.get("systemName") for r in listed] for work_type, listed in sorted(roles.items())},
-                    },
-                )
-            )
+            if audited:
+                loaded = {work_type: [r.get("systemName") for r in listed] for work_type, listed in sorted(roles.items())}
+                session.add(_event("work_type_roles.loaded", organisation_id, environment_id, actor, {"source": source, "work_types": loaded}))
             session.commit()
             for row in rows:
                 session.refresh(row)
@@ -81,15 +73,8 @@ class WorkTypeRolesStore:
                 return None
             removed = WorkTypeRoles.model_validate(row)
             session.delete(row)
-            session.add(
-                AuditEvent(
-                    type="work_type_roles.removed",
-                    organisation_id=organisation_id,
-                    environment_id=environment_id,
-                    actor=actor,
-                    data={"work_type": work_type, "source": removed.source},
-                )
-            )
+            data = {"work_type": work_type, "source": removed.source}
+            session.add(_event("work_type_roles.removed", organisation_id, environment_id, actor, data))
             session.commit()
             return removed
 
@@ -98,3 +83,7 @@ class WorkTypeRolesStore:
         return select(WorkTypeRoles).where(
             WorkTypeRoles.organisation_id == organisation_id, WorkTypeRoles.environment_id == environment_id
         )
+
+
+def _event(type: str, organisation_id: int, environment_id: int, actor: str, data: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(type=type, organisation_id=organisation_id, environment_id=environment_id, actor=actor, data=data)

@@ -30,11 +30,7 @@ def row(page: str, work_type: str) -> str:
 
 
 def events(service: Service) -> list:
-    """Changes made since the demo set-up loaded the sandbox's roles."""
-    return [
-        e for e in reversed(service.store.audit_events(service.organisation_id))
-        if e.type.startswith("work_type_roles.") and e.actor != "demo set-up"
-    ]
+    return [e for e in reversed(service.store.audit_events(service.organisation_id)) if e.type.startswith("work_type_roles.")]
 
 
 def test_the_page_says_where_each_work_types_roles_came_from(service: Service, admin: str) -> None:

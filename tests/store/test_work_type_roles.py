@@ -59,3 +59,12 @@ def test_removing_a_work_types_roles_is_audited_and_only_in_its_environment(stor
     assert roles.remove(firm, production, "matter-litigation", actor="admin") is None
     [event] = [e for e in store.audit_events(firm) if e.type == "work_type_roles.removed"]
     assert event.data == {"work_type": "matter-litigation", "source": "x.json"}
+
+
+def test_a_set_up_outside_the_product_may_load_roles_without_an_audit_event(store: Store) -> None:
+    roles = WorkTypeRolesStore(store.engine)
+    firm = store.create_organisation("Firm", [])
+    production = make_env(store, firm)
+    roles.load(firm, production, {"matter-litigation": [READER]}, source="participant-roles.json", actor="demo set-up", audited=False)
+    assert [r.work_type for r in roles.all(firm, production)] == ["matter-litigation"]
+    assert store.audit_events(firm) == []
