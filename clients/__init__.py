@@ -16,10 +16,14 @@ from clients.aderant_models import (
 )
 from clients.clio_identity import ClioIdentity
 from clients.clio_models import (
+    FormField,
     OdsContact,
     ParticipantRole,
+    ParticipantType,
+    PhaseTransition,
     Team,
     UserInfo,
+    WorkItemPhase,
     WorkItemRef,
     WorkType,
 )
@@ -40,13 +44,16 @@ __all__ = [
     "ClioOperateClient",
     "CodeDescription",
     "Employee",
+    "FormField",
     "MatterDetail",
     "MatterStatus",
     "MatterSummary",
     "OdsContact",
     "Page",
     "ParticipantRole",
+    "ParticipantType",
     "Party",
+    "PhaseTransition",
     "RemoteAuthError",
     "RemoteError",
     "RemoteNotFound",
@@ -55,6 +62,7 @@ __all__ = [
     "RemoteUnavailable",
     "Team",
     "UserInfo",
+    "WorkItemPhase",
     "WorkItemRef",
     "WorkType",
 ]

@@ -105,19 +105,33 @@ class OdsContact:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """A form-builder field on work items. findByQuery reads its value back with the enrich path
+    `form-{form}.{field}`, and the attributes route names it by the field alone
+    (`POST …/workItem/{id}/attributes/{field}`): both in sharedo-tech/forum2024-02-S3
+    `IDE/Demo01/PMSWidget/PMSWidgetAgent.js` (`form-demo01pms.demo01PmsReference`)."""
+
+    form: str
+    field: str
+
+    @property
+    def enrich_path(self) -> str:
+        return f"form-{self.form}.{self.field}"
+
+
+@dataclass(frozen=True)
 class WorkItemRef:
-    """A findByQuery hit; `attributes` holds the attribute values asked for, by name."""
+    """A findByQuery hit; `attributes` holds the values of the form fields asked for."""
 
     id: str
     title: str | None
     reference: str | None
     type_system_name: str | None
     phase_system_name: str | None
-    phase_is_open: bool | None
-    attributes: dict[str, Any]
+    attributes: dict[FormField, Any]
 
     @classmethod
-    def from_json(cls, result: Json, attribute_names: tuple[str, ...]) -> "WorkItemRef":
+    def from_json(cls, result: Json, fields: tuple[FormField, ...]) -> "WorkItemRef":
         data = result.get("data") or {}
         return cls(
             id=result.get("id") or data["id"],
@@ -125,8 +139,44 @@ class WorkItemRef:
             reference=data.get("reference"),
             type_system_name=data.get("type.systemName"),
             phase_system_name=data.get("phase.systemName"),
-            phase_is_open=data.get("phase.isOpen"),
-            attributes={name: data.get(name) for name in attribute_names},
+            attributes={field: data.get(field.enrich_path) for field in fields},
+        )
+
+
+@dataclass(frozen=True)
+class PhaseTransition:
+    """One of `availableTransitions` in `GET …/workItem/{id}/phase` (sharedo-tech/sharedo-sample-mobile-app
+    `src/agents/phasesAgent.js`, `src/views/WorkItems/WorkItemDetail.vue`)."""
+
+    name: str
+    to_phase: str
+    is_optimum_path: bool
+    is_user_driven: bool
+
+    @classmethod
+    def from_json(cls, data: Json) -> "PhaseTransition":
+        return cls(
+            name=data.get("name") or data["toPhaseSystemName"],
+            to_phase=data["toPhaseSystemName"],
+            is_optimum_path=bool(data.get("isOptimumPath")),
+            is_user_driven=bool(data.get("isUserDriven", True)),
+        )
+
+
+@dataclass(frozen=True)
+class WorkItemPhase:
+    """`GET …/workItem/{id}/phase`: the moves open to the work item now. Only
+    `availableTransitions` is read by public callers; the current phase's own `systemName` is
+    taken when present."""
+
+    system_name: str | None
+    available_transitions: tuple[PhaseTransition, ...]
+
+    @classmethod
+    def from_json(cls, data: Json) -> "WorkItemPhase":
+        return cls(
+            system_name=data.get("systemName"),
+            available_transitions=tuple(PhaseTransition.from_json(t) for t in data.get("availableTransitions") or ()),
         )
 
 
@@ -142,12 +192,33 @@ class Team:
 
 
 @dataclass(frozen=True)
+class ParticipantType:
+    """A participant type a role takes: a plain system name (`"team"`), or an object
+    `{systemName, name, iconClass, addCommand, odsEntityTypeSystemName}` as in Alter-Igor/Test
+    `src/Typings/WidgetsOdsEntityPicker/IAddParticipantService.ts` (`AllowedParticipantType`)."""
+
+    system_name: str
+    ods_entity_type: str | None = None
+
+    @classmethod
+    def from_json(cls, data: str | Json) -> "ParticipantType":
+        if isinstance(data, str):
+            return cls(data)
+        return cls(str(data["systemName"]), data.get("odsEntityTypeSystemName") or None)
+
+    def takes(self, kind: str) -> bool:
+        """Whether an ODS entity of this kind (person, organisation, team) fits; the ODS entity
+        type decides when the entry names one (a `user` participant is a `person` in the ODS)."""
+        return (self.ods_entity_type or self.system_name) == kind
+
+
+@dataclass(frozen=True)
 class ParticipantRole:
     system_name: str
     name: str
     is_team_role: bool
     is_security_team_role: bool
-    allowed_participant_types: tuple[str, ...]
+    allowed_participant_types: tuple[ParticipantType, ...]
 
     @classmethod
     def from_json(cls, data: Json) -> "ParticipantRole":
@@ -156,8 +227,14 @@ class ParticipantRole:
             name=data.get("name") or data["systemName"],
             is_team_role=bool(data.get("isTeamRole")),
             is_security_team_role=bool(data.get("isSecurityTeamRole")),
-            allowed_participant_types=tuple(data.get("allowedParticipantTypes") or ()),
+            allowed_participant_types=tuple(
+                ParticipantType.from_json(t) for t in data.get("allowedParticipantTypes") or ()
+            ),
         )
+
+    def takes(self, kind: str) -> bool:
+        """Whether the role takes an ODS entity of this kind; a role that lists no types takes any."""
+        return not self.allowed_participant_types or any(t.takes(kind) for t in self.allowed_participant_types)
 
 
 @dataclass(frozen=True)

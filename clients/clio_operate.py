@@ -7,7 +7,7 @@ clients/clio_routes.py, and an environment can override any of them (docs/remote
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import httpx
@@ -15,12 +15,14 @@ import httpx
 from clients.clio_auth import AccessToken, BearerAuth, ServiceTokenAuth
 from clients.clio_identity import ClioIdentity
 from clients.clio_models import (
+    FormField,
     NewParticipant,
     NewWorkItem,
     OdsContact,
     ParticipantRole,
     Team,
     UserInfo,
+    WorkItemPhase,
     WorkItemRef,
     WorkType,
 )
@@ -33,12 +35,14 @@ __all__ = [
     "ClioIdentity",
     "ClioOperateClient",
     "ClioRoutes",
+    "FormField",
     "NewParticipant",
     "NewWorkItem",
     "OdsContact",
     "ParticipantRole",
     "Team",
     "UserInfo",
+    "WorkItemPhase",
     "WorkItemRef",
     "WorkType",
     "work_item_query",
@@ -47,7 +51,8 @@ __all__ = [
 SYSTEM = "Clio Operate"
 
 MATTER_BASE_TYPE = "matter"
-WORK_ITEM_FIELDS = ("id", "title", "reference", "type.systemName", "phase.systemName", "phase.isOpen")
+# The enrich paths of sharedo-tech/sharedo_api_samples documents/filing/Filing.App/Sharedo/WorkItemSearches.cs.
+WORK_ITEM_FIELDS = ("id", "title", "reference", "phase.systemName", "type.systemName")
 WORK_ITEM_IDS_PER_QUERY = 100
 CLIENT_AUTH_HINT = "check the client id and secret"
 # Sharedo permissions look like core.sharedo.create.matter or core.admin.jumptophase.
@@ -106,23 +111,30 @@ def _row_result(row: dict[str, Any]) -> dict[str, Any]:
 
 def work_item_query(
     *,
-    attributes: dict[str, str],
+    attributes: Mapping[FormField, str],
     work_item_ids: Sequence[str] | None,
-    include_closed: bool,
+    open_only: bool,
     page: int,
     rows: int,
 ) -> dict[str, Any]:
-    """A findByQuery body for matters (any type derived from `matter`), 1-based `page`."""
+    """A findByQuery body for matters (any type derived from `matter`), 1-based `page`.
+
+    Shapes: `attributes` `[{key, value}]` and `types` as in sharedo-tech/sharedo_api_samples
+    `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs` (`FindMattersByAttribute`); `page`
+    and the `phase` filter as in `time/entry/app/Sharedo/MyMattersApi.cs` of the same repository.
+    Each attribute's value is read back with its form field's enrich path.
+    """
     search: dict[str, Any] = {
         "page": {"page": page, "rowsPerPage": rows},
         "types": {"includeTypesDerivedFrom": [MATTER_BASE_TYPE]},
-        "phase": {"includeOpen": True, "includeClosed": include_closed, "includeRemoved": False},
+        "phase": {"includeOpen": True, "includeClosed": not open_only, "includeRemoved": False},
     }
     if attributes:
-        search["attributes"] = [{"key": key, "value": value} for key, value in attributes.items()]
+        search["attributes"] = [{"key": field.field, "value": value} for field, value in attributes.items()]
     if work_item_ids is not None:
         search["workItemIds"] = list(work_item_ids)
-    return {"search": search, "enrich": [{"path": path} for path in (*WORK_ITEM_FIELDS, *attributes)]}
+    paths = (*WORK_ITEM_FIELDS, *(field.enrich_path for field in attributes))
+    return {"search": search, "enrich": [{"path": path} for path in paths]}
 
 
 class ClioOperateClient:
@@ -244,22 +256,23 @@ class ClioOperateClient:
     async def find_work_items(
         self,
         *,
-        attributes: dict[str, str] | None = None,
+        attributes: Mapping[FormField, str] | None = None,
         work_item_ids: Sequence[str] | None = None,
-        include_closed: bool = True,
+        open_only: bool = False,
         rows: int = 50,
     ) -> list[WorkItemRef]:
-        """Matters matching every attribute (exact) and/or among the given ids, all pages.
+        """Matters (not removed) matching every attribute (exact) and/or among the given ids, all
+        pages; only open ones when `open_only` (the search's own phase filter).
 
         The values of the attributes asked for come back in `WorkItemRef.attributes`. Search is
         Elastic-backed: a just-created item may not be found yet.
         """
-        attributes = attributes or {}
+        attributes = dict(attributes or {})
         if not attributes and work_item_ids is None:
             raise ValueError("find_work_items needs attributes or work_item_ids")
 
         async def find(ids: Sequence[str] | None) -> list[WorkItemRef]:
-            return await self._find_all_pages(attributes, ids, include_closed, rows)
+            return await self._find_all_pages(attributes, ids, open_only, rows)
 
         if work_item_ids is None:
             return await find(None)
@@ -272,12 +285,23 @@ class ClioOperateClient:
         data = await self._call(self._routes.create_work_item, json=item.to_json())
         return self._remote.parse(lambda answer: str(answer["workItem"]["id"]), data)
 
-    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> None:
-        """Moves along an available transition; Clio Operate rejects (400) any other."""
+    async def phase(self, work_item_id: str) -> WorkItemPhase:
+        """The work item's phase and the transitions open from it (sharedo-tech/sharedo-sample-mobile-app
+        `src/agents/phasesAgent.js`)."""
+        data = await self._call(self._routes.work_item_phase, {"id": work_item_id}, not_found=self._missing(work_item_id))
+        return self._remote.parse(WorkItemPhase.from_json, data)
+
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> str:
+        """Moves along an available transition (Clio Operate rejects any other); the phase now.
+
+        Body as in sharedo-tech/sharedo-sample-mobile-app `src/agents/phasesAgent.js`; the answer
+        `{systemName, name}` as in sharedo-tech/sharedo_api_samples `documents/filing/Filing.App/Sharedo/DocumentManagement.cs`.
+        """
         body = {"toPhaseSystemName": to_phase, "description": description, "reasonText": description}
-        await self._call(
+        data = await self._call(
             self._routes.change_phase, {"id": work_item_id}, json=body, not_found=self._missing(work_item_id)
         )
+        return self._remote.parse(lambda answer: str((answer or {}).get("systemName") or to_phase), data)
 
     async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
         data = await self._call(
@@ -290,18 +314,6 @@ class ClioOperateClient:
     async def work_type_tree(self) -> list[WorkType]:
         data = await self._call(self._routes.work_type_tree)
         return self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
-
-    async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
-        data = await self._call(
-            self._routes.roles_for_work_type, {"type": work_type}, not_found=f"Work type {work_type} was not found"
-        )
-        return self._remote.parse(lambda roles: [ParticipantRole.from_json(role) for role in roles], data)
-
-    async def phase_plan(self, work_type: str) -> dict[str, Any]:
-        data = await self._call(
-            self._routes.phase_plan, {"type": work_type}, not_found=f"Work type {work_type} was not found"
-        )
-        return self._remote.parse(dict, data)
 
     # Plumbing
 
@@ -351,14 +363,12 @@ class ClioOperateClient:
         return self._remote.parse(lambda answer: str(answer["id"]), data)
 
     async def _find_all_pages(
-        self, attributes: dict[str, str], ids: Sequence[str] | None, include_closed: bool, rows: int
+        self, attributes: dict[FormField, str], ids: Sequence[str] | None, open_only: bool, rows: int
     ) -> list[WorkItemRef]:
         found: list[WorkItemRef] = []
         page = 1
         while True:
-            body = work_item_query(
-                attributes=attributes, work_item_ids=ids, include_closed=include_closed, page=page, rows=rows
-            )
+            body = work_item_query(attributes=attributes, work_item_ids=ids, open_only=open_only, page=page, rows=rows)
             data = await self._call(self._routes.find_work_items, json=body)
             results, total = self._remote.parse(lambda answer: (answer["results"], answer["totalCount"]), data)
             found += self._remote.parse(

@@ -73,6 +73,10 @@ class ClioRoutes:
         "POST", "/api/v1/public/workItem/findByQuery", "C",
         "sharedo-tech/forum2024-02-S3 IDE/Demo01/PMSWidget/PMSWidgetAgent.js",
     )
+    work_item_phase: Route = Route(
+        "GET", "/api/v1/public/workItem/{id}/phase", "C",
+        "sharedo-tech/sharedo-sample-mobile-app src/agents/phasesAgent.js",
+    )
     change_phase: Route = Route(
         "PUT", "/api/v1/public/workItem/{id}/phase", "C",
         "sharedo-tech/sharedo-sample-mobile-app src/agents/phasesAgent.js",
@@ -84,14 +88,6 @@ class ClioRoutes:
     work_type_tree: Route = Route(
         "GET", "/api/v2/public/types/tree", "C",
         "sharedo-tech/sharedo-mobile-core src/infra/typesTree.js",
-    )
-    roles_for_work_type: Route = Route(
-        "GET", "/api/modeller/referenceData/participantRoles/for/{type}", "R",
-        "configurable: route name only, internal modeller route",
-    )
-    phase_plan: Route = Route(
-        "GET", "/api/modeller/sharedoTypes/{type}/phasePlan", "C-3p",
-        "jacquesonline/ShareDo-Tools server.js (needs an administrator's portal session)",
     )
 
     @classmethod

@@ -1,18 +1,19 @@
 """Close-sync: imported matters closed in Aderant but still open in Clio Operate.
 
 The dry run reads in batches: the agent's many-statuses call (200 matters a call) and Clio
-Operate searches by work item ids (100 a call), never one call per matter. Applying walks each
-work item along its phase plan to the configured closed phase. It never reopens anything, and
-never touches a matter that is already closed or that PMS Sync did not import.
+Operate searches by work item ids for open items only (100 a call), never one call per matter.
+Applying walks each work item towards the configured closed phase along the transitions Clio
+Operate offers it now (`GET …/workItem/{id}/phase`, then one `PUT …/phase` per step). It never
+reopens anything, and never touches a matter that is already closed or that PMS Sync did not import.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from dataclasses import dataclass
 from datetime import date
 
+from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError
 from plugin.services import Services
 from store.repository import EnvironmentSettings
@@ -49,9 +50,9 @@ async def close_sync_dry_run(services: Services, env: EnvironmentSettings) -> li
     if not in_aderant:
         return []
     work_items = await services.connections.clio(env).find_work_items(
-        work_item_ids=[m.work_item_id for m in in_aderant], include_closed=True, rows=100
+        work_item_ids=[m.work_item_id for m in in_aderant], open_only=True, rows=100
     )
-    open_items = {w.id: w for w in work_items if w.phase_is_open}
+    open_items = {w.id: w for w in work_items}
     return [
         CloseCandidate(
             matter_number=m.matter_number,
@@ -80,24 +81,14 @@ async def apply_close_sync(
         wanted = set(work_item_ids)
         candidates = [c for c in candidates if c.work_item_id in wanted]
     clio = services.connections.clio(env)
-    plans: dict[str, asyncio.Task[dict]] = {}
     limit = asyncio.Semaphore(services.concurrency)
 
     async def close(candidate: CloseCandidate) -> CloseOutcome:
+        description = f"Closed in Aderant (matter {candidate.matter_number}); close-sync by {actor}"
         async with limit:
             try:
-                work_type = candidate.work_type or "matter"
-                if work_type not in plans:  # one read of each work type's plan
-                    plans[work_type] = asyncio.ensure_future(clio.phase_plan(work_type))
-                plan = await plans[work_type]
-                current = candidate.phase  # as the dry run just read it, in one search for all
-                path = phase_path(plan, current, schedule.closed_phase)
-                if path is None:
-                    return CloseOutcome(candidate.matter_number, candidate.work_item_id, False,
-                                        f"No way from phase {current} to {schedule.closed_phase} in the phase plan: close it in Clio Operate.")
-                for step in path:
-                    await clio.set_phase(candidate.work_item_id, step, f"Closed in Aderant (matter {candidate.matter_number}); close-sync by {actor}")
-            except RemoteError as exc:
+                path = await walk_to_phase(clio, candidate.work_item_id, candidate.phase, schedule.closed_phase, description)
+            except (NoPath, RemoteError) as exc:
                 return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, str(exc))
         await services.db(
             services.store.schedules.record_event, "close_sync.applied", env.organisation_id, env.id, actor,
@@ -108,29 +99,44 @@ async def apply_close_sync(
     return list(await asyncio.gather(*(close(c) for c in candidates)))
 
 
-def phase_path(plan: dict, start: str | None, target: str) -> list[str] | None:
-    """The shortest walk of allowed transitions from ``start`` to ``target`` that passes only
-    through open phases (so nothing is ever reopened); [] when already there, None when impossible."""
-    phases = {p["systemName"]: p for p in plan.get("phases", [])}
-    if start is None or start not in phases or target not in phases or phases[target].get("isOpen"):
-        return None
-    if start == target:
-        return []
-    if not phases[start].get("isOpen"):
-        return None
-    edges: dict[str, list[str]] = {}
-    for t in plan.get("transitions", []):
-        edges.setdefault(t["fromPhaseSystemName"], []).append(t["toPhaseSystemName"])
-    queue: deque[list[str]] = deque([[start]])
-    seen = {start}
-    while queue:
-        path = queue.popleft()
-        for step in edges.get(path[-1], []):
-            if step in seen or step not in phases:
-                continue
-            if step == target:
-                return path[1:] + [step]
-            if phases[step].get("isOpen"):
-                seen.add(step)
-                queue.append(path + [step])
-    return None
+MAX_STEPS = 10
+
+
+class NoPath(Exception):
+    """The work item cannot be walked to the closed phase; the message says where it stopped."""
+
+
+async def walk_to_phase(clio: ClioOperateClient, work_item_id: str, start: str | None, target: str, description: str) -> list[str]:
+    """Move a work item to ``target`` one available transition at a time; the phases passed through.
+
+    At each step the transition to ``target`` is taken when Clio Operate offers it, else the
+    optimum-path transition to a phase not yet visited (the way the work type's designers mean
+    a matter to progress, which does not reopen or abandon it). Stops with NoPath when neither is
+    offered, or after MAX_STEPS moves.
+    """
+    current, path = start, []
+    visited = {start} if start else set()
+    while current != target:
+        if len(path) >= MAX_STEPS:
+            raise NoPath(f"{target} was not reached in {MAX_STEPS} phase changes ({_walked(start, path)}): close it in Clio Operate.")
+        phase = await clio.phase(work_item_id)
+        current = phase.system_name or current
+        if current == target:
+            break
+        offered = phase.available_transitions
+        step = next((t for t in offered if t.to_phase == target), None) or next(
+            (t for t in offered if t.is_optimum_path and t.to_phase not in visited), None
+        )
+        if step is None:
+            where = f"phase {current}" if current else "its phase"
+            moves = ", ".join(t.to_phase for t in offered) or "none"
+            done = f" after {_walked(start, path)}" if path else ""
+            raise NoPath(f"No way from {where} to {target}{done} (moves offered: {moves}): close it in Clio Operate.")
+        current = await clio.set_phase(work_item_id, step.to_phase, description)
+        visited.add(current)
+        path.append(current)
+    return path
+
+
+def _walked(start: str | None, path: list[str]) -> str:
+    return " → ".join([start or "?", *path])

@@ -21,7 +21,7 @@ from clients.errors import RemoteError, RemoteTimeout
 from plugin.clio_settings import ClioShapeSettings
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
-from plugin.preview import Preview, preview_matter
+from plugin.preview import Preview, find_imported, preview_matter
 from plugin.services import Services
 from store.imports import IN_PROGRESS_MESSAGE, Attempt, Claim
 from store.repository import EnvironmentSettings
@@ -115,7 +115,7 @@ async def import_matter(
     except InvalidInput as exc:
         await services.db(imports.refuse, attempt, str(exc))
         raise
-    if not preview.existing_checked or preview.roles is None:
+    if not preview.existing_checked:
         error = preview.warnings[0] if preview.warnings else "Clio Operate could not be checked."
         attempt_id = await services.db(imports.fail, attempt, None, error)
         raise ImportFailed(f"{error} {RETRY_SAFE}", attempt_id)
@@ -235,7 +235,7 @@ async def _write(
 
     mapped = preview.mapped
     if claim.resumed:  # an earlier attempt may have created it and lost the answer after our preview
-        existing = await clio.find_work_items(attributes=mapped.identity)
+        existing = await find_imported(clio, mapped)
         if existing:
             result.work_item_id = existing[0].id
             result.work_item_url = env.work_item_url(existing[0].id)

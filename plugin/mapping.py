@@ -18,7 +18,7 @@ from operator import attrgetter
 from typing import Any
 
 from clients.aderant import MatterDetail, Party
-from clients.clio_models import WorkType
+from clients.clio_models import FormField, WorkType
 from plugin.errors import InvalidInput
 
 FORMAT = "pms-sync-mapping"
@@ -69,7 +69,8 @@ class Mapping:
     party_roles: tuple[tuple[str, str], ...]  # (Aderant role code, participant role)
     default_party_role: str
     contact_reference_template: str = "ADERANT:{name_uno}"
-    matter_id_attribute: str = "aderant-matter-id"
+    # The form field holding the Aderant matter id: how an import finds a work item created before.
+    identity: FormField = FormField("aderant", "aderant-matter-id")
 
 
 DEFAULT_MAPPING = Mapping(
@@ -137,7 +138,7 @@ class MappedMatter:
     attributes: dict[str, str]
     parties: tuple[MappedParty, ...]
     source: dict[str, Value]
-    identity: dict[str, str]  # the attribute that marks a work item in Clio Operate as this matter
+    identity: dict[FormField, str]  # the form field that marks a work item in Clio Operate as this matter
 
 
 def _part(part: str, attr: str) -> Callable[[MatterDetail], Value]:
@@ -270,7 +271,7 @@ def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> M
         attributes=attributes,
         parties=parties,
         source=fields,
-        identity={mapping.matter_id_attribute: str(matter.matter_uno)},
+        identity={mapping.identity: str(matter.matter_uno)},
     )
 
 
@@ -299,7 +300,7 @@ def to_document(mapping: Mapping) -> dict[str, Any]:
         "party_roles": [{"aderant_role": code, "role": role} for code, role in mapping.party_roles],
         "default_party_role": mapping.default_party_role,
         "contact_reference_template": mapping.contact_reference_template,
-        "matter_id_attribute": mapping.matter_id_attribute,
+        "identity": {"form": mapping.identity.form, "field": mapping.identity.field},
     }
 
 
@@ -338,7 +339,7 @@ def parse_document(text: str) -> object:
 def from_document(doc: object) -> Mapping:
     """The mapping a document describes; InvalidMapping listing every problem, each with its path."""
     check = _Check()
-    top = check.object_at(doc, "", required=_TOP_REQUIRED, optional=("contact_reference_template", "matter_id_attribute"))
+    top = check.object_at(doc, "", required=_TOP_REQUIRED, optional=_TOP_OPTIONAL)
     if top is None:
         raise InvalidMapping(check.problems)
     if "format" in top and top["format"] != FORMAT:
@@ -374,12 +375,13 @@ def from_document(doc: object) -> Mapping:
         party_roles=tuple(r for _, r in party_roles),
         default_party_role=check.name(top, "", "default_party_role"),
         contact_reference_template=check.contact_reference(top),
-        matter_id_attribute=check.name(top, "", "matter_id_attribute", default=DEFAULT_MAPPING.matter_id_attribute),
+        identity=check.identity(top),
     )
-    if not any(a.target == mapping.matter_id_attribute and a.source == "matter_uno" and not a.transforms for a in mapping.attributes):
+    field = mapping.identity.field
+    if field and not any(a.target == field and a.source == "matter_uno" and not a.transforms for a in mapping.attributes):
         check.problem(
             "attributes",
-            f'needs matter_uno mapped unchanged to "{mapping.matter_id_attribute}" (the matter_id_attribute): '
+            f'needs matter_uno mapped unchanged to "{field}" (the identity field): '
             "it is how an import finds a work item created before",
         )
     if check.problems:
@@ -391,6 +393,7 @@ _TOP_REQUIRED = (
     "format", "version", "work_type_rules", "default_work_type", "title_template", "reference_template",
     "attributes", "key_dates", "party_roles", "default_party_role",
 )
+_TOP_OPTIONAL = ("contact_reference_template", "identity", "matter_id_attribute")
 _STRFTIME = re.compile(r"%(.?)")
 _STRFTIME_CODES = frozenset("aAbBcdfGHIjmMpSuUVwWxXyYzZ%")
 MAX_NAME = 200
@@ -501,6 +504,22 @@ class _Check:
         if names is not None and names != {"name_uno"}:
             self.problem(key, "must contain {name_uno} and no other field: it stamps each contact with its Aderant name id")
         return value
+
+    def identity(self, top: dict) -> FormField:
+        """``identity`` ({"form", "field"}: the form field holding the matter id), or the older
+        ``matter_id_attribute`` (the field alone, on the default form), or the default."""
+        default = DEFAULT_MAPPING.identity
+        if "identity" in top and "matter_id_attribute" in top:
+            self.problem("matter_id_attribute", 'give "identity" only: "matter_id_attribute" is its older spelling')
+            return default
+        if "matter_id_attribute" in top:
+            return FormField(default.form, self.name(top, "", "matter_id_attribute"))
+        if "identity" not in top:
+            return default
+        found = self.object_at(top["identity"], "identity", required=("form", "field"))
+        if found is None:
+            return default
+        return FormField(self.name(found, "identity", "form"), self.name(found, "identity", "field"))
 
     def attribute(self, item: dict, path: str) -> AttributeMap:
         source = self.field(item, path, "source")

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from clients.clio_models import ParticipantRole, WorkType
+from clients.clio_models import WorkType
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.mapping import (
@@ -30,6 +30,7 @@ from plugin.mapping import (
 )
 from plugin.preview import _role_problem
 from plugin.services import Services
+from plugin.work_type_roles import Roles, not_loaded, roles_of
 from store.mappings import MappingRecord, MappingStore
 from store.repository import EnvironmentSettings
 
@@ -212,29 +213,25 @@ async def compare(services: Services, env: EnvironmentSettings, text: str, matte
         raise NotFound(f"Matter {number} was not found in Aderant ({env.name}). Check the number and the environment.") from None
     before, after = apply_mapping(matter, current), apply_mapping(matter, draft)
 
-    clio = services.connections.clio(env)
     types = sorted({before.work_type, after.work_type})
-    tree, *role_lists = await asyncio.gather(
-        clio.work_type_tree(), *(clio.roles_for_work_type(t) for t in types), return_exceptions=True
+    tree, roles = await asyncio.gather(
+        services.connections.clio(env).work_type_tree(), roles_of(services, env, types), return_exceptions=True
     )
-    for result in (tree, *role_lists):
-        if isinstance(result, BaseException) and not isinstance(result, RemoteError):
-            raise result
+    if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
+        raise tree
+    if isinstance(roles, BaseException):
+        raise roles
     comparison = Comparison(number, before, after, [])
     if isinstance(tree, list):
         comparison.warnings += [f"The draft would not save: {p}" for p in work_type_problems(draft, tree, env.name)]
     else:
         comparison.warnings.append(f"The work types could not be checked: {tree}")
-    roles: dict[str, dict[str, ParticipantRole] | None] = {}
-    for work_type, found in zip(types, role_lists):
-        roles[work_type] = {r.system_name: r for r in found} if isinstance(found, list) else None
-        if isinstance(found, RemoteError) and not isinstance(found, RemoteNotFound):
-            comparison.warnings.append(f"The participant roles of {work_type} could not be checked: {found}")
+    comparison.warnings += [not_loaded(t, "party roles were not checked") for t in types if roles[t] is None]
     comparison.sections = _sections(before, after, roles)
     return comparison
 
 
-def _sections(before: MappedMatter, after: MappedMatter, roles: dict[str, dict[str, ParticipantRole] | None]) -> list[Section]:
+def _sections(before: MappedMatter, after: MappedMatter, roles: dict[str, Roles]) -> list[Section]:
     def keyed(title: str, old: dict[str, str], new: dict[str, str]) -> Section:
         return Section(title, tuple(Row(k, old.get(k), new.get(k)) for k in dict.fromkeys([*old, *new])))
 

@@ -2,7 +2,7 @@
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
-the roles the work type allows, and the store reads.
+and the store reads (import records, default teams, the roles loaded for the work type).
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Awaitable, TypeVar
 
 from clients.aderant import MatterDetail
-from clients.clio_models import OdsContact, ParticipantRole
+from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
+from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping
 from plugin.services import Services
+from plugin.work_type_roles import not_loaded, roles_of
 from store.repository import EnvironmentSettings
 
 T = TypeVar("T")
@@ -58,8 +60,6 @@ class Preview:
     teams: list[TeamPreview]
     work_item_id: str | None = None
     warnings: list[str] = field(default_factory=list)
-    # None when Clio Operate could not be asked; an import must not go ahead on a guess.
-    roles: tuple[ParticipantRole, ...] | None = None
     existing_checked: bool = False
 
     @property
@@ -98,14 +98,15 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
     imported, teams, existing, roles, *found = await asyncio.gather(
         services.db(services.store.imported_matters, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
-        bounded(clio.find_work_items(attributes=mapped.identity)),
-        bounded(clio.roles_for_work_type(mapped.work_type)),
+        bounded(find_imported(clio, mapped)),
+        roles_of(services, env, [mapped.work_type]),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )
     for result in (imported, teams, existing, roles, *found):
         if isinstance(result, BaseException) and not isinstance(result, RemoteError):
             raise result
+    allowed = roles[mapped.work_type]  # type: ignore[index]
 
     preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
     record = imported.get(mapped.matter_uno)  # type: ignore[union-attr]
@@ -114,16 +115,16 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
     elif isinstance(existing, list) and existing:
         preview.work_item_id = existing[0].id
     preview.existing_checked = isinstance(existing, list)
-    preview.roles = tuple(roles) if isinstance(roles, list) else None
 
-    failures = [r for r in (existing, roles, *found) if isinstance(r, RemoteError)]
+    failures = [r for r in (existing, *found) if isinstance(r, RemoteError)]
     if failures:
         preview.warnings.append(
-            f"Clio Operate could not be asked about contacts, roles or existing work items: {failures[0]}. "
+            f"Clio Operate could not be asked about contacts or existing work items: {failures[0]}. "
             "Candidates could not be looked up, and the import cannot go ahead until it answers: try again shortly."
         )
+    if allowed is None:
+        preview.warnings.append(not_loaded(mapped.work_type))
     by_text = {text: r for text, r in zip(texts, found) if isinstance(r, list)}
-    allowed = {r.system_name: r for r in preview.roles} if preview.roles is not None else None
     preview.parties = [
         PartyPreview(party, _candidates(party, by_text.get(search_text(party), [])), _role_problem(party, allowed, mapped.work_type))
         for party in mapped.parties
@@ -139,6 +140,14 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
     ]
     preview.warnings += [f"Default team {t.name} will not be added: {t.problem}" for t in preview.teams if t.problem]
     return preview
+
+
+async def find_imported(clio: ClioOperateClient, mapped: MappedMatter) -> list[WorkItemRef]:
+    """Work items already carrying the matter id in its identity field. A hit whose value, read
+    back, is another id is not this matter; one whose value could not be read back is kept, so a
+    matter is never imported twice on a guess."""
+    found = await clio.find_work_items(attributes=mapped.identity)
+    return [w for w in found if all(w.attributes.get(f) in (None, value) for f, value in mapped.identity.items())]
 
 
 LEGAL_FORMS = frozenset({"pty", "ltd", "limited", "proprietary", "inc", "incorporated", "llc", "llp", "plc", "corp", "corporation", "co", "company"})
@@ -177,6 +186,6 @@ def _problem(role: str, kind: str, roles: dict[str, ParticipantRole] | None, wor
     found = roles.get(role)
     if found is None:
         return f"the role {role} is not valid for work type {work_type}."
-    if found.allowed_participant_types and kind not in found.allowed_participant_types:
+    if not found.takes(kind):
         return f"the role {role} of work type {work_type} does not take a {kind}."
     return None

@@ -1,32 +1,28 @@
 """Settings → Default Teams: the teams added to every imported matter of a work type, in a role.
 
-A pairing is checked against the roles Clio Operate allows for the work type when it is saved
-(and refused if the role does not take a team), and again each time the list is shown, because
-the work type's roles can change in Clio Operate after it was saved.
+A pairing is checked against the roles the work type allows (as loaded in Settings → Participant
+Roles) when it is saved, and refused if the role does not take a team; and again each time the
+list is shown, because the loaded roles can change after it was saved.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from clients.clio_models import ParticipantRole, Team, WorkType
-from clients.errors import RemoteError, RemoteNotFound
+from clients.errors import RemoteError
 from plugin.errors import InvalidInput, NotFound
 from plugin.mapping import concrete_work_types
 from plugin.preview import _team_problem
 from plugin.services import Services
+from plugin.work_type_roles import Roles, not_loaded, roles_of
 from store.models import DefaultTeam
 from store.repository import EnvironmentSettings
 from store.teams import DefaultTeamStore
 
 EVERY_TYPE = "*"
 ACL = "ACL"
-T = TypeVar("T")
-
-Roles = dict[str, ParticipantRole] | RemoteError  # a work type's roles by name, or why they are unknown
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ async def overview(services: Services, env: EnvironmentSettings, work_type: str 
         page.warnings.append(f"{work_type} is not a work type a matter can be created as in {env.name}: pick one from the list.")
         page.work_type = work_type = ""
     wanted = {r.work_type for r in rows} | ({work_type} if work_type else set())
-    roles = await _roles(services, env, _expand(wanted, concrete))
+    roles = await roles_of(services, env, _expand(wanted, concrete))
     page.teams = [_checked(r, roles, concrete) for r in rows]
     if isinstance(found, RemoteError):
         page.warnings.append(f"Teams could not be searched: {found}")
@@ -108,10 +104,10 @@ async def add_team(
         raise InvalidInput("That team was not found in Clio Operate: search for it again and pick it from the list.")
     if (team.team_type or "").upper() == ACL:
         raise InvalidInput(f"{team.name} is an ACL team: ACL teams only grant permissions and are not added to matters.")
-    roles = await _roles(services, env, _expand({work_type}, concrete))
+    roles = await roles_of(services, env, _expand({work_type}, concrete))
     problems, unchecked = _pairing(role, work_type, roles, concrete)
     if unchecked:
-        raise unchecked
+        raise InvalidInput(f"{team.name} was not added: {unchecked}")
     if problems:
         raise InvalidInput(f"{team.name} was not added: {'; '.join(problems)}.")
     row = await services.db(
@@ -145,36 +141,17 @@ def _expand(work_types: set[str], concrete: list[str]) -> list[str]:
     return sorted(work_types & set(concrete))
 
 
-async def _roles(services: Services, env: EnvironmentSettings, work_types: list[str]) -> dict[str, Roles]:
-    clio = services.connections.clio(env)
-    limit = asyncio.Semaphore(services.concurrency)
-
-    async def bounded(call: Awaitable[T]) -> T:
-        async with limit:
-            return await call
-
-    answers = await asyncio.gather(*(bounded(clio.roles_for_work_type(t)) for t in work_types), return_exceptions=True)
-    roles: dict[str, Roles] = {}
-    for work_type, answer in zip(work_types, answers):
-        if isinstance(answer, BaseException) and not isinstance(answer, RemoteError):
-            raise answer
-        roles[work_type] = answer if isinstance(answer, RemoteError) else {r.system_name: r for r in answer}
-    return roles
-
-
-def _pairing(role: str, work_type: str, roles: dict[str, Roles], concrete: list[str]) -> tuple[list[str], RemoteError | None]:
-    """Why ``role`` cannot take a team on ``work_type`` (every concrete type for "*"), and the
-    first failure that kept a type from being checked."""
+def _pairing(role: str, work_type: str, roles: dict[str, Roles], concrete: list[str]) -> tuple[list[str], str | None]:
+    """Why ``role`` cannot take a team on ``work_type`` (every concrete type for "*"), and why
+    the first type that could not be checked was not."""
     if work_type != EVERY_TYPE and work_type not in concrete:
         return [f"the work type {work_type} no longer exists, or matters can no longer be created as it"], None
     problems: list[str] = []
-    unchecked: RemoteError | None = None
+    unchecked: str | None = None
     for name in _expand({work_type}, concrete):
         known = roles[name]
-        if isinstance(known, RemoteNotFound):
-            problems.append(f"the work type {name} no longer exists")
-        elif isinstance(known, RemoteError):
-            unchecked = unchecked or known
+        if known is None:
+            unchecked = unchecked or not_loaded(name, "this pairing was not checked")
         elif problem := _team_problem(role, known, name):
             problems.append(problem.rstrip("."))
     return problems, unchecked
@@ -182,7 +159,7 @@ def _pairing(role: str, work_type: str, roles: dict[str, Roles], concrete: list[
 
 def _checked(row: DefaultTeam, roles: dict[str, Roles], concrete: list[str]) -> SavedTeam:
     problems, unchecked = _pairing(row.role, row.work_type, roles, concrete)
-    return replace(_saved(row), problems=tuple(problems), unchecked=str(unchecked) if unchecked else None)
+    return replace(_saved(row), problems=tuple(problems), unchecked=unchecked)
 
 
 def _saved(row: DefaultTeam) -> SavedTeam:
@@ -192,12 +169,11 @@ def _saved(row: DefaultTeam) -> SavedTeam:
 def _team_roles(work_type: str, roles: dict[str, Roles], concrete: list[str], warnings: list[str]) -> list[ParticipantRole]:
     """The roles a team can be added in, on this work type (on every type, for "*")."""
     names = _expand({work_type}, concrete)
-    known = [roles[n] for n in names]
-    failed = next((k for k in known if isinstance(k, RemoteError)), None)
-    if failed is not None:
-        warnings.append(f"The roles of {describe(work_type)} could not be listed: {failed}")
+    missing = [n for n in names if roles[n] is None]
+    if missing:
+        warnings.append(not_loaded(", ".join(missing), "no role can be offered"))
         return []
-    tables = [k for k in known if isinstance(k, dict)]
+    tables = [k for k in (roles[n] for n in names) if k is not None]
     if not tables:
         return []
     return [

@@ -28,26 +28,32 @@ from agent.relay.sas import RelayEndpoint
 from manifest.build import build_widget
 from plugin.settings import Settings
 from plugin.setup import create_organisation, open_store, upgrade_database
+from plugin.work_type_roles import read_roles
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
+from sandbox.clio.api_shapes import participant_role
 from sandbox.clio.seed import (
     ADMIN_USERNAME,
     IMPORTED_WORK_ITEM_ID,
     STAFF_USERNAME,
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
+    WORK_TYPES,
+    build_state,
 )
 from sandbox.relay import PREFIX as RELAY_PREFIX
 from sandbox.relay import SasRule
 from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
+from store.work_type_roles import WorkTypeRolesStore
 from views.app import create_app
 
 ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
+ROLES_FILE = "participant-roles.json"
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,7 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
             "listen_url": relayed_agent.listener.endpoint.listen_url,
         }
     (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
+    (data_dir / ROLES_FILE).write_text(participant_roles_document())
     return Demo(service=create_app(settings), sandbox=sandbox, info=info, relayed_agent=relayed_agent)
 
 
@@ -158,6 +165,17 @@ def _schedule_production(store: Store, organisation: int, *, teams_webhook: str)
         auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1),
     )
     store.schedules.save(settings, actor="demo set-up", teams_webhook=teams_webhook)
+
+
+def participant_roles_document() -> str:
+    """The sandbox's participant roles of every work type a matter can be created as, as an
+    administrator saves them from the modeller (`…/participantRoles/for/{type}`) for Settings →
+    Participant Roles."""
+    state = build_state()
+    roles = {
+        t.system_name: [participant_role(r) for r in state.roles_for(t.system_name)] for t in WORK_TYPES if not t.is_abstract
+    }
+    return json.dumps(roles, indent=2, ensure_ascii=False) + "\n"
 
 
 def configure_sandbox_organisation(
@@ -194,6 +212,10 @@ def configure_sandbox_organisation(
                 organisation, env_id, matter_uno="82003", matter_number="82003",
                 work_item_id=IMPORTED_WORK_ITEM_ID, imported_by="earlier import",
             )
+        roles = WorkTypeRolesStore(store.engine)
+        if not roles.all(organisation, env_id):
+            loaded = read_roles(participant_roles_document(), "")
+            roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor="demo set-up", audited=False)
         if not store.default_teams(organisation, env_id, "matter-litigation"):
             store.add_default_team(organisation, env_id, work_type="matter-litigation",
                                    team_id=TEAM_LITIGATION_SYDNEY_ID, team_name="Litigation – Sydney", role="reader")

@@ -27,7 +27,7 @@ from plugin.scheduling import SyncRunner
 from plugin.services import Services
 from plugin.settings import Settings
 from plugin.setup import open_store
-from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_teams, signin
+from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
 from views.security import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -98,6 +98,7 @@ def create_app(
         *signin.routes,
         *settings_connections.routes,
         *settings_teams.routes,
+        *settings_roles.routes,
         *settings_mapping.routes,
         *settings_members.routes,
         *api.routes,

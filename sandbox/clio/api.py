@@ -123,7 +123,20 @@ def _new_work_item(body: dict[str, Any]) -> NewWorkItem:
     )
 
 
+# The `search` fields public callers send (reference/sharedo-api.md §2.4): sharedo-tech/sharedo_api_samples
+# (`documents/filing/Filing.App/Sharedo/WorkItemSearches.cs`, `time/entry/app/Sharedo/MyMattersApi.cs`),
+# sharedo-tech/sharedo-sample-mobile-app (`src/agents/searchAgent.js`) and jacquesonline/ShareDo-Tools
+# (`public/search/search.js`). The sandbox filters on the first group and accepts the others.
+SEARCH_FIELDS = frozenset({"page", "types", "phase", "workItemIds", "attributes", "reference"})
+ACCEPTED_SEARCH_FIELDS = SEARCH_FIELDS | {
+    "sort", "title", "externalReference", "freeText", "roles", "advancedRoles", "ownership", "graph", "dates",
+}
+
+
 def _work_item_query(search: dict[str, Any]) -> WorkItemQuery:
+    unknown = sorted(set(search) - ACCEPTED_SEARCH_FIELDS)
+    if unknown:
+        raise InvalidRequest(f"Unknown search field(s): {', '.join(unknown)}")
     types = _object(search.get("types"), "types")
     phase = search.get("phase")
     phase_flags = _object(phase, "phase")
@@ -278,12 +291,31 @@ class TenantApi:
         return JSONResponse(shapes.type_tree(self.state))
 
     async def roles(self, request: Request) -> Response:
+        refused = self._modeller_refusal(request)
+        if refused:
+            return refused
         roles = self.state.roles_for(request.path_params["type"])
         return JSONResponse([shapes.participant_role(role) for role in roles])
 
     async def phase_plan(self, request: Request) -> Response:
+        refused = self._modeller_refusal(request)
+        if refused:
+            return refused
         self.state.work_type(request.path_params["type"])
         return JSONResponse(shapes.phase_plan(self.state.phase_plan))
+
+    def _modeller_refusal(self, request: Request) -> Response | None:
+        """Modeller routes answer a portal user's session, not a client-credentials token: 401
+        for a token without a user, 403 for a user without administration rights
+        (jacquesonline/ShareDo-Tools `server/auth.js` `tryAuth` retries them with the
+        administrator's `_api` cookie after a 401)."""
+        claims: Claims = request.state.claims
+        user = self.state.users.get(claims.get("sharedo/userid", ""))
+        if user is None:
+            return error(401, "Modeller routes need a portal user's session", {"WWW-Authenticate": "Bearer"})
+        if not any("core.admin.access" in ROLE_PERMISSIONS.get(role, ()) for role in user.roles):
+            return error(403, "Missing permission core.admin.access")
+        return None
 
     # --- work items ----------------------------------------------------------------------
 
@@ -301,6 +333,9 @@ class TenantApi:
         page_number = shapes.positive_int(page, "page", 1)
         rows_per_page = shapes.positive_int(page, "rowsPerPage", 20)
         paths = [_required_text(entry, "path") for entry in _objects(body.get("enrich"), "enrich")]
+        unknown = [path for path in paths if not shapes.known_enrich_path(self.state, path)]
+        if unknown:
+            raise InvalidRequest(f"Unknown enrich path(s): {', '.join(unknown)}")
         found = self.state.find_work_items(_work_item_query(search))
         start = (page_number - 1) * rows_per_page
         results = [

@@ -188,7 +188,6 @@ def current_phase(item: WorkItem, plan: PhasePlan) -> JSON:
     return {
         "systemName": item.phase.system_name,
         "name": item.phase.name,
-        "isOpen": item.phase.is_open,
         "availableTransitions": [
             {
                 "name": t.name,
@@ -216,22 +215,50 @@ def participants(item: WorkItem) -> list[JSON]:
     ]
 
 
+# The enrich paths public callers use (reference/sharedo-api.md §2.4): sharedo-tech/sharedo_api_samples
+# `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs` (id, title, reference, phase.systemName,
+# type.systemName), sharedo-tech/sharedo-sample-mobile-app `src/agents/{mattersAgent,searchAgent,tasksAgent}.js`
+# and jacquesonline/ShareDo-Tools `public/search/search.js` (the others). `phase.isOpen` is not one.
+ENRICH_PATHS = frozenset({
+    "id", "title", "reference", "phase.systemName", "phase.name", "type.systemName", "type.name",
+    "type.iconClass", "createdDate.utc.value", "description.html", "parent.id", "parent.reference",
+    "parent.title", "taskDueDate.date.local.value", "documents!1.title", "roles.primary-owner.ods.name",
+    "roles.primary-owner.participantType.iconClass",
+})
+FORM_PREFIX = "form-"
+
+
+def _form_field(path: str) -> tuple[str, str] | None:
+    """(form, field) of a `form-{form}.{field}` path, as in sharedo-tech/forum2024-02-S3
+    `IDE/Demo01/PMSWidget/PMSWidgetAgent.js` (`form-demo01pms.demo01PmsReference`)."""
+    if not path.startswith(FORM_PREFIX) or "." not in path:
+        return None
+    form, field_name = path.removeprefix(FORM_PREFIX).split(".", 1)
+    return form, field_name
+
+
+def known_enrich_path(state: TenantState, path: str) -> bool:
+    """A path public callers use, or a field of one of the tenant's forms; anything else is a 400."""
+    form_field = _form_field(path)
+    if form_field is not None:
+        return state.form_field_known(*form_field)
+    return path in ENRICH_PATHS
+
+
 def enriched(item: WorkItem, work_type: WorkType, path: str) -> Any:
-    """One `findByQuery` enrich path; anything else is read as an attribute (`form-{form}.{field}`
-    reads the attribute `field`), and an unknown attribute is null."""
+    """One known `findByQuery` enrich path; a form field reads the attribute of that name (the
+    attributes route names it by the field alone); a path the sandbox does not model is null."""
     fixed = {
         "id": item.id,
         "title": item.title,
         "reference": item.reference,
         "phase.systemName": item.phase.system_name,
         "phase.name": item.phase.name,
-        "phase.isOpen": item.phase.is_open,
         "type.systemName": work_type.system_name,
         "type.name": work_type.name,
         "createdDate.utc.value": item.created.isoformat().replace("+00:00", "Z"),
     }
-    if path in fixed:
-        return fixed[path]
-    if path.startswith("form-") and "." in path:
-        path = path.split(".", 1)[1]
-    return item.attributes.get(path)
+    form_field = _form_field(path)
+    if form_field is not None:
+        return item.attributes.get(form_field[1])
+    return fixed.get(path)

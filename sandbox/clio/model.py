@@ -98,6 +98,14 @@ class WorkType:
 
 
 @dataclass(frozen=True)
+class Form:
+    """A form-builder form of the tenant; findByQuery reads its fields as `form-{form}.{field}`."""
+
+    system_name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Phase:
     system_name: str
     name: str

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sandbox.clio.model import (
     ContactDetail,
+    Form,
     Organisation,
     Participant,
     ParticipantRole,
@@ -103,6 +104,15 @@ WORK_TYPES = (
         parent="matter-private-client",
     ),
 )
+
+ADERANT_FORM = Form(
+    "aderant",
+    (
+        "aderant-matter-id", "aderant-matter-code", "aderant-client-id", "aderant-client-code", "aderant-office",
+        "aderant-department", "aderant-responsible-employee", "aderant-billing-employee", "aderant-status",
+    ),
+)
+"""The form holding what PMS Sync's default mapping writes (the matter id in `aderant-matter-id`)."""
 
 PHASE_PLAN = PhasePlan(
     system_name="matter-states",
@@ -288,6 +298,7 @@ def build_state() -> TenantState:
         teams={t.id: t for t in TEAMS},
         work_types={t.system_name: t for t in WORK_TYPES},
         phase_plan=PHASE_PLAN,
+        forms={ADERANT_FORM.system_name: ADERANT_FORM},
     )
     item = _imported_work_item(state.organisations, state.teams)
     state.work_items[item.id] = item

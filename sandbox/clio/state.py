@@ -16,6 +16,7 @@ from typing import TypeVar
 from sandbox.clio.model import (
     Contact,
     ContactDetail,
+    Form,
     Organisation,
     Participant,
     ParticipantRole,
@@ -111,6 +112,7 @@ class TenantState:
     teams: dict[str, Team]
     work_types: dict[str, WorkType]
     phase_plan: PhasePlan
+    forms: dict[str, Form] = field(default_factory=dict)
     work_items: dict[str, WorkItem] = field(default_factory=dict)
 
     # --- users ---------------------------------------------------------------------------
@@ -206,7 +208,15 @@ class TenantState:
     # --- work items ----------------------------------------------------------------------
 
     def work_item(self, work_item_id: str) -> WorkItem:
-        return _lookup(self.work_items, work_item_id, "Work item")
+        """A work item that is not removed (deleted): a removed one is not found, as on the real API
+        (`GET /api/v1/public/workItem/{id}` answers 404 when not found, reference/sharedo-api.md §2.2)."""
+        item = _lookup(self.work_items, work_item_id, "Work item")
+        if item.phase.is_removed:
+            raise NotFound(f"Work item '{work_item_id}' was not found")
+        return item
+
+    def form_field_known(self, form: str, field_name: str) -> bool:
+        return form in self.forms and field_name in self.forms[form].fields
 
     def create_work_item(self, new: NewWorkItem) -> WorkItem:
         if new.type_system_name not in self.work_types:

@@ -11,7 +11,18 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from clients.clio_models import NewWorkItem, ParticipantRole, WorkItemRef, WorkType
+from clients.clio_models import (
+    FormField,
+    NewWorkItem,
+    OdsContact,
+    ParticipantRole,
+    ParticipantType,
+    PhaseTransition,
+    Team,
+    WorkItemPhase,
+    WorkItemRef,
+    WorkType,
+)
 from clients.clio_operate import ClioIdentity, ClioOperateClient, work_item_query
 from clients.errors import (
     RemoteAuthError,
@@ -250,25 +261,33 @@ def find_result(work_item_id: str, **data: Any) -> dict[str, Any]:
     return {"id": work_item_id, "data": {"id": work_item_id, **data}}
 
 
+MATTER_ID = FormField("aderant", "matterUno")
+FIND = "/api/v1/public/workItem/findByQuery"
+
+
 async def test_find_work_items_by_attribute_pins_the_query_and_reads_every_page(
     clio: ClioOperateClient, httpx_mock: HTTPXMock
 ) -> None:
+    """The identity lookup. `attributes` `[{key, value}]`, `types` and the enrich paths as in
+    sharedo-tech/sharedo_api_samples `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs`
+    (`FindMattersByAttribute`); `page` and `phase` as in `time/entry/app/Sharedo/MyMattersApi.cs`;
+    the form field read back as `form-{form}.{field}` and searched by the field's name, as in
+    sharedo-tech/forum2024-02-S3 `IDE/Demo01/PMSWidget/PMSWidgetAgent.js`."""
     add_token(httpx_mock)
     expected_query = {
         "search": {
             "page": {"page": 1, "rowsPerPage": 2},
             "types": {"includeTypesDerivedFrom": ["matter"]},
             "phase": {"includeOpen": True, "includeClosed": True, "includeRemoved": False},
-            "attributes": [{"key": "aderantMatterUno", "value": "82001"}],
+            "attributes": [{"key": "matterUno", "value": "82001"}],
         },
         "enrich": [
             {"path": "id"},
             {"path": "title"},
             {"path": "reference"},
-            {"path": "type.systemName"},
             {"path": "phase.systemName"},
-            {"path": "phase.isOpen"},
-            {"path": "aderantMatterUno"},
+            {"path": "type.systemName"},
+            {"path": "form-aderant.matterUno"},
         ],
     }
     second_page = json.loads(json.dumps(expected_query))
@@ -278,49 +297,61 @@ async def test_find_work_items_by_attribute_pins_the_query_and_reads_every_page(
         "reference": "82001",
         "type.systemName": "matter-litigation",
         "phase.systemName": "matter-handling",
-        "phase.isOpen": True,
-        "aderantMatterUno": "82001",
+        "form-aderant.matterUno": "82001",
     }
     httpx_mock.add_response(
         method="POST",
-        url=api("/api/v1/public/workItem/findByQuery"),
+        url=api(FIND),
         match_json=expected_query,
         json={"totalCount": 3, "results": [find_result("w-1", **matter), find_result("w-2", **matter)]},
     )
     httpx_mock.add_response(
         method="POST",
-        url=api("/api/v1/public/workItem/findByQuery"),
+        url=api(FIND),
         match_json=second_page,
         json={"totalCount": 3, "results": [find_result("w-3", **matter)]},
     )
 
-    found = await clio.find_work_items(attributes={"aderantMatterUno": "82001"}, rows=2)
+    found = await clio.find_work_items(attributes={MATTER_ID: "82001"}, rows=2)
 
     assert [item.id for item in found] == ["w-1", "w-2", "w-3"]
     assert found[0] == WorkItemRef(
-        "w-1", "Acme v Widget", "82001", "matter-litigation", "matter-handling", True, {"aderantMatterUno": "82001"}
+        "w-1", "Acme v Widget", "82001", "matter-litigation", "matter-handling", {MATTER_ID: "82001"}
     )
 
 
-async def test_find_work_items_by_many_ids_goes_in_chunks_of_100(
+async def test_find_open_work_items_by_many_ids_filters_by_phase_in_chunks_of_100(
     clio: ClioOperateClient, httpx_mock: HTTPXMock
 ) -> None:
+    """Close-sync's lookup: open items only, by the search's own phase filter
+    (`phase: {includeOpen: true, includeClosed: false}`, sharedo-tech/sharedo_api_samples
+    `time/entry/app/Sharedo/MyMattersApi.cs`), by `workItemIds` (`WorkItemSearches.cs` `FindByIds`)."""
     add_token(httpx_mock)
-    asked: list[list[str]] = []
+    asked: list[dict[str, Any]] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        search = json.loads(request.content)["search"]
-        asked.append(search["workItemIds"])
-        assert search["phase"]["includeClosed"] is False
-        return httpx.Response(200, json={"totalCount": 1, "results": [find_result(search["workItemIds"][0])]})
+        body = json.loads(request.content)
+        asked.append(body)
+        ids = body["search"]["workItemIds"]
+        return httpx.Response(200, json={"totalCount": 1, "results": [find_result(ids[0])]})
 
-    httpx_mock.add_callback(answer, url=api("/api/v1/public/workItem/findByQuery"), is_reusable=True)
+    httpx_mock.add_callback(answer, method="POST", url=api(FIND), is_reusable=True)
     ids = [f"w-{number}" for number in range(250)]
 
-    found = await clio.find_work_items(work_item_ids=ids, include_closed=False)
+    found = await clio.find_work_items(work_item_ids=ids, open_only=True, rows=100)
 
-    assert sorted(len(chunk) for chunk in asked) == [50, 100, 100]
-    assert sorted(work_item_id for chunk in asked for work_item_id in chunk) == sorted(ids)
+    assert sorted(len(body["search"]["workItemIds"]) for body in asked) == [50, 100, 100]
+    assert sorted(work_item_id for body in asked for work_item_id in body["search"]["workItemIds"]) == sorted(ids)
+    first = next(body for body in asked if body["search"]["workItemIds"][0] == "w-0")
+    assert first == {
+        "search": {
+            "page": {"page": 1, "rowsPerPage": 100},
+            "types": {"includeTypesDerivedFrom": ["matter"]},
+            "phase": {"includeOpen": True, "includeClosed": False, "includeRemoved": False},
+            "workItemIds": ids[:100],
+        },
+        "enrich": [{"path": p} for p in ("id", "title", "reference", "phase.systemName", "type.systemName")],
+    }
     assert [item.id for item in found] == ["w-0", "w-100", "w-200"]
 
 
@@ -330,10 +361,11 @@ async def test_find_work_items_needs_something_to_look_for(clio: ClioOperateClie
 
 
 def test_work_item_query_with_ids_only() -> None:
-    query = work_item_query(attributes={}, work_item_ids=["w-1"], include_closed=True, page=3, rows=10)
+    query = work_item_query(attributes={}, work_item_ids=["w-1"], open_only=False, page=3, rows=10)
     assert query["search"]["workItemIds"] == ["w-1"]
     assert "attributes" not in query["search"]
     assert query["search"]["page"] == {"page": 3, "rowsPerPage": 10}
+    assert "phase.isOpen" not in {e["path"] for e in query["enrich"]}, "no public caller enriches phase.isOpen"
 
 
 async def test_unknown_work_item_is_not_found(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
@@ -347,6 +379,9 @@ async def test_unknown_work_item_is_not_found(clio: ClioOperateClient, httpx_moc
 
 
 async def test_set_phase(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """`PUT …/phase` body as in sharedo-tech/sharedo-sample-mobile-app `src/agents/phasesAgent.js`
+    (`setFor`); the answer `{systemName, name}` as in sharedo-tech/sharedo_api_samples
+    `documents/filing/Filing.App/Sharedo/DocumentManagement.cs` (`ReceiveDocument`)."""
     add_token(httpx_mock)
     httpx_mock.add_response(
         method="PUT",
@@ -359,9 +394,57 @@ async def test_set_phase(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None
         json={"systemName": "matter-closed", "name": "Closed"},
     )
 
-    await clio.set_phase("w-1", "matter-closed", "Closed in Aderant")
+    assert await clio.set_phase("w-1", "matter-closed", "Closed in Aderant") == "matter-closed"
 
     assert len(httpx_mock.get_requests(method="PUT")) == 1
+
+
+async def test_phase_reads_the_available_transitions(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """`GET …/phase` → `availableTransitions[{name, toPhaseSystemName, isOptimumPath, isUserDriven}]`,
+    as sharedo-tech/sharedo-sample-mobile-app `src/agents/phasesAgent.js` (`getFor`) and
+    `src/views/WorkItems/WorkItemDetail.vue` read it."""
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="GET",
+        url=api("/api/v1/public/workItem/w%2F1/phase"),
+        match_content=b"",
+        json={
+            "systemName": "matter-handling",
+            "availableTransitions": [
+                {"name": "Start Closing", "toPhaseSystemName": "matter-closing", "toPhaseIconClass": "fa-flag",
+                 "isOptimumPath": True, "isUserDriven": True},
+                {"name": "Abandon", "toPhaseSystemName": "matter-abandoned", "isOptimumPath": False, "isUserDriven": True},
+            ],
+        },
+    )
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-2/phase"), json={"availableTransitions": []})
+
+    assert await clio.phase("w/1") == WorkItemPhase(
+        "matter-handling",
+        (
+            PhaseTransition("Start Closing", "matter-closing", True, True),
+            PhaseTransition("Abandon", "matter-abandoned", False, True),
+        ),
+    )
+    assert await clio.phase("w-2") == WorkItemPhase(None, ())
+
+
+def test_participant_types_are_names_or_objects() -> None:
+    """`allowedParticipantTypes` as strings, or as objects naming their ODS entity type (Alter-Igor/Test
+    `src/Typings/WidgetsOdsEntityPicker/IAddParticipantService.ts`, `AllowedParticipantType`)."""
+    role = ParticipantRole.from_json(
+        {
+            "systemName": "matter-owner",
+            "allowedParticipantTypes": [
+                "team",
+                {"systemName": "user", "name": "User", "iconClass": "fa-user", "addCommand": {"invoke": "x"},
+                 "odsEntityTypeSystemName": "person"},
+            ],
+        }
+    )
+    assert role.allowed_participant_types == (ParticipantType("team"), ParticipantType("user", "person"))
+    assert role.takes("team") and role.takes("person") and not role.takes("organisation")
+    assert ParticipantRole.from_json({"systemName": "anyone"}).takes("organisation"), "no list: any type"
 
 
 async def test_participants(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
@@ -396,37 +479,6 @@ async def test_work_type_tree_is_nested(clio: ClioOperateClient, httpx_mock: HTT
     assert await clio.work_type_tree() == [
         WorkType("matter", "Matter", True, (WorkType("matter-litigation", "Litigation", False, ()),))
     ]
-
-
-async def test_roles_for_work_type(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
-    add_token(httpx_mock)
-    httpx_mock.add_response(
-        url=api("/api/modeller/referenceData/participantRoles/for/matter-litigation"),
-        json=[
-            {
-                "systemName": "reader",
-                "name": "Reader",
-                "isTeamRole": True,
-                "isSecurityTeamRole": True,
-                "allowedParticipantTypes": ["team", "user"],
-            }
-        ],
-    )
-    httpx_mock.add_response(url=api("/api/modeller/referenceData/participantRoles/for/nope"), status_code=404)
-
-    assert await clio.roles_for_work_type("matter-litigation") == [
-        ParticipantRole("reader", "Reader", True, True, ("team", "user"))
-    ]
-    with pytest.raises(RemoteNotFound, match="Work type nope was not found"):
-        await clio.roles_for_work_type("nope")
-
-
-async def test_phase_plan(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
-    add_token(httpx_mock)
-    plan = {"phases": [{"systemName": "matter-closed", "isOpen": False}], "transitions": []}
-    httpx_mock.add_response(url=api("/api/modeller/sharedoTypes/matter/phasePlan"), json=plan)
-
-    assert await clio.phase_plan("matter") == plan
 
 
 # Errors

@@ -6,7 +6,10 @@ import pytest
 
 from plugin.services import Services
 from store.repository import Store
-from tests.plugin.fakes import FakeAgent, FakeClio, FakeConnections
+from store.work_type_roles import WorkTypeRolesStore
+from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections
+
+WORK_TYPES = ("matter-litigation", "matter-commercial", "matter-property", "matter-private-client-general")
 
 
 @pytest.fixture
@@ -16,6 +19,8 @@ def world(store: Store):  # type: ignore[no-untyped-def]
         org, "Production", identity_url="https://firm-identity.example.test", api_url="https://firm.example.test",
         client_id="c", client_secret="s", agent_url="https://agent.example.test", agent_key="k", is_default=True,
     )
+    loaded = {work_type: ROLES for work_type in WORK_TYPES}
+    WorkTypeRolesStore(store.engine).load(org, env_id, loaded, source="participant-roles.json", actor="admin@firm.test")
     agent, clio = FakeAgent(), FakeClio()
     services = Services(store, FakeConnections(agent, clio))  # type: ignore[arg-type]
     env = store.environment(org, env_id)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import NewWorkItem, OdsContact, ParticipantRole, WorkItemRef
+from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemRef
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
+from plugin.mapping import DEFAULT_MAPPING
 from store.repository import EnvironmentSettings
 
 
@@ -62,21 +63,33 @@ class FakeAgent:
         return self.matters[matter_number]
 
 
-PARTIES = ("person", "organisation")
+PARTIES = ["person", "organisation"]
+
+
+def role(system_name: str, allowed: list, team: bool = False) -> dict:
+    """A role as the modeller lists it, and as an administrator loads it."""
+    return {"systemName": system_name, "name": system_name.replace("-", " ").capitalize(), "isTeamRole": team,
+            "isSecurityTeamRole": team, "allowedParticipantTypes": allowed}
+
+
 ROLES = [
-    ParticipantRole("client", "Client", False, False, PARTIES),
-    ParticipantRole("other-side", "Other side", False, False, PARTIES),
-    ParticipantRole("other-side-solicitor", "Other side solicitor", False, False, PARTIES),
-    ParticipantRole("interested-party", "Interested party", False, False, PARTIES),
-    ParticipantRole("witness", "Witness", False, False, ("person",)),
-    ParticipantRole("contributor", "Contributor", True, True, ("team", "user")),
-    ParticipantRole("reader", "Reader", True, True, ("team",)),
+    role("client", PARTIES),
+    role("other-side", PARTIES),
+    role("other-side-solicitor", PARTIES),
+    role("interested-party", PARTIES),
+    role("witness", ["person"]),
+    role("contributor", ["team", "user"], team=True),
+    role("reader", ["team"], team=True),
 ]
+
+
+def form_fields(form_data: dict) -> dict[FormField, object]:
+    """A created work item's form data, on the default mapping's identity form."""
+    return {FormField(DEFAULT_MAPPING.identity.form, name): value for name, value in form_data.items()}
 
 
 @dataclass
 class FakeClio:
-    roles: list[ParticipantRole] = field(default_factory=lambda: list(ROLES))
     contacts: list[OdsContact] = field(default_factory=list)
     work_items: list[WorkItemRef] = field(default_factory=list)
     calls: list[tuple] = field(default_factory=list)
@@ -99,13 +112,7 @@ class FakeClio:
             if c.kind in kinds and all(w in " ".join((c.name, *c.emails)).lower() for w in words)
         ]
 
-    async def roles_for_work_type(self, work_type: str) -> list[ParticipantRole]:
-        self.calls.append(("roles_for_work_type", work_type))
-        if self.error:
-            raise self.error
-        return self.roles
-
-    async def find_work_items(self, *, attributes: dict[str, str] | None = None, **_: object) -> list[WorkItemRef]:
+    async def find_work_items(self, *, attributes: dict[FormField, str] | None = None, **_: object) -> list[WorkItemRef]:
         self.calls.append(("find_work_items", attributes))
         if self.error:
             raise self.error
@@ -128,7 +135,7 @@ class FakeClio:
         def create() -> str:
             item = WorkItemRef(
                 f"wi-{len(self.work_items) + 1}", body["workItem"]["title"], body["workItem"]["reference"],
-                body["workItem"]["sharedoTypeSystemName"], "matter-handling", True, dict(body["aspectData"]["formBuilder"]["formData"]),
+                body["workItem"]["sharedoTypeSystemName"], "matter-handling", form_fields(body["aspectData"]["formBuilder"]["formData"]),
             )
             self.work_items.append(item)
             self.bodies.append(body)

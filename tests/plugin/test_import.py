@@ -6,10 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from clients.clio_models import FormField
 from clients.errors import RemoteUnavailable
 from plugin.errors import Forbidden, InvalidInput, NotConfigured
 from plugin.importer import WRITES_DISABLED, Actor, ImportFailed, import_matter
 from store.mappings import MappingStore
+from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import matter, party
 
 ACTOR = Actor("user-1", "staff@firm.example", 0, clio_user_id="user-1")
@@ -43,7 +45,7 @@ async def test_an_import_is_keyed_on_the_internal_matter_id_and_happens_once(fir
 
     assert (first.status, again.status, again.work_item_id) == ("imported", "already_imported", first.work_item_id)
     [item] = clio.work_items
-    assert item.attributes["aderant-matter-id"] == "7700123"
+    assert item.attributes[FormField("aderant", "aderant-matter-id")] == "7700123"
     assert services.store.imported_matters(env.organisation_id, env.id, ["7700123"])["7700123"].work_item_id == item.id
     assert len(clio.contacts) == 3 and outcomes(services, env) == ["imported", "already_imported"]
 
@@ -115,3 +117,12 @@ async def test_an_import_the_configuration_stops_is_a_failed_attempt_in_history(
     [attempt] = services.store.imports.history(env.organisation_id, environment_id=env.id)
     assert attempt.outcome == "failed" and "no longer valid" in (attempt.error or "")
     assert clio.work_items == [] and clio.contacts == []
+
+
+async def test_a_work_type_whose_roles_are_not_loaded_still_imports(firm) -> None:  # type: ignore[no-untyped-def]
+    services, env, clio, actor = firm
+    WorkTypeRolesStore(services.store.engine).remove(env.organisation_id, env.id, "matter-litigation", actor="admin")
+
+    result = await import_matter(services, env, actor, "82001")
+
+    assert result.status == "imported" and len(clio.work_items) == 1

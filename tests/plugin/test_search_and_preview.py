@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from clients.clio_models import OdsContact, WorkItemRef
+from clients.clio_models import FormField, OdsContact, WorkItemRef
 from clients.errors import RemoteTimeout, RemoteUnavailable
 from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.mapping import apply_mapping
 from plugin.preview import preview_matter, search_text
 from plugin.search import search_matters
 
-from tests.plugin.fakes import matter, party
+from store.work_type_roles import WorkTypeRolesStore
+from tests.plugin.fakes import matter, party, role
+
+MATTER_ID = FormField("aderant", "aderant-matter-id")
 
 
 async def test_search_marks_imported_matters_from_one_store_query(world) -> None:  # type: ignore[no-untyped-def]
@@ -60,15 +63,60 @@ async def test_preview_finds_candidates_for_every_party_concurrently(world) -> N
     assert not preview.already_imported and preview.warnings == []
     searched = sorted(c[1] for c in clio.calls if c[0] == "search_contacts")
     assert searched == ["Coastal Freight", "Harbour Holdings", "Mary Citizen"]
-    assert ("find_work_items", {"aderant-matter-id": "82001"}) in clio.calls
+    assert ("find_work_items", {MATTER_ID: "82001"}) in clio.calls
 
 
 async def test_preview_shows_a_matter_already_in_clio_operate(world) -> None:  # type: ignore[no-untyped-def]
     services, env, agent, clio = world
     agent.matters["82001"] = matter()
-    clio.work_items = [WorkItemRef("wi-9", "t", "r", "matter-litigation", "matter-handling", True, {"aderant-matter-id": "82001"})]
+    clio.work_items = [WorkItemRef("wi-9", "t", "r", "matter-litigation", "matter-handling", {MATTER_ID: "82001"})]
     preview = await preview_matter(services, env, "82001")
     assert preview.already_imported and preview.work_item_url == "https://firm.example.test/sharedo/wi-9"
+
+
+async def test_a_hit_whose_matter_id_reads_back_as_another_is_not_this_matter(world) -> None:  # type: ignore[no-untyped-def]
+    """The search matched, but the identity field read back (`form-aderant.aderant-matter-id`)
+    holds another id; a hit whose value could not be read back is kept, never imported twice."""
+    services, env, agent, clio = world
+    agent.matters["82001"] = matter()
+    clio.work_items = [WorkItemRef("wi-8", "t", "r", "matter-litigation", "matter-handling", {MATTER_ID: "820011"})]
+    clio.find_work_items = _answer(clio.work_items)  # type: ignore[method-assign]
+    assert not (await preview_matter(services, env, "82001")).already_imported
+    clio.find_work_items = _answer([WorkItemRef("wi-7", "t", "r", "matter-litigation", "matter-handling", {MATTER_ID: None})])  # type: ignore[method-assign]
+    assert (await preview_matter(services, env, "82001")).work_item_id == "wi-7"
+
+
+def _answer(items: list[WorkItemRef]):  # type: ignore[no-untyped-def]
+    async def find_work_items(**_: object) -> list[WorkItemRef]:
+        return items
+
+    return find_work_items
+
+
+async def test_a_work_type_without_loaded_roles_is_previewed_with_a_warning_not_a_block(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    agent.matters["82001"] = matter(parties=(party(90003, "Mary Citizen", role_code="XYZ"),))
+    WorkTypeRolesStore(services.store.engine).remove(env.organisation_id, env.id, "matter-litigation", actor="admin")
+    preview = await preview_matter(services, env, "82001")
+    assert all(p.role_problem is None for p in preview.parties), "an unknown role is not flagged: roles are not loaded"
+    assert preview.warnings == [
+        "The participant roles of matter-litigation have not been loaded, so roles were not checked: "
+        "an administrator can load them in Settings → Participant Roles."
+    ]
+
+
+async def test_participant_types_given_as_objects_are_checked_by_their_ods_entity_type(world) -> None:  # type: ignore[no-untyped-def]
+    """`allowedParticipantTypes` entries as objects (Alter-Igor/Test
+    `src/Typings/WidgetsOdsEntityPicker/IAddParticipantService.ts`): `odsEntityTypeSystemName` decides."""
+    services, env, agent, _ = world
+    agent.matters["82001"] = matter(parties=(party(90003, "Mary Citizen", role_code="WIT"), party(90004, "Acme Pty Ltd", "organisation", role_code="WIT")))
+    user = {"systemName": "user", "name": "User", "iconClass": "fa-user", "addCommand": None, "odsEntityTypeSystemName": "person"}
+    roles = [role("client", ["organisation"]), role("interested-party", ["person"]), role("witness", [user])]
+    WorkTypeRolesStore(services.store.engine).load(env.organisation_id, env.id, {"matter-litigation": roles}, source="x.json", actor="admin")
+    preview = await preview_matter(services, env, "82001")
+    problems = {p.party.name: p.role_problem for p in preview.parties}
+    assert problems["Mary Citizen"] is None
+    assert problems["Acme Pty Ltd"] == "the role witness of work type matter-litigation does not take a organisation."
 
 
 async def test_preview_of_a_recorded_import_uses_the_store(world) -> None:  # type: ignore[no-untyped-def]

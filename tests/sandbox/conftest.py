@@ -73,6 +73,12 @@ def staff_auth(production: Tenant) -> dict[str, str]:
 
 
 @pytest.fixture
+def admin_auth(production: Tenant) -> dict[str, str]:
+    """Headers carrying a portal token of the administrator of the production tenant."""
+    return _bearer(production.mint_user_token("admin@sandbox.test"))
+
+
+@pytest.fixture
 def client_auth(production: Tenant) -> dict[str, str]:
     """Headers carrying a client-credentials token of the production tenant."""
     return _bearer(production.mint_client_token())

@@ -28,13 +28,13 @@ async def test_types_tree(client: httpx.AsyncClient, staff_auth: dict[str, str])
     ] == [("matter-private-client-general", False, [])]
 
 
-async def test_roles_differ_by_type(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_roles_differ_by_type(client: httpx.AsyncClient, admin_auth: dict[str, str]) -> None:
     url = f"{API}/modeller/referenceData/participantRoles/for"
     litigation = {
-        r["systemName"]: r for r in (await client.get(f"{url}/matter-litigation", headers=staff_auth)).json()
+        r["systemName"]: r for r in (await client.get(f"{url}/matter-litigation", headers=admin_auth)).json()
     }
     commercial = {
-        r["systemName"]: r for r in (await client.get(f"{url}/matter-commercial", headers=staff_auth)).json()
+        r["systemName"]: r for r in (await client.get(f"{url}/matter-commercial", headers=admin_auth)).json()
     }
 
     base_roles = {
@@ -56,18 +56,18 @@ async def test_roles_differ_by_type(client: httpx.AsyncClient, staff_auth: dict[
 
 
 async def test_roles_of_an_unknown_type_are_404(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx.AsyncClient, admin_auth: dict[str, str]
 ) -> None:
     response = await client.get(
-        f"{API}/modeller/referenceData/participantRoles/for/matter-tax", headers=staff_auth
+        f"{API}/modeller/referenceData/participantRoles/for/matter-tax", headers=admin_auth
     )
 
     assert response.status_code == 404
 
 
-async def test_phase_plan(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_phase_plan(client: httpx.AsyncClient, admin_auth: dict[str, str]) -> None:
     plan = (
-        await client.get(f"{API}/modeller/sharedoTypes/matter-commercial/phasePlan", headers=staff_auth)
+        await client.get(f"{API}/modeller/sharedoTypes/matter-commercial/phasePlan", headers=admin_auth)
     ).json()
 
     phases = {p["systemName"]: p for p in plan["phases"]}
@@ -86,11 +86,25 @@ async def test_phase_plan(client: httpx.AsyncClient, staff_auth: dict[str, str])
 
 
 async def test_phase_plan_of_an_unknown_type_is_404(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx.AsyncClient, admin_auth: dict[str, str]
 ) -> None:
-    response = await client.get(f"{API}/modeller/sharedoTypes/matter-tax/phasePlan", headers=staff_auth)
+    response = await client.get(f"{API}/modeller/sharedoTypes/matter-tax/phasePlan", headers=admin_auth)
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/modeller/referenceData/participantRoles/for/matter-litigation", "/modeller/sharedoTypes/matter/phasePlan"]
+)
+async def test_modeller_routes_refuse_a_client_credentials_token_and_staff(
+    client: httpx.AsyncClient, client_auth: dict[str, str], staff_auth: dict[str, str], path: str
+) -> None:
+    """Modeller routes answer an administrator's portal session only: jacquesonline/ShareDo-Tools
+    `server/auth.js` (`tryAuth`) gets 401 with its client-credentials token and retries with the
+    administrator's `_api` cookie (`server.js`: phase plan, roles, "admin cookie required")."""
+    refused = await client.get(f"{API}{path}", headers=client_auth)
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert (await client.get(f"{API}{path}", headers=staff_auth)).status_code == 403
 
 
 async def new_matter(client: httpx.AsyncClient, auth: dict[str, str]) -> str:
@@ -109,11 +123,15 @@ async def move(
 
 
 async def test_a_new_item_starts_in_discovery(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    """`GET …/phase` answers the current phase and `availableTransitions` with the fields
+    sharedo-tech/sharedo-sample-mobile-app reads (`src/agents/phasesAgent.js`,
+    `src/views/WorkItems/WorkItemDetail.vue`: name, toPhaseSystemName, toPhaseIconClass,
+    isOptimumPath, isUserDriven)."""
     item_id = await new_matter(client, staff_auth)
 
     phase = (await client.get(f"{API}/v1/public/workItem/{item_id}/phase", headers=staff_auth)).json()
 
-    assert (phase["systemName"], phase["name"], phase["isOpen"]) == ("matter-discovery", "Discovery", True)
+    assert (phase["systemName"], phase["name"]) == ("matter-discovery", "Discovery")
     assert {t["toPhaseSystemName"] for t in phase["availableTransitions"]} == {
         "matter-handling",
         "matter-abandoned",
@@ -135,13 +153,16 @@ async def test_closing_walks_the_plan(client: httpx.AsyncClient, staff_auth: dic
         {"systemName": "matter-closing", "name": "Closing"},
         {"systemName": "matter-closed", "name": "Closed"},
     ]
-    assert (phase["isOpen"], phase["availableTransitions"]) == (False, [])
+    assert (phase["systemName"], phase["availableTransitions"]) == ("matter-closed", [])
 
 
 @pytest.mark.parametrize("to_phase", ["matter-closed", "matter-closing", "matter-nowhere"])
 async def test_a_transition_not_available_is_refused(
     client: httpx.AsyncClient, staff_auth: dict[str, str], to_phase: str
 ) -> None:
+    """Only the moves `GET …/phase` offers in `availableTransitions` can be made: the public callers
+    offer nothing else (sharedo-tech/sharedo-sample-mobile-app `src/views/WorkItems/WorkItemDetail.vue`,
+    `src/agents/phasesAgent.js`)."""
     item_id = await new_matter(client, staff_auth)
 
     response = await move(client, staff_auth, item_id, to_phase)
@@ -179,3 +200,15 @@ async def test_phase_filters_of_find_by_query(client: httpx.AsyncClient, staff_a
     assert await ids({"includeClosed": True}) == {IMPORTED_WORK_ITEM_ID}
     assert await ids({"includeOpen": True, "includeClosed": True}) == {open_item, IMPORTED_WORK_ITEM_ID}
     assert await ids(None) == {open_item, IMPORTED_WORK_ITEM_ID}
+
+
+async def test_a_deleted_work_item_is_not_found(client: httpx.AsyncClient, staff_auth: dict[str, str], production) -> None:  # type: ignore[no-untyped-def]
+    """A work item in the removed phase (`matter-deleted`, IsRemoved in sharedo-tech/forum2024-02-S3's
+    solution export) answers 404 like any work item not found (reference/sharedo-api.md §2.2)."""
+    state = production.state
+    state.work_items[IMPORTED_WORK_ITEM_ID].phase = state.phase_plan.phase("matter-deleted")
+    item = f"{API}/v1/public/workItem/{IMPORTED_WORK_ITEM_ID}"
+
+    for path in ("", "/phase", "/attributes"):
+        assert (await client.get(item + path, headers=staff_auth)).status_code == 404
+    assert (await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-handling")).status_code == 404

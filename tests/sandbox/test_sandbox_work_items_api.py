@@ -113,13 +113,12 @@ async def test_find_by_attribute_sees_a_new_item_at_once(
             "title",
             "reference",
             "phase.systemName",
-            "phase.isOpen",
             "type.systemName",
             "type.name",
-            "aderant-client-code",
-            "form-pmssync.aderant-matter-id",
+            "form-aderant.aderant-client-code",
+            "form-aderant.aderant-matter-id",
             "createdDate.utc.value",
-            "no-such-thing",
+            "roles.primary-owner.ods.name",
         ],
     )
 
@@ -132,12 +131,44 @@ async def test_find_by_attribute_sees_a_new_item_at_once(
         "Harbour Holdings v Coastal Freight",
         "CL080001/82001",
     )
-    assert (data["phase.systemName"], data["phase.isOpen"]) == ("matter-discovery", True)
+    assert data["phase.systemName"] == "matter-discovery"
     assert (data["type.systemName"], data["type.name"]) == ("matter-litigation", "Litigation")
-    assert data["aderant-client-code"] == "CL080001"
-    assert data["form-pmssync.aderant-matter-id"] == "82001"
+    assert data["form-aderant.aderant-client-code"] == "CL080001"
+    assert data["form-aderant.aderant-matter-id"] == "82001"
     assert data["createdDate.utc.value"].endswith("Z")
-    assert data["no-such-thing"] is None
+    assert data["roles.primary-owner.ods.name"] is None, "a known path the sandbox does not model"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "phase.isOpen",  # no public caller enriches it (reference/public-evidence.md)
+        "aderant-matter-id",  # an attribute by its bare name: values are read as form-{form}.{field}
+        "form-nosuchform.aderant-matter-id",  # a form the tenant does not have
+        "form-aderant.no-such-field",  # a field its form does not have
+        "no-such-thing",
+    ],
+)
+async def test_find_by_query_refuses_an_unknown_enrich_path(
+    client: httpx.AsyncClient, staff_auth: dict[str, str], path: str
+) -> None:
+    """Known paths are those public callers use (sharedo-tech/sharedo_api_samples
+    `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs`, sharedo-tech/sharedo-sample-mobile-app
+    `src/agents/searchAgent.js`, jacquesonline/ShareDo-Tools `public/search/search.js`) and the
+    fields of the tenant's forms as `form-{form}.{field}` (sharedo-tech/forum2024-02-S3
+    `IDE/Demo01/PMSWidget/PMSWidgetAgent.js`)."""
+    body = {"search": {"workItemIds": [IMPORTED_WORK_ITEM_ID]}, "enrich": [{"path": "id"}, {"path": path}]}
+    response = await client.post(FIND, json=body, headers=staff_auth)
+    assert response.status_code == 400 and path in response.json()["error"]
+
+
+async def test_find_by_query_refuses_an_unknown_search_field(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+    """The `search` fields are those public callers send (reference/sharedo-api.md §2.4, e.g.
+    sharedo-tech/sharedo_api_samples `time/entry/app/Sharedo/MyMattersApi.cs` for `sort` and `ownership`)."""
+    known = {"search": {"sort": {"orderBy": "updatedDate", "direction": "descending"}, "freeText": {"input": "x"}}}
+    assert (await client.post(FIND, json=known, headers=staff_auth)).status_code == 200
+    response = await client.post(FIND, json={"search": {"matterNumber": "82003"}}, headers=staff_auth)
+    assert response.status_code == 400 and "matterNumber" in response.json()["error"]
 
 
 async def test_find_the_seeded_imported_matter(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:

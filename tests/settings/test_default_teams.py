@@ -4,7 +4,7 @@ roles change later, removal, audit events, CSRF and administrators only."""
 from __future__ import annotations
 
 import html
-from dataclasses import replace
+import json
 
 from sandbox.clio.seed import (
     TEAM_COMMERCIAL_SYDNEY_ID,
@@ -12,7 +12,9 @@ from sandbox.clio.seed import (
     TEAM_PROPERTY_MELBOURNE_ID,
     TEAM_RISK_COMPLIANCE_ID,
 )
+from sandbox.demo import participant_roles_document
 from store.teams import DefaultTeamStore
+from store.work_type_roles import WorkTypeRolesStore
 from tests.settings.conftest import STAFF, csrf
 from tests.views.conftest import Service
 
@@ -107,9 +109,10 @@ def test_every_work_type_takes_a_role_valid_on_each_of_them(service: Service, ad
 
 
 def test_pairings_are_flagged_when_the_work_types_roles_change_later(service: Service, admin: str) -> None:
-    state = service.tenant().state
-    matter = state.work_types["matter"]
-    state.work_types["matter"] = replace(matter, roles=tuple(r for r in matter.roles if r.system_name != "reader"))
+    without_reader = [r for r in json.loads(participant_roles_document())["matter-litigation"] if r["systemName"] != "reader"]
+    roles = json.dumps({"matter-litigation": without_reader, "matter-commercial": without_reader})
+    loaded = post(service, admin, "/settings/roles?environment=1", action="load", pasted=roles)
+    assert loaded.status_code == 303
     page = service.client.get(PAGE).text
     for team_id, work_type in ((TEAM_LITIGATION_SYDNEY_ID, "matter-litigation"), (TEAM_COMMERCIAL_SYDNEY_ID, "matter-commercial")):
         flagged = row(page, team_id, work_type)
@@ -180,3 +183,15 @@ def test_when_clio_operate_does_not_answer_the_list_still_shows_and_nothing_is_a
     assert "no team can be added now" in page.text
     refused = add(service, admin, "matter-litigation", "Property", TEAM_PROPERTY_MELBOURNE_ID, "reader")
     assert refused.status_code == 502 and saved(service) == SEEDED
+
+
+def test_without_loaded_roles_a_pairing_is_not_checked_and_none_can_be_added(service: Service, admin: str) -> None:
+    WorkTypeRolesStore(service.store.engine).remove(service.organisation_id, 1, "matter-litigation", actor="admin")
+    page = service.client.get(f"{PAGE}&work_type=matter-litigation&q=Sydney").text
+    litigation = row(page, TEAM_LITIGATION_SYDNEY_ID, "matter-litigation")
+    assert 'data-flagged="no"' in litigation and "Not checked" in litigation
+    assert "The participant roles of matter-litigation have not been loaded" in litigation
+    assert "Settings → Participant Roles" in html.unescape(page)
+    refused = add(service, admin, "matter-litigation", "Property", TEAM_PROPERTY_MELBOURNE_ID, "reader")
+    assert refused.status_code == 400 and "have not been loaded" in html.unescape(refused.text)
+    assert ("matter-litigation", "Property – Melbourne", "reader") not in saved(service)

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from clients.clio_models import FormField
 from plugin.mapping import (
     DATE_FIELDS,
     DEFAULT_MAPPING,
@@ -46,6 +47,22 @@ def test_the_default_mapping_is_a_valid_document_and_comes_back_unchanged() -> N
     doc = to_document(DEFAULT_MAPPING)
     assert doc["format"] == "pms-sync-mapping" and doc["version"] == 1
     assert from_document(json.loads(json.dumps(doc))) == DEFAULT_MAPPING
+
+
+def test_the_identity_names_a_form_and_a_field_and_older_documents_still_read() -> None:
+    """The matter id is searched by its field and read back as `form-{form}.{field}`
+    (sharedo-tech/forum2024-02-S3 `IDE/Demo01/PMSWidget/PMSWidgetAgent.js`)."""
+    assert to_document(DEFAULT_MAPPING)["identity"] == {"form": "aderant", "field": "aderant-matter-id"}
+    custom = edited(identity={"form": "pms-aderant", "field": "matterUno"})
+    custom["attributes"][0]["target"] = "matterUno"
+    mapping = from_document(custom)
+    assert mapping.identity == FormField("pms-aderant", "matterUno")
+    assert apply_mapping(matter(), mapping).identity == {FormField("pms-aderant", "matterUno"): "82001"}
+    older = edited()
+    del older["identity"]
+    assert from_document(older) == DEFAULT_MAPPING, "a document without it reads as before"
+    older["matter_id_attribute"] = "aderant-matter-id"
+    assert from_document(older) == DEFAULT_MAPPING, "the older spelling names the field on the default form"
 
 
 def test_matter_fields_are_exactly_the_fields_a_mapping_may_name() -> None:
@@ -115,6 +132,12 @@ def test_matter_fields_are_exactly_the_fields_a_mapping_may_name() -> None:
             "work_type_rules[1]: has the same conditions as work_type_rules[0]",
         ),
         ([], "(document): must be an object"),
+        (edited(identity={"form": "aderant"}), "identity.field: is missing"),
+        (edited(identity={"form": "aderant", "field": "aderant-matter-id", "path": "x"}), "identity.path: unknown field"),
+        (edited(identity="aderant-matter-id"), "identity: must be an object"),
+        (edited(identity={"form": " ", "field": "aderant-matter-id"}), "identity.form: must not be blank"),
+        (edited(identity={"form": "aderant", "field": "aderant-office"}), 'attributes: needs matter_uno mapped unchanged to "aderant-office"'),
+        (edited(matter_id_attribute="aderant-matter-id"), 'matter_id_attribute: give "identity" only'),
     ],
 )
 def test_every_problem_names_the_field_it_is_in(doc: object, expected: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clients.clio_models import WorkType
+from clients.clio_models import FormField, WorkType
 from plugin.mapping import (
     DATE_FIELDS,
     FIELDS,
@@ -79,7 +79,7 @@ def mappings(draw: st.DrawFn) -> Mapping:
         party_roles=tuple(draw(st.dictionaries(names, names, max_size=5)).items()),
         default_party_role=draw(names),
         contact_reference_template=draw(literals) + "{name_uno}" + draw(literals),
-        matter_id_attribute=matter_id,
+        identity=FormField(draw(names), matter_id),
     )
 
 

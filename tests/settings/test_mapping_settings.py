@@ -8,6 +8,7 @@ import json
 
 from plugin.mapping import DEFAULT_MAPPING, from_document, to_document
 from store.mappings import MappingStore
+from store.work_type_roles import WorkTypeRolesStore
 from tests.settings.conftest import STAFF, csrf
 from tests.views.conftest import Service
 
@@ -106,6 +107,18 @@ def test_preview_shows_the_mapping_in_force_and_the_draft_side_by_side(service: 
     assert "the role witness is not valid for work type matter-commercial" in witness, "the draft's party roles are checked"
     assert "1 difference." in section and "In force (the built-in default)" in section
     assert versions(service) == [] and set(service.tenant().state.work_items) == work_items, "nothing is written"
+
+
+def test_preview_without_loaded_roles_says_the_party_roles_were_not_checked(service: Service, admin: str) -> None:
+    WorkTypeRolesStore(service.store.engine).remove(service.organisation_id, 1, "matter-commercial", actor="admin")
+    draft = document()
+    draft["work_type_rules"][0]["work_type"] = "matter-commercial"
+    response = post(service, admin, action="preview", document=json.dumps(draft), matter_number="82001")
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert "The participant roles of matter-commercial have not been loaded, so party roles were not checked" in text
+    witness = text.split('data-row="Party roles: Mary Citizen (Witness)"', 1)[1].split("</tr>", 1)[0]
+    assert "is not valid for work type" not in witness
 
 
 def test_preview_of_an_unknown_matter_or_an_invalid_draft_says_so(service: Service, admin: str) -> None:

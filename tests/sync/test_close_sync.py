@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from plugin.close_sync import apply_close_sync, close_sync_dry_run, phase_path
+import asyncio
+
+import pytest
+
+from clients.clio_models import PhaseTransition, WorkItemPhase
+from plugin.close_sync import MAX_STEPS, NoPath, apply_close_sync, close_sync_dry_run, walk_to_phase
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
 from tests.sync.conftest import import_matter, set_status
 from tests.views.conftest import Service
@@ -106,29 +111,97 @@ def test_status_reads_are_batched(service: Service) -> None:
     assert len(paths) == 2
 
 
-PLAN = {
-    "phases": [
-        {"systemName": "discovery", "isOpen": True}, {"systemName": "handling", "isOpen": True},
-        {"systemName": "closing", "isOpen": True}, {"systemName": "closed", "isOpen": False},
-        {"systemName": "abandoned", "isOpen": False},
-    ],
-    "transitions": [
-        {"fromPhaseSystemName": "discovery", "toPhaseSystemName": "handling"},
-        {"fromPhaseSystemName": "discovery", "toPhaseSystemName": "abandoned"},
-        {"fromPhaseSystemName": "handling", "toPhaseSystemName": "closing"},
-        {"fromPhaseSystemName": "closing", "toPhaseSystemName": "closed"},
-        {"fromPhaseSystemName": "abandoned", "toPhaseSystemName": "handling"},
-    ],
+class PhasedItem:
+    """One work item answering `GET …/phase` with the moves its plan offers from where it is, and
+    `PUT …/phase` only along one of them, as the public routes do (sharedo-tech/sharedo-sample-mobile-app
+    `src/agents/phasesAgent.js`)."""
+
+    def __init__(self, start: str, moves: dict[str, list[tuple[str, bool]]]) -> None:
+        self.current, self.moves, self.calls = start, moves, []
+
+    async def phase(self, work_item_id: str) -> WorkItemPhase:
+        self.calls.append(("GET", self.current))
+        offered = tuple(PhaseTransition(to, to, optimum, True) for to, optimum in self.moves.get(self.current, []))
+        return WorkItemPhase(self.current, offered)
+
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> str:
+        assert to_phase in {to for to, _ in self.moves.get(self.current, [])}, "not an available transition"
+        self.calls.append(("PUT", to_phase))
+        self.current = to_phase
+        return to_phase
+
+
+MATTER = {  # the demo matter plan of sharedo-tech/forum2024-02-S3's solution export
+    "discovery": [("handling", True), ("abandoned", False)],
+    "handling": [("closing", True), ("on-hold", False), ("abandoned", False)],
+    "on-hold": [("handling", False)],
+    "closing": [("closed", True)],
+    "abandoned": [("handling", False)],
 }
 
 
-def test_phase_paths() -> None:
-    assert phase_path(PLAN, "discovery", "closed") == ["handling", "closing", "closed"]
-    assert phase_path(PLAN, "closing", "closed") == ["closed"]
-    assert phase_path(PLAN, "closed", "closed") == []
-    assert phase_path(PLAN, "abandoned", "closed") is None, "never through a reopening"
-    assert phase_path(PLAN, "discovery", "handling") is None, "the target must be a closed phase"
-    assert phase_path(PLAN, "nowhere", "closed") is None
+def walk(item: PhasedItem, start: str | None, target: str = "closed") -> list[str]:
+    return asyncio.run(walk_to_phase(item, "w-1", start, target, "Closed in Aderant"))  # type: ignore[arg-type]
+
+
+def test_the_walk_follows_the_optimum_path_one_available_transition_at_a_time() -> None:
+    item = PhasedItem("discovery", MATTER)
+    assert walk(item, "discovery") == ["handling", "closing", "closed"]
+    assert [c for c in item.calls if c[0] == "PUT"] == [("PUT", "handling"), ("PUT", "closing"), ("PUT", "closed")]
+    assert walk(PhasedItem("closing", MATTER), "closing") == ["closed"]
+
+
+def test_the_walk_takes_the_target_when_it_is_offered_off_the_optimum_path() -> None:
+    assert walk(PhasedItem("handling", MATTER), "handling", "abandoned") == ["abandoned"]
+
+
+def test_the_walk_reads_where_the_item_is_now_not_where_the_search_saw_it() -> None:
+    assert walk(PhasedItem("closing", MATTER), "discovery") == ["closed"]
+
+
+def test_no_way_to_the_closed_phase_is_a_plain_message() -> None:
+    item = PhasedItem("on-hold", MATTER)
+    with pytest.raises(NoPath) as caught:
+        walk(item, "on-hold")
+    assert str(caught.value) == (
+        "No way from phase on-hold to closed (moves offered: handling): close it in Clio Operate."
+    )
+    assert not [c for c in item.calls if c[0] == "PUT"], "nothing moved"
+
+
+def test_the_walk_is_bounded() -> None:
+    chain = {f"p{n}": [(f"p{n + 1}", True)] for n in range(MAX_STEPS + 5)}
+    item = PhasedItem("p0", chain)
+    with pytest.raises(NoPath, match=f"closed was not reached in {MAX_STEPS} phase changes"):
+        walk(item, "p0")
+    assert len([c for c in item.calls if c[0] == "PUT"]) == MAX_STEPS
+
+
+def test_a_matter_with_no_way_to_close_is_reported_and_the_others_close(service: Service) -> None:
+    state = service.tenant().state
+    stuck = import_matter(service, "82001")
+    state.work_items[stuck].phase = state.phase_plan.phase("matter-on-hold")  # only "Resume" is offered
+    other = import_matter(service, "82004")
+    set_status(service, 82001, "CLOSE", date(2026, 10, 1))
+    set_status(service, 82004, "CLOSE", date(2026, 10, 2))
+    outcomes = {o.matter_number: o for o in service.client.portal.call(apply_close_sync, runtime(service).services, env(service), "admin")}
+    assert not outcomes["82001"].closed
+    assert outcomes["82001"].message == (
+        "No way from phase matter-on-hold to matter-closed (moves offered: matter-handling): close it in Clio Operate."
+    )
+    assert state.work_items[stuck].phase.system_name == "matter-on-hold"
+    assert outcomes["82004"].closed and state.work_items[other].phase.system_name == "matter-closed"
+
+
+def test_applying_reads_each_phase_before_moving_it_and_never_calls_a_modeller_route(service: Service) -> None:
+    for number in ("82001", "82004"):
+        import_matter(service, number)
+        set_status(service, int(number), "CLOSE", date(2026, 10, 1))
+    service.calls.clear()
+    service.client.portal.call(apply_close_sync, runtime(service).services, env(service), "admin")
+    paths = [c.path for c in service.calls.calls]
+    assert not [p for p in paths if "/modeller/" in p]
+    assert len([p for p in paths if p.endswith("/phase")]) == 2 * 2 * 3, "per item: three moves, each read then made"
 
 
 def test_a_matter_found_already_in_clio_operate_is_adopted_and_never_closed(service: Service) -> None:

@@ -1,0 +1,219 @@
+"""Settings → Participant Roles: the roles each work type allows, loaded by an administrator.
+
+Clio Operate lists a work type's roles only on modeller routes
+(`/api/modeller/referenceData/participantRoles/for/{type}`), which refuse the service's
+client-credentials token and need an administrator's portal session (jacquesonline/ShareDo-Tools
+`server/auth.js` `tryAuth`, `server.js`); no public route for them is known. So an administrator
+loads them here from a JSON file: the modeller's answer for one work type (a list of
+`{systemName, name, isTeamRole, isSecurityTeamRole, allowedParticipantTypes}`), or an object of
+work type → such a list. Preview, import, Default Teams and Preview mapping check roles against
+what was loaded, and skip the check, with a warning saying so, for a work type not loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from clients.clio_models import ParticipantRole, WorkType
+from clients.errors import RemoteError
+from plugin.errors import InvalidInput, NotFound
+from plugin.mapping import concrete_work_types
+from plugin.services import Services
+from store.models import WorkTypeRoles
+from store.repository import EnvironmentSettings
+from store.work_type_roles import WorkTypeRolesStore
+
+MAX_DOCUMENT = 1024 * 1024
+MAX_SOURCE = 200
+WHERE_TO_LOAD = "an administrator can load them in Settings → Participant Roles"
+PARTICIPANT_TYPE_KEYS = ("systemName", "name", "odsEntityTypeSystemName")
+
+Roles = dict[str, ParticipantRole] | None  # a work type's roles by name; None when not loaded
+
+
+def not_loaded(work_type: str, consequence: str = "roles were not checked") -> str:
+    return f"The participant roles of {work_type} have not been loaded, so {consequence}: {WHERE_TO_LOAD}."
+
+
+class InvalidRoles(InvalidInput):
+    """A roles document that does not validate; ``problems`` each start with the path of the value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("The participant roles were not loaded: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class LoadedRoles:
+    work_type: str
+    roles: tuple[ParticipantRole, ...]
+    source: str
+    loaded_by: str
+    loaded_at: datetime
+
+    @property
+    def provenance(self) -> str:
+        """e.g. "loaded from participant-roles.json by admin@firm.test on 3 Dec 2026 09:12 UTC"."""
+        when = self.loaded_at.replace(tzinfo=self.loaded_at.tzinfo or timezone.utc).astimezone(timezone.utc)
+        return f"loaded from {self.source} by {self.loaded_by} on {when.day} {when:%b %Y %H:%M} UTC"
+
+
+@dataclass
+class RolesOverview:
+    loaded: list[LoadedRoles]
+    work_types: list[WorkType] | None  # concrete; None when Clio Operate did not answer
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """Concrete work types whose roles are not loaded."""
+        have = {entry.work_type for entry in self.loaded}
+        return [t.system_name for t in self.work_types or () if t.system_name not in have]
+
+
+def _store(services: Services) -> WorkTypeRolesStore:
+    return WorkTypeRolesStore(services.store.engine)
+
+
+def _loaded(row: WorkTypeRoles) -> LoadedRoles:
+    roles = tuple(ParticipantRole.from_json(role) for role in row.roles)
+    return LoadedRoles(row.work_type, roles, row.source, row.loaded_by, row.loaded_at)
+
+
+async def roles_of(services: Services, env: EnvironmentSettings, work_types: Collection[str]) -> dict[str, Roles]:
+    """The loaded roles of each work type, by role name; None for a work type not loaded."""
+    rows = await services.db(_store(services).for_work_types, env.organisation_id, env.id, sorted(set(work_types)))
+    return {t: ({r.system_name: r for r in _loaded(rows[t]).roles} if t in rows else None) for t in work_types}
+
+
+async def overview(services: Services, env: EnvironmentSettings) -> RolesOverview:
+    rows, tree = await asyncio.gather(
+        services.db(_store(services).all, env.organisation_id, env.id),
+        services.connections.clio(env).work_type_tree(),
+        return_exceptions=True,
+    )
+    if isinstance(rows, BaseException):
+        raise rows
+    if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
+        raise tree
+    page = RolesOverview([_loaded(row) for row in rows], None)
+    if isinstance(tree, RemoteError):
+        page.warnings.append(f"The work types could not be listed, so the page cannot say which still need roles: {tree}")
+    else:
+        page.work_types = concrete_work_types(tree)  # type: ignore[arg-type]
+    return page
+
+
+async def load_roles(
+    services: Services, env: EnvironmentSettings, actor: str, text: str, *, source: str, work_type: str = ""
+) -> list[str]:
+    """Load a roles document (see the module's docstring); the work types loaded, or InvalidRoles
+    listing every problem, and nothing changes."""
+    source = " ".join(source.split())[:MAX_SOURCE] or "pasted text"
+    roles = read_roles(text, work_type.strip())
+    tree = await services.connections.clio(env).work_type_tree()
+    concrete = {t.system_name for t in concrete_work_types(tree)}
+    unknown = sorted(set(roles) - concrete)
+    if unknown:
+        raise InvalidRoles(
+            [f"{name}: not a work type a matter can be created as in {env.name} (choose one of {', '.join(sorted(concrete))})" for name in unknown]
+        )
+    await services.db(_store(services).load, env.organisation_id, env.id, roles, source=source, actor=actor)
+    return sorted(roles)
+
+
+async def remove_roles(services: Services, env: EnvironmentSettings, actor: str, work_type: str) -> None:
+    removed = await services.db(_store(services).remove, env.organisation_id, env.id, work_type, actor=actor)
+    if removed is None:
+        raise NotFound(f"No participant roles are loaded for {work_type} in {env.name} (any more): reload the page.")
+
+
+def read_roles(text: str, work_type: str) -> dict[str, list[dict[str, Any]]]:
+    """The roles a document gives, by work type, each kept in the modeller's shape (known keys only)."""
+    if len(text.encode()) > MAX_DOCUMENT:
+        raise InvalidRoles([f"(document): larger than {MAX_DOCUMENT // 1024} KB"])
+    if not text.strip():
+        raise InvalidRoles(["(document): is empty; upload or paste the participant roles as JSON"])
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRoles([f"(document): not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    if isinstance(doc, list):
+        if not work_type:
+            raise InvalidRoles(["(document): a list of roles is for one work type: choose the work type it belongs to"])
+        by_type: dict[str, object] = {work_type: doc}
+    elif isinstance(doc, dict) and doc:
+        by_type = doc
+    else:
+        raise InvalidRoles(["(document): must be a list of roles, or an object of work type to a list of roles"])
+    problems: list[str] = []
+    roles = {name: _roles(listed, name, problems) for name, listed in by_type.items()}
+    if problems:
+        raise InvalidRoles(problems)
+    return roles
+
+
+def _roles(listed: object, path: str, problems: list[str]) -> list[dict[str, Any]]:
+    if not isinstance(listed, list) or not listed:
+        problems.append(f"{path}: must be a non-empty list of roles")
+        return []
+    seen: set[str] = set()
+    out = []
+    for index, role in enumerate(listed):
+        at = f"{path}[{index}]"
+        if not isinstance(role, dict):
+            problems.append(f"{at}: must be an object with at least systemName")
+            continue
+        name = _text(role, "systemName", at, problems)
+        if name in seen:
+            problems.append(f"{at}.systemName: {name} is listed twice")
+        seen.add(name)
+        for flag in ("isTeamRole", "isSecurityTeamRole"):
+            if flag in role and not isinstance(role[flag], bool):
+                problems.append(f"{at}.{flag}: must be true or false")
+        types = role.get("allowedParticipantTypes", [])
+        if not isinstance(types, list):
+            problems.append(f"{at}.allowedParticipantTypes: must be a list")
+            types = []
+        out.append(
+            {
+                "systemName": name,
+                "name": _text(role, "name", at, problems, required=False) or name,
+                "isTeamRole": role.get("isTeamRole") is True,
+                "isSecurityTeamRole": role.get("isSecurityTeamRole") is True,
+                "allowedParticipantTypes": [
+                    _participant_type(t, f"{at}.allowedParticipantTypes[{i}]", problems) for i, t in enumerate(types)
+                ],
+            }
+        )
+    return out
+
+
+def _participant_type(value: object, at: str, problems: list[str]) -> str | dict[str, str]:
+    """A participant type as a system name, or as an object naming its ODS entity type."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, dict):
+        _text(value, "systemName", at, problems)
+        for key in ("name", "odsEntityTypeSystemName"):
+            _text(value, key, at, problems, required=False)
+        return {k: value[k] for k in PARTICIPANT_TYPE_KEYS if isinstance(value.get(k), str)}
+    problems.append(f'{at}: must be a participant type\'s system name (e.g. "person") or an object with systemName')
+    return ""
+
+
+def _text(obj: dict, key: str, at: str, problems: list[str], *, required: bool = True) -> str:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            problems.append(f"{at}.{key}: is missing")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{at}.{key}: must be text, not blank")
+        return ""
+    return value

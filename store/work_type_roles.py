@@ -1,0 +1,89 @@
+"""The participant roles each work type allows, per environment, as an administrator loaded them
+(Clio Operate offers them only on modeller routes, which need a portal session)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from store.models import AuditEvent, WorkTypeRoles, utcnow
+
+
+class WorkTypeRolesStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def all(self, organisation_id: int, environment_id: int) -> list[WorkTypeRoles]:
+        """Every work type with loaded roles, by work type."""
+        with Session(self.engine) as session:
+            return list(session.exec(self._query(organisation_id, environment_id).order_by(col(WorkTypeRoles.work_type))).all())
+
+    def for_work_types(self, organisation_id: int, environment_id: int, work_types: Collection[str]) -> dict[str, WorkTypeRoles]:
+        """The loaded roles of these work types, by work type; a type not loaded is absent."""
+        if not work_types:
+            return {}
+        with Session(self.engine) as session:
+            query = self._query(organisation_id, environment_id).where(col(WorkTypeRoles.work_type).in_(list(work_types)))
+            return {row.work_type: row for row in session.exec(query).all()}
+
+    def load(
+        self,
+        organisation_id: int,
+        environment_id: int,
+        roles: dict[str, list[dict[str, Any]]],
+        *,
+        source: str,
+        actor: str,
+        audited: bool = True,
+    ) -> list[WorkTypeRoles]:
+        """Replace the roles of each work type given (others keep theirs), with one audit event,
+        in one transaction. Only a set-up outside the product (the demo's) is not ``audited``."""
+        now = utcnow()
+        with Session(self.engine) as session:
+            existing = {
+                row.work_type: row
+                for row in session.exec(
+                    self._query(organisation_id, environment_id).where(col(WorkTypeRoles.work_type).in_(list(roles)))
+                ).all()
+            }
+            rows = []
+            for work_type, listed in sorted(roles.items()):
+                row = existing.get(work_type) or WorkTypeRoles(
+                    organisation_id=organisation_id, environment_id=environment_id, work_type=work_type, source=source, loaded_by=actor
+                )
+                row.roles, row.source, row.loaded_by, row.loaded_at = listed, source, actor, now
+                session.add(row)
+                rows.append(row)
+            if audited:
+                loaded = {work_type: [r.get("systemName") for r in listed] for work_type, listed in sorted(roles.items())}
+                session.add(_event("work_type_roles.loaded", organisation_id, environment_id, actor, {"source": source, "work_types": loaded}))
+            session.commit()
+            for row in rows:
+                session.refresh(row)
+            return rows
+
+    def remove(self, organisation_id: int, environment_id: int, work_type: str, *, actor: str) -> WorkTypeRoles | None:
+        """Forget the loaded roles of a work type; None when none were loaded."""
+        with Session(self.engine) as session:
+            row = session.exec(self._query(organisation_id, environment_id).where(WorkTypeRoles.work_type == work_type)).first()
+            if row is None:
+                return None
+            removed = WorkTypeRoles.model_validate(row)
+            session.delete(row)
+            data = {"work_type": work_type, "source": removed.source}
+            session.add(_event("work_type_roles.removed", organisation_id, environment_id, actor, data))
+            session.commit()
+            return removed
+
+    @staticmethod
+    def _query(organisation_id: int, environment_id: int):  # type: ignore[no-untyped-def]
+        return select(WorkTypeRoles).where(
+            WorkTypeRoles.organisation_id == organisation_id, WorkTypeRoles.environment_id == environment_id
+        )
+
+
+def _event(type: str, organisation_id: int, environment_id: int, actor: str, data: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(type=type, organisation_id=organisation_id, environment_id=environment_id, actor=actor, data=data)
