@@ -29,6 +29,7 @@ from sandbox.clio.seed import (
     STAFF_USERNAME,
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
+    UAT_ONLY_USERNAME,
 )
 from store.repository import Store
 from store.schedules import ScheduleSettings
@@ -98,7 +99,11 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
             {k: e[k] for k in ("name", "identity_url", "api_url", "portal_url", "client_id", "client_secret")}
             for e in environments
         ],
-        "users": [{"username": ADMIN_USERNAME, "role": "administrator"}, {"username": STAFF_USERNAME, "role": "staff"}],
+        "users": [
+            {"username": ADMIN_USERNAME, "role": "administrator"},
+            {"username": STAFF_USERNAME, "role": "staff"},
+            {"username": UAT_ONLY_USERNAME, "role": "uat-only administrator"},
+        ],
     }
     (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
     return Demo(service=create_app(settings), sandbox=sandbox, info=info)

@@ -197,6 +197,9 @@ class WebSession(SQLModel, table=True):
     user_name: str = Field(max_length=200)
     display_name: str = Field(max_length=200)
     role: str = Field(max_length=20)
+    # The identity provider of the tenant the user signed in through (userInfo `provider`): with
+    # the user name, what impersonation in another environment's tenant needs to read their roles.
+    identity_provider: str | None = Field(default=None, max_length=200)
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
@@ -218,16 +221,37 @@ class AuditEvent(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
-_LOCK_SPACE = 0x50D5  # advisory locks (space, environment id) of audit writes; nothing else uses it
+class OrganisationAuditDelivery(SQLModel, table=True):
+    """The delivery of one organisation-level audit event (no environment) to one environment's
+    SIEM webhook: each destination keeps its own progress, so one webhook's outage holds back no other."""
+
+    event_id: int = Field(primary_key=True, foreign_key="auditevent.id")
+    environment_id: int = Field(primary_key=True, foreign_key="environment.id")
+    delivered_at: datetime | None = None
+    delivery_attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+# Advisory locks (space, id) of audit writes; nothing else uses these spaces.
+_LOCK_SPACE = 0x50D5  # (space, environment id): an event with an environment but no organisation
+_ORGANISATION_LOCK_SPACE = 0x50D6  # (space, organisation id)
 
 
 @event.listens_for(Session, "before_flush")
 def _audit_writes_in_commit_order(session: Session, flush_context: object, instances: object) -> None:
-    """On PostgreSQL, hold each environment's audit lock before its events take their ids (store.outbox)."""
-    environments = sorted({row.environment_id for row in session.new if isinstance(row, AuditEvent) and row.environment_id})
-    if environments and session.get_bind().dialect.name == "postgresql":
-        for environment_id in environments:  # in one order everywhere, so two writers cannot deadlock
-            session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": _LOCK_SPACE, "id": environment_id})
+    """On PostgreSQL, hold the organisation's audit lock before its events take their ids (store.outbox).
+
+    An environment's SIEM receives its own events and the organisation-level ones in one id order,
+    so every audit write of an organisation meets the same lock."""
+    events = [row for row in session.new if isinstance(row, AuditEvent)]
+    organisations = sorted({row.organisation_id for row in events if row.organisation_id})
+    environments = sorted({row.environment_id for row in events if row.environment_id and not row.organisation_id})
+    if (organisations or environments) and session.get_bind().dialect.name == "postgresql":
+        # In one order everywhere (organisations, then environments), so two writers cannot deadlock.
+        for space, ids in ((_ORGANISATION_LOCK_SPACE, organisations), (_LOCK_SPACE, environments)):
+            for lock_id in ids:
+                session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": space, "id": lock_id})
 
 
 class Schedule(SQLModel, table=True):

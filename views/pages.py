@@ -11,13 +11,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
-from plugin.errors import InvalidInput
+from plugin.errors import InvalidInput, NotFound
 from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, history_filter, http_error, runtime, signed_form
+from views.common import actor, history_filter, http_error, principal_in, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -138,7 +138,8 @@ async def import_page(request: Request) -> Response:
 
     async def build(env: EnvironmentSettings) -> Response:
         try:
-            result = await import_matter(rt.services, env, actor(caller), request.path_params["matter_number"], decisions)
+            principal = await principal_in(request, caller, env)
+            result = await import_matter(rt.services, env, actor(principal), request.path_params["matter_number"], decisions)
             attempt_id = result.attempt_id
         except ImportFailed as failure:
             attempt_id = failure.attempt_id  # its card says what happened and that a retry is safe
@@ -166,7 +167,10 @@ async def history_detail(request: Request) -> Response:
     attempt_id: int = request.path_params["attempt_id"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        return {"entry": await history_entry(runtime(request).services, env.organisation_id, attempt_id)}
+        entry = await history_entry(runtime(request).services, env.organisation_id, attempt_id)
+        if entry.environment_id != env.id:  # each environment's History is seen from that environment
+            raise NotFound(f"There is no such import attempt in {env.name}'s History.")
+        return {"entry": entry}
 
     return await page(request, "attempt.html", build, {"entry": None, "section": "history"})
 

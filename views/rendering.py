@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
-from views.common import HANDLED, caller_of, environment_param, http_error, runtime
+from views.common import HANDLED, caller_of, environment_param, http_error, organisation_principal, principal_in, runtime
 from views.security import content_security_policy
 
 PAGE_DEFAULTS: dict[str, Any] = {
@@ -38,11 +38,16 @@ async def page(
     *,
     admin: bool = False,
     needs_environment: bool = True,
+    environment_id: int | None = None,
+    organisation_level: bool = False,
 ) -> Response:
     """Signed-in caller (else to sign-in), environments, the page's own context, errors in words.
 
-    ``admin`` pages answer 403 to staff. Pages that do not ``need_environment`` (settings) are
-    built with None when the organisation has no usable environment yet.
+    The page acts on ``environment_id`` (else ``?environment=``, else the signed-in one), and the
+    caller's rights are theirs in that environment's tenant; ``organisation_level`` pages (Members,
+    adding an environment) take their rights in the default environment. ``admin`` pages answer
+    403 to staff. Pages that do not ``need_environment`` (settings) are built with None when the
+    organisation has no usable environment yet.
     """
     rt = runtime(request)
     caller = await caller_of(request)
@@ -58,16 +63,25 @@ async def page(
     }
     status = 200
     try:
-        if admin and not caller.principal.is_admin:
-            raise Forbidden(ADMIN_ONLY)
         try:
             env = await rt.services.environment(
-                caller.principal.organisation_id, environment_param(request), fallback=caller.principal.environment_id
+                caller.principal.organisation_id,
+                environment_param(request) if environment_id is None else environment_id,
+                fallback=caller.principal.environment_id,
             )
         except NotConfigured:
             if needs_environment:
                 raise
             env = None
+        if organisation_level:
+            acting = await organisation_principal(request, caller)
+        else:
+            acting = caller.principal if env is None else await principal_in(request, caller, env)
+        context["user"] = acting
+        if admin and not acting.is_admin:
+            if env is not None and acting.environment_id != caller.principal.environment_id:
+                await rt.auth.access.refuse(acting, env, not_administrator(env))  # audited, as it crosses a boundary
+            raise Forbidden(ADMIN_ONLY)
         context["environment"] = env
         built = await build(env)
         if isinstance(built, Response):
@@ -76,3 +90,7 @@ async def page(
     except HANDLED as exc:
         status, context["error"] = http_error(exc)
     return render(request, template, context, frame_ancestors=origins, status=status)
+
+
+def not_administrator(env: EnvironmentSettings) -> str:
+    return f"Only administrators of {env.name} can do this: your account is not an administrator in the {env.name} tenant."
