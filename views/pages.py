@@ -11,13 +11,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
-from plugin.errors import InvalidInput, NotFound
+from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, history_filter, http_error, principal_in, runtime, signed_form
+from views.common import actor, caller_of, history_filter, http_error, principal_in, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -167,9 +167,14 @@ async def history_detail(request: Request) -> Response:
     attempt_id: int = request.path_params["attempt_id"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        entry = await history_entry(runtime(request).services, env.organisation_id, attempt_id)
-        if entry.environment_id != env.id:  # each environment's History is seen from that environment
-            raise NotFound(f"There is no such import attempt in {env.name}'s History.")
+        services = runtime(request).services
+        entry = await history_entry(services, env.organisation_id, attempt_id)
+        in_use = {e.id: e for e in await services.environments(env.organisation_id)}
+        if entry.environment_id != env.id and entry.environment_id in in_use:
+            # an attempt is seen by those its environment's tenant knows (a removed one's by the organisation)
+            caller = await caller_of(request)
+            assert caller is not None  # page() has checked
+            await principal_in(request, caller, in_use[entry.environment_id])
         return {"entry": entry}
 
     return await page(request, "attempt.html", build, {"entry": None, "section": "history"})

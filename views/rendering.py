@@ -4,11 +4,13 @@ framing rules (CSP frame-ancestors of the organisation's portals) and errors in 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from embed_auth.principal import Principal
+from embed_auth.requests import Caller
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
 from views.common import HANDLED, caller_of, environment_param, http_error, organisation_principal, principal_in, runtime
@@ -20,6 +22,7 @@ PAGE_DEFAULTS: dict[str, Any] = {
 ADMIN_ONLY = "Only administrators can open Settings: ask your administrator if you need a change."
 
 Build = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
+Rights = Literal["environment", "organisation", "either"]
 
 
 def render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
@@ -39,14 +42,15 @@ async def page(
     admin: bool = False,
     needs_environment: bool = True,
     environment_id: int | None = None,
-    organisation_level: bool = False,
+    rights: Rights = "environment",
 ) -> Response:
     """Signed-in caller (else to sign-in), environments, the page's own context, errors in words.
 
-    The page acts on ``environment_id`` (else ``?environment=``, else the signed-in one), and the
-    caller's rights are theirs in that environment's tenant; ``organisation_level`` pages (Members,
-    adding an environment) take their rights in the default environment. ``admin`` pages answer
-    403 to staff. Pages that do not ``need_environment`` (settings) are built with None when the
+    The page acts on ``environment_id`` (else ``?environment=``, else the signed-in one). The
+    caller's ``rights`` are theirs in that environment's tenant ("environment"), in the default
+    environment's ("organisation": Members, adding an environment, the default), or the better of
+    the two ("either": an environment's connection, which its tenant cannot vouch for before the
+    connection works). ``admin`` pages answer 403 to staff. Pages that do not ``need_environment`` (settings) are built with None when the
     organisation has no usable environment yet.
     """
     rt = runtime(request)
@@ -73,14 +77,12 @@ async def page(
             if needs_environment:
                 raise
             env = None
-        if organisation_level:
-            acting = await organisation_principal(request, caller)
-        else:
-            acting = caller.principal if env is None else await principal_in(request, caller, env)
+        acting = await _acting(request, caller, env, rights)
         context["user"] = acting
         if admin and not acting.is_admin:
-            if env is not None and acting.environment_id != caller.principal.environment_id:
-                await rt.auth.access.refuse(acting, env, not_administrator(env))  # audited, as it crosses a boundary
+            if env is not None and caller.principal.is_admin and acting.environment_id != caller.principal.environment_id:
+                # an administrator elsewhere meets this environment's boundary: audited
+                await rt.auth.access.refuse(acting, env, not_administrator(env))
             raise Forbidden(ADMIN_ONLY)
         context["environment"] = env
         built = await build(env)
@@ -92,5 +94,13 @@ async def page(
     return render(request, template, context, frame_ancestors=origins, status=status)
 
 
+async def _acting(request: Request, caller: Caller, env: EnvironmentSettings | None, rights: Rights) -> Principal:
+    if rights != "environment":
+        organisation = await organisation_principal(request, caller)
+        if rights == "organisation" or organisation.is_admin:
+            return organisation
+    return caller.principal if env is None else await principal_in(request, caller, env)
+
+
 def not_administrator(env: EnvironmentSettings) -> str:
-    return f"Only administrators of {env.name} can do this: your account is not an administrator in the {env.name} tenant."
+    return f"{ADMIN_ONLY} Your account is not an administrator in the {env.name} tenant, so not of {env.name}."

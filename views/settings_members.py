@@ -44,7 +44,7 @@ async def _members_page(request: Request, change: Change | None = None) -> Respo
 
     defaults = {"members": listing, "roles": ROLE_CHOICES, "section": "settings"}
     return await page(
-        request, "settings_members.html", build, defaults, admin=True, needs_environment=False, organisation_level=True
+        request, "settings_members.html", build, defaults, admin=True, needs_environment=False, rights="organisation"
     )
 
 
