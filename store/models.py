@@ -234,24 +234,31 @@ class OrganisationAuditDelivery(SQLModel, table=True):
 
 
 # Advisory locks (space, id) of audit writes; nothing else uses these spaces.
-_LOCK_SPACE = 0x50D5  # (space, environment id): an event with an environment but no organisation
+_LOCK_SPACE = 0x50D5  # (space, environment id)
 _ORGANISATION_LOCK_SPACE = 0x50D6  # (space, organisation id)
 
 
 @event.listens_for(Session, "before_flush")
 def _audit_writes_in_commit_order(session: Session, flush_context: object, instances: object) -> None:
-    """On PostgreSQL, hold the organisation's audit lock before its events take their ids (store.outbox).
+    """On PostgreSQL, hold the audit locks before events take their ids (store.outbox).
 
-    An environment's SIEM receives its own events and the organisation-level ones in one id order,
-    so every audit write of an organisation meets the same lock."""
+    An environment's SIEM receives its own events and its organisation's organisation-level events
+    in one id order. So an environment's events hold that environment's lock and their
+    organisation's lock shared (other environments' writers do not wait for each other), and an
+    organisation-level event holds its organisation's lock exclusively (every writer of that
+    organisation waits for it, and it for them)."""
     events = [row for row in session.new if isinstance(row, AuditEvent)]
-    organisations = sorted({row.organisation_id for row in events if row.organisation_id})
-    environments = sorted({row.environment_id for row in events if row.environment_id and not row.organisation_id})
-    if (organisations or environments) and session.get_bind().dialect.name == "postgresql":
-        # In one order everywhere (organisations, then environments), so two writers cannot deadlock.
-        for space, ids in ((_ORGANISATION_LOCK_SPACE, organisations), (_LOCK_SPACE, environments)):
-            for lock_id in ids:
-                session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": space, "id": lock_id})
+    if not events or session.get_bind().dialect.name != "postgresql":
+        return
+    exclusive = {row.organisation_id for row in events if row.organisation_id and not row.environment_id}
+    shared = {row.organisation_id for row in events if row.organisation_id and row.environment_id} - exclusive
+    environments = {row.environment_id for row in events if row.environment_id}
+    # In one order everywhere (organisations, then environments), so two writers cannot deadlock.
+    for organisation_id in sorted(exclusive | shared):
+        function = "pg_advisory_xact_lock" if organisation_id in exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {function}(:space, :id)"), {"space": _ORGANISATION_LOCK_SPACE, "id": organisation_id})
+    for environment_id in sorted(environments):
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": _LOCK_SPACE, "id": environment_id})
 
 
 class Schedule(SQLModel, table=True):
