@@ -68,10 +68,13 @@ class EnvironmentAccess:
         self._clock = clock
         self._cache: dict[tuple[str, int], tuple[float, Principal | str]] = {}
 
-    async def principal_in(self, principal: Principal, env: EnvironmentSettings, *, caller_key: str) -> Principal:
+    async def principal_in(
+        self, principal: Principal, env: EnvironmentSettings, *, caller_key: str, audit: bool = True
+    ) -> Principal:
         """Who `principal` is in `env`: themselves in the environment they signed in through (and
         for members signed in outside Clio Operate), else as `env`'s tenant knows them. Raises
-        AccessRefused (audited) when it does not know them."""
+        AccessRefused (audited unless `audit` is false: a question, not an attempt) when it does
+        not know them."""
         if principal.environment_id is None or principal.environment_id == env.id:
             return principal
         key = (caller_key, env.id)
@@ -82,6 +85,8 @@ class EnvironmentAccess:
             self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
             self._cache[key] = cached = (now + self._ttl, answer)
         if isinstance(cached[1], str):
+            if not audit:
+                raise AccessRefused(cached[1])
             await self.refuse(principal, env, cached[1])
         assert isinstance(cached[1], Principal)
         return cached[1]

@@ -24,9 +24,9 @@ class Caller:
     session: SessionRecord | None  # None when the caller sent a Bearer token
     key: str  # names the session or token (a hash), for what is remembered per caller
 
-    async def principal_in(self, access: EnvironmentAccess, env: EnvironmentSettings) -> Principal:
+    async def principal_in(self, access: EnvironmentAccess, env: EnvironmentSettings, *, audit: bool = True) -> Principal:
         """Who this caller is in `env` (see embed_auth.environment_access)."""
-        return await access.principal_in(self.principal, env, caller_key=self.key)
+        return await access.principal_in(self.principal, env, caller_key=self.key, audit=audit)
 
 
 class Authenticator:

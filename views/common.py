@@ -80,11 +80,11 @@ async def acting_environment(request: Request, caller: Caller) -> tuple[Environm
     return env, await principal_in(request, caller, env)
 
 
-async def principal_in(request: Request, caller: Caller, env: EnvironmentSettings) -> Principal:
-    return await caller.principal_in(runtime(request).auth.access, env)
+async def principal_in(request: Request, caller: Caller, env: EnvironmentSettings, *, audit: bool = True) -> Principal:
+    return await caller.principal_in(runtime(request).auth.access, env, audit=audit)
 
 
-async def organisation_principal(request: Request, caller: Caller) -> Principal:
+async def organisation_principal(request: Request, caller: Caller, *, audit: bool = True) -> Principal:
     """Who the caller is for the organisation as a whole (Members, adding an environment, the
     default): who they are in its default environment, so an administrator of another environment
     cannot grant themselves more. Before any environment is usable, who they signed in as."""
@@ -93,7 +93,7 @@ async def organisation_principal(request: Request, caller: Caller) -> Principal:
         default = await runtime(request).services.environment(principal.organisation_id, None)
     except NotConfigured:
         return principal
-    return await principal_in(request, caller, default)
+    return await principal_in(request, caller, default, audit=audit)
 
 
 def actor(principal: Principal) -> Actor:

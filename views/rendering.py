@@ -9,6 +9,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from embed_auth.environment_access import AccessRefused
 from embed_auth.principal import Principal
 from embed_auth.requests import Caller
 from plugin.errors import Forbidden, NotConfigured
@@ -95,11 +96,20 @@ async def page(
 
 
 async def _acting(request: Request, caller: Caller, env: EnvironmentSettings | None, rights: Rights) -> Principal:
-    if rights != "environment":
-        organisation = await organisation_principal(request, caller)
-        if rights == "organisation" or organisation.is_admin:
-            return organisation
-    return caller.principal if env is None else await principal_in(request, caller, env)
+    if rights == "organisation":
+        return await organisation_principal(request, caller)
+    if rights == "environment" and env is not None:
+        return await principal_in(request, caller, env)
+    home = env is None or caller.principal.environment_id in (None, env.id)
+    if home and caller.principal.is_admin:
+        return caller.principal
+    try:  # asked, not attempted: a caller the default environment does not know is not refused here
+        organisation = await organisation_principal(request, caller, audit=False)
+    except AccessRefused:
+        organisation = None
+    if organisation is not None and organisation.is_admin:
+        return organisation
+    return caller.principal if home or env is None else await principal_in(request, caller, env)
 
 
 def not_administrator(env: EnvironmentSettings) -> str:
