@@ -51,8 +51,8 @@ async def page(
     caller's ``rights`` are theirs in that environment's tenant ("environment"), in the default
     environment's ("organisation": Members, adding an environment, the default), or the better of
     the two ("either": an environment's connection, which its tenant cannot vouch for before the
-    connection works). ``admin`` pages answer 403 to staff. Pages that do not ``need_environment`` (settings) are built with None when the
-    organisation has no usable environment yet.
+    connection works). ``admin`` pages answer 403 to staff. Pages that do not ``need_environment``
+    (settings) are built with None when the organisation has no usable environment yet.
     """
     rt = runtime(request)
     caller = await caller_of(request)
@@ -81,9 +81,10 @@ async def page(
         acting = await _acting(request, caller, env, rights)
         context["user"] = acting
         if admin and not acting.is_admin:
-            if env is not None and caller.principal.is_admin and acting.environment_id != caller.principal.environment_id:
+            judged_in = next((e for e in envs if e.id == acting.environment_id), None)
+            if judged_in is not None and caller.principal.is_admin and judged_in.id != caller.principal.environment_id:
                 # an administrator elsewhere meets this environment's boundary: audited
-                await rt.auth.access.refuse(acting, env, not_administrator(env))
+                await rt.auth.access.refuse(acting, judged_in, not_administrator(judged_in))
             raise Forbidden(ADMIN_ONLY)
         context["environment"] = env
         built = await build(env)
@@ -98,8 +99,8 @@ async def page(
 async def _acting(request: Request, caller: Caller, env: EnvironmentSettings | None, rights: Rights) -> Principal:
     if rights == "organisation":
         return await organisation_principal(request, caller)
-    if rights == "environment" and env is not None:
-        return await principal_in(request, caller, env)
+    if rights == "environment":
+        return caller.principal if env is None else await principal_in(request, caller, env)
     home = env is None or caller.principal.environment_id in (None, env.id)
     if home and caller.principal.is_admin:
         return caller.principal

@@ -27,6 +27,11 @@ NOT_ADMIN_IN_PRODUCTION = "Your account is not an administrator in the Productio
 PRODUCTION_CONNECTION = f"/settings/connections/{PRODUCTION}"
 
 
+def members_refusal(html: str) -> str:
+    start = html.index("Only administrators can open Settings")
+    return html[start:html.index("so not of Production.", start) + len("so not of Production.")]
+
+
 def sign_in_through_uat(app: Service, username: str) -> str:
     """Sign in from UAT's portal; the page's CSRF token."""
     assert app.sign_in(username, tenant="uat").status_code == 200
@@ -90,7 +95,9 @@ def test_a_uat_administrator_is_staff_in_production(service: Service) -> None:
     assert saved == 403 and production_siem(service) == (None, None)
     assert history.status_code == 200 and "Administrator</span>" not in history.text, "staff in Production"
     assert [r[:2] for r in refusals(service)] == [(PRODUCTION, STAFF), (PRODUCTION, STAFF)]
-    assert service.client.get("/settings/members").status_code == 403, "not an administrator of the organisation"
+    members = service.client.get("/settings/members")
+    assert members.status_code == 403 and NOT_ADMIN_IN_PRODUCTION in members.text, "the organisation's: Production decides"
+    assert refusals(service)[-1] == (PRODUCTION, STAFF, members_refusal(members.text))
 
 
 def test_an_administrator_of_both_tenants_administers_production_from_uat(service: Service) -> None:
