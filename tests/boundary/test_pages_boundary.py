@@ -19,7 +19,9 @@ from tests.boundary.conftest import (
     csrf,
     production_siem,
     refusals,
+    remote_paths,
 )
+from tests.views.test_member_import import member_session
 
 SIEM_URL = "https://siem.example.test/hooks/other"
 SIEM_SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ=="
@@ -130,3 +132,16 @@ def test_history_details_of_production_are_not_shown_from_uat_to_a_user_only_uat
     detail = service.client.get(f"/history/{entry['id']}?environment={UAT}")
 
     assert detail.status_code == 403 and "82001" not in detail.text
+
+
+def test_a_member_signed_in_outside_clio_operate_keeps_their_role_in_every_environment(service: Service) -> None:
+    """An organisation-wide grant by an administrator of the default environment (Members): no
+    tenant is asked, even about someone no tenant knows."""
+    headers = member_session(service, "consultant@elsewhere.test")
+
+    for environment_id in (PRODUCTION, UAT):
+        assert service.client.get(f"/settings/connections/{environment_id}", headers=headers).status_code == 200
+        assert service.client.get(f"/history?environment={environment_id}", headers=headers).status_code == 200
+    assert service.client.get("/settings/members", headers=headers).status_code == 200
+    assert not any(path.endswith("/ods/_search") for path in remote_paths(service))
+    assert refusals(service) == []
