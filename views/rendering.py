@@ -84,7 +84,7 @@ async def page(
             judged_in = next((e for e in envs if e.id == acting.environment_id), None)
             if judged_in is not None and caller.principal.is_admin and judged_in.id != caller.principal.environment_id:
                 # an administrator elsewhere meets this environment's boundary: audited
-                await rt.auth.access.refuse(acting, judged_in, not_administrator(judged_in))
+                await rt.auth.access.refuse(caller.principal, judged_in, not_administrator(judged_in))
             raise Forbidden(ADMIN_ONLY)
         context["environment"] = env
         built = await build(env)

@@ -100,6 +100,8 @@ def test_a_uat_administrator_is_staff_in_production(service: Service) -> None:
     members = service.client.get("/settings/members")
     assert members.status_code == 403 and NOT_ADMIN_IN_PRODUCTION in members.text, "the organisation's: Production decides"
     assert refusals(service)[-1] == (PRODUCTION, STAFF, members_refusal(members.text))
+    [*_, event] = [e for e in service.store.audit_events(service.organisation_id, limit=500) if e.type == "access.refused"][::-1]
+    assert event.data["signed_in_environment_id"] == UAT
 
 
 def test_an_administrator_of_both_tenants_administers_production_from_uat(service: Service) -> None:
