@@ -76,10 +76,11 @@ def test_the_user_only_uat_knows_administers_uat(service: Service) -> None:
 
 def test_saving_production_connection_as_a_user_only_uat_knows_is_refused_and_changes_nothing(service: Service) -> None:
     token = sign_in_through_uat(service, UAT_ONLY)
-    before = production_siem(service)
+    before = production_siem(service), service.store.environment(service.organisation_id, PRODUCTION)
 
     assert save_production_connection(service, token) == 403
-    assert production_siem(service) == before == (None, None)
+    assert (production_siem(service), service.store.environment(service.organisation_id, PRODUCTION)) == before
+    assert before[0] == (None, None)
     assert "settings.changed" not in audit_types(service, PRODUCTION)
     assert refusals(service) == [(PRODUCTION, UAT_ONLY, NOT_KNOWN_IN_PRODUCTION)]
 
