@@ -185,6 +185,16 @@ class ClioOperateClient:
         )
         return self._remote.parse(UserInfo.from_json, data)
 
+    async def impersonated_user_info(self, user_name: str, provider: str) -> UserInfo:
+        """Who `user_name` of `provider` is in this tenant, roles included, read with an
+        `Impersonate.Specified` token of the service client (reference/sharedo-api.md §1.3:
+        sharedo-tech/sharedo-auth-samples clientCredentials/client-creds-dynamic.ps1). The token is
+        used for this one call and never kept."""
+        token = await self._grant(
+            {"grant_type": "Impersonate.Specified", "scope": "sharedo", "impersonate_user": user_name, "impersonate_provider": provider}
+        )
+        return await self.user_info(token.value)
+
     # ODS: people, organisations, teams
 
     async def search_contacts(

@@ -166,6 +166,7 @@ class HostTokenVerifier:
             organisation_id=env.organisation_id,
             environment_id=env.id,
             role=role_for(info.roles, admin_roles),
+            identity_provider=info.provider,
         )
 
 

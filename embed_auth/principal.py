@@ -16,6 +16,7 @@ class Principal:
     organisation_id: int
     environment_id: int | None  # None when signed in outside Clio Operate
     role: str
+    identity_provider: str | None = None  # the tenant's identity provider of the user, when known
 
     @property
     def is_admin(self) -> bool:

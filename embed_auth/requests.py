@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.principal import Principal
 from embed_auth.sessions import SessionManager, principal_of
@@ -21,15 +22,23 @@ log = logging.getLogger(__name__)
 class Caller:
     principal: Principal
     session: SessionRecord | None  # None when the caller sent a Bearer token
+    key: str  # names the session or token (a hash), for what is remembered per caller
+
+    async def principal_in(self, access: EnvironmentAccess, env: EnvironmentSettings, *, audit: bool = True) -> Principal:
+        """Who this caller is in `env` (see embed_auth.environment_access)."""
+        return await access.principal_in(self.principal, env, caller_key=self.key, audit=audit)
 
 
 class Authenticator:
     """Resolves callers; verified Bearer tokens are remembered briefly so each API call does not
     cost a round trip to Clio Operate."""
 
-    def __init__(self, verifier: HostTokenVerifier, sessions: SessionManager, *, bearer_ttl: float = 60.0) -> None:
+    def __init__(
+        self, verifier: HostTokenVerifier, sessions: SessionManager, access: EnvironmentAccess, *, bearer_ttl: float = 60.0
+    ) -> None:
         self.verifier = verifier
         self.sessions = sessions
+        self.access = access
         self._ttl = bearer_ttl
         self._bearer: dict[str, tuple[float, Principal]] = {}
 
@@ -37,12 +46,12 @@ class Authenticator:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            return Caller(await self._bearer_principal(token.strip(), environment_hint), None)
+            key = _digest("bearer", token.strip())
+            return Caller(await self._bearer_principal(key, token.strip(), environment_hint), None, key)
         record = await self.sessions.load(request)
-        return Caller(principal_of(record), record) if record else None
+        return Caller(principal_of(record), record, _digest("session", record.csrf_token)) if record else None
 
-    async def _bearer_principal(self, token: str, hint: EnvironmentSettings | None) -> Principal:
-        key = hashlib.sha256(token.encode()).hexdigest()
+    async def _bearer_principal(self, key: str, token: str, hint: EnvironmentSettings | None) -> Principal:
         now = time.monotonic()
         cached = self._bearer.get(key)
         if cached and cached[0] > now:
@@ -51,3 +60,7 @@ class Authenticator:
         self._bearer = {k: v for k, v in self._bearer.items() if v[0] > now}
         self._bearer[key] = (now + self._ttl, principal)
         return principal
+
+
+def _digest(kind: str, secret: str) -> str:
+    return kind + ":" + hashlib.sha256(secret.encode()).hexdigest()

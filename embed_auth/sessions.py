@@ -36,6 +36,7 @@ class SessionManager:
             user_name=principal.user_name,
             display_name=principal.display_name,
             role=principal.role,
+            identity_provider=principal.identity_provider,
             csrf_token=secrets.token_urlsafe(32),
             expires_at=datetime.now(timezone.utc) + self._lifetime,
         )
@@ -70,6 +71,7 @@ def principal_of(record: SessionRecord) -> Principal:
         organisation_id=record.organisation_id,
         environment_id=record.environment_id,
         role=record.role,
+        identity_provider=record.identity_provider,
     )
 
 

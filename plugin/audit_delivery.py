@@ -1,10 +1,13 @@
 """Delivering the audit outbox to each environment's SIEM webhook.
 
-Per environment, events go out in id order and event N+1 only after N succeeded. A failure is
-recorded on the event (attempts, error, next attempt time) and holds the environment back until
-then, so a webhook that is down delays delivery but loses nothing, across restarts too. With
-several replicas, a lease per environment lets one deliver at a time. A lost answer can still
-cause a second delivery; the `webhook-id` stays the same so the receiver can de-duplicate.
+Per environment, events go out in id order and event N+1 only after N succeeded. An environment's
+webhook also receives the organisation-level events (members, roles, sign-ins outside Clio Operate
+and their refusals), each once per webhook URL of the organisation (store.outbox). A failure is
+recorded for that destination (attempts, error, next attempt time) and holds that environment back
+until then, so a webhook that is down delays its own delivery, not the others', and loses nothing,
+across restarts too. With several replicas, a lease per environment lets one deliver at a time. A
+lost answer can still cause a second delivery; the `webhook-id` stays the same so the receiver can
+de-duplicate.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from clients.errors import RemoteError
 from clients.siem import SiemWebhook, WebhookGone, retry_after
 from store.models import AuditEvent, utcnow
 from store.leases import Leases
-from store.outbox import Outbox, PendingEnvironment
+from store.outbox import Outbox, OutboxEvent, PendingEnvironment
 from store.repository import Store
 
 __all__ = ["AuditDelivery", "event_payload", "full_jitter", "replica_holder", "webhook_id"]
@@ -150,28 +153,32 @@ class AuditDelivery:
                 env.siem_url, env.siem_secret or "", self._http, self._timeout, environment_name=env.name
             )
         except ValueError as problem:
-            await self._record_failure(events[0], str(problem), self._backoff_cap)
+            await self._record_failure(events[0], pending.environment_id, str(problem), self._backoff_cap)
             return 0
         delivered = 0
-        for event in events:
+        for pending_event in events:
             if not await self._hold(lease):
                 break
             try:
-                await webhook.deliver(webhook_id(event), event_payload(event))
+                await webhook.deliver(webhook_id(pending_event.event), event_payload(pending_event.event))
             except RemoteError as error:
-                await self._record_failure(event, str(error), self.backoff(event.delivery_attempts + 1, error))
+                delay = self.backoff(pending_event.attempts + 1, error)
+                await self._record_failure(pending_event, pending.environment_id, str(error), delay)
                 break
-            await asyncio.to_thread(self._outbox.mark_delivered, _id(event), self._clock())
+            destination = _destination(pending_event, pending.environment_id)
+            await asyncio.to_thread(self._outbox.mark_delivered, pending_event.id, self._clock(), destination=destination)
             delivered += 1
         return delivered
 
-    async def _record_failure(self, event: AuditEvent, error: str, delay: float) -> None:
+    async def _record_failure(self, pending: OutboxEvent, environment_id: int, error: str, delay: float) -> None:
         next_attempt_at = self._clock() + timedelta(seconds=delay)
-        await asyncio.to_thread(self._outbox.mark_failed, _id(event), error, next_attempt_at)
+        destination = _destination(pending, environment_id)
+        await asyncio.to_thread(self._outbox.mark_failed, pending.id, error, next_attempt_at, destination=destination)
         logger.warning(
-            "Audit event %s was not delivered to the SIEM webhook (attempt %s): %s. Next attempt at %s.",
-            event.id,
-            event.delivery_attempts + 1,
+            "Audit event %s was not delivered to the SIEM webhook of environment %s (attempt %s): %s. Next attempt at %s.",
+            pending.id,
+            environment_id,
+            pending.attempts + 1,
             error,
             next_attempt_at.isoformat(timespec="seconds"),
         )
@@ -180,9 +187,9 @@ class AuditDelivery:
         return await asyncio.to_thread(self._leases.try_acquire, lease, self.holder, self._lease_ttl, now=self._clock())
 
 
-def _id(event: AuditEvent) -> int:
-    assert event.id is not None
-    return event.id
+def _destination(pending: OutboxEvent, environment_id: int) -> int | None:
+    """The environment whose progress an organisation-level event records; None for an environment's own event."""
+    return environment_id if pending.organisation_level else None
 
 
 def _utc(moment: datetime) -> datetime:

@@ -37,6 +37,7 @@ class HistoryEntry:
     user: str
     environment: str
     trigger: str
+    environment_id: int
     started_at: datetime
     finished_at: datetime | None
     outcome: str
@@ -83,6 +84,7 @@ def _entry(row: Any, env: EnvironmentSettings) -> HistoryEntry:
         user=row.user_name,
         environment=env.name,
         trigger=row.trigger,
+        environment_id=row.environment_id,
         started_at=row.started_at,
         finished_at=row.finished_at,
         outcome=row.outcome,

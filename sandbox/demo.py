@@ -38,6 +38,7 @@ from sandbox.clio.seed import (
     STAFF_USERNAME,
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
+    UAT_ONLY_USERNAME,
     WORK_TYPES,
     build_state,
 )
@@ -141,7 +142,11 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
             {k: e[k] for k in ("name", "identity_url", "api_url", "portal_url", "client_id", "client_secret")}
             for e in environments
         ],
-        "users": [{"username": ADMIN_USERNAME, "role": "administrator"}, {"username": STAFF_USERNAME, "role": "staff"}],
+        "users": [
+            {"username": ADMIN_USERNAME, "role": "administrator"},
+            {"username": STAFF_USERNAME, "role": "staff"},
+            {"username": UAT_ONLY_USERNAME, "role": "uat-only administrator"},
+        ],
     }
     if relayed_agent is not None:
         info["relay"] = {

@@ -197,6 +197,9 @@ class WebSession(SQLModel, table=True):
     user_name: str = Field(max_length=200)
     display_name: str = Field(max_length=200)
     role: str = Field(max_length=20)
+    # The identity provider of the tenant the user signed in through (userInfo `provider`): with
+    # the user name, what impersonation in another environment's tenant needs to read their roles.
+    identity_provider: str | None = Field(default=None, max_length=200)
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
@@ -218,16 +221,44 @@ class AuditEvent(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
-_LOCK_SPACE = 0x50D5  # advisory locks (space, environment id) of audit writes; nothing else uses it
+class OrganisationAuditDelivery(SQLModel, table=True):
+    """The delivery of one organisation-level audit event (no environment) to one environment's
+    SIEM webhook: each destination keeps its own progress, so one webhook's outage holds back no other."""
+
+    event_id: int = Field(primary_key=True, foreign_key="auditevent.id")
+    environment_id: int = Field(primary_key=True, foreign_key="environment.id")
+    delivered_at: datetime | None = None
+    delivery_attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+# Advisory locks (space, id) of audit writes; nothing else uses these spaces.
+_LOCK_SPACE = 0x50D5  # (space, environment id)
+_ORGANISATION_LOCK_SPACE = 0x50D6  # (space, organisation id)
 
 
 @event.listens_for(Session, "before_flush")
 def _audit_writes_in_commit_order(session: Session, flush_context: object, instances: object) -> None:
-    """On PostgreSQL, hold each environment's audit lock before its events take their ids (store.outbox)."""
-    environments = sorted({row.environment_id for row in session.new if isinstance(row, AuditEvent) and row.environment_id})
-    if environments and session.get_bind().dialect.name == "postgresql":
-        for environment_id in environments:  # in one order everywhere, so two writers cannot deadlock
-            session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": _LOCK_SPACE, "id": environment_id})
+    """On PostgreSQL, hold the audit locks before events take their ids (store.outbox).
+
+    An environment's SIEM receives its own events and its organisation's organisation-level events
+    in one id order. So an environment's events hold that environment's lock and their
+    organisation's lock shared (other environments' writers do not wait for each other), and an
+    organisation-level event holds its organisation's lock exclusively (every writer of that
+    organisation waits for it, and it for them)."""
+    events = [row for row in session.new if isinstance(row, AuditEvent)]
+    if not events or session.get_bind().dialect.name != "postgresql":
+        return
+    exclusive = {row.organisation_id for row in events if row.organisation_id and not row.environment_id}
+    shared = {row.organisation_id for row in events if row.organisation_id and row.environment_id} - exclusive
+    environments = {row.environment_id for row in events if row.environment_id}
+    # In one order everywhere (organisations, then environments), so two writers cannot deadlock.
+    for organisation_id in sorted(exclusive | shared):
+        function = "pg_advisory_xact_lock" if organisation_id in exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {function}(:space, :id)"), {"space": _ORGANISATION_LOCK_SPACE, "id": organisation_id})
+    for environment_id in sorted(environments):
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), {"space": _LOCK_SPACE, "id": environment_id})
 
 
 class Schedule(SQLModel, table=True):

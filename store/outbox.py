@@ -1,32 +1,55 @@
 """The audit outbox (undelivered `AuditEvent` rows) and named leases that elect one replica per job.
 
-Events are delivered per environment in id order: only the first undelivered event of an
-environment is ever eligible, so a failing event holds back the ones after it. Times are passed in
-by the caller so that every replica (and every test) compares against the same clock.
+Each environment with a SIEM webhook is a destination. Its stream is its own events and, when it
+is its organisation's destination for that webhook URL, the organisation-level events (no
+environment: members, sign-ins outside Clio Operate and their refusals), merged in id order: only
+the first undelivered event of a stream is ever eligible, so a failing event holds back the ones
+after it in that stream only. Environments of one organisation sharing a webhook URL make one
+destination for organisation-level events (the lowest environment id in use), so the webhook gets
+each of them once. An environment's own event keeps its delivery state on its row; an
+organisation-level event keeps one `OrganisationAuditDelivery` row per destination. Times are
+passed in by the caller so that every replica (and every test) compares against the same clock.
 
 Id order is commit order too. SQLite has one writer at a time. On PostgreSQL, a transaction takes
 an id from the sequence when it inserts, so without care a later id could commit first, be
 delivered, and the earlier one arrive after it: each transaction writing an environment's events
-therefore holds that environment's advisory lock from its first insert to its end (see
-`store.models`, where every writer meets it).
+therefore holds that environment's advisory lock, and its organisation's (shared; exclusive for
+an organisation-level event), from its first insert to its end (see `store.models`, where every
+writer meets it).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import NamedTuple
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Engine, func, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, or_, update
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
-from store.models import AuditEvent, Environment, utcnow
+from store.models import AuditEvent, Environment, OrganisationAuditDelivery, utcnow
 
 MAX_ERROR_LENGTH = 500
+
 
 class PendingEnvironment(NamedTuple):
     organisation_id: int
     environment_id: int
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """An event due to one destination, with that destination's failed attempts so far."""
+
+    event: AuditEvent
+    attempts: int
+    next_attempt_at: datetime | None
+    organisation_level: bool
+
+    @property
+    def id(self) -> int:
+        assert self.event.id is not None
+        return self.event.id
 
 
 class Outbox:
@@ -36,66 +59,113 @@ class Outbox:
     def environments_with_pending_events(self, due_by: datetime | None = None) -> list[PendingEnvironment]:
         """Environments with a SIEM URL and undelivered events; with `due_by`, only those whose
         first undelivered event may be attempted by then."""
-        first = (
-            select(func.min(AuditEvent.id))
-            .where(_undelivered(), col(AuditEvent.environment_id).is_not(None))
-            .group_by(col(AuditEvent.environment_id))
-        )
-        query = (
-            select(Environment.organisation_id, Environment.id)
-            .join(AuditEvent, col(AuditEvent.environment_id) == col(Environment.id))
-            .where(col(AuditEvent.id).in_(first), col(Environment.siem_url).is_not(None))
-            .order_by(col(Environment.id))
-        )
-        if due_by is not None:
-            query = query.where(_due(due_by))
         with Session(self.engine) as session:
-            return [PendingEnvironment(org, env) for org, env in session.exec(query).all() if env is not None]
+            rows = session.exec(
+                select(Environment).where(col(Environment.siem_url).is_not(None)).order_by(col(Environment.id))
+            ).all()
+            destinations = _organisation_destinations(rows)
+            found = []
+            for env in rows:
+                assert env.id is not None
+                head = _stream(session, env.organisation_id, env.id, env.id in destinations, 1)
+                if head and (due_by is None or _is_due(head[0], due_by)):
+                    found.append(PendingEnvironment(env.organisation_id, env.id))
+            return found
 
     def pending_events(self, environment_id: int, limit: int) -> list[AuditEvent]:
-        """The environment's undelivered events, oldest first."""
-        with Session(self.engine) as session:
-            return list(session.exec(_pending(environment_id).limit(limit)).all())
+        """The environment's undelivered events, oldest first (organisation-level ones included)."""
+        return [pending.event for pending in self._pending(environment_id, limit)]
 
-    def due_events(self, environment_id: int, now: datetime, limit: int) -> list[AuditEvent]:
-        """`pending_events`, but none at all while the first of them waits for its next attempt."""
+    def due_events(self, environment_id: int, now: datetime, limit: int) -> list[OutboxEvent]:
+        """The pending events, but none at all while the first of them waits for its next attempt."""
+        pending = self._pending(environment_id, limit)
+        return pending if pending and _is_due(pending[0], now) else []
+
+    def mark_delivered(self, event_id: int, at: datetime | None = None, *, destination: int | None = None) -> None:
+        """`destination`: the environment an organisation-level event was delivered to."""
+        self._update(event_id, destination, delivered_at=at or utcnow())
+
+    def mark_failed(self, event_id: int, error: str, next_attempt_at: datetime, *, destination: int | None = None) -> None:
+        self._update(event_id, destination, last_error=error[:MAX_ERROR_LENGTH], next_attempt_at=next_attempt_at, failed=True)
+
+    def _pending(self, environment_id: int, limit: int) -> list[OutboxEvent]:
         with Session(self.engine) as session:
-            events = list(session.exec(_pending(environment_id).limit(limit)).all())
-            if not events:
+            env = session.get(Environment, environment_id)
+            if env is None:
                 return []
-            head_is_due = session.exec(select(AuditEvent.id).where(AuditEvent.id == events[0].id, _due(now))).first()
-            return events if head_is_due is not None else []
+            same_organisation = session.exec(
+                select(Environment).where(
+                    Environment.organisation_id == env.organisation_id, col(Environment.siem_url).is_not(None)
+                )
+            ).all()
+            organisation_level = environment_id in _organisation_destinations(same_organisation)
+            return _stream(session, env.organisation_id, environment_id, organisation_level, limit)
 
-    def mark_delivered(self, event_id: int, at: datetime | None = None) -> None:
-        self._update(event_id, delivered_at=at or utcnow())
-
-    def mark_failed(self, event_id: int, error: str, next_attempt_at: datetime) -> None:
-        self._update(
-            event_id,
-            delivery_attempts=col(AuditEvent.delivery_attempts) + 1,
-            last_error=error[:MAX_ERROR_LENGTH],
-            next_attempt_at=next_attempt_at,
-        )
-
-    def _update(self, event_id: int, **values: object) -> None:
+    def _update(self, event_id: int, destination: int | None, *, failed: bool = False, **values: Any) -> None:
         with Session(self.engine) as session:
-            session.execute(
-                update(AuditEvent).where(col(AuditEvent.id) == event_id, _undelivered()).values(**values)
-            )
+            if destination is None:
+                if failed:
+                    values["delivery_attempts"] = col(AuditEvent.delivery_attempts) + 1
+                session.execute(update(AuditEvent).where(col(AuditEvent.id) == event_id, _undelivered()).values(**values))
+            else:
+                # One destination's progress, written by the holder of its lease only.
+                row = session.get(OrganisationAuditDelivery, (event_id, destination))
+                if row is None:
+                    row = OrganisationAuditDelivery(event_id=event_id, environment_id=destination)
+                if row.delivered_at is not None:
+                    return
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.delivery_attempts += int(failed)
+                session.add(row)
             session.commit()
+
+
+def _organisation_destinations(environments: Any) -> set[int]:
+    """Per organisation and webhook URL, the environment in use with the lowest id."""
+    chosen: dict[tuple[int, str], int] = {}
+    for env in sorted(environments, key=lambda e: e.id):
+        if env.siem_url and env.removed_at is None:
+            chosen.setdefault((env.organisation_id, env.siem_url.strip()), env.id)
+    return set(chosen.values())
+
+
+def _stream(session: Session, organisation_id: int, environment_id: int, organisation_level: bool, limit: int) -> list[OutboxEvent]:
+    delivery = OrganisationAuditDelivery
+    own = and_(AuditEvent.environment_id == environment_id, _undelivered())
+    condition: ColumnElement[bool] = own
+    if organisation_level:
+        organisation_wide = and_(
+            col(AuditEvent.environment_id).is_(None),
+            AuditEvent.organisation_id == organisation_id,
+            col(delivery.delivered_at).is_(None),
+        )
+        condition = or_(own, organisation_wide)
+    query = (
+        select(AuditEvent, delivery)
+        .outerjoin(delivery, and_(col(delivery.event_id) == col(AuditEvent.id), delivery.environment_id == environment_id))
+        .where(condition)
+        .order_by(col(AuditEvent.id))
+        .limit(limit)
+    )
+    found = []
+    for event, progress in session.exec(query).all():
+        if event.environment_id is None:
+            found.append(OutboxEvent(event, progress.delivery_attempts, progress.next_attempt_at, True) if progress else OutboxEvent(event, 0, None, True))
+        else:
+            found.append(OutboxEvent(event, event.delivery_attempts, event.next_attempt_at, False))
+    return found
+
+
+def _is_due(pending: OutboxEvent, now: datetime) -> bool:
+    """Whether the destination may attempt `pending` at `now` (after a failure, from its next attempt)."""
+    return True if pending.next_attempt_at is None else _aware(pending.next_attempt_at) <= _aware(now)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _undelivered() -> ColumnElement[bool]:
     return col(AuditEvent.delivered_at).is_(None)
-
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    return or_(col(AuditEvent.next_attempt_at).is_(None), col(AuditEvent.next_attempt_at) <= now)
-
-
-def _pending(environment_id: int) -> SelectOfScalar[AuditEvent]:
-    return (
-        select(AuditEvent)
-        .where(AuditEvent.environment_id == environment_id, _undelivered())
-        .order_by(col(AuditEvent.id))
-    )

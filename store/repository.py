@@ -72,6 +72,7 @@ class SessionRecord:
     role: str
     csrf_token: str
     expires_at: datetime
+    identity_provider: str | None = None
 
 
 def normalise_issuer(url: str) -> str:
@@ -369,6 +370,7 @@ class Store:
                 role=row.role,
                 csrf_token=row.csrf_token,
                 expires_at=row.expires_at,
+                identity_provider=row.identity_provider,
             )
 
     def delete_session(self, token: str) -> None:

@@ -20,6 +20,7 @@ from plugin.preview import Preview, preview_matter
 from plugin.search import search_matters
 from views.common import (
     HANDLED,
+    acting_environment,
     actor,
     history_filter,
     history_item,
@@ -107,7 +108,7 @@ def preview_json(preview: Preview) -> dict:
 async def import_(request: Request, caller: Caller) -> JSONResponse:
     if caller.session is not None and not csrf_ok(caller.session, request.headers.get("x-csrf-token")):
         raise Forbidden("This request lacks the page's CSRF token (X-CSRF-Token): reload the page and try again.")
-    env = await selected_environment(request, caller)
+    env, principal = await acting_environment(request, caller)
     try:
         body = await request.json()
     except ValueError:
@@ -115,7 +116,7 @@ async def import_(request: Request, caller: Caller) -> JSONResponse:
     if not isinstance(body, dict) or set(body) - {"decisions"}:
         raise InvalidInput('The request body must be an object with only "decisions".')
     result = await import_matter(
-        runtime(request).services, env, actor(caller), request.path_params["matter_number"], body.get("decisions")
+        runtime(request).services, env, actor(principal), request.path_params["matter_number"], body.get("decisions")
     )
     if result.status == "already_imported":
         return JSONResponse({"status": result.status, "work_item_id": result.work_item_id, "work_item_url": result.work_item_url})

@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.requests import Authenticator
 from embed_auth.sessions import SessionManager
@@ -73,7 +74,7 @@ def create_app(
             app.state.runtime = Runtime(
                 settings=settings,
                 services=services,
-                auth=Authenticator(verifier, sessions),
+                auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio)),
                 templates=templates,
                 runner=runner,
             )

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
+from embed_auth.environment_access import AccessRefused
 from embed_auth.host_token import SignInUnavailable, TokenRejected
+from embed_auth.principal import Principal
 from embed_auth.requests import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
@@ -63,14 +65,38 @@ def environment_param(request: Request) -> int | None:
 
 
 async def selected_environment(request: Request, caller: Caller) -> EnvironmentSettings:
+    """The environment the request acts on, once the caller is known there (else AccessRefused)."""
+    env, _ = await acting_environment(request, caller)
+    return env
+
+
+async def acting_environment(request: Request, caller: Caller) -> tuple[EnvironmentSettings, Principal]:
+    """The environment asked for (``?environment=``, else the signed-in one, else the default) and
+    who the caller is there: their rights come from that environment's own tenant."""
     principal = caller.principal
-    return await runtime(request).services.environment(
+    env = await runtime(request).services.environment(
         principal.organisation_id, environment_param(request), fallback=principal.environment_id
     )
+    return env, await principal_in(request, caller, env)
 
 
-def actor(caller: Caller) -> Actor:
+async def principal_in(request: Request, caller: Caller, env: EnvironmentSettings, *, audit: bool = True) -> Principal:
+    return await caller.principal_in(runtime(request).auth.access, env, audit=audit)
+
+
+async def organisation_principal(request: Request, caller: Caller, *, audit: bool = True) -> Principal:
+    """Who the caller is for the organisation as a whole (Members, adding an environment, the
+    default): who they are in its default environment, so an administrator of another environment
+    cannot grant themselves more. Before any environment is usable, who they signed in as."""
     principal = caller.principal
+    try:
+        default = await runtime(request).services.environment(principal.organisation_id, None)
+    except NotConfigured:
+        return principal
+    return await principal_in(request, caller, default, audit=audit)
+
+
+def actor(principal: Principal) -> Actor:
     return Actor(
         principal.user_id,
         principal.user_name,
@@ -120,7 +146,7 @@ def http_error(exc: Exception) -> tuple[int, str]:
     match exc:
         case NotSignedIn() | TokenRejected():
             return 401, str(exc)
-        case Forbidden():
+        case Forbidden() | AccessRefused():
             return 403, str(exc)
         case NotFound() | RemoteNotFound():
             return 404, str(exc)
@@ -139,7 +165,7 @@ def http_error(exc: Exception) -> tuple[int, str]:
     raise exc
 
 
-HANDLED = (NotSignedIn, TokenRejected, SignInUnavailable, UseCaseError, RemoteError)
+HANDLED = (NotSignedIn, TokenRejected, SignInUnavailable, AccessRefused, UseCaseError, RemoteError)
 
 
 async def signed_form(request: Request) -> tuple[Caller, FormData] | Response:

@@ -17,7 +17,7 @@ from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, history_filter, http_error, runtime, signed_form
+from views.common import actor, caller_of, history_filter, http_error, principal_in, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -138,7 +138,8 @@ async def import_page(request: Request) -> Response:
 
     async def build(env: EnvironmentSettings) -> Response:
         try:
-            result = await import_matter(rt.services, env, actor(caller), request.path_params["matter_number"], decisions)
+            principal = await principal_in(request, caller, env)
+            result = await import_matter(rt.services, env, actor(principal), request.path_params["matter_number"], decisions)
             attempt_id = result.attempt_id
         except ImportFailed as failure:
             attempt_id = failure.attempt_id  # its card says what happened and that a retry is safe
@@ -166,7 +167,15 @@ async def history_detail(request: Request) -> Response:
     attempt_id: int = request.path_params["attempt_id"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        return {"entry": await history_entry(runtime(request).services, env.organisation_id, attempt_id)}
+        services = runtime(request).services
+        entry = await history_entry(services, env.organisation_id, attempt_id)
+        in_use = {e.id: e for e in await services.environments(env.organisation_id)}
+        if entry.environment_id != env.id and entry.environment_id in in_use:
+            # an attempt is seen by those its environment's tenant knows (a removed one's by the organisation)
+            caller = await caller_of(request)
+            assert caller is not None  # page() has checked
+            await principal_in(request, caller, in_use[entry.environment_id])
+        return {"entry": entry}
 
     return await page(request, "attempt.html", build, {"entry": None, "section": "history"})
 

@@ -4,14 +4,17 @@ framing rules (CSP frame-ancestors of the organisation's portals) and errors in 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from embed_auth.environment_access import AccessRefused
+from embed_auth.principal import Principal
+from embed_auth.requests import Caller
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
-from views.common import HANDLED, caller_of, environment_param, http_error, runtime
+from views.common import HANDLED, caller_of, environment_param, http_error, organisation_principal, principal_in, runtime
 from views.security import content_security_policy
 
 PAGE_DEFAULTS: dict[str, Any] = {
@@ -20,6 +23,7 @@ PAGE_DEFAULTS: dict[str, Any] = {
 ADMIN_ONLY = "Only administrators can open Settings: ask your administrator if you need a change."
 
 Build = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
+Rights = Literal["environment", "organisation", "either"]
 
 
 def render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
@@ -38,11 +42,17 @@ async def page(
     *,
     admin: bool = False,
     needs_environment: bool = True,
+    environment_id: int | None = None,
+    rights: Rights = "environment",
 ) -> Response:
     """Signed-in caller (else to sign-in), environments, the page's own context, errors in words.
 
-    ``admin`` pages answer 403 to staff. Pages that do not ``need_environment`` (settings) are
-    built with None when the organisation has no usable environment yet.
+    The page acts on ``environment_id`` (else ``?environment=``, else the signed-in one). The
+    caller's ``rights`` are theirs in that environment's tenant ("environment"), in the default
+    environment's ("organisation": Members, adding an environment, the default), or the better of
+    the two ("either": an environment's connection, which its tenant cannot vouch for before the
+    connection works). ``admin`` pages answer 403 to staff. Pages that do not ``need_environment``
+    (settings) are built with None when the organisation has no usable environment yet.
     """
     rt = runtime(request)
     caller = await caller_of(request)
@@ -58,16 +68,24 @@ async def page(
     }
     status = 200
     try:
-        if admin and not caller.principal.is_admin:
-            raise Forbidden(ADMIN_ONLY)
         try:
             env = await rt.services.environment(
-                caller.principal.organisation_id, environment_param(request), fallback=caller.principal.environment_id
+                caller.principal.organisation_id,
+                environment_param(request) if environment_id is None else environment_id,
+                fallback=caller.principal.environment_id,
             )
         except NotConfigured:
             if needs_environment:
                 raise
             env = None
+        acting = await _acting(request, caller, env, rights)
+        context["user"] = acting
+        if admin and not acting.is_admin:
+            judged_in = next((e for e in envs if e.id == acting.environment_id), None)
+            if judged_in is not None and caller.principal.is_admin and judged_in.id != caller.principal.environment_id:
+                # an administrator elsewhere meets this environment's boundary: audited
+                await rt.auth.access.refuse(caller.principal, judged_in, not_administrator(judged_in))
+            raise Forbidden(ADMIN_ONLY)
         context["environment"] = env
         built = await build(env)
         if isinstance(built, Response):
@@ -76,3 +94,24 @@ async def page(
     except HANDLED as exc:
         status, context["error"] = http_error(exc)
     return render(request, template, context, frame_ancestors=origins, status=status)
+
+
+async def _acting(request: Request, caller: Caller, env: EnvironmentSettings | None, rights: Rights) -> Principal:
+    if rights == "organisation":
+        return await organisation_principal(request, caller)
+    if rights == "environment":
+        return caller.principal if env is None else await principal_in(request, caller, env)
+    home = env is None or caller.principal.environment_id in (None, env.id)
+    if home and caller.principal.is_admin:
+        return caller.principal
+    try:  # asked, not attempted: a caller the default environment does not know is not refused here
+        organisation = await organisation_principal(request, caller, audit=False)
+    except AccessRefused:
+        organisation = None
+    if organisation is not None and organisation.is_admin:
+        return organisation
+    return caller.principal if home or env is None else await principal_in(request, caller, env)
+
+
+def not_administrator(env: EnvironmentSettings) -> str:
+    return f"{ADMIN_ONLY} Your account is not an administrator in the {env.name} tenant, so not of {env.name}."

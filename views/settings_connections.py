@@ -15,7 +15,7 @@ from plugin import connections_admin
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings, Services
 from views.common import caller_of, runtime, signed_form
-from views.rendering import page
+from views.rendering import Rights, page
 
 LIST = "settings_connections.html"
 EDIT = "settings_connection.html"
@@ -51,14 +51,14 @@ async def add(request: Request) -> Response:
             return {**await _list(services, principal), **_invalid(exc)}
         return _done(f"{BASE}/{new_id}", "added")
 
-    return await _admin_page(request, LIST, act, form=True)
+    return await _admin_page(request, LIST, act, form=True, rights="organisation")
 
 
 async def edit_page(request: Request) -> Response:
     async def act(services: Services, principal: Principal, _: dict[str, str]) -> dict:
         return await _edit(services, principal, _environment_id(request))
 
-    return await _admin_page(request, EDIT, act)
+    return await _admin_page(request, EDIT, act, environment_id=_environment_id(request), rights="either")
 
 
 async def save(request: Request) -> Response:
@@ -73,7 +73,7 @@ async def save(request: Request) -> Response:
             return {**await _edit(services, principal, environment_id), **_invalid(exc)}
         return _done(f"{BASE}/{environment_id}", "saved")
 
-    return await _admin_page(request, EDIT, act, form=True)
+    return await _admin_page(request, EDIT, act, form=True, environment_id=environment_id, rights="either")
 
 
 async def make_default(request: Request) -> Response:
@@ -83,7 +83,7 @@ async def make_default(request: Request) -> Response:
         )
         return _done(BASE, "default")
 
-    return await _admin_page(request, LIST, act, form=True)
+    return await _admin_page(request, LIST, act, form=True, rights="organisation")
 
 
 async def remove(request: Request) -> Response:
@@ -99,7 +99,7 @@ async def remove(request: Request) -> Response:
             return {**await _edit(services, principal, environment_id), "problems": {"remove": str(exc)}}
         return _done(BASE, "removed")
 
-    return await _admin_page(request, EDIT, act, form=True)
+    return await _admin_page(request, EDIT, act, form=True, environment_id=environment_id, rights="either")
 
 
 async def connection_test(request: Request) -> Response:
@@ -109,12 +109,21 @@ async def connection_test(request: Request) -> Response:
         result = await connections_admin.check_connection(services, principal.organisation_id, environment_id)
         return {**await _edit(services, principal, environment_id), "check": result}
 
-    return await _admin_page(request, EDIT, act, form=True)
+    return await _admin_page(request, EDIT, act, form=True, environment_id=environment_id, rights="either")
 
 
-async def _admin_page(request: Request, template: str, act: Act, *, form: bool = False) -> Response:
+async def _admin_page(
+    request: Request,
+    template: str,
+    act: Act,
+    *,
+    form: bool = False,
+    environment_id: int | None = None,
+    rights: Rights = "environment",
+) -> Response:
     """Signed in (else to sign-in), CSRF checked on forms, 403 for staff (by `page`) before `act`
-    runs; an answer with `problems` is the form shown again, with status 400."""
+    runs; an answer with `problems` is the form shown again, with status 400. An environment's
+    connection is changed by its own administrators or the organisation's (see `page`)."""
     rt = runtime(request)
     fields: dict[str, str] = {}
     if form:
@@ -137,7 +146,10 @@ async def _admin_page(request: Request, template: str, act: Act, *, form: bool =
         return built
 
     notice = NOTICES.get(request.query_params.get("done", ""))
-    response = await page(request, template, build, {**DEFAULTS, "notice": notice}, admin=True, needs_environment=False)
+    response = await page(
+        request, template, build, {**DEFAULTS, "notice": notice}, admin=True, needs_environment=False,
+        environment_id=environment_id, rights=rights,
+    )
     if refused:
         response.status_code = 400
     return response

@@ -43,7 +43,9 @@ async def _members_page(request: Request, change: Change | None = None) -> Respo
         return RedirectResponse(PATH, status_code=303)
 
     defaults = {"members": listing, "roles": ROLE_CHOICES, "section": "settings"}
-    return await page(request, "settings_members.html", build, defaults, admin=True, needs_environment=False)
+    return await page(
+        request, "settings_members.html", build, defaults, admin=True, needs_environment=False, rights="organisation"
+    )
 
 
 async def members_list(request: Request) -> Response:

@@ -15,7 +15,7 @@ from plugin.auto_import import apply_auto_import, auto_import_dry_run
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.schedules import ScheduleSettings, save_schedule
 from plugin.services import EnvironmentSettings, Services
-from views.common import HANDLED, actor, http_error, runtime, signed_form, text
+from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
 from views.rendering import page
 
 SCHEDULE = "/history/schedule"
@@ -136,7 +136,7 @@ async def auto_import_page(request: Request) -> Response:
         if signed is not None:
             caller, form = signed
             chosen = None if form.get("apply") == "all" else [str(v) for v in form.getlist("matter")]
-            outcomes = await apply_auto_import(services, env, actor(caller), chosen)
+            outcomes = await apply_auto_import(services, env, actor(await principal_in(request, caller, env)), chosen)
         schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
         return {"candidates": await auto_import_dry_run(services, env), "outcomes": outcomes, "schedule": schedule}
 

@@ -1,4 +1,5 @@
-"""The deterministic seed of every sandbox tenant (Production and UAT hold the same data).
+"""The deterministic seed of every sandbox tenant (Production and UAT hold the same data, except
+for one user only UAT knows).
 
 Ids are uuid5 values of fixed names, so they are the same on every start and after a reset.
 The configuration imitates the demo `matter` solution Sharedo publishes (phase plan
@@ -43,8 +44,10 @@ PROVIDER = "idsrv"
 
 ADMIN_USERNAME = "admin@sandbox.test"
 STAFF_USERNAME = "staff@sandbox.test"
+UAT_ONLY_USERNAME = "uat-only@sandbox.test"
 ADMIN_USER_ID = stable_id("user:admin")
 STAFF_USER_ID = stable_id("user:staff")
+UAT_ONLY_USER_ID = stable_id("user:uat-only")
 FIRM_ORGANISATION_ID = stable_id("organisation:firm")
 
 TEAM_LITIGATION_SYDNEY_ID = stable_id("team:litigation-sydney")
@@ -157,6 +160,11 @@ USERS = (
     User(ADMIN_USER_ID, ADMIN_USERNAME, "Ada", "Admin", ("system-administrator", "matter-handler")),
     User(STAFF_USER_ID, STAFF_USERNAME, "Sam", "Staff", ("matter-handler",)),
 )
+# Tenant-specific users: an administrator of UAT whom Production does not know, to show that each
+# environment is its own security boundary.
+TENANT_USERS = {
+    "uat": (User(UAT_ONLY_USER_ID, UAT_ONLY_USERNAME, "Uma", "Tester", ("system-administrator", "matter-handler")),),
+}
 
 TEAMS = (
     Team(TEAM_LITIGATION_SYDNEY_ID, "Litigation – Sydney", "Structural", "LIT-SYD"),
@@ -224,7 +232,7 @@ def _generated_organisations(rng: random.Random, count: int) -> list[Organisatio
     ]
 
 
-def _named_contacts() -> tuple[list[Person], list[Organisation]]:
+def _named_contacts(users: tuple[User, ...]) -> tuple[list[Person], list[Organisation]]:
     people = [
         *(
             Person(
@@ -236,7 +244,7 @@ def _named_contacts() -> tuple[list[Person], list[Organisation]]:
                     ContactDetail(stable_id(f"contact:{user.id}"), "email", user.username, True)
                 ],
             )
-            for user in USERS
+            for user in users
         ),
         Person(MARY_CITIZEN_ID, "Mary", "Citizen"),
         Person(MARY_CITIZENS_ID, "Mary", "Citizens", reference="CRM-P0042"),
@@ -285,14 +293,15 @@ def _imported_work_item(organisations: dict[str, Organisation], teams: dict[str,
     )
 
 
-def build_state() -> TenantState:
-    """A fresh copy of the seeded tenant state."""
+def build_state(tenant: str = "production") -> TenantState:
+    """A fresh copy of the seeded state of `tenant`."""
     rng = random.Random(82001)
-    people, organisations = _named_contacts()
+    users = USERS + TENANT_USERS.get(tenant, ())
+    people, organisations = _named_contacts(users)
     people += _generated_people(rng, 120)
     organisations += _generated_organisations(rng, 80)
     state = TenantState(
-        users={user.id: user for user in USERS},
+        users={user.id: user for user in users},
         people={p.id: p for p in people},
         organisations={o.id: o for o in organisations},
         teams={t.id: t for t in TEAMS},

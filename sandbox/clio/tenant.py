@@ -20,11 +20,11 @@ class Tenant:
         self.api_url = f"{base}/{name}"
         self.portal_url = f"{base}/{name}/portal/"
         self.tokens = TokenIssuer(self.identity_url)
-        self.state = build_state()
+        self.state = build_state(name)
 
     def reset(self) -> None:
         """Restore the seed data. Keys and issued tokens stay valid."""
-        self.state = build_state()
+        self.state = build_state(self.name)
 
     def user(self, username: str) -> User:
         user = self.state.user_by_username(username)

@@ -1,0 +1,201 @@
+"""Who a caller is in another environment, with a fake tenant client: found by e-mail among users,
+roles read by impersonation (else staff), refusals audited, answers cached for a few minutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from clients.clio_operate import ClioOperateClient, OdsContact, UserInfo
+from clients.errors import RemoteRejected, RemoteUnavailable
+from embed_auth.environment_access import AccessRefused, EnvironmentAccess
+from embed_auth.principal import ADMINISTRATOR, STAFF, Principal
+from store.repository import EnvironmentSettings, Store
+
+EMAIL = "ada@firm.test"
+PERSON = "person-in-production"
+
+
+def environment(env_id: int, name: str, organisation_id: int) -> EnvironmentSettings:
+    return EnvironmentSettings(
+        id=env_id, organisation_id=organisation_id, name=name, is_default=env_id == 1,
+        identity_url=f"https://{name.lower()}-identity.test", api_url=f"https://{name.lower()}.test", client_id="c",
+        client_secret="s", portal_origins=(), work_item_url_template="{api_url}/{id}", agent_url="a", agent_key="k",
+        relay_key_name=None, relay_key=None, import_writes_enabled=False, admin_roles=("system-administrator",),
+    )
+
+
+@dataclass
+class FakeTenant:
+    """Production's answers: the people its ODS search finds, and what impersonation gives."""
+
+    people: list[OdsContact] = field(default_factory=list)
+    impersonated: UserInfo | Exception | None = None
+    searches: list[str] = field(default_factory=list)
+    impersonations: list[tuple[str, str]] = field(default_factory=list)
+    fail_search: Exception | None = None
+
+    async def search_contacts(self, text: str, *, kinds: tuple[str, ...] = (), rows: int = 10) -> list[OdsContact]:
+        self.searches.append(text)
+        if self.fail_search:
+            raise self.fail_search
+        return self.people
+
+    async def impersonated_user_info(self, user_name: str, provider: str) -> UserInfo:
+        self.impersonations.append((user_name, provider))
+        if isinstance(self.impersonated, Exception):
+            raise self.impersonated
+        assert self.impersonated is not None
+        return self.impersonated
+
+
+def user(person_id: str = PERSON, email: str = EMAIL, *, is_user: bool = True) -> OdsContact:
+    return OdsContact(person_id, "person", "Ada Admin", None, None, emails=(email,), is_user=is_user)
+
+
+def info(roles: tuple[str, ...], user_id: str = PERSON) -> UserInfo:
+    return UserInfo(True, user_id, EMAIL, "Ada Admin", "idsrv", roles, "pms-sync")
+
+
+class Clock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def organisation(store: Store) -> int:
+    org = store.create_organisation("Harbour Legal", ["system-administrator"])
+    for name in ("Production", "UAT"):
+        store.save_environment(
+            org, name, identity_url=f"https://{name.lower()}-identity.test", api_url=f"https://{name.lower()}.test",
+            client_id="c", client_secret="s", agent_url="https://agent.test", agent_key="k",
+        )
+    return org
+
+
+def from_uat(organisation: int, *, role: str = ADMINISTRATOR, provider: str | None = "idsrv", name: str = EMAIL) -> Principal:
+    return Principal("uat-id", name, "Ada", organisation, 2, role, identity_provider=provider)
+
+
+def access(store: Store, tenant: FakeTenant, clock: Clock | None = None) -> EnvironmentAccess:
+    return EnvironmentAccess(store, lambda env: tenant, clock=clock or Clock())  # type: ignore[arg-type, return-value]
+
+
+async def test_roles_in_production_come_from_production(store: Store, organisation: int) -> None:
+    tenant = FakeTenant([user()], info(("matter-handler",)))
+    production = environment(1, "Production", organisation)
+
+    there = await access(store, tenant).principal_in(from_uat(organisation), production, caller_key="k")
+
+    assert (there.role, there.environment_id, there.user_id, there.clio_user_id) == (STAFF, 1, PERSON, PERSON)
+    assert tenant.impersonations == [(EMAIL, "idsrv")]
+    tenant.impersonated = info(("system-administrator",))
+    again = await access(store, tenant).principal_in(from_uat(organisation), production, caller_key="k")
+    assert again.role == ADMINISTRATOR
+
+
+@pytest.mark.parametrize(
+    "impersonated",
+    [
+        RemoteRejected("Clio Operate", "Production", "invalid_grant"),  # Production's identity claim differs
+        info(("system-administrator",), user_id="someone-else"),  # impersonation found another person
+    ],
+)
+async def test_roles_that_cannot_be_established_give_staff(store: Store, organisation: int, impersonated: object) -> None:
+    tenant = FakeTenant([user()], impersonated)  # type: ignore[arg-type]
+    there = await access(store, tenant).principal_in(from_uat(organisation), environment(1, "Production", organisation), caller_key="k")
+    assert there.role == STAFF
+
+
+async def test_without_a_known_identity_provider_production_grants_staff(store: Store, organisation: int) -> None:
+    tenant = FakeTenant([user()], info(("system-administrator",)))
+    there = await access(store, tenant).principal_in(from_uat(organisation, provider=None), environment(1, "Production", organisation), caller_key="k")
+    assert there.role == STAFF and tenant.impersonations == []
+
+
+@pytest.mark.parametrize(
+    ("people", "name", "reason"),
+    [
+        ([], EMAIL, "Your account is not known in the Production tenant"),
+        ([user(is_user=False)], EMAIL, "Your account is not known in the Production tenant"),  # a contact, not a user
+        ([user(email="other@firm.test")], EMAIL, "Your account is not known in the Production tenant"),
+        ([user(), user("another-person")], EMAIL, "2 users of the Production tenant have your e-mail address"),
+        ([user()], "ada", "Your account is not known in the Production tenant"),  # no e-mail to look up by
+    ],
+)
+async def test_someone_production_does_not_know_is_refused_and_audited(
+    store: Store, organisation: int, people: list[OdsContact], name: str, reason: str
+) -> None:
+    tenant = FakeTenant(people, info(("system-administrator",)))
+    with pytest.raises(AccessRefused, match=reason):
+        await access(store, tenant).principal_in(from_uat(organisation, name=name), environment(1, "Production", organisation), caller_key="k")
+    [event] = store.audit_events(organisation)
+    assert (event.type, event.environment_id, event.actor) == ("access.refused", 1, name)
+    assert event.data["signed_in_environment_id"] == 2 and reason in event.data["reason"]
+
+
+async def test_the_signed_in_environment_and_members_ask_no_tenant(store: Store, organisation: int) -> None:
+    tenant = FakeTenant()
+    checker = access(store, tenant)
+    member = Principal(EMAIL, EMAIL, "Ada", organisation, None, ADMINISTRATOR)  # signed in outside Clio Operate
+
+    assert await checker.principal_in(from_uat(organisation), environment(2, "UAT", organisation), caller_key="k") == from_uat(organisation)
+    assert await checker.principal_in(member, environment(1, "Production", organisation), caller_key="k") == member
+    assert tenant.searches == []
+
+
+async def test_answers_are_cached_per_caller_and_environment_for_a_few_minutes(store: Store, organisation: int) -> None:
+    tenant = FakeTenant([user()], info(("system-administrator",)))
+    clock = Clock()
+    checker = EnvironmentAccess(store, lambda env: tenant, ttl=300, clock=clock)  # type: ignore[arg-type, return-value]
+    production = environment(1, "Production", organisation)
+
+    for _ in range(3):
+        await checker.principal_in(from_uat(organisation), production, caller_key="session-a")
+    await checker.principal_in(from_uat(organisation), production, caller_key="session-b")
+    assert len(tenant.searches) == 2
+    clock.now += 301
+    await checker.principal_in(from_uat(organisation), production, caller_key="session-a")
+    assert len(tenant.searches) == 3
+
+
+async def test_a_failed_lookup_is_not_cached(store: Store, organisation: int) -> None:
+    tenant = FakeTenant([user()], info(("system-administrator",)), fail_search=RemoteUnavailable("Clio Operate", "Production", "HTTP 503"))
+    checker = access(store, tenant)
+    production = environment(1, "Production", organisation)
+    with pytest.raises(RemoteUnavailable):
+        await checker.principal_in(from_uat(organisation), production, caller_key="k")
+    tenant.fail_search = None
+    assert (await checker.principal_in(from_uat(organisation), production, caller_key="k")).role == ADMINISTRATOR
+    assert store.audit_events(organisation) == []
+
+
+async def test_the_client_reads_a_users_roles_by_impersonation() -> None:
+    """`Impersonate.Specified` with `impersonate_user` and `impersonate_provider`, client authenticated
+    by Basic (sharedo-tech/sharedo-auth-samples clientCredentials/client-creds-dynamic.ps1, as in
+    reference/sharedo-api.md §1.3), then userInfo with that token."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/connect/token":
+            return httpx.Response(200, json={"access_token": "impersonated", "expires_in": 900, "token_type": "Bearer"})
+        return httpx.Response(200, json={"isAuthenticated": True, "userId": PERSON, "userName": EMAIL, "roles": ["system-administrator"]})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        client = ClioOperateClient(
+            identity_url="https://production-identity.test", api_url="https://production.test", client_id="pms-sync",
+            client_secret="secret", environment_name="Production", http=http,
+        )
+        found = await client.impersonated_user_info(EMAIL, "idsrv")
+
+    token, user_info = seen
+    form = dict(httpx.QueryParams(token.content.decode()))
+    assert form == {"grant_type": "Impersonate.Specified", "scope": "sharedo", "impersonate_user": EMAIL, "impersonate_provider": "idsrv"}
+    assert token.headers["authorization"].startswith("Basic ")
+    assert user_info.headers["authorization"] == "Bearer impersonated"
+    assert found.roles == ("system-administrator",) and found.user_id == PERSON
