@@ -34,6 +34,7 @@ from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
 from views.app import create_app
+from views.server import server_config
 
 ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
@@ -151,7 +152,7 @@ def configure_sandbox_organisation(store: Store, environments: list[dict], *, ag
 async def run_demo(*, host: str, port: int, data_dir: Path) -> None:
     demo = build_demo(host=host, port=port, data_dir=data_dir)
     servers = [
-        uvicorn.Server(uvicorn.Config(demo.service, host=host, port=port, log_level="warning")),
+        uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),
         uvicorn.Server(uvicorn.Config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
     ]
     _print_welcome(demo.info, data_dir)

@@ -24,10 +24,12 @@ from views.common import (
     history_filter,
     history_item,
     http_error,
+    refuse_import_request,
     require_caller,
     runtime,
     selected_environment,
 )
+from views.parsing import json_body, matter_number
 
 log = logging.getLogger("pms_sync.api")
 
@@ -67,7 +69,7 @@ async def matters(request: Request, caller: Caller) -> dict:
 
 async def preview(request: Request, caller: Caller) -> dict:
     env = await selected_environment(request, caller)
-    result = await preview_matter(runtime(request).services, env, request.path_params["matter_number"])
+    result = await preview_matter(runtime(request).services, env, matter_number(request.path_params["matter_number"]))
     return preview_json(result)
 
 
@@ -109,14 +111,14 @@ async def import_(request: Request, caller: Caller) -> JSONResponse:
         raise Forbidden("This request lacks the page's CSRF token (X-CSRF-Token): reload the page and try again.")
     env = await selected_environment(request, caller)
     try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("The request body must be JSON: {\"decisions\": {...}}.") from None
-    if not isinstance(body, dict) or set(body) - {"decisions"}:
-        raise InvalidInput('The request body must be an object with only "decisions".')
-    result = await import_matter(
-        runtime(request).services, env, actor(caller), request.path_params["matter_number"], body.get("decisions")
-    )
+        number = matter_number(request.path_params["matter_number"])
+        body = await json_body(request, '{"decisions": {...}}')
+        if not isinstance(body, dict) or set(body) - {"decisions"}:
+            raise InvalidInput('The request body must be an object with only "decisions".')
+    except InvalidInput as exc:
+        await refuse_import_request(request, env, caller, exc)
+        raise
+    result = await import_matter(runtime(request).services, env, actor(caller), number, body.get("decisions"))
     if result.status == "already_imported":
         return JSONResponse({"status": result.status, "work_item_id": result.work_item_id, "work_item_url": result.work_item_url})
     return JSONResponse(

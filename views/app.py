@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +27,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.setup import open_store
 from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_teams, signin
+from views.request_limits import RequestLimits
 from views.security import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -89,7 +89,6 @@ def create_app(
             await delivering
         store.engine.dispose()
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     routes = [
         Route("/healthz", pages.healthz),
         Route("/readyz", pages.readyz),
@@ -103,4 +102,4 @@ def create_app(
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[SecurityHeaders.middleware()])
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[SecurityHeaders.middleware(), RequestLimits.middleware()])

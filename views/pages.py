@@ -17,7 +17,8 @@ from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, history_filter, http_error, runtime, signed_form
+from views import parsing
+from views.common import actor, history_filter, http_error, refuse_import_request, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -116,9 +117,7 @@ async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        if len(matter_number) > 50:
-            raise InvalidInput("That is not a matter number.")
-        return {"preview": await preview_matter(runtime(request).services, env, matter_number)}
+        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number))}
 
     return await page(request, "preview.html", build, {"preview": None})
 
@@ -138,7 +137,12 @@ async def import_page(request: Request) -> Response:
 
     async def build(env: EnvironmentSettings) -> Response:
         try:
-            result = await import_matter(rt.services, env, actor(caller), request.path_params["matter_number"], decisions)
+            number = parsing.matter_number(request.path_params["matter_number"])
+        except InvalidInput as exc:
+            await refuse_import_request(request, env, caller, exc)
+            raise
+        try:
+            result = await import_matter(rt.services, env, actor(caller), number, decisions)
             attempt_id = result.attempt_id
         except ImportFailed as failure:
             attempt_id = failure.attempt_id  # its card says what happened and that a retry is safe
@@ -179,5 +183,5 @@ routes = [
     Route("/matters/{matter_number}/preview", preview_page),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
     Route("/history", history_list),
-    Route("/history/{attempt_id:int}", history_detail),
+    Route("/history/{attempt_id:id}", history_detail),
 ]
