@@ -52,13 +52,13 @@ async def embed_session(request: Request) -> Response:
         return JSONResponse({"error": "This sign-in request did not come from PMS Sync."}, status_code=403)
     hint = None
     try:
-        body = await request.json()
+        body = await parsing.json_body(request, '{"token": "...", "portal_origin": "..."}')
         token = body.get("token") if isinstance(body, dict) else None
         portal_origin = body.get("portal_origin") if isinstance(body, dict) else None
         if isinstance(portal_origin, str):
             hint = await asyncio.to_thread(rt.services.store.environment_by_portal_origin, portal_origin)
         principal = await rt.auth.verifier.verify(token if isinstance(token, str) else "", environment_hint=hint)
-    except ValueError:
+    except (ValueError, InvalidInput):
         return JSONResponse({"error": "The sign-in request was not valid JSON."}, status_code=400)
     except (TokenRejected, SignInUnavailable) as exc:
         status, message = http_error(exc)
