@@ -84,7 +84,9 @@ class RequestLimits:
 
 
 async def refuse(scope: Scope, send: Send, status: int, message: str) -> None:
-    """The refusal in the caller's terms: ``{"error": ...}`` for the JSON API and JSON senders."""
+    """The refusal in the caller's terms: ``{"error": ...}`` for the JSON API and JSON senders.
+    The connection stays open: uvicorn reads and drops the rest of the body without keeping it,
+    so a client still sending gets the answer rather than a reset connection."""
     headers = Headers(scope=scope)
     wants_json = scope["path"].startswith("/api/") or headers.get("content-type", "").startswith("application/json")
     body = json.dumps({"error": message}).encode() if wants_json else message.encode()
@@ -92,6 +94,6 @@ async def refuse(scope: Scope, send: Send, status: int, message: str) -> None:
     await send({
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+        "headers": [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode())],
     })
     await send({"type": "http.response.body", "body": body})
