@@ -61,3 +61,6 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format=FORMAT)
     for name in URL_LOGGERS:
         logging.getLogger(name).addFilter(REDACT_URLS)  # the same filter object is added only once
+    # httpcore's DEBUG trace is the wire itself: every header of every answer, cookies included.
+    # The httpx line above says what was called; the trace stays off whatever the level.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
