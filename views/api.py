@@ -29,6 +29,7 @@ from views.common import (
     runtime,
     selected_environment,
 )
+from views.openapi import openapi
 from views.parsing import json_body, matter_number
 
 log = logging.getLogger("pms_sync.api")
@@ -139,4 +140,5 @@ routes = [
     Route("/api/v1/matters/{matter_number}/preview", endpoint(preview)),
     Route("/api/v1/matters/{matter_number}/import", endpoint(import_), methods=["POST"]),
     Route("/api/v1/history", endpoint(history)),
+    Route("/api/v1/openapi.json", openapi),
 ]
