@@ -7,7 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from embed_auth.host_token import TokenRejected
@@ -52,6 +53,16 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
             return JSONResponse({"error": message}, status_code=status)
 
     return run
+
+
+async def starlette_refusal(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, a method not allowed, a form it cannot parse): as
+    ``{"error": ...}`` under ``/api/``, as plain text elsewhere, as Starlette answers them."""
+    assert isinstance(exc, HTTPException)
+    if not request.url.path.startswith("/api/"):
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+    message = "There is no such API route: see /api/v1/openapi.json." if exc.status_code == 404 else exc.detail
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def environments(request: Request, caller: Caller) -> list[dict]:

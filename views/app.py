@@ -13,6 +13,7 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import jinja2
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -102,4 +103,9 @@ def create_app(
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[SecurityHeaders.middleware(), RequestLimits.middleware()])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[SecurityHeaders.middleware(), RequestLimits.middleware()],
+        exception_handlers={HTTPException: api.starlette_refusal},
+    )

@@ -120,3 +120,11 @@ def test_a_nul_in_a_form_is_refused_before_it_reaches_the_database(service: Serv
     )
     assert response.status_code == 400 and "NUL" in response.text
     assert unexpected_writes(before, database_rows(service.store.engine)) == []
+
+
+def test_starlettes_own_refusals_under_the_api_are_json_errors(service: Service) -> None:
+    missing = service.client.get("/api/v1/nothing", headers=service.bearer())
+    assert (missing.status_code, missing.json()) == (404, {"error": "There is no such API route: see /api/v1/openapi.json."})
+    wrong_method = service.client.delete("/api/v1/history", headers=service.bearer())
+    assert wrong_method.status_code == 405 and set(wrong_method.json()) == {"error"} and "GET" in wrong_method.headers["allow"]
+    assert service.client.get("/nothing").text == "Not Found", "pages keep Starlette's plain answer"
