@@ -128,3 +128,13 @@ def test_starlettes_own_refusals_under_the_api_are_json_errors(service: Service)
     wrong_method = service.client.delete("/api/v1/history", headers=service.bearer())
     assert wrong_method.status_code == 405 and set(wrong_method.json()) == {"error"} and "GET" in wrong_method.headers["allow"]
     assert service.client.get("/nothing").text == "Not Found", "pages keep Starlette's plain answer"
+
+
+def test_a_mapping_document_nested_too_deeply_is_refused_with_its_reason(service: Service) -> None:
+    service.sign_in("admin@sandbox.test")
+    csrf = service.client.get("/settings/mapping").text.split('name="csrf_token" value="')[1].split('"')[0]
+    before = database_rows(service.store.engine)
+    for action in ("preview", "save"):
+        response = service.client.post("/settings/mapping", data={"csrf_token": csrf, "action": action, "document": NESTED})
+        assert response.status_code == 400 and "nested too deeply to be a mapping" in response.text, action
+    assert unexpected_writes(before, database_rows(service.store.engine)) == []
