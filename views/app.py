@@ -28,8 +28,8 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.setup import open_store
 from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_teams, signin
-from views.request_limits import RequestLimits
 from views.security import SecurityHeaders
+from views.request_limits import RequestLimits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"

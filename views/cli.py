@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    configure_logging(settings.log_level)
     try:
         return _run(args, settings)
     except SecretKeyError as exc:
@@ -89,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         setup.check_secret_keys(settings)  # fail fast on a missing or bad key
-        configure_logging(settings.log_level)
         config = server_config(
             create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=settings.log_level.lower()
         )
@@ -98,7 +98,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo
 
-        configure_logging(settings.log_level)
         asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir))
         return 0
     if args.command == "db":
