@@ -23,6 +23,7 @@ from store.repository import Store
 from store.secrets import SecretBox
 from tests.connections.conftest import form_fields
 from tests.hardening.loopback import CredentialRecorder, SiemReceiver, serving
+from tests.hardening.served import pms_sync_serve
 from views.app import create_app
 from views.logs import configure_logging
 
@@ -104,3 +105,16 @@ def test_no_secret_reaches_any_log_line(database_url: str, aderant_url: str, cap
     leaks = sorted({f"{name} in: {line[:200]}" for line in lines for name, value in known.items() if value in line})
     assert leaks == []
     assert any("/teams/pms-sync?api-version=***&sig=***" in r.getMessage() for r in caplog.records), "logged, redacted"
+
+
+def test_pms_sync_serve_keeps_query_values_out_of_its_access_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As the command configures uvicorn (its own log configuration applied after ours): an OpenID
+    Connect callback's code is a credential in a query string."""
+    code = "code-" + secrets.token_urlsafe(16)
+    with pms_sync_serve(tmp_path) as served:
+        httpx.get(f"{served.url}/sign-in/entra/callback", params={"code": code, "state": "s"})
+        httpx.get(f"{served.url}/healthz", params={"token": code})
+    log = (tmp_path / "serve.log").read_text()
+    assert '"GET /sign-in/entra/callback?code=***&state=*** HTTP/1.1" 404' in log
+    assert '"GET /healthz?token=*** HTTP/1.1" 200' in log
+    assert code not in log
