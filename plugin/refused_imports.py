@@ -3,6 +3,7 @@ in History like every other attempt, with the matter number as far as it can be 
 
 from __future__ import annotations
 
+from plugin.importer import Actor
 from plugin.services import Services
 from store.imports import Attempt
 from store.repository import EnvironmentSettings
@@ -16,9 +17,7 @@ def shown_matter_number(value: str) -> str:
     return shown if len(shown) <= SHOWN_LENGTH else shown[: SHOWN_LENGTH - 1] + "…"
 
 
-async def refuse_import(
-    services: Services, env: EnvironmentSettings, organisation_id: int, user_name: str, matter_number: str, reason: str
-) -> int:
+async def refuse_import(services: Services, env: EnvironmentSettings, actor: Actor, matter_number: str, reason: str) -> int:
     """Record the refusal (and its audit event); the History id."""
-    attempt = Attempt(organisation_id, env.id, None, shown_matter_number(matter_number), user_name, "manual")
+    attempt = Attempt(actor.organisation_id, env.id, None, shown_matter_number(matter_number), actor.user_name, "manual")
     return await services.db(services.store.imports.refuse, attempt, reason)

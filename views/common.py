@@ -82,11 +82,7 @@ def actor(caller: Caller) -> Actor:
 
 async def refuse_import_request(request: Request, env: EnvironmentSettings, caller: Caller, exc: InvalidInput) -> None:
     """Record in History an import refused because its request could not be read."""
-    principal = caller.principal
-    await refuse_import(
-        runtime(request).services, env, principal.organisation_id, principal.user_name,
-        request.path_params["matter_number"], str(exc),
-    )
+    await refuse_import(runtime(request).services, env, actor(caller), request.path_params["matter_number"], str(exc))
 
 
 def history_filter(request: Request) -> HistoryFilter:
