@@ -334,6 +334,8 @@ def parse_document(text: str) -> object:
         return json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise InvalidMapping([f"(document): not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    except RecursionError:
+        raise InvalidMapping(["(document): nested too deeply to be a mapping"]) from None
 
 
 def from_document(doc: object) -> Mapping:

@@ -49,6 +49,7 @@ from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
 from store.work_type_roles import WorkTypeRolesStore
 from views.app import create_app
+from views.server import server_config
 
 ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
@@ -232,7 +233,7 @@ def configure_sandbox_organisation(
 async def run_demo(*, host: str, port: int, data_dir: Path, relay: bool = False) -> None:
     demo = build_demo(host=host, port=port, data_dir=data_dir, relay=relay)
     servers = [
-        uvicorn.Server(uvicorn.Config(demo.service, host=host, port=port, log_level="warning")),
+        uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),
         uvicorn.Server(uvicorn.Config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
     ]
     running = [server.serve() for server in servers]

@@ -7,7 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from embed_auth.host_token import TokenRejected
@@ -25,10 +26,13 @@ from views.common import (
     history_filter,
     history_item,
     http_error,
+    refuse_import_request,
     require_caller,
     runtime,
     selected_environment,
 )
+from views.openapi import openapi
+from views.parsing import json_body, matter_number
 
 log = logging.getLogger("pms_sync.api")
 
@@ -52,6 +56,16 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
     return run
 
 
+async def starlette_refusal(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, a method not allowed, a form it cannot parse): as
+    ``{"error": ...}`` under ``/api/``, as plain text elsewhere, as Starlette answers them."""
+    assert isinstance(exc, HTTPException)
+    if not request.url.path.startswith("/api/"):
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+    message = "There is no such API route: see /api/v1/openapi.json." if exc.status_code == 404 else exc.detail
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+
 async def environments(request: Request, caller: Caller) -> list[dict]:
     envs = await runtime(request).services.environments(caller.principal.organisation_id)
     return [
@@ -68,7 +82,7 @@ async def matters(request: Request, caller: Caller) -> dict:
 
 async def preview(request: Request, caller: Caller) -> dict:
     env = await selected_environment(request, caller)
-    result = await preview_matter(runtime(request).services, env, request.path_params["matter_number"])
+    result = await preview_matter(runtime(request).services, env, matter_number(request.path_params["matter_number"]))
     return preview_json(result)
 
 
@@ -110,14 +124,14 @@ async def import_(request: Request, caller: Caller) -> JSONResponse:
         raise Forbidden("This request lacks the page's CSRF token (X-CSRF-Token): reload the page and try again.")
     env, principal = await acting_environment(request, caller)
     try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("The request body must be JSON: {\"decisions\": {...}}.") from None
-    if not isinstance(body, dict) or set(body) - {"decisions"}:
-        raise InvalidInput('The request body must be an object with only "decisions".')
-    result = await import_matter(
-        runtime(request).services, env, actor(principal), request.path_params["matter_number"], body.get("decisions")
-    )
+        number = matter_number(request.path_params["matter_number"])
+        body = await json_body(request, '{"decisions": {...}}')
+        if not isinstance(body, dict) or set(body) - {"decisions"}:
+            raise InvalidInput('The request body must be an object with only "decisions".')
+    except InvalidInput as exc:
+        await refuse_import_request(request, env, principal, exc)
+        raise
+    result = await import_matter(runtime(request).services, env, actor(principal), number, body.get("decisions"))
     if result.status == "already_imported":
         return JSONResponse({"status": result.status, "work_item_id": result.work_item_id, "work_item_url": result.work_item_url})
     return JSONResponse(
@@ -138,4 +152,5 @@ routes = [
     Route("/api/v1/matters/{matter_number}/preview", endpoint(preview)),
     Route("/api/v1/matters/{matter_number}/import", endpoint(import_), methods=["POST"]),
     Route("/api/v1/history", endpoint(history)),
+    Route("/api/v1/openapi.json", openapi),
 ]

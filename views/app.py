@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +13,7 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import jinja2
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -30,6 +30,7 @@ from plugin.settings import Settings
 from plugin.setup import open_store
 from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
 from views.security import SecurityHeaders
+from views.request_limits import RequestLimits
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -90,7 +91,6 @@ def create_app(
             await delivering
         store.engine.dispose()
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     routes = [
         Route("/healthz", pages.healthz),
         Route("/readyz", pages.readyz),
@@ -105,4 +105,9 @@ def create_app(
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[SecurityHeaders.middleware()])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[SecurityHeaders.middleware(), RequestLimits.middleware()],
+        exception_handlers={HTTPException: api.starlette_refusal},
+    )

@@ -16,6 +16,8 @@ from plugin.members import bootstrap_administrator
 from plugin.settings import Settings
 from plugin.setup import SecretKeyError
 from views.app import create_app
+from views.logs import configure_logging
+from views.server import server_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    configure_logging(settings.log_level)
     try:
         return _run(args, settings)
     except SecretKeyError as exc:
@@ -91,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         setup.check_secret_keys(settings)  # fail fast on a missing or bad key
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=settings.log_level.lower())
+        config = server_config(
+            create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=settings.log_level.lower()
+        )
+        uvicorn.Server(config).run()
         return 0
     if args.command == "demo":
         from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo

@@ -18,7 +18,9 @@ from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.history import PAGE_SIZE, HistoryEntry, HistoryFilter
 from plugin.importer import Actor, ImportFailed, ImportInProgress
+from plugin.refused_imports import refuse_import
 from plugin.services import EnvironmentSettings
+from views.parsing import matter_number, whole_number
 
 if TYPE_CHECKING:
     from views.app import Runtime
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pms_sync.views")
 
 FORM_EXPIRED = "This form has expired: reload the page and try again."
+FORM_NUL = "This form holds a NUL character, which cannot be stored: remove it and try again."
 
 
 class NotSignedIn(Exception):
@@ -55,12 +58,9 @@ async def require_caller(request: Request) -> Caller:
 
 
 def environment_param(request: Request) -> int | None:
-    value = request.query_params.get("environment")
-    if value in (None, ""):
-        return None
     try:
-        return int(value)
-    except ValueError:
+        return whole_number(request.query_params.get("environment"), "environment")
+    except InvalidInput:
         raise InvalidInput("The environment must be an environment id, as listed by /api/v1/environments.") from None
 
 
@@ -106,23 +106,19 @@ def actor(principal: Principal) -> Actor:
     )
 
 
+async def refuse_import_request(request: Request, env: EnvironmentSettings, principal: Principal, exc: InvalidInput) -> None:
+    """Record in History an import refused because its request could not be read."""
+    await refuse_import(runtime(request).services, env, actor(principal), request.path_params["matter_number"], str(exc))
+
+
 def history_filter(request: Request) -> HistoryFilter:
     params = request.query_params
-
-    def number(name: str) -> int | None:
-        value = params.get(name)
-        if not value:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise InvalidInput(f"{name} must be a whole number.") from None
-
+    matter = (params.get("matter") or "").strip()
     return HistoryFilter(
         outcome=params.get("outcome") or None,
-        matter_number=(params.get("matter") or "").strip() or None,
-        before=number("before"),
-        limit=number("limit") or PAGE_SIZE,
+        matter_number=matter_number(matter) if matter else None,
+        before=whole_number(params.get("before"), "before"),
+        limit=whole_number(params.get("limit"), "limit") or PAGE_SIZE,
     )
 
 
@@ -176,6 +172,8 @@ async def signed_form(request: Request) -> tuple[Caller, FormData] | Response:
     form = await request.form()
     if not csrf_ok(caller.session, str(form.get(CSRF_FIELD) or "")):
         return PlainTextResponse(FORM_EXPIRED, status_code=403)
+    if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+        return PlainTextResponse(FORM_NUL, status_code=400)
     return caller, form
 
 

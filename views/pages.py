@@ -17,7 +17,8 @@ from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, caller_of, history_filter, http_error, principal_in, runtime, signed_form
+from views import parsing
+from views.common import actor, caller_of, history_filter, http_error, principal_in, refuse_import_request, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -51,13 +52,13 @@ async def embed_session(request: Request) -> Response:
         return JSONResponse({"error": "This sign-in request did not come from PMS Sync."}, status_code=403)
     hint = None
     try:
-        body = await request.json()
+        body = await parsing.json_body(request, '{"token": "...", "portal_origin": "..."}')
         token = body.get("token") if isinstance(body, dict) else None
         portal_origin = body.get("portal_origin") if isinstance(body, dict) else None
         if isinstance(portal_origin, str):
             hint = await asyncio.to_thread(rt.services.store.environment_by_portal_origin, portal_origin)
         principal = await rt.auth.verifier.verify(token if isinstance(token, str) else "", environment_hint=hint)
-    except ValueError:
+    except (ValueError, InvalidInput):
         return JSONResponse({"error": "The sign-in request was not valid JSON."}, status_code=400)
     except (TokenRejected, SignInUnavailable) as exc:
         status, message = http_error(exc)
@@ -116,9 +117,7 @@ async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        if len(matter_number) > 50:
-            raise InvalidInput("That is not a matter number.")
-        return {"preview": await preview_matter(runtime(request).services, env, matter_number)}
+        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number))}
 
     return await page(request, "preview.html", build, {"preview": None})
 
@@ -137,9 +136,14 @@ async def import_page(request: Request) -> Response:
             decisions[name.removeprefix("decision-")] = {"link": ods_id} if kind == "link" else kind
 
     async def build(env: EnvironmentSettings) -> Response:
+        principal = await principal_in(request, caller, env)
         try:
-            principal = await principal_in(request, caller, env)
-            result = await import_matter(rt.services, env, actor(principal), request.path_params["matter_number"], decisions)
+            number = parsing.matter_number(request.path_params["matter_number"])
+        except InvalidInput as exc:
+            await refuse_import_request(request, env, principal, exc)
+            raise
+        try:
+            result = await import_matter(rt.services, env, actor(principal), number, decisions)
             attempt_id = result.attempt_id
         except ImportFailed as failure:
             attempt_id = failure.attempt_id  # its card says what happened and that a retry is safe
@@ -188,5 +192,5 @@ routes = [
     Route("/matters/{matter_number}/preview", preview_page),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
     Route("/history", history_list),
-    Route("/history/{attempt_id:int}", history_detail),
+    Route("/history/{attempt_id:id}", history_detail),
 ]

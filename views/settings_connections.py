@@ -180,9 +180,9 @@ def _environment_id(request: Request) -> int:
 routes = [
     Route(BASE, list_page, methods=["GET"]),
     Route(BASE, add, methods=["POST"]),
-    Route(BASE + "/{environment_id:int}", edit_page, methods=["GET"]),
-    Route(BASE + "/{environment_id:int}", save, methods=["POST"]),
-    Route(BASE + "/{environment_id:int}/default", make_default, methods=["POST"]),
-    Route(BASE + "/{environment_id:int}/remove", remove, methods=["POST"]),
-    Route(BASE + "/{environment_id:int}/test", connection_test, methods=["POST"]),
+    Route(BASE + "/{environment_id:id}", edit_page, methods=["GET"]),
+    Route(BASE + "/{environment_id:id}", save, methods=["POST"]),
+    Route(BASE + "/{environment_id:id}/default", make_default, methods=["POST"]),
+    Route(BASE + "/{environment_id:id}/remove", remove, methods=["POST"]),
+    Route(BASE + "/{environment_id:id}/test", connection_test, methods=["POST"]),
 ]

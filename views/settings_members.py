@@ -76,6 +76,6 @@ async def remove(request: Request) -> Response:
 routes = [
     Route(PATH, members_list),
     Route(PATH, add, methods=["POST"]),
-    Route(PATH + "/{member_id:int}/role", set_role, methods=["POST"]),
-    Route(PATH + "/{member_id:int}/remove", remove, methods=["POST"]),
+    Route(PATH + "/{member_id:id}/role", set_role, methods=["POST"]),
+    Route(PATH + "/{member_id:id}/remove", remove, methods=["POST"]),
 ]

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings
 from plugin.teams_admin import EVERY_TYPE, add_team, overview, remove_team
+from views import parsing
 from views.common import HANDLED, http_error, runtime, signed_form, text
 from views.rendering import page
 
@@ -63,10 +64,14 @@ async def teams_post(request: Request) -> Response:
 
 
 def whole_number(value: str, what: str) -> int:
+    """An id a form posted; anything else names nothing, so it "does not exist"."""
     try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"That {what} does not exist: reload the page.") from None
+        number = parsing.whole_number(value, what)
+    except InvalidInput:
+        number = None
+    if number is None:
+        raise InvalidInput(f"That {what} does not exist: reload the page.")
+    return number
 
 
 routes: list[Route] = [

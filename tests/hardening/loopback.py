@@ -1,0 +1,78 @@
+"""The service, the sandbox and a SIEM receiver served by uvicorn on loopback, in this process
+(in a thread), so a test reads every log record they write."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from views.server import server_config
+
+CREDENTIAL_HEADERS = (b"authorization", b"servicebusauthorization")
+
+
+@dataclass
+class CredentialRecorder:
+    """An ASGI wrapper keeping every credential a caller presented (the service's Bearer tokens)."""
+
+    app: ASGIApp
+    seen: set[str] = field(default_factory=set)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name in CREDENTIAL_HEADERS:
+                    self.seen.add(value.decode().partition(" ")[2] or value.decode())
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class SiemReceiver:
+    """A SIEM webhook that accepts every event."""
+
+    events: list[bytes] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        async def receive(request: Request) -> Response:
+            self.events.append(await request.body())
+            return Response(status_code=204)
+
+        return Starlette(routes=[Route("/audit", receive, methods=["POST"])])
+
+
+@contextmanager
+def serving(apps: dict[int, ASGIApp]) -> Iterator[None]:
+    """Serve each app on its loopback port (as ``pms-sync serve`` does, with the access log) until
+    the block ends."""
+    servers = [
+        uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_config=None, access_log=True))
+        for port, app in apps.items()
+    ]
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    thread = threading.Thread(target=asyncio.run, args=(serve_all(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not all(server.started for server in servers):
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the loopback servers did not start")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.should_exit = True
+        thread.join(timeout=30)
