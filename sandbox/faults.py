@@ -1,8 +1,8 @@
 """Latency and fault injection over the whole sandbox, and the log of the calls it served.
 
 `FaultMiddleware` wraps the sandbox app. Each request (except the `/_sandbox` controls) is
-matched against the rules in order; the first live rule that matches fires: it waits `delay`
-seconds, then either holds the request open until the client gives up (`timeout`), answers
+matched against the rules in order; the first live rule that matches fires: it receives the
+request, waits `delay` seconds (applying it even when the caller has gone meanwhile), then either holds the request open until the client gives up (`timeout`), answers
 `status` with `{"error": "injected fault"}`, or lets the request through. A `lose_answer` rule
 lets the request through first and then holds its answer back until the client gives up: the
 write happened, but the caller never learns it did. A `late` rule answers 504 at once, as a
@@ -195,6 +195,8 @@ class FaultMiddleware:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.faults.fire(scope["method"], scope["path"])
         if rule is not None and rule.delay:
+            # The request was received before the wait: it is applied even if its caller is gone by then.
+            receive = await _buffered(receive)
             await asyncio.sleep(rule.delay)
         if rule is not None and rule.late is not None:
             self._apply_later(rule.late, dict(scope), await _buffered(receive))
