@@ -134,8 +134,8 @@ async def preview_matter(
     elif found_ids:
         preview.work_item_id = found_ids[0]
         if seen_by is not None:
-            found = Attempt(env.organisation_id, env.id, mapped.matter_uno, mapped.matter_number, seen_by, "preview")
-            await services.db(services.store.imports.already_imported, found, found_ids[0])
+            seen = Attempt(env.organisation_id, env.id, mapped.matter_uno, mapped.matter_number, seen_by, "preview")
+            await services.db(services.store.imports.already_imported, seen, found_ids[0])
     preview.existing_checked = isinstance(existing, list)
 
     failures = [r for r in (existing, *found) if isinstance(r, RemoteError)]

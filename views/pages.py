@@ -11,13 +11,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
+from plugin.deleted_work_items import deleted_work_items, release_for_import
 from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views.common import actor, history_filter, http_error, runtime, signed_form
+from views.common import actor, caller_of, history_filter, http_error, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -118,9 +119,31 @@ async def preview_page(request: Request) -> Response:
     async def build(env: EnvironmentSettings) -> dict:
         if len(matter_number) > 50:
             raise InvalidInput("That is not a matter number.")
-        return {"preview": await preview_matter(runtime(request).services, env, matter_number)}
+        user = await caller_name(request)
+        return {"preview": await preview_matter(runtime(request).services, env, matter_number, seen_by=user)}
 
     return await page(request, "preview.html", build, {"preview": None})
+
+
+async def open_work_item(request: Request) -> Response:
+    """Search's View: the work item in Clio Operate, checked first, so one deleted there is shown as
+    deleted (with its preview) instead of Clio Operate's "not found"."""
+    matter_number = request.path_params["matter_number"]
+
+    async def build(env: EnvironmentSettings) -> dict | Response:
+        if len(matter_number) > 50:
+            raise InvalidInput("That is not a matter number.")
+        preview = await preview_matter(runtime(request).services, env, matter_number, seen_by=await caller_name(request))
+        if preview.work_item_url:
+            return RedirectResponse(preview.work_item_url, status_code=303)
+        return {"preview": preview}
+
+    return await page(request, "preview.html", build, {"preview": None})
+
+
+async def caller_name(request: Request) -> str | None:
+    caller = await caller_of(request)
+    return caller.principal.user_name if caller is not None else None
 
 
 async def import_page(request: Request) -> Response:
@@ -151,15 +174,39 @@ async def history_list(request: Request) -> Response:
     query_params = request.query_params
 
     async def build(env: EnvironmentSettings) -> dict:
-        return {"page": await history_page(runtime(request).services, env, history_filter(request))}
+        services = runtime(request).services
+        return {
+            "page": await history_page(services, env, history_filter(request)),
+            "deleted": await deleted_work_items(services, env),
+        }
 
     return await page(
         request,
         "history.html",
         build,
-        {"page": None, "section": "history", "outcomes": OUTCOMES,
+        {"page": None, "deleted": [], "section": "history", "outcomes": OUTCOMES,
          "outcome": query_params.get("outcome", ""), "matter": query_params.get("matter", "")},
     )
+
+
+async def release_page(request: Request) -> Response:
+    """History's "Release for a fresh import" button (administrators; CSRF checked; audited)."""
+    signed = await signed_form(request)
+    if isinstance(signed, Response):
+        return signed
+    caller, form = signed
+
+    async def build(env: EnvironmentSettings) -> dict | Response:
+        try:
+            import_id = int(str(form.get("import_id") or ""))
+        except ValueError:
+            raise InvalidInput("Choose a matter to release.") from None
+        number = await release_for_import(
+            runtime(request).services, env, import_id, caller.principal.user_name, is_admin=caller.principal.is_admin
+        )
+        return RedirectResponse(f"/history?{urlencode({'environment': env.id, 'released': number})}", status_code=303)
+
+    return await page(request, "message.html", build, {})
 
 
 async def history_detail(request: Request) -> Response:
@@ -178,6 +225,8 @@ routes = [
     Route("/sign-out", sign_out, methods=["POST"]),
     Route("/matters/{matter_number}/preview", preview_page),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
+    Route("/matters/{matter_number}/work-item", open_work_item),
     Route("/history", history_list),
     Route("/history/{attempt_id:int}", history_detail),
+    Route("/history/release", release_page, methods=["POST"]),
 ]
