@@ -1,12 +1,14 @@
-"""The service in-process over the sandbox in-process (tests/views/conftest.py), with helpers to
-count what Clio Operate holds for an Aderant id and to change the service's timings."""
+"""The service in-process over the sandbox in-process (tests/views/conftest.py), each test with its
+own copy of the Aderant database (tests/sync/conftest.py), and helpers to count what Clio Operate
+holds for an Aderant id and to change the service's timings."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
-from tests.views.conftest import Service, aderant_db, service  # noqa: F401  (fixtures)
+from tests.sync.conftest import aderant_db, aderant_template  # noqa: F401  (a copy of the Aderant database per test)
+from tests.views.conftest import Service, service  # noqa: F401  (the app + sandbox fixture)
 
 
 def work_items_of(service: Service, matter_id: str) -> list[str]:
