@@ -187,8 +187,9 @@ async def import_matter(
     except RemoteError as exc:
         await services.db(imports.fail, attempt, claim, str(exc))
         raise ImportFailed(_failure_message(exc), claim.attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
-    except BaseException as exc:
-        await services.db(imports.fail, attempt, claim, f"Unexpected error: {type(exc).__name__}")
+    except BaseException as exc:  # a cancelled import (the service stopping) may have sent its create
+        unknown = not isinstance(exc, Exception)
+        await services.db(imports.fail, attempt, claim, f"Unexpected error: {type(exc).__name__}", unknown=unknown)
         raise
     finally:
         heartbeat.cancel()
@@ -286,8 +287,11 @@ async def _write(
             except RemoteTimeout as exc:
                 await services.db(imports.contact_unknown, attempt, party.name_uno)
                 raise _OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
-            except BaseException:
+            except RemoteError:  # Clio Operate answered: it did not create it
                 await services.db(imports.contact_not_created, attempt, claim, party.name_uno)
+                raise
+            except BaseException:  # cut short (the service stopping): it may have been sent
+                await services.db(imports.contact_unknown, attempt, party.name_uno)
                 raise
             await services.db(imports.contact_created, attempt, party.name_uno, ods_id)
             await services.db(imports.record_contact, import_id, party.name_uno, ods_id, party.kind)
