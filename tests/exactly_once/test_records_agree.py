@@ -57,10 +57,12 @@ def test_a_work_item_put_there_by_something_else_is_adopted_on_preview(service: 
 def test_a_work_item_deleted_in_clio_operate_is_shown_and_released_for_a_fresh_import(service: Service) -> None:
     headers = service.bearer()
     imported = service.client.post("/api/v1/matters/82001/import", json={}, headers=headers).json()["work_item_id"]
+    service.sign_in("admin@sandbox.test")
+    view = service.client.get("/matters/82001/work-item", follow_redirects=False)
+    assert view.status_code == 303 and view.headers["location"].endswith(imported)
     service.tenant().state.delete_work_item(imported)
 
     # View checks the work item first: a deleted one shows the preview saying so.
-    service.sign_in("admin@sandbox.test")
     view = service.client.get("/matters/82001/work-item", follow_redirects=False)
     assert view.status_code == 200 and "deleted in Clio Operate" in view.text
     preview = service.client.get("/api/v1/matters/82001/preview", headers=headers).json()
