@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from clients.clio_operate import ClioOperateClient
-from clients.errors import RemoteError
+from clients.errors import RemoteError, RemoteNotFound
 from plugin.services import Services
 from store.repository import EnvironmentSettings
 
@@ -88,6 +88,9 @@ async def apply_close_sync(
         async with limit:
             try:
                 path = await walk_to_phase(clio, candidate.work_item_id, candidate.phase, schedule.closed_phase, description)
+            except RemoteNotFound:
+                await services.db(services.store.imports.mark_deleted, env.organisation_id, env.id, candidate.work_item_id, actor)
+                return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, DELETED)
             except (NoPath, RemoteError) as exc:
                 return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, str(exc))
         await services.db(
@@ -100,6 +103,7 @@ async def apply_close_sync(
 
 
 MAX_STEPS = 10
+DELETED = "Deleted in Clio Operate: left as it is (an administrator can release it in History for a fresh import)."
 
 
 class NoPath(Exception):

@@ -10,7 +10,7 @@ from plugin.errors import InvalidInput, NotFound
 from plugin.services import Services
 from store.repository import EnvironmentSettings
 
-OUTCOMES = ("imported", "already_imported", "failed", "refused", "in_progress")
+OUTCOMES = ("imported", "already_imported", "failed", "refused", "in_progress", "interrupted")
 PAGE_SIZE = 50
 
 

@@ -7,13 +7,20 @@ chose to create, all at once, each recorded the moment it exists; then one call 
 item with its attributes, key dates, parties, the importing user (in the environment's role,
 contributor unless the administrator changed it) and the valid default teams. A failure releases
 the claim; a retry takes it over and reuses what exists.
+
+Exactly once, in every failure: the claim's lease is short and renewed by a heartbeat while the
+import runs, so a dead holder's claim is taken over within `CLAIM_LEASE`; every contact is claimed
+per (environment, Aderant name) before it is created, so imports sharing a party create it once; a
+create that timed out is recorded as unknown and is not sent again until Clio Operate, asked again
+by its Aderant id, shows nothing after the settle window (`Services.settle`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, TypeVar
 
 from clients.clio_models import NewParticipant, NewWorkItem
@@ -23,18 +30,48 @@ from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseC
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
 from plugin.services import Services
-from store.imports import IN_PROGRESS_MESSAGE, Attempt, Claim
+from store.imports import Attempt, Claim, settling_message
+from store.models import utcnow
 from store.repository import EnvironmentSettings
 
 T = TypeVar("T")
+log = logging.getLogger("pms_sync.importer")
 
 WRITES_DISABLED = "Import writes are not enabled"
-CLAIM_LEASE = timedelta(minutes=5)
+# A running import renews its claim every HEARTBEAT; a claim not renewed for CLAIM_LEASE has lost
+# its holder (a crashed or stopped process) and is taken over.
+CLAIM_LEASE = timedelta(seconds=15)
+HEARTBEAT = timedelta(seconds=5)
+# How long an import waits for another one creating a contact it needs (one create call).
+CONTACT_WAIT_SECONDS = 15.0
+CONTACT_POLL_SECONDS = 0.1
 RETRY_SAFE = "Nothing was lost: it is safe to import again."
 
 
 class ImportInProgress(UseCaseError):
-    pass
+    """Not now: the matter (or a contact it needs) is being imported, or cannot be yet."""
+
+
+class ImportSettling(ImportInProgress):
+    """A write whose outcome is unknown may still land in Clio Operate: try again after `retry_after`."""
+
+    def __init__(self, message: str, retry_after: datetime) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WorkItemDeleted(ImportInProgress):
+    """The matter's work item was deleted in Clio Operate; an administrator releases it first."""
+
+
+class _OutcomeUnknown(Exception):
+    """A create call timed out: Clio Operate may have applied it, or may still."""
+
+    def __init__(self, what: str, cause: RemoteTimeout, *, work_item: bool) -> None:
+        super().__init__(str(cause))
+        self.what = what
+        self.cause = cause
+        self.work_item = work_item
 
 
 class ImportFailed(UseCaseError):
@@ -126,22 +163,49 @@ async def import_matter(
         attempt_id = await services.db(imports.fail, attempt, None, error)
         raise ImportFailed(error, attempt_id, blocked=True)
 
-    claim = await services.db(imports.claim, attempt, CLAIM_LEASE)
+    claim = await services.db(imports.claim, attempt, CLAIM_LEASE, services.settle)
     if claim.kind == "imported":
         assert claim.work_item_id is not None
         return _already(env, claim.attempt_id, claim.work_item_id)
+    if claim.kind == "settling":
+        assert claim.message is not None and claim.retry_after is not None
+        raise ImportSettling(claim.message, claim.retry_after)
+    if claim.kind == "deleted":
+        raise WorkItemDeleted(claim.message or "")
     if claim.kind == "in_progress":
-        raise ImportInProgress(IN_PROGRESS_MESSAGE)
+        raise ImportInProgress(claim.message or "")
+    heartbeat = asyncio.create_task(_heartbeat(services, claim))
     try:
-        result = await _write(services, env, actor, preview, chosen, claim)
+        result = await _write(services, env, actor, preview, chosen, attempt, claim)
+    except _OutcomeUnknown as exc:
+        message = f"The import did not complete: {exc.cause}. " + settling_message(exc.what, utcnow() + services.settle)
+        await services.db(imports.fail, attempt, claim, message, unknown=exc.work_item)
+        raise ImportFailed(message, claim.attempt_id, timed_out=True) from exc.cause
+    except UseCaseError as exc:
+        await services.db(imports.fail, attempt, claim, str(exc))
+        raise
     except RemoteError as exc:
         await services.db(imports.fail, attempt, claim, str(exc))
         raise ImportFailed(_failure_message(exc), claim.attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
-    except BaseException as exc:
-        await services.db(imports.fail, attempt, claim, f"Unexpected error: {type(exc).__name__}")
+    except BaseException as exc:  # a cancelled import (the service stopping) may have sent its create
+        unknown = not isinstance(exc, Exception)
+        await services.db(imports.fail, attempt, claim, f"Unexpected error: {type(exc).__name__}", unknown=unknown)
         raise
+    finally:
+        heartbeat.cancel()
     await services.db(imports.succeed, attempt, claim, result.work_item_id, result.details())
     return result
+
+
+async def _heartbeat(services: Services, claim: Claim) -> None:
+    """Renew the claim (and the contacts it is creating) while the import runs."""
+    while True:
+        await asyncio.sleep(HEARTBEAT.total_seconds())
+        try:
+            if not await services.db(services.store.imports.renew, claim, CLAIM_LEASE):
+                log.warning("the claim of import attempt %s is no longer held", claim.attempt_id)
+        except Exception as exc:  # a database hiccup: the next beat tries again
+            log.warning("could not renew the claim of import attempt %s: %s", claim.attempt_id, type(exc).__name__)
 
 
 def resolve_decisions(preview: Preview, raw: object) -> dict[str, Decision]:
@@ -177,6 +241,7 @@ async def _write(
     actor: Actor,
     preview: Preview,
     decisions: dict[str, Decision],
+    attempt: Attempt,
     claim: Claim,
 ) -> ImportResult:
     clio = services.connections.clio(env)
@@ -192,17 +257,45 @@ async def _write(
         async with limit:
             return await call
 
-    async def create(party: MappedParty) -> str:
-        """The party's contact: one an earlier attempt made, else a new one, recorded at once."""
-        if claim.resumed:
-            # A crash may have come between Clio Operate creating it and our record of it.
-            found = [c for c in await clio.search_contacts(party.reference) if party.reference in (c.reference, c.external_reference)]
-            if found:
-                await services.db(imports.record_contact, import_id, party.name_uno, found[0].id, party.kind)
-                return found[0].id
-        ods_id = await _create_contact(clio, party)
-        await services.db(imports.record_contact, import_id, party.name_uno, ods_id, party.kind)
-        return ods_id
+    async def create(party: MappedParty) -> tuple[str, bool]:
+        """The party's contact and whether this attempt created it: the one contact of its Aderant
+        name in the environment (another import's, or found by its reference), else a new one."""
+        deadline = asyncio.get_running_loop().time() + CONTACT_WAIT_SECONDS
+        while True:
+            slot = await services.db(imports.claim_contact, attempt, claim, party.name_uno, CLAIM_LEASE)
+            if slot.kind == "created":
+                assert slot.ods_id is not None
+                return slot.ods_id, False
+            if slot.kind == "busy":
+                if asyncio.get_running_loop().time() > deadline:
+                    raise ImportInProgress(f"Another import is creating the contact {party.name}: try again in a moment.")
+                await asyncio.sleep(CONTACT_POLL_SECONDS)
+                continue
+            if slot.kind == "unknown":
+                assert slot.sent_at is not None
+                found = await _find_contact(clio, party)
+                if found is not None:
+                    await services.db(imports.contact_created, attempt, party.name_uno, found)
+                    return found, False
+                retry_after = slot.sent_at + services.settle
+                if utcnow() < retry_after:
+                    raise ImportSettling(settling_message(f"the contact {party.name}", retry_after), retry_after)
+                if not await services.db(imports.retake_contact, attempt, claim, party.name_uno, slot.sent_at, CLAIM_LEASE):
+                    continue  # another attempt took it first
+            try:
+                ods_id = await _create_contact(clio, party)
+            except RemoteTimeout as exc:
+                await services.db(imports.contact_unknown, attempt, party.name_uno)
+                raise _OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
+            except RemoteError:  # Clio Operate answered: it did not create it
+                await services.db(imports.contact_not_created, attempt, claim, party.name_uno)
+                raise
+            except BaseException:  # cut short (the service stopping): it may have been sent
+                await services.db(imports.contact_unknown, attempt, party.name_uno)
+                raise
+            await services.db(imports.contact_created, attempt, party.name_uno, ods_id)
+            await services.db(imports.record_contact, import_id, party.name_uno, ods_id, party.kind)
+            return ods_id, True
 
     parties = {p.party.key: p.party for p in preview.parties}
     to_create = {
@@ -214,9 +307,11 @@ async def _write(
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
-    created_ids = {**recorded, **dict(zip(to_create, outcomes))}
+    made = dict(zip(to_create, outcomes))
+    created_ids = {**recorded, **{uno: ods_id for uno, (ods_id, _) in made.items()}}
 
-    ours = set(created_ids.values())  # a retry's preview offers them as exact matches: still ours
+    # A retry's preview offers them as exact matches: still ours. Another import's are linked.
+    ours = set(recorded.values()) | {ods_id for ods_id, by_us in made.values() if by_us}
     participants = []
     for key, party in parties.items():
         decision = decisions[key]
@@ -240,20 +335,30 @@ async def _write(
             result.work_item_id = existing[0].id
             result.work_item_url = env.work_item_url(existing[0].id)
             return result
-    work_item_id = await clio.create_work_item(
-        NewWorkItem(
-            work_type=mapped.work_type,
-            title=mapped.title,
-            reference=mapped.reference,
-            description=preview.matter.long_title or "",
-            attributes=mapped.attributes,
-            key_dates=mapped.key_dates,
-            participants=_unique(participants),
+    await services.db(imports.work_item_sent, claim)
+    try:
+        work_item_id = await clio.create_work_item(
+            NewWorkItem(
+                work_type=mapped.work_type,
+                title=mapped.title,
+                reference=mapped.reference,
+                description=preview.matter.long_title or "",
+                attributes=mapped.attributes,
+                key_dates=mapped.key_dates,
+                participants=_unique(participants),
+            )
         )
-    )
+    except RemoteTimeout as exc:
+        raise _OutcomeUnknown("this matter", exc, work_item=True) from exc
     result.work_item_id = work_item_id
     result.work_item_url = env.work_item_url(work_item_id)
     return result
+
+
+async def _find_contact(clio: Any, party: MappedParty) -> str | None:
+    """The contact stamped with the party's Aderant reference, if Clio Operate has one."""
+    found = [c for c in await clio.search_contacts(party.reference) if party.reference in (c.reference, c.external_reference)]
+    return found[0].id if found else None
 
 
 async def _create_contact(clio: Any, party: MappedParty) -> str:

@@ -1,4 +1,7 @@
-"""Preview: what an import of one matter would create. Reads only; writes nothing anywhere.
+"""Preview: what an import of one matter would create. It writes nothing in Clio Operate; what it
+learns about a matter's work item it records, so search, preview, History and close-sync agree:
+a work item found in Clio Operate without a completed import of ours (adopted, or an earlier
+attempt's whose answer was lost), and an imported work item Clio Operate no longer has (deleted).
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
@@ -15,6 +18,7 @@ from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
+from store.imports import Attempt
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping
 from plugin.services import Services
@@ -61,6 +65,11 @@ class Preview:
     work_item_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     existing_checked: bool = False
+    deleted_work_item_id: str | None = None  # imported, then deleted in Clio Operate
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_work_item_id is not None
 
     @property
     def already_imported(self) -> bool:
@@ -76,7 +85,11 @@ class Preview:
         return {"create": len(self.parties) - links, "link": links}
 
 
-async def preview_matter(services: Services, env: EnvironmentSettings, matter_number: str) -> Preview:
+async def preview_matter(
+    services: Services, env: EnvironmentSettings, matter_number: str, *, seen_by: str | None = None
+) -> Preview:
+    """`seen_by` (who looks) records a work item found in Clio Operate without our completed
+    import as imported; without it (the import itself) the caller records it."""
     agent = services.connections.agent(env)
     clio = services.connections.clio(env)
     try:
@@ -96,7 +109,7 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
 
     texts = sorted({search_text(p) for p in mapped.parties})
     imported, teams, existing, roles, *found = await asyncio.gather(
-        services.db(services.store.imported_matters, env.organisation_id, env.id, [mapped.matter_uno]),
+        services.db(services.store.imports.records, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
         bounded(find_imported(clio, mapped)),
         roles_of(services, env, [mapped.work_type]),
@@ -110,10 +123,19 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
 
     preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
     record = imported.get(mapped.matter_uno)  # type: ignore[union-attr]
-    if record is not None:
+    found_ids = [w.id for w in existing] if isinstance(existing, list) else None
+    if record is not None and record.status == "imported":
         preview.work_item_id = record.work_item_id
-    elif isinstance(existing, list) and existing:
-        preview.work_item_id = existing[0].id
+        if found_ids is not None and record.work_item_id not in found_ids and await _deleted(clio, record.work_item_id):
+            await services.db(services.store.imports.mark_deleted, env.organisation_id, env.id, record.work_item_id, seen_by or "PMS Sync")
+            preview.work_item_id, preview.deleted_work_item_id = None, record.work_item_id
+    elif record is not None and record.status == "deleted":
+        preview.deleted_work_item_id = record.work_item_id
+    elif found_ids:
+        preview.work_item_id = found_ids[0]
+        if seen_by is not None:
+            seen = Attempt(env.organisation_id, env.id, mapped.matter_uno, mapped.matter_number, seen_by, "preview")
+            await services.db(services.store.imports.already_imported, seen, found_ids[0])
     preview.existing_checked = isinstance(existing, list)
 
     failures = [r for r in (existing, *found) if isinstance(r, RemoteError)]
@@ -140,6 +162,18 @@ async def preview_matter(services: Services, env: EnvironmentSettings, matter_nu
     ]
     preview.warnings += [f"Default team {t.name} will not be added: {t.problem}" for t in preview.teams if t.problem]
     return preview
+
+
+async def _deleted(clio: ClioOperateClient, work_item_id: str) -> bool:
+    """Clio Operate answers 404 for the work item (a deleted one is not found: reference/sharedo-api.md
+    §2.2); any other failure proves nothing."""
+    try:
+        await clio.phase(work_item_id)
+    except RemoteNotFound:
+        return True
+    except RemoteError:
+        return False
+    return False
 
 
 async def find_imported(clio: ClioOperateClient, mapped: MappedMatter) -> list[WorkItemRef]:

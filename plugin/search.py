@@ -1,4 +1,5 @@
-"""Search Aderant live and mark what is already imported (one agent call, one store query)."""
+"""Search Aderant live and mark what is already imported, or where its import stands (one agent
+call, one store query)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class MatterRow:
     imported: bool
     work_item_id: str | None
     work_item_url: str | None
+    # imported | deleted (in Clio Operate) | unknown (a create timed out: may still land) | in_progress | failed | None
+    import_state: str | None = None
 
 
 def clean_query(q: str | None) -> str:
@@ -36,13 +39,14 @@ def clean_query(q: str | None) -> str:
 async def search_matters(services: Services, env: EnvironmentSettings, q: str | None, *, limit: int = 25) -> list[MatterRow]:
     text = clean_query(q)
     page = await services.connections.agent(env).search_matters(text, limit=limit)
-    imported = await services.db(
-        services.store.imported_matters, env.organisation_id, env.id, [str(m.matter_uno) for m in page.items]
+    records = await services.db(
+        services.store.imports.records, env.organisation_id, env.id, [str(m.matter_uno) for m in page.items]
     )
     rows = []
     for matter in page.items:
-        record = imported.get(str(matter.matter_uno))
-        work_item_id = record.work_item_id if record else None
+        record = records.get(str(matter.matter_uno))
+        imported = record is not None and record.status == "imported"
+        work_item_id = record.work_item_id if record is not None and imported else None
         rows.append(
             MatterRow(
                 matter_number=matter.matter_number,
@@ -51,9 +55,10 @@ async def search_matters(services: Services, env: EnvironmentSettings, q: str | 
                 client_name=matter.client_name,
                 status=matter.status_description or matter.status,
                 closed=matter.closed,
-                imported=record is not None,
+                imported=imported,
                 work_item_id=work_item_id,
                 work_item_url=env.work_item_url(work_item_id) if work_item_id else None,
+                import_state=record.status if record is not None else None,
             )
         )
     return rows

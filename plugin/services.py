@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable, ParamSpec, TypeVar
 
 from plugin.connections import Connections
@@ -23,6 +24,9 @@ class Services:
     store: Store
     connections: Connections
     concurrency: int = 64
+    # How long a create whose answer was lost (timed out) may still land in Clio Operate: until
+    # then an import does not send it again (PMS_SYNC_IMPORT_SETTLE_SECONDS).
+    settle: timedelta = timedelta(seconds=30)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a (blocking) store call off the event loop."""

@@ -32,6 +32,7 @@ class Settings:
     cookie_secure: bool = True
     remote_timeout: float = 20.0
     remote_concurrency: int = 64
+    import_settle_seconds: float = 30.0
     log_level: str = "INFO"
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
 
@@ -49,6 +50,7 @@ class Settings:
             cookie_secure=get("COOKIE_SECURE", "true").lower() not in ("0", "false", "no"),
             remote_timeout=float(get("REMOTE_TIMEOUT", defaults.remote_timeout)),
             remote_concurrency=int(get("REMOTE_CONCURRENCY", defaults.remote_concurrency)),
+            import_settle_seconds=float(get("IMPORT_SETTLE_SECONDS", defaults.import_settle_seconds)),
             log_level=get("LOG_LEVEL", defaults.log_level).upper(),
             oidc_providers=_oidc_providers(environ),
         )

@@ -81,6 +81,7 @@ class ControlEndpoints:
             Route("/calls", self.list_calls, methods=["GET"]),
             Route("/calls", self.clear_calls, methods=["DELETE"]),
             Route("/reset", self.reset, methods=["POST"]),
+            Route("/{tenant}/work-items/{id}", self.delete_work_item, methods=["DELETE"]),
             *self.sandbox.teams.control_routes(),
             *self.sandbox.relay.control_routes(),
         ]
@@ -104,6 +105,17 @@ class ControlEndpoints:
 
     async def clear_calls(self, request: Request) -> Response:
         self.sandbox.calls.clear()
+        return Response(status_code=204)
+
+    async def delete_work_item(self, request: Request) -> Response:
+        """Delete a work item as a portal user would (no public API route for it is known)."""
+        tenant = self.sandbox.tenants.get(request.path_params["tenant"])
+        if tenant is None:
+            return JSONResponse({"error": "No such tenant"}, status_code=404)
+        try:
+            tenant.state.delete_work_item(request.path_params["id"])
+        except LookupError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
         return Response(status_code=204)
 
     async def reset(self, request: Request) -> Response:

@@ -1,11 +1,13 @@
 """Latency and fault injection over the whole sandbox, and the log of the calls it served.
 
 `FaultMiddleware` wraps the sandbox app. Each request (except the `/_sandbox` controls) is
-matched against the rules in order; the first live rule that matches fires: it waits `delay`
-seconds, then either holds the request open until the client gives up (`timeout`), answers
+matched against the rules in order; the first live rule that matches fires: it receives the
+request, waits `delay` seconds (applying it even when the caller has gone meanwhile), then either holds the request open until the client gives up (`timeout`), answers
 `status` with `{"error": "injected fault"}`, or lets the request through. A `lose_answer` rule
 lets the request through first and then holds its answer back until the client gives up: the
-write happened, but the caller never learns it did.
+write happened, but the caller never learns it did. A `late` rule answers 504 at once, as a
+gateway that gave up would, and applies the request `late` seconds later: the write lands after
+the caller was told it timed out (Clio Operate applying a create after our time limit).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class FaultRule:
     status: int | None = None
     timeout: bool = False
     lose_answer: bool = False
+    late: float | None = None
     times: int | None = None
     fired: int = 0
 
@@ -45,6 +48,8 @@ class FaultRule:
             raise ValueError("delay must not be negative")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError("status must be an HTTP status code")
+        if self.late is not None and self.late < 0:
+            raise ValueError("late must not be negative")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be at least 1")
         self.method = self.method.upper() if self.method else None
@@ -76,10 +81,11 @@ class Faults:
         status: int | None = None,
         timeout: bool = False,
         lose_answer: bool = False,
+        late: float | None = None,
         times: int | None = None,
     ) -> FaultRule:
         """Add a rule; a `path` ending in `*` matches as a prefix. ValueError if it makes no sense."""
-        rule = FaultRule(path, method, match, delay, status, timeout, lose_answer, times)
+        rule = FaultRule(path, method, match, delay, status, timeout, lose_answer, late, times)
         self.rules.append(rule)
         return rule
 
@@ -134,11 +140,36 @@ async def _discard(message: Message) -> None:
     """The answer that never reaches the caller."""
 
 
+async def _buffered(receive: Receive) -> Receive:
+    """The request read to its end, to be replayed later; then the client is gone."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    return replay
+
+
 class FaultMiddleware:
     def __init__(self, app: ASGIApp, faults: Faults, calls: CallLog) -> None:
         self.app = app
         self.faults = faults
         self.calls = calls
+        self._late: set[asyncio.Task[None]] = set()  # writes still to land
+
+    def _apply_later(self, seconds: float, scope: Scope, receive: Receive) -> None:
+        async def land() -> None:
+            await asyncio.sleep(seconds)
+            await self.app(scope, receive, _discard)
+
+        task = asyncio.create_task(land())
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
@@ -164,8 +195,13 @@ class FaultMiddleware:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.faults.fire(scope["method"], scope["path"])
         if rule is not None and rule.delay:
+            # The request was received before the wait: it is applied even if its caller is gone by then.
+            receive = await _buffered(receive)
             await asyncio.sleep(rule.delay)
-        if rule is not None and rule.lose_answer:
+        if rule is not None and rule.late is not None:
+            self._apply_later(rule.late, dict(scope), await _buffered(receive))
+            await JSONResponse({"error": "injected late write: gateway timeout"}, status_code=504)(scope, receive, send)
+        elif rule is not None and rule.lose_answer:
             await self.app(scope, receive, _discard)
             await _hold_until_disconnect(scope, receive, send)
         elif rule is not None and rule.timeout:

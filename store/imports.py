@@ -1,5 +1,11 @@
 """Import claims, the contacts they created, and History. Each change is written together with
-its audit event (the outbox) in one transaction."""
+its audit event (the outbox) in one transaction.
+
+A write whose outcome is unknown (its call timed out, or its process died while it was in
+flight) is recorded as such: on the matter's claim (`write_sent_at`) and on the contact's claim
+(`unknown`, or `creating` past its lease). It is not sent again before the settle window after it
+was sent has passed, and then only once Clio Operate, asked again, shows nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +16,50 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from store.models import AuditEvent, ImportAttempt, ImportContact, MatterImport, utcnow
+from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, utcnow
 
 T = TypeVar("T")
 
 IN_PROGRESS_MESSAGE = "An import of this matter is already in progress: wait a moment, then open it again."
+DELETED_MESSAGE = (
+    "The work item of this matter was deleted in Clio Operate. An administrator can release it in History "
+    "for a fresh import."
+)
+
+
+def settling_message(what: str, retry_after: datetime) -> str:
+    """What a user is told while a write may still land: plainly, with the time to come back."""
+    return f"Clio Operate may still be creating {what}; try again after {retry_after:%H:%M:%S} UTC."
 
 
 @dataclass(frozen=True)
 class Claim:
-    kind: Literal["claimed", "imported", "in_progress"]
+    kind: Literal["claimed", "imported", "in_progress", "settling", "deleted"]
     attempt_id: int
     import_id: int | None = None
     work_item_id: str | None = None
     resumed: bool = False  # an earlier attempt failed or died: some contacts may already exist
+    started_at: datetime | None = None  # identifies this holding of the claim (heartbeat, release)
+    retry_after: datetime | None = None  # settling: when a retry may send the write again
+    message: str | None = None  # why it was refused
+
+
+@dataclass(frozen=True)
+class ContactSlot:
+    """Where the contact of one Aderant name stands, seen by one import attempt.
+
+    `claimed`: this attempt creates it now. `created`: reuse `ods_id`. `busy`: another attempt is
+    creating it (wait, then ask again). `unknown`: a create whose outcome is unknown was sent at
+    `sent_at`: look for it by its Aderant reference before anything else.
+    """
+
+    kind: Literal["claimed", "created", "busy", "unknown"]
+    ods_id: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -46,12 +78,14 @@ class ImportStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def claim(self, attempt: Attempt, lease: timedelta) -> Claim:
+    def claim(self, attempt: Attempt, lease: timedelta, settle: timedelta = timedelta(0)) -> Claim:
         """Claim the matter before any write, so a double click, a second user or a second replica
-        cannot import it twice. A failed or abandoned (lease expired) import is taken over."""
-        return _retrying(lambda: self._claim(attempt, lease))
+        cannot import it twice. A failed or abandoned (lease expired) import is taken over, and the
+        abandoned attempt's History row ends as interrupted; but while a work item create it sent
+        may still land (`settle` after it was sent), the claim is refused with the time to retry."""
+        return _retrying(lambda: self._claim(attempt, lease, settle))
 
-    def _claim(self, attempt: Attempt, lease: timedelta) -> Claim:
+    def _claim(self, attempt: Attempt, lease: timedelta, settle: timedelta) -> Claim:
         assert attempt.matter_uno is not None
         now = utcnow()
         with Session(self.engine) as session:
@@ -71,8 +105,20 @@ class ImportStore:
             if row is not None and row.status == "in_progress" and row.lease_expires_at and row.lease_expires_at > now:
                 attempt_id = _finish_attempt(session, attempt, "refused", error=IN_PROGRESS_MESSAGE)
                 session.commit()
-                return Claim("in_progress", attempt_id, row.id)
+                return Claim("in_progress", attempt_id, row.id, message=IN_PROGRESS_MESSAGE)
+            if row is not None and row.status == "deleted":
+                attempt_id = _finish_attempt(session, attempt, "refused", error=DELETED_MESSAGE)
+                session.commit()
+                return Claim("deleted", attempt_id, row.id, message=DELETED_MESSAGE)
+            if row is not None and row.write_sent_at is not None and row.write_sent_at + settle > now:
+                retry_after = row.write_sent_at + settle
+                message = settling_message("this matter", retry_after)
+                attempt_id = _finish_attempt(session, attempt, "refused", error=message)
+                session.commit()
+                return Claim("settling", attempt_id, row.id, retry_after=retry_after, message=message)
             resumed = row is not None
+            if row is not None and row.status == "in_progress":  # its holder is gone: it did not finish
+                _interrupt(session, attempt)
             if row is None:
                 row = MatterImport(
                     organisation_id=attempt.organisation_id,
@@ -94,7 +140,10 @@ class ImportStore:
                         col(MatterImport.status) == row.status,
                         col(MatterImport.started_at) == row.started_at,
                     )
-                    .values(status="in_progress", imported_by=attempt.user_name, started_at=now, lease_expires_at=now + lease)
+                    .values(
+                        status="in_progress", imported_by=attempt.user_name, started_at=now,
+                        lease_expires_at=now + lease, write_sent_at=None,
+                    )
                 )
                 if taken.rowcount != 1:
                     raise _Conflict()
@@ -113,7 +162,150 @@ class ImportStore:
             _audit(session, attempt, "import.started", record.id, resumed=resumed)
             session.commit()
             assert record.id is not None and row.id is not None
-            return Claim("claimed", record.id, row.id, resumed=resumed)
+            return Claim("claimed", record.id, row.id, resumed=resumed, started_at=now)
+
+    def renew(self, claim: Claim, lease: timedelta) -> bool:
+        """The heartbeat of a running import: push its claim's lease, and those of the contacts it
+        is creating, further out. False when the claim is no longer this attempt's."""
+        now = utcnow()
+        with Session(self.engine) as session:
+            renewed = session.execute(
+                update(MatterImport)
+                .where(
+                    col(MatterImport.id) == claim.import_id,
+                    col(MatterImport.status) == "in_progress",
+                    col(MatterImport.started_at) == claim.started_at,
+                )
+                .values(lease_expires_at=now + lease)
+            ).rowcount
+            session.execute(
+                update(ContactClaim)
+                .where(col(ContactClaim.holder) == _holder(claim), col(ContactClaim.status) == "creating")
+                .values(lease_expires_at=now + lease)
+            )
+            session.commit()
+            return renewed == 1
+
+    def work_item_sent(self, claim: Claim) -> None:
+        """Note, before the call, that the work item's create is being sent: from now on its
+        outcome is unknown until Clio Operate answers."""
+        with Session(self.engine) as session:
+            session.execute(
+                update(MatterImport).where(col(MatterImport.id) == claim.import_id).values(write_sent_at=utcnow())
+            )
+            session.commit()
+
+    # Contacts, one per Aderant name and environment -----------------------------------------
+
+    def claim_contact(self, attempt: Attempt, claim: Claim, name_uno: int, lease: timedelta) -> ContactSlot:
+        """The contact of `name_uno` in the environment: claim it for this attempt to create, or
+        say who has it. A unique key, so two imports (on any replica) never both create it."""
+
+        def run() -> ContactSlot:
+            now = utcnow()
+            with Session(self.engine) as session:
+                row = session.exec(
+                    select(ContactClaim)
+                    .where(ContactClaim.environment_id == attempt.environment_id, ContactClaim.name_uno == name_uno)
+                    .with_for_update()
+                ).first()
+                if row is None:
+                    session.add(
+                        ContactClaim(
+                            organisation_id=attempt.organisation_id, environment_id=attempt.environment_id,
+                            name_uno=name_uno, status="creating", holder=_holder(claim), sent_at=now,
+                            lease_expires_at=now + lease,
+                        )
+                    )
+                    session.commit()  # IntegrityError: another attempt claimed it first; retried
+                    return ContactSlot("claimed")
+                if row.status == "created":
+                    return ContactSlot("created", row.ods_id)
+                if row.status == "creating" and not lease_expired(row.lease_expires_at):
+                    return ContactSlot("claimed" if row.holder == _holder(claim) else "busy")
+                return ContactSlot("unknown", sent_at=row.sent_at)
+
+        return _retrying(run)
+
+    def retake_contact(self, attempt: Attempt, claim: Claim, name_uno: int, sent_at: datetime, lease: timedelta) -> bool:
+        """Take over a contact whose earlier create is known not to have happened (looked for after
+        its settle window, not found); False when another attempt took it first."""
+        now = utcnow()
+        with Session(self.engine) as session:
+            taken = session.execute(
+                update(ContactClaim)
+                .where(
+                    col(ContactClaim.environment_id) == attempt.environment_id,
+                    col(ContactClaim.name_uno) == name_uno,
+                    col(ContactClaim.status) != "created",
+                    col(ContactClaim.sent_at) == sent_at,
+                )
+                .values(status="creating", holder=_holder(claim), sent_at=now, lease_expires_at=now + lease)
+            ).rowcount
+            session.commit()
+            return taken == 1
+
+    def contact_created(self, attempt: Attempt, name_uno: int, ods_id: str) -> None:
+        """The contact exists (created now, or found by its Aderant reference): everyone reuses it."""
+
+        def run() -> None:
+            with Session(self.engine) as session:
+                row = session.exec(
+                    select(ContactClaim).where(
+                        ContactClaim.environment_id == attempt.environment_id, ContactClaim.name_uno == name_uno
+                    )
+                ).first()
+                if row is None:
+                    row = ContactClaim(
+                        organisation_id=attempt.organisation_id, environment_id=attempt.environment_id,
+                        name_uno=name_uno, status="created", holder="found",
+                    )
+                row.status, row.ods_id, row.lease_expires_at = "created", ods_id, None
+                session.add(row)
+                session.commit()
+
+        _retrying(run)
+
+    def contact_unknown(self, attempt: Attempt, name_uno: int) -> None:
+        """Its create timed out: it may still land."""
+        with Session(self.engine) as session:
+            session.execute(
+                update(ContactClaim)
+                .where(
+                    col(ContactClaim.environment_id) == attempt.environment_id,
+                    col(ContactClaim.name_uno) == name_uno,
+                    col(ContactClaim.status) == "creating",
+                )
+                .values(status="unknown", lease_expires_at=None)
+            )
+            session.commit()
+
+    def contact_not_created(self, attempt: Attempt, claim: Claim, name_uno: int) -> None:
+        """Clio Operate refused the create (it did not happen): free the name for the next attempt."""
+        with Session(self.engine) as session:
+            session.execute(
+                delete(ContactClaim).where(
+                    col(ContactClaim.environment_id) == attempt.environment_id,
+                    col(ContactClaim.name_uno) == name_uno,
+                    col(ContactClaim.holder) == _holder(claim),
+                    col(ContactClaim.status) == "creating",
+                )
+            )
+            session.commit()
+
+    def records(self, organisation_id: int, environment_id: int, matter_unos: list[str]) -> dict[str, MatterImport]:
+        """The claims on the given Aderant matter ids, whatever their state, in one query."""
+        if not matter_unos:
+            return {}
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MatterImport).where(
+                    MatterImport.organisation_id == organisation_id,
+                    MatterImport.environment_id == environment_id,
+                    col(MatterImport.matter_uno).in_(sorted(set(matter_unos))),
+                )
+            ).all()
+            return {row.matter_uno: row for row in rows}
 
     def record_contact(self, import_id: int, name_uno: int, ods_id: str, kind: str) -> None:
         with Session(self.engine) as session:
@@ -131,20 +323,30 @@ class ImportStore:
             session.execute(
                 update(MatterImport)
                 .where(col(MatterImport.id) == claim.import_id)
-                .values(status="imported", work_item_id=work_item_id, finished_at=now, lease_expires_at=None)
+                .values(
+                    status="imported", work_item_id=work_item_id, finished_at=now, lease_expires_at=None,
+                    write_sent_at=None,
+                )
             )
             _update_attempt(session, claim.attempt_id, "imported", work_item_id=work_item_id, details=details)
             _audit(session, attempt, "import.succeeded", claim.attempt_id, work_item_id=work_item_id)
             session.commit()
 
-    def fail(self, attempt: Attempt, claim: Claim | None, error: str, details: dict | None = None) -> int:
-        """Record a failed attempt; a claim it held is released so a retry can take it over."""
+    def fail(
+        self, attempt: Attempt, claim: Claim | None, error: str, details: dict | None = None, *, unknown: bool = False
+    ) -> int:
+        """Record a failed attempt; a claim it held is released so a retry can take it over (as
+        `unknown` when a write it sent may still land: see `claim`)."""
         with Session(self.engine) as session:
             if claim is not None:
                 session.execute(
                     update(MatterImport)
                     .where(col(MatterImport.id) == claim.import_id)
-                    .values(status="failed", lease_expires_at=None)
+                    .values(
+                        status="unknown" if unknown else "failed", lease_expires_at=None,
+                        # a write that was answered (refused, failed) did not happen: nothing to wait for
+                        **({} if unknown else {"write_sent_at": None}),
+                    )
                 )
                 _update_attempt(session, claim.attempt_id, "failed", error=error, details=details or {})
                 attempt_id = claim.attempt_id
@@ -188,14 +390,71 @@ class ImportStore:
                             adopted=True,
                         )
                     )
-                elif row.status == "failed" or (row.status == "in_progress" and lease_expired(row.lease_expires_at)):
+                elif row.status in ("failed", "unknown") or (row.status == "in_progress" and lease_expired(row.lease_expires_at)):
+                    if row.status == "in_progress":
+                        _interrupt(session, attempt)
                     row.status, row.work_item_id, row.finished_at = "imported", work_item_id, utcnow()
+                    row.write_sent_at = row.lease_expires_at = None
                     session.add(row)
                 attempt_id = _finish_attempt(session, attempt, "already_imported", work_item_id=work_item_id)
                 session.commit()
                 return attempt_id
 
         return _retrying(run)
+
+    def mark_deleted(self, organisation_id: int, environment_id: int, work_item_id: str, seen_by: str) -> None:
+        """Clio Operate answers 404 for the work item of an import: it was deleted there."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MatterImport).where(
+                    MatterImport.organisation_id == organisation_id,
+                    MatterImport.environment_id == environment_id,
+                    MatterImport.work_item_id == work_item_id,
+                    MatterImport.status == "imported",
+                )
+            ).all()
+            for row in rows:
+                row.status = "deleted"
+                session.add(row)
+                _audit(
+                    session, _about(row, seen_by), "import.work_item_deleted", None, work_item_id=work_item_id,
+                )
+            session.commit()
+
+    def deleted(self, organisation_id: int, environment_id: int) -> list[MatterImport]:
+        """Imports whose work item was deleted in Clio Operate, waiting for an administrator."""
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(MatterImport)
+                    .where(
+                        MatterImport.organisation_id == organisation_id,
+                        MatterImport.environment_id == environment_id,
+                        MatterImport.status == "deleted",
+                    )
+                    .order_by(col(MatterImport.matter_number))
+                ).all()
+            )
+
+    def release(self, organisation_id: int, environment_id: int, import_id: int, actor: str) -> MatterImport | None:
+        """Forget an import whose work item was deleted in Clio Operate, so the matter can be
+        imported afresh (audited). None when there is no such deleted import."""
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(MatterImport).where(
+                    MatterImport.id == import_id,
+                    MatterImport.organisation_id == organisation_id,
+                    MatterImport.environment_id == environment_id,
+                    MatterImport.status == "deleted",
+                )
+            ).first()
+            if row is None:
+                return None
+            session.execute(delete(ImportContact).where(col(ImportContact.matter_import_id) == row.id))
+            session.delete(row)
+            _audit(session, _about(row, actor), "import.released", None, work_item_id=row.work_item_id)
+            session.commit()
+            return row
 
     def history(
         self,
@@ -299,6 +558,31 @@ def _audit(session: Session, attempt: Attempt, type: str, attempt_id: int | None
                 "trigger": attempt.trigger,
                 **{k: v for k, v in data.items() if v is not None},
             },
+        )
+    )
+
+
+def _holder(claim: Claim) -> str:
+    return f"attempt:{claim.attempt_id}"
+
+
+def _about(row: MatterImport, actor: str) -> Attempt:
+    return Attempt(row.organisation_id, row.environment_id, row.matter_uno, row.matter_number, actor)
+
+
+def _interrupt(session: Session, attempt: Attempt) -> None:
+    """End the History rows of attempts on this matter whose process died mid-import."""
+    session.execute(
+        update(ImportAttempt)
+        .where(
+            col(ImportAttempt.organisation_id) == attempt.organisation_id,
+            col(ImportAttempt.environment_id) == attempt.environment_id,
+            col(ImportAttempt.matter_uno) == attempt.matter_uno,
+            col(ImportAttempt.outcome) == "in_progress",
+        )
+        .values(
+            outcome="interrupted", finished_at=utcnow(),
+            error="The import stopped before it finished (its process ended); a later attempt took it over.",
         )
     )
 

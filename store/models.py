@@ -76,13 +76,17 @@ class MatterImport(SQLModel, table=True):
     environment_id: int = Field(foreign_key="environment.id", index=True)
     matter_uno: str = Field(max_length=50)
     matter_number: str = Field(max_length=50, index=True)
-    status: str = Field(max_length=20)  # in_progress | failed | imported
+    # in_progress | failed | unknown (a write timed out: it may still land) | imported | deleted (in Clio Operate)
+    status: str = Field(max_length=20)
     work_item_id: str | None = Field(default=None, max_length=100)
     imported_by: str = Field(max_length=200)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
-    # An import in progress holds the claim until then; a crashed one can be taken over after.
+    # An import in progress holds the claim until then, renewed while it runs; a crashed one is taken over after.
     lease_expires_at: datetime | None = None
+    # When the work item's create call was sent, until the import succeeds: a retry does not send it
+    # again, unless Clio Operate shows none, before the settle window after this has passed.
+    write_sent_at: datetime | None = None
     # Found already in Clio Operate, put there by something else: shown as imported, never closed by us.
     adopted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
@@ -100,6 +104,26 @@ class ImportContact(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ContactClaim(SQLModel, table=True):
+    """The one contact of an Aderant name in one environment, whoever imports what.
+
+    Claimed (a unique key) before the create call is sent, so imports sharing a party, on any
+    replica, create it once: the others wait for it and reuse its id.
+    """
+
+    __table_args__ = (UniqueConstraint("environment_id", "name_uno", name="uq_contact_claim"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id")
+    name_uno: int
+    status: str = Field(max_length=20)  # creating | unknown (the create timed out) | created
+    ods_id: str | None = Field(default=None, max_length=100)
+    holder: str = Field(max_length=100)  # the import attempt creating it
+    sent_at: datetime = Field(default_factory=utcnow)
+    lease_expires_at: datetime | None = None
+
+
 class ImportAttempt(SQLModel, table=True):
     """One row of History: every attempt to import, whatever its outcome."""
 
@@ -110,7 +134,8 @@ class ImportAttempt(SQLModel, table=True):
     matter_number: str = Field(max_length=50, index=True)
     user_name: str = Field(max_length=200)
     trigger: str = Field(default="manual", max_length=20)  # manual | auto-import
-    outcome: str = Field(max_length=20, index=True)  # in_progress | imported | already_imported | failed | refused
+    # in_progress | imported | already_imported | failed | refused | interrupted (its process died)
+    outcome: str = Field(max_length=20, index=True)
     work_item_id: str | None = Field(default=None, max_length=100)
     error: str | None = None
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

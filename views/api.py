@@ -82,7 +82,12 @@ async def matters(request: Request, caller: Caller) -> dict:
 
 async def preview(request: Request, caller: Caller) -> dict:
     env = await selected_environment(request, caller)
-    result = await preview_matter(runtime(request).services, env, matter_number(request.path_params["matter_number"]))
+    result = await preview_matter(
+        runtime(request).services,
+        env,
+        matter_number(request.path_params["matter_number"]),
+        seen_by=caller.principal.user_name,
+    )
     return preview_json(result)
 
 
@@ -114,6 +119,7 @@ def preview_json(preview: Preview) -> dict:
         "already_imported": preview.already_imported,
         "work_item_id": preview.work_item_id,
         "work_item_url": preview.work_item_url,
+        "work_item_deleted": preview.deleted,
         "source": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in mapped.source.items()},
         "warnings": preview.warnings,
     }

@@ -69,7 +69,10 @@ def create_app(
             sessions = SessionManager(
                 store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
             )
-            services = Services(store, connections, concurrency=settings.remote_concurrency)
+            services = Services(
+                store, connections, concurrency=settings.remote_concurrency,
+                settle=timedelta(seconds=settings.import_settle_seconds),
+            )
             holder = replica_holder()
             runner = SyncRunner(services, holder=holder, public_url=settings.public_url)
             app.state.runtime = Runtime(

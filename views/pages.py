@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
+from plugin.deleted_work_items import deleted_work_items, release_for_import
 from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
@@ -117,9 +118,30 @@ async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number))}
+        user = await caller_name(request)
+        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number), seen_by=user)}
 
     return await page(request, "preview.html", build, {"preview": None})
+
+
+async def open_work_item(request: Request) -> Response:
+    """Search's View: the work item in Clio Operate, checked first, so one deleted there is shown as
+    deleted (with its preview) instead of Clio Operate's "not found"."""
+    matter_number = request.path_params["matter_number"]
+
+    async def build(env: EnvironmentSettings) -> dict | Response:
+        number = parsing.matter_number(matter_number)
+        preview = await preview_matter(runtime(request).services, env, number, seen_by=await caller_name(request))
+        if preview.work_item_url:
+            return RedirectResponse(preview.work_item_url, status_code=303)
+        return {"preview": preview}
+
+    return await page(request, "preview.html", build, {"preview": None})
+
+
+async def caller_name(request: Request) -> str | None:
+    caller = await caller_of(request)
+    return caller.principal.user_name if caller is not None else None
 
 
 async def import_page(request: Request) -> Response:
@@ -156,15 +178,39 @@ async def history_list(request: Request) -> Response:
     query_params = request.query_params
 
     async def build(env: EnvironmentSettings) -> dict:
-        return {"page": await history_page(runtime(request).services, env, history_filter(request))}
+        services = runtime(request).services
+        return {
+            "page": await history_page(services, env, history_filter(request)),
+            "deleted": await deleted_work_items(services, env),
+        }
 
     return await page(
         request,
         "history.html",
         build,
-        {"page": None, "section": "history", "outcomes": OUTCOMES,
+        {"page": None, "deleted": [], "section": "history", "outcomes": OUTCOMES,
          "outcome": query_params.get("outcome", ""), "matter": query_params.get("matter", "")},
     )
+
+
+async def release_page(request: Request) -> Response:
+    """History's "Release for a fresh import" button (administrators; CSRF checked; audited)."""
+    signed = await signed_form(request)
+    if isinstance(signed, Response):
+        return signed
+    caller, form = signed
+
+    async def build(env: EnvironmentSettings) -> dict | Response:
+        principal = await principal_in(request, caller, env)
+        import_id = parsing.whole_number(str(form.get("import_id") or ""), "import_id")
+        if import_id is None:
+            raise InvalidInput("Choose a matter to release.")
+        number = await release_for_import(
+            runtime(request).services, env, import_id, principal.user_name, is_admin=principal.is_admin
+        )
+        return RedirectResponse(f"/history?{urlencode({'environment': env.id, 'released': number})}", status_code=303)
+
+    return await page(request, "message.html", build, {})
 
 
 async def history_detail(request: Request) -> Response:
@@ -191,6 +237,8 @@ routes = [
     Route("/sign-out", sign_out, methods=["POST"]),
     Route("/matters/{matter_number}/preview", preview_page),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
+    Route("/matters/{matter_number}/work-item", open_work_item),
     Route("/history", history_list),
     Route("/history/{attempt_id:id}", history_detail),
+    Route("/history/release", release_page, methods=["POST"]),
 ]

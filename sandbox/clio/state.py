@@ -312,6 +312,12 @@ class TenantState:
             and (query.reference is None or item.reference == query.reference)
         )
 
+    def delete_work_item(self, work_item_id: str) -> None:
+        """Delete it as the portal does: it moves to the removed phase (`matter-deleted`), after
+        which searches leave it out and its routes answer 404."""
+        item = self.work_item(work_item_id)
+        item.phase = next(p for p in self.phase_plan.phases if p.is_removed)
+
     def set_attribute(self, work_item_id: str, name: str, value: object) -> None:
         item = self.work_item(work_item_id)
         if value is None:

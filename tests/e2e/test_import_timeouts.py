@@ -45,7 +45,7 @@ def test_lost_answers_are_found_again_on_retry(demo: Demo) -> None:
         # The work item is created, but its answer never comes: the service gives up after 3 s.
         demo.control("POST", "/faults", json={"path": "/production/api/v1/public/workItem", "method": "POST", "lose_answer": True, "times": 1})
         lost = httpx.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
-        assert lost.status_code == 504 and "safe to import again" in lost.json()["error"]
+        assert lost.status_code == 504 and "may still be creating this matter; try again after" in lost.json()["error"]
         retry = httpx.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
         matter_id = work_item_matter["attributes"]["aderant-matter-id"]
         found = clio_count(demo, "/api/v1/public/workItem/findByQuery", {

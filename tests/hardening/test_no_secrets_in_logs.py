@@ -47,6 +47,8 @@ def aderant_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
 def test_no_secret_reaches_any_log_line(database_url: str, aderant_url: str, caplog: pytest.LogCaptureFixture) -> None:
     configure_logging("DEBUG")  # as `pms-sync serve` and `pms-sync demo` do
     caplog.set_level(logging.DEBUG)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # another test's uvicorn.Config may have raised them
+        caplog.set_level(logging.DEBUG, logger=name)
     port = free_port_pair()
     siem_port = free_port_pair()
     service_url, sandbox_url, siem_url = (f"http://127.0.0.1:{p}" for p in (port, port + 1, siem_port))

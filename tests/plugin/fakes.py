@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemRef
+from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemPhase, WorkItemRef
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from plugin.mapping import DEFAULT_MAPPING
 from store.repository import EnvironmentSettings
@@ -101,6 +101,18 @@ class FakeClio:
     index_lag: int = 0
     unindexed: dict[str, int] = field(default_factory=dict)
     bodies: list[dict] = field(default_factory=list)
+    # Work items deleted in Clio Operate: searches miss them and their routes answer 404.
+    deleted: set[str] = field(default_factory=set)
+
+    def delete(self, work_item_id: str) -> None:
+        self.work_items = [w for w in self.work_items if w.id != work_item_id]
+        self.deleted.add(work_item_id)
+
+    async def phase(self, work_item_id: str) -> WorkItemPhase:
+        self.calls.append(("phase", work_item_id))
+        if work_item_id in self.deleted:
+            raise RemoteNotFound("Clio Operate", "Production", f"Work item {work_item_id} was not found")
+        return WorkItemPhase("matter-handling", ())
 
     async def search_contacts(self, text: str, *, kinds: tuple[str, ...] = ("person", "organisation"), **_: object) -> list[OdsContact]:
         self.calls.append(("search_contacts", text))

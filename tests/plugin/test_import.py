@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from clients.clio_models import FormField
 from clients.errors import RemoteUnavailable
 from plugin.errors import Forbidden, InvalidInput, NotConfigured
-from plugin.importer import WRITES_DISABLED, Actor, ImportFailed, import_matter
+from plugin.importer import WRITES_DISABLED, Actor, ImportFailed, ImportSettling, import_matter
 from store.mappings import MappingStore
 from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import matter, party
@@ -80,10 +81,13 @@ async def test_a_retry_after_a_failed_work_item_reuses_the_contacts_it_created(f
 async def test_a_lost_work_item_answer_missed_by_a_lagging_search_is_found_before_creating_another(firm) -> None:  # type: ignore[no-untyped-def]
     services, env, clio, actor = firm
     clio.losing.add("create_work_item")
-    clio.index_lag = 1  # the retry's preview does not see the work item yet; the check after the claim does
+    clio.index_lag = 2  # the retries' previews do not see the work item yet; the check after the claim does
     with pytest.raises(ImportFailed):
         await import_matter(services, env, actor, "82001")
+    with pytest.raises(ImportSettling, match="may still be creating this matter; try again after"):
+        await import_matter(services, env, actor, "82001")  # within the settle window: not sent again
 
+    services.settle = timedelta(0)  # the window has passed
     result = await import_matter(services, env, actor, "82001")
 
     [item] = clio.work_items
