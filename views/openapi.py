@@ -46,6 +46,7 @@ SCHEMAS: dict[str, Schema] = {
     "Matter": obj(
         matter_number=TEXT, title=TEXT, client_code=TEXT, client_name=TEXT, status=TEXT, closed=FLAG,
         imported=FLAG, work_item_id=NULLABLE_TEXT, work_item_url=NULLABLE_TEXT,
+        import_state={"enum": ["imported", "deleted", "unknown", "in_progress", "failed", None]},
     ),
     "ImportRequest": {
         "type": "object",
@@ -72,7 +73,8 @@ SCHEMAS: dict[str, Schema] = {
         )),
         summary=obj(create={"type": "integer"}, link={"type": "integer"}),
         teams=array(obj(id=TEXT, name=TEXT, role=TEXT, problem=NULLABLE_TEXT)), already_imported=FLAG, work_item_id=NULLABLE_TEXT,
-        work_item_url=NULLABLE_TEXT, environment=obj(id=ID, name=TEXT), source=ANY_OBJECT, warnings=array(TEXT),
+        work_item_url=NULLABLE_TEXT, work_item_deleted=FLAG, environment=obj(id=ID, name=TEXT), source=ANY_OBJECT,
+        warnings=array(TEXT),
     ),
 }
 
