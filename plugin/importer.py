@@ -30,7 +30,7 @@ from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseC
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
 from plugin.services import Services
-from store.imports import Attempt, Claim, settling_message
+from store.imports import Attempt, Claim, ContactSlot, settling_message
 from store.models import utcnow
 from store.repository import EnvironmentSettings
 
@@ -257,12 +257,12 @@ async def _write(
         async with limit:
             return await call
 
-    async def create(party: MappedParty) -> tuple[str, bool]:
+    async def create(party: MappedParty, slot: ContactSlot) -> tuple[str, bool]:
         """The party's contact and whether this attempt created it: the one contact of its Aderant
-        name in the environment (another import's, or found by its reference), else a new one."""
+        name in the environment (another import's, or found by its reference), else a new one.
+        `slot` is the party's first claim, made with the others'."""
         deadline = asyncio.get_running_loop().time() + CONTACT_WAIT_SECONDS
         while True:
-            slot = await services.db(imports.claim_contact, attempt, claim, party.name_uno, CLAIM_LEASE)
             if slot.kind == "created":
                 assert slot.ods_id is not None
                 return slot.ods_id, False
@@ -270,6 +270,7 @@ async def _write(
                 if asyncio.get_running_loop().time() > deadline:
                     raise ImportInProgress(f"Another import is creating the contact {party.name}: try again in a moment.")
                 await asyncio.sleep(CONTACT_POLL_SECONDS)
+                slot = await services.db(imports.claim_contact, attempt, claim, party.name_uno, CLAIM_LEASE)
                 continue
             if slot.kind == "unknown":
                 assert slot.sent_at is not None
@@ -281,6 +282,7 @@ async def _write(
                 if utcnow() < retry_after:
                     raise ImportSettling(settling_message(f"the contact {party.name}", retry_after), retry_after)
                 if not await services.db(imports.retake_contact, attempt, claim, party.name_uno, slot.sent_at, CLAIM_LEASE):
+                    slot = await services.db(imports.claim_contact, attempt, claim, party.name_uno, CLAIM_LEASE)
                     continue  # another attempt took it first
             try:
                 ods_id = await _create_contact(clio, party)
@@ -303,7 +305,10 @@ async def _write(
         for key, party in parties.items()
         if decisions[key] == "create" and party.name_uno not in recorded
     }
-    outcomes = await asyncio.gather(*(bounded(create(p)) for p in to_create.values()), return_exceptions=True)
+    slots = await services.db(imports.claim_contacts, attempt, claim, list(to_create), CLAIM_LEASE)
+    outcomes = await asyncio.gather(
+        *(bounded(create(party, slots[uno])) for uno, party in to_create.items()), return_exceptions=True
+    )
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome

@@ -200,32 +200,50 @@ class ImportStore:
     def claim_contact(self, attempt: Attempt, claim: Claim, name_uno: int, lease: timedelta) -> ContactSlot:
         """The contact of `name_uno` in the environment: claim it for this attempt to create, or
         say who has it. A unique key, so two imports (on any replica) never both create it."""
+        return self.claim_contacts(attempt, claim, [name_uno], lease)[name_uno]
 
-        def run() -> ContactSlot:
+    def claim_contacts(
+        self, attempt: Attempt, claim: Claim, name_unos: list[int], lease: timedelta
+    ) -> dict[int, ContactSlot]:
+        """`claim_contact` for every name in one transaction, so an import's contact creates all
+        start at once instead of one claim after another."""
+
+        def run() -> dict[int, ContactSlot]:
             now = utcnow()
             with Session(self.engine) as session:
-                row = session.exec(
-                    select(ContactClaim)
-                    .where(ContactClaim.environment_id == attempt.environment_id, ContactClaim.name_uno == name_uno)
-                    .with_for_update()
-                ).first()
-                if row is None:
-                    session.add(
-                        ContactClaim(
-                            organisation_id=attempt.organisation_id, environment_id=attempt.environment_id,
-                            name_uno=name_uno, status="creating", holder=_holder(claim), sent_at=now,
-                            lease_expires_at=now + lease,
+                rows = {
+                    row.name_uno: row
+                    for row in session.exec(
+                        select(ContactClaim)
+                        .where(
+                            ContactClaim.environment_id == attempt.environment_id,
+                            col(ContactClaim.name_uno).in_(name_unos),
                         )
+                        .with_for_update()
                     )
-                    session.commit()  # IntegrityError: another attempt claimed it first; retried
-                    return ContactSlot("claimed")
-                if row.status == "created":
-                    return ContactSlot("created", row.ods_id)
-                if row.status == "creating" and not lease_expired(row.lease_expires_at):
-                    return ContactSlot("claimed" if row.holder == _holder(claim) else "busy")
-                return ContactSlot("unknown", sent_at=row.sent_at)
+                }
+                slots: dict[int, ContactSlot] = {}
+                for name_uno in sorted(name_unos):  # one order everywhere: two batches cannot deadlock
+                    row = rows.get(name_uno)
+                    if row is None:
+                        session.add(
+                            ContactClaim(
+                                organisation_id=attempt.organisation_id, environment_id=attempt.environment_id,
+                                name_uno=name_uno, status="creating", holder=_holder(claim), sent_at=now,
+                                lease_expires_at=now + lease,
+                            )
+                        )
+                        slots[name_uno] = ContactSlot("claimed")
+                    elif row.status == "created":
+                        slots[name_uno] = ContactSlot("created", row.ods_id)
+                    elif row.status == "creating" and not lease_expired(row.lease_expires_at):
+                        slots[name_uno] = ContactSlot("claimed" if row.holder == _holder(claim) else "busy")
+                    else:
+                        slots[name_uno] = ContactSlot("unknown", sent_at=row.sent_at)
+                session.commit()  # IntegrityError: another attempt claimed one first; retried
+                return slots
 
-        return _retrying(run)
+        return _retrying(run) if name_unos else {}
 
     def retake_contact(self, attempt: Attempt, claim: Claim, name_uno: int, sent_at: datetime, lease: timedelta) -> bool:
         """Take over a contact whose earlier create is known not to have happened (looked for after

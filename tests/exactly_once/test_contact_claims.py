@@ -80,3 +80,17 @@ def test_a_dead_creator_leaves_an_unknown_outcome(replicas: tuple[Store, Store])
     attempt, (a, b) = claims(first, 2)
     assert first.imports.claim_contact(attempt, a, 300003, timedelta(0)).kind == "claimed"  # its lease ran out
     assert second.imports.claim_contact(attempt, b, 300003, LEASE).kind == "unknown"
+
+
+def test_an_imports_contacts_are_claimed_in_one_batch_whatever_their_state(replicas: tuple[Store, Store]) -> None:
+    first, second = replicas
+    attempt, (mine, theirs) = claims(first, 2)
+    assert second.imports.claim_contact(attempt, theirs, 300010, LEASE).kind == "claimed"
+    second.imports.contact_created(attempt, 300011, "ods-11")
+
+    slots = first.imports.claim_contacts(attempt, mine, [300012, 300010, 300011], LEASE)
+
+    assert {uno: (slot.kind, slot.ods_id) for uno, slot in slots.items()} == {
+        300010: ("busy", None), 300011: ("created", "ods-11"), 300012: ("claimed", None),
+    }
+    assert second.imports.claim_contact(attempt, theirs, 300012, LEASE).kind == "busy"  # the batch committed
