@@ -49,6 +49,7 @@ class EnvironmentSettings:
     siem_url: str | None = None
     siem_secret: str | None = None
     admin_roles: tuple[str, ...] = ()
+    staff_roles: tuple[str, ...] = ()
     removed: bool = False
     # Where this tenant differs from the documented Clio Operate shapes (plugin/clio_settings.py).
     clio_settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
@@ -141,6 +142,11 @@ class Store:
         with Session(self.engine) as session:
             organisation = session.get(Organisation, organisation_id)
             return tuple(organisation.admin_roles) if organisation else ()
+
+    def staff_roles(self, organisation_id: int) -> tuple[str, ...]:
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            return tuple(organisation.staff_roles) if organisation else ()
 
     def save_environment(
         self,
@@ -266,6 +272,7 @@ class Store:
             siem_url=row.siem_url,
             siem_secret=self.secrets.decrypt(row.siem_secret_enc),
             admin_roles=tuple(row.admin_roles),
+            staff_roles=tuple(row.staff_roles),
             removed=row.removed_at is not None,
             clio_settings=dict(row.clio_settings or {}),
         )
