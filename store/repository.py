@@ -168,6 +168,7 @@ class Store:
         siem_url: str | None = None,
         siem_secret: str | None = None,
         admin_roles: Sequence[str] | None = None,
+        staff_roles: Sequence[str] | None = None,
     ) -> int:
         """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
         with Session(self.engine) as session:
@@ -188,6 +189,8 @@ class Store:
             environment.siem_url = siem_url or None
             if admin_roles is not None:
                 environment.admin_roles = list(admin_roles)
+            if staff_roles is not None:
+                environment.staff_roles = list(staff_roles)
             if work_item_url_template:
                 environment.work_item_url_template = work_item_url_template
             for field, value in (
