@@ -18,8 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from embed_auth.environment_access import AccessRefused
-from embed_auth.principal import ADMINISTRATOR, STAFF
+from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
 from store.members import MemberStore
 from store.repository import EnvironmentSettings, Store
 
@@ -60,13 +59,17 @@ class PortalAccess:
         if member is not None:
             chosen = member[0]
         else:
-            admin_roles = env.admin_roles or await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
-            staff_roles = env.staff_roles or await asyncio.to_thread(self._store.staff_roles, env.organisation_id)
-            chosen = clio_role(user_roles, admin_roles, staff_roles)
+            chosen = clio_role(user_roles, *await self.roles_of(env))
         if chosen is None:
             await self.refuse(env, user_name, "member without a role" if member else "no staff role in Clio Operate")
         assert chosen is not None
         return chosen
+
+    async def roles_of(self, env: EnvironmentSettings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """`env`'s administrator and staff roles, each the organisation's when `env` lists none."""
+        admin_roles = env.admin_roles or await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
+        staff_roles = env.staff_roles or await asyncio.to_thread(self._store.staff_roles, env.organisation_id)
+        return admin_roles, staff_roles
 
     def member_role(self, organisation_id: int, user_name: str) -> tuple[str | None] | None:
         """(role,) of the organisation's member with this e-mail / user name, or None if there is none."""
