@@ -79,6 +79,7 @@ class PortalAccess:
         return None
 
     async def refuse(self, env: EnvironmentSettings, user_name: str, why: str) -> None:
+        """Raise PortalRefused, audited unless this user was refused in `env` less than `quiet` ago."""
         key, now = (user_name.strip().lower(), env.id), self._clock()
         last = self._last_audit.get(key)
         if last is None or now - last >= self._quiet:
@@ -90,7 +91,7 @@ class PortalAccess:
                 organisation_id=env.organisation_id,
                 environment_id=env.id,
                 actor=user_name,
-                data={"reason": REFUSED, "why": why, "method": "embedded"},
+                data={"reason": REFUSED, "why": why, "method": "portal"},
             )
             log.warning("portal sign-in to environment %s refused for %s: %s", env.id, user_name, why)
         raise PortalRefused(REFUSED)
