@@ -8,7 +8,9 @@ users are people, the user id is their person id). Their role in B is then read 
 service client impersonates them (`Impersonate.Specified`, with the identity provider they signed
 in with) and B's userInfo gives their roles there. When B will not impersonate them (no provider
 known, the client lacks dynamic impersonation, or B's identity claim differs), their roles in B
-cannot be established, so B grants them staff at most. Someone B does not know is refused.
+cannot be established, so B grants them staff at most, and nothing when B lists staff roles (they
+cannot be shown to hold one). Someone B does not know is refused, and so is someone whom B's staff
+roles or the organisation's members leave without a role (embed_auth.portal_access).
 
 Members signed in outside Clio Operate (OpenID Connect) keep their membership role: it is granted
 for the whole organisation by an administrator of its default environment (see `views.common`).
@@ -27,7 +29,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from clients.errors import RemoteAuthError, RemoteRejected
-from embed_auth.principal import STAFF, Principal, role_for
+from embed_auth.portal_access import REFUSED, PortalAccess, clio_role
+from embed_auth.principal import STAFF, AccessRefused, Principal
 from store.repository import EnvironmentSettings, Store
 
 if TYPE_CHECKING:
@@ -36,10 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFUSED_EVENT = "access.refused"
-
-
-class AccessRefused(Exception):
-    """The caller may not act on this environment. The message is safe to show and to log."""
 
 
 def not_known(env: EnvironmentSettings) -> str:
@@ -67,6 +66,7 @@ class EnvironmentAccess:
         self._ttl = ttl
         self._clock = clock
         self._cache: dict[tuple[str, int], tuple[float, Principal | str]] = {}
+        self._portal = PortalAccess(store)
 
     async def principal_in(
         self, principal: Principal, env: EnvironmentSettings, *, caller_key: str, audit: bool = True
@@ -114,24 +114,30 @@ class EnvironmentAccess:
         if len(found) != 1:
             return not_known(env) if not found else not_unique(env, len(found))
         person = found[0]
+        member = await asyncio.to_thread(self._portal.member_role, env.organisation_id, principal.user_name)
+        role = member[0] if member is not None else await self._role(clio, principal, env, person.id)
+        if role is None:
+            return REFUSED
         return dataclasses.replace(
             principal,
             user_id=person.id,
             display_name=person.name or principal.display_name,
             environment_id=env.id,
-            role=await self._role(clio, principal, env, person.id),
+            role=role,
         )
 
-    async def _role(self, clio: ClioOperateClient, principal: Principal, env: EnvironmentSettings, person_id: str) -> str:
-        """Their role from their roles in `env`'s tenant; staff when those cannot be read."""
+    async def _role(self, clio: ClioOperateClient, principal: Principal, env: EnvironmentSettings, person_id: str) -> str | None:
+        """Their role from their roles in `env`'s tenant; when those cannot be read, staff if `env`
+        admits every portal user as staff, else none."""
+        admin_roles, staff_roles = await self._portal.roles_of(env)
+        unreadable = None if staff_roles else STAFF
         if not principal.identity_provider:
-            return STAFF
+            return unreadable
         try:
             info = await clio.impersonated_user_info(principal.user_name, principal.identity_provider)
         except (RemoteRejected, RemoteAuthError) as exc:
             log.info("roles of %s in environment %s not readable (%s): staff at most", principal.user_name, env.id, exc)
-            return STAFF
+            return unreadable
         if info.user_id != person_id:  # impersonation found someone else: trust neither
-            return STAFF
-        admin_roles = env.admin_roles or await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
-        return role_for(info.roles, admin_roles)
+            return unreadable
+        return clio_role(info.roles, admin_roles, staff_roles)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from clients.errors import RemoteAuthError, RemoteError
-from embed_auth.principal import Principal, role_for
+from embed_auth.portal_access import PortalAccess
+from embed_auth.principal import Principal
 from store.repository import EnvironmentSettings, Store
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class HostTokenVerifier:
         self._jwks = JwksCache(identity)
         self._clio = clio
         self._leeway = leeway
+        self.access = PortalAccess(store)
 
     async def verify(self, token: str, *, environment_hint: EnvironmentSettings | None = None) -> Principal:
         token = (token or "").strip()
@@ -158,14 +160,14 @@ class HostTokenVerifier:
             raise SignInUnavailable(f"Your roles could not be read from Clio Operate: {exc}") from None
         if not info.is_authenticated or not info.user_name:
             raise TokenRejected(f"Clio Operate ({env.name}) did not recognise the user of this token.")
-        admin_roles = env.admin_roles or await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
+        role = await self.access.role(env, info.user_name, info.roles)  # PortalRefused when they have none
         return Principal(
             user_id=info.user_id or info.user_name,
             user_name=info.user_name,
             display_name=info.full_name or info.user_name,
             organisation_id=env.organisation_id,
             environment_id=env.id,
-            role=role_for(info.roles, admin_roles),
+            role=role,
             identity_provider=info.provider,
         )
 

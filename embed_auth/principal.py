@@ -6,6 +6,10 @@ ADMINISTRATOR = "administrator"
 STAFF = "staff"
 
 
+class AccessRefused(Exception):
+    """The caller may not act here. The message is safe to show and to log."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: a user of one organisation, signed in through one of its environments."""

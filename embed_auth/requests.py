@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -30,16 +31,24 @@ class Caller:
 
 
 class Authenticator:
-    """Resolves callers; verified Bearer tokens are remembered briefly so each API call does not
-    cost a round trip to Clio Operate."""
+    """Resolves callers; verified Bearer tokens are remembered for `bearer_ttl` seconds so each API
+    call does not cost a round trip to Clio Operate; then the token and the caller's access
+    (embed_auth.portal_access) are checked again, so a role taken away counts within that time."""
 
     def __init__(
-        self, verifier: HostTokenVerifier, sessions: SessionManager, access: EnvironmentAccess, *, bearer_ttl: float = 60.0
+        self,
+        verifier: HostTokenVerifier,
+        sessions: SessionManager,
+        access: EnvironmentAccess,
+        *,
+        bearer_ttl: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.verifier = verifier
         self.sessions = sessions
         self.access = access
         self._ttl = bearer_ttl
+        self._clock = clock
         self._bearer: dict[str, tuple[float, Principal]] = {}
 
     async def caller(self, request: Request, *, environment_hint: EnvironmentSettings | None = None) -> Caller | None:
@@ -52,7 +61,7 @@ class Authenticator:
         return Caller(principal_of(record), record, _digest("session", record.csrf_token)) if record else None
 
     async def _bearer_principal(self, key: str, token: str, hint: EnvironmentSettings | None) -> Principal:
-        now = time.monotonic()
+        now = self._clock()
         cached = self._bearer.get(key)
         if cached and cached[0] > now:
             return cached[1]

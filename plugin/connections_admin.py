@@ -37,7 +37,7 @@ T = TypeVar("T")
 SECRETS = ("agent_key", "relay_key", "client_secret", "siem_secret")
 PLAIN = (
     "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name", "portal_origins", "admin_roles",
-    "siem_url",
+    "staff_roles", "siem_url",
 )
 LABELS = {
     "name": "Name",
@@ -78,6 +78,7 @@ class ConnectionForm:
     relay_key_name: str = ""
     portal_origins: str = ""  # one per line
     admin_roles: str = ""  # one per line
+    staff_roles: str = ""  # one per line
     siem_url: str = ""
     import_writes_enabled: bool = False
     secrets_set: frozenset[str] = frozenset()
@@ -100,6 +101,7 @@ class ConnectionForm:
             relay_key_name=env.relay_key_name or "",
             portal_origins="\n".join(env.portal_origins),
             admin_roles="\n".join(env.admin_roles),
+            staff_roles="\n".join(env.staff_roles),
             siem_url=env.siem_url or "",
             import_writes_enabled=env.import_writes_enabled,
             secrets_set=frozenset(name for name in SECRETS if getattr(env, name)),
@@ -253,6 +255,7 @@ class _Validation:
             relay_key_name=self.relay_key_name(agent_url),
             portal_origins=_origins(self.form.portal_origins, self.problems),
             admin_roles=tuple(dict.fromkeys(_lines(self.form.admin_roles))),
+            staff_roles=tuple(dict.fromkeys(_lines(self.form.staff_roles))),
             siem_url=siem_url or None,
             import_writes_enabled=self.form.import_writes_enabled,
             secrets=self.secrets,

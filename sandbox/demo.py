@@ -39,6 +39,7 @@ from sandbox.clio.seed import (
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
     UAT_ONLY_USERNAME,
+    VISITOR_USERNAME,
     WORK_TYPES,
     build_state,
 )
@@ -53,6 +54,8 @@ from views.server import server_config
 
 ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
+# Production's staff roles: admin and staff hold matter-handler, the visitor does not.
+STAFF_ROLES = ("matter-handler",)
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
 ROLES_FILE = "participant-roles.json"
@@ -147,6 +150,7 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
             {"username": ADMIN_USERNAME, "role": "administrator"},
             {"username": STAFF_USERNAME, "role": "staff"},
             {"username": UAT_ONLY_USERNAME, "role": "uat-only administrator"},
+            {"username": VISITOR_USERNAME, "role": "none"},
         ],
     }
     if relayed_agent is not None:
@@ -212,6 +216,7 @@ def configure_sandbox_organisation(
             portal_origins=[f"{portal.scheme}://{portal.netloc}"],
             is_default=index == 0,
             import_writes_enabled=index == 0,  # Production imports; UAT shows the write gate
+            staff_roles=STAFF_ROLES if index == 0 else (),  # UAT: every portal user is staff
         )
         if index == 0 and not store.imported_matters(organisation, env_id, ["82003"]):
             store.record_import(

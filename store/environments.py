@@ -27,7 +27,7 @@ SECRET_COLUMNS = {
 }
 PLAIN_FIELDS = (
     "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name",
-    "portal_origins", "admin_roles", "siem_url", "import_writes_enabled",
+    "portal_origins", "admin_roles", "staff_roles", "siem_url", "import_writes_enabled",
 )
 
 
@@ -47,6 +47,7 @@ class EnvironmentValues:
     relay_key_name: str | None = None
     portal_origins: tuple[str, ...] = ()
     admin_roles: tuple[str, ...] = ()
+    staff_roles: tuple[str, ...] = ()
     siem_url: str | None = None
     import_writes_enabled: bool = False
     # Only the secrets to change, by name (see SECRET_COLUMNS): a value sets it, None clears it.
@@ -151,6 +152,7 @@ class EnvironmentStore:
             "identity_url": normalise_issuer(values.identity_url),
             "portal_origins": list(values.portal_origins),
             "admin_roles": list(values.admin_roles),
+            "staff_roles": list(values.staff_roles),
         }
         changes = []
         for name, new in new_values.items():

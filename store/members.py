@@ -1,6 +1,7 @@
-"""Members of an organisation and their roles, for signing in outside Clio Operate.
+"""Members of an organisation and their roles: for signing in outside Clio Operate, and overriding
+the Clio Operate roles of portal users (embed_auth.portal_access).
 
-Each change is written in one transaction with its audit event, and ends the member's standalone
+Each change is written in one transaction with its audit event, and ends the member's
 sessions so that a removal or a new role counts at once. The organisation's row is locked while
 its administrators are counted, so two changes at once cannot leave it without one.
 """
@@ -150,12 +151,12 @@ def _keep_an_administrator(session: Session, member: Membership, new_role: str |
 
 
 def _end_sessions(session: Session, member: Membership) -> None:
-    """Standalone sessions (no environment) of this member; embedded ones take their role from Clio Operate."""
+    """All sessions of this member, standalone and from the portal: the member's role overrides
+    their Clio Operate roles, so the portal widget signs them in again under the new decision."""
     session.execute(
         delete(WebSession).where(
             col(WebSession.organisation_id) == member.organisation_id,
-            col(WebSession.user_name) == member.email,
-            col(WebSession.environment_id).is_(None),
+            func.lower(col(WebSession.user_name)) == member.email,
         )
     )
 

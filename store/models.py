@@ -17,6 +17,8 @@ class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The default of staff_roles for environments that list none (see Environment.staff_roles).
+    staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -52,6 +54,8 @@ class Environment(SQLModel, table=True):
     siem_secret_enc: str | None = None
     # Clio Operate roles that make a user signing in through this environment an administrator.
     admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # Clio Operate roles that may use PMS Sync as staff from the portal; empty: every portal user may.
+    staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     # Where this tenant differs from the documented Clio Operate shapes: route overrides by name,
     # the importing user's participant role, and the like (see docs/remote-shapes.md).
     clio_settings: dict[str, Any] = Field(

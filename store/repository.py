@@ -49,6 +49,7 @@ class EnvironmentSettings:
     siem_url: str | None = None
     siem_secret: str | None = None
     admin_roles: tuple[str, ...] = ()
+    staff_roles: tuple[str, ...] = ()
     removed: bool = False
     # Where this tenant differs from the documented Clio Operate shapes (plugin/clio_settings.py).
     clio_settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
@@ -142,6 +143,11 @@ class Store:
             organisation = session.get(Organisation, organisation_id)
             return tuple(organisation.admin_roles) if organisation else ()
 
+    def staff_roles(self, organisation_id: int) -> tuple[str, ...]:
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            return tuple(organisation.staff_roles) if organisation else ()
+
     def save_environment(
         self,
         organisation_id: int,
@@ -162,6 +168,7 @@ class Store:
         siem_url: str | None = None,
         siem_secret: str | None = None,
         admin_roles: Sequence[str] | None = None,
+        staff_roles: Sequence[str] | None = None,
     ) -> int:
         """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
         with Session(self.engine) as session:
@@ -182,6 +189,8 @@ class Store:
             environment.siem_url = siem_url or None
             if admin_roles is not None:
                 environment.admin_roles = list(admin_roles)
+            if staff_roles is not None:
+                environment.staff_roles = list(staff_roles)
             if work_item_url_template:
                 environment.work_item_url_template = work_item_url_template
             for field, value in (
@@ -266,6 +275,7 @@ class Store:
             siem_url=row.siem_url,
             siem_secret=self.secrets.decrypt(row.siem_secret_enc),
             admin_roles=tuple(row.admin_roles),
+            staff_roles=tuple(row.staff_roles),
             removed=row.removed_at is not None,
             clio_settings=dict(row.clio_settings or {}),
         )

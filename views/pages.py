@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
+from embed_auth.portal_access import PortalRefused
 from plugin.deleted_work_items import deleted_work_items, release_for_import
 from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
@@ -61,6 +62,8 @@ async def embed_session(request: Request) -> Response:
         principal = await rt.auth.verifier.verify(token if isinstance(token, str) else "", environment_hint=hint)
     except (ValueError, InvalidInput):
         return JSONResponse({"error": "The sign-in request was not valid JSON."}, status_code=400)
+    except PortalRefused as exc:  # audited where it was decided
+        return JSONResponse({"error": str(exc)}, status_code=http_error(exc)[0])
     except (TokenRejected, SignInUnavailable) as exc:
         status, message = http_error(exc)
         log.warning("sign-in refused: %s", message)

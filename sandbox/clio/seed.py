@@ -45,9 +45,11 @@ PROVIDER = "idsrv"
 ADMIN_USERNAME = "admin@sandbox.test"
 STAFF_USERNAME = "staff@sandbox.test"
 UAT_ONLY_USERNAME = "uat-only@sandbox.test"
+VISITOR_USERNAME = "visitor@sandbox.test"
 ADMIN_USER_ID = stable_id("user:admin")
 STAFF_USER_ID = stable_id("user:staff")
 UAT_ONLY_USER_ID = stable_id("user:uat-only")
+VISITOR_USER_ID = stable_id("user:visitor")
 FIRM_ORGANISATION_ID = stable_id("organisation:firm")
 
 TEAM_LITIGATION_SYDNEY_ID = stable_id("team:litigation-sydney")
@@ -161,8 +163,10 @@ USERS = (
     User(STAFF_USER_ID, STAFF_USERNAME, "Sam", "Staff", ("matter-handler",)),
 )
 # Tenant-specific users: an administrator of UAT whom Production does not know, to show that each
-# environment is its own security boundary.
+# environment is its own security boundary; and a portal user of Production whose Clio Operate
+# roles are not among its staff roles (sandbox.demo.STAFF_ROLES), so PMS Sync refuses them.
 TENANT_USERS = {
+    "production": (User(VISITOR_USER_ID, VISITOR_USERNAME, "Vic", "Visitor", ("portal-user",)),),
     "uat": (User(UAT_ONLY_USER_ID, UAT_ONLY_USERNAME, "Uma", "Tester", ("system-administrator", "matter-handler")),),
 }
 

@@ -46,21 +46,24 @@ def test_members_are_scoped_by_organisation(store: Store) -> None:
     assert [(m.organisation_id, m.role) for m in members.memberships("X@Theirs.test")] == [(mine, None), (theirs, "staff")]
 
 
-def test_a_new_role_or_a_removal_ends_the_members_standalone_sessions_only(store: Store) -> None:
+def test_a_new_role_or_a_removal_ends_the_members_sessions_in_and_outside_the_portal(store: Store) -> None:
+    """A member's role overrides their Clio Operate roles in the portal, so their embedded sessions
+    end too (matched by user name, whatever its case); other people's sessions stay."""
     org = store.create_organisation("Firm", [])
     env = store.save_environment(org, "Production", identity_url="https://id.test", api_url="https://api.test",
                                  client_id="c", client_secret=None, agent_url="https://agent.test", agent_key=None)
     members = MemberStore(store.engine)
     member = members.add(org, "sid@firm.test", "Sid", "staff", actor="a")
     session_for(store, org, "sid@firm.test", None, "standalone-1")
-    session_for(store, org, "sid@firm.test", env, "embedded")
+    session_for(store, org, "Sid@Firm.test", env, "embedded")
     session_for(store, org, "other@firm.test", None, "other")
+    session_for(store, org, "other@firm.test", env, "other-embedded")
     members.set_role(org, member.id, None, actor="a")  # type: ignore[arg-type]
-    assert store.session("standalone-1") is None
-    assert store.session("embedded") is not None and store.session("other") is not None
-    session_for(store, org, "sid@firm.test", None, "standalone-2")
+    assert store.session("standalone-1") is None and store.session("embedded") is None
+    assert store.session("other") is not None and store.session("other-embedded") is not None
+    session_for(store, org, "sid@firm.test", env, "embedded-2")
     members.remove(org, member.id, actor="a")  # type: ignore[arg-type]
-    assert store.session("standalone-2") is None and store.session("other") is not None
+    assert store.session("embedded-2") is None and store.session("other") is not None
 
 
 def test_what_counts_as_an_e_mail_address() -> None:

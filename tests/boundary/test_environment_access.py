@@ -3,6 +3,7 @@ roles read by impersonation (else staff), refusals audited, answers cached for a
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import httpx
@@ -12,6 +13,7 @@ from clients.clio_operate import ClioOperateClient, OdsContact, UserInfo
 from clients.errors import RemoteRejected, RemoteUnavailable
 from embed_auth.environment_access import AccessRefused, EnvironmentAccess
 from embed_auth.principal import ADMINISTRATOR, STAFF, Principal
+from store.members import MemberStore
 from store.repository import EnvironmentSettings, Store
 
 EMAIL = "ada@firm.test"
@@ -199,3 +201,18 @@ async def test_the_client_reads_a_users_roles_by_impersonation() -> None:
     assert token.headers["authorization"].startswith("Basic ")
     assert user_info.headers["authorization"] == "Bearer impersonated"
     assert found.roles == ("system-administrator",) and found.user_id == PERSON
+
+
+async def test_productions_staff_roles_and_the_members_decide_there_too(store: Store, organisation: int) -> None:
+    """Signing in through UAT (which admits every portal user) does not open Production to someone
+    without one of Production's staff roles, unless a member record says otherwise."""
+    production = dataclasses.replace(environment(1, "Production", organisation), staff_roles=("matter-handler",))
+    tenant = FakeTenant([user()], info(("portal-user",)))
+    with pytest.raises(AccessRefused, match="no role on PMS Sync"):
+        await access(store, tenant).principal_in(from_uat(organisation, role=STAFF), production, caller_key="k")
+    tenant.impersonated = RemoteRejected("Clio Operate", "Production", "invalid_grant")  # roles unreadable
+    with pytest.raises(AccessRefused, match="no role on PMS Sync"):
+        await access(store, tenant).principal_in(from_uat(organisation, role=STAFF), production, caller_key="k")
+    MemberStore(store.engine).add(organisation, EMAIL, "Ada", "staff", actor="a")
+    there = await access(store, tenant).principal_in(from_uat(organisation, role=STAFF), production, caller_key="k")
+    assert there.role == STAFF

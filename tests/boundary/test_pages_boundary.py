@@ -4,6 +4,7 @@ the rights they have there; a UAT administrator is not a Production administrato
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tests.connections.conftest import submit
 from tests.boundary.conftest import (
@@ -117,9 +118,16 @@ def test_an_administrator_of_both_tenants_administers_production_from_uat(servic
 
 def test_roles_that_cannot_be_read_give_staff_at_most(service: Service) -> None:
     """Production will not impersonate a user of another identity provider: their roles there
-    cannot be read, so Production grants them staff, though they are an administrator there."""
+    cannot be read, so Production grants them staff, though they are an administrator there; and
+    nothing while Production lists staff roles (as the demo's does), since they cannot be shown to
+    hold one."""
     change_user(service, "production", ADMIN, provider="aad")
     sign_in_through_uat(service, ADMIN)
+    assert service.client.get(f"/history?environment={PRODUCTION}").status_code == 403
+
+    with service.store.engine.begin() as connection:
+        connection.execute(text("UPDATE environment SET staff_roles = '[]' WHERE id = :id"), {"id": PRODUCTION})
+    sign_in_through_uat(service, ADMIN)  # a new session: the earlier answer is not reused
 
     assert service.client.get(PRODUCTION_CONNECTION).status_code == 403
     assert service.client.get(f"/history?environment={PRODUCTION}").status_code == 200

@@ -367,3 +367,15 @@ def test_a_rule_name_keeps_a_relay_off_azure_and_a_direct_url_keeps_none(admin: 
     assert add(admin, name="Training 3", identity_url="https://t3-identity.example", relay_key="k").status_code == 303
     direct = admin.store.environment(admin.organisation_id, 4)
     assert direct is not None and (direct.relay_key_name, direct.relay_key) == (None, None)
+
+
+def test_staff_roles_are_edited_beside_the_administrator_roles_and_audited(admin: Service) -> None:
+    page = admin.client.get(EDIT_UAT).text
+    assert "Staff roles" in page and "every portal user of this tenant may use PMS Sync as staff" in page
+    response = submit(admin, EDIT_UAT, EDIT_UAT, staff_roles="pilot-group\nPilot-Group\nmatter-handler")
+    assert response.status_code == 303
+    env = admin.store.environment(admin.organisation_id, UAT)
+    assert env is not None and env.staff_roles == ("pilot-group", "Pilot-Group", "matter-handler")
+    [change] = [e.data for e in audit(admin) if e.data["field"] == "staff_roles"]
+    assert change == {"environment": "UAT", "field": "staff_roles", "from": [], "to": ["pilot-group", "Pilot-Group", "matter-handler"]}
+    assert "pilot-group\nPilot-Group\nmatter-handler" in html.unescape(admin.client.get(EDIT_UAT).text)

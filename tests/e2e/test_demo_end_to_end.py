@@ -27,7 +27,7 @@ def test_health_and_readiness(demo: Demo) -> None:
 
 def test_sandbox_json_describes_the_demo(demo: Demo) -> None:
     assert [e["name"] for e in demo.info["environments"]] == ["Production", "UAT"]
-    assert {u["role"] for u in demo.info["users"]} == {"administrator", "staff", "uat-only administrator"}
+    assert {u["role"] for u in demo.info["users"]} == {"administrator", "staff", "uat-only administrator", "none"}
     assert all(e["portal_url"].startswith(demo.sandbox_url) for e in demo.info["environments"])
 
 

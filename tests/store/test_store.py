@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
@@ -139,3 +139,29 @@ def test_the_migrations_go_down_and_up_again(store: Store) -> None:
         context = MigrationContext.configure(connection)
         assert context.get_current_revision() == ScriptDirectory.from_config(config).get_current_head()
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_staff_roles_are_kept_per_environment_and_per_organisation(store: Store) -> None:
+    org = store.create_organisation("Firm", ["system-administrator"])
+    env = make_env(store, org, staff_roles=["matter-handler", "pilot"])
+    other = make_env(store, org, "UAT")
+    assert store.environment(org, env).staff_roles == ("matter-handler", "pilot")
+    assert store.environment(org, other).staff_roles == ()  # empty: every portal user is staff
+    assert store.staff_roles(org) == ()
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE organisation SET staff_roles = :roles WHERE id = :id"), {"roles": '["pilot"]', "id": org})
+    assert store.staff_roles(org) == ("pilot",)
+
+
+def test_migration_0010_adds_empty_staff_roles_to_existing_rows(store: Store) -> None:
+    from store.db import alembic_config
+
+    org = store.create_organisation("Firm", [])
+    env = make_env(store, org, staff_roles=["pilot"])
+    config = alembic_config(store.engine.url.render_as_string(hide_password=False))
+    command.downgrade(config, "0009")
+    with store.engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("environment")}
+    assert "staff_roles" not in columns and "admin_roles" in columns
+    command.upgrade(config, "head")
+    assert store.environment(org, env).staff_roles == () and store.staff_roles(org) == ()

@@ -1,0 +1,97 @@
+"""Who may use PMS Sync from the portal (user guide §1 and §9).
+
+A portal user's role comes from, in order:
+1. their member record (Settings → Members), matched by e-mail / user name, lower-cased: its role
+   (administrator or staff) wins over their Clio Operate roles, and a member with no role is refused;
+2. their Clio Operate roles: an administrator role makes them an administrator; otherwise a staff
+   role makes them staff. The staff roles are the environment's, else the organisation's; when
+   neither lists any, every portal user of the tenant is staff (the behaviour before staff roles).
+
+A refusal is audited (so the firm's SIEM hears of it), at most once per user and environment per
+`quiet` seconds, so that a widget reloaded again and again does not flood History.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
+from store.members import MemberStore
+from store.repository import EnvironmentSettings, Store
+
+log = logging.getLogger(__name__)
+
+REFUSED_EVENT = "sign_in.refused"
+REFUSED = (
+    "Sign-in refused: your account is not a member of the organisation, or has no role on PMS Sync — "
+    "ask your administrator"
+)
+
+
+class PortalRefused(AccessRefused):
+    """The portal user may not use PMS Sync. Already audited when raised by PortalAccess.refuse."""
+
+
+def clio_role(user_roles: tuple[str, ...], admin_roles: tuple[str, ...], staff_roles: tuple[str, ...]) -> str | None:
+    """The role Clio Operate roles give: administrator, staff, or None (no PMS Sync role)."""
+    held = {r.casefold() for r in user_roles}
+    if held & {r.casefold() for r in admin_roles}:
+        return ADMINISTRATOR
+    if not staff_roles or held & {r.casefold() for r in staff_roles}:
+        return STAFF
+    return None
+
+
+class PortalAccess:
+    def __init__(self, store: Store, *, quiet: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._members = MemberStore(store.engine)
+        self._quiet = quiet
+        self._clock = clock
+        self._last_audit: dict[tuple[str, int], float] = {}
+
+    async def role(self, env: EnvironmentSettings, user_name: str, user_roles: tuple[str, ...]) -> str:
+        """The user's role in `env`, or PortalRefused (audited)."""
+        member = await asyncio.to_thread(self.member_role, env.organisation_id, user_name)
+        if member is not None:
+            chosen = member[0]
+        else:
+            chosen = clio_role(user_roles, *await self.roles_of(env))
+        if chosen is None:
+            await self.refuse(env, user_name, "member without a role" if member else "no staff role in Clio Operate")
+        assert chosen is not None
+        return chosen
+
+    async def roles_of(self, env: EnvironmentSettings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """`env`'s administrator and staff roles, each the organisation's when `env` lists none."""
+        admin_roles = env.admin_roles or await asyncio.to_thread(self._store.admin_roles, env.organisation_id)
+        staff_roles = env.staff_roles or await asyncio.to_thread(self._store.staff_roles, env.organisation_id)
+        return admin_roles, staff_roles
+
+    def member_role(self, organisation_id: int, user_name: str) -> tuple[str | None] | None:
+        """(role,) of the organisation's member with this e-mail / user name, or None if there is none."""
+        for member in self._members.memberships(user_name.strip()):
+            if member.organisation_id == organisation_id:
+                return (member.role,)
+        return None
+
+    async def refuse(self, env: EnvironmentSettings, user_name: str, why: str) -> None:
+        """Raise PortalRefused, audited unless this user was refused in `env` less than `quiet` ago."""
+        key, now = (user_name.strip().lower(), env.id), self._clock()
+        last = self._last_audit.get(key)
+        if last is None or now - last >= self._quiet:
+            self._last_audit = {k: t for k, t in self._last_audit.items() if now - t < self._quiet}
+            self._last_audit[key] = now
+            await asyncio.to_thread(
+                self._store.add_audit_event,
+                REFUSED_EVENT,
+                organisation_id=env.organisation_id,
+                environment_id=env.id,
+                actor=user_name,
+                data={"reason": REFUSED, "why": why, "method": "portal"},
+            )
+            log.warning("portal sign-in to environment %s refused for %s: %s", env.id, user_name, why)
+        raise PortalRefused(REFUSED)

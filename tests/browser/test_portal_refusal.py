@@ -1,0 +1,28 @@
+"""The widget in a real browser refuses a portal user with no PMS Sync role (user guide §9): the
+sandbox's visitor@sandbox.test holds no staff role of the demo's Production environment."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from embed_auth.portal_access import REFUSED
+from tests.e2e.conftest import Demo
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
+)
+expect = sync_api.expect
+Page = sync_api.Page
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_portal_user_without_a_staff_role_sees_the_refusal_in_the_widget(browser_demo: Demo, page: Page) -> None:
+    page.goto(browser_demo.environment("Production")["portal_url"])
+    page.get_by_role("button", name=re.compile(r"visitor@sandbox\.test")).click()
+    widget = page.frame_locator("iframe[title='PMS Sync']")
+    expect(widget.get_by_role("heading", name="Sign-in refused")).to_be_visible()
+    expect(widget.get_by_role("alert")).to_contain_text(REFUSED)
+    expect(widget.get_by_role("heading", name="Find a matter")).to_have_count(0)

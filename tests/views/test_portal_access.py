@@ -1,0 +1,112 @@
+"""Who may use PMS Sync from the portal (user guide §1 and §9): the environment's staff roles, and
+members whose role overrides their Clio Operate roles. The demo's Production lists the staff role
+matter-handler, which admin@ and staff@sandbox.test hold and visitor@sandbox.test does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from embed_auth.portal_access import REFUSED, clio_role
+from store.members import MemberStore
+from tests.views.conftest import Service
+
+VISITOR = "visitor@sandbox.test"
+
+
+@pytest.fixture
+def members(service: Service) -> MemberStore:
+    return MemberStore(service.store.engine)
+
+
+def refusals(service: Service) -> list[object]:
+    return [e for e in service.store.audit_events(service.organisation_id) if e.type == "sign_in.refused"]
+
+
+def test_clio_roles_decide_when_no_member_says_otherwise() -> None:
+    assert clio_role(("Matter-Handler",), ("system-administrator",), ("matter-handler",)) == "staff"
+    assert clio_role(("system-administrator",), ("system-administrator",), ("matter-handler",)) == "administrator"
+    assert clio_role(("portal-user",), ("system-administrator",), ("matter-handler",)) is None
+    assert clio_role(("portal-user",), ("system-administrator",), ()) == "staff"  # no staff roles: everyone
+
+
+def test_staff_and_administrators_with_the_staff_role_are_let_in(service: Service) -> None:
+    assert service.sign_in("staff@sandbox.test").status_code == 200
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    assert "Administrator" in service.client.get("/").text
+
+
+def test_a_portal_user_without_a_staff_role_is_refused_in_the_widget(service: Service) -> None:
+    response = service.sign_in(VISITOR)
+    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert "set-cookie" not in response.headers
+    [refused] = refusals(service)
+    assert (refused.actor, refused.environment_id, refused.data["reason"]) == (VISITOR, 1, REFUSED)
+
+
+def test_a_portal_user_without_a_staff_role_is_refused_by_the_api(service: Service) -> None:
+    response = service.client.get("/api/v1/environments", headers=service.bearer(VISITOR))
+    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert service.client.get("/api/v1/environments", headers=service.bearer()).status_code == 200
+
+
+def test_repeated_refusals_are_audited_once_per_user_and_environment_per_ten_minutes(service: Service) -> None:
+    access = service.client.app.state.runtime.auth.verifier.access
+    now = [1000.0]
+    access._clock = lambda: now[0]
+    for _ in range(3):
+        assert service.sign_in(VISITOR).status_code == 403
+    service.client.get("/api/v1/environments", headers=service.bearer(VISITOR))
+    assert len(refusals(service)) == 1
+    now[0] += 601
+    assert service.sign_in(VISITOR).status_code == 403
+    assert len(refusals(service)) == 2
+
+
+def test_a_member_given_staff_is_let_in_without_the_clio_operate_role(service: Service, members: MemberStore) -> None:
+    members.add(service.organisation_id, VISITOR, "Vic Visitor", "staff", actor="admin@sandbox.test")
+    assert service.sign_in(VISITOR).status_code == 200
+    page = service.client.get("/")
+    assert page.status_code == 200 and "Find a matter" in page.text and "Administrator" not in page.text
+    assert service.client.get("/api/v1/environments", headers=service.bearer(VISITOR)).status_code == 200
+
+
+def test_a_member_with_no_role_is_refused_although_clio_operate_would_allow(service: Service, members: MemberStore) -> None:
+    members.add(service.organisation_id, "Staff@Sandbox.test", "Sam Staff", None, actor="admin@sandbox.test")
+    response = service.sign_in("staff@sandbox.test")
+    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert refusals(service)[0].data["why"] == "member without a role"
+    assert service.client.get("/api/v1/environments", headers=service.bearer()).status_code == 403
+
+
+def test_a_member_role_taken_away_ends_the_portal_session_at_once(service: Service, members: MemberStore) -> None:
+    member = members.add(service.organisation_id, VISITOR, "Vic Visitor", "staff", actor="admin@sandbox.test")
+    assert service.sign_in(VISITOR).status_code == 200
+    assert service.client.get("/").status_code == 200
+    assert member.id is not None
+    members.set_role(service.organisation_id, member.id, None, actor="admin@sandbox.test")
+    assert service.client.get("/", follow_redirects=False).status_code == 303  # signed out
+    assert service.sign_in(VISITOR).status_code == 403  # and the widget's new sign-in is refused
+
+
+def test_a_member_removed_from_an_administrator_role_is_staff_at_once(service: Service, members: MemberStore) -> None:
+    member = members.add(service.organisation_id, "admin@sandbox.test", "Ada", "administrator", actor="x")
+    members.add(service.organisation_id, "other@sandbox.test", "Other", "administrator", actor="x")
+    service.sign_in("admin@sandbox.test")
+    assert "Administrator" in service.client.get("/").text
+    assert member.id is not None
+    members.set_role(service.organisation_id, member.id, "staff", actor="x")
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    assert "Administrator" not in service.client.get("/").text
+
+
+def test_a_bearer_token_loses_access_within_its_minute(service: Service, members: MemberStore) -> None:
+    auth = service.client.app.state.runtime.auth
+    now = [1000.0]
+    auth._clock = lambda: now[0]
+    member = members.add(service.organisation_id, VISITOR, "Vic Visitor", "staff", actor="admin@sandbox.test")
+    headers = service.bearer(VISITOR)
+    assert service.client.get("/api/v1/environments", headers=headers).status_code == 200
+    assert member.id is not None
+    members.set_role(service.organisation_id, member.id, None, actor="admin@sandbox.test")
+    now[0] += 61
+    assert service.client.get("/api/v1/environments", headers=headers).status_code == 403
