@@ -17,7 +17,18 @@ from store.members import ROLES, LastAdministrator, MemberExists, MemberNotFound
 from store.models import Membership
 from store.repository import Store
 
-__all__ = ["ROLES", "Bootstrap", "add_member", "bootstrap_administrator", "change_role", "members", "remove_member"]
+__all__ = [
+    "ROLES",
+    "Bootstrap",
+    "DefaultRoles",
+    "add_member",
+    "bootstrap_administrator",
+    "change_role",
+    "default_roles",
+    "members",
+    "remove_member",
+    "set_default_roles",
+]
 
 BOOTSTRAP_ACTOR = "pms-sync admin bootstrap"
 
@@ -86,6 +97,40 @@ async def change_role(services: Services, organisation_id: int, actor: str, memb
 async def remove_member(services: Services, organisation_id: int, actor: str, member_id: int) -> Membership:
     with _plain_errors("remove"):
         return await services.db(_store(services).remove, organisation_id, member_id, actor=actor)
+
+
+@dataclass(frozen=True)
+class DefaultRoles:
+    """The organisation's Clio Operate roles, used by every environment that lists none of its own."""
+
+    admin_roles: tuple[str, ...]
+    staff_roles: tuple[str, ...]
+
+
+MAX_ROLES, MAX_ROLE_LENGTH = 50, 200
+
+
+async def default_roles(services: Services, organisation_id: int) -> DefaultRoles:
+    store = services.store
+    admin, staff = await services.db(store.admin_roles, organisation_id), await services.db(store.staff_roles, organisation_id)
+    return DefaultRoles(admin, staff)
+
+
+async def set_default_roles(services: Services, organisation_id: int, actor: str, admin_roles: str, staff_roles: str) -> list[str]:
+    """Save the organisation's default roles (one per line, or comma-separated); audited per list."""
+    admin, staff = _role_names(admin_roles, "Administrator roles"), _role_names(staff_roles, "Staff roles")
+    return await services.db(
+        services.store.set_default_roles, organisation_id, admin_roles=admin, staff_roles=staff, actor=actor
+    )
+
+
+def _role_names(text: str, label: str) -> list[str]:
+    names = list(dict.fromkeys(item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()))
+    if len(names) > MAX_ROLES or any(len(name) > MAX_ROLE_LENGTH or not name.isprintable() for name in names):
+        raise InvalidInput(
+            f"{label}: list at most {MAX_ROLES} Clio Operate role system names, each up to {MAX_ROLE_LENGTH} characters."
+        )
+    return names
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,30 @@ class Store:
             organisation = session.get(Organisation, organisation_id)
             return tuple(organisation.staff_roles) if organisation else ()
 
+    def set_default_roles(
+        self, organisation_id: int, *, admin_roles: Sequence[str], staff_roles: Sequence[str], actor: str
+    ) -> list[str]:
+        """The Clio Operate roles every environment without its own list uses; an audit event per
+        changed list, in the same transaction. Returns the names of the lists that changed."""
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            assert organisation is not None
+            changed = []
+            for field, new in (("admin_roles", list(admin_roles)), ("staff_roles", list(staff_roles))):
+                old = list(getattr(organisation, field))
+                if old != new:
+                    setattr(organisation, field, new)
+                    changed.append(field)
+                    session.add(
+                        AuditEvent(
+                            type="organisation.changed", organisation_id=organisation_id, actor=actor,
+                            data={"field": field, "old": old, "new": new},
+                        )
+                    )
+            session.add(organisation)
+            session.commit()
+            return changed
+
     def save_environment(
         self,
         organisation_id: int,

@@ -4,10 +4,14 @@ matter-handler, which admin@ and staff@sandbox.test hold and visitor@sandbox.tes
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlmodel import Session
 
 from embed_auth.portal_access import REFUSED, clio_role
 from store.members import MemberStore
+from store.models import Environment
 from tests.views.conftest import Service
 
 VISITOR = "visitor@sandbox.test"
@@ -110,3 +114,44 @@ def test_a_bearer_token_loses_access_within_its_minute(service: Service, members
     members.set_role(service.organisation_id, member.id, None, actor="admin@sandbox.test")
     now[0] += 61
     assert service.client.get("/api/v1/environments", headers=headers).status_code == 403
+
+
+def test_the_organisations_roles_apply_where_an_environment_lists_none_and_are_edited_in_members(service: Service) -> None:
+    with Session(service.store.engine) as session:
+        production = session.get(Environment, 1)
+        assert production is not None
+        production.staff_roles = []
+        session.add(production)
+        session.commit()
+    assert service.sign_in(VISITOR).status_code == 200  # no list anywhere: every portal user is staff
+
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    page = service.client.get("/settings/members")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"admin_roles": "system-administrator", "staff_roles": "matter-handler\nmatter-handler"}
+    assert service.client.post("/settings/members/default-roles", data=form, follow_redirects=False).status_code == 403
+    saved = service.client.post("/settings/members/default-roles", data={"csrf_token": token, **form}, follow_redirects=False)
+
+    assert saved.status_code == 303
+    assert service.store.staff_roles(service.organisation_id) == ("matter-handler",)
+    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed"]
+    assert changed.data == {"field": "staff_roles", "old": [], "new": ["matter-handler"]}
+    assert ">matter-handler</textarea>" in service.client.get("/settings/members").text
+    assert service.sign_in(VISITOR).status_code == 403  # the organisation's list now decides Production
+    assert service.sign_in("staff@sandbox.test").status_code == 200
+
+
+def test_an_unreadable_role_list_is_refused_and_changes_nothing(service: Service) -> None:
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    page = service.client.get("/settings/members")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    before = service.store.staff_roles(service.organisation_id)
+
+    refused = service.client.post(
+        "/settings/members/default-roles", data={"csrf_token": token, "admin_roles": "", "staff_roles": "x" * 201}
+    )
+
+    assert refused.status_code == 400 and "Staff roles: list at most 50" in refused.text
+    assert 'id="organisation-roles"' in refused.text  # the form is still there
+    assert service.store.staff_roles(service.organisation_id) == before
+    assert service.store.admin_roles(service.organisation_id) == ("system-administrator",)
