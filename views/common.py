@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -180,3 +181,16 @@ async def signed_form(request: Request) -> tuple[Caller, FormData] | Response:
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+async def uploaded_text(form: FormData, limit: int, not_text: Callable[[str], Exception]) -> tuple[str, str]:
+    """The uploaded ``file``'s text (at most ``limit`` + 1 bytes read, so a caller can tell it is too
+    long) and its name; ("", "") when no file was chosen; ``not_text(name)`` raised when it is not UTF-8."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return "", ""
+    data = await upload.read(limit + 1)
+    try:
+        return data.decode("utf-8-sig"), upload.filename
+    except UnicodeDecodeError:
+        raise not_text(upload.filename) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -22,9 +22,8 @@ from plugin.mapping_admin import (
     save_mapping,
 )
 from plugin.services import EnvironmentSettings, Services
-from views.common import HANDLED, http_error, runtime
+from views.common import HANDLED, http_error, runtime, signed_form, text, uploaded_text
 from views.rendering import page
-from views.common import signed_form, text
 from views.settings_teams import whole_number
 
 DEFAULTS = {
@@ -92,7 +91,7 @@ async def _change(services: Services, env: EnvironmentSettings, author: str, act
         return await restore_mapping(services, env, author, whole_number(text(form, "version"), "mapping version"))
     if action == "import":
         context["pasted"] = _raw(form, "pasted")
-        upload, name = await _uploaded(form)
+        upload, name = await uploaded_text(form, MAX_DOCUMENT, _not_text)
         note = text(form, "import_note") or (f"Imported from {name}" if name else "")
         return await import_mapping(services, env, author, upload or context["pasted"], note)
     raise InvalidInput("Unknown action: reload the page and try again.")
@@ -120,16 +119,10 @@ def _raw(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def _uploaded(form: FormData) -> tuple[str, str]:
-    """The uploaded document's text and file name; ("", "") when no file was chosen."""
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return "", ""
-    data = await upload.read(MAX_DOCUMENT + 1)
-    try:
-        return data.decode("utf-8-sig"), upload.filename
-    except UnicodeDecodeError:
-        raise InvalidMapping([f"(document): {upload.filename} is not UTF-8 text; upload the JSON file PMS Sync exported"]) from None
+
+
+def _not_text(name: str) -> InvalidMapping:
+    return InvalidMapping([f"(document): {name} is not UTF-8 text; upload the JSON file PMS Sync exported"])
 
 
 routes: list[Route] = [

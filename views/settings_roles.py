@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -13,7 +12,7 @@ from starlette.routing import Route
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings
 from plugin.work_type_roles import MAX_DOCUMENT, InvalidRoles, load_roles, overview, remove_roles
-from views.common import HANDLED, http_error, runtime, signed_form, text
+from views.common import HANDLED, http_error, runtime, signed_form, text, uploaded_text
 from views.rendering import page
 
 DEFAULTS = {"section": "settings", "page": None, "notice": None, "problems": [], "pasted": "", "work_type": ""}
@@ -47,7 +46,7 @@ async def roles_post(request: Request) -> Response:
         context: dict = {"pasted": pasted, "work_type": work_type}
         try:
             if action == "load":
-                upload, name = await _uploaded(form)
+                upload, name = await uploaded_text(form, MAX_DOCUMENT, _not_text)
                 await load_roles(services, env, actor, upload or pasted, source=name or "pasted text", work_type=work_type)
             elif action == "remove":
                 await remove_roles(services, env, actor, work_type)
@@ -68,16 +67,10 @@ async def roles_post(request: Request) -> Response:
     return response
 
 
-async def _uploaded(form: FormData) -> tuple[str, str]:
-    """The uploaded file's text and name; ("", "") when no file was chosen."""
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return "", ""
-    data = await upload.read(MAX_DOCUMENT + 1)
-    try:
-        return data.decode("utf-8-sig"), upload.filename
-    except UnicodeDecodeError:
-        raise InvalidRoles([f"(document): {upload.filename} is not UTF-8 text; upload the JSON the modeller returned"]) from None
+
+
+def _not_text(name: str) -> InvalidRoles:
+    return InvalidRoles([f"(document): {name} is not UTF-8 text; upload the JSON the modeller returned"])
 
 
 routes: list[Route] = [
