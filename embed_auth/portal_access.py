@@ -31,6 +31,11 @@ REFUSED = (
 )
 
 
+def refusal(contact: str) -> str:
+    """The §9 refusal, naming who to ask when the organisation has said (Settings → Members)."""
+    return f"{REFUSED}: {contact}" if contact else REFUSED
+
+
 class PortalRefused(AccessRefused):
     """The portal user may not use PMS Sync. Already audited when raised by PortalAccess.refuse."""
 
@@ -80,6 +85,7 @@ class PortalAccess:
 
     async def refuse(self, env: EnvironmentSettings, user_name: str, why: str) -> None:
         """Raise PortalRefused, audited unless this user was refused in `env` less than `quiet` ago."""
+        message = refusal(await asyncio.to_thread(self._store.access_contact, env.organisation_id))
         key, now = (user_name.strip().lower(), env.id), self._clock()
         last = self._last_audit.get(key)
         if last is None or now - last >= self._quiet:
@@ -91,7 +97,7 @@ class PortalAccess:
                 organisation_id=env.organisation_id,
                 environment_id=env.id,
                 actor=user_name,
-                data={"reason": REFUSED, "why": why, "method": "portal"},
+                data={"reason": message, "why": why, "method": "portal"},
             )
             log.warning("portal sign-in to environment %s refused for %s: %s", env.id, user_name, why)
-        raise PortalRefused(REFUSED)
+        raise PortalRefused(message)

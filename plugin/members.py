@@ -20,14 +20,14 @@ from store.repository import Store
 __all__ = [
     "ROLES",
     "Bootstrap",
-    "DefaultRoles",
+    "OrganisationAccess",
     "add_member",
     "bootstrap_administrator",
     "change_role",
-    "default_roles",
+    "organisation_access",
     "members",
     "remove_member",
-    "set_default_roles",
+    "set_organisation_access",
 ]
 
 BOOTSTRAP_ACTOR = "pms-sync admin bootstrap"
@@ -100,27 +100,39 @@ async def remove_member(services: Services, organisation_id: int, actor: str, me
 
 
 @dataclass(frozen=True)
-class DefaultRoles:
-    """The organisation's Clio Operate roles, used by every environment that lists none of its own."""
+class OrganisationAccess:
+    """The organisation's Clio Operate roles, used by every environment that lists none of its own,
+    and who a refused portal user should ask."""
 
     admin_roles: tuple[str, ...]
     staff_roles: tuple[str, ...]
+    contact: str
 
 
-MAX_ROLES, MAX_ROLE_LENGTH = 50, 200
+MAX_ROLES, MAX_ROLE_LENGTH, MAX_CONTACT_LENGTH = 50, 200, 200
 
 
-async def default_roles(services: Services, organisation_id: int) -> DefaultRoles:
+async def organisation_access(services: Services, organisation_id: int) -> OrganisationAccess:
     store = services.store
-    admin, staff = await services.db(store.admin_roles, organisation_id), await services.db(store.staff_roles, organisation_id)
-    return DefaultRoles(admin, staff)
+    return OrganisationAccess(
+        await services.db(store.admin_roles, organisation_id),
+        await services.db(store.staff_roles, organisation_id),
+        await services.db(store.access_contact, organisation_id),
+    )
 
 
-async def set_default_roles(services: Services, organisation_id: int, actor: str, admin_roles: str, staff_roles: str) -> list[str]:
-    """Save the organisation's default roles (one per line, or comma-separated); audited per list."""
+async def set_organisation_access(
+    services: Services, organisation_id: int, actor: str, admin_roles: str, staff_roles: str, contact: str
+) -> list[str]:
+    """Save the organisation's default roles (one per line, or comma-separated) and its access
+    contact; audited per changed field."""
     admin, staff = _role_names(admin_roles, "Administrator roles"), _role_names(staff_roles, "Staff roles")
+    contact = " ".join(contact.split())
+    if len(contact) > MAX_CONTACT_LENGTH or not contact.isprintable():
+        raise InvalidInput(f"Who to ask: up to {MAX_CONTACT_LENGTH} characters on one line.")
     return await services.db(
-        services.store.set_default_roles, organisation_id, admin_roles=admin, staff_roles=staff, actor=actor
+        services.store.set_organisation_access, organisation_id,
+        admin_roles=admin, staff_roles=staff, contact=contact, actor=actor,
     )
 
 

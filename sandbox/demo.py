@@ -56,6 +56,7 @@ ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
 # Production's staff roles: admin and staff hold matter-handler, the visitor does not.
 STAFF_ROLES = ("matter-handler",)
+ACCESS_CONTACT = "Alex Admin (admin@sandbox.test)"  # named in the refusal a portal user without a role sees
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
 ROLES_FILE = "participant-roles.json"
@@ -199,6 +200,11 @@ def configure_sandbox_organisation(
     """Point the demo organisation at the sandbox (idempotent, so history survives restarts).
     With `relayed_agent`, Production reaches the agent through the stand-in relay."""
     organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES)
+    if not store.access_contact(organisation):
+        store.set_organisation_access(
+            organisation, admin_roles=store.admin_roles(organisation), staff_roles=store.staff_roles(organisation),
+            contact=ACCESS_CONTACT, actor="pms-sync demo",
+        )
     for index, env in enumerate(environments):
         portal = urlsplit(env["portal_url"])
         relayed = relayed_agent if index == 0 else None

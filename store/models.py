@@ -19,6 +19,8 @@ class Organisation(SQLModel, table=True):
     admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The default of staff_roles for environments that list none (see Environment.staff_roles).
     staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # Who a refused portal user should ask for access (named in the refusal), e.g. "IT service desk, ext. 4321".
+    access_contact: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -148,17 +148,28 @@ class Store:
             organisation = session.get(Organisation, organisation_id)
             return tuple(organisation.staff_roles) if organisation else ()
 
-    def set_default_roles(
-        self, organisation_id: int, *, admin_roles: Sequence[str], staff_roles: Sequence[str], actor: str
-    ) -> list[str]:
-        """The Clio Operate roles every environment without its own list uses; an audit event per
-        changed list, in the same transaction. Returns the names of the lists that changed."""
+    def access_contact(self, organisation_id: int) -> str:
         with Session(self.engine) as session:
             organisation = session.get(Organisation, organisation_id)
-            assert organisation is not None
+            return organisation.access_contact if organisation else ""
+
+    def set_organisation_access(
+        self, organisation_id: int, *, admin_roles: Sequence[str], staff_roles: Sequence[str], contact: str, actor: str
+    ) -> list[str]:
+        """The Clio Operate roles every environment without its own list uses, and who a refused
+        user should ask; an audit event per changed field, in the same transaction. Returns the
+        names of the fields that changed."""
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            if organisation is None:
+                raise LookupError(f"no organisation {organisation_id}")
             changed = []
-            for field, new in (("admin_roles", list(admin_roles)), ("staff_roles", list(staff_roles))):
-                old = list(getattr(organisation, field))
+            fields: tuple[tuple[str, object], ...] = (
+                ("admin_roles", list(admin_roles)), ("staff_roles", list(staff_roles)), ("access_contact", contact)
+            )
+            for field, new in fields:
+                old = getattr(organisation, field)
+                old = list(old) if isinstance(old, list) else old
                 if old != new:
                     setattr(organisation, field, new)
                     changed.append(field)

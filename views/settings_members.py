@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from embed_auth.requests import Caller
 from plugin.errors import UseCaseError
-from plugin.members import add_member, change_role, default_roles, members, remove_member, set_default_roles
+from plugin.members import add_member, change_role, members, organisation_access, remove_member, set_organisation_access
 from plugin.services import EnvironmentSettings, Services
 from views.common import runtime, signed_form, text
 from views.rendering import page
@@ -25,7 +25,7 @@ Change = Callable[[Services, int, str, FormData], Awaitable[object]]
 async def _members_page(request: Request, change: Change | None = None) -> Response:
     """The list; with a ``change``, apply it first (CSRF checked) and come back to the list (PRG)."""
     listing: list[object] = []  # filled after a refused change, so the page still shows the members with the reason
-    organisation_roles: list[object] = []  # likewise the organisation's default roles
+    access_shown: list[object] = []  # likewise the organisation's roles and access contact
     signed = await signed_form(request) if change is not None else None
     if isinstance(signed, Response):
         return signed
@@ -35,16 +35,16 @@ async def _members_page(request: Request, change: Change | None = None) -> Respo
         services = runtime(request).services
         organisation_id = caller.principal.organisation_id
         if change is None or signed is None:
-            return {"members": await members(services, organisation_id), "organisation_roles": [await default_roles(services, organisation_id)]}
+            return {"members": await members(services, organisation_id), "organisation_access": [await organisation_access(services, organisation_id)]}
         try:
             await change(services, organisation_id, caller.principal.user_name, signed[1])
         except UseCaseError:
             listing.extend(await members(services, organisation_id))
-            organisation_roles.append(await default_roles(services, organisation_id))
+            access_shown.append(await organisation_access(services, organisation_id))
             raise
         return RedirectResponse(PATH, status_code=303)
 
-    defaults = {"members": listing, "organisation_roles": organisation_roles, "roles": ROLE_CHOICES, "section": "settings"}
+    defaults = {"members": listing, "organisation_access": access_shown, "roles": ROLE_CHOICES, "section": "settings"}
     return await page(
         request, "settings_members.html", build, defaults, admin=True, needs_environment=False, rights="organisation"
     )
@@ -75,18 +75,18 @@ async def remove(request: Request) -> Response:
     return await _members_page(request, lambda services, org, actor, form: remove_member(services, org, actor, member_id))
 
 
-async def save_default_roles(request: Request) -> Response:
+async def save_organisation_access(request: Request) -> Response:
     return await _members_page(
         request,
-        lambda services, org, actor, form: set_default_roles(
-            services, org, actor, text(form, "admin_roles"), text(form, "staff_roles")
+        lambda services, org, actor, form: set_organisation_access(
+            services, org, actor, text(form, "admin_roles"), text(form, "staff_roles"), text(form, "access_contact")
         ),
     )
 
 
 routes = [
     Route(PATH, members_list),
-    Route(PATH + "/default-roles", save_default_roles, methods=["POST"]),
+    Route(PATH + "/access", save_organisation_access, methods=["POST"]),
     Route(PATH, add, methods=["POST"]),
     Route(PATH + "/{member_id:id}/role", set_role, methods=["POST"]),
     Route(PATH + "/{member_id:id}/remove", remove, methods=["POST"]),

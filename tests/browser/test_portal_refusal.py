@@ -1,5 +1,6 @@
 """The widget in a real browser refuses a portal user with no PMS Sync role (user guide §9): the
-sandbox's visitor@sandbox.test holds no staff role of the demo's Production environment."""
+sandbox's visitor@sandbox.test holds no staff role of the demo's Production environment. The demo
+organisation names who to ask (Settings → Members, Who to ask)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 
 import pytest
 
-from embed_auth.portal_access import REFUSED
+from embed_auth.portal_access import refusal
+from sandbox.demo import ACCESS_CONTACT
 from tests.e2e.conftest import Demo
 
 sync_api = pytest.importorskip(
@@ -24,5 +26,5 @@ def test_a_portal_user_without_a_staff_role_sees_the_refusal_in_the_widget(brows
     page.get_by_role("button", name=re.compile(r"visitor@sandbox\.test")).click()
     widget = page.frame_locator("iframe[title='PMS Sync']")
     expect(widget.get_by_role("heading", name="Sign-in refused")).to_be_visible()
-    expect(widget.get_by_role("alert")).to_contain_text(REFUSED)
+    expect(widget.get_by_role("alert")).to_contain_text(refusal(ACCESS_CONTACT))  # names who to ask
     expect(widget.get_by_role("heading", name="Find a matter")).to_have_count(0)

@@ -9,12 +9,14 @@ import re
 import pytest
 from sqlmodel import Session
 
-from embed_auth.portal_access import REFUSED, clio_role
+from embed_auth.portal_access import REFUSED, clio_role, refusal
+from sandbox.demo import ACCESS_CONTACT
 from store.members import MemberStore
 from store.models import Environment
 from tests.views.conftest import Service
 
 VISITOR = "visitor@sandbox.test"
+REFUSED_HERE = refusal(ACCESS_CONTACT)  # the demo organisation names who to ask
 
 
 @pytest.fixture
@@ -41,15 +43,15 @@ def test_staff_and_administrators_with_the_staff_role_are_let_in(service: Servic
 
 def test_a_portal_user_without_a_staff_role_is_refused_in_the_widget(service: Service) -> None:
     response = service.sign_in(VISITOR)
-    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert response.status_code == 403 and response.json() == {"error": REFUSED_HERE}
     assert "set-cookie" not in response.headers
     [refused] = refusals(service)
-    assert (refused.actor, refused.environment_id, refused.data["reason"]) == (VISITOR, 1, REFUSED)
+    assert (refused.actor, refused.environment_id, refused.data["reason"]) == (VISITOR, 1, REFUSED_HERE)
 
 
 def test_a_portal_user_without_a_staff_role_is_refused_by_the_api(service: Service) -> None:
     response = service.client.get("/api/v1/environments", headers=service.bearer(VISITOR))
-    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert response.status_code == 403 and response.json() == {"error": REFUSED_HERE}
     assert service.client.get("/api/v1/environments", headers=service.bearer()).status_code == 200
 
 
@@ -77,7 +79,7 @@ def test_a_member_given_staff_is_let_in_without_the_clio_operate_role(service: S
 def test_a_member_with_no_role_is_refused_although_clio_operate_would_allow(service: Service, members: MemberStore) -> None:
     members.add(service.organisation_id, "Staff@Sandbox.test", "Sam Staff", None, actor="admin@sandbox.test")
     response = service.sign_in("staff@sandbox.test")
-    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert response.status_code == 403 and response.json() == {"error": REFUSED_HERE}
     assert refusals(service)[0].data["why"] == "member without a role"
     assert service.client.get("/api/v1/environments", headers=service.bearer()).status_code == 403
 
@@ -128,13 +130,13 @@ def test_the_organisations_roles_apply_where_an_environment_lists_none_and_are_e
     assert service.sign_in("admin@sandbox.test").status_code == 200
     page = service.client.get("/settings/members")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    form = {"admin_roles": "system-administrator", "staff_roles": "matter-handler\nmatter-handler"}
-    assert service.client.post("/settings/members/default-roles", data=form, follow_redirects=False).status_code == 403
-    saved = service.client.post("/settings/members/default-roles", data={"csrf_token": token, **form}, follow_redirects=False)
+    form = {"admin_roles": "system-administrator", "staff_roles": "matter-handler\nmatter-handler", "access_contact": ACCESS_CONTACT}
+    assert service.client.post("/settings/members/access", data=form, follow_redirects=False).status_code == 403
+    saved = service.client.post("/settings/members/access", data={"csrf_token": token, **form}, follow_redirects=False)
 
     assert saved.status_code == 303
     assert service.store.staff_roles(service.organisation_id) == ("matter-handler",)
-    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed"]
+    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed" and e.actor == "admin@sandbox.test"]
     assert changed.data == {"field": "staff_roles", "old": [], "new": ["matter-handler"]}
     assert ">matter-handler</textarea>" in service.client.get("/settings/members").text
     assert service.sign_in(VISITOR).status_code == 403  # the organisation's list now decides Production
@@ -148,10 +150,54 @@ def test_an_unreadable_role_list_is_refused_and_changes_nothing(service: Service
     before = service.store.staff_roles(service.organisation_id)
 
     refused = service.client.post(
-        "/settings/members/default-roles", data={"csrf_token": token, "admin_roles": "", "staff_roles": "x" * 201}
+        "/settings/members/access", data={"csrf_token": token, "admin_roles": "", "staff_roles": "x" * 201}
     )
 
     assert refused.status_code == 400 and "Staff roles: list at most 50" in refused.text
     assert 'id="organisation-roles"' in refused.text  # the form is still there
     assert service.store.staff_roles(service.organisation_id) == before
     assert service.store.admin_roles(service.organisation_id) == ("system-administrator",)
+
+
+def test_the_refusal_names_who_to_ask_once_an_administrator_has_said(service: Service) -> None:
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    page = service.client.get("/settings/members")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "admin_roles": "system-administrator", "staff_roles": "", "access_contact": "  Jane Smith,\tIT desk <ext. 4321> "}
+
+    saved = service.client.post("/settings/members/access", data=form, follow_redirects=False)
+
+    assert saved.status_code == 303
+    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed" and e.actor == "admin@sandbox.test"]
+    assert changed.data == {"field": "access_contact", "old": ACCESS_CONTACT, "new": "Jane Smith, IT desk <ext. 4321>"}
+    assert 'value="Jane Smith, IT desk &lt;ext. 4321&gt;"' in service.client.get("/settings/members").text
+    response = service.sign_in(VISITOR)  # Production's own staff roles still leave the visitor out
+    assert response.status_code == 403
+    assert response.json() == {"error": f"{REFUSED}: Jane Smith, IT desk <ext. 4321>"}
+    assert refusals(service)[-1].data["reason"] == response.json()["error"]
+
+
+def test_an_unprintable_contact_is_refused_and_changes_nothing(service: Service) -> None:
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    page = service.client.get("/settings/members")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "admin_roles": "system-administrator", "staff_roles": "", "access_contact": "x" * 201}
+
+    refused = service.client.post("/settings/members/access", data=form)
+
+    assert refused.status_code == 400 and "Who to ask: up to 200 characters" in refused.text
+    assert service.store.access_contact(service.organisation_id) == ACCESS_CONTACT
+    assert 'id="organisation-access-contact"' in refused.text  # the form is still there
+
+
+def test_without_a_contact_the_refusal_says_only_ask_your_administrator(service: Service) -> None:
+    assert service.sign_in("admin@sandbox.test").status_code == 200
+    page = service.client.get("/settings/members")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "admin_roles": "system-administrator", "staff_roles": "", "access_contact": ""}
+    assert service.client.post("/settings/members/access", data=form, follow_redirects=False).status_code == 303
+
+    response = service.sign_in(VISITOR)
+
+    assert response.status_code == 403 and response.json() == {"error": REFUSED}
+    assert REFUSED.endswith("ask your administrator")
