@@ -33,9 +33,3 @@ from clients.errors import (
 )
 def test_messages_read_as_plain_sentences(error: RemoteError, expected: str) -> None:
     assert str(error) == expected
-    assert isinstance(error, RemoteError)
-
-
-def test_attributes_are_kept_for_views_and_logs() -> None:
-    error = RemoteTimeout("Aderant", "UAT", "no answer")
-    assert (error.system, error.environment, error.detail) == ("Aderant", "UAT", "no answer")

@@ -125,10 +125,6 @@ def test_sessions_are_stored_hashed_and_expire(store: Store) -> None:
     assert store.session("cookie-value") is None
 
 
-def test_ping(store: Store) -> None:
-    store.ping()
-
-
 def test_the_migrations_go_down_and_up_again(store: Store) -> None:
     from store.db import alembic_config
 
