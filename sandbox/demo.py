@@ -56,7 +56,7 @@ ORGANISATION = "Harbour Legal (demo)"
 ADMIN_ROLES = ("system-administrator",)
 # Production's staff roles: admin and staff hold matter-handler, the visitor does not.
 STAFF_ROLES = ("matter-handler",)
-ACCESS_CONTACT = "Alex Admin (admin@sandbox.test)"  # named in the refusal a portal user without a role sees
+ACCESS_CONTACT = "Ada Admin (admin@sandbox.test)"  # named in the refusal a portal user without a role sees
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
 ROLES_FILE = "participant-roles.json"
