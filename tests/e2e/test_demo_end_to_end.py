@@ -78,8 +78,10 @@ def test_round_trips_of_search_and_preview(demo: Demo) -> None:
     headers = {"Authorization": f"Bearer {demo.user_token()}"}
     with httpx.Client(base_url=demo.service_url, headers=headers) as client:
         client.get("/api/v1/matters/82004/preview")  # warm: keys, service token, sign-in
-        for prefix in ("/aderant/*", "/production/api/*"):  # latency makes concurrency visible
-            demo.control("POST", "/faults", json={"path": prefix, "delay": 0.2})
+        # Latency makes concurrency visible: a second, so that calls sent at once still overlap
+        # when a busy machine's sandbox accepts some of them late.
+        for prefix in ("/aderant/*", "/production/api/*"):
+            demo.control("POST", "/faults", json={"path": prefix, "delay": 1.0})
         demo.control("DELETE", "/calls")
         client.get("/api/v1/matters", params={"q": "CL080001"})
         search = demo.control("GET", "/calls").json()["calls"]
