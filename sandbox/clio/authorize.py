@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sandbox.clio.clients import AUTHORIZATION_CODE, RegisteredClient
+from sandbox.clio.clients import RegisteredClient
 from sandbox.clio.model import User
 from sandbox.clio.tokens import Claims
 
@@ -92,8 +92,6 @@ def authorization_request(params: Mapping[str, str], clients: Mapping[str, Regis
 def _problem(params: Mapping[str, str], request: AuthorizationRequest) -> ClientError | None:
     if params.get("response_type") != "code":
         return ClientError("unsupported_response_type", "Only response_type=code is supported")
-    if AUTHORIZATION_CODE not in request.client.grant_types:
-        return ClientError("unauthorized_client", "The client may not use the authorization code flow")
     if params.get("response_mode", "query") != "query":
         return ClientError("invalid_request", "Only response_mode=query is supported")
     if not request.scopes or not set(request.scopes) <= SCOPES:
