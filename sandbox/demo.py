@@ -151,6 +151,7 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
         store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key, relayed_agent=relayed_agent
     )
     _schedule_production(store, organisation, teams_webhook=f"{sandbox_url}/teams/pms-sync")
+    _admin_may_sign_in_outside_the_portal(store, organisation)
     store.engine.dispose()
 
     info = {
@@ -191,6 +192,14 @@ def _schedule_production(store: Store, organisation: int, *, teams_webhook: str)
     store.schedules.save(settings, actor="demo set-up", teams_webhook=teams_webhook)
 
 
+def _admin_may_sign_in_outside_the_portal(store: Store, organisation: int) -> None:
+    """admin@sandbox.test as an administrator member, so "Sign in with Alterspective" signs them in;
+    added when they are no member (a role changed on the Members page is kept)."""
+    members = MemberStore(store.engine)
+    if not any(m.organisation_id == organisation for m in members.memberships(ADMIN_USERNAME)):
+        members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor="demo set-up")
+
+
 def participant_roles_document() -> str:
     """The sandbox's participant roles of every work type a matter can be created as, as an
     administrator saves them from the modeller (`…/participantRoles/for/{type}`) for Settings →
@@ -210,13 +219,9 @@ def configure_sandbox_organisation(
     agent_key: str,
     relayed_agent: RelayedAgent | None = None,
 ) -> int:
-    """Point the demo organisation at the sandbox (idempotent, so history survives restarts), with
-    admin@sandbox.test as a member who may sign in outside the portal. With `relayed_agent`,
-    Production reaches the agent through the stand-in relay."""
+    """Point the demo organisation at the sandbox (idempotent, so history survives restarts).
+    With `relayed_agent`, Production reaches the agent through the stand-in relay."""
     organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES)
-    members = MemberStore(store.engine)
-    if not any(m.organisation_id == organisation for m in members.memberships(ADMIN_USERNAME)):
-        members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor="demo set-up")
     for index, env in enumerate(environments):
         portal = urlsplit(env["portal_url"])
         relayed = relayed_agent if index == 0 else None
