@@ -165,9 +165,7 @@ class IdentityServer:
         grant = self.tenant.codes.redeem(
             form.get("code", ""), client, form.get("redirect_uri", ""), form.get("code_verifier", "")
         )
-        user = self.tenant.state.user_by_username(grant.username)
-        if user is None:  # the tenant was reset since the person signed in
-            raise ClientError("invalid_grant", "The user is no longer known")
+        user = self.tenant.user(grant.username)  # users come from the seed: one who signed in is still there
         scopes = list(grant.request.scopes)
         access_token = self.tenant.tokens.issue({**user_claims(user, client.client_id), "scope": scopes})
         answer = {"access_token": access_token, "scope": " ".join(scopes)}
