@@ -35,6 +35,9 @@ class Settings:
     import_settle_seconds: float = 30.0
     log_level: str = "INFO"
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
+    portal_url: str = ""
+    """The Clio Operate portal page where people open PMS Sync, linked from the page the service
+    shows to a browser that opens it directly."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -53,6 +56,7 @@ class Settings:
             import_settle_seconds=float(get("IMPORT_SETTLE_SECONDS", defaults.import_settle_seconds)),
             log_level=get("LOG_LEVEL", defaults.log_level).upper(),
             oidc_providers=_oidc_providers(environ),
+            portal_url=get("PORTAL_URL", "").strip(),
         )
 
 

@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from starlette.routing import Mount, Route
 from agent.app import create_agent_app
 from sandbox.clio.api import TenantApi
 from sandbox.clio.identity import IdentityServer
+from sandbox.clio.saved_state import StateFile
 from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
 from sandbox.clio.tenant import Tenant
 from sandbox.faults import CONTROL_PREFIX, CallLog, FaultMiddleware, Faults
@@ -34,17 +37,45 @@ from sandbox.relay import RelayStandIn, SasRule
 from sandbox.teams import TeamsInbox
 
 TENANTS = {"production": "Production", "uat": "UAT"}
+SAVE_INTERVAL = 0.5  # seconds between checks for changes to save, with a state file
 
 
 class Sandbox:
-    """What tests and benchmarks drive in-process: `app.state.sandbox`."""
+    """What tests and benchmarks drive in-process: `app.state.sandbox`.
 
-    def __init__(self, base_url: str, relay_rules: Mapping[str, SasRule] | None = None) -> None:
-        self.tenants = {name: Tenant(name, display_name, base_url) for name, display_name in TENANTS.items()}
+    With a `state_file`, the tenants' contacts and work items are loaded from it now and saved to it
+    while the app runs (see `create_sandbox_app`); without one they live in memory only.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        relay_rules: Mapping[str, SasRule] | None = None,
+        *,
+        sign_in_redirect_uris: Sequence[str] = (),
+        state_file: Path | None = None,
+    ) -> None:
+        self.tenants = {
+            name: Tenant(name, display_name, base_url, sign_in_redirect_uris) for name, display_name in TENANTS.items()
+        }
         self.faults = Faults()
         self.calls = CallLog()
         self.teams = TeamsInbox()
         self.relay = RelayStandIn(rules=relay_rules or {})
+        self.state_file = StateFile(state_file, self.tenants) if state_file is not None else None
+        if self.state_file is not None:
+            self.state_file.load()
+
+    async def keep_saved(self) -> None:
+        """Save changes every `SAVE_INTERVAL` seconds until cancelled, then once more."""
+        if self.state_file is None:
+            return
+        try:
+            while True:
+                await asyncio.sleep(SAVE_INTERVAL)
+                self.state_file.save_if_changed()
+        finally:
+            self.state_file.save_if_changed()
 
     def reset(self) -> None:
         """Rebuild every tenant's data from the seed (faults and the call log are left alone)."""
@@ -131,15 +162,19 @@ def create_sandbox_app(
     service_url: str,
     widget_dir: Path | None = None,
     relay_rules: Mapping[str, SasRule] | None = None,
+    sign_in_redirect_uris: Sequence[str] = (),
+    state_file: Path | None = None,
 ) -> Starlette:
     """The whole sandbox as one ASGI app served at `base_url`.
 
     `service_url` is the PMS Sync service the portal may frame; `widget_dir` is a folder built by
     `manifest.build.build_widget` (without it the portal says the widget is not installed).
     `relay_rules` are the SAS rules of the stand-in relay's hybrid connection `aderant` (none: every
-    token is refused).
+    token is refused). `sign_in_redirect_uris` are where the identity servers may send a person back
+    to PMS Sync's standalone sign-in (client `pms-sync-sign-in`). `state_file` keeps the tenants'
+    contacts and work items across restarts (without it they live in memory only).
     """
-    sandbox = Sandbox(base_url, relay_rules)
+    sandbox = Sandbox(base_url, relay_rules, sign_in_redirect_uris=sign_in_redirect_uris, state_file=state_file)
     agent_app = create_agent_app(database_url=aderant_database_url, api_keys=[agent_api_key])
     routes = [
         Mount("/aderant", app=agent_app),
@@ -166,7 +201,13 @@ def create_sandbox_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Mounted apps get no lifespan events of their own; run the agent's here.
         async with agent_app.router.lifespan_context(agent_app):
-            yield
+            saving = asyncio.create_task(sandbox.keep_saved())
+            try:
+                yield
+            finally:
+                saving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await saving
 
     app = Starlette(
         routes=routes,

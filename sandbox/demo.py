@@ -26,7 +26,7 @@ from agent.app import create_agent_app
 from agent.relay.listener import RelayListener, listen_on_relay
 from agent.relay.sas import RelayEndpoint
 from manifest.build import build_widget
-from plugin.settings import Settings
+from plugin.settings import OidcProviderSettings, Settings
 from plugin.setup import create_organisation, open_store, upgrade_database
 from plugin.work_type_roles import read_roles
 from sandbox.aderant_db import create_aderant_db
@@ -35,6 +35,8 @@ from sandbox.clio.api_shapes import participant_role
 from sandbox.clio.seed import (
     ADMIN_USERNAME,
     IMPORTED_WORK_ITEM_ID,
+    SIGN_IN_CLIENT_ID,
+    SIGN_IN_CLIENT_SECRET,
     STAFF_USERNAME,
     TEAM_COMMERCIAL_SYDNEY_ID,
     TEAM_LITIGATION_SYDNEY_ID,
@@ -45,6 +47,7 @@ from sandbox.clio.seed import (
 )
 from sandbox.relay import PREFIX as RELAY_PREFIX
 from sandbox.relay import SasRule
+from store.members import ADMINISTRATOR, MemberStore
 from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
@@ -60,6 +63,10 @@ ACCESS_CONTACT = "Ada Admin (admin@sandbox.test)"  # named in the refusal a port
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
 ROLES_FILE = "participant-roles.json"
+STATE_FILE = "sandbox-state.json"
+# The standalone sign-in ("Sign in with Alterspective") goes to Production's identity server, which
+# stands in for the firm's identity provider; admin@sandbox.test is a member, so it may sign in.
+SIGN_IN_PROVIDER = "alterspective"
 
 
 @dataclass(frozen=True)
@@ -97,13 +104,6 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
     if not key_file.exists():
         key_file.write_text(SecretBox.generate_key())
         key_file.chmod(0o600)
-    settings = replace(
-        Settings.from_env(),  # timeouts, log level and the like may still be set from the environment
-        database_url=f"sqlite:///{(data_dir / 'pms-sync.db').resolve()}",
-        secret_keys=key_file.read_text().strip(),
-        public_url=service_url,
-        cookie_secure=True,
-    )
     aderant_db = data_dir / "aderant.db"
     aderant_db.unlink(missing_ok=True)
     create_aderant_db(f"sqlite:///{aderant_db.resolve()}", generated_matters=generated_matters)
@@ -120,6 +120,21 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
             LISTEN_RULE: SasRule(listen_key, frozenset({"Listen"})),
             SEND_RULE: SasRule(send_key, frozenset({"Send"})),
         },
+        sign_in_redirect_uris=[f"{service_url}/sign-in/{SIGN_IN_PROVIDER}/callback"],
+        state_file=data_dir / STATE_FILE,
+    )
+    environments = sandbox.state.sandbox.environments()
+    production = environments[0]
+    settings = replace(
+        Settings.from_env(),  # timeouts, log level and the like may still be set from the environment
+        database_url=f"sqlite:///{(data_dir / 'pms-sync.db').resolve()}",
+        secret_keys=key_file.read_text().strip(),
+        public_url=service_url,
+        cookie_secure=True,
+        portal_url=production["portal_url"],
+        oidc_providers=(
+            OidcProviderSettings(SIGN_IN_PROVIDER, production["identity_url"], SIGN_IN_CLIENT_ID, SIGN_IN_CLIENT_SECRET),
+        ),
     )
     relayed_agent = None
     if relay:
@@ -131,13 +146,13 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
             agent_url=f"{sandbox_url}{RELAY_PREFIX}/{HYBRID_CONNECTION}",
             send_key=send_key,
         )
-    environments = sandbox.state.sandbox.environments()
     upgrade_database(settings)
     store = open_store(settings)
     organisation = configure_sandbox_organisation(
         store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key, relayed_agent=relayed_agent
     )
     _schedule_production(store, organisation, teams_webhook=f"{sandbox_url}/teams/pms-sync")
+    _admin_may_sign_in_outside_the_portal(store, organisation)
     store.engine.dispose()
 
     info = {
@@ -176,6 +191,14 @@ def _schedule_production(store: Store, organisation: int, *, teams_webhook: str)
         auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1),
     )
     store.schedules.save(settings, actor="demo set-up", teams_webhook=teams_webhook)
+
+
+def _admin_may_sign_in_outside_the_portal(store: Store, organisation: int) -> None:
+    """admin@sandbox.test as an administrator member, so "Sign in with Alterspective" signs them in;
+    added when they are no member (a role changed on the Members page is kept)."""
+    members = MemberStore(store.engine)
+    if not any(m.organisation_id == organisation for m in members.memberships(ADMIN_USERNAME)):
+        members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor="demo set-up")
 
 
 def participant_roles_document() -> str:
@@ -267,8 +290,11 @@ def _print_welcome(info: dict, data_dir: Path) -> None:
         f"  Open the Clio Operate portal (Production): {info['environments'][0]['portal_url']}",
         f"  Open the Clio Operate portal (UAT):        {info['environments'][1]['portal_url']}",
         f"  PMS Sync service:                          {info['service_url']}",
+        "    (opened directly, it links to the portal and offers \"Sign in with Alterspective\", which",
+        f"    signs in at the sandbox's Production identity server: {ADMIN_USERNAME} is a member)",
         "  Demo users (pick one on the portal's sign-in page):",
         *(f"    {u['username']:<22} {u['role']}" for u in info["users"]),
+        f"  Clio Operate's contacts and work items are kept in {(data_dir / STATE_FILE).resolve()}",
         f"  Sandbox service client: {info['environments'][0]['client_id']} / {info['environments'][0]['client_secret']}",
         f"  Details for scripts: {(data_dir / 'sandbox.json').resolve()}",
         f"  Teams messages of the schedule: {info['sandbox_url']}/_sandbox/teams",

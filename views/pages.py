@@ -19,7 +19,7 @@ from plugin.importer import ImportFailed, import_matter
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
-from views import parsing
+from views import parsing, signin
 from views.common import actor, caller_of, history_filter, http_error, principal_in, refuse_import_request, runtime, signed_form
 from views.rendering import page, render
 
@@ -40,9 +40,16 @@ async def readyz(request: Request) -> Response:
 
 
 async def embed(request: Request) -> Response:
-    """The page the widget frames: it asks the portal for the user's token by postMessage."""
-    origins = await asyncio.to_thread(runtime(request).services.store.all_portal_origins)
-    return render(request, "embed.html", {"portal_origins": origins}, frame_ancestors=origins)
+    """The page the widget frames: it asks the portal for the user's token by postMessage. Opened
+    directly (not framed), it says where PMS Sync opens and offers the standalone sign-in."""
+    rt = runtime(request)
+    origins = await asyncio.to_thread(rt.services.store.all_portal_origins)
+    context = {
+        "portal_origins": origins,
+        "portal_url": signin.portal_url(rt.settings, origins),
+        "providers": signin.provider_buttons(request),
+    }
+    return render(request, "embed.html", context, frame_ancestors=origins)
 
 
 async def embed_session(request: Request) -> Response:

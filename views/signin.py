@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable
 from embed_auth.oidc import FlowCookie, OidcClient, SignInRefused, member_principal
+from plugin.settings import Settings
 from views.common import runtime
 from views.rendering import render
 
@@ -37,24 +38,39 @@ def _flow_cookie(request: Request) -> FlowCookie:
     return FlowCookie(rt.services.store.secrets, secure=rt.settings.cookie_secure)
 
 
-def _sign_in_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
-    providers = [(name, f"Sign in with {LABELS[name]}") for name in LABELS if name in _clients(request)]
-    return render(request, "signin.html", {"providers": providers, "error": error}, frame_ancestors=[], status=status)
+def provider_buttons(request: Request) -> list[tuple[str, str]]:
+    """(provider, "Sign in with …") for each configured provider, in the user guide's order."""
+    return [(name, f"Sign in with {LABELS[name]}") for name in LABELS if name in _clients(request)]
+
+
+def portal_url(settings: Settings, portal_origins: list[str]) -> str | None:
+    """Where people open PMS Sync in Clio Operate: PMS_SYNC_PORTAL_URL, else the portal's origin when
+    every environment names the same one, else None (the page then says to ask an administrator)."""
+    if settings.portal_url:
+        return settings.portal_url
+    return portal_origins[0] if len(portal_origins) == 1 else None
+
+
+async def _sign_in_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
+    rt = runtime(request)
+    origins = await rt.services.db(rt.services.store.all_portal_origins)
+    context = {"providers": provider_buttons(request), "error": error, "portal_url": portal_url(rt.settings, origins)}
+    return render(request, "signin.html", context, frame_ancestors=[], status=status)
 
 
 async def sign_in(request: Request) -> Response:
-    return _sign_in_page(request)
+    return await _sign_in_page(request)
 
 
 async def start(request: Request) -> Response:
     client = _clients(request).get(request.path_params["provider"])
     if client is None:
-        return _sign_in_page(request, error="There is no such way to sign in: choose one below.", status=404)
+        return await _sign_in_page(request, error="There is no such way to sign in: choose one below.", status=404)
     try:
         url, flow = await client.start()
     except SignInUnavailable as exc:
         log.warning("sign-in with %s unavailable: %s", client.name, exc)
-        return _sign_in_page(request, error=str(exc), status=502)
+        return await _sign_in_page(request, error=str(exc), status=502)
     response = RedirectResponse(url, status_code=303)
     _flow_cookie(request).write(response, flow)
     return response
@@ -65,7 +81,7 @@ async def callback(request: Request) -> Response:
     rt = runtime(request)
     client = _clients(request).get(request.path_params["provider"])
     if client is None:
-        return _sign_in_page(request, error="There is no such way to sign in: choose one below.", status=404)
+        return await _sign_in_page(request, error="There is no such way to sign in: choose one below.", status=404)
     cookie = _flow_cookie(request)
     try:
         identity = await client.finish(cookie.read(request), request.query_params)

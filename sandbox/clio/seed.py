@@ -38,8 +38,12 @@ def stable_id(name: str) -> str:
 
 CLIENT_ID = "pms-sync"
 CLIENT_SECRET = "sandbox-secret"
+# The client PMS Sync's standalone sign-in uses (authorization code with PKCE): in Clio Operate a
+# separate registration from the service client, whose flow is client credentials.
+SIGN_IN_CLIENT_ID = "pms-sync-sign-in"
+SIGN_IN_CLIENT_SECRET = "sandbox-sign-in-secret"
 PORTAL_CLIENT_ID = "sharedo"
-CLIENT_NAMES = {CLIENT_ID: "PMS Sync", PORTAL_CLIENT_ID: "Sharedo"}
+CLIENT_NAMES = {CLIENT_ID: "PMS Sync", SIGN_IN_CLIENT_ID: "PMS Sync sign-in", PORTAL_CLIENT_ID: "Sharedo"}
 PROVIDER = "idsrv"
 
 ADMIN_USERNAME = "admin@sandbox.test"

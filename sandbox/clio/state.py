@@ -114,6 +114,8 @@ class TenantState:
     phase_plan: PhasePlan
     forms: dict[str, Form] = field(default_factory=dict)
     work_items: dict[str, WorkItem] = field(default_factory=dict)
+    revision: int = 0
+    """Counts the changes made through the methods below, so a saver can tell when to save."""
 
     # --- users ---------------------------------------------------------------------------
 
@@ -165,6 +167,7 @@ class TenantState:
             contact_details=_contact_details("person", fields.contact_details),
         )
         self.people[person.id] = person
+        self.revision += 1
         return person
 
     def add_organisation(self, name: str, fields: NewContactFields) -> Organisation:
@@ -179,6 +182,7 @@ class TenantState:
             contact_details=_contact_details("organisation", fields.contact_details),
         )
         self.organisations[organisation.id] = organisation
+        self.revision += 1
         return organisation
 
     # --- work types ----------------------------------------------------------------------
@@ -251,6 +255,7 @@ class TenantState:
             participants=participants,
         )
         self.work_items[item.id] = item
+        self.revision += 1
         return item
 
     def _participant(self, work_type: WorkType, new: NewParticipant) -> Participant:
@@ -317,6 +322,7 @@ class TenantState:
         which searches leave it out and its routes answer 404."""
         item = self.work_item(work_item_id)
         item.phase = next(p for p in self.phase_plan.phases if p.is_removed)
+        self.revision += 1
 
     def set_attribute(self, work_item_id: str, name: str, value: object) -> None:
         item = self.work_item(work_item_id)
@@ -324,6 +330,7 @@ class TenantState:
             item.attributes.pop(name, None)
         else:
             item.attributes[name] = attribute_text(value)
+        self.revision += 1
 
     def change_phase(self, work_item_id: str, to_phase: str) -> Phase:
         item = self.work_item(work_item_id)
@@ -331,6 +338,7 @@ class TenantState:
         if to_phase not in allowed:
             raise InvalidRequest(f"Cannot move from phase '{item.phase.system_name}' to '{to_phase}'")
         item.phase = self.phase_plan.phase(to_phase)
+        self.revision += 1
         return item.phase
 
 

@@ -1,7 +1,12 @@
-"""One sandbox Clio Operate tenant: its URLs, its identity (token issuer) and its data."""
+"""One sandbox Clio Operate tenant: its URLs, its identity (registered clients, token issuer,
+authorization codes) and its data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sandbox.clio.authorize import AuthorizationCodes
+from sandbox.clio.clients import registered_clients
 from sandbox.clio.model import User
 from sandbox.clio.seed import CLIENT_ID, PORTAL_CLIENT_ID, build_state
 from sandbox.clio.tokens import TOKEN_LIFETIME, TokenIssuer, client_claims, user_claims
@@ -12,18 +17,20 @@ class UnknownUser(LookupError):
 
 
 class Tenant:
-    def __init__(self, name: str, display_name: str, base_url: str) -> None:
+    def __init__(self, name: str, display_name: str, base_url: str, sign_in_redirect_uris: Sequence[str] = ()) -> None:
         base = base_url.rstrip("/")
         self.name = name
         self.display_name = display_name
         self.identity_url = f"{base}/{name}/identity"
         self.api_url = f"{base}/{name}"
         self.portal_url = f"{base}/{name}/portal/"
+        self.clients = registered_clients(sign_in_redirect_uris)
         self.tokens = TokenIssuer(self.identity_url)
+        self.codes = AuthorizationCodes()
         self.state = build_state(name)
 
     def reset(self) -> None:
-        """Restore the seed data. Keys and issued tokens stay valid."""
+        """Restore the seed data. Keys, issued tokens and codes stay valid."""
         self.state = build_state(self.name)
 
     def user(self, username: str) -> User:

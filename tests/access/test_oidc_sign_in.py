@@ -11,10 +11,12 @@ import pytest
 from sqlmodel import Session, select
 
 from embed_auth.oidc import FLOW_COOKIE, FlowCookie
-from plugin.settings import OidcProviderSettings
+from plugin.settings import OidcProviderSettings, Settings
 from store.members import MemberStore
 from store.models import AuditEvent, WebSession
 from tests.access.conftest import Browser, Service, free_port
+from tests.views.conftest import SANDBOX
+from views.signin import portal_url
 
 
 @pytest.fixture
@@ -96,8 +98,43 @@ def test_without_providers_the_page_says_sign_in_is_not_set_up(service: Service)
     assert page.status_code == 200 and "not set up" in page.text and "Sign in with" not in page.text
 
 
-def test_the_embed_page_opened_outside_a_frame_offers_the_sign_in_page(service: Service) -> None:
-    assert 'href="/sign-in"' in service.client.get("/embed").text
+def test_the_embed_page_opened_outside_a_frame_links_to_the_portal_and_offers_no_sign_in_that_is_not_set_up(
+    service: Service,
+) -> None:
+    page = service.client.get("/embed").text
+
+    assert "PMS Sync opens inside Clio Operate" in page
+    assert f'id="open-portal" href="{SANDBOX}"' in page, "the one portal origin the environments name"
+    assert "/sign-in" not in page
+
+
+def test_the_embed_page_opened_outside_a_frame_offers_each_provider_and_the_configured_portal_page(service: Service) -> None:
+    runtime = service.client.app.state.runtime  # type: ignore[attr-defined]
+    entra = OidcProviderSettings("entra", "https://login.microsoftonline.com/tenant-id/v2.0", "pms-sync", "secret")
+    portal = "https://harbour.sharedo.co.uk/pms-sync"
+    runtime.settings = dataclasses.replace(runtime.settings, oidc_providers=(entra,), portal_url=portal)
+
+    embed, sign_in = service.client.get("/embed").text, service.client.get("/sign-in").text
+
+    assert 'href="/sign-in/entra">Sign in with Microsoft Entra ID</a>' in embed and "Alterspective" not in embed
+    for page in (embed, sign_in):
+        assert f'id="open-portal" href="{portal}"' in page
+
+
+@pytest.mark.parametrize(
+    ("configured", "origins", "linked"),
+    [
+        ("https://harbour.sharedo.co.uk/pms-sync", ["https://harbour.sharedo.co.uk"], "https://harbour.sharedo.co.uk/pms-sync"),
+        ("", ["https://harbour.sharedo.co.uk"], "https://harbour.sharedo.co.uk"),
+        ("", ["https://harbour.sharedo.co.uk", "https://uat-harbour.sharedo.co.uk"], None),
+        ("", [], None),
+    ],
+    ids=["configured", "one origin", "several origins", "none"],
+)
+def test_the_portal_linked_is_the_configured_page_else_the_only_portal_origin(
+    configured: str, origins: list[str], linked: str | None
+) -> None:
+    assert portal_url(Settings(portal_url=configured), origins) == linked
 
 
 def test_the_redirect_carries_pkce_state_and_nonce_and_no_secret(oidc_service: Service, oidc_provider) -> None:  # type: ignore[no-untyped-def]

@@ -129,17 +129,6 @@ def test_staff_import_a_matter_from_the_embedded_widget(browser_demo: Demo, page
     assert problems == []
 
 
-def test_opened_outside_the_portal_the_page_offers_sign_in(browser_demo: Demo, page: Page) -> None:
-    problems = console_problems(page)
-    page.goto(browser_demo.service_url)
-
-    page.get_by_role("link", name="Sign in", exact=True).click()
-
-    expect(page).to_have_url(re.compile(r"/sign-in$"))
-    expect(page.get_by_role("heading", name="Sign in to PMS Sync")).to_be_visible()
-    assert problems == []
-
-
 def test_a_token_the_service_refuses_shows_sign_in_refused_in_the_widget(browser_demo: Demo, page: Page) -> None:
     portal_url, service = browser_demo.environment("Production")["portal_url"], origin(browser_demo.service_url)
     # On the portal's origin (its sign-in page, no widget yet): frame the service and hand it a

@@ -20,6 +20,7 @@ from sandbox.clio.tenant import Tenant
 BASE_URL = "http://sandbox.test"
 SERVICE_URL = "http://pms-sync.test:8200/app"
 AGENT_KEY = "sandbox-agent-key"
+SIGN_IN_CALLBACK = f"{SERVICE_URL}/sign-in/alterspective/callback"
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +38,7 @@ def sandbox_app(tmp_path_factory: pytest.TempPathFactory, widget_dir: Path) -> S
         agent_api_key=AGENT_KEY,
         service_url=SERVICE_URL,
         widget_dir=widget_dir,
+        sign_in_redirect_uris=[SIGN_IN_CALLBACK],
     )
 
 

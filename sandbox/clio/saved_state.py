@@ -1,0 +1,147 @@
+"""The sandbox tenants' changeable records (people, organisations, work items) kept in a JSON file,
+so a demo restarted over the same data folder still has what PMS Sync created and remembers.
+
+The file is replaced atomically (a temporary file in the same folder, then a rename), so a demo
+stopped mid-save leaves the previous version whole. Users, teams, work types and forms come from
+the seed on every start and are not saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sandbox.clio.model import ContactDetail, Organisation, Participant, Person, WorkItem
+from sandbox.clio.state import TenantState
+from sandbox.clio.tenant import Tenant
+
+log = logging.getLogger("sandbox.saved_state")
+
+FORMAT = 1
+
+
+def tenant_records(state: TenantState) -> dict[str, Any]:
+    return {
+        "people": [asdict(person) for person in state.people.values()],
+        "organisations": [asdict(organisation) for organisation in state.organisations.values()],
+        "work_items": [_work_item_record(item) for item in state.work_items.values()],
+    }
+
+
+@dataclass(frozen=True)
+class TenantRecords:
+    people: dict[str, Person]
+    organisations: dict[str, Organisation]
+    work_items: dict[str, WorkItem]
+
+    def restore(self, state: TenantState) -> None:
+        state.people, state.organisations, state.work_items = self.people, self.organisations, self.work_items
+
+
+def read_records(state: TenantState, records: Mapping[str, Any]) -> TenantRecords:
+    """The saved records of the tenant whose seed is `state`; KeyError, TypeError or ValueError when
+    they do not fit it."""
+    people = [Person(**_with_details(r)) for r in records["people"]]
+    organisations = [Organisation(**_with_details(r)) for r in records["organisations"]]
+    work_items = [_work_item(state, r) for r in records["work_items"]]
+    return TenantRecords(
+        {p.id: p for p in people}, {o.id: o for o in organisations}, {w.id: w for w in work_items}
+    )
+
+
+def _with_details(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {**record, "contact_details": [ContactDetail(**d) for d in record["contact_details"]]}
+
+
+def _work_item_record(item: WorkItem) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in asdict(item).items() if k not in ("phase", "created", "participants")},
+        "phase": item.phase.system_name,
+        "created": item.created.isoformat(),
+        "participants": [
+            {"role": p.role.system_name, "ods_id": p.ods_id, "ods_type": p.ods_type, "ods_name": p.ods_name}
+            for p in item.participants
+        ],
+    }
+
+
+def _work_item(state: TenantState, record: Mapping[str, Any]) -> WorkItem:
+    type_name = record["type_system_name"]
+    roles = {role.system_name: role for role in state.roles_for(type_name)}
+    phases = {phase.system_name: phase for phase in state.phase_plan.phases}
+    participants = [
+        Participant(roles[p["role"]], p["ods_id"], p["ods_type"], p["ods_name"]) for p in record["participants"]
+    ]
+    return WorkItem(
+        **{k: v for k, v in record.items() if k not in ("phase", "created", "participants")},
+        phase=phases[record["phase"]],
+        created=datetime.fromisoformat(record["created"]),
+        participants=participants,
+    )
+
+
+class StateFile:
+    """Where the tenants' records are saved, and which changes are saved already."""
+
+    def __init__(self, path: Path, tenants: Mapping[str, Tenant]) -> None:
+        self.path = path
+        self._tenants = tenants
+        self._saved: dict[str, tuple[TenantState, int]] = {}
+
+    def load(self) -> None:
+        """Restore the saved records, if any. A file that cannot be read is moved aside (so nothing
+        is overwritten unseen) and the tenants keep their seed."""
+        if not self.path.exists():
+            self._mark_saved()
+            return
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+            if document.get("format") != FORMAT:
+                raise ValueError(f"format {document.get('format')!r}, expected {FORMAT}")
+            saved = {
+                name: read_records(self._tenants[name].state, records)
+                for name, records in document["tenants"].items()
+                if name in self._tenants
+            }
+        except (OSError, LookupError, TypeError, ValueError) as exc:
+            aside = self.path.with_name(self.path.name + ".unreadable")
+            os.replace(self.path, aside)
+            log.warning("the sandbox's saved state %s could not be read (%s): moved to %s, starting from the seed",
+                        self.path, exc, aside)
+        else:
+            for name, records in saved.items():
+                records.restore(self._tenants[name].state)
+        self._mark_saved()
+
+    def changed(self) -> bool:
+        """Whether a tenant changed (or was reset) since the last save or load."""
+        for name, tenant in self._tenants.items():
+            saved = self._saved.get(name)
+            if saved is None or saved[0] is not tenant.state or saved[1] != tenant.state.revision:
+                return True
+        return False
+
+    def save_if_changed(self) -> bool:
+        if not self.changed():
+            return False
+        document = {"format": FORMAT, "tenants": {name: tenant_records(t.state) for name, t in self._tenants.items()}}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=self.path.parent, prefix=f".{self.path.name}.", delete=False
+        ) as temporary:
+            json.dump(document, temporary, ensure_ascii=False)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+        os.replace(temporary.name, self.path)
+        self._mark_saved()
+        return True
+
+    def _mark_saved(self) -> None:
+        self._saved = {name: (tenant.state, tenant.state.revision) for name, tenant in self._tenants.items()}
