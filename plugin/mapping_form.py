@@ -27,8 +27,12 @@ class RuleRow:
     also: str = ""  # the rule's further conditions as JSON ("" for none), kept as they are
 
     @property
-    def conditions(self) -> list[dict[str, str]]:
-        found = json.loads(self.also) if self.also else []
+    def conditions(self) -> list[Any]:
+        """The further conditions, as shown (none when they cannot be read)."""
+        try:
+            found = _kept(self.also, [])
+        except InvalidMapping:
+            return []
         return found if isinstance(found, list) else []
 
     @property
@@ -92,12 +96,6 @@ class MappingForm:
         rules = [r for r in self.rules if not r.blank]
         roles = [r for r in self.roles if not r.blank]
         attributes = [a for a in self.attributes if not a.blank]
-        try:
-            return self._document(base, rules, roles, attributes)
-        except json.JSONDecodeError:
-            raise InvalidMapping([RELOAD]) from None
-
-    def _document(self, base: dict, rules: list[RuleRow], roles: list[RoleRow], attributes: list[AttributeRow]) -> dict[str, Any]:
         return {
             **base,
             "work_type_rules": [_rule_document(r) for r in rules],
@@ -114,16 +112,27 @@ class MappingForm:
         return json.dumps(self.document(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _kept(text: str, empty: Any) -> Any:
+    """A part the form keeps as JSON in a hidden field, as it was."""
+    if not text:
+        return empty
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise InvalidMapping([RELOAD]) from None
+
+
 def _rule_document(row: RuleRow) -> dict[str, Any]:
     doc: dict[str, Any] = {"source": row.source, "equals": row.equals, "work_type": row.work_type}
-    if row.conditions:
-        doc["and"] = row.conditions
+    also = _kept(row.also, [])
+    if also:
+        doc["and"] = also
     return doc
 
 
 def _attribute_document(row: AttributeRow) -> dict[str, Any]:
     doc: dict[str, Any] = {"source": row.source, "target": row.target, "transforms": row.transforms.split()}
-    kept = json.loads(row.lookup) if row.lookup else {}
+    kept = _kept(row.lookup, {})
     if isinstance(kept, dict):
         doc.update({k: v for k, v in kept.items() if k in ("lookup", "lookup_default")})
     return doc

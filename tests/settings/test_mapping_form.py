@@ -135,5 +135,9 @@ def test_a_form_whose_hidden_fields_were_tampered_with_saves_nothing(service: Se
     form = replace(form_of(DEFAULT_MAPPING), base="[1, 2]")
     response = save_form(service, admin, form)
     assert response.status_code == 400 and "reload the page" in html.unescape(response.text)
+    tampered = form_of(DEFAULT_MAPPING)
+    tampered.rules[0].also = "[" * 100_000
+    response = save_form(service, admin, tampered)
+    assert response.status_code == 400 and "reload the page" in html.unescape(response.text)
     assert versions(service) == []
     assert json.loads(form_of(DEFAULT_MAPPING).base)["format"] == "pms-sync-mapping"
