@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 
 from clients.aderant_models import CodeDescription
+from clients.clio_models import ParticipantRole, ParticipantType
 from plugin.mapping import (
     DEFAULT_MAPPING,
     AttributeMap,
@@ -15,6 +16,7 @@ from plugin.mapping import (
     render_template,
     to_document,
 )
+from plugin.mapping_admin import work_type_role_problems
 
 from tests.plugin.fakes import matter, party
 
@@ -121,3 +123,23 @@ def test_an_aderant_role_is_mapped_once_per_work_type_and_once_in_general() -> N
     with pytest.raises(InvalidMapping) as refused:
         from_document(doc)
     assert refused.value.problems == ["party_roles[7].aderant_role: is already the Aderant role, for the same work type, of party_roles[5]"]
+
+
+def test_a_work_types_own_role_rule_is_checked_against_that_work_types_loaded_roles() -> None:
+    def role(name: str, *types: str) -> ParticipantRole:
+        return ParticipantRole(name, name, False, False, tuple(ParticipantType(t) for t in types))
+
+    commercial = {r.system_name: r for r in (role("client", "person", "organisation"), role("reader", "team"))}
+    mapping = replace(
+        DEFAULT_MAPPING,
+        party_roles_by_work_type=(
+            ("matter-commercial", "WIT", "witness"),
+            ("matter-commercial", "INT", "reader"),
+            ("matter-commercial", "ADV", "client"),
+            ("matter-property", "WIT", "anything"),  # roles not loaded: not checked
+        ),
+    )
+    assert work_type_role_problems(mapping, {"matter-commercial": commercial, "matter-property": None}) == [
+        'party_roles (WIT in matter-commercial).role: "witness" is not a role matter-commercial gives a party (choose one of client)',
+        'party_roles (INT in matter-commercial).role: "reader" is not a role matter-commercial gives a party (choose one of client)',
+    ]

@@ -141,3 +141,14 @@ def test_a_form_whose_hidden_fields_were_tampered_with_saves_nothing(service: Se
     assert response.status_code == 400 and "reload the page" in html.unescape(response.text)
     assert versions(service) == []
     assert json.loads(form_of(DEFAULT_MAPPING).base)["format"] == "pms-sync-mapping"
+
+
+def test_a_role_rule_for_a_work_type_the_environment_cannot_create_is_refused(service: Service, admin: str) -> None:
+    form = with_role(form_of(DEFAULT_MAPPING), RoleRow("WIT", "interested-party", "matter-comercial"))
+    response = save_form(service, admin, form)
+    assert response.status_code == 400
+    assert (
+        'party_roles (WIT in matter-comercial).work_type: "matter-comercial" is not a work type a matter can be created as in Production'
+        in html.unescape(response.text)
+    )
+    assert versions(service) == []
