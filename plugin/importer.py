@@ -156,12 +156,9 @@ async def import_matter(
         error = preview.warnings[0] if preview.warnings else "Clio Operate could not be checked."
         attempt_id = await services.db(imports.fail, attempt, None, error)
         raise ImportFailed(f"{error} {RETRY_SAFE}", attempt_id)
-    problems = [f"{p.party.name}: {p.role_problem}" for p in preview.parties if p.role_problem]
-    if problems:
-        error = "The mapping gives a party a role this work type does not allow (" + "; ".join(problems) + \
-            ") Ask your administrator to fix the mapping, then import again."
-        attempt_id = await services.db(imports.fail, attempt, None, error)
-        raise ImportFailed(error, attempt_id, blocked=True)
+    if preview.blocked:
+        attempt_id = await services.db(imports.fail, attempt, None, preview.blocked)
+        raise ImportFailed(preview.blocked, attempt_id, blocked=True)
 
     claim = await services.db(imports.claim, attempt, CLAIM_LEASE, services.settle)
     if claim.kind == "imported":

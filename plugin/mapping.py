@@ -68,6 +68,8 @@ class Mapping:
     key_dates: tuple[tuple[str, str], ...]  # (key-date type, source field)
     party_roles: tuple[tuple[str, str], ...]  # (Aderant role code, participant role)
     default_party_role: str
+    # (work type, Aderant role code, participant role): for that work type, before ``party_roles``
+    party_roles_by_work_type: tuple[tuple[str, str, str], ...] = ()
     contact_reference_template: str = "ADERANT:{name_uno}"
     # The form field holding the Aderant matter id: how an import finds a work item created before.
     identity: FormField = FormField("aderant", "aderant-matter-id")
@@ -125,6 +127,8 @@ class MappedParty:
     role: str
     reference: str
     party: Party = field(repr=False, compare=False)
+    role_code: str = ""  # the Aderant role code the mapping read ("" when the party has none)
+    role_rule: str = "default"  # which mapping rule chose ``role``: work_type | aderant_role | default
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,6 @@ def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> M
         if value:
             attributes[item.target] = value
     key_dates = {target: _text(fields[source]) for target, source in mapping.key_dates if fields.get(source)}
-    roles = dict(mapping.party_roles)
     parties = tuple(
         MappedParty(
             key=f"{(party.role_code or 'party').lower()}-{party.name_uno}",
@@ -254,12 +257,15 @@ def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> M
             name=party.display_name,
             kind=party.kind,
             aderant_role=party.role or party.role_code or "",
-            role=roles.get(party.role_code or "", mapping.default_party_role),
+            role=role,
             reference=mapping.contact_reference_template.format(name_uno=party.name_uno),
             party=party,
+            role_code=party.role_code or "",
+            role_rule=rule,
         )
         for party in (matter.client_party, *matter.parties)
         if party is not None
+        for role, rule in [party_role(mapping, work_type, party.role_code or "")]
     )
     return MappedMatter(
         matter_uno=str(matter.matter_uno),
@@ -273,6 +279,33 @@ def apply_mapping(matter: MatterDetail, mapping: Mapping = DEFAULT_MAPPING) -> M
         source=fields,
         identity={mapping.identity: str(matter.matter_uno)},
     )
+
+
+def party_role(mapping: Mapping, work_type: str, code: str) -> tuple[str, str]:
+    """The participant role of an Aderant role code in a work type, and the rule that chose it:
+    the work type's own rule, else the general one, else the default."""
+    for kind, role_code, role in mapping.party_roles_by_work_type:
+        if (kind, role_code) == (work_type, code):
+            return role, "work_type"
+    general = dict(mapping.party_roles)
+    if code in general:
+        return general[code], "aderant_role"
+    return mapping.default_party_role, "default"
+
+
+def role_anchor(code: str, work_type: str | None = None) -> str:
+    """The id of a party role rule on Settings → Mapping's form editor, to link to it."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", code) or "_"
+    return f"role-{slug}-in-{work_type}" if work_type else f"role-{slug}"
+
+
+def rule_anchor(party: MappedParty, work_type: str) -> str:
+    """Where on Settings → Mapping the rule that chose the party's role is edited."""
+    if party.role_rule == "work_type":
+        return role_anchor(party.role_code, work_type)
+    if party.role_rule == "aderant_role":
+        return role_anchor(party.role_code)
+    return "default-party-role"
 
 
 # The JSON document ------------------------------------------------------------------------
@@ -297,7 +330,8 @@ def to_document(mapping: Mapping) -> dict[str, Any]:
         "reference_template": mapping.reference_template,
         "attributes": [_attribute_document(a) for a in mapping.attributes],
         "key_dates": [{"type": kind, "source": source} for kind, source in mapping.key_dates],
-        "party_roles": [{"aderant_role": code, "role": role} for code, role in mapping.party_roles],
+        "party_roles": [{"aderant_role": code, "role": role} for code, role in mapping.party_roles]
+        + [{"aderant_role": code, "work_type": kind, "role": role} for kind, code, role in mapping.party_roles_by_work_type],
         "default_party_role": mapping.default_party_role,
         "contact_reference_template": mapping.contact_reference_template,
         "identity": {"form": mapping.identity.form, "field": mapping.identity.field},
@@ -363,10 +397,14 @@ def from_document(doc: object) -> Mapping:
     ]
     check.unique([(f"{p}.type", kind) for p, (kind, _) in key_dates if kind], "is already the type of")
     party_roles = [
-        (p, (check.name(r, p, "aderant_role"), check.name(r, p, "role")))
-        for p, r in check.items(top, "party_roles", ("aderant_role", "role"))
+        (p, (check.name(r, p, "aderant_role"), check.name(r, p, "role"), check.name(r, p, "work_type") if "work_type" in r else None))
+        for p, r in check.items(top, "party_roles", ("aderant_role", "role"), ("work_type",))
     ]
-    check.unique([(f"{p}.aderant_role", code) for p, (code, _) in party_roles if code], "is already the Aderant role of")
+    check.unique([(f"{p}.aderant_role", code) for p, (code, _, kind) in party_roles if code and kind is None], "is already the Aderant role of")
+    check.unique(
+        [(f"{p}.aderant_role", (code, kind)) for p, (code, _, kind) in party_roles if code and kind],
+        "is already the Aderant role, for the same work type, of",
+    )
     mapping = Mapping(
         work_type_rules=tuple(r for _, r in rules),
         default_work_type=check.name(top, "", "default_work_type"),
@@ -374,8 +412,9 @@ def from_document(doc: object) -> Mapping:
         reference_template=check.template(top, "reference_template"),
         attributes=tuple(a for _, a in attributes),
         key_dates=tuple(k for _, k in key_dates),
-        party_roles=tuple(r for _, r in party_roles),
+        party_roles=tuple((code, role) for _, (code, role, kind) in party_roles if kind is None),
         default_party_role=check.name(top, "", "default_party_role"),
+        party_roles_by_work_type=tuple((kind, code, role) for _, (code, role, kind) in party_roles if kind is not None),
         contact_reference_template=check.contact_reference(top),
         identity=check.identity(top),
     )

@@ -28,9 +28,10 @@ from plugin.mapping import (
     parse_document,
     to_document,
 )
+from plugin.mapping_form import MappingForm, form_of
 from plugin.preview import _role_problem
 from plugin.services import Services
-from plugin.work_type_roles import Roles, not_loaded, roles_of
+from plugin.work_type_roles import Roles, not_loaded, party_roles, roles_of
 from store.mappings import MappingRecord, MappingStore
 from store.repository import EnvironmentSettings
 
@@ -63,32 +64,43 @@ class MappingOverview:
     versions: list[MappingRecord]
     work_types: list[WorkType] | None  # concrete work types; None when Clio Operate did not answer
     problems: list[str] = field(default_factory=list)  # why the page is not all it should be
+    form: MappingForm | None = None  # the form editor's rows; None when the mapping in force does not validate
+    party_roles: dict[str, list[str]] = field(default_factory=dict)  # work type → the loaded roles that take a party
 
 
 async def overview(services: Services, env: EnvironmentSettings) -> MappingOverview:
-    versions, tree = await asyncio.gather(
+    versions, tree, loaded = await asyncio.gather(
         services.db(_store(services).versions, env.organisation_id, env.id),
         services.connections.clio(env).work_type_tree(),
+        party_roles(services, env),
         return_exceptions=True,
     )
-    if isinstance(versions, BaseException):
-        raise versions
-    if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
-        raise tree
+    for result in (versions, tree, loaded):
+        if isinstance(result, BaseException) and not isinstance(result, RemoteError):
+            raise result
+    assert isinstance(versions, list) and isinstance(loaded, dict)
     in_force = versions[0] if versions else None
     problems = [] if isinstance(tree, list) else [f"The work types could not be listed: {tree}"]
+    form = None
     try:
-        text = document_text(await services.mapping(env))
+        mapping = await services.mapping(env)
+        text, form = document_text(mapping), form_of(mapping)
     except NotConfigured as exc:  # a stored version that no longer validates: show it so it can be fixed
         assert in_force is not None
         text = json.dumps(in_force.document, indent=2, ensure_ascii=False) + "\n"
         problems.insert(0, str(exc))
-    return MappingOverview(text, in_force, versions, concrete_work_types(tree) if isinstance(tree, list) else None, problems)
+    work_types = concrete_work_types(tree) if isinstance(tree, list) else None
+    return MappingOverview(text, in_force, versions, work_types, problems, form, loaded)
 
 
 async def save_mapping(services: Services, env: EnvironmentSettings, author: str, text: str, note: str) -> int:
     """Save a draft as the new version in force; its number."""
     return await _save(services, env, author, read_draft(text), _note(note), "mapping.saved", {})
+
+
+async def save_mapping_form(services: Services, env: EnvironmentSettings, author: str, form: MappingForm, note: str) -> int:
+    """The form editor's save: the document the form describes, saved exactly as a draft is."""
+    return await save_mapping(services, env, author, form.text(), note)
 
 
 async def import_mapping(services: Services, env: EnvironmentSettings, author: str, text: str, note: str) -> int:
@@ -139,8 +151,11 @@ def _note(note: str) -> str:
 async def _save(
     services: Services, env: EnvironmentSettings, author: str, mapping: Mapping, note: str, event: str, data: dict
 ) -> int:
-    tree = await services.connections.clio(env).work_type_tree()
-    problems = work_type_problems(mapping, tree, env.name)
+    tree, roles = await asyncio.gather(
+        services.connections.clio(env).work_type_tree(),
+        roles_of(services, env, {kind for kind, _, _ in mapping.party_roles_by_work_type}),
+    )
+    problems = work_type_problems(mapping, tree, env.name) + work_type_role_problems(mapping, roles)
     if problems:
         raise InvalidMapping(problems)
     return await services.db(
@@ -153,12 +168,32 @@ def work_type_problems(mapping: Mapping, tree: list[WorkType], environment: str)
     concrete = {t.system_name for t in concrete_work_types(tree)}
     named = [(f"work_type_rules[{i}].work_type", r.work_type) for i, r in enumerate(mapping.work_type_rules)]
     named.append(("default_work_type", mapping.default_work_type))
+    named += [(f"{_rule_path(code, kind)}.work_type", kind) for kind, code, _ in mapping.party_roles_by_work_type]
     return [
         f'{path}: "{name}" is not a work type a matter can be created as in {environment}'
         f" (choose one of {', '.join(sorted(concrete))})"
         for path, name in named
         if name not in concrete
     ]
+
+
+def work_type_role_problems(mapping: Mapping, roles: dict[str, Roles]) -> list[str]:
+    """Each role a work type's own party role rule names that its loaded roles do not offer to a
+    person or an organisation (a work type whose roles are not loaded is not checked)."""
+    problems = []
+    for kind, code, role in mapping.party_roles_by_work_type:
+        loaded = roles.get(kind)
+        if loaded is None or (role in loaded and (loaded[role].takes("person") or loaded[role].takes("organisation"))):
+            continue
+        offered = sorted(name for name, r in loaded.items() if r.takes("person") or r.takes("organisation"))
+        problems.append(
+            f'{_rule_path(code, kind)}.role: "{role}" is not a role {kind} gives a party (choose one of {", ".join(offered)})'
+        )
+    return problems
+
+
+def _rule_path(code: str, work_type: str) -> str:
+    return f"party_roles ({code} in {work_type})"
 
 
 # Preview mapping --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
 from store.imports import Attempt
 from plugin.errors import NotFound
-from plugin.mapping import MappedMatter, MappedParty, apply_mapping
+from plugin.mapping import MappedMatter, MappedParty, apply_mapping, rule_anchor
 from plugin.services import Services
 from plugin.work_type_roles import not_loaded, roles_of
 from store.repository import EnvironmentSettings
@@ -40,6 +40,12 @@ class PartyPreview:
     party: MappedParty
     candidates: tuple[Candidate, ...]
     role_problem: str | None = None
+    work_type: str = ""
+
+    @property
+    def mapping_anchor(self) -> str:
+        """Where on Settings → Mapping the rule that gave the party its role is edited."""
+        return rule_anchor(self.party, self.work_type)
 
     @property
     def default_decision(self) -> str | dict[str, str]:
@@ -78,6 +84,22 @@ class Preview:
     @property
     def work_item_url(self) -> str | None:
         return self.environment.work_item_url(self.work_item_id) if self.work_item_id else None
+
+    @property
+    def role_problems(self) -> list[PartyPreview]:
+        return [p for p in self.parties if p.role_problem]
+
+    @property
+    def blocked(self) -> str | None:
+        """Why an import of this preview would be refused (a party's role its work type does not
+        allow), in the words the import refuses it with; None when nothing blocks it."""
+        problems = [f"{p.party.name}: {p.role_problem}" for p in self.role_problems]
+        if not problems:
+            return None
+        return (
+            "The mapping gives a party a role this work type does not allow (" + "; ".join(problems) + ") "
+            "Ask your administrator to fix the mapping, then import again."
+        )
 
     @property
     def summary(self) -> dict[str, int]:
@@ -148,7 +170,12 @@ async def preview_matter(
         preview.warnings.append(not_loaded(mapped.work_type))
     by_text = {text: r for text, r in zip(texts, found) if isinstance(r, list)}
     preview.parties = [
-        PartyPreview(party, _candidates(party, by_text.get(search_text(party), [])), _role_problem(party, allowed, mapped.work_type))
+        PartyPreview(
+            party,
+            _candidates(party, by_text.get(search_text(party), [])),
+            _role_problem(party, allowed, mapped.work_type),
+            mapped.work_type,
+        )
         for party in mapped.parties
     ]
     preview.teams = [

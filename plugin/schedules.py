@@ -11,9 +11,18 @@ from plugin.services import Services
 from store.repository import EnvironmentSettings
 from store.schedules import ScheduleSettings
 
-__all__ = ["ScheduleSettings", "save_schedule"]
+__all__ = ["ScheduleSettings", "closed_phase_choices", "save_schedule"]
 
 MIN_INTERVAL, MAX_INTERVAL = 5, 7 * 24 * 60
+DEFAULT_CLOSED_PHASE = ScheduleSettings.closed_phase  # the closed phase of Sharedo's demo matter type
+
+
+async def closed_phase_choices(services: Services, env: EnvironmentSettings, configured: str) -> list[str]:
+    """The phases known to close a matter in the environment: the one configured, those close-sync
+    has walked work items to, and the default. Clio Operate lists a work type's phases only on a
+    modeller route that needs an administrator's portal session, so any other is typed in."""
+    reached = await services.db(services.store.schedules.closed_phases_reached, env.organisation_id, env.id)
+    return sorted({p for p in (configured, *reached, DEFAULT_CLOSED_PHASE) if p})
 
 
 async def save_schedule(

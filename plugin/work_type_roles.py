@@ -91,6 +91,15 @@ async def roles_of(services: Services, env: EnvironmentSettings, work_types: Col
     return {t: ({r.system_name: r for r in _loaded(rows[t]).roles} if t in rows else None) for t in work_types}
 
 
+async def party_roles(services: Services, env: EnvironmentSettings) -> dict[str, list[str]]:
+    """Each work type with loaded roles → the roles that take a person or an organisation."""
+    rows = await services.db(_store(services).all, env.organisation_id, env.id)
+    return {
+        row.work_type: [r.system_name for r in _loaded(row).roles if r.takes("person") or r.takes("organisation")]
+        for row in rows
+    }
+
+
 async def overview(services: Services, env: EnvironmentSettings) -> RolesOverview:
     rows, tree = await asyncio.gather(
         services.db(_store(services).all, env.organisation_id, env.id),

@@ -192,6 +192,22 @@ class ScheduleStore:
             ).all()
             return [ImportedMatter(uno, number, work_item) for uno, number, work_item in rows]
 
+    def closed_phases_reached(self, organisation_id: int, environment_id: int, limit: int = 200) -> list[str]:
+        """The phases close-sync last left work items in (its recent ``close_sync.applied`` events), newest first."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(AuditEvent.data)
+                .where(
+                    AuditEvent.organisation_id == organisation_id,
+                    AuditEvent.environment_id == environment_id,
+                    AuditEvent.type == "close_sync.applied",
+                )
+                .order_by(col(AuditEvent.id).desc())
+                .limit(limit)
+            ).all()
+        phases = [data.get("phases") for data in rows if isinstance(data, dict)]
+        return list(dict.fromkeys(p[-1] for p in phases if isinstance(p, list) and p and isinstance(p[-1], str)))
+
     def record_event(self, type: str, organisation_id: int, environment_id: int, actor: str, data: dict) -> None:
         with Session(self.engine) as session:
             session.add(AuditEvent(type=type, organisation_id=organisation_id, environment_id=environment_id, actor=actor, data=data))

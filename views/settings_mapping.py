@@ -20,7 +20,9 @@ from plugin.mapping_admin import (
     overview,
     restore_mapping,
     save_mapping,
+    save_mapping_form,
 )
+from plugin.mapping_form import AttributeRow, MappingForm, RoleRow, RuleRow
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, http_error, runtime, signed_form, text, uploaded_text
 from views.rendering import page
@@ -28,7 +30,7 @@ from views.settings_teams import whole_number
 
 DEFAULTS = {
     "section": "settings", "overview": None, "draft": "", "matter_number": "", "note": "", "comparison": None,
-    "problems": [], "import_problems": [], "pasted": "", "notice": None,
+    "problems": [], "import_problems": [], "form_problems": [], "pasted": "", "notice": None, "mapping_form": None, "form_note": "",
     "fields": list(FIELDS), "date_fields": sorted(DATE_FIELDS),
 }
 
@@ -71,10 +73,12 @@ async def mapping_post(request: Request) -> Response:
                 return RedirectResponse(f"/settings/mapping?{urlencode({'environment': env.id, 'saved': version})}", status_code=303)
         except InvalidMapping as exc:
             status = 400
-            context["import_problems" if action == "import" else "problems"] = exc.problems
+            context[{"import": "import_problems", "save_form": "form_problems"}.get(action, "problems")] = exc.problems
         except HANDLED as exc:
             status, context["error"] = http_error(exc)
         found = await overview(services, env)
+        if action == "save_form":  # shown again as submitted, so nothing typed is lost
+            context["mapping_form"] = mapping_form(form).with_blank_rows()
         return {"overview": found, **context, "draft": draft or found.text}
 
     response = await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
@@ -87,6 +91,9 @@ async def _change(services: Services, env: EnvironmentSettings, author: str, act
     """Save, restore or import: the version now in force."""
     if action == "save":
         return await save_mapping(services, env, author, context["draft"], context["note"])
+    if action == "save_form":
+        context["form_note"] = text(form, "form_note")
+        return await save_mapping_form(services, env, author, mapping_form(form), context["form_note"])
     if action == "restore":
         return await restore_mapping(services, env, author, whole_number(text(form, "version"), "mapping version"))
     if action == "import":
@@ -111,6 +118,24 @@ async def mapping_export(request: Request) -> Response:
         )
 
     return await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
+
+
+def mapping_form(form: FormData) -> MappingForm:
+    """The form editor's rows as submitted (each list's fields are posted once per row, in order)."""
+
+    def rows(prefix: str, names: tuple[str, ...]) -> list[list[str]]:
+        columns = [[v.strip() if isinstance(v, str) else "" for v in form.getlist(f"{prefix}_{n}")] for n in names]
+        count = max((len(c) for c in columns), default=0)
+        return [[c[i] if i < len(c) else "" for c in columns] for i in range(count)]
+
+    return MappingForm(
+        base=_raw(form, "base"),
+        rules=[RuleRow(*row) for row in rows("rule", ("source", "equals", "work_type", "also"))],
+        default_work_type=text(form, "default_work_type"),
+        roles=[RoleRow(*row) for row in rows("role", ("aderant_role", "role", "work_type"))],
+        default_party_role=text(form, "default_party_role"),
+        attributes=[AttributeRow(*row) for row in rows("attribute", ("source", "target", "transforms", "lookup"))],
+    )
 
 
 def _raw(form: FormData, name: str) -> str:

@@ -13,13 +13,13 @@ from starlette.routing import Route
 from embed_auth.requests import Caller
 from plugin.auto_import import apply_auto_import, auto_import_dry_run
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
-from plugin.schedules import ScheduleSettings, save_schedule
+from plugin.schedules import ScheduleSettings, closed_phase_choices, save_schedule
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
 from views.rendering import page
 
 SCHEDULE = "/history/schedule"
-SCHEDULE_DEFAULTS = {"section": "history", "schedule": None, "form": None, "runs": [], "saved": False}
+SCHEDULE_DEFAULTS = {"section": "history", "schedule": None, "form": None, "runs": [], "saved": False, "closed_phases": []}
 FIELDS = ("interval_minutes", "closed_phase", "auto_import_clients", "auto_import_since")
 # A schedule form's change: (caller, form, environment) -> the query of the page to go back to.
 Change = Callable[[Caller, FormData, EnvironmentSettings], Awaitable[dict[str, str]]]
@@ -44,7 +44,17 @@ def _shown(schedule: ScheduleSettings) -> dict[str, object]:
 async def _schedule(services: Services, env: EnvironmentSettings) -> dict:
     schedules = services.store.schedules
     schedule = await services.db(schedules.schedule, env.organisation_id, env.id)
-    return {"schedule": schedule, "form": _shown(schedule), "runs": await services.db(schedules.runs, env.organisation_id, env.id)}
+    return {
+        "schedule": schedule,
+        "form": _shown(schedule),
+        "runs": await services.db(schedules.runs, env.organisation_id, env.id),
+        "closed_phases": await closed_phase_choices(services, env, schedule.closed_phase),
+    }
+
+
+def _closed_phase(form: FormData) -> str:
+    """The phase typed as another phase, else the one chosen from the list."""
+    return text(form, "closed_phase_other") or text(form, "closed_phase")
 
 
 async def schedule_page(request: Request) -> Response:
@@ -73,7 +83,9 @@ async def _schedule_post(request: Request, change: Change, *, keep_submitted: bo
             status, error = http_error(exc)
         context = await _schedule(runtime(request).services, env)
         if keep_submitted:
-            context["form"] = {"enabled": text(form, "enabled") == "on", **{name: text(form, name) for name in FIELDS}}
+            context["form"] = {
+                "enabled": text(form, "enabled") == "on", **{name: text(form, name) for name in FIELDS}, "closed_phase": _closed_phase(form)
+            }
             if text(form, "teams_webhook"):
                 error += " Type the Teams webhook again: it is never shown back."
         return {**context, "error": error}
@@ -89,7 +101,7 @@ async def schedule_save(request: Request) -> Response:
         await save_schedule(
             runtime(request).services, env, caller.principal.user_name,
             enabled=text(form, "enabled") == "on", interval=text(form, "interval_minutes"),
-            closed_phase=text(form, "closed_phase"), clients=text(form, "auto_import_clients"),
+            closed_phase=_closed_phase(form), clients=text(form, "auto_import_clients"),
             since=text(form, "auto_import_since"), teams_webhook=text(form, "teams_webhook"),
             clear_webhook=text(form, "clear_teams_webhook") == "on",
         )

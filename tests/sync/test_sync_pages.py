@@ -38,7 +38,10 @@ def admin(service: Service, path: str = SCHEDULE) -> str:
 
 
 def field(html: str, name: str) -> str:
-    """The value a text input of the schedule form shows."""
+    """The value a text input of the schedule form shows (a list's: its option selected)."""
+    listed = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    if listed:
+        return re.search(r"<option selected>([^<]*)</option>", listed.group(1)).group(1)  # type: ignore[union-attr]
     return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)  # type: ignore[union-attr]
 
 
