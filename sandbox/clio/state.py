@@ -163,6 +163,7 @@ class TenantState:
             reference=fields.reference,
             external_reference=fields.external_reference,
             contact_details=_contact_details("person", fields.contact_details),
+            created=datetime.now(UTC),
         )
         self.people[person.id] = person
         return person
@@ -177,6 +178,7 @@ class TenantState:
             reference=fields.reference,
             external_reference=fields.external_reference,
             contact_details=_contact_details("organisation", fields.contact_details),
+            created=datetime.now(UTC),
         )
         self.organisations[organisation.id] = organisation
         return organisation
