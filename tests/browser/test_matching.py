@@ -89,6 +89,12 @@ def test_candidates_show_details_and_reasons_and_the_bulk_buttons_change_the_rol
     expect(widget.locator("#count-link")).to_have_text("1")
     assert rollup(widget) == "4 contacts will be created, 1 linked."
 
+    # The candidate's link leaves the widget for the contact's page in the portal.
+    opens.click()
+    page.wait_for_url(re.compile(rf"/production/portal/ods/person/{MARY_CITIZEN_ID}$"))
+    expect(page.locator("#contact").get_by_role("heading", level=1)).to_have_text("Mary Citizen")
+    expect(page.locator("#contact")).to_contain_text("4 Example Street, Newtown 2042")
+
 
 def test_a_party_linked_in_one_import_is_linked_by_default_in_the_next_matter(matching_demo: Demo, page: Page) -> None:
     widget = open_preview(page, matching_demo, "82002")
