@@ -5,7 +5,9 @@ attempt's whose answer was lost), and an imported work item Clio Operate no long
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
-and the store reads (import records, default teams, the roles loaded for the work type).
+and the store reads (import records, default teams, the roles loaded for the work type, the links
+earlier imports made for these parties). Candidates are scored with reasons (plugin/matching.py),
+and the Aderant data gets data-quality notes (plugin/data_quality.py); neither writes anything.
 """
 
 from __future__ import annotations
@@ -224,8 +226,7 @@ def search_text(party: MappedParty) -> str:
 def _candidates(
     env: EnvironmentSettings, party: MappedParty, contacts: list[OdsContact], linked_before: RememberedLink | None
 ) -> tuple[Candidate, ...]:
-    """Contacts of the party's kind, best match first (exact matches, stamped with its Aderant
-    reference, score highest)."""
+    """Contacts of the party's kind, best match first."""
     facts = PartyFacts.of(party.party, party.reference)
     previous = PreviousLink(linked_before.ods_id, linked_before.linked_by, linked_before.linked_at) if linked_before else None
     candidates = []
