@@ -62,6 +62,7 @@ async def apply_auto_import(
             outcomes.append(AutoImportOutcome(matter.matter_number, "failed", str(exc)))
             continue
         created, linked = len(result.contacts_created), len(result.contacts_linked)
-        message = f"{created} contacts created, {linked} linked" if result.status == "imported" else "Matter was already imported"
+        noun = "contact" if created == 1 else "contacts"
+        message = f"{created} {noun} created, {linked} linked" if result.status == "imported" else "Matter was already imported"
         outcomes.append(AutoImportOutcome(matter.matter_number, result.status, message, result))
     return outcomes

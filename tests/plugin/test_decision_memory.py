@@ -95,5 +95,6 @@ async def test_auto_import_links_a_remembered_party_instead_of_creating_it(firm)
     [outcome] = await apply_auto_import(services, env, replace(actor, user_name="admin@firm.example"), ["82002"])
 
     assert outcome.status == "imported" and outcome.result is not None
+    assert outcome.message == "0 contacts created, 2 linked", "the client by its reference, Mary by the earlier link"
     assert {"key": "wit-90003", "name": "Mary Citizen", "ods_id": "p-1"} in outcome.result.contacts_linked
     assert [c for c in clio.contacts if c.kind == "person"] == people_before, "no new person was created"
