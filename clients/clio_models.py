@@ -6,6 +6,7 @@ those into RemoteError.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 Json = dict[str, Any]
@@ -60,13 +61,36 @@ class NewWorkItem:
         }
 
 
+PHONE_TYPES = frozenset({"mobile", "direct-line", "phone"})  # people: mobile, direct-line; organisations: phone
+
+
+@dataclass(frozen=True)
+class ContactAddress:
+    """An active ODS location: `town` and `post_code` as `locations[]` spells them (`town`, `postCode`)."""
+
+    line1: str | None
+    town: str | None
+    post_code: str | None
+
+    @classmethod
+    def from_json(cls, location: Json) -> "ContactAddress":
+        return cls(line1=location.get("addressLine1") or None, town=location.get("town") or None, post_code=location.get("postCode") or None)
+
+    @property
+    def text(self) -> str:
+        return ", ".join(part for part in (self.line1, self.town, self.post_code) if part)
+
+
 @dataclass(frozen=True)
 class OdsContact:
     """A person or organisation in the ODS; `name` is "first surname" for people.
 
-    `emails` are its active e-mail contact details; `is_user` marks a person who is a portal user
-    (their id is then the user's id). Field names per a real `_search` answer:
-    Alter-Igor/AlterspectiveSharedoIDE …/UnifiedOdsPmsSearch/sharedoResultsExample.json.
+    `emails` and `phones` are its active contact details (`aspectData.ContactDetails`, phones of
+    type mobile, direct-line or phone), `addresses` its active `locations`; `is_user` marks a
+    person who is a portal user (their id is then the user's id). Field names per a real
+    `_search` answer: Alter-Igor/AlterspectiveSharedoIDE …/UnifiedOdsPmsSearch/sharedoResultsExample.json.
+    That answer carries no creation date: `created` reads `createdDate` where a tenant sends one
+    (inferred, as work items name theirs), and is None otherwise.
     """
 
     id: str
@@ -76,6 +100,9 @@ class OdsContact:
     external_reference: str | None
     emails: tuple[str, ...] = ()
     is_user: bool = False
+    phones: tuple[str, ...] = ()
+    addresses: tuple[ContactAddress, ...] = ()
+    created: datetime | None = None
 
     @classmethod
     def from_json(cls, kind: Literal["person", "organisation"], entity: Json) -> "OdsContact":
@@ -83,25 +110,42 @@ class OdsContact:
             name = " ".join(part for part in (entity.get("firstName"), entity.get("surname")) if part)
         else:
             name = entity.get("name") or ""
-        details = (entity.get("aspectData") or {}).get("ContactDetails") or ()
+        details = [
+            d for d in (entity.get("aspectData") or {}).get("ContactDetails") or ()
+            if d.get("isActive", True) and d.get("contactValue")
+        ]
         return cls(
             id=entity["id"],
             kind=kind,
             name=name,
             reference=entity.get("reference"),
             external_reference=entity.get("externalReference"),
-            emails=tuple(
-                str(d["contactValue"])
-                for d in details
-                if d.get("contactTypeSystemName") == "email" and d.get("isActive", True) and d.get("contactValue")
-            ),
+            emails=tuple(str(d["contactValue"]) for d in details if d.get("contactTypeSystemName") == "email"),
             is_user=bool(entity.get("isUser")),
+            phones=tuple(str(d["contactValue"]) for d in details if d.get("contactTypeSystemName") in PHONE_TYPES),
+            addresses=tuple(
+                ContactAddress.from_json(location)
+                for location in entity.get("locations") or ()
+                if location.get("isActive", True)
+            ),
+            created=_timestamp(entity.get("createdDate")),
         )
 
     def has_email(self, email: str) -> bool:
         """E-mail addresses compare without regard to case."""
         wanted = email.strip().casefold()
         return any(value.strip().casefold() == wanted for value in self.emails)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 date and time; anything else (absent, unreadable) is no date."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

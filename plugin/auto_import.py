@@ -2,8 +2,10 @@
 
 The dry run is one batched agent query (matters of the client codes opened since the start
 date) and one store query; applying imports each matter with the same engine as a manual
-import, attributed to the administrator who approved it. A party whose Aderant reference is
-already on a contact is linked to it (the preview's exact match); any other becomes a new contact.
+import, attributed to the administrator who approved it. Each party takes the preview's default
+decision (plugin.matching.DEFAULT_RULE): it is linked to a contact with strong evidence (its
+Aderant reference, a link an earlier import made, or the same e-mail or phone and a close name);
+any other becomes a new contact.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ async def apply_auto_import(
             outcomes.append(AutoImportOutcome(matter.matter_number, "failed", str(exc)))
             continue
         created, linked = len(result.contacts_created), len(result.contacts_linked)
-        message = f"{created} contacts created, {linked} linked" if result.status == "imported" else "Matter was already imported"
+        noun = "contact" if created == 1 else "contacts"
+        message = f"{created} {noun} created, {linked} linked" if result.status == "imported" else "Matter was already imported"
         outcomes.append(AutoImportOutcome(matter.matter_number, result.status, message, result))
     return outcomes

@@ -190,8 +190,19 @@ async def import_matter(
         raise
     finally:
         heartbeat.cancel()
-    await services.db(imports.succeed, attempt, claim, result.work_item_id, result.details())
+    await services.db(imports.succeed, attempt, claim, result.work_item_id, result.details(), linked_parties(preview, chosen))
     return result
+
+
+def linked_parties(preview: Preview, decisions: dict[str, Decision]) -> dict[str, str]:
+    """Party reference → contact id of each party the import links to an existing contact; the
+    next preview of a matter with that party links it again by default."""
+    links = {}
+    for party in preview.parties:
+        decision = decisions[party.party.key]
+        if isinstance(decision, dict):
+            links[party.party.reference] = decision["link"]
+    return links
 
 
 async def _heartbeat(services: Services, claim: Claim) -> None:

@@ -5,13 +5,16 @@ attempt's whose answer was lost), and an imported work item Clio Operate no long
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
-and the store reads (import records, default teams, the roles loaded for the work type).
+and the store reads (import records, default teams, the roles loaded for the work type, the links
+earlier imports made for these parties). Candidates are scored with reasons (plugin/matching.py),
+and the Aderant data gets data-quality notes (plugin/data_quality.py); neither writes anything.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Awaitable, TypeVar
 
 from clients.aderant import MatterDetail
@@ -19,10 +22,13 @@ from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
 from store.imports import Attempt
+from plugin.data_quality import Note, matter_notes, party_notes
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping, rule_anchor
+from plugin.matching import DEFAULT_RULE, LEGAL_FORMS, PartyFacts, PreviousLink, match
 from plugin.services import Services
 from plugin.work_type_roles import not_loaded, roles_of
+from store.party_links import RememberedLink
 from store.repository import EnvironmentSettings
 
 T = TypeVar("T")
@@ -30,9 +36,20 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Candidate:
+    """An existing contact the party could be linked to, with what tells it apart."""
+
     ods_id: str
     name: str
-    exact: bool
+    exact: bool  # stamped with the party's Aderant reference
+    score: int = 0
+    reasons: tuple[str, ...] = ()
+    strong: bool = False  # evidence enough to link by default (plugin.matching.DEFAULT_RULE)
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    address: str | None = None
+    reference: str | None = None  # its external reference (an import stamps the Aderant one), else its reference
+    created: datetime | None = None
+    url: str | None = None  # its page in Clio Operate
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,7 @@ class PartyPreview:
     candidates: tuple[Candidate, ...]
     role_problem: str | None = None
     work_type: str = ""
+    notes: tuple[str, ...] = ()  # data-quality notes: they inform, never block
 
     @property
     def mapping_anchor(self) -> str:
@@ -49,8 +67,9 @@ class PartyPreview:
 
     @property
     def default_decision(self) -> str | dict[str, str]:
-        exact = next((c for c in self.candidates if c.exact), None)
-        return {"link": exact.ods_id} if exact else "create"
+        """Link the best candidate with strong evidence, else create (candidates are sorted by score)."""
+        strong = next((c for c in self.candidates if c.strong), None)
+        return {"link": strong.ods_id} if strong else "create"
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,8 @@ class Preview:
     warnings: list[str] = field(default_factory=list)
     existing_checked: bool = False
     deleted_work_item_id: str | None = None  # imported, then deleted in Clio Operate
+    notes: list[Note] = field(default_factory=list)  # data-quality notes on the matter and its key dates
+    rule: str = DEFAULT_RULE
 
     @property
     def deleted(self) -> bool:
@@ -130,15 +151,17 @@ async def preview_matter(
             return await call
 
     texts = sorted({search_text(p) for p in mapped.parties})
-    imported, teams, existing, roles, *found = await asyncio.gather(
+    references = sorted({p.reference for p in mapped.parties})
+    imported, teams, existing, roles, linked_before, *found = await asyncio.gather(
         services.db(services.store.imports.records, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
         bounded(find_imported(clio, mapped)),
         roles_of(services, env, [mapped.work_type]),
+        services.db(services.store.party_links.remembered, env.organisation_id, env.id, references),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )
-    for result in (imported, teams, existing, roles, *found):
+    for result in (imported, teams, existing, roles, linked_before, *found):
         if isinstance(result, BaseException) and not isinstance(result, RemoteError):
             raise result
     allowed = roles[mapped.work_type]  # type: ignore[index]
@@ -172,12 +195,14 @@ async def preview_matter(
     preview.parties = [
         PartyPreview(
             party,
-            _candidates(party, by_text.get(search_text(party), [])),
+            _candidates(env, party, by_text.get(search_text(party), []), linked_before.get(party.reference)),  # type: ignore[union-attr]
             _role_problem(party, allowed, mapped.work_type),
-            mapped.work_type,
+            work_type=mapped.work_type,
+            notes=tuple(party_notes(party, mapped.parties)),
         )
         for party in mapped.parties
     ]
+    preview.notes = matter_notes(matter, mapped, datetime.now(timezone.utc).date())
     preview.teams = [
         TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type))  # type: ignore[union-attr]
         for t in teams  # type: ignore[union-attr]
@@ -211,9 +236,6 @@ async def find_imported(clio: ClioOperateClient, mapped: MappedMatter) -> list[W
     return [w for w in found if all(w.attributes.get(f) in (None, value) for f, value in mapped.identity.items())]
 
 
-LEGAL_FORMS = frozenset({"pty", "ltd", "limited", "proprietary", "inc", "incorporated", "llc", "llp", "plc", "corp", "corporation", "co", "company"})
-
-
 def search_text(party: MappedParty) -> str:
     """What to search Clio Operate for: an organisation's name without its legal form, so
     "Coastal Freight Pty Ltd" also finds "Coastal Freight Ltd"."""
@@ -224,13 +246,32 @@ def search_text(party: MappedParty) -> str:
     return " ".join(kept or words)
 
 
-def _candidates(party: MappedParty, contacts: list[OdsContact]) -> tuple[Candidate, ...]:
-    """Contacts of the party's kind, exact matches (stamped with its Aderant reference) first."""
-    same_kind = [c for c in contacts if c.kind == party.kind]
-    candidates = [
-        Candidate(c.id, c.name, party.reference in (c.reference, c.external_reference)) for c in same_kind
-    ]
-    return tuple(sorted(candidates, key=lambda c: not c.exact))
+def _candidates(
+    env: EnvironmentSettings, party: MappedParty, contacts: list[OdsContact], linked_before: RememberedLink | None
+) -> tuple[Candidate, ...]:
+    """Contacts of the party's kind, best match first."""
+    facts = PartyFacts.of(party.party, party.reference)
+    previous = PreviousLink(linked_before.ods_id, linked_before.linked_by, linked_before.linked_at) if linked_before else None
+    candidates = []
+    for contact in contacts:
+        if contact.kind != party.kind:
+            continue
+        found = match(facts, contact, previous)
+        candidates.append(Candidate(
+            ods_id=contact.id,
+            name=contact.name,
+            exact=party.reference in (contact.reference, contact.external_reference),
+            score=found.score,
+            reasons=found.reasons,
+            strong=found.strong,
+            emails=contact.emails,
+            phones=contact.phones,
+            address=contact.addresses[0].text if contact.addresses else None,
+            reference=contact.external_reference or contact.reference,
+            created=contact.created,
+            url=env.contact_url(contact.kind, contact.id),
+        ))
+    return tuple(sorted(candidates, key=lambda c: (-c.score, c.name.casefold(), c.ods_id)))
 
 
 def _role_problem(party: MappedParty, roles: dict[str, ParticipantRole] | None, work_type: str) -> str | None:

@@ -31,7 +31,7 @@ from sandbox.clio.saved_state import StateFile
 from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
 from sandbox.clio.tenant import Tenant
 from sandbox.faults import CONTROL_PREFIX, CallLog, FaultMiddleware, Faults
-from sandbox.portal import Portal, work_item_link
+from sandbox.portal import Portal, contact_link, work_item_link
 from sandbox.relay import PREFIX as RELAY_PREFIX
 from sandbox.relay import RelayStandIn, SasRule
 from sandbox.teams import TeamsInbox
@@ -191,6 +191,7 @@ def create_sandbox_app(
                         "/portal", app=Portal(tenant, service_url=service_url, widget_dir=widget_dir).app()
                     ),
                     work_item_link(tenant),
+                    contact_link(tenant),
                 ],
             )
             for tenant in sandbox.tenants.values()

@@ -5,7 +5,9 @@ JavaScript, as in the real portal), renders the widget's template into a workspa
 runs `new PmsSync.Widget(element, configuration, baseModel).loadAndBind()` (see static/portal.js).
 
 `/{tenant}/portal/sharedo/{id}` shows a work item to a signed-in user; `/{tenant}/sharedo/{id}`, the
-link Clio Operate gives a work item (`{api_url}/sharedo/{id}`), leads there.
+link Clio Operate gives a work item (`{api_url}/sharedo/{id}`), leads there. Likewise
+`/{tenant}/portal/ods/{kind}/{id}` shows a person or organisation, and `/{tenant}/ods/{kind}/{id}`
+(PMS Sync's default contact address, `{api_url}/ods/{kind}/{id}`) leads there.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class Portal:
             Route("/logout", self.logout, methods=["GET"]),
             Route("/security/refreshTokens", self.refresh_token, methods=["GET"]),
             Route("/sharedo/{work_item_id}", self.work_item, methods=["GET"]),
+            Route("/ods/{kind}/{contact_id}", self.contact, methods=["GET"]),
             Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
         ]
         if self.widget_dir is not None:
@@ -183,6 +186,18 @@ class Portal:
             work_type=self._work_type_name(item) if item else "",
         )
 
+    async def contact(self, request: Request) -> Response:
+        """A person or organisation as the portal shows it: name, references, contact details, addresses."""
+        user = self._signed_in_user(request)
+        if user is None:
+            return self._sign_in_page(request, reference=False)
+        state = self.tenant.state
+        records = {"person": state.people, "organisation": state.organisations}.get(request.path_params["kind"], {})
+        contact = records.get(request.path_params["contact_id"])
+        return self._page(
+            request, "contact.html", 200 if contact else 404, style_nonce=secrets.token_urlsafe(16), user=user, contact=contact,
+        )
+
     def _work_type_name(self, item: WorkItem) -> str:
         work_type = self.tenant.state.work_types.get(item.type_system_name)
         return work_type.name if work_type else item.type_system_name
@@ -209,3 +224,15 @@ def work_item_link(tenant: Tenant) -> Route:
         return RedirectResponse(f"{portal_path}/sharedo/{work_item_id}", status_code=303)
 
     return Route("/sharedo/{work_item_id}", redirect, methods=["GET"])
+
+
+def contact_link(tenant: Tenant) -> Route:
+    """`GET {api_url}/ods/{kind}/{id}`, the address PMS Sync gives a contact by default, answered
+    with the portal's page for it."""
+    portal_path = urlsplit(tenant.portal_url).path.rstrip("/")
+
+    async def redirect(request: Request) -> Response:
+        kind, contact_id = (quote(request.path_params[name], safe="") for name in ("kind", "contact_id"))
+        return RedirectResponse(f"{portal_path}/ods/{kind}/{contact_id}", status_code=303)
+
+    return Route("/ods/{kind}/{contact_id}", redirect, methods=["GET"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from store.party_links import remember_links
 from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, utcnow
 
 T = TypeVar("T")
@@ -335,7 +336,10 @@ class ImportStore:
             rows = session.exec(select(ImportContact).where(ImportContact.matter_import_id == import_id)).all()
             return {row.name_uno: row.ods_id for row in rows}
 
-    def succeed(self, attempt: Attempt, claim: Claim, work_item_id: str, details: dict) -> None:
+    def succeed(
+        self, attempt: Attempt, claim: Claim, work_item_id: str, details: dict, links: Mapping[str, str] | None = None
+    ) -> None:
+        """Record the import as done, with the party links it made (party reference → contact id)."""
         with Session(self.engine) as session:
             now = utcnow()
             session.execute(
@@ -348,6 +352,7 @@ class ImportStore:
             )
             _update_attempt(session, claim.attempt_id, "imported", work_item_id=work_item_id, details=details)
             _audit(session, attempt, "import.succeeded", claim.attempt_id, work_item_id=work_item_id)
+            remember_links(session, attempt.organisation_id, attempt.environment_id, links or {}, attempt.user_name)
             session.commit()
 
     def fail(

@@ -47,6 +47,11 @@ class Environment(SQLModel, table=True):
     client_secret_enc: str | None = None
     portal_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     work_item_url_template: str = Field(default="{api_url}/sharedo/{id}", max_length=500)
+    # Where the portal shows a contact: {api_url}, {kind} (person or organisation) and {id}.
+    contact_url_template: str = Field(
+        default="{api_url}/ods/{kind}/{id}", max_length=500,
+        sa_column_kwargs={"server_default": "{api_url}/ods/{kind}/{id}"},
+    )
     agent_url: str = Field(default="", max_length=500)
     agent_key_enc: str | None = None
     relay_key_name: str | None = Field(default=None, max_length=200)
@@ -108,6 +113,23 @@ class ImportContact(SQLModel, table=True):
     ods_id: str = Field(max_length=100)
     kind: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PartyLink(SQLModel, table=True):
+    """An Aderant party (by its contact reference) that an import linked to an existing contact:
+    the next preview of a matter with that party links it again by default."""
+
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "environment_id", "party_reference", name="uq_party_link"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id")
+    party_reference: str = Field(max_length=200)
+    ods_id: str = Field(max_length=100)
+    linked_by: str = Field(max_length=200)
+    linked_at: datetime = Field(default_factory=utcnow)
 
 
 class ContactClaim(SQLModel, table=True):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, and_, delete, or_, update
 from sqlalchemy import select as sa_select
@@ -14,6 +15,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from store.db import ping
 from store.imports import ImportStore
+from store.party_links import PartyLinkStore
 from store.schedules import ScheduleStore
 from store.models import (
     AuditEvent,
@@ -53,6 +55,7 @@ class EnvironmentSettings:
     removed: bool = False
     # Where this tenant differs from the documented Clio Operate shapes (plugin/clio_settings.py).
     clio_settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    contact_url_template: str = "{api_url}/ods/{kind}/{id}"
 
     @property
     def usable(self) -> bool:
@@ -61,6 +64,9 @@ class EnvironmentSettings:
 
     def work_item_url(self, work_item_id: str) -> str:
         return self.work_item_url_template.format(api_url=self.api_url.rstrip("/"), id=work_item_id)
+
+    def contact_url(self, kind: str, ods_id: str) -> str:
+        return self.contact_url_template.format(api_url=self.api_url.rstrip("/"), kind=kind, id=quote(ods_id, safe=""))
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Store:
         self.engine = engine
         self.secrets = secrets
         self.imports = ImportStore(engine)
+        self.party_links = PartyLinkStore(engine)
         self.schedules = ScheduleStore(engine, secrets)
 
     def ping(self) -> None:
@@ -200,6 +207,7 @@ class Store:
         is_default: bool = False,
         import_writes_enabled: bool = False,
         work_item_url_template: str | None = None,
+        contact_url_template: str | None = None,
         siem_url: str | None = None,
         siem_secret: str | None = None,
         admin_roles: Sequence[str] | None = None,
@@ -228,6 +236,8 @@ class Store:
                 environment.staff_roles = list(staff_roles)
             if work_item_url_template:
                 environment.work_item_url_template = work_item_url_template
+            if contact_url_template:
+                environment.contact_url_template = contact_url_template
             for field, value in (
                 ("client_secret_enc", client_secret),
                 ("agent_key_enc", agent_key),
@@ -302,6 +312,7 @@ class Store:
             client_secret=self.secrets.decrypt(row.client_secret_enc),
             portal_origins=tuple(row.portal_origins),
             work_item_url_template=row.work_item_url_template,
+            contact_url_template=row.contact_url_template,
             agent_url=row.agent_url,
             agent_key=self.secrets.decrypt(row.agent_key_enc),
             relay_key_name=row.relay_key_name,

@@ -17,7 +17,7 @@ from embed_auth.sessions import csrf_ok
 from plugin.errors import Forbidden, InvalidInput
 from plugin.history import history_page
 from plugin.importer import import_matter
-from plugin.preview import Preview, preview_matter
+from plugin.preview import Candidate, Preview, preview_matter
 from plugin.search import search_matters
 from views.common import (
     HANDLED,
@@ -109,11 +109,14 @@ def preview_json(preview: Preview) -> dict:
                 "role": p.party.role,
                 "aderant_role": p.party.aderant_role,
                 "reference": p.party.reference,
-                "candidates": [dataclasses.asdict(c) for c in p.candidates],
+                "candidates": [candidate_json(c) for c in p.candidates],
                 "default_decision": p.default_decision,
+                "notes": list(p.notes),
             }
             for p in preview.parties
         ],
+        "default_rule": preview.rule,
+        "notes": [{"about": n.about, "text": n.text} for n in preview.notes],
         "summary": preview.summary,
         "teams": [dataclasses.asdict(t) for t in preview.teams],
         "already_imported": preview.already_imported,
@@ -122,6 +125,16 @@ def preview_json(preview: Preview) -> dict:
         "work_item_deleted": preview.deleted,
         "source": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in mapped.source.items()},
         "warnings": preview.warnings,
+    }
+
+
+def candidate_json(candidate: Candidate) -> dict:
+    return {
+        **dataclasses.asdict(candidate),
+        "reasons": list(candidate.reasons),
+        "emails": list(candidate.emails),
+        "phones": list(candidate.phones),
+        "created": candidate.created.isoformat() if candidate.created else None,
     }
 
 

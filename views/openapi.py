@@ -69,8 +69,14 @@ SCHEMAS: dict[str, Schema] = {
         matter_number=TEXT, work_type=TEXT, title=TEXT, reference=TEXT, key_dates=ANY_OBJECT, attributes=ANY_OBJECT,
         parties=array(obj(
             key=TEXT, name=TEXT, kind=TEXT, role=NULLABLE_TEXT, aderant_role=TEXT, reference=NULLABLE_TEXT,
-            candidates=array(obj(ods_id=TEXT, name=TEXT, exact=FLAG)), default_decision=DECISION,
+            candidates=array(obj(
+                ods_id=TEXT, name=TEXT, exact=FLAG, score={"type": "integer"}, reasons=array(TEXT), strong=FLAG,
+                emails=array(TEXT), phones=array(TEXT), address=NULLABLE_TEXT, reference=NULLABLE_TEXT,
+                created={"type": ["string", "null"], "format": "date-time"}, url=NULLABLE_TEXT,
+            )),
+            default_decision=DECISION, notes=array(TEXT),
         )),
+        default_rule=TEXT, notes=array(obj(about=TEXT, text=TEXT)),
         summary=obj(create={"type": "integer"}, link={"type": "integer"}),
         teams=array(obj(id=TEXT, name=TEXT, role=TEXT, problem=NULLABLE_TEXT)), already_imported=FLAG, work_item_id=NULLABLE_TEXT,
         work_item_url=NULLABLE_TEXT, work_item_deleted=FLAG, environment=obj(id=ID, name=TEXT), source=ANY_OBJECT,

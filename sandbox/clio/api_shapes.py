@@ -10,6 +10,7 @@ from typing import Any
 from sandbox.clio.model import (
     Contact,
     ContactDetail,
+    Location,
     Organisation,
     ParticipantRole,
     Person,
@@ -105,10 +106,36 @@ def contact(c: Contact) -> JSON:
 
 
 def contact_search_result(c: Contact) -> JSON:
-    """An entity as an ODS search row carries it: contact details inside `aspectData`
-    (Alter-Igor/AlterspectiveSharedoIDE …/UnifiedOdsPmsSearch/sharedoResultsExample.json)."""
+    """An entity as an ODS search row carries it: contact details inside `aspectData`, addresses
+    as `locations` (Alter-Igor/AlterspectiveSharedoIDE …/UnifiedOdsPmsSearch/sharedoResultsExample.json).
+    `createdDate` is not in that answer: the sandbox adds it so the preview's "created" can be shown."""
     entity = contact(c)
-    return {**entity, "aspectData": {"ContactDetails": entity.pop("contactDetails")}}
+    owner_key = "personId" if isinstance(c, Person) else "organisationId"
+    return {
+        **entity,
+        "aspectData": {"ContactDetails": entity.pop("contactDetails")},
+        "locations": [_location(location, owner_key, c.id) for location in c.locations],
+        **({"createdDate": c.created.isoformat()} if c.created else {}),
+    }
+
+
+def _location(location: Location, owner_key: str, owner_id: str) -> JSON:
+    return {
+        "locationTypeNames": ["Correspondence"],
+        "id": location.id,
+        "organisationId": None,
+        "personId": None,
+        owner_key: owner_id,
+        "name": None,
+        "addressLine1": location.address_line1,
+        "addressLine2": "",
+        "town": location.town,
+        "county": location.county,
+        "country": location.country,
+        "isActive": location.is_active,
+        "externalReference": None,
+        "postCode": location.post_code,
+    }
 
 
 def team(t: Team) -> JSON:

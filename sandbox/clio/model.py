@@ -31,6 +31,19 @@ class ContactDetail:
     is_active: bool = True
 
 
+@dataclass(frozen=True)
+class Location:
+    """An ODS address, as `locations[]` of a search row spells it (sharedoResultsExample.json)."""
+
+    id: str
+    address_line1: str
+    town: str
+    post_code: str
+    county: str = ""
+    country: str = "Australia"
+    is_active: bool = True
+
+
 @dataclass
 class Person:
     id: str
@@ -41,6 +54,8 @@ class Person:
     external_reference: str | None = None
     is_user: bool = False
     contact_details: list[ContactDetail] = field(default_factory=list)
+    locations: list[Location] = field(default_factory=list)
+    created: datetime | None = None
 
     ods_entity_type = "person"
 
@@ -57,6 +72,8 @@ class Organisation:
     reference: str | None = None
     external_reference: str | None = None
     contact_details: list[ContactDetail] = field(default_factory=list)
+    locations: list[Location] = field(default_factory=list)
+    created: datetime | None = None
 
     ods_entity_type = "organisation"
 

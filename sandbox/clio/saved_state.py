@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sandbox.clio.model import ContactDetail, Organisation, Participant, Person, WorkItem
+from sandbox.clio.model import Contact, ContactDetail, Location, Organisation, Participant, Person, WorkItem
 from sandbox.clio.state import TenantState
 from sandbox.clio.tenant import Tenant
 
@@ -29,8 +29,8 @@ FORMAT = 1
 
 def tenant_records(state: TenantState) -> dict[str, Any]:
     return {
-        "people": [asdict(person) for person in state.people.values()],
-        "organisations": [asdict(organisation) for organisation in state.organisations.values()],
+        "people": [_contact_record(person) for person in state.people.values()],
+        "organisations": [_contact_record(organisation) for organisation in state.organisations.values()],
         "work_items": [_work_item_record(item) for item in state.work_items.values()],
     }
 
@@ -56,8 +56,17 @@ def read_records(state: TenantState, records: Mapping[str, Any]) -> TenantRecord
     )
 
 
+def _contact_record(contact: Contact) -> dict[str, Any]:
+    return {**asdict(contact), "created": contact.created.isoformat() if contact.created else None}
+
+
 def _with_details(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {**record, "contact_details": [ContactDetail(**d) for d in record["contact_details"]]}
+    return {
+        **record,
+        "contact_details": [ContactDetail(**d) for d in record["contact_details"]],
+        "locations": [Location(**location) for location in record.get("locations", [])],
+        "created": datetime.fromisoformat(record["created"]) if record.get("created") else None,
+    }
 
 
 def _work_item_record(item: WorkItem) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sandbox.clio.model import (
     ContactDetail,
     Form,
+    Location,
     Organisation,
     Participant,
     ParticipantRole,
@@ -30,6 +31,9 @@ from sandbox.clio.model import (
 from sandbox.clio.state import TenantState
 
 _NAMESPACE = uuid.UUID("6b1f3a52-8c1e-4d0b-9a57-5a0d2c3e7f10")
+
+
+SEEDED_AT = datetime(2025, 11, 3, 22, 0, tzinfo=UTC)  # when the named contacts were created
 
 
 def stable_id(name: str) -> str:
@@ -254,8 +258,23 @@ def _named_contacts(users: tuple[User, ...]) -> tuple[list[Person], list[Organis
             )
             for user in users
         ),
-        Person(MARY_CITIZEN_ID, "Mary", "Citizen"),
-        Person(MARY_CITIZENS_ID, "Mary", "Citizens", reference="CRM-P0042"),
+        # Two look-alikes for Aderant's Mary Citizen (mary.citizen@example.com, Newtown 2042):
+        # the same postcode and no e-mail, or another e-mail, phone and city. Neither is strong
+        # evidence, so the preview creates by default and shows why each differs.
+        Person(
+            MARY_CITIZEN_ID, "Mary", "Citizen",
+            locations=[Location(stable_id("location:mary-citizen"), "4 Example Street", "Newtown", "2042", "NSW")],
+            created=SEEDED_AT,
+        ),
+        Person(
+            MARY_CITIZENS_ID, "Mary", "Citizens", reference="CRM-P0042",
+            contact_details=[
+                ContactDetail(stable_id("contact:mary-citizens:email"), "email", "mary.citizens@example.org", True),
+                ContactDetail(stable_id("contact:mary-citizens:mobile"), "mobile", "+61 400 555 042", True),
+            ],
+            locations=[Location(stable_id("location:mary-citizens"), "80 Collins Street", "Melbourne", "3000", "VIC")],
+            created=datetime(2024, 9, 16, 4, 12, tzinfo=UTC),
+        ),
     ]
     organisations = [
         Organisation(FIRM_ORGANISATION_ID, "Sandbox Legal Pty Ltd", reference="FIRM"),
@@ -265,6 +284,8 @@ def _named_contacts(users: tuple[User, ...]) -> tuple[list[Person], list[Organis
             reference="ADERANT:90001",
             external_reference="ADERANT:90001",
             contact_details=[ContactDetail(stable_id("contact:harbour"), "phone", "+61 2 5550 1000", True)],
+            locations=[Location(stable_id("location:harbour"), "1 Circular Quay", "Sydney", "2000", "NSW")],
+            created=SEEDED_AT,
         ),
         Organisation(COASTAL_FREIGHT_ID, "Coastal Freight Ltd"),
     ]

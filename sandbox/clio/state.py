@@ -165,6 +165,7 @@ class TenantState:
             reference=fields.reference,
             external_reference=fields.external_reference,
             contact_details=_contact_details("person", fields.contact_details),
+            created=datetime.now(UTC),
         )
         self.people[person.id] = person
         self.revision += 1
@@ -180,6 +181,7 @@ class TenantState:
             reference=fields.reference,
             external_reference=fields.external_reference,
             contact_details=_contact_details("organisation", fields.contact_details),
+            created=datetime.now(UTC),
         )
         self.organisations[organisation.id] = organisation
         self.revision += 1

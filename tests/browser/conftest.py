@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,11 +42,9 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def browser_demo(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """`pms-sync demo` for the browser to drive, with nothing imported yet but the seeded 82003
-    (not shared with tests/e2e; started only when there is a browser to drive it)."""
-    data_dir = tmp_path_factory.mktemp("browser-demo")
+@contextmanager
+def running_demo(data_dir: Path) -> Iterator[Demo]:
+    """`pms-sync demo` as a process on free loopback ports, keeping its files in `data_dir`."""
     port = free_port_pair()
     env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "5", "PMS_SYNC_LOG_LEVEL": "WARNING"}
     with open(data_dir / "demo.log", "w") as log:
@@ -58,6 +57,14 @@ def browser_demo(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser_demo(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """`pms-sync demo` for the browser to drive, with nothing imported yet but the seeded 82003
+    (not shared with tests/e2e; started only when there is a browser to drive it)."""
+    with running_demo(tmp_path_factory.mktemp("browser-demo")) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from clients.clio_models import NewParticipant, NewWorkItem, OdsContact, Team
+from clients.clio_models import ContactAddress, NewParticipant, NewWorkItem, OdsContact, Team
 from clients.clio_operate import ClioOperateClient, TeamSearchBody
 from clients.clio_routes import DEFAULT_ROUTES, ClioRoutes
 from tests.clients.client_samples import API_URL, CLIENT_ID, CLIENT_SECRET, IDENTITY_URL
@@ -63,7 +63,9 @@ async def test_ods_search_sends_the_portals_full_body_and_parses_a_real_answer(
     """Body: Alter-Igor/AlterspectiveSharedoIDE _IDE/Alt/UnifiedDataSearch/Blades/UnifiedOdsPmsSearch/blade.js
     (searchOds), typed in Alter-Igor/Test src/Typings/api/ods/_search.d.ts and sent by
     src/WebBased/Common/OdsHelper.ts. Answer: …/UnifiedOdsPmsSearch/sharedoResultsExample.json
-    (three of its rows, e-mail and phone values replaced), `result` a JSON string."""
+    (three of its rows, e-mail and phone values replaced), `result` a JSON string: e-mails and
+    phones (mobile, direct-line) from `aspectData.ContactDetails`, addresses from `locations`
+    (`addressLine1`, `town`, `postCode`). The real answer has no creation date: `created` is None."""
     answer = json.loads((FIXTURES / "ods_search_answer.json").read_text())
     httpx_mock.add_response(method="POST", url=API_URL + "/api/ods/_search", json=answer)
 
@@ -83,17 +85,21 @@ async def test_ods_search_sends_the_portals_full_body_and_parses_a_real_answer(
     assert contacts == [
         OdsContact(
             "1f30f3e7-9a05-41f2-b69d-bb26bf0772e9", "person", "Ciaran Clarke", None, None,
-            emails=("ciaran.clarke@example.com",), is_user=False,
+            emails=("ciaran.clarke@example.com",), is_user=False, phones=("+61 400 000 000",),
+            addresses=(ContactAddress("63 Ffordd Las", "Rhyl", "LL18 2EE"),),
         ),
         OdsContact(
             "623f9e04-1908-4542-ad74-2724ef57c369", "person", "Bob Smith", None, None,
-            emails=("bob.smith@example.com", "bob.smith2@example.com"), is_user=True,
+            emails=("bob.smith@example.com", "bob.smith2@example.com"), is_user=True, phones=("+61 400 000 000",),
+            addresses=(ContactAddress("9 Links Road", "Bolton", "BL2 4EN"),),
         ),
         OdsContact(
             "4d1b9183-fc82-4a61-a0f2-1652366d8647", "organisation", "B2B Client Ltd", None, None,
             emails=("b2b@example.com", "b2b2@example.com"),
+            addresses=(ContactAddress("4B Hand Lane", "Leigh", "WN7 3LP"),),
         ),
     ]
+    assert all(c.created is None for c in contacts)
     assert contacts[1].has_email("Bob.Smith2@Example.com") and not contacts[1].has_email("smith@example.com")
 
 

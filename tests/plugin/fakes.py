@@ -54,6 +54,13 @@ class FakeAgent:
         hits = [m for m in self.matters.values() if q.lower() in (m.matter_number + m.title).lower()]
         return Page(tuple(hits[:limit]), None)
 
+    async def matters_opened_since(self, client_codes: tuple[str, ...], since: date) -> list[MatterSummary]:
+        self.calls.append(("opened_since", client_codes, since))
+        return [
+            m for m in self.matters.values()
+            if m.client_code.strip().upper() in client_codes and (m.open_date is None or m.open_date >= since)
+        ]
+
     async def get_matter(self, matter_number: str) -> MatterDetail:
         self.calls.append(("get", matter_number))
         if self.error:

@@ -7,7 +7,8 @@ import json
 import httpx
 import pytest
 
-from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, TEAM_COMMERCIAL_SYDNEY_ID, TEAM_LITIGATION_SYDNEY_ID
+from clients.clio_models import ContactAddress, OdsContact
+from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, MARY_CITIZENS_ID, TEAM_COMMERCIAL_SYDNEY_ID, TEAM_LITIGATION_SYDNEY_ID
 
 SEARCH = "/production/api/ods/_search"
 
@@ -61,6 +62,24 @@ async def test_search_returns_the_look_alikes(client: httpx.AsyncClient, staff_a
         ("Mary", "Citizens", None),
     ]
     assert [o["name"] for o in coastal] == ["Coastal Freight Ltd"]
+
+
+async def test_search_rows_carry_contact_details_addresses_and_creation_as_the_client_reads_them(
+    client: httpx.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    """Contact details in `aspectData.ContactDetails` and addresses in `locations`, as the real
+    answer (…/UnifiedOdsPmsSearch/sharedoResultsExample.json) has them; `createdDate` is the
+    sandbox's own addition."""
+    page = await search(client, staff_auth, "Mary Citizens")
+    (row,) = page["rows"]
+
+    contact = OdsContact.from_json(row["odsEntityType"], json.loads(row["result"]))
+
+    assert contact.id == MARY_CITIZENS_ID
+    assert contact.emails == ("mary.citizens@example.org",)
+    assert contact.phones == ("+61 400 555 042",)
+    assert contact.addresses == (ContactAddress("80 Collins Street", "Melbourne", "3000"),)
+    assert contact.created is not None and contact.created.year == 2024
 
 
 async def test_search_filters_by_entity_type(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:

@@ -133,3 +133,18 @@ def test_without_a_state_file_nothing_is_written(aderant_url: str, tmp_path: Pat
 
     assert app.state.sandbox.state_file is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_contacts_keep_their_addresses_and_creation_times(aderant_url: str, tmp_path: Path) -> None:
+    state_file = tmp_path / "sandbox-state.json"
+    first = started(aderant_url, state_file)
+    with TestClient(first, base_url=BASE_URL):
+        seeded = first.state.sandbox.tenants["production"].state
+        before = (dict(seeded.people), dict(seeded.organisations))
+        assert any(p.locations for p in seeded.people.values()) and any(p.created for p in seeded.people.values())
+        seeded.revision += 1  # a change, so the shutdown saves
+
+    restarted = started(aderant_url, state_file)
+    with TestClient(restarted, base_url=BASE_URL):
+        state = restarted.state.sandbox.tenants["production"].state
+        assert (state.people, state.organisations) == before
