@@ -4,6 +4,7 @@ framing rules (CSP frame-ancestors of the organisation's portals) and errors in 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -128,3 +129,17 @@ def _admin_only(defaults: dict) -> str:
 
 def not_administrator(env: EnvironmentSettings, admin_only: str = ADMIN_ONLY) -> str:
     return f"{admin_only} Your account is not an administrator in the {env.name} tenant, so not of {env.name}."
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """When, as a person says it: "just now", "3 min ago", "10:42 UTC" today, else the date too."""
+    now = now or datetime.now(timezone.utc)
+    seconds = (now - moment).total_seconds()
+    if 0 <= seconds < 60:
+        return "just now"
+    if 0 <= seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    moment = moment.astimezone(timezone.utc)
+    if moment.date() == now.astimezone(timezone.utc).date():
+        return moment.strftime("%H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -45,7 +45,7 @@ async def check(store: Store) -> AsyncIterator[Check]:
                 "relay_key": RELAY_KEY,
             }
             env_id = store.save_environment(organisation, "Production", **{**defaults, **settings})  # type: ignore[arg-type]
-            return await check_connection(services, organisation, env_id)
+            return await check_connection(services, organisation, env_id, checked_by="admin@firm.example")
 
         yield run
 
