@@ -214,6 +214,7 @@ def configure_sandbox_organisation(
             relay_key_name=SEND_RULE if relayed else None,
             relay_key=relayed.send_key if relayed else None,
             portal_origins=[f"{portal.scheme}://{portal.netloc}"],
+            portal_page_url=env["portal_url"],  # Teams messages link to the widget's panels there
             is_default=index == 0,
             import_writes_enabled=index == 0,  # Production imports; UAT shows the write gate
             staff_roles=STAFF_ROLES if index == 0 else (),  # UAT: every portal user is staff
