@@ -109,7 +109,7 @@ async def auto_import_plan(services: Services, env: EnvironmentSettings, matters
             try:
                 preview = await preview_matter(services, env, matter.matter_number)
             except (RemoteError, UseCaseError) as exc:
-                return PlannedImport(matter, problem=f"Its parties could not be read just now: {exc}.")
+                return PlannedImport(matter, problem=f"Its parties could not be read: {str(exc).rstrip('.')}.")
         parties = tuple(_planned(p) for p in preview.parties)
         return PlannedImport(
             matter, parties, already_in_clio=preview.already_imported, problem=" ".join(preview.warnings) or None
