@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from store.repository import EnvironmentSettings
+from plugin.services import EnvironmentSettings
 
 PANELS = ("close-sync", "auto-import")
 PANEL_PARAM = "pms-sync-panel"

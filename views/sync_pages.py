@@ -27,7 +27,6 @@ Change = Callable[[Caller, FormData, EnvironmentSettings], Awaitable[dict[str, s
 # A Close-sync or Auto-import page's context: (environment, the signed form when applying).
 SyncBuild = Callable[[EnvironmentSettings, "tuple[Caller, FormData] | None"], Awaitable[dict]]
 
-
 def _back(path: str, env: EnvironmentSettings, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode({'environment': env.id, **params})}", status_code=303)
 
@@ -109,6 +108,7 @@ async def run_now(request: Request) -> Response:
     return await _schedule_post(request, change, keep_submitted=False)
 
 
+SYNC_DEFAULTS = {"section": "history", "candidates": [], "outcomes": None, "schedule": None}
 NOTHING_TICKED = {
     "close-sync": "Tick the matters to close first: nothing was closed.",
     "auto-import": "Tick the matters to import first: nothing was imported.",
@@ -125,7 +125,7 @@ def _chosen(form: FormData, field: str, panel: str) -> list[str] | None:
     return chosen
 
 
-async def _sync_post(request: Request, template: str, build: SyncBuild, defaults: dict) -> Response:
+async def _sync_page(request: Request, template: str, build: SyncBuild) -> Response:
     """Close-sync and Auto-import: the dry run (GET), or apply then the dry run again (POST, CSRF
     checked). A refusal to apply is shown above the list, which stays."""
     signed = await signed_form(request) if request.method == "POST" else None
@@ -142,7 +142,7 @@ async def _sync_post(request: Request, template: str, build: SyncBuild, defaults
             status, error = http_error(exc)
             return {**await build(env, None), "error": error}
 
-    response = await page(request, template, built, defaults, admin=True)
+    response = await page(request, template, built, SYNC_DEFAULTS, admin=True)
     if status != 200:
         response.status_code = status
     return response
@@ -160,8 +160,7 @@ async def close_sync_page(request: Request) -> Response:
         schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
         return {"candidates": await close_sync_dry_run(services, env), "outcomes": outcomes, "schedule": schedule}
 
-    defaults = {"section": "history", "candidates": [], "outcomes": None, "schedule": None}
-    return await _sync_post(request, "sync_close.html", build, defaults)
+    return await _sync_page(request, "sync_close.html", build)
 
 
 async def auto_import_page(request: Request) -> Response:
@@ -177,8 +176,7 @@ async def auto_import_page(request: Request) -> Response:
         plan = await auto_import_plan(services, env, await auto_import_dry_run(services, env))
         return {"candidates": plan, "outcomes": outcomes, "schedule": schedule}
 
-    defaults = {"section": "history", "candidates": [], "outcomes": None, "schedule": None}
-    return await _sync_post(request, "sync_auto_import.html", build, defaults)
+    return await _sync_page(request, "sync_auto_import.html", build)
 
 
 routes = [
