@@ -57,8 +57,8 @@ async def page(
     caller's ``rights`` are theirs in that environment's tenant ("environment"), in the default
     environment's ("organisation": Members, adding an environment, the default), or the better of
     the two ("either": an environment's connection, which its tenant cannot vouch for before the
-    connection works). ``admin`` pages answer 403 to staff, who then see only the refusal (as on
-    any 403): no form or tab they cannot use. Pages that do not ``need_environment`` (settings)
+    connection works). ``admin`` pages answer 403 to staff, who then see only the refusal (as does
+    anyone the page's environment refuses): no form or tab they cannot use. Pages that do not ``need_environment`` (settings)
     are built with None when the organisation has no usable environment yet.
     """
     rt = runtime(request)
@@ -74,6 +74,7 @@ async def page(
         "environments": envs,
     }
     status = 200
+    building = False
     try:
         try:
             env = await rt.services.environment(
@@ -95,13 +96,14 @@ async def page(
                 await rt.auth.access.refuse(caller.principal, judged_in, not_administrator(judged_in, refusal))
             raise Forbidden(refusal)
         context["environment"] = env
+        building = True
         built = await build(env)
         if isinstance(built, Response):
             return built
         context.update(built)
     except HANDLED as exc:
         status, context["error"] = http_error(exc)
-        context["refused"] = status == 403
+        context["refused"] = status == 403 and not building  # the page itself, not an action on it
     return render(request, template, context, frame_ancestors=origins, status=status)
 
 
