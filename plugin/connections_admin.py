@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Literal, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
@@ -29,15 +30,15 @@ from clients.siem import signing_key
 from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
 from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.services import EnvironmentSettings, Services
-from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder
+from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder, LastCheck
 from store.repository import normalise_issuer
 
 T = TypeVar("T")
 
 SECRETS = ("agent_key", "relay_key", "client_secret", "siem_secret")
 PLAIN = (
-    "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name", "portal_origins", "admin_roles",
-    "staff_roles", "siem_url",
+    "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name", "portal_origins", "portal_page_url",
+    "admin_roles", "staff_roles", "siem_url",
 )
 LABELS = {
     "name": "Name",
@@ -50,6 +51,7 @@ LABELS = {
     "client_id": "Client ID",
     "client_secret": "Client secret",
     "portal_origins": "Portal origins",
+    "portal_page_url": "Portal page URL",
     "siem_url": "SIEM webhook URL",
     "siem_secret": "SIEM signing secret",
     "clio_routes": "Clio Operate routes",
@@ -77,6 +79,7 @@ class ConnectionForm:
     agent_url: str = ""
     relay_key_name: str = ""
     portal_origins: str = ""  # one per line
+    portal_page_url: str = ""
     admin_roles: str = ""  # one per line
     staff_roles: str = ""  # one per line
     siem_url: str = ""
@@ -86,6 +89,7 @@ class ConnectionForm:
     clio_user_participant_role: str = ClioShapeSettings().user_participant_role or ""  # empty: not added
     clio_team_search_body: str = ClioShapeSettings().team_search_body
     stored_clio_settings: Mapping[str, object] = field(default_factory=dict, hash=False, compare=False)
+    last_check: LastCheck | None = field(default=None, hash=False, compare=False)  # the last Test connection
 
     @classmethod
     def of(cls, env: EnvironmentSettings) -> ConnectionForm:
@@ -100,6 +104,7 @@ class ConnectionForm:
             agent_url=env.agent_url,
             relay_key_name=env.relay_key_name or "",
             portal_origins="\n".join(env.portal_origins),
+            portal_page_url=env.portal_page_url or "",
             admin_roles="\n".join(env.admin_roles),
             staff_roles="\n".join(env.staff_roles),
             siem_url=env.siem_url or "",
@@ -144,7 +149,10 @@ class InvalidSettings(InvalidInput):
 
 
 async def connections(services: Services, organisation_id: int) -> list[ConnectionForm]:
-    return [ConnectionForm.of(env) for env in await services.environments(organisation_id)]
+    """Each environment, with its last Test connection."""
+    envs = await services.environments(organisation_id)
+    checks = await services.db(_store(services).last_checks, organisation_id)
+    return [replace(ConnectionForm.of(env), last_check=checks.get(env.id)) for env in envs]
 
 
 async def connection(services: Services, organisation_id: int, environment_id: int) -> ConnectionForm:
@@ -246,6 +254,7 @@ class _Validation:
 
     def values(self) -> EnvironmentValues:
         agent_url, siem_url = self.url("agent_url"), self.url("siem_url")
+        portal_origins = _origins(self.form.portal_origins, self.problems)
         values = EnvironmentValues(
             name=self.text("name", required=True),
             identity_url=normalise_issuer(self.url("identity_url", required=True)),
@@ -253,7 +262,8 @@ class _Validation:
             client_id=self.text("client_id"),
             agent_url=agent_url,
             relay_key_name=self.relay_key_name(agent_url),
-            portal_origins=_origins(self.form.portal_origins, self.problems),
+            portal_origins=portal_origins,
+            portal_page_url=self.portal_page_url(portal_origins),
             admin_roles=tuple(dict.fromkeys(_lines(self.form.admin_roles))),
             staff_roles=tuple(dict.fromkeys(_lines(self.form.staff_roles))),
             siem_url=siem_url or None,
@@ -264,6 +274,22 @@ class _Validation:
         )
         self.check_siem_secret(siem_url)
         return values
+
+    def portal_page_url(self, portal_origins: tuple[str, ...]) -> str | None:
+        """The portal page that hosts the widget. It must be on one of the portal origins: the
+        widget framed anywhere else cannot sign in."""
+        value = str(self.form.portal_page_url).strip()
+        problem = _url_problem(LABELS["portal_page_url"], value, False)
+        if problem:
+            self.problems["portal_page_url"] = problem
+        elif value and "portal_origins" not in self.problems:
+            origin = _origins(_origin_of(value), {})
+            if not origin or origin[0] not in portal_origins:
+                self.problems["portal_page_url"] = (
+                    f"{LABELS['portal_page_url']} must be on one of the portal origins: add {_origin_of(value)} "
+                    "to Portal origins, or give the address of the portal page that hosts the PMS Sync widget."
+                )
+        return value or None
 
     def clio_settings(self) -> dict[str, object]:
         """The stored Clio Operate settings with the form's changes: a value equal to the one in
@@ -391,6 +417,11 @@ def _origins(text: str, problems: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(origins))
 
 
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _lines(text: str) -> list[str]:
     return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
 
@@ -500,6 +531,7 @@ class Hop:
     message: str
     fix: str = ""  # the likely fix, when it failed
     latency_ms: int | None = None
+    summary: str = ""  # when it failed: a few words for the Connections list
 
 
 @dataclass(frozen=True)
@@ -511,12 +543,26 @@ class ConnectionCheck:
     def ok(self) -> bool:
         return all(hop.outcome == "ok" for hop in self.hops)
 
+    @property
+    def summary(self) -> str:
+        """The result in a few words: every hop answered, or what the first failure was."""
+        failed = next((hop for hop in self.hops if hop.outcome == "failed"), None)
+        if failed is None:
+            return f"All {len(self.hops)} hops answered"
+        return failed.summary or f"{failed.label}: failed"
 
-async def check_connection(services: Services, organisation_id: int, environment_id: int) -> ConnectionCheck:
-    """Each hop separately, with its latency: agent → its database, and token → API, concurrently."""
+
+async def check_connection(
+    services: Services, organisation_id: int, environment_id: int, *, checked_by: str
+) -> ConnectionCheck:
+    """Each hop separately, with its latency: agent → its database, and token → API, concurrently.
+    The result is kept as the environment's last Test connection, shown in the Connections list."""
     env = await _environment(services, organisation_id, environment_id)
     aderant, clio = await asyncio.gather(_aderant_hops(services, env), _clio_hops(services, env))
-    return ConnectionCheck(env.name, (*aderant, *clio))
+    check = ConnectionCheck(env.name, (*aderant, *clio))
+    last = LastCheck(datetime.now(timezone.utc), check.ok, check.summary, checked_by)
+    await services.db(_store(services).record_check, organisation_id, environment_id, last)
+    return check
 
 
 async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
@@ -525,7 +571,7 @@ async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[H
     try:
         agent = services.connections.agent(env)
     except NotConfigured:
-        return _not_configured(label, "the Aderant agent URL and key"), _skipped(DATABASE)
+        return _not_configured(label, "the Aderant agent URL and key", "Aderant agent"), _skipped(DATABASE)
     health, reached = await _timed(label, "relay" if via_relay else "agent", agent.check_health)
     if health is None:
         return reached, _skipped(DATABASE)
@@ -539,6 +585,7 @@ async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[H
             "Check that the Aderant SQL Server is running and that the agent's SQL login can sign in; "
             "the agent's log on the firm's server says more.",
             reached.latency_ms,
+            "Aderant database not answering",
         )
     return reached, database
 
@@ -547,7 +594,7 @@ async def _clio_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop,
     try:
         clio = services.connections.clio(env)
     except NotConfigured:
-        return _not_configured(TOKEN, "the Clio Operate API URL, client ID and client secret"), _skipped(API)
+        return _not_configured(TOKEN, "the Clio Operate API URL, client ID and client secret", "Clio Operate"), _skipped(API)
     _, token = await _timed(TOKEN, "token", clio.check_token)
     if token.outcome != "ok":
         return token, _skipped(API)
@@ -561,7 +608,8 @@ async def _timed(label: str, hop: str, call: Callable[[], Awaitable[T]]) -> tupl
     try:
         result = await call()
     except RemoteError as exc:
-        return None, Hop(label, "failed", str(exc), _fix(hop, exc), _ms(started))
+        summary = f"{SYSTEMS[hop]} {SUMMARIES[_kind(exc)]}"
+        return None, Hop(label, "failed", str(exc), _fix(hop, exc), _ms(started), summary)
     return result, Hop(label, "ok", OK_MESSAGES[hop], latency_ms=_ms(started))
 
 
@@ -569,8 +617,11 @@ def _ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
-def _not_configured(label: str, what: str) -> Hop:
-    return Hop(label, "failed", f"Not tried: {what} are not filled in.", f"Fill in {what}, save, then test again.")
+def _not_configured(label: str, what: str, system: str) -> Hop:
+    return Hop(
+        label, "failed", f"Not tried: {what} are not filled in.", f"Fill in {what}, save, then test again.",
+        summary=f"{system} not set up",
+    )
 
 
 def _skipped(label: str) -> Hop:
@@ -591,6 +642,21 @@ ERROR_KINDS: tuple[tuple[type[RemoteError], str], ...] = (
     (RemoteUnavailable, "failing"),
     (RemoteRejected, "rejected"),
 )
+
+SYSTEMS = {
+    "agent": "Aderant agent",
+    "relay": "Aderant agent (through Azure Relay)",
+    "token": "Clio Operate identity server",
+    "api": "Clio Operate API",
+}
+SUMMARIES = {
+    "unreachable": "not reachable",
+    "timeout": "did not answer in time",
+    "refused": "refused PMS Sync's credentials",
+    "failing": "not reachable",  # a gateway's 502/503: nothing answers behind it
+    "rejected": "rejected the request",
+    "unexpected": "answered unexpectedly",
+}
 
 FIXES = {
     ("agent", "unreachable"): (
@@ -637,6 +703,10 @@ UNEXPECTED = {
 
 def _fix(hop: str, error: RemoteError) -> str:
     """The likely fix for a failed hop; through the relay, the agent's advice applies unless the relay has its own."""
-    kind = next((kind for error_type, kind in ERROR_KINDS if isinstance(error, error_type)), "unexpected")
+    kind = _kind(error)
     hops = (hop, "agent") if hop == "relay" else (hop,)
     return next((FIXES[h, kind] for h in hops if (h, kind) in FIXES), UNEXPECTED[hops[-1]])
+
+
+def _kind(error: RemoteError) -> str:
+    return next((kind for error_type, kind in ERROR_KINDS if isinstance(error, error_type)), "unexpected")

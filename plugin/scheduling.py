@@ -10,13 +10,13 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from clients.errors import RemoteError
 from plugin.auto_import import auto_import_dry_run
 from plugin.close_sync import close_sync_dry_run
 from plugin.errors import NotFound, UseCaseError
 from plugin.notifications import action_card
+from plugin.portal_links import panel_link
 from plugin.services import Services
 from store.leases import Leases
 from store.repository import EnvironmentSettings
@@ -165,12 +165,11 @@ class SyncRunner:
         schedule = await self.services.db(self.services.store.schedules.schedule, env.organisation_id, env.id)
         if not schedule.teams_webhook:
             return "not sent: no Teams webhook is set"
-        query = urlencode({"environment": env.id})
         card = action_card(
             env.name, closes, imports,
             links={
-                "close_sync": f"{self.public_url}/history/close-sync?{query}",
-                "auto_import": f"{self.public_url}/history/auto-import?{query}",
+                "close_sync": panel_link(env, "close-sync", service_url=self.public_url),
+                "auto_import": panel_link(env, "auto-import", service_url=self.public_url),
             },
         )
         webhook = self.services.connections.teams(schedule.teams_webhook, env)

@@ -24,9 +24,9 @@ def upgrade_database(settings: Settings) -> None:
     upgrade(settings.database_url)
 
 
-def create_organisation(store: Store, name: str, admin_roles: Sequence[str]) -> int:
+def create_organisation(store: Store, name: str, admin_roles: Sequence[str], *, access_contact: str = "") -> int:
     existing = store.organisation_by_name(name)
-    return existing if existing is not None else store.create_organisation(name, admin_roles)
+    return existing if existing is not None else store.create_organisation(name, admin_roles, access_contact)
 
 
 def organisation_id(store: Store, name: str) -> int | None:

@@ -222,12 +222,7 @@ def configure_sandbox_organisation(
 ) -> int:
     """Point the demo organisation at the sandbox (idempotent, so history survives restarts).
     With `relayed_agent`, Production reaches the agent through the stand-in relay."""
-    organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES)
-    if not store.access_contact(organisation):
-        store.set_organisation_access(
-            organisation, admin_roles=store.admin_roles(organisation), staff_roles=store.staff_roles(organisation),
-            contact=ACCESS_CONTACT, actor="pms-sync demo",
-        )
+    organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES, access_contact=ACCESS_CONTACT)
     for index, env in enumerate(environments):
         portal = urlsplit(env["portal_url"])
         relayed = relayed_agent if index == 0 else None
@@ -243,6 +238,7 @@ def configure_sandbox_organisation(
             relay_key_name=SEND_RULE if relayed else None,
             relay_key=relayed.send_key if relayed else None,
             portal_origins=[f"{portal.scheme}://{portal.netloc}"],
+            portal_page_url=env["portal_url"],  # Teams messages link to the widget's panels there
             is_default=index == 0,
             import_writes_enabled=index == 0,  # Production imports; UAT shows the write gate
             staff_roles=STAFF_ROLES if index == 0 else (),  # UAT: every portal user is staff

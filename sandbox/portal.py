@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -128,7 +128,9 @@ class Portal:
     async def home(self, request: Request) -> Response:
         user = self._signed_in_user(request)
         if user is None:
-            response = self._sign_in_page(request, reference=request.query_params.get("token") == "reference")
+            response = self._sign_in_page(
+                request, reference=request.query_params.get("token") == "reference", return_query=request.url.query
+            )
             response.delete_cookie(TOKEN_COOKIE, path=self.path)
             return response
         widget = load_widget_package(self.widget_dir, self.path) if self.widget_dir else None
@@ -146,22 +148,28 @@ class Portal:
         return self._page(request, "portal.html", user=user, widget=widget, page_context=page_context)
 
     def _sign_in_page(
-        self, request: Request, *, reference: bool, status: int = 200, message: str = ""
+        self, request: Request, *, reference: bool, status: int = 200, message: str = "", return_query: str = ""
     ) -> Response:
+        """`return_query`: the query of the portal page asked for (a link into a widget's panel),
+        kept through sign-in as the real portal keeps its return URL."""
         users = sorted(self.tenant.state.users.values(), key=lambda u: u.username)
-        return self._page(request, "signin.html", status, users=users, reference=reference, message=message)
+        return self._page(
+            request, "signin.html", status, users=users, reference=reference, message=message, return_query=return_query
+        )
 
     async def login(self, request: Request) -> Response:
         form = await request.form()
         username = str(form.get("username", ""))
         reference = form.get("token") == "reference"
+        # Only a query for this page: the redirect never leaves the portal's home.
+        return_query = urlencode(parse_qsl(str(form.get("return_query", ""))))
         try:
             token = self.tenant.mint_user_token(username, reference=reference)
         except UnknownUser:
             return self._sign_in_page(
-                request, reference=reference, status=400, message=f"Unknown user {username!r}."
+                request, reference=reference, status=400, message=f"Unknown user {username!r}.", return_query=return_query
             )
-        response = RedirectResponse(f"{self.path}/", status_code=303)
+        response = RedirectResponse(f"{self.path}/" + (f"?{return_query}" if return_query else ""), status_code=303)
         self._set_token(response, token)
         return response
 

@@ -1,11 +1,13 @@
 // Signs the user in with the Clio Operate token the portal widget hands over by postMessage.
 // The token is accepted only from the window that framed us, and only from an allowed portal origin.
+// Signed in, it opens the panel the portal page asked for (data-after, a path the service chose), else the dashboard.
 (function () {
   "use strict";
   var section = document.getElementById("embed");
   var allowed = JSON.parse(section.dataset.portalOrigins || "[]");
   var status = document.getElementById("embed-status");
   var failure = document.getElementById("embed-error");
+  var after = section.dataset.after || "";
   var busy = false;
 
   if (window.parent === window) {
@@ -36,7 +38,7 @@
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (result) {
-        if (result.ok) { window.location.replace(result.body.redirect); }
+        if (result.ok) { window.location.replace(after || result.body.redirect); }
         else { busy = false; fail("Sign-in refused", result.body.error || "Ask your administrator to check your access."); }
       })
       .catch(function () {

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import AuditEvent, Environment, utcnow
+from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
 from store.repository import normalise_issuer
 from store.secrets import SecretBox
 
@@ -27,7 +28,7 @@ SECRET_COLUMNS = {
 }
 PLAIN_FIELDS = (
     "name", "identity_url", "api_url", "client_id", "agent_url", "relay_key_name",
-    "portal_origins", "admin_roles", "staff_roles", "siem_url", "import_writes_enabled",
+    "portal_origins", "portal_page_url", "admin_roles", "staff_roles", "siem_url", "import_writes_enabled",
 )
 
 
@@ -46,6 +47,7 @@ class EnvironmentValues:
     agent_url: str = ""
     relay_key_name: str | None = None
     portal_origins: tuple[str, ...] = ()
+    portal_page_url: str | None = None
     admin_roles: tuple[str, ...] = ()
     staff_roles: tuple[str, ...] = ()
     siem_url: str | None = None
@@ -56,6 +58,16 @@ class EnvironmentValues:
     # old value taken from `clio_settings_before` (the values in effect) when given.
     clio_settings: Mapping[str, Any] = field(default_factory=dict)
     clio_settings_before: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LastCheck:
+    """The last Test connection of an environment."""
+
+    checked_at: datetime
+    ok: bool
+    summary: str
+    checked_by: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,29 @@ class EnvironmentStore:
                     _make_default(session, successor, actor)
             session.commit()
             return True
+
+    def record_check(self, organisation_id: int, environment_id: int, check: LastCheck) -> bool:
+        """Keep `check` as the environment's last Test connection; False if there is no such
+        environment in use in the organisation."""
+        with Session(self.engine) as session:
+            if session.exec(_in_use_query(organisation_id).where(Environment.id == environment_id)).first() is None:
+                return False
+            row = session.get(ConnectionCheck, environment_id) or ConnectionCheck(
+                environment_id=environment_id, organisation_id=organisation_id, ok=check.ok, summary="", checked_by=""
+            )
+            row.checked_at, row.ok = check.checked_at, check.ok
+            row.summary, row.checked_by = check.summary[:200], check.checked_by[:200]
+            session.add(row)
+            session.commit()
+            return True
+
+    def last_checks(self, organisation_id: int) -> dict[int, LastCheck]:
+        """The last Test connection of each of the organisation's environments that had one."""
+        with Session(self.engine) as session:
+            rows = session.exec(select(ConnectionCheck).where(ConnectionCheck.organisation_id == organisation_id)).all()
+            return {
+                row.environment_id: LastCheck(_aware(row.checked_at), row.ok, row.summary, row.checked_by) for row in rows
+            }
 
     def _apply(self, row: Environment, values: EnvironmentValues) -> list[dict[str, Any]]:
         """Write `values` onto `row`; the audit data of each field that changed."""
@@ -241,3 +276,8 @@ def _commit(session: Session) -> None:
         session.commit()
     except IntegrityError as exc:
         raise EnvironmentConflict(str(exc.orig)) from exc
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

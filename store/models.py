@@ -46,6 +46,8 @@ class Environment(SQLModel, table=True):
     client_id: str = Field(default="", max_length=200)
     client_secret_enc: str | None = None
     portal_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The Clio Operate portal page that hosts the PMS Sync widget: Teams messages link to it.
+    portal_page_url: str | None = Field(default=None, max_length=500)
     work_item_url_template: str = Field(default="{api_url}/sharedo/{id}", max_length=500)
     # Where the portal shows a contact: {api_url}, {kind} (person or organisation) and {id}.
     contact_url_template: str = Field(
@@ -327,6 +329,17 @@ class Schedule(SQLModel, table=True):
     auto_import_since: date | None = None
     next_run_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ConnectionCheck(SQLModel, table=True):
+    """The last Test connection of one environment, as the Connections list shows it."""
+
+    environment_id: int = Field(primary_key=True, foreign_key="environment.id")
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    checked_at: datetime = Field(default_factory=utcnow)
+    ok: bool
+    summary: str = Field(max_length=200)  # e.g. "All 4 hops answered", "Aderant agent not reachable"
+    checked_by: str = Field(max_length=200)
 
 
 class ScheduleRun(SQLModel, table=True):

@@ -53,6 +53,8 @@ class EnvironmentSettings:
     admin_roles: tuple[str, ...] = ()
     staff_roles: tuple[str, ...] = ()
     removed: bool = False
+    # The Clio Operate portal page that hosts the widget (plugin/portal_links.py); None: not set.
+    portal_page_url: str | None = None
     # Where this tenant differs from the documented Clio Operate shapes (plugin/clio_settings.py).
     clio_settings: Mapping[str, Any] = field(default_factory=dict, hash=False)
     contact_url_template: str = "{api_url}/ods/{kind}/{id}"
@@ -133,9 +135,9 @@ class Store:
 
     # Organisations and environments -------------------------------------------------------
 
-    def create_organisation(self, name: str, admin_roles: Sequence[str]) -> int:
+    def create_organisation(self, name: str, admin_roles: Sequence[str], access_contact: str = "") -> int:
         with Session(self.engine) as session:
-            organisation = Organisation(name=name, admin_roles=list(admin_roles))
+            organisation = Organisation(name=name, admin_roles=list(admin_roles), access_contact=access_contact)
             session.add(organisation)
             session.commit()
             assert organisation.id is not None
@@ -212,6 +214,7 @@ class Store:
         siem_secret: str | None = None,
         admin_roles: Sequence[str] | None = None,
         staff_roles: Sequence[str] | None = None,
+        portal_page_url: str | None = None,
     ) -> int:
         """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
         with Session(self.engine) as session:
@@ -238,6 +241,8 @@ class Store:
                 environment.work_item_url_template = work_item_url_template
             if contact_url_template:
                 environment.contact_url_template = contact_url_template
+            if portal_page_url:
+                environment.portal_page_url = portal_page_url
             for field, value in (
                 ("client_secret_enc", client_secret),
                 ("agent_key_enc", agent_key),
@@ -323,6 +328,7 @@ class Store:
             admin_roles=tuple(row.admin_roles),
             staff_roles=tuple(row.staff_roles),
             removed=row.removed_at is not None,
+            portal_page_url=row.portal_page_url,
             clio_settings=dict(row.clio_settings or {}),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from plugin.deleted_work_items import deleted_work_items, release_for_import
 from plugin.errors import InvalidInput
 from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
+from plugin.portal_links import PANELS, panel_path
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
@@ -40,16 +42,28 @@ async def readyz(request: Request) -> Response:
 
 
 async def embed(request: Request) -> Response:
-    """The page the widget frames: it asks the portal for the user's token by postMessage. Opened
-    directly (not framed), it says where PMS Sync opens and offers the standalone sign-in."""
+    """The page the widget frames: it asks the portal for the user's token by postMessage, then
+    opens the panel the portal page was linked to (`?panel=close-sync&environment=2`), if any.
+    Opened directly (not framed), it says where PMS Sync opens and offers the standalone sign-in."""
     rt = runtime(request)
     origins = await asyncio.to_thread(rt.services.store.all_portal_origins)
     context = {
         "portal_origins": origins,
         "portal_url": signin.portal_url(rt.settings, origins),
         "providers": signin.provider_buttons(request),
+        "after": _panel_after_sign_in(request),
     }
     return render(request, "embed.html", context, frame_ancestors=origins)
+
+
+def _panel_after_sign_in(request: Request) -> str:
+    """The path of the panel asked for, or "" (none, or not one of ours: never an arbitrary URL)."""
+    panel = request.query_params.get("panel", "")
+    if panel not in PANELS:
+        return ""
+    environment = request.query_params.get("environment", "")
+    query = f"?{urlencode({'environment': environment})}" if re.fullmatch(r"[0-9]{1,9}", environment) else ""
+    return panel_path(panel) + query
 
 
 async def embed_session(request: Request) -> Response:

@@ -4,6 +4,7 @@ framing rules (CSP frame-ancestors of the organisation's portals) and errors in 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -19,8 +20,13 @@ from views.security import content_security_policy
 
 PAGE_DEFAULTS: dict[str, Any] = {
     "user": None, "csrf_token": "", "environments": [], "environment": None, "error": None, "section": "search",
+    "refused": False,
 }
 ADMIN_ONLY = "Only administrators can open Settings: ask your administrator if you need a change."
+HISTORY_ADMIN_ONLY = (
+    "Only administrators can open Schedule, Close-sync and Auto-import: ask your administrator "
+    "if a matter needs closing or importing."
+)
 
 Build = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
 Rights = Literal["environment", "organisation", "either"]
@@ -51,8 +57,9 @@ async def page(
     caller's ``rights`` are theirs in that environment's tenant ("environment"), in the default
     environment's ("organisation": Members, adding an environment, the default), or the better of
     the two ("either": an environment's connection, which its tenant cannot vouch for before the
-    connection works). ``admin`` pages answer 403 to staff. Pages that do not ``need_environment``
-    (settings) are built with None when the organisation has no usable environment yet.
+    connection works). ``admin`` pages answer 403 to staff, who then see only the refusal (as does
+    anyone the page's environment refuses): no form or tab they cannot use. Pages that do not ``need_environment`` (settings)
+    are built with None when the organisation has no usable environment yet.
     """
     rt = runtime(request)
     caller = await caller_of(request)
@@ -67,6 +74,7 @@ async def page(
         "environments": envs,
     }
     status = 200
+    building = False
     try:
         try:
             env = await rt.services.environment(
@@ -81,18 +89,21 @@ async def page(
         acting = await _acting(request, caller, env, rights)
         context["user"] = acting
         if admin and not acting.is_admin:
+            refusal = _admin_only(defaults)
             judged_in = next((e for e in envs if e.id == acting.environment_id), None)
             if judged_in is not None and caller.principal.is_admin and judged_in.id != caller.principal.environment_id:
                 # an administrator elsewhere meets this environment's boundary: audited
-                await rt.auth.access.refuse(caller.principal, judged_in, not_administrator(judged_in))
-            raise Forbidden(ADMIN_ONLY)
+                await rt.auth.access.refuse(caller.principal, judged_in, not_administrator(judged_in, refusal))
+            raise Forbidden(refusal)
         context["environment"] = env
+        building = True
         built = await build(env)
         if isinstance(built, Response):
             return built
         context.update(built)
     except HANDLED as exc:
         status, context["error"] = http_error(exc)
+        context["refused"] = status == 403 and not building  # the page itself, not an action on it
     return render(request, template, context, frame_ancestors=origins, status=status)
 
 
@@ -113,5 +124,24 @@ async def _acting(request: Request, caller: Caller, env: EnvironmentSettings | N
     return caller.principal if home or env is None else await principal_in(request, caller, env)
 
 
-def not_administrator(env: EnvironmentSettings) -> str:
-    return f"{ADMIN_ONLY} Your account is not an administrator in the {env.name} tenant, so not of {env.name}."
+def _admin_only(defaults: dict) -> str:
+    """The refusal of an administrator page: History's own pages are not in Settings."""
+    return HISTORY_ADMIN_ONLY if defaults.get("section") == "history" else ADMIN_ONLY
+
+
+def not_administrator(env: EnvironmentSettings, admin_only: str = ADMIN_ONLY) -> str:
+    return f"{admin_only} Your account is not an administrator in the {env.name} tenant, so not of {env.name}."
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """When, as a person says it: "just now", "3 min ago", "10:42 UTC" today, else the date too."""
+    now = now or datetime.now(timezone.utc)
+    seconds = (now - moment).total_seconds()
+    if 0 <= seconds < 60:
+        return "just now"
+    if 0 <= seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    moment = moment.astimezone(timezone.utc)
+    if moment.date() == now.astimezone(timezone.utc).date():
+        return moment.strftime("%H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -106,7 +106,9 @@ async def connection_test(request: Request) -> Response:
     environment_id = _environment_id(request)
 
     async def act(services: Services, principal: Principal, _: dict[str, str]) -> dict:
-        result = await connections_admin.check_connection(services, principal.organisation_id, environment_id)
+        result = await connections_admin.check_connection(
+            services, principal.organisation_id, environment_id, checked_by=principal.user_name
+        )
         return {**await _edit(services, principal, environment_id), "check": result}
 
     return await _admin_page(request, EDIT, act, form=True, environment_id=environment_id, rights="either")

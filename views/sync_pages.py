@@ -11,8 +11,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from embed_auth.requests import Caller
-from plugin.auto_import import apply_auto_import, auto_import_dry_run
+from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_import_plan
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
+from plugin.errors import InvalidInput
 from plugin.schedules import ScheduleSettings, closed_phase_choices, save_schedule
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
@@ -23,7 +24,8 @@ SCHEDULE_DEFAULTS = {"section": "history", "schedule": None, "form": None, "runs
 FIELDS = ("interval_minutes", "closed_phase", "auto_import_clients", "auto_import_since")
 # A schedule form's change: (caller, form, environment) -> the query of the page to go back to.
 Change = Callable[[Caller, FormData, EnvironmentSettings], Awaitable[dict[str, str]]]
-
+# A Close-sync or Auto-import page's context: (environment, the signed form when applying).
+SyncBuild = Callable[[EnvironmentSettings, "tuple[Caller, FormData] | None"], Awaitable[dict]]
 
 def _back(path: str, env: EnvironmentSettings, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode({'environment': env.id, **params})}", status_code=303)
@@ -118,44 +120,75 @@ async def run_now(request: Request) -> Response:
     return await _schedule_post(request, change, keep_submitted=False)
 
 
-async def close_sync_page(request: Request) -> Response:
-    services = runtime(request).services
+SYNC_DEFAULTS = {"section": "history", "candidates": [], "outcomes": None, "schedule": None}
+NOTHING_TICKED = {
+    "close-sync": "Tick the matters to close first: nothing was closed.",
+    "auto-import": "Tick the matters to import first: nothing was imported.",
+}
+
+
+def _chosen(form: FormData, field: str, panel: str) -> list[str] | None:
+    """The ticked items, or None for "all"; InvalidInput when "selected" was asked with none ticked."""
+    if form.get("apply") == "all":
+        return None
+    chosen = [str(v) for v in form.getlist(field)]
+    if not chosen:
+        raise InvalidInput(NOTHING_TICKED[panel])
+    return chosen
+
+
+async def _sync_page(request: Request, template: str, build: SyncBuild) -> Response:
+    """Close-sync and Auto-import: the dry run (GET), or apply then the dry run again (POST, CSRF
+    checked). A refusal to apply is shown above the list, which stays."""
     signed = await signed_form(request) if request.method == "POST" else None
     if isinstance(signed, Response):
         return signed
+    status = 200
 
-    async def build(env: EnvironmentSettings | None) -> dict:
+    async def built(env: EnvironmentSettings | None) -> dict:
+        nonlocal status
         assert env is not None
+        try:
+            return await build(env, signed)
+        except InvalidInput as exc:
+            status, error = http_error(exc)
+            return {**await build(env, None), "error": error}
+
+    response = await page(request, template, built, SYNC_DEFAULTS, admin=True)
+    if status != 200:
+        response.status_code = status
+    return response
+
+
+async def close_sync_page(request: Request) -> Response:
+    services = runtime(request).services
+
+    async def build(env: EnvironmentSettings, signed: tuple[Caller, FormData] | None) -> dict:
         outcomes = None
         if signed is not None:
             caller, form = signed
-            chosen = None if form.get("apply") == "all" else [str(v) for v in form.getlist("work_item")]
+            chosen = _chosen(form, "work_item", "close-sync")
             outcomes = await apply_close_sync(services, env, caller.principal.user_name, chosen)
-        return {"candidates": await close_sync_dry_run(services, env), "outcomes": outcomes}
+        schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
+        return {"candidates": await close_sync_dry_run(services, env), "outcomes": outcomes, "schedule": schedule}
 
-    return await page(request, "sync_close.html", build, {"section": "history", "candidates": [], "outcomes": None}, admin=True)
+    return await _sync_page(request, "sync_close.html", build)
 
 
 async def auto_import_page(request: Request) -> Response:
     services = runtime(request).services
-    signed = await signed_form(request) if request.method == "POST" else None
-    if isinstance(signed, Response):
-        return signed
 
-    async def build(env: EnvironmentSettings | None) -> dict:
-        assert env is not None
+    async def build(env: EnvironmentSettings, signed: tuple[Caller, FormData] | None) -> dict:
         outcomes = None
         if signed is not None:
             caller, form = signed
-            chosen = None if form.get("apply") == "all" else [str(v) for v in form.getlist("matter")]
+            chosen = _chosen(form, "matter", "auto-import")
             outcomes = await apply_auto_import(services, env, actor(await principal_in(request, caller, env)), chosen)
         schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
-        return {"candidates": await auto_import_dry_run(services, env), "outcomes": outcomes, "schedule": schedule}
+        plan = await auto_import_plan(services, env, await auto_import_dry_run(services, env))
+        return {"candidates": plan, "outcomes": outcomes, "schedule": schedule}
 
-    return await page(
-        request, "sync_auto_import.html", build,
-        {"section": "history", "candidates": [], "outcomes": None, "schedule": None}, admin=True,
-    )
+    return await _sync_page(request, "sync_auto_import.html", build)
 
 
 routes = [

@@ -6,6 +6,11 @@
  *   iframe -> widget   {type: "pms-sync:ready"}               (on load, and again whenever it needs a token)
  *   widget -> iframe   {type: "pms-sync:token", token: "..."}  (reply to ready, and every 5 minutes)
  * The token is the `_api` cookie the portal keeps fresh for its own API calls.
+ *
+ * A link to the portal page may ask for a panel of PMS Sync (Teams messages of the schedule do):
+ *   ?pms-sync-panel=close-sync|auto-import&pms-sync-environment=<environment id>
+ * The widget passes them on to the iframe (`/embed?panel=…&environment=…`), which opens that panel
+ * once the user is signed in. Anything else in them is ignored.
  */
 (function (window, document) {
     "use strict";
@@ -14,6 +19,22 @@
     var SERVICE_URL = "__PMS_SYNC_SERVICE_URL__";
     var SERVICE_ORIGIN = new URL(SERVICE_URL).origin;
     var TOKEN_RESEND_MS = 5 * 60 * 1000;
+    var PANELS = ["close-sync", "auto-import"];
+
+    // The iframe's query for the panel the portal page's address asks for ("" for none).
+    function requestedPanel(search) {
+        var params = new URLSearchParams(search);
+        var panel = params.get("pms-sync-panel");
+        var environment = params.get("pms-sync-environment");
+        if (PANELS.indexOf(panel) === -1) {
+            return "";
+        }
+        var query = "?panel=" + encodeURIComponent(panel);
+        if (environment && /^[0-9]{1,9}$/.test(environment)) {
+            query += "&environment=" + environment;
+        }
+        return query;
+    }
 
     function readCookie(name) {
         var prefix = name + "=";
@@ -47,7 +68,7 @@
     PmsSync.Widget.prototype.loadAndBind = function () {
         var host = this.element.querySelector("[data-pms-sync-frame]") || this.element;
         var iframe = document.createElement("iframe");
-        iframe.src = SERVICE_URL + "/embed";
+        iframe.src = SERVICE_URL + "/embed" + requestedPanel(window.location.search);
         iframe.title = "PMS Sync";
         iframe.setAttribute("referrerpolicy", "origin");
         this.iframe = iframe;

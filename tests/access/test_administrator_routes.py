@@ -75,3 +75,20 @@ def test_the_same_routes_open_for_an_administrator(service: Service) -> None:
     for path, heading in zip(ADMIN_HISTORY, ("Schedule", "Close-sync", "Auto-import")):
         page = service.client.get(path)
         assert page.status_code == 200 and f"<h1>{heading} " in page.text, path
+
+
+def test_staff_who_open_an_administrator_page_see_only_the_refusal(service: Service) -> None:
+    pages = [path for method, path in admin_routes(service.client.app.routes) if method == "GET"]  # type: ignore[attr-defined]
+    assert {"/settings/connections", "/settings/mapping", "/history/schedule", "/history/close-sync"} <= set(pages)
+    service.sign_in("staff@sandbox.test")
+    for path in pages:
+        page = service.client.get(path)
+        assert page.status_code == 403, path
+        main = page.text.split("<main>", 1)[1]
+        assert 'role="alert">Only administrators can open' in main, path
+        assert "<form" not in main and "<table" not in main and "<h1>" not in main, f"{path} shows what staff cannot use"
+        assert 'class="subtabs"' not in page.text, f"{path} shows administrator tabs"
+        assert 'href="/?environment=' in main or 'href="/"' in main, f"{path} offers no way back"
+        if path.startswith("/history"):
+            assert "Settings" not in page.text, f"{path} sends staff to Settings"
+            assert "Only administrators can open Schedule, Close-sync and Auto-import" in main, path

@@ -12,6 +12,7 @@ from pytest_httpx import HTTPXMock
 from plugin.connections import Connections
 from plugin.connections_admin import ConnectionCheck, Hop, check_connection
 from plugin.services import Services
+from store.environments import EnvironmentStore
 from store.repository import Store
 
 RELAY = "https://firm-relay.servicebus.windows.net/pms-agent"
@@ -45,7 +46,7 @@ async def check(store: Store) -> AsyncIterator[Check]:
                 "relay_key": RELAY_KEY,
             }
             env_id = store.save_environment(organisation, "Production", **{**defaults, **settings})  # type: ignore[arg-type]
-            return await check_connection(services, organisation, env_id)
+            return await check_connection(services, organisation, env_id, checked_by="admin@firm.example")
 
         yield run
 
@@ -74,6 +75,7 @@ async def test_relay_502_without_via_means_no_agent_is_listening(check: Check, h
     )
     assert database.outcome == "skipped" and (token.outcome, api.outcome) == ("ok", "ok")
     assert len(httpx_mock.get_requests(url=f"{RELAY}/v1/health")) == 1  # a test is not retried
+    assert reached.summary == "Aderant agent (through Azure Relay) not reachable"
 
 
 async def test_relay_403_means_the_rule_lacks_the_send_right(check: Check, httpx_mock: HTTPXMock) -> None:
@@ -119,6 +121,7 @@ async def test_the_agent_answering_without_its_database(check: Check, httpx_mock
     assert database.message == "The agent runs, but its database does not answer (login failed)."
     assert database.fix.startswith("Check that the Aderant SQL Server is running")
     assert database.latency_ms == reached.latency_ms  # the agent checked it within the same request
+    assert database.summary == "Aderant database not answering"
 
 
 async def test_an_unreachable_agent(check: Check, httpx_mock: HTTPXMock) -> None:
@@ -157,6 +160,7 @@ async def test_400_invalid_client_from_the_identity_server(check: Check, httpx_m
     )
     assert "Check the client ID and client secret" in token.fix
     assert not httpx_mock.get_requests(url=f"{API}/api/v2/public/types/tree")
+    assert token.summary == "Clio Operate identity server refused PMS Sync's credentials"
 
 
 async def test_an_unreachable_identity_server(check: Check, httpx_mock: HTTPXMock) -> None:
@@ -195,3 +199,28 @@ async def test_what_is_not_filled_in_is_not_tried(check: Check, httpx_mock: HTTP
     assert reached.message == "Not tried: the Aderant agent URL and key are not filled in."
     assert token.fix == "Fill in the Clio Operate API URL, client ID and client secret, save, then test again."
     assert not httpx_mock.get_requests()
+    assert reached.summary == "Aderant agent not set up" and token.summary == "Clio Operate not set up"
+
+
+async def test_each_check_is_kept_as_the_environments_last_in_a_few_words(
+    check: Check, httpx_mock: HTTPXMock, store: Store
+) -> None:
+    httpx_mock.add_exception(httpx.ConnectError("Connection refused"), url=f"{AGENT}/v1/health")
+    clio_answers(httpx_mock)
+    organisation = store.organisation_by_name("Firm")
+    assert organisation is not None
+    checks = EnvironmentStore(store.engine, store.secrets)
+
+    failed = await check(agent_url=AGENT, relay_key_name=None)
+
+    assert failed.summary == "Aderant agent not reachable"
+    [(environment_id, last)] = checks.last_checks(organisation).items()
+    assert (last.ok, last.summary, last.checked_by) == (False, "Aderant agent not reachable", "admin@firm.example")
+
+    httpx_mock.add_response(url=f"{AGENT}/v1/health", json={"status": "ok", "database": "ok"})
+    clio_answers(httpx_mock)
+    passed = await check(agent_url=AGENT, relay_key_name=None)
+
+    assert passed.summary == "All 4 hops answered"
+    again = checks.last_checks(organisation)[environment_id]
+    assert (again.ok, again.summary) == (True, "All 4 hops answered") and again.checked_at >= last.checked_at

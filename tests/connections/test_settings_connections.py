@@ -258,6 +258,11 @@ RELAY_URL = "https://firm.servicebus.windows.net/pms-agent"
             {"agent_url": "https://firm.servicebus.windows.net", "relay_key_name": "proxy-send", "relay_key": "k"},
             "Aderant agent URL on Azure Relay must name the hybrid connection",
         ),
+        ({"portal_page_url": "training.example/pms-sync"}, "Portal page URL must be an absolute http(s) URL"),
+        (
+            {"portal_page_url": "https://elsewhere.example/pms-sync"},
+            "Portal page URL must be on one of the portal origins: add https://elsewhere.example to Portal origins",
+        ),
         ({"siem_url": "https://siem.example/hook"}, "SIEM signing secret is required with a SIEM webhook URL"),
         ({"siem_url": "https://siem.example/hook", "siem_secret": "whsec_%%%"}, "must be base64, optionally prefixed whsec_"),
         ({"siem_url": "https://siem.example/hook", "siem_secret": "plain-Secret-1"}, "must be base64, optionally prefixed whsec_"),

@@ -111,13 +111,14 @@ function makeElement(tagName) {
 const frameHost = makeElement("div");
 const element = makeElement("div");
 const window = {
+    location: { search: process.env.PORTAL_SEARCH || "" },
     addEventListener(type, fn) { (listeners[type] = listeners[type] || []).push(fn); },
     removeEventListener(type, fn) { listeners[type] = (listeners[type] || []).filter((f) => f !== fn); },
     setInterval(fn, ms) { intervals.push({ fn, ms }); return intervals.length; },
     clearInterval(id) { cleared.push(id); },
 };
 const document = { cookie: "theme=dark; _api=" + encodeURIComponent(token), createElement: makeElement };
-vm.runInNewContext(fs.readFileSync(scriptPath, "utf8"), { window, document, URL });
+vm.runInNewContext(fs.readFileSync(scriptPath, "utf8"), { window, document, URL, URLSearchParams });
 
 const widget = new window.PmsSync.Widget(element, {}, { id: "widget-host" });
 widget.loadAndBind();
@@ -179,3 +180,27 @@ def test_the_widget_hands_the_cookie_token_only_to_its_own_iframe(built: Path) -
     assert result["intervalMs"] == [5 * 60 * 1000]
     assert result["cleared"] == [1]
     assert (result["listenersLeft"], result["framesLeft"]) == (0, 0)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the widget script")
+@pytest.mark.parametrize(
+    ("search", "src"),
+    [
+        ("?pms-sync-panel=close-sync&pms-sync-environment=2", "/embed?panel=close-sync&environment=2"),
+        ("?tab=1&pms-sync-panel=auto-import&pms-sync-environment=17", "/embed?panel=auto-import&environment=17"),
+        ("?pms-sync-panel=auto-import", "/embed?panel=auto-import"),
+        ("?pms-sync-panel=close-sync&pms-sync-environment=2%26x%3Dy", "/embed?panel=close-sync"),
+        ("?pms-sync-panel=https%3A%2F%2Fevil.example", "/embed"),
+        ("", "/embed"),
+    ],
+)
+def test_the_widget_passes_the_panel_the_portal_page_asks_for_on_to_its_iframe(built: Path, search: str, src: str) -> None:
+    completed = subprocess.run(
+        ["node", "-e", NODE_HARNESS, str(built / "PmsSync.js"), "token"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env={"SERVICE_ORIGIN": ORIGIN, "PORTAL_SEARCH": search},
+    )
+    assert json.loads(completed.stdout)["src"] == f"{BAKED_URL}{src}"

@@ -108,8 +108,9 @@ def test_one_card_when_something_is_actionable(service: Service) -> None:
     assert message["type"] == "message" and card["type"] == "AdaptiveCard"
     text = str(card)
     assert "82001" in text and "82004" in text
-    assert {a["url"] for a in card["actions"]} == {
-        "https://pms-sync.test/history/close-sync?environment=1", "https://pms-sync.test/history/auto-import?environment=1"
+    assert {a["url"] for a in card["actions"]} == {  # the portal page hosting the widget, opening each panel
+        "http://sandbox.test/production/portal/?pms-sync-panel=close-sync&pms-sync-environment=1",
+        "http://sandbox.test/production/portal/?pms-sync-panel=auto-import&pms-sync-environment=1",
     }
     [run] = service.store.schedules.runs(service.organisation_id, 1)
     assert (run.outcome, run.close_sync_count, run.auto_import_count, run.trigger) == ("succeeded", 1, 1, "run-now")

@@ -194,3 +194,50 @@ def test_auto_import_lists_new_matters_and_imports_the_chosen_one_into_history(s
     assert (entry.matter_number, entry.outcome, entry.trigger, entry.user_name) == ("82001", "imported", "auto-import", "admin@sandbox.test")
     history = service.client.get("/history?environment=1").text
     assert re.search(r'<td class="mono">82001</td>\s*<td>admin@sandbox.test <span class="tag">auto-import</span></td>', history)
+
+
+def ticked(html: str, name: str) -> list[str]:
+    """The checkboxes called ``name`` that are ticked as the page arrives."""
+    return [tag for tag in re.findall(rf'<input type="checkbox" name="{name}"[^>]*>', html) if re.search(r"\schecked\b", tag)]
+
+
+def test_close_sync_starts_with_nothing_ticked_and_asks_before_closing(service: Service) -> None:
+    first = import_matter(service, "82001")
+    set_status(service, 82001, "CLOSE", date(2026, 10, 1))
+    token = admin(service, CLOSE_SYNC)
+    page = service.client.get(CLOSE_SYNC).text
+    assert checked(page, "work_item") == [first] and ticked(page, "work_item") == []
+    assert 'data-confirm="confirm-close"' in page and '<script src="/static/confirm.js">' in page
+    dialog = page.split('<dialog id="confirm-close"')[1].split("</dialog>")[0]
+    assert "Close matters in Production?" in dialog and '<strong data-fill="items"></strong> of 1 matters' in dialog
+    assert '<span class="mono">matter-closed</span>' in dialog, "the phase they will be moved to"
+
+    response = service.client.post(CLOSE_SYNC, data={"csrf_token": token, "apply": "selected"})
+    assert response.status_code == 400 and "Tick the matters to close first: nothing was closed." in response.text
+    assert checked(response.text, "work_item") == [first], "the list stays, to tick"
+    assert service.tenant().state.work_items[first].phase.system_name == "matter-discovery"
+
+
+def test_auto_import_shows_each_matters_parties_with_their_decisions_and_asks_before_importing(service: Service) -> None:
+    service.store.schedules.save(
+        ScheduleSettings(service.organisation_id, 1, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1)),
+        actor="admin@sandbox.test", teams_webhook=None,
+    )
+    token = admin(service, AUTO_IMPORT)
+    page = service.client.get(AUTO_IMPORT).text
+    assert checked(page, "matter") == ["82001", "82004"] and ticked(page, "matter") == []
+    row = page.split('<tr data-matter="82001">')[1].split("</tr>")[0]
+    parties = [html.unescape(re.sub(r"<[^>]+>", "", item)).split() for item in re.findall(r"<li data-decision=[^>]*>(.*?)</li>", row)]
+    assert ["Harbour", "Holdings", "Pty", "Ltd", "client", "—", "Link", "to", "existing:", "Harbour", "Holdings", "Pty", "Ltd"] in parties
+    assert ["Mary", "Citizen", "witness", "—", "Create", "new"] in parties, "a look-alike is not linked without an exact match"
+    links = row.count('data-decision="link"')
+    creates = row.count('data-decision="create"')
+    assert f'data-create="{creates}" data-link="{links}"' in row and links >= 1 and creates >= 1
+    dialog = page.split('<dialog id="confirm-auto-import"')[1].split("</dialog>")[0]
+    for fill in ("items", "create", "link"):
+        assert f'<strong data-fill="{fill}"></strong>' in dialog
+    assert service.store.imports.history(service.organisation_id) == [], "the plan imports nothing"
+
+    response = service.client.post(AUTO_IMPORT, data={"csrf_token": token, "apply": "selected"})
+    assert response.status_code == 400 and "Tick the matters to import first: nothing was imported." in response.text
+    assert service.store.imports.history(service.organisation_id) == []

@@ -136,7 +136,7 @@ def test_the_organisations_roles_apply_where_an_environment_lists_none_and_are_e
 
     assert saved.status_code == 303
     assert service.store.staff_roles(service.organisation_id) == ("matter-handler",)
-    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed" and e.actor == "admin@sandbox.test"]
+    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed"]
     assert changed.data == {"field": "staff_roles", "old": [], "new": ["matter-handler"]}
     assert ">matter-handler</textarea>" in service.client.get("/settings/members").text
     assert service.sign_in(VISITOR).status_code == 403  # the organisation's list now decides Production
@@ -168,7 +168,7 @@ def test_the_refusal_names_who_to_ask_once_an_administrator_has_said(service: Se
     saved = service.client.post("/settings/members/access", data=form, follow_redirects=False)
 
     assert saved.status_code == 303
-    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed" and e.actor == "admin@sandbox.test"]
+    [changed] = [e for e in service.store.audit_events(service.organisation_id) if e.type == "organisation.changed"]
     assert changed.data == {"field": "access_contact", "old": ACCESS_CONTACT, "new": "Jane Smith, IT desk <ext. 4321>"}
     assert 'value="Jane Smith, IT desk &lt;ext. 4321&gt;"' in service.client.get("/settings/members").text
     response = service.sign_in(VISITOR)  # Production's own staff roles still leave the visitor out
