@@ -27,8 +27,9 @@ from plugin.connections import Connections
 from plugin.scheduling import SyncRunner
 from plugin.services import Services
 from plugin.settings import Settings
+from plugin.time_zone import shown
 from plugin.setup import open_store
-from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
+from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
 
@@ -54,6 +55,7 @@ def create_app(
     templates = Jinja2Templates(
         env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     )
+    templates.env.filters["local_time"] = shown  # {{ moment|local_time(time_zone) }}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -99,6 +101,7 @@ def create_app(
         Route("/readyz", pages.readyz),
         *sync_pages.routes,
         *pages.routes,
+        *history_pages.routes,
         *signin.routes,
         *settings_connections.routes,
         *settings_teams.routes,
