@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column('organisation_id', sa.Integer(), nullable=False),
         sa.Column('user_name', sa.String(length=200), nullable=False),
         sa.Column('display_name', sa.String(length=200), nullable=False),
-        sa.Column('seen_at', sa.DateTime(), nullable=False),
+        sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('organisation_id', 'user_name', name='uq_person_name'),
