@@ -41,6 +41,8 @@ def test_an_administrator_sets_the_time_zone_and_history_shows_times_in_it(servi
     service.store.schedules.start_run(org, PRODUCTION, trigger="run-now", holder="tests", now=WHEN)
     schedule = service.client.get(f"/history/schedule?environment={PRODUCTION}").text
     assert "<th>Started (Australia/Sydney)</th>" in schedule and "<td>2026-12-03 00:30:05 AEDT</td>" in schedule
+    roles = service.client.get(f"/settings/roles?environment={PRODUCTION}").text
+    assert re.search(r"Loaded from participant-roles.json by demo set-up on \d{4}-\d\d-\d\d \d\d:\d\d AE[DS]T", roles)
 
 
 def test_a_time_zone_that_is_not_one_is_refused_and_staff_cannot_set_it(service: Service) -> None:
