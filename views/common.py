@@ -140,7 +140,7 @@ async def is_organisation_admin(request: Request, caller: Caller) -> bool:
     attempted, so a caller that environment does not know is not refused here."""
     try:
         return (await organisation_principal(request, caller, audit=False)).is_admin
-    except AccessRefused:
+    except (AccessRefused, RemoteError):  # unknown there, or its tenant not answering: not now
         return False
 
 

@@ -12,13 +12,13 @@ from starlette.routing import Route
 
 from plugin.deleted_work_items import deleted_work_items, release_for_import
 from plugin.errors import InvalidInput
-from plugin.history import OUTCOMES, HistoryFilter, history_entry, history_page, history_people
+from plugin.history import OUTCOMES, history_entry, history_page, history_people
 from plugin.history_export import history_csv
 from plugin.services import EnvironmentSettings
 from views import parsing
 from views.common import (
-    caller_of, history_filter, http_error, is_organisation_admin, principal_in, require_caller, runtime,
-    selected_environment, signed_form, HANDLED,
+    HANDLED, caller_of, history_filter, http_error, is_organisation_admin, principal_in, require_caller, runtime,
+    selected_environment, signed_form,
 )
 from views.rendering import page
 
