@@ -16,11 +16,11 @@ def utcnow() -> datetime:
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    # The IANA time zone the organisation's pages show times in, and History's days are in.
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The default of staff_roles for environments that list none (see Environment.staff_roles).
     staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
-    # The IANA time zone the firm's pages show times in (History, schedule runs, mapping versions).
-    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -140,6 +140,30 @@ class Store:
         with Session(self.engine) as session:
             return session.exec(select(Organisation.id).where(Organisation.name == name)).first()
 
+    def time_zone(self, organisation_id: int) -> str:
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            return organisation.time_zone if organisation else "UTC"
+
+    def set_time_zone(self, organisation_id: int, time_zone: str, *, actor: str) -> bool:
+        """The IANA zone the organisation's pages show times in; audited (organisation.changed)
+        in the same transaction. False when it was already that zone."""
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            assert organisation is not None
+            if organisation.time_zone == time_zone:
+                return False
+            session.add(
+                AuditEvent(
+                    type="organisation.changed", organisation_id=organisation_id, actor=actor,
+                    data={"field": "time_zone", "old": organisation.time_zone, "new": time_zone},
+                )
+            )
+            organisation.time_zone = time_zone
+            session.add(organisation)
+            session.commit()
+            return True
+
     def admin_roles(self, organisation_id: int) -> tuple[str, ...]:
         with Session(self.engine) as session:
             organisation = session.get(Organisation, organisation_id)
@@ -173,30 +197,6 @@ class Store:
             session.add(organisation)
             session.commit()
             return changed
-
-    def time_zone(self, organisation_id: int) -> str:
-        with Session(self.engine) as session:
-            organisation = session.get(Organisation, organisation_id)
-            return organisation.time_zone if organisation else "UTC"
-
-    def set_time_zone(self, organisation_id: int, time_zone: str, *, actor: str) -> bool:
-        """The IANA zone the organisation's pages show times in; audited (organisation.changed)
-        in the same transaction. False when it was already that zone."""
-        with Session(self.engine) as session:
-            organisation = session.get(Organisation, organisation_id)
-            assert organisation is not None
-            if organisation.time_zone == time_zone:
-                return False
-            session.add(
-                AuditEvent(
-                    type="organisation.changed", organisation_id=organisation_id, actor=actor,
-                    data={"field": "time_zone", "old": organisation.time_zone, "new": time_zone},
-                )
-            )
-            organisation.time_zone = time_zone
-            session.add(organisation)
-            session.commit()
-            return True
 
     def save_environment(
         self,

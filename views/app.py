@@ -29,7 +29,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.time_zone import shown
 from plugin.setup import open_store
-from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
+from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_teams, signin
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
 
@@ -108,6 +108,7 @@ def create_app(
         *settings_roles.routes,
         *settings_mapping.routes,
         *settings_members.routes,
+        *settings_organisation.routes,
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]

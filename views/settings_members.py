@@ -13,7 +13,6 @@ from embed_auth.requests import Caller
 from plugin.errors import UseCaseError
 from plugin.members import add_member, change_role, default_roles, members, remove_member, set_default_roles
 from plugin.services import EnvironmentSettings, Services
-from plugin.time_zone import set_organisation_zone, zone_names
 from views.common import runtime, signed_form, text
 from views.rendering import page
 
@@ -45,10 +44,7 @@ async def _members_page(request: Request, change: Change | None = None) -> Respo
             raise
         return RedirectResponse(PATH, status_code=303)
 
-    defaults = {
-        "members": listing, "organisation_roles": organisation_roles, "roles": ROLE_CHOICES, "section": "settings",
-        "zone_names": sorted(zone_names()),
-    }
+    defaults = {"members": listing, "organisation_roles": organisation_roles, "roles": ROLE_CHOICES, "section": "settings"}
     return await page(
         request, "settings_members.html", build, defaults, admin=True, needs_environment=False, rights="organisation"
     )
@@ -88,16 +84,9 @@ async def save_default_roles(request: Request) -> Response:
     )
 
 
-async def save_time_zone(request: Request) -> Response:
-    return await _members_page(
-        request, lambda services, org, actor, form: set_organisation_zone(services, org, actor, text(form, "time_zone"))
-    )
-
-
 routes = [
     Route(PATH, members_list),
     Route(PATH + "/default-roles", save_default_roles, methods=["POST"]),
-    Route(PATH + "/time-zone", save_time_zone, methods=["POST"]),
     Route(PATH, add, methods=["POST"]),
     Route(PATH + "/{member_id:id}/role", set_role, methods=["POST"]),
     Route(PATH + "/{member_id:id}/remove", remove, methods=["POST"]),

@@ -62,7 +62,7 @@ def open_history(demo: Demo, page: Page, user: str) -> FrameLocator:
 
 def save_time_zone(widget: FrameLocator, zone: str) -> None:
     widget.get_by_role("link", name="Settings").click()
-    widget.get_by_role("link", name="Members").click()
+    widget.get_by_role("link", name="Organisation").click()
     widget.get_by_label("Time zone").fill(zone)
     widget.get_by_role("button", name="Save time zone").click()
     expect(widget.get_by_label("Time zone")).to_have_value(zone)

@@ -17,16 +17,16 @@ WHEN = datetime(2026, 12, 2, 13, 30, 5, tzinfo=timezone.utc)  # 3 December 00:30
 
 
 def set_zone(service: Service, zone: str) -> int:
-    """As the signed-in administrator, save the organisation's time zone on the Members page."""
-    token = csrf(service.client.get("/settings/members").text)
-    return service.client.post("/settings/members/time-zone", data={"csrf_token": token, "time_zone": zone}).status_code
+    """As the signed-in administrator, save the organisation's time zone (Settings → Organisation)."""
+    token = csrf(service.client.get("/settings/organisation").text)
+    return service.client.post("/settings/organisation/time-zone", data={"csrf_token": token, "time_zone": zone}).status_code
 
 
 def test_an_administrator_sets_the_time_zone_and_history_shows_times_in_it(service: Service) -> None:
     org = service.organisation_id
     attempt_id = attempt(service.store, org, PRODUCTION, "82001", STAFF, "imported", WHEN)
     service.sign_in(ADMIN)
-    members = service.client.get("/settings/members").text
+    members = service.client.get("/settings/organisation").text
     assert 'id="organisation-time-zone"' in members and 'value="UTC"' in members
     assert set_zone(service, "Australia/Sydney") == 200
     assert service.store.time_zone(org) == "Australia/Sydney"
@@ -47,13 +47,13 @@ def test_an_administrator_sets_the_time_zone_and_history_shows_times_in_it(servi
 
 def test_a_time_zone_that_is_not_one_is_refused_and_staff_cannot_set_it(service: Service) -> None:
     service.sign_in(ADMIN)
-    token = csrf(service.client.get("/settings/members").text)
-    refused = service.client.post("/settings/members/time-zone", data={"csrf_token": token, "time_zone": "Mars/Olympus"})
+    token = csrf(service.client.get("/settings/organisation").text)
+    refused = service.client.post("/settings/organisation/time-zone", data={"csrf_token": token, "time_zone": "Mars/Olympus"})
     assert refused.status_code == 400 and "Mars/Olympus is not a time zone" in refused.text
-    assert service.client.post("/settings/members/time-zone", data={"time_zone": "Europe/London"}).status_code == 403
+    assert service.client.post("/settings/organisation/time-zone", data={"time_zone": "Europe/London"}).status_code == 403
     service.sign_in(STAFF)
     token = csrf(service.client.get("/history").text)
-    staff = service.client.post("/settings/members/time-zone", data={"csrf_token": token, "time_zone": "Europe/London"})
+    staff = service.client.post("/settings/organisation/time-zone", data={"csrf_token": token, "time_zone": "Europe/London"})
     assert staff.status_code == 403
     assert service.store.time_zone(service.organisation_id) == "UTC"
 
