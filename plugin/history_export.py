@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import datetime
 
 from plugin.history import MAX_PAGE_SIZE, HistoryEntry, HistoryFilter, history_page
 from plugin.services import Services
@@ -35,8 +36,8 @@ async def history_csv(
     in memory. The first page is read before anything is yielded, so a refusal comes first."""
     zone = await organisation_zone(services, env.organisation_id)
 
-    def when(moment: object) -> str:
-        return in_zone(moment, zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""  # type: ignore[arg-type]
+    def when(moment: datetime | None) -> str:
+        return in_zone(moment, zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
     def cells(e: HistoryEntry) -> list[str]:
         return [
