@@ -158,3 +158,14 @@ def test_the_csv_export_needs_a_signed_in_caller(service: Service) -> None:
     assert response.status_code == 401 and "82001" not in response.text
     with_token = service.client.get("/history.csv", headers=service.bearer(STAFF))
     assert with_token.status_code == 200 and "82001" in with_token.text
+
+
+def test_history_works_while_the_default_environments_tenant_does_not_answer(service: Service) -> None:
+    """Whether a caller signed in through UAT administers the organisation is asked of Production:
+    while Production does not answer, History is shown without the All environments choice."""
+    attempt(service.store, service.organisation_id, UAT, "82002", STAFF, "refused", WHEN)
+    assert service.sign_in(ADMIN, tenant="uat").status_code == 200
+    service.faults.add("/production", match="prefix", status=503)
+    page = service.client.get(f"/history?environment={UAT}")
+    assert page.status_code == 200 and "82002</a>" in page.text
+    assert "All environments" not in page.text
