@@ -66,6 +66,7 @@ class Authenticator:
         if cached and cached[0] > now:
             return cached[1]
         principal = await self.verifier.verify(token, environment_hint=hint)
+        await self.sessions.remember_name(principal)  # once per `bearer_ttl`, not per call
         self._bearer = {k: v for k, v in self._bearer.items() if v[0] > now}
         self._bearer[key] = (now + self._ttl, principal)
         return principal

@@ -41,8 +41,14 @@ class SessionManager:
             expires_at=datetime.now(timezone.utc) + self._lifetime,
         )
         await asyncio.to_thread(self._store.create_session, token, record)
+        await self.remember_name(principal)
         response.headers.append("set-cookie", self._cookie(token, int(self._lifetime.total_seconds())))
         return record
+
+    async def remember_name(self, principal: Principal) -> None:
+        """Keep the display name the user signs in with, for History to show."""
+        people = self._store.people
+        await asyncio.to_thread(people.remember, principal.organisation_id, principal.user_name, principal.display_name)
 
     def _cookie(self, value: str, max_age: int) -> str:
         """Written by hand: the standard library learns the Partitioned attribute only in Python 3.14."""

@@ -16,7 +16,7 @@ import asyncio
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from clients.clio_models import ParticipantRole, WorkType
@@ -55,12 +55,6 @@ class LoadedRoles:
     source: str
     loaded_by: str
     loaded_at: datetime
-
-    @property
-    def provenance(self) -> str:
-        """e.g. "loaded from participant-roles.json by admin@firm.test on 3 Dec 2026 09:12 UTC"."""
-        when = self.loaded_at.replace(tzinfo=self.loaded_at.tzinfo or timezone.utc).astimezone(timezone.utc)
-        return f"loaded from {self.source} by {self.loaded_by} on {when.day} {when:%b %Y %H:%M} UTC"
 
 
 @dataclass

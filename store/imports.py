@@ -486,9 +486,14 @@ class ImportStore:
         environment_id: int | None = None,
         outcome: str | None = None,
         matter_number: str | None = None,
+        user_name: str | None = None,
+        started_from: datetime | None = None,
+        started_before: datetime | None = None,
         before_id: int | None = None,
         limit: int = 50,
     ) -> list[ImportAttempt]:
+        """Attempts of the organisation, newest first: of one environment, or of all when
+        `environment_id` is None; started in [`started_from`, `started_before`) when given."""
         query = select(ImportAttempt).where(ImportAttempt.organisation_id == organisation_id)
         if environment_id is not None:
             query = query.where(ImportAttempt.environment_id == environment_id)
@@ -496,10 +501,24 @@ class ImportStore:
             query = query.where(ImportAttempt.outcome == outcome)
         if matter_number:
             query = query.where(ImportAttempt.matter_number == matter_number)
+        if user_name:
+            query = query.where(ImportAttempt.user_name == user_name)
+        if started_from is not None:
+            query = query.where(col(ImportAttempt.started_at) >= started_from)
+        if started_before is not None:
+            query = query.where(col(ImportAttempt.started_at) < started_before)
         if before_id is not None:
             query = query.where(col(ImportAttempt.id) < before_id)
         with Session(self.engine) as session:
             return list(session.exec(query.order_by(col(ImportAttempt.id).desc()).limit(limit)).all())
+
+    def history_users(self, organisation_id: int, environment_id: int | None = None) -> list[str]:
+        """The user names that appear in the organisation's History (of one environment, or all)."""
+        query = select(ImportAttempt.user_name).where(ImportAttempt.organisation_id == organisation_id)
+        if environment_id is not None:
+            query = query.where(ImportAttempt.environment_id == environment_id)
+        with Session(self.engine) as session:
+            return list(session.exec(query.distinct().order_by(col(ImportAttempt.user_name))).all())
 
     def attempt(self, organisation_id: int, attempt_id: int) -> ImportAttempt | None:
         with Session(self.engine) as session:

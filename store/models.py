@@ -16,6 +16,8 @@ def utcnow() -> datetime:
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    # The IANA time zone the organisation's pages show times in, and History's days are in.
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     admin_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The default of staff_roles for environments that list none (see Environment.staff_roles).
     staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
@@ -157,6 +159,15 @@ class ContactClaim(SQLModel, table=True):
 class ImportAttempt(SQLModel, table=True):
     """One row of History: every attempt to import, whatever its outcome."""
 
+    # History's filters, newest first: one environment (or all) by outcome, matter or user.
+    __table_args__ = (
+        Index("ix_importattempt_org_id", "organisation_id", "id"),
+        Index("ix_importattempt_org_env_id", "organisation_id", "environment_id", "id"),
+        Index("ix_importattempt_org_env_outcome_id", "organisation_id", "environment_id", "outcome", "id"),
+        Index("ix_importattempt_org_env_matter_id", "organisation_id", "environment_id", "matter_number", "id"),
+        Index("ix_importattempt_org_env_user_id", "organisation_id", "environment_id", "user_name", "id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     environment_id: int = Field(foreign_key="environment.id", index=True)
@@ -171,6 +182,19 @@ class ImportAttempt(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+class PersonName(SQLModel, table=True):
+    """A user's display name in an organisation, as last seen at sign-in: History shows it
+    without asking Clio Operate for each row."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "user_name", name="uq_person_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    user_name: str = Field(max_length=200)
+    display_name: str = Field(max_length=200)
+    seen_at: datetime = Field(default_factory=utcnow)
 
 
 class Lease(SQLModel, table=True):

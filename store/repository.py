@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 from store.db import ping
 from store.imports import ImportStore
 from store.party_links import PartyLinkStore
+from store.people import PeopleStore
 from store.schedules import ScheduleStore
 from store.models import (
     AuditEvent,
@@ -98,6 +99,7 @@ class Store:
         self.secrets = secrets
         self.imports = ImportStore(engine)
         self.party_links = PartyLinkStore(engine)
+        self.people = PeopleStore(engine)
         self.schedules = ScheduleStore(engine, secrets)
 
     def ping(self) -> None:
@@ -146,6 +148,30 @@ class Store:
     def organisation_by_name(self, name: str) -> int | None:
         with Session(self.engine) as session:
             return session.exec(select(Organisation.id).where(Organisation.name == name)).first()
+
+    def time_zone(self, organisation_id: int) -> str:
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            return organisation.time_zone if organisation else "UTC"
+
+    def set_time_zone(self, organisation_id: int, time_zone: str, *, actor: str) -> bool:
+        """The IANA zone the organisation's pages show times in; audited (organisation.changed)
+        in the same transaction. False when it was already that zone."""
+        with Session(self.engine) as session:
+            organisation = session.get(Organisation, organisation_id)
+            assert organisation is not None
+            if organisation.time_zone == time_zone:
+                return False
+            session.add(
+                AuditEvent(
+                    type="organisation.changed", organisation_id=organisation_id, actor=actor,
+                    data={"field": "time_zone", "old": organisation.time_zone, "new": time_zone},
+                )
+            )
+            organisation.time_zone = time_zone
+            session.add(organisation)
+            session.commit()
+            return True
 
     def admin_roles(self, organisation_id: int) -> tuple[str, ...]:
         with Session(self.engine) as session:

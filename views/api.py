@@ -26,6 +26,7 @@ from views.common import (
     history_filter,
     history_item,
     http_error,
+    is_organisation_admin,
     refuse_import_request,
     require_caller,
     runtime,
@@ -161,7 +162,10 @@ async def import_(request: Request, caller: Caller) -> JSONResponse:
 
 async def history(request: Request, caller: Caller) -> dict:
     env = await selected_environment(request, caller)
-    page = await history_page(runtime(request).services, env, history_filter(request))
+    query = history_filter(request)
+    page = await history_page(
+        runtime(request).services, env, query, organisation_admin=await is_organisation_admin(request, caller)
+    )
     return {"items": [history_item(row) for row in page.items], "next_before": page.next_before}
 
 

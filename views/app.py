@@ -27,8 +27,9 @@ from plugin.connections import Connections
 from plugin.scheduling import SyncRunner
 from plugin.services import Services
 from plugin.settings import Settings
+from plugin.time_zone import shown
 from plugin.setup import open_store
-from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
+from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_teams, signin
 from views.rendering import ago
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
@@ -56,6 +57,7 @@ def create_app(
         env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     )
     templates.env.filters["ago"] = ago
+    templates.env.filters["local_time"] = shown  # {{ moment|local_time(time_zone) }}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -101,12 +103,14 @@ def create_app(
         Route("/readyz", pages.readyz),
         *sync_pages.routes,
         *pages.routes,
+        *history_pages.routes,
         *signin.routes,
         *settings_connections.routes,
         *settings_teams.routes,
         *settings_roles.routes,
         *settings_mapping.routes,
         *settings_members.routes,
+        *settings_organisation.routes,
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]

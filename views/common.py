@@ -21,7 +21,7 @@ from plugin.history import PAGE_SIZE, HistoryEntry, HistoryFilter
 from plugin.importer import Actor, ImportFailed, ImportInProgress
 from plugin.refused_imports import refuse_import
 from plugin.services import EnvironmentSettings
-from views.parsing import matter_number, whole_number
+from views.parsing import day, matter_number, whole_number
 
 if TYPE_CHECKING:
     from views.app import Runtime
@@ -113,14 +113,35 @@ async def refuse_import_request(request: Request, env: EnvironmentSettings, prin
 
 
 def history_filter(request: Request) -> HistoryFilter:
+    """History's filters from the query: outcome, matter, user, from and to (days in the
+    organisation's time zone), environments=all, and the page (before, limit)."""
     params = request.query_params
     matter = (params.get("matter") or "").strip()
+    user = (params.get("user") or "").strip()
+    scope = params.get("environments") or ""
+    if scope not in ("", "all"):
+        raise InvalidInput('environments must be "all" (every environment) or left out (one environment).')
+    if len(user) > 200 or not user.isprintable():
+        raise InvalidInput("That is not a user name: choose a person from the list.")
     return HistoryFilter(
         outcome=params.get("outcome") or None,
         matter_number=matter_number(matter) if matter else None,
+        user_name=user or None,
+        first_day=day(params.get("from"), "from"),
+        last_day=day(params.get("to"), "to"),
+        all_environments=scope == "all",
         before=whole_number(params.get("before"), "before"),
         limit=whole_number(params.get("limit"), "limit") or PAGE_SIZE,
     )
+
+
+async def is_organisation_admin(request: Request, caller: Caller) -> bool:
+    """Whether the caller administers the organisation (in its default environment): asked, not
+    attempted, so a caller that environment does not know is not refused here."""
+    try:
+        return (await organisation_principal(request, caller, audit=False)).is_admin
+    except (AccessRefused, RemoteError):  # unknown there, or its tenant not answering: not now
+        return False
 
 
 def history_item(entry: HistoryEntry) -> dict:
@@ -130,7 +151,10 @@ def history_item(entry: HistoryEntry) -> dict:
         "work_item_id": entry.work_item_id,
         "work_item_url": entry.work_item_url,
         "user": entry.user,
+        "user_display_name": entry.user_display_name,
         "environment": entry.environment,
+        "environment_id": entry.environment_id,
+        "trigger": entry.trigger,
         "started_at": entry.started_at.isoformat(),
         "finished_at": entry.finished_at.isoformat() if entry.finished_at else None,
         "outcome": entry.outcome,

@@ -13,16 +13,14 @@ from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.portal_access import PortalRefused
-from plugin.deleted_work_items import deleted_work_items, release_for_import
 from plugin.errors import InvalidInput
-from plugin.history import OUTCOMES, history_entry, history_page
 from plugin.importer import ImportFailed, import_matter
 from plugin.portal_links import PANELS, panel_path
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
 from views import parsing, signin
-from views.common import actor, caller_of, history_filter, http_error, principal_in, refuse_import_request, runtime, signed_form
+from views.common import actor, caller_of, http_error, principal_in, refuse_import_request, runtime, signed_form
 from views.rendering import page, render
 
 log = logging.getLogger("pms_sync.pages")
@@ -198,62 +196,6 @@ async def import_page(request: Request) -> Response:
     return await page(request, "message.html", build, {})
 
 
-async def history_list(request: Request) -> Response:
-    query_params = request.query_params
-
-    async def build(env: EnvironmentSettings) -> dict:
-        services = runtime(request).services
-        return {
-            "page": await history_page(services, env, history_filter(request)),
-            "deleted": await deleted_work_items(services, env),
-        }
-
-    return await page(
-        request,
-        "history.html",
-        build,
-        {"page": None, "deleted": [], "section": "history", "outcomes": OUTCOMES,
-         "outcome": query_params.get("outcome", ""), "matter": query_params.get("matter", "")},
-    )
-
-
-async def release_page(request: Request) -> Response:
-    """History's "Release for a fresh import" button (administrators; CSRF checked; audited)."""
-    signed = await signed_form(request)
-    if isinstance(signed, Response):
-        return signed
-    caller, form = signed
-
-    async def build(env: EnvironmentSettings) -> dict | Response:
-        principal = await principal_in(request, caller, env)
-        import_id = parsing.whole_number(str(form.get("import_id") or ""), "import_id")
-        if import_id is None:
-            raise InvalidInput("Choose a matter to release.")
-        number = await release_for_import(
-            runtime(request).services, env, import_id, principal.user_name, is_admin=principal.is_admin
-        )
-        return RedirectResponse(f"/history?{urlencode({'environment': env.id, 'released': number})}", status_code=303)
-
-    return await page(request, "message.html", build, {})
-
-
-async def history_detail(request: Request) -> Response:
-    attempt_id: int = request.path_params["attempt_id"]
-
-    async def build(env: EnvironmentSettings) -> dict:
-        services = runtime(request).services
-        entry = await history_entry(services, env.organisation_id, attempt_id)
-        in_use = {e.id: e for e in await services.environments(env.organisation_id)}
-        if entry.environment_id != env.id and entry.environment_id in in_use:
-            # an attempt is seen by those its environment's tenant knows (a removed one's by the organisation)
-            caller = await caller_of(request)
-            assert caller is not None  # page() has checked
-            await principal_in(request, caller, in_use[entry.environment_id])
-        return {"entry": entry}
-
-    return await page(request, "attempt.html", build, {"entry": None, "section": "history"})
-
-
 routes = [
     Route("/", dashboard),
     Route("/embed", embed),
@@ -262,7 +204,4 @@ routes = [
     Route("/matters/{matter_number}/preview", preview_page),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
     Route("/matters/{matter_number}/work-item", open_work_item),
-    Route("/history", history_list),
-    Route("/history/{attempt_id:id}", history_detail),
-    Route("/history/release", release_page, methods=["POST"]),
 ]

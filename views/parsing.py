@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.requests import Request
@@ -38,6 +39,18 @@ def whole_number(value: str | None, name: str) -> int | None:
     if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_ID:
         raise InvalidInput(f"{name} must be a whole number between 1 and {MAX_ID}.")
     return int(value)
+
+
+def day(value: str | None, name: str) -> date | None:
+    """A date from a query parameter, as a date field sends it (2026-12-03); None when absent."""
+    if value in (None, ""):
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidInput(f"{name} must be a date such as 2026-12-03.")
 
 
 def matter_number(value: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,12 +16,14 @@ from embed_auth.principal import Principal
 from embed_auth.requests import Caller
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
+from plugin.time_zone import DEFAULT_ZONE, organisation_zone
 from views.common import HANDLED, caller_of, environment_param, http_error, organisation_principal, principal_in, runtime
 from views.security import content_security_policy
 
 PAGE_DEFAULTS: dict[str, Any] = {
     "user": None, "csrf_token": "", "environments": [], "environment": None, "error": None, "section": "search",
     "refused": False,
+    "time_zone": ZoneInfo(DEFAULT_ZONE),  # the organisation's: every time a page shows is in it
 }
 ADMIN_ONLY = "Only administrators can open Settings: ask your administrator if you need a change."
 HISTORY_ADMIN_ONLY = (
@@ -72,6 +75,7 @@ async def page(
         "user": caller.principal,
         "csrf_token": caller.session.csrf_token,
         "environments": envs,
+        "time_zone": await organisation_zone(rt.services, caller.principal.organisation_id),
     }
     status = 200
     building = False

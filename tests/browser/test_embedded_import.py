@@ -110,7 +110,7 @@ def test_staff_import_a_matter_from_the_embedded_widget(browser_demo: Demo, page
     attempt = widget.locator("table.results tbody tr", has_text=MATTER)
     expect(attempt).to_have_count(1)
     expect(attempt.locator(".outcome")).to_have_text("Imported")
-    expect(attempt).to_contain_text("staff@sandbox.test")
+    expect(attempt.get_by_title("staff@sandbox.test")).to_have_text("Sam Staff")  # by name, the user name as a tooltip
 
     # Back to the attempt, and out of the widget into the portal's page of the work item.
     attempt.get_by_role("link", name="Details →").click()

@@ -6,11 +6,12 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from store.models import AuditEvent, ImportAttempt, Lease, WebSession
+from store.models import AuditEvent, ImportAttempt, Lease, PersonName, WebSession
 from tests.views.conftest import Service, aderant_db, service  # noqa: F401
 
-# Rows that change without any request: the audit delivery's lease, and sessions (opened by signing in).
-VOLATILE = {Lease.__tablename__, WebSession.__tablename__}
+# Rows that change without any request: the audit delivery's lease, sessions and display names
+# (remembered by signing in, or when a token is first checked).
+VOLATILE = {Lease.__tablename__, WebSession.__tablename__, PersonName.__tablename__}
 Rows = dict[str, set[tuple[tuple[str, str], ...]]]
 
 

@@ -193,7 +193,11 @@ def test_auto_import_lists_new_matters_and_imports_the_chosen_one_into_history(s
     [entry] = service.store.imports.history(service.organisation_id)
     assert (entry.matter_number, entry.outcome, entry.trigger, entry.user_name) == ("82001", "imported", "auto-import", "admin@sandbox.test")
     history = service.client.get("/history?environment=1").text
-    assert re.search(r'<td class="mono">82001</td>\s*<td>admin@sandbox.test <span class="tag">auto-import</span></td>', history)
+    assert re.search(
+        r'<td class="mono"><a href="[^"]+">82001</a></td>\s*'
+        r'<td><span title="admin@sandbox.test">Ada Admin</span> <span class="tag">auto-import</span></td>',
+        history,
+    ), "by display name (as signed in), the user name in a tooltip"
 
 
 def ticked(html: str, name: str) -> list[str]:
