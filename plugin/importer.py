@@ -109,9 +109,11 @@ class ImportResult:
     contacts_linked: list[dict[str, str]] = field(default_factory=list)
     teams_added: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    title: str | None = None  # the work item's, as created
 
     def details(self) -> dict[str, Any]:
         return {
+            "title": self.title,
             "contacts": {"created": self.contacts_created, "linked": self.contacts_linked},
             "teams_added": self.teams_added,
             "warnings": self.warnings,
@@ -250,7 +252,7 @@ async def _write(
     import_id = claim.import_id
     recorded = await services.db(imports.contacts, import_id)
     limit = asyncio.Semaphore(services.concurrency)
-    result = ImportResult("imported", claim.attempt_id, "", "")
+    result = ImportResult("imported", claim.attempt_id, "", "", title=preview.mapped.title)
     user = await _importing_user(clio, env, actor, result.warnings)
 
     async def bounded(call: Awaitable[T]) -> T:

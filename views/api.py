@@ -32,7 +32,7 @@ from views.common import (
     selected_environment,
 )
 from views.openapi import openapi
-from views.parsing import json_body, matter_number
+from views.parsing import json_body, matter_number, whole_number
 
 log = logging.getLogger("pms_sync.api")
 
@@ -76,8 +76,14 @@ async def environments(request: Request, caller: Caller) -> list[dict]:
 
 async def matters(request: Request, caller: Caller) -> dict:
     env = await selected_environment(request, caller)
-    rows = await search_matters(runtime(request).services, env, request.query_params.get("q"))
-    return {"results": [dataclasses.asdict(row) for row in rows]}
+    number = whole_number(request.query_params.get("page"), "page")
+    found = await search_matters(runtime(request).services, env, request.query_params.get("q"), page=number)
+    return {
+        "results": [dataclasses.asdict(row) for row in found.rows],
+        "page": found.page,
+        "page_size": found.page_size,
+        "next_page": found.next_page,
+    }
 
 
 async def preview(request: Request, caller: Caller) -> dict:

@@ -29,6 +29,7 @@ from plugin.services import Services
 from plugin.settings import Settings
 from plugin.setup import open_store
 from views import api, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_roles, settings_teams, signin
+from views.rendering import noun, plural
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
 
@@ -54,6 +55,7 @@ def create_app(
     templates = Jinja2Templates(
         env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     )
+    templates.env.filters.update(plural=plural, noun=noun)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 
 from embed_auth.sessions import COOKIE as SESSION_COOKIE
 from plugin.history import OUTCOMES
+from plugin.search import MAX_PAGE
 from views.parsing import MATTER_NUMBER_LENGTH, MAX_ID
 
 Schema = dict[str, Any]
@@ -54,7 +55,7 @@ SCHEMAS: dict[str, Schema] = {
         "additionalProperties": False,
     },
     "Imported": obj(
-        status={"const": "imported"}, work_item_id=TEXT, work_item_url=TEXT,
+        status={"const": "imported"}, work_item_id=TEXT, work_item_url=TEXT, title=NULLABLE_TEXT,
         contacts=obj(created=array(ANY_OBJECT), linked=array(ANY_OBJECT)),
         teams_added=array(ANY_OBJECT), warnings=array(TEXT),
     ),
@@ -120,8 +121,15 @@ def api_description() -> Schema:
                 "The organisation's environments", [], {"200": answer("Environments", array(ref("Environment")))},
             )},
             "/api/v1/matters": {"get": operation(
-                "Search Aderant", [ENVIRONMENT, query("q", TEXT, "A matter number, client code or name")],
-                {"200": answer("Matters found", obj(results=array(ref("Matter"))))},
+                "Search Aderant, one page of matters at a time",
+                [ENVIRONMENT, query("q", TEXT, "A matter number, client code or name"),
+                 query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                       "The page of matches (page_size a page); next_page of the previous answer")],
+                {"200": answer("Matters found", obj(
+                    results=array(ref("Matter")), page={"type": "integer", "minimum": 1},
+                    page_size={"type": "integer", "minimum": 1},
+                    next_page={"type": ["integer", "null"], "description": "The next page when more matters match; null on the last"},
+                ))},
             )},
             "/api/v1/matters/{matter_number}/preview": {"get": operation(
                 "What an import would create; writes nothing", [MATTER_NUMBER, ENVIRONMENT],

@@ -48,11 +48,12 @@ class FakeAgent:
     error: RemoteError | None = None
 
     async def search_matters(self, q: str, *, offset: int = 0, limit: int = 25) -> Page[MatterSummary]:
-        self.calls.append(("search", q))
+        self.calls.append(("search", q) if offset == 0 else ("search", q, offset))
         if self.error:
             raise self.error
         hits = [m for m in self.matters.values() if q.lower() in (m.matter_number + m.title).lower()]
-        return Page(tuple(hits[:limit]), None)
+        more = len(hits) > offset + limit
+        return Page(tuple(hits[offset:offset + limit]), offset + limit if more else None)
 
     async def get_matter(self, matter_number: str) -> MatterDetail:
         self.calls.append(("get", matter_number))
