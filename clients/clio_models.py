@@ -129,6 +129,8 @@ class WorkItemRef:
     type_system_name: str | None
     phase_system_name: str | None
     attributes: dict[FormField, Any]
+    type_name: str | None = None  # display names, as Clio Operate shows them
+    phase_name: str | None = None
 
     @classmethod
     def from_json(cls, result: Json, fields: tuple[FormField, ...]) -> "WorkItemRef":
@@ -140,6 +142,8 @@ class WorkItemRef:
             type_system_name=data.get("type.systemName"),
             phase_system_name=data.get("phase.systemName"),
             attributes={field: data.get(field.enrich_path) for field in fields},
+            type_name=data.get("type.name"),
+            phase_name=data.get("phase.name"),
         )
 
 

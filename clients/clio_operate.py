@@ -52,7 +52,8 @@ SYSTEM = "Clio Operate"
 
 MATTER_BASE_TYPE = "matter"
 # The enrich paths of sharedo-tech/sharedo_api_samples documents/filing/Filing.App/Sharedo/WorkItemSearches.cs.
-WORK_ITEM_FIELDS = ("id", "title", "reference", "phase.systemName", "type.systemName")
+WORK_ITEM_FIELDS = ("id", "title", "reference", "phase.systemName", "phase.name", "type.systemName", "type.name")
+TREE_MAX_AGE = 600.0
 WORK_ITEM_IDS_PER_QUERY = 100
 CLIENT_AUTH_HINT = "check the client id and secret"
 # Sharedo permissions look like core.sharedo.create.matter or core.admin.jumptophase.
@@ -165,6 +166,8 @@ class ClioOperateClient:
         self._timeout = timeout
         self._concurrency = concurrency
         self._service_auth = ServiceTokenAuth(self._service_token, clock=clock)
+        self._clock = clock
+        self._tree: tuple[float, list[WorkType]] | None = None
 
     # Identity
 
@@ -323,7 +326,16 @@ class ClioOperateClient:
 
     async def work_type_tree(self) -> list[WorkType]:
         data = await self._call(self._routes.work_type_tree)
-        return self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
+        tree = self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
+        self._tree = (self._clock(), tree)
+        return tree
+
+    async def recent_work_type_tree(self, max_age: float = TREE_MAX_AGE) -> list[WorkType]:
+        """The tree as last read when that is under `max_age` seconds old, else read now: for
+        display names, which change rarely, without a round trip per page."""
+        if self._tree is not None and self._clock() - self._tree[0] < max_age:
+            return self._tree[1]
+        return await self.work_type_tree()
 
     # Plumbing
 

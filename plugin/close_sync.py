@@ -30,6 +30,7 @@ class CloseCandidate:
     phase: str | None
     aderant_status: str | None
     close_date: date | None
+    phase_name: str | None = None  # as Clio Operate shows it
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ async def close_sync_dry_run(services: Services, env: EnvironmentSettings) -> li
             phase=open_items[m.work_item_id].phase_system_name,
             aderant_status=closed[m.matter_uno].status_description or closed[m.matter_uno].status,
             close_date=closed[m.matter_uno].close_date,
+            phase_name=open_items[m.work_item_id].phase_name,
         )
         for m in sorted(in_aderant, key=lambda m: m.matter_number)
         if m.work_item_id in open_items

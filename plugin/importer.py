@@ -333,7 +333,7 @@ async def _write(
             result.warnings.append(f"Default team {team.name} was not added: {team.problem} Ask your administrator to check Settings → Default Teams.")
             continue
         participants.append(NewParticipant(team.role, team.id, "team", team.name))
-        result.teams_added.append({"id": team.id, "name": team.name, "role": team.role})
+        result.teams_added.append({"id": team.id, "name": team.name, "role": team.role, "role_name": team.role_name})
 
     mapped = preview.mapped
     if claim.resumed:  # an earlier attempt may have created it and lost the answer after our preview

@@ -5,7 +5,8 @@ attempt's whose answer was lost), and an imported work item Clio Operate no long
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
-and the store reads (import records, default teams, the roles loaded for the work type).
+the work type names (read at most every few minutes: plugin/display_names.py), and the store reads
+(import records, default teams, the roles loaded for the work type).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
 from store.imports import Attempt
+from plugin.display_names import key_date_name, known_work_type_names, readable, work_type_name
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping
 from plugin.services import Services
@@ -40,6 +42,7 @@ class PartyPreview:
     party: MappedParty
     candidates: tuple[Candidate, ...]
     role_problem: str | None = None
+    role_name: str = ""  # the role as Clio Operate names it
 
     @property
     def default_decision(self) -> str | dict[str, str]:
@@ -53,6 +56,7 @@ class TeamPreview:
     name: str
     role: str
     problem: str | None = None  # why it would not be added
+    role_name: str = ""
 
 
 @dataclass
@@ -66,6 +70,11 @@ class Preview:
     warnings: list[str] = field(default_factory=list)
     existing_checked: bool = False
     deleted_work_item_id: str | None = None  # imported, then deleted in Clio Operate
+    work_type_name: str = ""  # as Clio Operate names it
+
+    @property
+    def key_date_names(self) -> dict[str, str]:
+        return {kind: key_date_name(kind) for kind in self.mapped.key_dates}
 
     @property
     def deleted(self) -> bool:
@@ -108,20 +117,22 @@ async def preview_matter(
             return await call
 
     texts = sorted({search_text(p) for p in mapped.parties})
-    imported, teams, existing, roles, *found = await asyncio.gather(
+    imported, teams, existing, roles, type_names, *found = await asyncio.gather(
         services.db(services.store.imports.records, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
         bounded(find_imported(clio, mapped)),
         roles_of(services, env, [mapped.work_type]),
+        known_work_type_names(clio),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )
-    for result in (imported, teams, existing, roles, *found):
+    for result in (imported, teams, existing, roles, type_names, *found):
         if isinstance(result, BaseException) and not isinstance(result, RemoteError):
             raise result
     allowed = roles[mapped.work_type]  # type: ignore[index]
 
     preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
+    preview.work_type_name = work_type_name(type_names, mapped.work_type)  # type: ignore[arg-type]
     record = imported.get(mapped.matter_uno)  # type: ignore[union-attr]
     found_ids = [w.id for w in existing] if isinstance(existing, list) else None
     if record is not None and record.status == "imported":
@@ -148,11 +159,14 @@ async def preview_matter(
         preview.warnings.append(not_loaded(mapped.work_type))
     by_text = {text: r for text, r in zip(texts, found) if isinstance(r, list)}
     preview.parties = [
-        PartyPreview(party, _candidates(party, by_text.get(search_text(party), [])), _role_problem(party, allowed, mapped.work_type))
+        PartyPreview(
+            party, _candidates(party, by_text.get(search_text(party), [])), _role_problem(party, allowed, mapped.work_type),
+            role_name(party.role, allowed),
+        )
         for party in mapped.parties
     ]
     preview.teams = [
-        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type))  # type: ignore[union-attr]
+        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type), role_name(t.role, allowed))  # type: ignore[union-attr]
         for t in teams  # type: ignore[union-attr]
     ]
     preview.warnings += [
@@ -204,6 +218,14 @@ def _candidates(party: MappedParty, contacts: list[OdsContact]) -> tuple[Candida
         Candidate(c.id, c.name, party.reference in (c.reference, c.external_reference)) for c in same_kind
     ]
     return tuple(sorted(candidates, key=lambda c: not c.exact))
+
+
+def role_name(role: str | None, roles: dict[str, ParticipantRole] | None) -> str:
+    """The role's name as loaded for the work type, else its system name made readable."""
+    if not role:
+        return ""
+    loaded = (roles or {}).get(role)
+    return loaded.name if loaded is not None and loaded.name != role else readable(role)
 
 
 def _role_problem(party: MappedParty, roles: dict[str, ParticipantRole] | None, work_type: str) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemPhase, WorkItemRef
+from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemPhase, WorkItemRef, WorkType
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from plugin.mapping import DEFAULT_MAPPING
 from store.repository import EnvironmentSettings
@@ -104,6 +104,7 @@ class FakeClio:
     bodies: list[dict] = field(default_factory=list)
     # Work items deleted in Clio Operate: searches miss them and their routes answer 404.
     deleted: set[str] = field(default_factory=set)
+    work_types: list[WorkType] = field(default_factory=list)
 
     def delete(self, work_item_id: str) -> None:
         self.work_items = [w for w in self.work_items if w.id != work_item_id]
@@ -114,6 +115,12 @@ class FakeClio:
         if work_item_id in self.deleted:
             raise RemoteNotFound("Clio Operate", "Production", f"Work item {work_item_id} was not found")
         return WorkItemPhase("matter-handling", ())
+
+    async def recent_work_type_tree(self) -> list[WorkType]:
+        self.calls.append(("work_type_tree",))
+        if self.error:
+            raise self.error
+        return self.work_types
 
     async def search_contacts(self, text: str, *, kinds: tuple[str, ...] = ("person", "organisation"), **_: object) -> list[OdsContact]:
         self.calls.append(("search_contacts", text))
