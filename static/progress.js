@@ -62,6 +62,7 @@
     if (current) { event.preventDefault(); return; }
     cancel.hidden = false;
     start(form, event.submitter || form.querySelector("button[type=submit], button:not([type])"));
+    cancel.focus();
   });
 
   document.addEventListener("click", function (event) {
@@ -70,6 +71,7 @@
     if (current) { event.preventDefault(); return; }
     cancel.hidden = false;
     start(link, link);
+    cancel.focus();
   });
 
   cancel.addEventListener("click", function () {
