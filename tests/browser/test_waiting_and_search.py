@@ -51,6 +51,10 @@ def search_calls_finished(demo: Demo) -> list[dict]:
     return [c for c in calls if c["path"] == SEARCH and c["status"] is not None]
 
 
+def delays_fired(demo: Demo) -> list[int]:
+    return [rule["fired"] for rule in demo.control("GET", "/faults").json()["rules"]]
+
+
 def slow_search(demo: Demo, seconds: float) -> None:
     added = demo.control("POST", "/faults", json={"path": SEARCH, "method": "GET", "delay": seconds, "times": 1})
     assert added.status_code == 201
@@ -108,6 +112,7 @@ def test_search_is_busy_at_once_while_aderant_is_slow(page: Page, faults: Demo) 
     expect(widget.locator("table.results tbody tr", has_text=MATTER)).to_have_count(1)  # the answer came
     expect(widget.get_by_role("button", name="Search", exact=True)).to_be_enabled()
     expect(widget.locator("#wait")).to_be_hidden()
+    assert delays_fired(faults) == [1]
 
 
 def test_a_slow_aderant_is_named_and_its_timeout_said_by_the_service(page: Page, faults: Demo) -> None:
@@ -147,6 +152,26 @@ def test_cancel_stops_the_wait_and_the_page_stays_as_it_was(page: Page, faults: 
 
     widget.get_by_role("button", name="Search", exact=True).click()  # the page works again
     expect(widget.locator("table.results tbody tr", has_text=MATTER)).to_have_count(1)
+
+
+def test_opening_a_preview_is_busy_at_once_and_names_both_systems(page: Page, faults: Demo) -> None:
+    reported = Reported(page)
+    widget = widget_of(page, faults)
+    widget.get_by_role("searchbox").fill(MATTER)
+    widget.get_by_role("button", name="Search").click()
+    link = widget.locator("table.results tbody tr", has_text=MATTER).get_by_role("link", name="Preview →")
+    expect(link).to_have_attribute("data-waits-for", "Aderant and Clio Operate (Production)")
+    reported.watch(widget)
+    added = faults.control("POST", "/faults", json={"path": f"{SEARCH}/{MATTER}", "method": "GET", "delay": 2, "times": 1})
+    assert added.status_code == 201
+
+    link.click(no_wait_after=True)
+
+    reported.wait_for("button disabled=true")  # the search is not open to a second click meanwhile
+    reported.wait_for("panel busy=true")
+    reported.wait_for("status Waiting for Aderant and Clio Operate (Production)…")
+    expect(widget.get_by_role("heading", name=f"Preview: matter {MATTER}")).to_be_visible()
+    assert delays_fired(faults) == [1], "the matter's read was the slow one"
 
 
 def test_a_search_at_its_cap_says_so_and_pages(page: Page, faults: Demo) -> None:
