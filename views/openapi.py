@@ -67,13 +67,13 @@ SCHEMAS: dict[str, Schema] = {
         error=NULLABLE_TEXT,
     ),
     "Preview": obj(
-        matter_number=TEXT, work_type=TEXT, title=TEXT, reference=TEXT, key_dates=ANY_OBJECT, attributes=ANY_OBJECT,
+        matter_number=TEXT, work_type=TEXT, work_type_name=TEXT, title=TEXT, reference=TEXT, key_dates=ANY_OBJECT, attributes=ANY_OBJECT,
         parties=array(obj(
-            key=TEXT, name=TEXT, kind=TEXT, role=NULLABLE_TEXT, aderant_role=TEXT, reference=NULLABLE_TEXT,
+            key=TEXT, name=TEXT, kind=TEXT, role=NULLABLE_TEXT, role_name=TEXT, aderant_role=TEXT, reference=NULLABLE_TEXT,
             candidates=array(obj(ods_id=TEXT, name=TEXT, exact=FLAG)), default_decision=DECISION,
         )),
         summary=obj(create={"type": "integer"}, link={"type": "integer"}),
-        teams=array(obj(id=TEXT, name=TEXT, role=TEXT, problem=NULLABLE_TEXT)), already_imported=FLAG, work_item_id=NULLABLE_TEXT,
+        teams=array(obj(id=TEXT, name=TEXT, role=TEXT, problem=NULLABLE_TEXT, role_name=TEXT)), already_imported=FLAG, work_item_id=NULLABLE_TEXT,
         work_item_url=NULLABLE_TEXT, work_item_deleted=FLAG, environment=obj(id=ID, name=TEXT), source=ANY_OBJECT,
         warnings=array(TEXT),
     ),
