@@ -168,6 +168,14 @@ class PhaseTransition:
 
 
 @dataclass(frozen=True)
+class PhaseRef:
+    """A phase by its system name and the name Clio Operate shows people (`PUT …/phase`'s answer)."""
+
+    system_name: str
+    name: str
+
+
+@dataclass(frozen=True)
 class WorkItemPhase:
     """`GET …/workItem/{id}/phase`: the moves open to the work item now. Only
     `availableTransitions` is read by public callers; the current phase's own `systemName` is

@@ -20,6 +20,7 @@ from clients.clio_models import (
     NewWorkItem,
     OdsContact,
     ParticipantRole,
+    PhaseRef,
     Team,
     UserInfo,
     WorkItemPhase,
@@ -304,7 +305,7 @@ class ClioOperateClient:
         data = await self._call(self._routes.work_item_phase, {"id": work_item_id}, not_found=self._missing(work_item_id))
         return self._remote.parse(WorkItemPhase.from_json, data)
 
-    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> str:
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> PhaseRef:
         """Moves along an available transition (Clio Operate rejects any other); the phase now.
 
         Body as in sharedo-tech/sharedo-sample-mobile-app `src/agents/phasesAgent.js`; the answer
@@ -314,7 +315,11 @@ class ClioOperateClient:
         data = await self._call(
             self._routes.change_phase, {"id": work_item_id}, json=body, not_found=self._missing(work_item_id)
         )
-        return self._remote.parse(lambda answer: str((answer or {}).get("systemName") or to_phase), data)
+        def phase_now(answer: Any) -> PhaseRef:
+            system_name = str((answer or {}).get("systemName") or to_phase)
+            return PhaseRef(system_name, str((answer or {}).get("name") or system_name))
+
+        return self._remote.parse(phase_now, data)
 
     async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
         data = await self._call(

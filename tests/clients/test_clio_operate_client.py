@@ -17,6 +17,7 @@ from clients.clio_models import (
     OdsContact,
     ParticipantRole,
     ParticipantType,
+    PhaseRef,
     PhaseTransition,
     Team,
     WorkItemPhase,
@@ -419,7 +420,7 @@ async def test_set_phase(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None
         json={"systemName": "matter-closed", "name": "Closed"},
     )
 
-    assert await clio.set_phase("w-1", "matter-closed", "Closed in Aderant") == "matter-closed"
+    assert await clio.set_phase("w-1", "matter-closed", "Closed in Aderant") == PhaseRef("matter-closed", "Closed")
 
     assert len(httpx_mock.get_requests(method="PUT")) == 1
 
