@@ -58,6 +58,13 @@ def test_the_search_and_its_links_wait_on_the_systems_they_ask(service: Service)
     assert '<div id="wait" class="wait" hidden>' in page and '<script src="/static/progress.js"></script>' in page
 
 
+def test_switching_the_environment_of_a_preview_waits_on_that_environments_systems(service: Service) -> None:
+    service.sign_in()
+    page = service.client.get("/matters/82001/preview", params={"environment": 1}).text
+    switcher = page.split('aria-label="Environment"')[1].split("</nav>")[0]
+    assert 'data-waits-for="Aderant and Clio Operate (UAT)">UAT</a>' in switcher
+
+
 def test_the_environment_switcher_keeps_the_search(service: Service) -> None:
     service.sign_in()
     page = service.client.get("/", params={"q": "Harbour & Co", "environment": 1, "page": 2}).text
