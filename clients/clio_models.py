@@ -173,6 +173,8 @@ class WorkItemRef:
     type_system_name: str | None
     phase_system_name: str | None
     attributes: dict[FormField, Any]
+    type_name: str | None = None  # display names, as Clio Operate shows them
+    phase_name: str | None = None
 
     @classmethod
     def from_json(cls, result: Json, fields: tuple[FormField, ...]) -> "WorkItemRef":
@@ -184,6 +186,8 @@ class WorkItemRef:
             type_system_name=data.get("type.systemName"),
             phase_system_name=data.get("phase.systemName"),
             attributes={field: data.get(field.enrich_path) for field in fields},
+            type_name=data.get("type.name"),
+            phase_name=data.get("phase.name"),
         )
 
 
@@ -205,6 +209,14 @@ class PhaseTransition:
             is_optimum_path=bool(data.get("isOptimumPath")),
             is_user_driven=bool(data.get("isUserDriven", True)),
         )
+
+
+@dataclass(frozen=True)
+class PhaseRef:
+    """A phase by its system name and the name Clio Operate shows people (`PUT …/phase`'s answer)."""
+
+    system_name: str
+    name: str
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from clients.clio_models import (
     NewWorkItem,
     OdsContact,
     ParticipantRole,
+    PhaseRef,
     Team,
     UserInfo,
     WorkItemPhase,
@@ -52,7 +53,8 @@ SYSTEM = "Clio Operate"
 
 MATTER_BASE_TYPE = "matter"
 # The enrich paths of sharedo-tech/sharedo_api_samples documents/filing/Filing.App/Sharedo/WorkItemSearches.cs.
-WORK_ITEM_FIELDS = ("id", "title", "reference", "phase.systemName", "type.systemName")
+WORK_ITEM_FIELDS = ("id", "title", "reference", "phase.systemName", "phase.name", "type.systemName", "type.name")
+TREE_MAX_AGE = 600.0
 WORK_ITEM_IDS_PER_QUERY = 100
 CLIENT_AUTH_HINT = "check the client id and secret"
 # Sharedo permissions look like core.sharedo.create.matter or core.admin.jumptophase.
@@ -165,6 +167,8 @@ class ClioOperateClient:
         self._timeout = timeout
         self._concurrency = concurrency
         self._service_auth = ServiceTokenAuth(self._service_token, clock=clock)
+        self._clock = clock
+        self._tree: tuple[float, list[WorkType]] | None = None
 
     # Identity
 
@@ -301,7 +305,7 @@ class ClioOperateClient:
         data = await self._call(self._routes.work_item_phase, {"id": work_item_id}, not_found=self._missing(work_item_id))
         return self._remote.parse(WorkItemPhase.from_json, data)
 
-    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> str:
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> PhaseRef:
         """Moves along an available transition (Clio Operate rejects any other); the phase now.
 
         Body as in sharedo-tech/sharedo-sample-mobile-app `src/agents/phasesAgent.js`; the answer
@@ -311,7 +315,11 @@ class ClioOperateClient:
         data = await self._call(
             self._routes.change_phase, {"id": work_item_id}, json=body, not_found=self._missing(work_item_id)
         )
-        return self._remote.parse(lambda answer: str((answer or {}).get("systemName") or to_phase), data)
+        def phase_now(answer: Any) -> PhaseRef:
+            system_name = str((answer or {}).get("systemName") or to_phase)
+            return PhaseRef(system_name, str((answer or {}).get("name") or system_name))
+
+        return self._remote.parse(phase_now, data)
 
     async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
         data = await self._call(
@@ -323,7 +331,16 @@ class ClioOperateClient:
 
     async def work_type_tree(self) -> list[WorkType]:
         data = await self._call(self._routes.work_type_tree)
-        return self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
+        tree = self._remote.parse(lambda nodes: [WorkType.from_json(node) for node in nodes], data)
+        self._tree = (self._clock(), tree)
+        return tree
+
+    async def recent_work_type_tree(self, max_age: float = TREE_MAX_AGE) -> list[WorkType]:
+        """The tree as last read when that is under `max_age` seconds old, else read now: for
+        display names, which change rarely, without a round trip per page."""
+        if self._tree is not None and self._clock() - self._tree[0] < max_age:
+            return self._tree[1]
+        return await self.work_type_tree()
 
     # Plumbing
 

@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date
 
+from clients.clio_models import PhaseRef
 from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.services import Services
@@ -30,6 +31,7 @@ class CloseCandidate:
     phase: str | None
     aderant_status: str | None
     close_date: date | None
+    phase_name: str | None = None  # as Clio Operate shows it
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ async def close_sync_dry_run(services: Services, env: EnvironmentSettings) -> li
             phase=open_items[m.work_item_id].phase_system_name,
             aderant_status=closed[m.matter_uno].status_description or closed[m.matter_uno].status,
             close_date=closed[m.matter_uno].close_date,
+            phase_name=open_items[m.work_item_id].phase_name,
         )
         for m in sorted(in_aderant, key=lambda m: m.matter_number)
         if m.work_item_id in open_items
@@ -95,9 +98,10 @@ async def apply_close_sync(
                 return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, str(exc))
         await services.db(
             services.store.schedules.record_event, "close_sync.applied", env.organisation_id, env.id, actor,
-            {"matter_number": candidate.matter_number, "work_item_id": candidate.work_item_id, "phases": path},
+            {"matter_number": candidate.matter_number, "work_item_id": candidate.work_item_id,
+             "phases": [p.system_name for p in path]},
         )
-        return CloseOutcome(candidate.matter_number, candidate.work_item_id, True, f"Closed ({' → '.join(path)}).")
+        return CloseOutcome(candidate.matter_number, candidate.work_item_id, True, f"Closed ({' → '.join(p.name for p in path)}).")
 
     return list(await asyncio.gather(*(close(c) for c in candidates)))
 
@@ -110,7 +114,9 @@ class NoPath(Exception):
     """The work item cannot be walked to the closed phase; the message says where it stopped."""
 
 
-async def walk_to_phase(clio: ClioOperateClient, work_item_id: str, start: str | None, target: str, description: str) -> list[str]:
+async def walk_to_phase(
+    clio: ClioOperateClient, work_item_id: str, start: str | None, target: str, description: str
+) -> list[PhaseRef]:
     """Move a work item to ``target`` one available transition at a time; the phases passed through.
 
     At each step the transition to ``target`` is taken when Clio Operate offers it, else the
@@ -118,7 +124,7 @@ async def walk_to_phase(clio: ClioOperateClient, work_item_id: str, start: str |
     a matter to progress, which does not reopen or abandon it). Stops with NoPath when neither is
     offered, or after MAX_STEPS moves.
     """
-    current, path = start, []
+    current, path = start, list[PhaseRef]()
     visited = {start} if start else set()
     while current != target:
         if len(path) >= MAX_STEPS:
@@ -136,11 +142,12 @@ async def walk_to_phase(clio: ClioOperateClient, work_item_id: str, start: str |
             moves = ", ".join(t.to_phase for t in offered) or "none"
             done = f" after {_walked(start, path)}" if path else ""
             raise NoPath(f"No way from {where} to {target}{done} (moves offered: {moves}): close it in Clio Operate.")
-        current = await clio.set_phase(work_item_id, step.to_phase, description)
+        moved = await clio.set_phase(work_item_id, step.to_phase, description)
+        current = moved.system_name
         visited.add(current)
-        path.append(current)
+        path.append(moved)
     return path
 
 
-def _walked(start: str | None, path: list[str]) -> str:
-    return " → ".join([start or "?", *path])
+def _walked(start: str | None, path: list[PhaseRef]) -> str:
+    return " → ".join([start or "?", *(p.system_name for p in path)])

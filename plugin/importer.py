@@ -109,9 +109,11 @@ class ImportResult:
     contacts_linked: list[dict[str, str]] = field(default_factory=list)
     teams_added: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    title: str | None = None  # the work item's, as created
 
     def details(self) -> dict[str, Any]:
         return {
+            "title": self.title,
             "contacts": {"created": self.contacts_created, "linked": self.contacts_linked},
             "teams_added": self.teams_added,
             "warnings": self.warnings,
@@ -258,7 +260,7 @@ async def _write(
     import_id = claim.import_id
     recorded = await services.db(imports.contacts, import_id)
     limit = asyncio.Semaphore(services.concurrency)
-    result = ImportResult("imported", claim.attempt_id, "", "")
+    result = ImportResult("imported", claim.attempt_id, "", "", title=preview.mapped.title)
     user = await _importing_user(clio, env, actor, result.warnings)
 
     async def bounded(call: Awaitable[T]) -> T:
@@ -339,7 +341,7 @@ async def _write(
             result.warnings.append(f"Default team {team.name} was not added: {team.problem} Ask your administrator to check Settings → Default Teams.")
             continue
         participants.append(NewParticipant(team.role, team.id, "team", team.name))
-        result.teams_added.append({"id": team.id, "name": team.name, "role": team.role})
+        result.teams_added.append({"id": team.id, "name": team.name, "role": team.role, "role_name": team.role_name})
 
     mapped = preview.mapped
     if claim.resumed:  # an earlier attempt may have created it and lost the answer after our preview

@@ -36,13 +36,14 @@ def action_card(
     sections = []
     if closes:
         sections.append(_Section(
-            f"{len(closes)} imported matters are closed in Aderant but still open in Clio Operate",
+            f"{_matters(len(closes), 'imported matter is', 'imported matters are')} closed in Aderant but still open in Clio Operate",
             [f"{c.matter_number} — {c.title or ''} (closed {c.close_date or 'in Aderant'})" for c in closes],
             links["close_sync"], "Review close-sync",
         ))
     if imports:
         sections.append(_Section(
-            f"{len(imports)} new Aderant matters of nominated clients are not imported yet",
+            f"{_matters(len(imports), 'new Aderant matter', 'new Aderant matters')} of nominated clients "
+            f"{'is' if len(imports) == 1 else 'are'} not imported yet",
             [f"{m.matter_number} — {m.title} ({m.client_code})" for m in imports],
             links["auto_import"], "Review auto-import",
         ))
@@ -78,3 +79,7 @@ def _card(environment: str, sections: list[_Section], rows: int) -> Card:
         "body": body,
         "actions": [{"type": "Action.OpenUrl", "title": s.action, "url": s.link} for s in sections],
     }
+
+
+def _matters(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"

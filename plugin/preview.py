@@ -6,8 +6,9 @@ attempt's whose answer was lost), and an imported work item Clio Operate no long
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
 and the store reads (import records, default teams, the roles loaded for the work type, the links
-earlier imports made for these parties). Candidates are scored with reasons (plugin/matching.py),
-and the Aderant data gets data-quality notes (plugin/data_quality.py); neither writes anything.
+earlier imports made for these parties) and the work type names (read at most every few minutes:
+plugin/display_names.py). Candidates are scored with reasons (plugin/matching.py), and the
+Aderant data gets data-quality notes (plugin/data_quality.py); neither writes anything.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
 from store.imports import Attempt
 from plugin.data_quality import Note, matter_notes, party_notes
+from plugin.display_names import key_date_name, known_work_type_names, readable, work_type_name
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping, rule_anchor
 from plugin.matching import DEFAULT_RULE, LEGAL_FORMS, PartyFacts, PreviousLink, match
@@ -59,6 +61,7 @@ class PartyPreview:
     role_problem: str | None = None
     work_type: str = ""
     notes: tuple[str, ...] = ()  # data-quality notes: they inform, never block
+    role_name: str = ""  # the role as Clio Operate names it
 
     @property
     def mapping_anchor(self) -> str:
@@ -78,6 +81,7 @@ class TeamPreview:
     name: str
     role: str
     problem: str | None = None  # why it would not be added
+    role_name: str = ""
 
 
 @dataclass
@@ -93,6 +97,11 @@ class Preview:
     deleted_work_item_id: str | None = None  # imported, then deleted in Clio Operate
     notes: list[Note] = field(default_factory=list)  # data-quality notes on the matter and its key dates
     rule: str = DEFAULT_RULE
+    work_type_name: str = ""  # as Clio Operate names it
+
+    @property
+    def key_date_names(self) -> dict[str, str]:
+        return {kind: key_date_name(kind) for kind in self.mapped.key_dates}
 
     @property
     def deleted(self) -> bool:
@@ -152,21 +161,23 @@ async def preview_matter(
 
     texts = sorted({search_text(p) for p in mapped.parties})
     references = sorted({p.reference for p in mapped.parties})
-    imported, teams, existing, roles, linked_before, *found = await asyncio.gather(
+    imported, teams, existing, roles, linked_before, type_names, *found = await asyncio.gather(
         services.db(services.store.imports.records, env.organisation_id, env.id, [mapped.matter_uno]),
         services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
         bounded(find_imported(clio, mapped)),
         roles_of(services, env, [mapped.work_type]),
         services.db(services.store.party_links.remembered, env.organisation_id, env.id, references),
+        known_work_type_names(clio),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )
-    for result in (imported, teams, existing, roles, linked_before, *found):
+    for result in (imported, teams, existing, roles, linked_before, type_names, *found):
         if isinstance(result, BaseException) and not isinstance(result, RemoteError):
             raise result
     allowed = roles[mapped.work_type]  # type: ignore[index]
 
     preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
+    preview.work_type_name = work_type_name(type_names, mapped.work_type)  # type: ignore[arg-type]
     record = imported.get(mapped.matter_uno)  # type: ignore[union-attr]
     found_ids = [w.id for w in existing] if isinstance(existing, list) else None
     if record is not None and record.status == "imported":
@@ -199,12 +210,13 @@ async def preview_matter(
             _role_problem(party, allowed, mapped.work_type),
             work_type=mapped.work_type,
             notes=tuple(party_notes(party, mapped.parties)),
+            role_name=role_name(party.role, allowed),
         )
         for party in mapped.parties
     ]
     preview.notes = matter_notes(matter, mapped, datetime.now(timezone.utc).date())
     preview.teams = [
-        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type))  # type: ignore[union-attr]
+        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type), role_name(t.role, allowed))  # type: ignore[union-attr]
         for t in teams  # type: ignore[union-attr]
     ]
     preview.warnings += [
@@ -272,6 +284,14 @@ def _candidates(
             url=env.contact_url(contact.kind, contact.id),
         ))
     return tuple(sorted(candidates, key=lambda c: (-c.score, c.name.casefold(), c.ods_id)))
+
+
+def role_name(role: str | None, roles: dict[str, ParticipantRole] | None) -> str:
+    """The role's name as loaded for the work type, else its system name made readable."""
+    if not role:
+        return ""
+    loaded = (roles or {}).get(role)
+    return loaded.name if loaded is not None and loaded.name != role else readable(role)
 
 
 def _role_problem(party: MappedParty, roles: dict[str, ParticipantRole] | None, work_type: str) -> str | None:

@@ -33,7 +33,7 @@ from views.common import (
     selected_environment,
 )
 from views.openapi import openapi
-from views.parsing import json_body, matter_number
+from views.parsing import json_body, matter_number, whole_number
 
 log = logging.getLogger("pms_sync.api")
 
@@ -77,8 +77,14 @@ async def environments(request: Request, caller: Caller) -> list[dict]:
 
 async def matters(request: Request, caller: Caller) -> dict:
     env = await selected_environment(request, caller)
-    rows = await search_matters(runtime(request).services, env, request.query_params.get("q"))
-    return {"results": [dataclasses.asdict(row) for row in rows]}
+    number = whole_number(request.query_params.get("page"), "page")
+    found = await search_matters(runtime(request).services, env, request.query_params.get("q"), page=number)
+    return {
+        "results": [dataclasses.asdict(row) for row in found.rows],
+        "page": found.page,
+        "page_size": found.page_size,
+        "next_page": found.next_page,
+    }
 
 
 async def preview(request: Request, caller: Caller) -> dict:
@@ -98,6 +104,7 @@ def preview_json(preview: Preview) -> dict:
         "environment": {"id": preview.environment.id, "name": preview.environment.name},
         "matter_number": mapped.matter_number,
         "work_type": mapped.work_type,
+        "work_type_name": preview.work_type_name,
         "title": mapped.title,
         "reference": mapped.reference,
         "key_dates": mapped.key_dates,
@@ -108,6 +115,7 @@ def preview_json(preview: Preview) -> dict:
                 "name": p.party.name,
                 "kind": p.party.kind,
                 "role": p.party.role,
+                "role_name": p.role_name,
                 "aderant_role": p.party.aderant_role,
                 "reference": p.party.reference,
                 "candidates": [candidate_json(c) for c in p.candidates],

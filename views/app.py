@@ -30,7 +30,7 @@ from plugin.settings import Settings
 from plugin.time_zone import shown
 from plugin.setup import open_store
 from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_teams, signin
-from views.rendering import ago
+from views.rendering import ago, noun, plural
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
 
@@ -58,6 +58,7 @@ def create_app(
     )
     templates.env.filters["ago"] = ago
     templates.env.filters["local_time"] = shown  # {{ moment|local_time(time_zone) }}
+    templates.env.filters.update(plural=plural, noun=noun)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

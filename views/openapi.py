@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 
 from embed_auth.sessions import COOKIE as SESSION_COOKIE
 from plugin.history import OUTCOMES
+from plugin.search import MAX_PAGE
 from views.parsing import MATTER_NUMBER_LENGTH, MAX_ID
 
 Schema = dict[str, Any]
@@ -54,7 +55,7 @@ SCHEMAS: dict[str, Schema] = {
         "additionalProperties": False,
     },
     "Imported": obj(
-        status={"const": "imported"}, work_item_id=TEXT, work_item_url=TEXT,
+        status={"const": "imported"}, work_item_id=TEXT, work_item_url=TEXT, title=NULLABLE_TEXT,
         contacts=obj(created=array(ANY_OBJECT), linked=array(ANY_OBJECT)),
         teams_added=array(ANY_OBJECT), warnings=array(TEXT),
     ),
@@ -67,9 +68,9 @@ SCHEMAS: dict[str, Schema] = {
         error=NULLABLE_TEXT,
     ),
     "Preview": obj(
-        matter_number=TEXT, work_type=TEXT, title=TEXT, reference=TEXT, key_dates=ANY_OBJECT, attributes=ANY_OBJECT,
+        matter_number=TEXT, work_type=TEXT, work_type_name=TEXT, title=TEXT, reference=TEXT, key_dates=ANY_OBJECT, attributes=ANY_OBJECT,
         parties=array(obj(
-            key=TEXT, name=TEXT, kind=TEXT, role=NULLABLE_TEXT, aderant_role=TEXT, reference=NULLABLE_TEXT,
+            key=TEXT, name=TEXT, kind=TEXT, role=NULLABLE_TEXT, role_name=TEXT, aderant_role=TEXT, reference=NULLABLE_TEXT,
             candidates=array(obj(
                 ods_id=TEXT, name=TEXT, exact=FLAG, score={"type": "integer"}, reasons=array(TEXT), strong=FLAG,
                 emails=array(TEXT), phones=array(TEXT), address=NULLABLE_TEXT, reference=NULLABLE_TEXT,
@@ -79,7 +80,7 @@ SCHEMAS: dict[str, Schema] = {
         )),
         default_rule=TEXT, notes=array(obj(about=TEXT, text=TEXT)),
         summary=obj(create={"type": "integer"}, link={"type": "integer"}),
-        teams=array(obj(id=TEXT, name=TEXT, role=TEXT, problem=NULLABLE_TEXT)), already_imported=FLAG, work_item_id=NULLABLE_TEXT,
+        teams=array(obj(id=TEXT, name=TEXT, role=TEXT, problem=NULLABLE_TEXT, role_name=TEXT)), already_imported=FLAG, work_item_id=NULLABLE_TEXT,
         work_item_url=NULLABLE_TEXT, work_item_deleted=FLAG, environment=obj(id=ID, name=TEXT), source=ANY_OBJECT,
         warnings=array(TEXT),
     ),
@@ -127,8 +128,15 @@ def api_description() -> Schema:
                 "The organisation's environments", [], {"200": answer("Environments", array(ref("Environment")))},
             )},
             "/api/v1/matters": {"get": operation(
-                "Search Aderant", [ENVIRONMENT, query("q", TEXT, "A matter number, client code or name")],
-                {"200": answer("Matters found", obj(results=array(ref("Matter"))))},
+                "Search Aderant, one page of matters at a time",
+                [ENVIRONMENT, query("q", TEXT, "A matter number, client code or name"),
+                 query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                       "The page of matches (page_size a page); next_page of the previous answer")],
+                {"200": answer("Matters found", obj(
+                    results=array(ref("Matter")), page={"type": "integer", "minimum": 1},
+                    page_size={"type": "integer", "minimum": 1},
+                    next_page={"type": ["integer", "null"], "description": "The next page when more matters match; null on the last"},
+                ))},
             )},
             "/api/v1/matters/{matter_number}/preview": {"get": operation(
                 "What an import would create; writes nothing", [MATTER_NUMBER, ENVIRONMENT],

@@ -131,7 +131,8 @@ async def dashboard(request: Request) -> Response:
     async def build(env: EnvironmentSettings) -> dict:
         if q is None:
             return {}
-        return {"results": await search_matters(runtime(request).services, env, q)}
+        number = parsing.whole_number(request.query_params.get("page"), "page")
+        return {"results": await search_matters(runtime(request).services, env, q, page=number)}
 
     return await page(request, "dashboard.html", build, {"q": q or "", "results": None})
 

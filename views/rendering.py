@@ -35,6 +35,17 @@ Build = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
 Rights = Literal["environment", "organisation", "either"]
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """"1 matter", "2 matters", "0 matters"; ``many`` for a word that does not just take an s
+    ("1 party", "2 parties")."""
+    return f"{count} {noun(count, one, many)}"
+
+
+def noun(count: int, one: str, many: str | None = None) -> str:
+    """The word alone, for markup that shows the number apart: "contact" or "contacts"."""
+    return one if count == 1 else (many or f"{one}s")
+
+
 def render(request: Request, template: str, context: dict, *, frame_ancestors: list[str], status: int = 200) -> Response:
     response = runtime(request).templates.TemplateResponse(
         request, template, {**PAGE_DEFAULTS, **context}, status_code=status

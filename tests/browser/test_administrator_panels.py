@@ -184,7 +184,7 @@ def test_restoring_a_mapping_version_asks_first(browser_demo: Demo, page: Page) 
     widget.get_by_role("link", name="Settings").click()
     widget.get_by_role("navigation", name="Settings").get_by_role("link", name="Mapping").click()
     for note in ("first", "second"):
-        widget.get_by_placeholder("What changed and why").fill(note)
+        widget.locator("input[name=note]").fill(note)
         widget.get_by_role("button", name="Save as new version").click()
         expect(widget.locator("#in-force")).to_contain_text(note)
     first = widget.locator("#versions tr", has_text="first")

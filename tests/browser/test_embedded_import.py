@@ -95,6 +95,9 @@ def test_staff_import_a_matter_from_the_embedded_widget(browser_demo: Demo, page
     card = widget.locator("#result-card")
     expect(card).to_contain_text(f"Matter {MATTER}")
     expect(card.locator(".outcome")).to_have_text("Imported")
+    expect(card.locator("#result-summary")).to_have_text(
+        f"Matter {MATTER} · Harbour Holdings v Coastal Freight imported into Clio Operate (Production)."
+    )
     expect(card).to_contain_text("Contacts linked (2)")
     expect(card).to_contain_text("Contacts created (3)")
     expect(card.locator("li", has_text="Mary Citizen")).to_have_text(re.compile(r"^\s*Mary Citizen\s*$"))

@@ -17,6 +17,7 @@ from clients.clio_models import (
     OdsContact,
     ParticipantRole,
     ParticipantType,
+    PhaseRef,
     PhaseTransition,
     Team,
     WorkItemPhase,
@@ -173,6 +174,26 @@ async def test_a_401_fetches_a_new_token_and_retries_once(clio: ClioOperateClien
     assert len(token_requests(httpx_mock)) == 2
 
 
+async def test_the_recent_tree_is_read_again_only_once_it_is_old(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    add_token(httpx_mock)
+    answers = iter(["Litigation", "Disputes"])
+    httpx_mock.add_callback(
+        lambda request: httpx.Response(200, json=[{"systemName": "matter-litigation", "name": next(answers)}]),
+        url=api("/api/v2/public/types/tree"), is_reusable=True,
+    )
+
+    first = await clio.recent_work_type_tree(max_age=600)
+    clock.now += 599
+    cached = await clio.recent_work_type_tree(max_age=600)
+    clock.now += 2
+    renewed = await clio.recent_work_type_tree(max_age=600)
+
+    assert [t.name for t in (*first, *cached, *renewed)] == ["Litigation", "Litigation", "Disputes"]
+    assert len(httpx_mock.get_requests(url=api("/api/v2/public/types/tree"))) == 2
+
+
 async def test_a_second_401_is_an_auth_error_without_the_token(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
     add_token(httpx_mock, "service-token-1")
     add_token(httpx_mock, "service-token-2")
@@ -286,7 +307,9 @@ async def test_find_work_items_by_attribute_pins_the_query_and_reads_every_page(
             {"path": "title"},
             {"path": "reference"},
             {"path": "phase.systemName"},
+            {"path": "phase.name"},
             {"path": "type.systemName"},
+            {"path": "type.name"},
             {"path": "form-aderant.matterUno"},
         ],
     }
@@ -296,7 +319,9 @@ async def test_find_work_items_by_attribute_pins_the_query_and_reads_every_page(
         "title": "Acme v Widget",
         "reference": "82001",
         "type.systemName": "matter-litigation",
+        "type.name": "Litigation",
         "phase.systemName": "matter-handling",
+        "phase.name": "Handling",
         "form-aderant.matterUno": "82001",
     }
     httpx_mock.add_response(
@@ -316,7 +341,8 @@ async def test_find_work_items_by_attribute_pins_the_query_and_reads_every_page(
 
     assert [item.id for item in found] == ["w-1", "w-2", "w-3"]
     assert found[0] == WorkItemRef(
-        "w-1", "Acme v Widget", "82001", "matter-litigation", "matter-handling", {MATTER_ID: "82001"}
+        "w-1", "Acme v Widget", "82001", "matter-litigation", "matter-handling", {MATTER_ID: "82001"},
+        type_name="Litigation", phase_name="Handling",
     )
 
 
@@ -350,7 +376,7 @@ async def test_find_open_work_items_by_many_ids_filters_by_phase_in_chunks_of_10
             "phase": {"includeOpen": True, "includeClosed": False, "includeRemoved": False},
             "workItemIds": ids[:100],
         },
-        "enrich": [{"path": p} for p in ("id", "title", "reference", "phase.systemName", "type.systemName")],
+        "enrich": [{"path": p} for p in ("id", "title", "reference", "phase.systemName", "phase.name", "type.systemName", "type.name")],
     }
     assert [item.id for item in found] == ["w-0", "w-100", "w-200"]
 
@@ -394,7 +420,7 @@ async def test_set_phase(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None
         json={"systemName": "matter-closed", "name": "Closed"},
     )
 
-    assert await clio.set_phase("w-1", "matter-closed", "Closed in Aderant") == "matter-closed"
+    assert await clio.set_phase("w-1", "matter-closed", "Closed in Aderant") == PhaseRef("matter-closed", "Closed")
 
     assert len(httpx_mock.get_requests(method="PUT")) == 1
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemPhase, WorkItemRef
+from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemPhase, WorkItemRef, WorkType
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from plugin.mapping import DEFAULT_MAPPING
 from store.repository import EnvironmentSettings
@@ -48,11 +48,12 @@ class FakeAgent:
     error: RemoteError | None = None
 
     async def search_matters(self, q: str, *, offset: int = 0, limit: int = 25) -> Page[MatterSummary]:
-        self.calls.append(("search", q))
+        self.calls.append(("search", q) if offset == 0 else ("search", q, offset))
         if self.error:
             raise self.error
         hits = [m for m in self.matters.values() if q.lower() in (m.matter_number + m.title).lower()]
-        return Page(tuple(hits[:limit]), None)
+        more = len(hits) > offset + limit
+        return Page(tuple(hits[offset:offset + limit]), offset + limit if more else None)
 
     async def matters_opened_since(self, client_codes: tuple[str, ...], since: date) -> list[MatterSummary]:
         self.calls.append(("opened_since", client_codes, since))
@@ -110,6 +111,7 @@ class FakeClio:
     bodies: list[dict] = field(default_factory=list)
     # Work items deleted in Clio Operate: searches miss them and their routes answer 404.
     deleted: set[str] = field(default_factory=set)
+    work_types: list[WorkType] = field(default_factory=list)
 
     def delete(self, work_item_id: str) -> None:
         self.work_items = [w for w in self.work_items if w.id != work_item_id]
@@ -120,6 +122,12 @@ class FakeClio:
         if work_item_id in self.deleted:
             raise RemoteNotFound("Clio Operate", "Production", f"Work item {work_item_id} was not found")
         return WorkItemPhase("matter-handling", ())
+
+    async def recent_work_type_tree(self) -> list[WorkType]:
+        self.calls.append(("work_type_tree",))
+        if self.error:
+            raise self.error
+        return self.work_types
 
     async def search_contacts(self, text: str, *, kinds: tuple[str, ...] = ("person", "organisation"), **_: object) -> list[OdsContact]:
         self.calls.append(("search_contacts", text))

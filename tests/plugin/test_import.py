@@ -103,7 +103,7 @@ async def test_a_default_team_in_a_role_the_work_type_lacks_is_left_out_with_a_w
 
     result = await import_matter(services, env, actor, "82001")
 
-    assert result.status == "imported" and result.teams_added == [{"id": "t1", "name": "Litigation", "role": "reader"}]
+    assert result.status == "imported" and result.teams_added == [{"id": "t1", "name": "Litigation", "role": "reader", "role_name": "Reader"}]
     [warning] = result.warnings
     assert "Compliance was not added" in warning
     teams = [p["odsId"] for p in clio.bodies[0]["participants"] if p["odsType"] == "team"]

@@ -19,7 +19,7 @@ async def test_search_marks_imported_matters_from_one_store_query(world) -> None
     services, env, agent, clio = world
     agent.matters = {n: matter(n, uno=int(n)) for n in ("82001", "82002", "82003")}
     services.store.record_import(env.organisation_id, env.id, matter_uno="82003", matter_number="82003", work_item_id="wi-3", imported_by="x")
-    rows = await search_matters(services, env, "  820  ")
+    rows = (await search_matters(services, env, "  820  ")).rows
     assert agent.calls == [("search", "820")] and clio.calls == []
     by_number = {r.matter_number: r for r in rows}
     assert by_number["82003"].imported and by_number["82003"].work_item_url == "https://firm.example.test/sharedo/wi-3"
@@ -31,6 +31,27 @@ async def test_search_refuses_empty_or_long_text_before_calling_aderant(world, q
     services, env, agent, _ = world
     with pytest.raises(InvalidInput):
         await search_matters(services, env, q)
+    assert agent.calls == []
+
+
+async def test_a_search_at_its_cap_says_more_match_and_pages_on(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    agent.matters = {str(n): matter(str(n), uno=n) for n in range(82000, 82030)}
+
+    first = await search_matters(services, env, "820", page_size=25)
+    second = await search_matters(services, env, "820", page=2, page_size=25)
+
+    assert (len(first.rows), first.more, first.next_page, first.previous_page) == (25, True, 2, None)
+    assert (second.first, second.last, second.more, second.next_page, second.previous_page) == (26, 30, False, None, 1)
+    assert [r.matter_number for r in second.rows] == [str(n) for n in range(82025, 82030)]
+    assert agent.calls == [("search", "820"), ("search", "820", 25)]
+
+
+@pytest.mark.parametrize("page", [0, 401])
+async def test_search_refuses_a_page_out_of_range(world, page) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    with pytest.raises(InvalidInput, match="The page must be between 1 and 400"):
+        await search_matters(services, env, "820", page=page)
     assert agent.calls == []
 
 

@@ -65,7 +65,7 @@ def test_adding_a_team_in_a_valid_role_is_saved_audited_and_used_by_imports(serv
                           "team_name": "Property – Melbourne", "role": "contributor"}
     assert "The default team was added." in service.client.get(response.headers["location"]).text
     preview = service.client.get("/api/v1/matters/82001/preview?environment=1", headers=service.bearer(STAFF)).json()
-    assert {"id": TEAM_PROPERTY_MELBOURNE_ID, "name": "Property – Melbourne", "role": "contributor", "problem": None} in preview["teams"]
+    assert {"id": TEAM_PROPERTY_MELBOURNE_ID, "name": "Property – Melbourne", "role": "contributor", "problem": None, "role_name": "Contributor"} in preview["teams"]
 
 
 def test_a_role_that_does_not_take_a_team_is_refused_saying_why(service: Service, admin: str) -> None:
@@ -105,7 +105,7 @@ def test_every_work_type_takes_a_role_valid_on_each_of_them(service: Service, ad
     assert add(service, admin, "*", "Property", TEAM_PROPERTY_MELBOURNE_ID, "reader").status_code == 303
     assert "every work type" in row(service.client.get(PAGE).text, TEAM_PROPERTY_MELBOURNE_ID, "*")
     commercial = service.client.get("/api/v1/matters/82002/preview?environment=1", headers=service.bearer(STAFF)).json()
-    assert {"id": TEAM_PROPERTY_MELBOURNE_ID, "name": "Property – Melbourne", "role": "reader", "problem": None} in commercial["teams"]
+    assert {"id": TEAM_PROPERTY_MELBOURNE_ID, "name": "Property – Melbourne", "role": "reader", "problem": None, "role_name": "Reader"} in commercial["teams"]
 
 
 def test_pairings_are_flagged_when_the_work_types_roles_change_later(service: Service, admin: str) -> None:

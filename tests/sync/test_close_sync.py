@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from clients.clio_models import PhaseTransition, WorkItemPhase
+from clients.clio_models import PhaseRef, PhaseTransition, WorkItemPhase
 from plugin.close_sync import MAX_STEPS, NoPath, apply_close_sync, close_sync_dry_run, walk_to_phase
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
 from tests.sync.conftest import import_matter, set_status
@@ -41,7 +41,7 @@ def test_applying_walks_the_phase_plan_to_the_closed_phase(service: Service) -> 
     set_status(service, 82001, "CLOSE", date(2026, 10, 1))
     outcomes = service.client.portal.call(apply_close_sync, runtime(service).services, env(service), "admin@sandbox.test")
     assert [(o.matter_number, o.closed) for o in outcomes] == [("82001", True)]
-    assert "matter-handling → matter-closing → matter-closed" in outcomes[0].message
+    assert "Handling → Closing → Closed" in outcomes[0].message  # the names people use
     assert service.tenant().state.work_items[work_item].phase.system_name == "matter-closed"
     assert dry_run(service) == []
     events = [e.type for e in service.store.audit_events(service.organisation_id)]
@@ -96,6 +96,9 @@ def test_a_matter_that_cannot_be_closed_is_reported_and_the_others_go_on(service
     outcomes = {o.matter_number: o for o in service.client.portal.call(apply_close_sync, runtime(service).services, env(service), "admin")}
     assert not outcomes["82001"].closed and "HTTP 500" in outcomes["82001"].message
     assert outcomes["82004"].closed and state.work_items[second].phase.system_name == "matter-closed"
+    assert outcomes["82004"].message == "Closed (Handling → Closing → Closed).", "the phases by the names people use"
+    applied = [e.data for e in service.store.audit_events(service.organisation_id) if e.type == "close_sync.applied"]
+    assert applied[-1]["phases"] == ["matter-handling", "matter-closing", "matter-closed"]
 
 
 def test_status_reads_are_batched(service: Service) -> None:
@@ -124,11 +127,11 @@ class PhasedItem:
         offered = tuple(PhaseTransition(to, to, optimum, True) for to, optimum in self.moves.get(self.current, []))
         return WorkItemPhase(self.current, offered)
 
-    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> str:
+    async def set_phase(self, work_item_id: str, to_phase: str, description: str) -> PhaseRef:
         assert to_phase in {to for to, _ in self.moves.get(self.current, [])}, "not an available transition"
         self.calls.append(("PUT", to_phase))
         self.current = to_phase
-        return to_phase
+        return PhaseRef(to_phase, to_phase.replace("-", " ").capitalize())
 
 
 MATTER = {  # the demo matter plan of sharedo-tech/forum2024-02-S3's solution export
@@ -141,7 +144,8 @@ MATTER = {  # the demo matter plan of sharedo-tech/forum2024-02-S3's solution ex
 
 
 def walk(item: PhasedItem, start: str | None, target: str = "closed") -> list[str]:
-    return asyncio.run(walk_to_phase(item, "w-1", start, target, "Closed in Aderant"))  # type: ignore[arg-type]
+    path = asyncio.run(walk_to_phase(item, "w-1", start, target, "Closed in Aderant"))  # type: ignore[arg-type]
+    return [phase.system_name for phase in path]
 
 
 def test_the_walk_follows_the_optimum_path_one_available_transition_at_a_time() -> None:

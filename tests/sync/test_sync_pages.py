@@ -163,7 +163,8 @@ def test_close_sync_lists_the_dry_run_then_closes_only_the_chosen_matter(service
     token = admin(service, CLOSE_SYNC)
     page = service.client.get(CLOSE_SYNC).text
     assert sorted(checked(page, "work_item")) == sorted([first, second])
-    assert "2026-10-01" in page and "Apply to all 2" in page
+    assert "2026-10-01" in page and "Apply to all 2 matters" in page
+    assert page.count('<td class="phase"><span class="named" title="matter-discovery">Discovery</span></td>') == 2
     assert {state.work_items[w].phase.system_name for w in (first, second)} == {"matter-discovery"}, "a dry run writes nothing"
 
     response = service.client.post(CLOSE_SYNC, data={"csrf_token": token, "work_item": first, "apply": "selected"})

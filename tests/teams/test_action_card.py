@@ -126,3 +126,17 @@ def test_a_small_run_names_every_matter_with_no_more_line() -> None:
     assert [(a["title"], a["url"]) for a in card["actions"]] == [
         ("Review close-sync", LINKS["close_sync"]), ("Review auto-import", LINKS["auto_import"])
     ]
+
+
+@pytest.mark.parametrize(
+    ("count", "close_title", "import_title"),
+    [
+        (1, "1 imported matter is closed in Aderant but still open in Clio Operate",
+         "1 new Aderant matter of nominated clients is not imported yet"),
+        (2, "2 imported matters are closed in Aderant but still open in Clio Operate",
+         "2 new Aderant matters of nominated clients are not imported yet"),
+    ],
+)
+def test_the_card_counts_in_words(count: int, close_title: str, import_title: str) -> None:
+    card = action_card("Production", closes(count), imports(count), links=LINKS)
+    assert close_title in texts(card) and import_title in texts(card)
