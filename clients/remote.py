@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from clients.http import call_labels
 from clients.errors import (
     RemoteAuthError,
     RemoteError,
@@ -28,17 +29,22 @@ class RemoteSystem:
     """One remote system in one environment, as named in error messages.
 
     `secrets` (keys, client secrets) are blanked out of anything the remote says back, as are the
-    credentials of the request that failed.
+    credentials of the request that failed. `key` names the system in metrics (`clients.http`).
     """
 
     name: str
     environment: str
     secrets: tuple[str, ...] = ()
+    key: str = "other"
 
-    async def request(self, http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """`http.request(...)`, with connection failures and timeouts raised as RemoteError."""
+    async def request(
+        self, http: httpx.AsyncClient, method: str, url: str, *, operation: str, system: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """`http.request(...)`, with connection failures and timeouts raised as RemoteError.
+
+        `operation` (and `system`, when not this one's `key`) name the call in metrics."""
         try:
-            return await http.request(method, url, **kwargs)
+            return await http.request(method, url, extensions=call_labels(system or self.key, operation), **kwargs)
         except httpx.TransportError as exc:
             raise self.transport_error(exc) from exc
 

@@ -127,6 +127,7 @@ class SyncRunner:
                 run_id, outcome="interrupted", close_sync_count=None, auto_import_count=None, notification=None,
                 error=INTERRUPTED,
             )
+            self.services.telemetry.schedule_run_finished("interrupted")
             raise
         await self.services.db(
             schedules.finish_run,
@@ -137,6 +138,7 @@ class SyncRunner:
             notification=report.notification,
             error="; ".join(report.errors) or None,
         )
+        self.services.telemetry.schedule_run_finished(report.outcome)
         return report
 
     async def _keep(self, lease: str) -> None:
