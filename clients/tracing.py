@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
@@ -62,3 +64,14 @@ def enter_trace(trace: Trace) -> Token[Trace | None]:
 
 def leave_trace(token: Token[Trace | None]) -> None:
     _current.reset(token)
+
+
+@contextmanager
+def background_trace() -> Iterator[Trace]:
+    """A new trace for work no request started (a scheduled run, a round of SIEM delivery)."""
+    trace = new_trace()
+    token = enter_trace(trace)
+    try:
+        yield trace
+    finally:
+        leave_trace(token)

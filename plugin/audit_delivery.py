@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from clients.errors import RemoteError
+from clients.tracing import background_trace
 from clients.siem import SiemWebhook, WebhookGone, retry_after
 from plugin.telemetry import NoTelemetry, Telemetry
 from store.models import AuditEvent, utcnow
@@ -140,7 +141,8 @@ class AuditDelivery:
         if not await self._hold(lease):
             return 0
         try:
-            return await self._deliver_due(pending, lease)
+            with background_trace():  # one request id for this round's log lines and deliveries
+                return await self._deliver_due(pending, lease)
         finally:
             await asyncio.to_thread(self._leases.release, lease, self.holder)
 

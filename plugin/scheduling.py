@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from clients.errors import RemoteError
+from clients.tracing import background_trace
 from plugin.auto_import import auto_import_dry_run
 from plugin.close_sync import close_sync_dry_run
 from plugin.errors import NotFound, UseCaseError
@@ -74,12 +75,13 @@ class SyncRunner:
         return report
 
     async def _run_scheduled(self, organisation_id: int, environment_id: int) -> RunReport | None:
-        try:
-            env = await self._environment(organisation_id, environment_id)
-            return await self._run(env, "schedule")
-        except Exception:  # one environment's trouble must not stop the others
-            log.exception("scheduled run of environment %s failed", environment_id)
-            return None
+        with background_trace():  # one request id for the run's log lines and remote calls
+            try:
+                env = await self._environment(organisation_id, environment_id)
+                return await self._run(env, "schedule")
+            except Exception:  # one environment's trouble must not stop the others
+                log.exception("scheduled run of environment %s failed", environment_id)
+                return None
 
     async def _environment(self, organisation_id: int, environment_id: int) -> EnvironmentSettings:
         env = await self.services.db(self.services.store.environment, organisation_id, environment_id)
