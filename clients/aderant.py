@@ -14,8 +14,8 @@ import httpx
 
 from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, MatterSummary, Page, Party
 from clients.concurrency import chunked, gather_bounded
-from clients.http import call_labels
 from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
+from clients.http import call_labels
 from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
 from clients.remote import RemoteSystem
 

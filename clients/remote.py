@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 import httpx
 
-from clients.http import call_labels
 from clients.errors import (
     RemoteAuthError,
     RemoteError,
@@ -16,6 +15,7 @@ from clients.errors import (
     RemoteUnavailable,
     RemoteUnreachable,
 )
+from clients.http import call_labels
 
 T = TypeVar("T")
 

@@ -26,8 +26,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from clients.errors import RemoteError
-from clients.tracing import background_trace
 from clients.siem import SiemWebhook, WebhookGone, retry_after
+from clients.tracing import background_trace
 from plugin.telemetry import NoTelemetry, Telemetry
 from store.models import AuditEvent, utcnow
 from store.leases import Leases
