@@ -17,7 +17,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from clients.tracing import trace_from
+from plugin.settings import OidcProviderSettings, Settings
+from store.secrets import SecretBox
 from tests.views.conftest import SANDBOX, Service
+from views.app import create_app
 from views.logs import JsonLines, WithRequestId
 from views.metrics import ServiceMetrics
 from views.request_context import RequestContext
@@ -120,3 +123,15 @@ def test_one_import_is_followed_through_log_lines_and_every_sandbox_call(
     assert len(remote_lines) == len(calls)
     assert {line["request_id"] for line in remote_lines} == {TRACE_ID}
     assert all(set(line) == {"time", "level", "logger", "message", "request_id"} for line in remote_lines)
+
+
+def test_a_refused_sign_in_shows_the_reference_to_quote(database_url: str) -> None:
+    entra = OidcProviderSettings("entra", "https://login.example.test/tenant/v2.0", "pms-sync", "client-secret")
+    settings = Settings(
+        database_url=database_url, secret_keys=SecretBox.generate_key(), cookie_secure=False, oidc_providers=(entra,)
+    )
+    with TestClient(create_app(settings)) as client:
+        refused = client.get("/sign-in/entra/callback", params={"code": "a-code", "state": "a-state"})
+    assert refused.status_code in (403, 502), refused.text
+    assert re.search(r"<h1>Sign-in (refused|unavailable)</h1>", refused.text)
+    assert f"Reference: {refused.headers['x-request-id']}" in refused.text
