@@ -15,6 +15,7 @@ import httpx
 from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, MatterSummary, Page, Party
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
+from clients.http import call_labels
 from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
 from clients.remote import RemoteSystem
 
@@ -26,6 +27,7 @@ T = TypeVar("T")
 Params = dict[str, str | int]
 
 SYSTEM = "Aderant"
+KEY = "aderant"
 STATUS_IDS_PER_CALL = 200
 CLIENT_CODES_PER_CALL = 50
 OPENED_PAGE_SIZE = 100
@@ -72,13 +74,15 @@ class AderantAgentClient:
             signer = RelaySigner(relay_resource_uri(base_url), relay_key_name, relay_key)
         self._via_relay = signer is not None or is_relay_url(base_url)
         self._auth = AgentAuth(api_key, signer)
-        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=tuple(filter(None, (api_key, relay_key))))
+        self._remote = RemoteSystem(
+            SYSTEM, environment_name, secrets=tuple(filter(None, (api_key, relay_key))), key=KEY
+        )
         self._timeout = timeout
         self._concurrency = concurrency
         self._retry_backoff = retry_backoff
 
     async def health(self) -> dict[str, Any]:
-        return self._remote.parse(dict, await self._get("/v1/health"))
+        return self._remote.parse(dict, await self._get("/v1/health", operation="health"))
 
     async def check_health(self) -> AgentHealth:
         """`GET /v1/health` once, not retried, for Settings → Test connection.
@@ -87,7 +91,7 @@ class AderantAgentClient:
         it is returned, not raised.
         """
         try:
-            response = await self._http.send(self._request("/v1/health"), auth=self._auth)
+            response = await self._http.send(self._request("/v1/health", operation="health"), auth=self._auth)
         except httpx.TransportError as exc:
             raise self._remote.transport_error(exc) from exc
         if response.status_code == 503 and self._from_agent(response):
@@ -100,19 +104,21 @@ class AderantAgentClient:
         return self._remote.parse(AgentHealth.from_json, self._remote.json(response))
 
     async def search_matters(self, q: str, *, offset: int = 0, limit: int = 25) -> Page[MatterSummary]:
-        data = await self._get("/v1/matters", {"q": q, "offset": offset, "limit": limit})
+        data = await self._get("/v1/matters", {"q": q, "offset": offset, "limit": limit}, operation="search_matters")
         return self._page(data, MatterSummary.from_json)
 
     async def get_matter(self, matter_number: str) -> MatterDetail:
         """The matter with all its parties, following `parties_next_offset` to the end."""
         path = f"/v1/matters/{quote(matter_number, safe='')}"
         not_found = f"Matter {matter_number} was not found"
-        data = await self._get(path, not_found=not_found)
+        data = await self._get(path, operation="get_matter", not_found=not_found)
         matter = self._remote.parse(lambda body: MatterDetail.from_json(body["matter"]), data)
         more_from = data["matter"].get("parties_next_offset")
         if more_from is None:
             return matter
-        rest = await self._all_pages(f"{path}/parties", {}, Party.from_json, start=more_from, not_found=not_found)
+        rest = await self._all_pages(
+            f"{path}/parties", {}, Party.from_json, operation="matter_parties", start=more_from, not_found=not_found
+        )
         return replace(matter, parties=matter.parties + tuple(rest))
 
     async def matter_statuses(self, matter_unos: Sequence[int]) -> list[MatterStatus]:
@@ -126,7 +132,7 @@ class AderantAgentClient:
 
         async def opened(codes: Sequence[str]) -> list[MatterSummary]:
             params: Params = {"clients": ",".join(codes), "since": since.isoformat(), "limit": OPENED_PAGE_SIZE}
-            return await self._all_pages("/v1/matters-opened", params, MatterSummary.from_json)
+            return await self._all_pages("/v1/matters-opened", params, MatterSummary.from_json, operation="matters_opened")
 
         chunks = list(chunked(list(dict.fromkeys(client_codes)), CLIENT_CODES_PER_CALL))
         results = await gather_bounded(chunks, opened, self._concurrency)
@@ -134,7 +140,9 @@ class AderantAgentClient:
         return sorted(matters, key=lambda matter: (matter.open_date or date.min, matter.matter_number))
 
     async def _statuses(self, matter_unos: Sequence[int]) -> list[MatterStatus]:
-        data = await self._get("/v1/matter-statuses", {"ids": ",".join(map(str, matter_unos))})
+        data = await self._get(
+            "/v1/matter-statuses", {"ids": ",".join(map(str, matter_unos))}, operation="matter_statuses"
+        )
         return list(self._page(data, MatterStatus.from_json).items)
 
     async def _all_pages(
@@ -143,13 +151,15 @@ class AderantAgentClient:
         params: Params,
         parse: Callable[[Any], T],
         *,
+        operation: str,
         start: int = 0,
         not_found: str | None = None,
     ) -> list[T]:
         items: list[T] = []
         offset: int | None = start
         while offset is not None:
-            page = self._page(await self._get(path, {**params, "offset": offset}, not_found=not_found), parse)
+            data = await self._get(path, {**params, "offset": offset}, operation=operation, not_found=not_found)
+            page = self._page(data, parse)
             if page.next_offset is not None and page.next_offset <= offset:
                 raise self._remote.unreadable(f"the agent's paging of {path} did not move forward")
             items.extend(page.items)
@@ -161,23 +171,26 @@ class AderantAgentClient:
             lambda body: Page(tuple(parse(item) for item in body["items"]), body.get("next_offset")), data
         )
 
-    async def _get(self, path: str, params: Params | None = None, *, not_found: str | None = None) -> Any:
+    async def _get(
+        self, path: str, params: Params | None = None, *, operation: str, not_found: str | None = None
+    ) -> Any:
         """GET a JSON answer. `not_found` describes what a 404 means; without it a 404 is a bad URL."""
         try:
-            response = await self._send_with_one_retry(self._request(path, params))
+            response = await self._send_with_one_retry(self._request(path, params, operation=operation))
         except httpx.TransportError as exc:
             raise self._remote.transport_error(exc) from exc
         if not response.is_success:
             raise self._error(response, not_found)
         return self._remote.json(response)
 
-    def _request(self, path: str, params: Params | None = None) -> httpx.Request:
+    def _request(self, path: str, params: Params | None = None, *, operation: str) -> httpx.Request:
         return self._http.build_request(
             "GET",
             self._base_url + path,
             params=params,
             headers={"X-Request-Id": uuid.uuid4().hex},
             timeout=self._timeout,
+            extensions=call_labels(KEY, operation),
         )
 
     async def _send_with_one_retry(self, request: httpx.Request) -> httpx.Response:

@@ -22,20 +22,21 @@ class ClioIdentity:
     ) -> None:
         self._identity_url = identity_url.rstrip("/")
         self._http = http
-        self._remote = RemoteSystem(SYSTEM, environment_name or httpx.URL(identity_url).host)
+        self._remote = RemoteSystem(SYSTEM, environment_name or httpx.URL(identity_url).host, key="identity")
         self._timeout = timeout
 
     async def discovery(self) -> dict[str, Any]:
-        return self._remote.parse(dict, await self._get_json(f"{self._identity_url}/.well-known/openid-configuration"))
+        url = f"{self._identity_url}/.well-known/openid-configuration"
+        return self._remote.parse(dict, await self._get_json(url, "discovery"))
 
     async def jwks(self) -> dict[str, Any]:
         """The keys at the discovery document's `jwks_uri`."""
         discovery = await self.discovery()
         jwks_uri = self._remote.parse(lambda document: str(document["jwks_uri"]), discovery)
-        return self._remote.parse(dict, await self._get_json(jwks_uri))
+        return self._remote.parse(dict, await self._get_json(jwks_uri, "jwks"))
 
-    async def _get_json(self, url: str) -> Any:
-        response = await self._remote.request(self._http, "GET", url, timeout=self._timeout)
+    async def _get_json(self, url: str, operation: str) -> Any:
+        response = await self._remote.request(self._http, "GET", url, operation=operation, timeout=self._timeout)
         if not response.is_success:
             raise self._remote.status_error(response, auth_hint="check the identity URL", not_found=None)
         return self._remote.json(response)

@@ -4,6 +4,7 @@ Bodies follow reference/sharedo-api.md; the routes, each with its public source,
 clients/clio_routes.py, and an environment can override any of them (docs/remote-shapes.md).
 """
 
+import dataclasses
 import json
 import re
 import time
@@ -158,12 +159,13 @@ class ClioOperateClient:
         team_search_body: TeamSearchBody = "minimal",
     ) -> None:
         self._routes = routes
+        self._route_names = {getattr(routes, f.name): f.name for f in dataclasses.fields(routes)}
         self._team_search_body = team_search_body
         self._token_url = identity_url.rstrip("/") + routes.token.path
         self._api_url = api_url.rstrip("/")
         self._client_auth = httpx.BasicAuth(client_id, client_secret)
         self._http = http
-        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=(client_secret,))
+        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=(client_secret,), key="clio_operate")
         self._timeout = timeout
         self._concurrency = concurrency
         self._service_auth = ServiceTokenAuth(self._service_token, clock=clock)
@@ -349,7 +351,14 @@ class ClioOperateClient:
 
     async def _grant(self, form: dict[str, str]) -> AccessToken:
         response = await self._remote.request(
-            self._http, self._routes.token.method, self._token_url, data=form, auth=self._client_auth, timeout=self._timeout
+            self._http,
+            self._routes.token.method,
+            self._token_url,
+            operation="token",
+            system="identity",
+            data=form,
+            auth=self._client_auth,
+            timeout=self._timeout,
         )
         if not response.is_success:
             raise self._token_error(response)
@@ -375,6 +384,7 @@ class ClioOperateClient:
             self._http,
             route.method,
             self._api_url + route.url_path(**(params or {})),
+            operation=self._route_names.get(route, "other"),
             json=json,
             auth=auth or self._service_auth,
             timeout=self._timeout,

@@ -15,6 +15,7 @@ from clients.errors import (
     RemoteUnavailable,
     RemoteUnreachable,
 )
+from clients.http import call_labels
 
 T = TypeVar("T")
 
@@ -28,17 +29,22 @@ class RemoteSystem:
     """One remote system in one environment, as named in error messages.
 
     `secrets` (keys, client secrets) are blanked out of anything the remote says back, as are the
-    credentials of the request that failed.
+    credentials of the request that failed. `key` names the system in metrics (`clients.http`).
     """
 
     name: str
     environment: str
     secrets: tuple[str, ...] = ()
+    key: str = "other"
 
-    async def request(self, http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """`http.request(...)`, with connection failures and timeouts raised as RemoteError."""
+    async def request(
+        self, http: httpx.AsyncClient, method: str, url: str, *, operation: str, system: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """`http.request(...)`, with connection failures and timeouts raised as RemoteError.
+
+        `operation` (and `system`, when not this one's `key`) name the call in metrics."""
         try:
-            return await http.request(method, url, **kwargs)
+            return await http.request(method, url, extensions=call_labels(system or self.key, operation), **kwargs)
         except httpx.TransportError as exc:
             raise self.transport_error(exc) from exc
 

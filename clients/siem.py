@@ -89,11 +89,12 @@ class SiemWebhook:
         signature = sign(self._key, webhook_id, timestamp, payload)
         # Blanked out of anything the webhook says back, with or without their prefixes.
         secrets = (self._secret.removeprefix(SECRET_PREFIX), signature.partition(",")[2])
-        remote = RemoteSystem(SYSTEM, self._environment, secrets=secrets)
+        remote = RemoteSystem(SYSTEM, self._environment, secrets=secrets, key="siem")
         response = await remote.request(
             self._http,
             "POST",
             self._url,
+            operation="deliver",
             content=payload,
             headers={
                 "Content-Type": "application/json",

@@ -88,13 +88,14 @@ class TeamsWebhook:
         self._url = url
         self._http = http
         self._timeout = timeout
-        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=_secrets_of(url))
+        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=_secrets_of(url), key="teams")
 
     async def post_card(self, card: dict[str, Any]) -> None:
         response = await self._remote.request(
             self._http,
             "POST",
             self._url,
+            operation="post_card",
             content=message_body(card),
             headers={"Content-Type": "application/json"},
             timeout=self._timeout,

@@ -27,6 +27,8 @@ import httpx
 
 from clients.errors import RemoteError
 from clients.siem import SiemWebhook, WebhookGone, retry_after
+from clients.tracing import background_trace
+from plugin.telemetry import NoTelemetry, Telemetry
 from store.models import AuditEvent, utcnow
 from store.leases import Leases
 from store.outbox import Outbox, OutboxEvent, PendingEnvironment
@@ -84,6 +86,7 @@ class AuditDelivery:
         backoff_cap: float = 3600.0,
         timeout: float = 20.0,
         lease_ttl: timedelta = timedelta(minutes=2),
+        telemetry: Telemetry | None = None,
     ) -> None:
         """The lease is renewed before each event and must outlast its delivery, so it lasts at
         least three `timeout`s."""
@@ -101,6 +104,7 @@ class AuditDelivery:
         self._lease_ttl = max(lease_ttl, timedelta(seconds=3 * timeout))
         # A lease is re-entrant for its holder, so this worker's own runs must not overlap.
         self._running = asyncio.Lock()
+        self._telemetry = telemetry or NoTelemetry()
 
     async def run_forever(self, stop: asyncio.Event, interval: float = 2.0) -> None:
         while not stop.is_set():
@@ -137,7 +141,8 @@ class AuditDelivery:
         if not await self._hold(lease):
             return 0
         try:
-            return await self._deliver_due(pending, lease)
+            with background_trace():  # one request id for this round's log lines and deliveries
+                return await self._deliver_due(pending, lease)
         finally:
             await asyncio.to_thread(self._leases.release, lease, self.holder)
 
@@ -171,6 +176,7 @@ class AuditDelivery:
         return delivered
 
     async def _record_failure(self, pending: OutboxEvent, environment_id: int, error: str, delay: float) -> None:
+        self._telemetry.audit_delivery_failed()
         next_attempt_at = self._clock() + timedelta(seconds=delay)
         destination = _destination(pending, environment_id)
         await asyncio.to_thread(self._outbox.mark_failed, pending.id, error, next_attempt_at, destination=destination)

@@ -123,6 +123,17 @@ class ImportResult:
 Decision = str | dict[str, str]  # "create" or {"link": ods id}
 
 
+IMPORT_OUTCOMES: tuple[tuple[type[BaseException], str], ...] = (
+    (ImportSettling, "settling"),
+    (WorkItemDeleted, "deleted"),
+    (ImportInProgress, "in_progress"),
+    (Forbidden, "refused"),
+    (InvalidInput, "refused"),
+    (NotFound, "refused"),
+    (NotConfigured, "refused"),
+)
+
+
 async def import_matter(
     services: Services,
     env: EnvironmentSettings,
@@ -131,6 +142,33 @@ async def import_matter(
     decisions: object = None,
     *,
     trigger: str = "manual",
+) -> ImportResult:
+    """Import one matter (module docstring); its outcome is reported to `services.telemetry`."""
+    try:
+        result = await _import_matter(services, env, actor, matter_number, decisions, trigger=trigger)
+    except BaseException as exc:
+        services.telemetry.import_finished(_outcome_of(exc))
+        raise
+    services.telemetry.import_finished(result.status)
+    return result
+
+
+def _outcome_of(exc: BaseException) -> str:
+    """Most specific first: ImportSettling and WorkItemDeleted are kinds of ImportInProgress."""
+    for kind, outcome in IMPORT_OUTCOMES:
+        if isinstance(exc, kind):
+            return outcome
+    return "failed"
+
+
+async def _import_matter(
+    services: Services,
+    env: EnvironmentSettings,
+    actor: Actor,
+    matter_number: str,
+    decisions: object,
+    *,
+    trigger: str,
 ) -> ImportResult:
     imports = services.store.imports
     attempt = Attempt(actor.organisation_id, env.id, None, matter_number, actor.user_name, trigger)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from clients.errors import RemoteError
+from clients.tracing import background_trace
 from plugin.auto_import import auto_import_dry_run
 from plugin.close_sync import close_sync_dry_run
 from plugin.errors import NotFound, UseCaseError
@@ -74,12 +75,13 @@ class SyncRunner:
         return report
 
     async def _run_scheduled(self, organisation_id: int, environment_id: int) -> RunReport | None:
-        try:
-            env = await self._environment(organisation_id, environment_id)
-            return await self._run(env, "schedule")
-        except Exception:  # one environment's trouble must not stop the others
-            log.exception("scheduled run of environment %s failed", environment_id)
-            return None
+        with background_trace():  # one request id for the run's log lines and remote calls
+            try:
+                env = await self._environment(organisation_id, environment_id)
+                return await self._run(env, "schedule")
+            except Exception:  # one environment's trouble must not stop the others
+                log.exception("scheduled run of environment %s failed", environment_id)
+                return None
 
     async def _environment(self, organisation_id: int, environment_id: int) -> EnvironmentSettings:
         env = await self.services.db(self.services.store.environment, organisation_id, environment_id)
@@ -127,6 +129,7 @@ class SyncRunner:
                 run_id, outcome="interrupted", close_sync_count=None, auto_import_count=None, notification=None,
                 error=INTERRUPTED,
             )
+            self.services.telemetry.schedule_run_finished("interrupted")
             raise
         await self.services.db(
             schedules.finish_run,
@@ -137,6 +140,7 @@ class SyncRunner:
             notification=report.notification,
             error="; ".join(report.errors) or None,
         )
+        self.services.telemetry.schedule_run_finished(report.outcome)
         return report
 
     async def _keep(self, lease: str) -> None:

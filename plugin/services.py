@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, ParamSpec, TypeVar
 
 from plugin.connections import Connections
 from plugin.errors import NotConfigured, NotFound
+from plugin.telemetry import NoTelemetry, Telemetry
 from plugin.mapping import DEFAULT_MAPPING, InvalidMapping, Mapping, from_document
 from store.mappings import MappingStore
 from store.repository import EnvironmentSettings, Store
@@ -27,6 +28,7 @@ class Services:
     # How long a create whose answer was lost (timed out) may still land in Clio Operate: until
     # then an import does not send it again (PMS_SYNC_IMPORT_SETTLE_SECONDS).
     settle: timedelta = timedelta(seconds=30)
+    telemetry: Telemetry = field(default_factory=NoTelemetry)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a (blocking) store call off the event loop."""

@@ -34,6 +34,9 @@ class Settings:
     remote_concurrency: int = 64
     import_settle_seconds: float = 30.0
     log_level: str = "INFO"
+    log_format: str = "text"  # text | json
+    # The bearer token a Prometheus scraper sends for /metrics; unset, /metrics does not exist.
+    metrics_token: str = field(default="", repr=False)
     oidc_providers: tuple[OidcProviderSettings, ...] = ()
     portal_url: str = ""
     """The Clio Operate portal page where people open PMS Sync, linked from the page the service
@@ -55,6 +58,8 @@ class Settings:
             remote_concurrency=int(get("REMOTE_CONCURRENCY", defaults.remote_concurrency)),
             import_settle_seconds=float(get("IMPORT_SETTLE_SECONDS", defaults.import_settle_seconds)),
             log_level=get("LOG_LEVEL", defaults.log_level).upper(),
+            log_format=get("LOG_FORMAT", defaults.log_format).strip().lower(),
+            metrics_token=get("METRICS_TOKEN", "").strip(),
             oidc_providers=_oidc_providers(environ),
             portal_url=get("PORTAL_URL", "").strip(),
         )

@@ -264,7 +264,7 @@ async def run_demo(*, host: str, port: int, data_dir: Path, relay: bool = False)
     demo = build_demo(host=host, port=port, data_dir=data_dir, relay=relay)
     servers = [
         uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),
-        uvicorn.Server(uvicorn.Config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
+        uvicorn.Server(server_config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
     ]
     running = [server.serve() for server in servers]
     if demo.relayed_agent is not None:

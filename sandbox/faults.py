@@ -17,6 +17,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,6 +110,8 @@ class Call:
     finished: float
     status: int | None
     """None when no response was sent (the client gave up first)."""
+    traceparent: str | None = None
+    """The caller's W3C `traceparent` header, to follow one request of the service end to end."""
 
 
 class CallLog:
@@ -190,7 +193,8 @@ class FaultMiddleware:
             status = status or 500
             raise
         finally:
-            self.calls.record(Call(scope["method"], scope["path"], started, time.time(), status))
+            traceparent = Headers(scope=scope).get("traceparent")
+            self.calls.record(Call(scope["method"], scope["path"], started, time.time(), status, traceparent))
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.faults.fire(scope["method"], scope["path"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, Environment, OrganisationAuditDelivery, utcnow
@@ -52,6 +52,14 @@ class OutboxEvent:
         return self.event.id
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Events waiting for delivery, counted once per destination webhook, and the oldest of them."""
+
+    waiting: int
+    oldest: datetime | None
+
+
 class Outbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -71,6 +79,26 @@ class Outbox:
                 if head and (due_by is None or _is_due(head[0], due_by)):
                     found.append(PendingEnvironment(env.organisation_id, env.id))
             return found
+
+    def backlog(self) -> Backlog:
+        """Every organisation's undelivered events, for the service's metrics."""
+        waiting, oldest = 0, None
+        with Session(self.engine) as session:
+            rows = session.exec(select(Environment).where(col(Environment.siem_url).is_not(None))).all()
+            destinations = _organisation_destinations(rows)
+            for env in rows:
+                assert env.id is not None
+                condition = _stream_condition(env.organisation_id, env.id, env.id in destinations)
+                count, first = session.execute(
+                    select(func.count(), func.min(AuditEvent.occurred_at))
+                    .select_from(AuditEvent)
+                    .outerjoin(OrganisationAuditDelivery, _progress_of(env.id))
+                    .where(condition)
+                ).one()
+                waiting += count
+                if first is not None and (oldest is None or _aware(first) < oldest):
+                    oldest = _aware(first)
+        return Backlog(waiting, oldest)
 
     def pending_events(self, environment_id: int, limit: int) -> list[AuditEvent]:
         """The environment's undelivered events, oldest first (organisation-level ones included)."""
@@ -130,21 +158,31 @@ def _organisation_destinations(environments: Any) -> set[int]:
     return set(chosen.values())
 
 
+def _stream_condition(organisation_id: int, environment_id: int, organisation_level: bool) -> ColumnElement[bool]:
+    """The events of a destination's stream still to deliver (with `_progress_of` joined)."""
+    own = and_(AuditEvent.environment_id == environment_id, _undelivered())
+    if not organisation_level:
+        return own
+    organisation_wide = and_(
+        col(AuditEvent.environment_id).is_(None),
+        AuditEvent.organisation_id == organisation_id,
+        col(OrganisationAuditDelivery.delivered_at).is_(None),
+    )
+    return or_(own, organisation_wide)
+
+
+def _progress_of(environment_id: int) -> ColumnElement[bool]:
+    """Joins an organisation-level event to its delivery to `environment_id`."""
+    delivery = OrganisationAuditDelivery
+    return and_(col(delivery.event_id) == col(AuditEvent.id), delivery.environment_id == environment_id)
+
+
 def _stream(session: Session, organisation_id: int, environment_id: int, organisation_level: bool, limit: int) -> list[OutboxEvent]:
     delivery = OrganisationAuditDelivery
-    own = and_(AuditEvent.environment_id == environment_id, _undelivered())
-    condition: ColumnElement[bool] = own
-    if organisation_level:
-        organisation_wide = and_(
-            col(AuditEvent.environment_id).is_(None),
-            AuditEvent.organisation_id == organisation_id,
-            col(delivery.delivered_at).is_(None),
-        )
-        condition = or_(own, organisation_wide)
     query = (
         select(AuditEvent, delivery)
-        .outerjoin(delivery, and_(col(delivery.event_id) == col(AuditEvent.id), delivery.environment_id == environment_id))
-        .where(condition)
+        .outerjoin(delivery, _progress_of(environment_id))
+        .where(_stream_condition(organisation_id, environment_id, organisation_level))
         .order_by(col(AuditEvent.id))
         .limit(limit)
     )

@@ -4,9 +4,9 @@ only when it is due, so replicas sharing the database run each schedule once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, Environment, MatterImport, Schedule, ScheduleRun, utcnow
@@ -177,6 +177,21 @@ class ScheduleStore:
                     .limit(limit)
                 ).all()
             )
+
+    def last_successes(self) -> dict[int, datetime]:
+        """When each environment's schedule last finished a successful run, every organisation's
+        (for the service's metrics, which name environments by id only)."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(ScheduleRun.environment_id, func.max(ScheduleRun.finished_at))
+                .where(ScheduleRun.outcome == "succeeded")
+                .group_by(col(ScheduleRun.environment_id))
+            ).all()
+            return {
+                environment_id: finished if finished.tzinfo else finished.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+                for environment_id, finished in rows
+                if finished is not None
+            }
 
     def imported_matters(self, organisation_id: int, environment_id: int) -> list[ImportedMatter]:
         """Every matter this service imported into the environment (and its work item); not adopted ones."""

@@ -18,6 +18,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from clients.http import remote_http_client
+from clients.tracing import current_trace_id
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.requests import Authenticator
@@ -31,6 +33,9 @@ from plugin.time_zone import shown
 from plugin.setup import open_store
 from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_teams, signin
 from views.rendering import ago, noun, plural
+from views import metrics as metrics_route
+from views.metrics import ServiceMetrics
+from views.request_context import RequestContext
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
 
@@ -59,16 +64,13 @@ def create_app(
     templates.env.filters["ago"] = ago
     templates.env.filters["local_time"] = shown  # {{ moment|local_time(time_zone) }}
     templates.env.filters.update(plural=plural, noun=noun)
+    templates.env.globals["request_reference"] = current_trace_id  # quoted on error pages
+    metrics = ServiceMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings)
-        async with httpx.AsyncClient(
-            transport=transport,
-            timeout=settings.remote_timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            follow_redirects=False,
-        ) as http:
+        async with remote_http_client(transport=transport, timeout=settings.remote_timeout, observer=metrics) as http:
             connections = Connections(http, timeout=settings.remote_timeout)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)
             sessions = SessionManager(
@@ -76,8 +78,9 @@ def create_app(
             )
             services = Services(
                 store, connections, concurrency=settings.remote_concurrency,
-                settle=timedelta(seconds=settings.import_settle_seconds),
+                settle=timedelta(seconds=settings.import_settle_seconds), telemetry=metrics,
             )
+            metrics.watch(services)
             holder = replica_holder()
             runner = SyncRunner(services, holder=holder, public_url=settings.public_url)
             app.state.runtime = Runtime(
@@ -88,7 +91,7 @@ def create_app(
                 runner=runner,
             )
             stop = asyncio.Event()
-            delivery = AuditDelivery(store, http, holder=holder, timeout=settings.remote_timeout)
+            delivery = AuditDelivery(store, http, holder=holder, timeout=settings.remote_timeout, telemetry=metrics)
             delivering = asyncio.create_task(delivery.run_forever(stop))
             scheduler = AsyncIOScheduler()
             scheduler.add_job(runner.run_due, "interval", seconds=scheduler_tick, id="schedules", max_instances=1, coalesce=True)
@@ -97,11 +100,13 @@ def create_app(
             scheduler.shutdown(wait=False)
             stop.set()
             await delivering
+            metrics.forget_store()
         store.engine.dispose()
 
     routes = [
         Route("/healthz", pages.healthz),
         Route("/readyz", pages.readyz),
+        *metrics_route.routes(metrics, settings.metrics_token),
         *sync_pages.routes,
         *pages.routes,
         *history_pages.routes,
@@ -118,6 +123,6 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[SecurityHeaders.middleware(), RequestLimits.middleware()],
+        middleware=[SecurityHeaders.middleware(), RequestContext.middleware(metrics), RequestLimits.middleware()],
         exception_handlers={HTTPException: api.starlette_refusal},
     )

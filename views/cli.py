@@ -83,7 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    try:
+        configure_logging(settings.log_level, settings.log_format)
+    except ValueError as exc:
+        print(f"pms-sync: {exc}", file=sys.stderr)
+        return 2
     try:
         return _run(args, settings)
     except SecretKeyError as exc:

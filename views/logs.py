@@ -1,5 +1,10 @@
 """Logging for the ``pms-sync`` command: the format and level, and no credential in any line.
 
+Lines are text, or JSON objects one per line (``PMS_SYNC_LOG_FORMAT=json``: time, level, logger,
+message, request_id, and exception when there is one) for a log collector. Either way each line
+carries the request id of the request (or scheduled work) it belongs to, the one shown to people
+on error pages (``clients.tracing``).
+
 URLs carry credentials in two places we cannot avoid: a Teams Workflows webhook's query string
 (``sig=…``) and the OpenID Connect callback (``code=…``). httpx logs every request's URL at INFO
 and uvicorn's access log every path, so both loggers get ``RedactUrls``: query values and any
@@ -10,11 +15,16 @@ and OpenID Connect clients do not go through one place where we could log calls 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+from clients.tracing import current_trace_id
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+LOG_FORMATS = ("text", "json")
 URL_LOGGERS = ("httpx", "uvicorn.access")
 HIDDEN = "***"
 _ABSOLUTE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
@@ -57,8 +67,44 @@ class RedactUrls(logging.Filter):
 REDACT_URLS = RedactUrls()
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format=FORMAT)
+class WithRequestId(logging.Filter):
+    """Puts the current request id (``-`` outside any request) on every record a handler gets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_trace_id() or "-"
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record. URLs in exception text are redacted too: a traceback can quote
+    the URL a call failed on."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": current_trace_id(),  # formatted as logged, in the same context
+        }
+        if record.exc_info:
+            line["exception"] = str(redact(self.formatException(record.exc_info)))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def json_logging() -> bool:
+    """Whether the process logs JSON lines (``uvicorn`` must then keep its own formatting out)."""
+    return any(isinstance(handler.formatter, JsonLines) for handler in logging.getLogger().handlers)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """The root handler for the process: text or JSON lines, on standard error."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"PMS_SYNC_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(FORMAT))
+    handler.addFilter(WithRequestId())
+    logging.basicConfig(level=level, handlers=[handler])  # a no-op where the root logger has handlers already
     for name in URL_LOGGERS:
         logging.getLogger(name).addFilter(REDACT_URLS)  # the same filter object is added only once
     # httpcore's DEBUG trace is the wire itself: every header of every answer, cookies included.

@@ -16,6 +16,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from views.logs import json_logging
 from views.request_limits import HEADER_LIMIT, size
 
 
@@ -51,7 +52,10 @@ class H11WithStatusHints(H11Protocol):
 
 
 def server_config(app: Any, *, host: str, port: int, **options: Any) -> uvicorn.Config:
-    """The uvicorn configuration every command serves with."""
+    """The uvicorn configuration every command serves with. When the process logs JSON lines,
+    uvicorn's own lines go to the same handler rather than through uvicorn's text formatting."""
+    if json_logging():
+        options.setdefault("log_config", None)
     return uvicorn.Config(
         app, host=host, port=port, http=H11WithStatusHints, h11_max_incomplete_event_size=HEADER_LIMIT, **options
     )

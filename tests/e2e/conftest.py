@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +67,10 @@ def relay_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 @contextmanager
-def running_demo(data_dir: Path, *options: str) -> Iterator[Demo]:
+def running_demo(data_dir: Path, *options: str, settings: Mapping[str, str] | None = None) -> Iterator[Demo]:
+    """`settings`: PMS_SYNC_* variables for the demo process, over the defaults here."""
     port = free_port_pair()
-    env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "3", "PMS_SYNC_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "3", "PMS_SYNC_LOG_LEVEL": "WARNING", **(settings or {})}
     log = open(data_dir / "demo.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir), *options],

@@ -1,0 +1,75 @@
+"""The service in-process with the in-process sandbox (as tests/views), its metrics readable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.testclient import TestClient
+
+from plugin.settings import Settings
+from sandbox.app import create_sandbox_app
+from sandbox.demo import configure_sandbox_organisation
+from store.db import make_engine
+from store.repository import Store
+from store.secrets import SecretBox
+from tests.views.conftest import AGENT_KEY, SANDBOX, SERVICE, Service, aderant_db  # noqa: F401  (a fixture)
+from views.app import create_app
+
+METRICS_TOKEN = "metrics-token-for-tests-0123456789"
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+MakeService = Callable[..., Service]
+
+
+def samples(text: str) -> Samples:
+    """Every sample of a Prometheus text answer, by name and sorted labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    """A sample's value; 0 when the series does not exist (yet)."""
+    return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def scrape(client: TestClient, token: str = METRICS_TOKEN) -> Samples:
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return samples(response.text)
+
+
+@pytest.fixture
+def make_service(database_url: str, aderant_db: str) -> Iterator[MakeService]:  # noqa: F811
+    """Services over one database and sandbox, each with its own settings (``metrics_token`` …)."""
+    key = SecretBox.generate_key()
+    sandbox = create_sandbox_app(
+        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE
+    )
+    store = Store(make_engine(database_url), SecretBox(key))
+    organisation = configure_sandbox_organisation(
+        store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
+    )
+    with ExitStack() as running:
+
+        def make(**settings: object) -> Service:
+            app = create_app(
+                Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False, **settings),  # type: ignore[arg-type]
+                transport=httpx.ASGITransport(app=sandbox),
+            )
+            client = running.enter_context(TestClient(app, base_url=SERVICE))
+            return Service(client, sandbox, store, organisation, aderant_db)
+
+        yield make
+    store.engine.dispose()
+
+
+@pytest.fixture
+def service(make_service: MakeService) -> Service:
+    return make_service(metrics_token=METRICS_TOKEN)
