@@ -71,8 +71,7 @@ def match(party: PartyFacts, contact: OdsContact, previous: PreviousLink | None 
         score += 100
         reasons.append(f"carries the party's Aderant reference {party.reference}")
     remembered = previous is not None and previous.ods_id == contact.id
-    if remembered:
-        assert previous is not None
+    if previous is not None and remembered:
         score += 90
         reasons.append(f"linked before by {previous.linked_by} on {previous.linked_at:%d %b %Y}")
     same_email = bool(party.email) and contact.has_email(party.email or "")
