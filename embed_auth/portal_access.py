@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
 from store.members import MemberStore
@@ -67,7 +68,6 @@ class PortalAccess:
             chosen = clio_role(user_roles, *await self.roles_of(env))
         if chosen is None:
             await self.refuse(env, user_name, "member without a role" if member else "no staff role in Clio Operate")
-        assert chosen is not None
         return chosen
 
     async def roles_of(self, env: EnvironmentSettings) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -83,7 +83,7 @@ class PortalAccess:
                 return (member.role,)
         return None
 
-    async def refuse(self, env: EnvironmentSettings, user_name: str, why: str) -> None:
+    async def refuse(self, env: EnvironmentSettings, user_name: str, why: str) -> NoReturn:
         """Raise PortalRefused, audited unless this user was refused in `env` less than `quiet` ago."""
         message = refusal(await asyncio.to_thread(self._store.access_contact, env.organisation_id))
         key, now = (user_name.strip().lower(), env.id), self._clock()
