@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from embed_auth.host_token import TokenRejected
-from embed_auth.requests import Caller
+from embed_auth.callers import Caller
 from embed_auth.sessions import csrf_ok
 from plugin.errors import Forbidden, InvalidInput
 from plugin.history import history_page

@@ -22,7 +22,7 @@ from clients.http import remote_http_client
 from clients.tracing import current_trace_id
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
-from embed_auth.requests import Authenticator
+from embed_auth.callers import Authenticator
 from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections

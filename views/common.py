@@ -14,7 +14,7 @@ from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from embed_auth.environment_access import AccessRefused
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.principal import Principal
-from embed_auth.requests import Caller
+from embed_auth.callers import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.history import PAGE_SIZE, HistoryEntry, HistoryFilter

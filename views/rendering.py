@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from embed_auth.environment_access import AccessRefused
 from embed_auth.principal import Principal
-from embed_auth.requests import Caller
+from embed_auth.callers import Caller
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
 from plugin.time_zone import DEFAULT_ZONE, organisation_zone

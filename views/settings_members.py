@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from embed_auth.requests import Caller
+from embed_auth.callers import Caller
 from plugin.errors import UseCaseError
 from plugin.members import add_member, change_role, members, organisation_access, remove_member, set_organisation_access
 from plugin.services import EnvironmentSettings, Services

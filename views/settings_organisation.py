@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from embed_auth.requests import Caller
+from embed_auth.callers import Caller
 from plugin.services import EnvironmentSettings
 from plugin.time_zone import set_organisation_zone, zone_names
 from views.common import runtime, signed_form, text

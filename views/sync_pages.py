@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from embed_auth.requests import Caller
+from embed_auth.callers import Caller
 from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_import_plan
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.errors import InvalidInput
