@@ -72,10 +72,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure over every run."""
+    """One measured figure over every run; the higher the worse."""
 
     runs: tuple[float, ...]
-    higher_is_worse: bool = True
 
     @property
     def median(self) -> float:
@@ -83,7 +82,7 @@ class Figure:
 
     @property
     def worst(self) -> float:
-        return max(self.runs) if self.higher_is_worse else min(self.runs)
+        return max(self.runs)
 
     def show(self, fmt: str = "{:.0f}") -> str:
         """`median / worst (every run)`."""
