@@ -246,6 +246,9 @@ def set_up(
         work_item_id for uno, work_item_id in imported.items()
         if uno in closed and work_item_id in state.work_items and state.work_items[work_item_id].phase.is_open
     }
+    saved_state = demo.sandbox.state.sandbox.state_file
+    if saved_state is not None:
+        saved_state.save_if_changed()  # now, not in the measured dry run: the sandbox saves changes every few seconds
     setup = Setup(
         imported=len(imported), generated_matters=generated_matters, work_items=len(work_items),
         closed_in_clio=sum(not state.work_items[w].phase.is_open for w in work_items.values()),
