@@ -1,30 +1,39 @@
 """Close-sync benchmark: remote calls, sequential round trips and wall time of one close-sync dry run.
 
 Builds the demo (as `pms-sync demo` does, with `--matters` generated Aderant matters or 3000,
-whichever is more) in a temporary folder and serves the sandbox with uvicorn on a free loopback
-port from a background thread of this process. Set-up, not measured:
+whichever is more) in a temporary folder. Set-up, not measured:
 
+- `--aderant-closed-share` of the `--matters` generated matters (80 %, a fixed random choice)
+  closed in the Aderant database (status CLOSE, a close date, INACTIVE 'Y'), the others open;
 - `--matters` work items in the Production sandbox tenant, created in-process through the tenant
   state, each with the `aderant-matter-id` of one generated matter (MATTER_UNO 100000 on), in the
   start phase; `--clio-closed-share` of them (2 %) then moved to `matter-closed`;
 - one `MatterImport` row (status "imported", its work item id) per matter in the service's store
   for the demo organisation's Production environment, inserted in one transaction; with the
   demo's own import of 82003 the store then holds `--matters` + 1 imported matters;
-- a `delay` fault of `--latency` seconds on every Aderant agent (`/aderant/*`) and Clio Operate
-  (`/production/*`) call, and the service's Clio Operate token fetched once.
+- the sandbox served with uvicorn on a free loopback port by a child process forked from this one
+  (its own CPU, as a remote system has); a `delay` fault of `--latency` seconds (L) on every Aderant
+  agent (`/aderant/*`) and Clio Operate (`/production/*`) call; the service's Clio Operate token
+  fetched once.
 
 Measured: one `plugin.close_sync.close_sync_dry_run` over a `Services` on that store and a
 `Connections` with its own `httpx.AsyncClient`, in this process's main thread, calling the
-sandbox over loopback HTTP. It prints the remote calls of each system (from `GET /_sandbox/calls`),
-the most calls in flight at once, the sequential depth (`sandbox.calls.sequential_depth`), the
-wall time, the wall time in units of the latency, and the candidates found.
+sandbox over loopback HTTP; `--runs` times (at least 3), each on a fresh demo. It prints the
+remote calls of each system, the most calls in flight at once, the sequential depth
+(`sandbox.calls.sequential_depth`) seen from the sandbox (`GET /_sandbox/calls`) and from the
+service (its HTTP transport, timed by this benchmark), the wall time, the wall time in units of
+L, and the candidates found; every figure as the median and the worst of the runs, with each
+run's figure.
 
 The expected candidates are computed apart from close-sync, straight from the Aderant database
 (closed: a closed status code of the agent mapping, a close date or INACTIVE 'Y') and the tenant
-state (the work item's phase is open). Exit status 1 when the candidates found differ from them,
-2 when the benchmark could not run as intended.
+state (the work item's phase is open). Goals, set for the defaults (10,000 matters, 80 % closed
+in Aderant, L = 100 ms): at most 150 calls in every run and a median wall time of at most 40 L.
+Exit status 1 when a goal is missed or the candidates found differ from the expected ones, 2 when
+the benchmark could not run as intended.
 
-    python benchmarks/close_sync.py [--matters 10000] [--latency 0.1] [--clio-closed-share 0.02]
+    python benchmarks/close_sync.py [--matters 10000] [--aderant-closed-share 0.8] [--latency 0.1]
+                                    [--clio-closed-share 0.02] [--runs 3] [-v]
 """
 
 from __future__ import annotations
@@ -34,10 +43,12 @@ import asyncio
 import math
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +59,11 @@ elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import httpx
-from sqlalchemy import create_engine, insert, or_, select
+from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
-from benchmarks.import_depth import (
-    BenchmarkError,
-    SandboxControl,
-    ThreadServers,
-)
+from benchmarks.import_depth import MIN_RUNS, BenchmarkError, ForkedServer, SandboxControl
+from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
 from sandbox.calls import count_by_system, remote_system, sequential_depth
 from sandbox.ports import free_port_pair
 
@@ -68,6 +76,15 @@ OPEN_PHASE = "matter-handling"
 CLOSED_PHASE = "matter-closed"
 DEMO_GENERATED_MATTERS = 3000
 SEED = 20260701
+ADERANT_CLOSE_DATE = datetime(2026, 6, 30)
+UPDATE_CHUNK = 500  # matter ids per UPDATE, well under SQLite's bound parameters
+GOAL_SETTINGS = {"matters": 10_000, "aderant_closed_share": 0.8, "latency": 0.1}
+"""The settings the goals are set for."""
+CALLS_GOAL = 150
+"""Remote calls of the dry run, in every run: 51 agent calls of 200 ids and 80 `findByQuery` of 100."""
+WALL_GOAL = 40.0
+"""Wall time of the median run, in units of the latency."""
+SYSTEMS = {"aderant": "Aderant agent", "clio-operate": "Clio Operate"}
 
 
 @dataclass
@@ -85,6 +102,9 @@ class Setup:
 @dataclass
 class Measurement:
     calls: list[dict[str, Any]]
+    """As the sandbox logged them."""
+    service_calls: list[dict[str, Any]]
+    """As the dry run's HTTP transport sent them and read their answers."""
     started: float
     """When the dry run started (seconds since the epoch, as the call log)."""
     wall: float
@@ -157,6 +177,25 @@ def imported_rows(store: Any, organisation_id: int, environment_id: int) -> dict
     return {uno: work_item_id for uno, work_item_id in rows}
 
 
+def close_in_aderant(database_url: str, matter_unos: list[str], share: float) -> None:
+    """Exactly `share` of the matters closed in the Aderant database (a fixed random choice), the others open."""
+    from sandbox.aderant_db import HBM_MATTER
+
+    unos = sorted(int(uno) for uno in matter_unos)
+    closing = set(random.Random(SEED + 1).sample(unos, round(len(unos) * share)))
+    closed = {"STATUS_CODE": "CLOSE", "CLOSE_DATE": ADERANT_CLOSE_DATE, "INACTIVE": "Y"}
+    opened = {"STATUS_CODE": "OPEN", "CLOSE_DATE": None, "INACTIVE": "N"}
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            for values, chosen in ((closed, sorted(closing)), (opened, [u for u in unos if u not in closing])):
+                for start in range(0, len(chosen), UPDATE_CHUNK):
+                    chunk = chosen[start:start + UPDATE_CHUNK]
+                    conn.execute(update(HBM_MATTER).where(HBM_MATTER.c.MATTER_UNO.in_(chunk)).values(**values))
+    finally:
+        engine.dispose()
+
+
 def closed_in_aderant(database_url: str, matter_unos: list[str]) -> set[str]:
     """Those of the matters the Aderant database says are closed, read with SQL rather than the agent."""
     from agent.schema import load_schema
@@ -176,7 +215,10 @@ def closed_in_aderant(database_url: str, matter_unos: list[str]) -> set[str]:
     return {str(row[0]) for row in rows} & set(matter_unos)
 
 
-def set_up(demo: Any, data_dir: Path, matters: int, clio_closed_share: float, generated_matters: int) -> tuple[Setup, Any, Any]:
+def set_up(
+    demo: Any, data_dir: Path, matters: int, aderant_closed_share: float, clio_closed_share: float,
+    generated_matters: int,
+) -> tuple[Setup, Any, Any]:
     """Work items, imported rows and the expected candidates; (set-up, store, Production settings)."""
     from plugin.settings import Settings
     from plugin.setup import open_store
@@ -185,6 +227,8 @@ def set_up(demo: Any, data_dir: Path, matters: int, clio_closed_share: float, ge
     clock = time.perf_counter()
     state = demo.sandbox.state.sandbox.tenants[TENANT].state
     work_items = seed_work_items(state, matters, clio_closed_share)
+    aderant_url = f"sqlite:///{(data_dir / 'aderant.db').resolve()}"
+    close_in_aderant(aderant_url, list(work_items), aderant_closed_share)
 
     settings = replace(Settings.from_env(), database_url=f"sqlite:///{(data_dir / 'pms-sync.db').resolve()}",
                        secret_keys=(data_dir / "secret.key").read_text().strip())
@@ -197,11 +241,14 @@ def set_up(demo: Any, data_dir: Path, matters: int, clio_closed_share: float, ge
     seed_imports(store, organisation_id, env.id, work_items)
 
     imported = imported_rows(store, organisation_id, env.id)
-    closed = closed_in_aderant(f"sqlite:///{(data_dir / 'aderant.db').resolve()}", list(imported))
+    closed = closed_in_aderant(aderant_url, list(imported))
     expected = {
         work_item_id for uno, work_item_id in imported.items()
         if uno in closed and work_item_id in state.work_items and state.work_items[work_item_id].phase.is_open
     }
+    saved_state = demo.sandbox.state.sandbox.state_file
+    if saved_state is not None:
+        saved_state.save_if_changed()  # now, not in the measured dry run: the sandbox saves changes every few seconds
     setup = Setup(
         imported=len(imported), generated_matters=generated_matters, work_items=len(work_items),
         closed_in_clio=sum(not state.work_items[w].phase.is_open for w in work_items.values()),
@@ -218,7 +265,8 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float)
     from plugin.connections import Connections
     from plugin.services import Services
 
-    async with httpx.AsyncClient() as http:
+    transport = RecordingTransport()
+    async with httpx.AsyncClient(transport=transport) as http:
         connections = Connections(http, timeout=60)
         services = Services(store, connections)
         try:
@@ -240,10 +288,17 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float)
         }
     await asyncio.sleep(0.05)  # let the sandbox log the last answer it sent
     calls = [c for c in control.calls() if started <= c["started"] <= finished]
-    return Measurement(calls, started, wall, [c.work_item_id for c in candidates], bounds)
+    service_calls = transport.calls(started, finished)
+    if count_by_system(calls) != count_by_system(service_calls):
+        raise BenchmarkError(
+            f"the dry run sent {dict(count_by_system(service_calls))} calls and the sandbox logged "
+            f"{dict(count_by_system(calls))}: the two views of the depth would not be of the same calls"
+        )
+    return Measurement(calls, service_calls, started, wall, [c.work_item_id for c in candidates], bounds)
 
 
-def run(matters: int, latency: float, clio_closed_share: float) -> tuple[Setup, Measurement]:
+def run(matters: int, latency: float, aderant_closed_share: float, clio_closed_share: float) -> tuple[Setup, Measurement]:
+    """One run on a fresh demo: set-up, then the measured dry run."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")  # the demo reads its settings from it
     from sandbox.demo import build_demo
 
@@ -252,114 +307,178 @@ def run(matters: int, latency: float, clio_closed_share: float) -> tuple[Setup, 
         port = free_port_pair()
         generated = max(DEMO_GENERATED_MATTERS, matters)
         demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=generated)
-        setup, store, env = set_up(demo, data_dir, matters, clio_closed_share, generated)
-        servers = ThreadServers([(demo.sandbox, port + 1)])  # close-sync is called here, not through the service
+        setup, store, env = set_up(demo, data_dir, matters, aderant_closed_share, clio_closed_share, generated)
+        store.engine.dispose()  # no connection of this process crosses the fork
+        sandbox = ForkedServer(demo.sandbox, port + 1)  # after the set-up, so it serves the seeded state
+        sandbox.start()
         control = SandboxControl(demo.info["sandbox_url"])
         try:
-            servers.start()
             control.wait_until_up()
             return setup, asyncio.run(dry_run(store, env, control, latency))
         finally:
             control.http.close()
-            servers.stop()
+            sandbox.stop()
             store.engine.dispose()
 
 
-def report(setup: Setup, measurement: Measurement, latency: float) -> list[str]:
-    by_system = count_by_system(measurement.calls)
-    expected_calls = {
-        "aderant": math.ceil(setup.imported / measurement.bounds["aderant"][0]),
-        "clio-operate": math.ceil(setup.closed_in_aderant / measurement.bounds["clio-operate"][0]),
+def expected_calls(setup: Setup, bounds: dict[str, tuple[int, int]]) -> dict[str, int]:
+    """One `matter-statuses` call per 200 imported matters, one `findByQuery` per 100 closed in Aderant."""
+    return {
+        "aderant": math.ceil(setup.imported / bounds["aderant"][0]),
+        "clio-operate": math.ceil(setup.closed_in_aderant / bounds["clio-operate"][0]),
     }
+
+
+def report(setup: Setup, runs: list[Measurement], latency: float) -> list[str]:
+    bounds = runs[0].bounds
+    expected = expected_calls(setup, bounds)
     header = ("system", "calls", "expected calls", "ids per call", "calls at once", "most in flight",
-              "sequential depth", "least depth")
-    names = {"aderant": "Aderant agent", "clio-operate": "Clio Operate"}
+              "depth, sandbox", "depth, service", "least depth")
     cells = []
-    for system, name in names.items():
-        calls = [c for c in measurement.calls if remote_system(c["path"]) == system]
-        per_call, at_once = measurement.bounds[system]
-        cells.append((name, str(by_system[system]), str(expected_calls[system]), str(per_call), str(at_once),
-                      str(most_in_flight(calls)), str(sequential_depth(calls)),
-                      str(math.ceil(expected_calls[system] / at_once))))
-    least = sum(math.ceil(expected_calls[s] / measurement.bounds[s][1]) for s in names)
-    cells.append(("both", str(len(measurement.calls)), str(sum(expected_calls.values())), "", "",
-                  str(most_in_flight(measurement.calls)), str(sequential_depth(measurement.calls)), str(least)))
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths))),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths)))
-              for line in cells]
-    found, expected = len(measurement.found), len(setup.expected)
-    lines += [
-        "",
-        f"  wall time: {measurement.wall * 1000:.0f} ms"
-        + (f" = {measurement.wall / latency:.1f} × the latency" if latency else ""),
-        (f"  candidates found: {found:,} (expected {expected:,}: {setup.closed_in_aderant:,} imported matters "
-         f"closed in Aderant, less {setup.closed_in_aderant - expected:,} of them closed in Clio Operate)"),
-    ]
+
+    def of(system: str | None, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [c for c in calls if system is None or remote_system(c["path"]) == system]
+
+    for system, name in SYSTEMS.items():
+        per_call, at_once = bounds[system]
+        cells.append((
+            name, figure([len(of(system, m.calls)) for m in runs]).show(), str(expected[system]), str(per_call),
+            str(at_once), figure([most_in_flight(of(system, m.calls)) for m in runs]).show(),
+            figure([sequential_depth(of(system, m.calls)) for m in runs]).show(),
+            figure([sequential_depth(of(system, m.service_calls)) for m in runs]).show(),
+            str(math.ceil(expected[system] / at_once)),
+        ))
+    least = sum(math.ceil(expected[s] / bounds[s][1]) for s in SYSTEMS)
+    cells.append((
+        "both", calls_figure(runs).show(), str(sum(expected.values())), "", "",
+        figure([most_in_flight(m.calls) for m in runs]).show(), figure([sequential_depth(m.calls) for m in runs]).show(),
+        figure([sequential_depth(m.service_calls) for m in runs]).show(), str(least),
+    ))
+    found = figure([len(m.found) for m in runs])
+    lines = [render(header, cells), "",
+             f"  wall ms: {figure([m.wall * 1000 for m in runs]).show()}"]
+    if latency:
+        lines.append(f"  wall / L: {wall_figure(runs, latency).show('{:.1f}')}")
+    lines.append(
+        f"  candidates found: {found.show('{:,.0f}')} (expected {len(setup.expected):,}: {setup.closed_in_aderant:,} "
+        f"imported matters closed in Aderant, less {setup.closed_in_aderant - len(setup.expected):,} of them closed in "
+        "Clio Operate)"
+    )
     return lines
 
 
-def timeline(measurement: Measurement, started: float) -> list[str]:
-    """Each call in the order it started, in ms from the start of the dry run."""
+def calls_figure(runs: list[Measurement]) -> Figure:
+    return figure([len(m.calls) for m in runs])
+
+
+def wall_figure(runs: list[Measurement], latency: float) -> Figure:
+    return figure([m.wall / latency for m in runs])
+
+
+def goals(runs: list[Measurement], latency: float) -> list[tuple[bool, str]]:
+    return [
+        verdict(Goal("remote calls of the dry run", CALLS_GOAL, "every run"), calls_figure(runs)),
+        verdict(Goal("wall / L", WALL_GOAL, "median"), wall_figure(runs, latency), "{:.1f}"),
+    ]
+
+
+def timeline(measurement: Measurement) -> list[str]:
+    """Each call in the order it started, in ms from the start of the dry run, as the sandbox and
+    as the service saw it."""
+    started = measurement.started
     lines = [("  calls, ms from the start of the dry run (gaps before the first call and between rounds are "
               "the service's and the sandbox's own time)")]
-    lines += [
-        f"    {(c['started'] - started) * 1000:7.1f} → {(c['finished'] - started) * 1000:7.1f}  "
-        f"{c['method']} {c['path']}"
-        for c in sorted(measurement.calls, key=lambda c: c["started"])
-    ]
+    for side, calls in (("sandbox", measurement.calls), ("service", measurement.service_calls)):
+        lines.append(f"   {side}:")
+        lines += [
+            f"    {(c['started'] - started) * 1000:7.1f} → {(c['finished'] - started) * 1000:7.1f}  "
+            f"{c['method']} {c['path']}"
+            for c in sorted(calls, key=lambda c: c["started"])
+        ]
     lines.append(f"    {measurement.wall * 1000:7.1f}    the dry run returns")
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--matters", type=int, default=10_000,
+    parser.add_argument("--matters", type=int, default=GOAL_SETTINGS["matters"],
                         help="imported matters, each with its work item (default 10000)")
-    parser.add_argument("--latency", type=float, default=0.1,
+    parser.add_argument("--aderant-closed-share", type=float, default=GOAL_SETTINGS["aderant_closed_share"],
+                        help="share of those matters closed in Aderant (default 0.8)")
+    parser.add_argument("--latency", type=float, default=GOAL_SETTINGS["latency"],
                         help="seconds injected into every Aderant agent and Clio Operate call (default 0.1)")
     parser.add_argument("--clio-closed-share", type=float, default=0.02,
                         help="share of the work items already closed in Clio Operate (default 0.02)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="also print every call of the dry run")
+    parser.add_argument("--runs", type=int, default=MIN_RUNS,
+                        help=f"runs, each on a fresh demo (default and least {MIN_RUNS})")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print every call of the slowest dry run")
     args = parser.parse_args(argv)
     if args.matters < 1:
         parser.error("--matters must be at least 1")
     if args.latency < 0:
         parser.error("--latency must not be negative")
-    if not 0 <= args.clio_closed_share <= 1:
-        parser.error("--clio-closed-share must be between 0 and 1")
+    for share in ("aderant_closed_share", "clio_closed_share"):
+        if not 0 <= getattr(args, share) <= 1:
+            parser.error(f"--{share.replace('_', '-')} must be between 0 and 1")
+    if args.runs < MIN_RUNS:
+        parser.error(f"--runs must be at least {MIN_RUNS}: figures are the median and the worst of the runs")
 
-    print("PMS Sync close-sync benchmark: dry run in this process, sandbox served by uvicorn in a thread, "
+    print("PMS Sync close-sync benchmark: dry run in this process, sandbox served by uvicorn in a forked one, "
           "loopback HTTP, SQLite")
-    print(f"  injected latency: {args.latency * 1000:.0f} ms on every Aderant agent and Clio Operate call; "
-          f"{os.cpu_count()} CPUs", flush=True)
+    print(f"  L = {args.latency * 1000:.0f} ms injected into every Aderant agent and Clio Operate call; "
+          f"{args.runs} runs on fresh demos; {os.cpu_count()} CPUs", flush=True)
     try:
         clock = time.perf_counter()
-        setup, measurement = run(args.matters, args.latency, args.clio_closed_share)
+        results = [run(args.matters, args.latency, args.aderant_closed_share, args.clio_closed_share)
+                   for _ in range(args.runs)]
         total = time.perf_counter() - clock
     except BenchmarkError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 2
-    agent, clio = measurement.bounds["aderant"], measurement.bounds["clio-operate"]
+    setup = results[0][0]
+    runs = [measurement for _, measurement in results]
+    if len({(s.imported, s.closed_in_aderant, len(s.expected)) for s, _ in results}) > 1:
+        print("benchmark failed: the set-up differed between runs", file=sys.stderr)
+        return 2
+    agent, clio = runs[0].bounds["aderant"], runs[0].bounds["clio-operate"]
     print(f"  concurrency bounds: agent {agent[1]} concurrent matter-statuses calls of {agent[0]} ids; "
           f"Clio Operate {clio[1]} concurrent findByQuery calls of {clio[0]} ids")
-    print(f"  set-up (not measured): {setup.generated_matters:,} generated Aderant matters; {setup.work_items:,} "
-          f"work items in Production, {setup.closed_in_clio:,} closed in Clio Operate; {setup.imported:,} imported "
-          f"matters in the store (with the demo's 82003); {setup.seconds:.1f} s to seed, {total:.1f} s in all")
+    print(f"  set-up (not measured), per run: {setup.generated_matters:,} generated Aderant matters; "
+          f"{setup.work_items:,} work items in Production, {setup.closed_in_clio:,} closed in Clio Operate; "
+          f"{setup.imported:,} imported matters in the store (with the demo's 82003), {setup.closed_in_aderant:,} "
+          f"of them closed in Aderant; {statistics.median(s.seconds for s, _ in results):.1f} s to seed; "
+          f"{total:.1f} s for every run in all")
     print()
-    print("\n".join(report(setup, measurement, args.latency)))
-    print("  least depth: the calls in rounds of the concurrency bound, agent rounds then Clio Operate rounds")
+    print("\n".join(report(setup, runs, args.latency)))
+    print("  each figure: median / worst (every run's, in order); least depth: the expected calls in rounds of the "
+          "concurrency bound, agent rounds then Clio Operate rounds")
     if args.verbose:
         print()
-        print("\n".join(timeline(measurement, measurement.started)))
+        print("\n".join(timeline(max(runs, key=lambda m: m.wall))))
     print()
-    if set(measurement.found) != setup.expected or len(measurement.found) != len(setup.expected):
-        missing, extra = setup.expected - set(measurement.found), set(measurement.found) - setup.expected
-        print(f"MISMATCH: close-sync found {len(measurement.found):,} candidates, expected {len(setup.expected):,} "
-              f"({len(missing):,} missing, {len(extra):,} unexpected).")
+    failed = False
+    settings = {"matters": args.matters, "aderant_closed_share": args.aderant_closed_share, "latency": args.latency}
+    if settings == GOAL_SETTINGS:
+        checks = goals(runs, args.latency)
+        print("Goals:")
+        for _, line in checks:
+            print(f"  {line}")
+        failed = not all(met for met, _ in checks)
+    else:
+        print("Goals: not checked; they are set for 10,000 matters, 80 % closed in Aderant and L = 100 ms.")
+    for run_setup, measurement in results:
+        found = set(measurement.found)
+        if found != run_setup.expected or len(measurement.found) != len(run_setup.expected):
+            missing, extra = run_setup.expected - found, found - run_setup.expected
+            print(f"MISMATCH: close-sync found {len(measurement.found):,} candidates, expected "
+                  f"{len(run_setup.expected):,} ({len(missing):,} missing, {len(extra):,} unexpected).")
+            failed = True
+            break
+    else:
+        print(f"OK: close-sync found the {len(setup.expected):,} expected candidates in every run.")
+    if failed:
+        print("FAILED: a goal was missed or the candidates were wrong (-v shows each call of the slowest run).")
         return 1
-    print(f"OK: close-sync found the {len(setup.expected):,} expected candidates.")
     return 0
 
 

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 
@@ -94,7 +95,11 @@ def public_host(host: str) -> tuple[str, str]:
     return host, host
 
 
-def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False) -> Demo:
+def build_demo(
+    *, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Demo:
+    """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx's own."""
     data_dir.mkdir(parents=True, exist_ok=True)
     service_host, sandbox_host = public_host(host)
     service_url = f"http://{service_host}:{port}"
@@ -177,7 +182,7 @@ def build_demo(*, host: str, port: int, data_dir: Path, generated_matters: int =
         }
     (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
     (data_dir / ROLES_FILE).write_text(participant_roles_document())
-    return Demo(service=create_app(settings), sandbox=sandbox, info=info, relayed_agent=relayed_agent)
+    return Demo(service=create_app(settings, transport=transport), sandbox=sandbox, info=info, relayed_agent=relayed_agent)
 
 
 def _schedule_production(store: Store, organisation: int, *, teams_webhook: str) -> None:
