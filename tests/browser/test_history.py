@@ -65,6 +65,7 @@ def save_time_zone(widget: FrameLocator, zone: str) -> None:
     widget.get_by_role("link", name="Organisation").click()
     widget.get_by_label("Time zone").fill(zone)
     widget.get_by_role("button", name="Save time zone").click()
+    expect(widget.get_by_text("The time zone was saved.")).to_be_visible()  # the save has landed
     expect(widget.get_by_label("Time zone")).to_have_value(zone)
 
 
