@@ -137,6 +137,10 @@ def test_cancel_stops_the_wait_and_the_page_stays_as_it_was(page: Page, faults: 
     widget.get_by_role("searchbox").fill(MATTER)
     widget.get_by_role("button", name="Search").click(no_wait_after=True)
     reported.wait_for("button disabled=true")
+    deadline = time.monotonic() + 15
+    while delays_fired(faults) != [1]:  # cancel only once the search has reached Aderant
+        assert time.monotonic() < deadline, "the search never reached the sandbox"
+        page.wait_for_timeout(50)
 
     page.keyboard.press("Enter")  # Cancel has the focus while the page waits
 
