@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import threading
 import time
@@ -126,3 +127,30 @@ def render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
+
+
+class PeerCounter:
+    """A loopback ASGI server's app that answers every request after ``latency`` seconds and counts
+    the TCP connections its clients opened: each client address and port is one connection.
+    ``GET /_peers`` answers how many since the last ``DELETE /_peers``; neither is counted itself.
+    A client's closed connections keep their ports for a minute (TIME_WAIT), so a count spanning
+    less than that never mistakes a new connection for an old one."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.peers: set[tuple[str, int]] = set()
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[dict], Any]) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/_peers":
+            body = str(len(self.peers)).encode()
+            if scope["method"] == "DELETE":
+                self.peers.clear()
+        else:
+            self.peers.add(tuple(scope["client"]))
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            body = b'{"ok": true}'
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
