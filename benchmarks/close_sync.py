@@ -17,7 +17,7 @@ whichever is more) in a temporary folder. Set-up, not measured:
   fetched once.
 
 Measured: one `plugin.close_sync.close_sync_dry_run` over a `Services` on that store and a
-`Connections` with its own `httpx.AsyncClient`, in this process's main thread, calling the
+`Connections` with its own `httpx2.AsyncClient`, in this process's main thread, calling the
 sandbox over loopback HTTP; `--runs` times (at least 3), each on a fresh demo. It prints the
 remote calls of each system, the most calls in flight at once, the sequential depth
 (`sandbox.calls.sequential_depth`) seen from the sandbox (`GET /_sandbox/calls`) and from the
@@ -58,7 +58,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx
+import httpx2
 from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
@@ -266,7 +266,7 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float)
     from plugin.services import Services
 
     transport = RecordingTransport()
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with httpx2.AsyncClient(transport=transport) as http:
         connections = Connections(http, timeout=60)
         services = Services(store, connections)
         try:

@@ -40,7 +40,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx
+import httpx2
 import uvicorn
 
 from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
@@ -151,7 +151,7 @@ class SandboxControl:
     """The sandbox's `/_sandbox` control API (not itself logged as a remote call)."""
 
     def __init__(self, sandbox_url: str) -> None:
-        self.http = httpx.Client(base_url=f"{sandbox_url}/_sandbox", timeout=30)
+        self.http = httpx2.Client(base_url=f"{sandbox_url}/_sandbox", timeout=30)
 
     def wait_until_up(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -159,7 +159,7 @@ class SandboxControl:
             try:
                 if self.http.get("/faults").status_code == 200:
                     return
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             if time.monotonic() > deadline:
                 raise BenchmarkError(f"the sandbox did not answer in {timeout:.0f} s")
@@ -176,7 +176,7 @@ class SandboxControl:
 
 
 def user_token(environment: dict) -> str:
-    response = httpx.post(
+    response = httpx2.post(
         f"{environment['identity_url']}/connect/token",
         auth=(environment["client_id"], environment["client_secret"]),
         data={"grant_type": "Impersonate.Specified", "scope": "sharedo",
@@ -186,7 +186,7 @@ def user_token(environment: dict) -> str:
     return response.json()["access_token"]
 
 
-def import_matter(client: httpx.Client, matter_number: str) -> tuple[dict, float, float, float]:
+def import_matter(client: httpx2.Client, matter_number: str) -> tuple[dict, float, float, float]:
     """POST the import with default decisions; (answer, started, finished, wall seconds)."""
     started = time.time()
     clock = time.perf_counter()
@@ -224,7 +224,7 @@ def run(latency: float, agent_latency: float) -> list[Measurement]:
             control.wait_until_up()
             production = next(e for e in demo.info["environments"] if e["name"] == "Production")
             headers = {"Authorization": f"Bearer {user_token(production)}"}
-            with httpx.Client(base_url=demo.info["service_url"], headers=headers, timeout=60) as client:
+            with httpx2.Client(base_url=demo.info["service_url"], headers=headers, timeout=60) as client:
                 import_matter(client, WARM_UP_MATTER)
                 if latency:
                     control.delay(CLIO_OPERATE_PATH, latency)
@@ -238,7 +238,7 @@ def run(latency: float, agent_latency: float) -> list[Measurement]:
 
 
 def _measure(
-    client: httpx.Client, control: SandboxControl, transport: RecordingTransport, matter_number: str, parties: int
+    client: httpx2.Client, control: SandboxControl, transport: RecordingTransport, matter_number: str, parties: int
 ) -> Measurement:
     control.clear_calls()
     body, started, finished, wall = import_matter(client, matter_number)

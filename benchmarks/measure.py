@@ -11,13 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
 
-class _TimedStream(httpx.AsyncByteStream):
+class _TimedStream(httpx2.AsyncByteStream):
     """A response body that notes when it has been read to the end (or closed)."""
 
-    def __init__(self, inner: httpx.AsyncByteStream, done: Callable[[], None]) -> None:
+    def __init__(self, inner: httpx2.AsyncByteStream, done: Callable[[], None]) -> None:
         self._inner = inner
         self._done = done
 
@@ -30,7 +30,7 @@ class _TimedStream(httpx.AsyncByteStream):
         self._done()
 
 
-class RecordingTransport(httpx.AsyncBaseTransport):
+class RecordingTransport(httpx2.AsyncBaseTransport):
     """The service's HTTP transport, noting for every outgoing request when it was handed to the
     connection pool and when its answer had been read: the calls as the service saw them, in the
     same shape as the sandbox's call log (`method`, `path`, `started`, `finished`, seconds since
@@ -40,11 +40,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     `clients.http.remote_http_client` gives its own pool."""
 
     def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
+        self._inner = httpx2.AsyncHTTPTransport()
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         call: dict[str, Any] = {"method": request.method, "path": request.url.path, "started": time.time(),
                                 "finished": None}
         with self._lock:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, MatterSummary, Page, Party
 from clients.concurrency import chunked, gather_bounded
@@ -32,19 +32,19 @@ STATUS_IDS_PER_CALL = 200
 CLIENT_CODES_PER_CALL = 50
 OPENED_PAGE_SIZE = 100
 RETRY_STATUSES = frozenset({502, 503, 504})
-RETRY_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
+RETRY_ERRORS = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.RemoteProtocolError)
 
 logger = logging.getLogger(__name__)
 
 
-class AgentAuth(httpx.Auth):
+class AgentAuth(httpx2.Auth):
     """The agent's API key in `Authorization`, plus the relay's SAS in `ServiceBusAuthorization`."""
 
     def __init__(self, api_key: str, relay: RelaySigner | None) -> None:
         self._api_key = api_key
         self._relay = relay
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._api_key}"
         if self._relay is not None:
             request.headers["ServiceBusAuthorization"] = self._relay.token()
@@ -60,7 +60,7 @@ class AderantAgentClient:
         base_url: str,
         api_key: str,
         environment_name: str,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         relay_key_name: str | None = None,
         relay_key: str | None = None,
         timeout: float = 20.0,
@@ -92,7 +92,7 @@ class AderantAgentClient:
         """
         try:
             response = await self._http.send(self._request("/v1/health", operation="health"), auth=self._auth)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise self._remote.transport_error(exc) from exc
         if response.status_code == 503 and self._from_agent(response):
             try:
@@ -177,13 +177,13 @@ class AderantAgentClient:
         """GET a JSON answer. `not_found` describes what a 404 means; without it a 404 is a bad URL."""
         try:
             response = await self._send_with_one_retry(self._request(path, params, operation=operation))
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise self._remote.transport_error(exc) from exc
         if not response.is_success:
             raise self._error(response, not_found)
         return self._remote.json(response)
 
-    def _request(self, path: str, params: Params | None = None, *, operation: str) -> httpx.Request:
+    def _request(self, path: str, params: Params | None = None, *, operation: str) -> httpx2.Request:
         return self._http.build_request(
             "GET",
             self._base_url + path,
@@ -193,7 +193,7 @@ class AderantAgentClient:
             extensions=call_labels(KEY, operation),
         )
 
-    async def _send_with_one_retry(self, request: httpx.Request) -> httpx.Response:
+    async def _send_with_one_retry(self, request: httpx2.Request) -> httpx2.Response:
         try:
             response = await self._http.send(request, auth=self._auth)
             if response.status_code not in RETRY_STATUSES:
@@ -207,7 +207,7 @@ class AderantAgentClient:
         await asyncio.sleep(self._retry_backoff * random.uniform(0.5, 1.5))
         return await self._http.send(request, auth=self._auth)
 
-    def _error(self, response: httpx.Response, not_found: str | None) -> RemoteError:
+    def _error(self, response: httpx2.Response, not_found: str | None) -> RemoteError:
         status = response.status_code
         environment = self._remote.environment
         from_relay = not self._from_agent(response)
@@ -226,6 +226,6 @@ class AderantAgentClient:
             response, auth_hint="check the agent API key", not_found=None if from_relay else not_found
         )
 
-    def _from_agent(self, response: httpx.Response) -> bool:
+    def _from_agent(self, response: httpx2.Response) -> bool:
         """Through a relay, only the listener's answers carry `Via` (reference §1.4)."""
         return not self._via_relay or "via" in response.headers

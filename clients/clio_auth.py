@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
 
 @dataclass(frozen=True)
@@ -13,18 +13,18 @@ class AccessToken:
     expires_in: float
 
 
-class BearerAuth(httpx.Auth):
+class BearerAuth(httpx2.Auth):
     """A token someone else owns (the signed-in user's): sent as is, never refreshed."""
 
     def __init__(self, token: str) -> None:
         self._token = token
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
 
-class ServiceTokenAuth(httpx.Auth):
+class ServiceTokenAuth(httpx2.Auth):
     """The service's own token: fetched once for all callers, renewed `renew_before` seconds
     before it expires, and renewed (once) when the API answers 401, e.g. after a key rotation.
     """
@@ -43,7 +43,7 @@ class ServiceTokenAuth(httpx.Auth):
         self._token: str | None = None
         self._renew_at = 0.0
 
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+    async def async_auth_flow(self, request: httpx2.Request) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         token = await self._current()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from clients.remote import RemoteSystem
 
@@ -16,13 +16,13 @@ class ClioIdentity:
         self,
         *,
         identity_url: str,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         environment_name: str | None = None,
         timeout: float = 15.0,
     ) -> None:
         self._identity_url = identity_url.rstrip("/")
         self._http = http
-        self._remote = RemoteSystem(SYSTEM, environment_name or httpx.URL(identity_url).host, key="identity")
+        self._remote = RemoteSystem(SYSTEM, environment_name or httpx2.URL(identity_url).host, key="identity")
         self._timeout = timeout
 
     async def discovery(self) -> dict[str, Any]:

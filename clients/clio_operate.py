@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-import httpx
+import httpx2
 
 from clients.clio_auth import AccessToken, BearerAuth, ServiceTokenAuth
 from clients.clio_identity import ClioIdentity
@@ -151,7 +151,7 @@ class ClioOperateClient:
         client_id: str,
         client_secret: str,
         environment_name: str,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         timeout: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 4,
@@ -163,7 +163,7 @@ class ClioOperateClient:
         self._team_search_body = team_search_body
         self._token_url = identity_url.rstrip("/") + routes.token.path
         self._api_url = api_url.rstrip("/")
-        self._client_auth = httpx.BasicAuth(client_id, client_secret)
+        self._client_auth = httpx2.BasicAuth(client_id, client_secret)
         self._http = http
         self._remote = RemoteSystem(SYSTEM, environment_name, secrets=(client_secret,), key="clio_operate")
         self._timeout = timeout
@@ -374,7 +374,7 @@ class ClioOperateClient:
         *,
         json: Any = None,
         not_found: str | None = None,
-        auth: httpx.Auth | None = None,
+        auth: httpx2.Auth | None = None,
         auth_hint: str = CLIENT_AUTH_HINT,
     ) -> Any:
         """One API call as the service (or with `auth`); the JSON answer, or a RemoteError.
@@ -415,14 +415,14 @@ class ClioOperateClient:
                 return found
             page += 1
 
-    def _token_error(self, response: httpx.Response) -> RemoteError:
+    def _token_error(self, response: httpx2.Response) -> RemoteError:
         """The identity server answers a bad client with 400 `invalid_client` as well as 401."""
         if response.status_code == 400 and "invalid_client" in response.text:
             detail = f"{CLIENT_AUTH_HINT} ({self._remote.message(response)})"
             return RemoteAuthError(SYSTEM, self._remote.environment, detail)
         return self._remote.status_error(response, auth_hint=CLIENT_AUTH_HINT, not_found=None)
 
-    def _forbidden(self, response: httpx.Response) -> RemoteError:
+    def _forbidden(self, response: httpx2.Response) -> RemoteError:
         """403: the body usually names the permission the client (or user) lacks."""
         message = self._remote.message(response)
         permission = PERMISSION.search(message)

@@ -11,17 +11,17 @@ import time
 from collections.abc import Callable
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 RELAY_HOST_SUFFIX = ".servicebus.windows.net"
 
 
-def is_relay_url(url: str | httpx.URL) -> bool:
+def is_relay_url(url: str | httpx2.URL) -> bool:
     """An Azure Relay namespace address (`….servicebus.windows.net`)."""
-    return httpx.URL(url).host.endswith(RELAY_HOST_SUFFIX)
+    return httpx2.URL(url).host.endswith(RELAY_HOST_SUFFIX)
 
 
-def relay_resource_uri(url: str | httpx.URL) -> str:
+def relay_resource_uri(url: str | httpx2.URL) -> str:
     """`http://{ns}.servicebus.windows.net/{hybrid connection}`: what a token is signed for.
 
     Normalised as Microsoft's hyco-https does: scheme http; query, fragment and `$hc/` dropped
@@ -30,7 +30,7 @@ def relay_resource_uri(url: str | httpx.URL) -> str:
     path prefix, like the sandbox's stand-in at `{sandbox}/relay/{hybrid connection}`) the agent
     URL as configured is the hybrid connection's address.
     """
-    parsed = httpx.URL(url)
+    parsed = httpx2.URL(url)
     segments = [segment for segment in parsed.path.split("/") if segment and segment != "$hc"]
     if is_relay_url(parsed):
         if not segments:

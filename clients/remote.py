@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
+import httpx2
 
 from clients.errors import (
     RemoteAuthError,
@@ -38,22 +38,22 @@ class RemoteSystem:
     key: str = "other"
 
     async def request(
-        self, http: httpx.AsyncClient, method: str, url: str, *, operation: str, system: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
+        self, http: httpx2.AsyncClient, method: str, url: str, *, operation: str, system: str | None = None, **kwargs: Any
+    ) -> httpx2.Response:
         """`http.request(...)`, with connection failures and timeouts raised as RemoteError.
 
         `operation` (and `system`, when not this one's `key`) name the call in metrics."""
         try:
             return await http.request(method, url, extensions=call_labels(system or self.key, operation), **kwargs)
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise self.transport_error(exc) from exc
 
-    def transport_error(self, exc: httpx.TransportError) -> RemoteError:
-        if isinstance(exc, httpx.TimeoutException):
+    def transport_error(self, exc: httpx2.TransportError) -> RemoteError:
+        if isinstance(exc, httpx2.TimeoutException):
             return RemoteTimeout(self.name, self.environment, "no answer before the time limit")
         return RemoteUnreachable(self.name, self.environment, self._scrub(str(exc) or type(exc).__name__))
 
-    def status_error(self, response: httpx.Response, *, auth_hint: str, not_found: str | None) -> RemoteError:
+    def status_error(self, response: httpx2.Response, *, auth_hint: str, not_found: str | None) -> RemoteError:
         """The error for a non-2xx answer.
 
         `auth_hint` says what to check on 401/403. `not_found` names what a 404 means is missing
@@ -74,7 +74,7 @@ class RemoteSystem:
             return RemoteUnavailable(self.name, self.environment, f"it answered HTTP {status} ({message})")
         return RemoteRejected(self.name, self.environment, message)
 
-    def message(self, response: httpx.Response) -> str:
+    def message(self, response: httpx2.Response) -> str:
         """The remote's own words from an error answer: one line, cut short, credentials removed."""
         try:
             body = response.json()
@@ -89,7 +89,7 @@ class RemoteSystem:
         text = " ".join((text or response.text or response.reason_phrase).split())
         return self._scrub(text, response.request)[:MAX_MESSAGE_LENGTH]
 
-    def json(self, response: httpx.Response) -> Any:
+    def json(self, response: httpx2.Response) -> Any:
         """The JSON body of a successful answer (`None` when empty)."""
         if not response.content:
             return None
@@ -108,7 +108,7 @@ class RemoteSystem:
     def unreadable(self, detail: str) -> RemoteError:
         return RemoteError(self.name, self.environment, detail)
 
-    def _scrub(self, text: str, request: httpx.Request | None = None) -> str:
+    def _scrub(self, text: str, request: httpx2.Request | None = None) -> str:
         secrets = list(self.secrets)
         if request is not None:
             for header in CREDENTIAL_HEADERS:

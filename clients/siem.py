@@ -17,7 +17,7 @@ import time
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
-import httpx
+import httpx2
 
 from clients.errors import RemoteError, RemoteRejected, RemoteUnavailable
 from clients.remote import RemoteSystem
@@ -67,7 +67,7 @@ class SiemWebhook:
         self,
         url: str,
         secret: str,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         timeout: float = 20.0,
         *,
         environment_name: str = "this environment",
@@ -108,7 +108,7 @@ class SiemWebhook:
         if not response.is_success:
             raise self._error(remote, response)
 
-    def _error(self, remote: RemoteSystem, response: httpx.Response) -> RemoteError:
+    def _error(self, remote: RemoteSystem, response: httpx2.Response) -> RemoteError:
         status = response.status_code
         error: RemoteError
         if 300 <= status < 400:
@@ -129,8 +129,8 @@ class SiemWebhook:
 
 def _scheme(url: str) -> str:
     try:
-        return httpx.URL(url).scheme
-    except httpx.InvalidURL:
+        return httpx2.URL(url).scheme
+    except httpx2.InvalidURL:
         return ""
 
 

@@ -25,7 +25,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import httpx
+import httpx2
 
 from clients.remote import RemoteSystem
 
@@ -84,7 +84,7 @@ def fits(card: dict[str, Any]) -> bool:
 
 
 class TeamsWebhook:
-    def __init__(self, url: str, http: httpx.AsyncClient, *, environment_name: str, timeout: float = 15.0) -> None:
+    def __init__(self, url: str, http: httpx2.AsyncClient, *, environment_name: str, timeout: float = 15.0) -> None:
         self._url = url
         self._http = http
         self._timeout = timeout
@@ -110,8 +110,8 @@ def _secrets_of(url: str) -> tuple[str, ...]:
     `sig`, the credential, however the remote quotes the URL."""
     try:
         signatures = [value for name, value in parse_qsl(urlsplit(url).query) if name == "sig"]
-        sent = str(httpx.URL(url))
-    except (ValueError, httpx.InvalidURL):  # malformed: httpx refuses to send it anyway
+        sent = str(httpx2.URL(url))
+    except (ValueError, httpx2.InvalidURL):  # malformed: httpx refuses to send it anyway
         signatures, sent = [], url
     return (url, sent, *signatures, *(quote(s, safe="") for s in signatures))
 

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-import httpx
+import httpx2
 
 from clients.errors import RemoteError
 from clients.siem import SiemWebhook, WebhookGone, retry_after
@@ -76,7 +76,7 @@ class AuditDelivery:
     def __init__(
         self,
         store: Store,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         *,
         holder: str,
         clock: Callable[[], datetime] = utcnow,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-import httpx
+import httpx2
 
 from clients.aderant import AderantAgentClient
 from clients.clio_operate import ClioIdentity, ClioOperateClient
@@ -20,7 +20,7 @@ from store.repository import EnvironmentSettings
 
 
 class Connections:
-    def __init__(self, http: httpx.AsyncClient, *, timeout: float = 20.0) -> None:
+    def __init__(self, http: httpx2.AsyncClient, *, timeout: float = 20.0) -> None:
         self.http = http
         self.timeout = timeout
         self._clio: dict[tuple[int, str], ClioOperateClient] = {}

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import uvicorn
 from starlette.applications import Starlette
 
@@ -97,7 +97,7 @@ def public_host(host: str) -> tuple[str, str]:
 
 def build_demo(
     *, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
 ) -> Demo:
     """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx's own."""
     data_dir.mkdir(parents=True, exist_ok=True)

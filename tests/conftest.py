@@ -1,5 +1,6 @@
 """Shared fixtures: a clean, migrated database per test (SQLite, or PostgreSQL when
-PMS_SYNC_TEST_DATABASE_URL is set) and a store over it."""
+PMS_SYNC_TEST_DATABASE_URL is set) and a store over it; pytest-httpx's mock for the service's
+HTTP stack."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import httpx
+import httpx2
 import pytest
+from pytest_httpx import HTTPXMock
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
@@ -16,6 +20,30 @@ from store.repository import Store
 from store.secrets import SecretBox
 
 POSTGRES_URL = os.environ.get("PMS_SYNC_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture
+def httpx_mock(httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch) -> HTTPXMock:
+    """pytest-httpx's mock, answering the service's requests too: pytest-httpx patches httpx's
+    transport, the service sends through httpx2's (clients/http.py). Each httpx2 request is handed
+    to the mock as the equivalent httpx request; its answer, or its transport error, comes back as
+    httpx2's. Everything else (matching, ``get_requests``, the checks at teardown) is pytest-httpx's."""
+
+    async def handle(transport: httpx2.AsyncHTTPTransport, request: httpx2.Request) -> httpx2.Response:
+        as_httpx = httpx.Request(
+            request.method, str(request.url), headers=request.headers.raw, content=await request.aread(),
+            extensions=request.extensions,
+        )
+        try:
+            answer = await httpx_mock._handle_async_request(transport, as_httpx)  # type: ignore[arg-type]
+        except httpx.TransportError as exc:  # a registered exception or no matching response
+            raise getattr(httpx2, type(exc).__name__)(str(exc), request=request) from exc
+        return httpx2.Response(
+            answer.status_code, headers=answer.headers.raw, content=await answer.aread(), request=request
+        )
+
+    monkeypatch.setattr(httpx2.AsyncHTTPTransport, "handle_async_request", handle)
+    return httpx_mock
 
 
 @pytest.fixture(scope="session")

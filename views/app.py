@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import jinja2
 from starlette.applications import Starlette
@@ -55,7 +55,7 @@ class Runtime:
 
 
 def create_app(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, scheduler_tick: float = 30.0
+    settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None, scheduler_tick: float = 30.0
 ) -> Starlette:
     """The service. ``scheduler_tick`` is how often, in seconds, due schedules are looked for."""
     templates = Jinja2Templates(
@@ -70,7 +70,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings)
-        async with remote_http_client(transport=transport, timeout=settings.remote_timeout, observer=metrics) as http:
+        async with remote_http_client(
+            transport=transport, timeout=settings.remote_timeout, concurrency=settings.remote_concurrency, observer=metrics
+        ) as http:
             connections = Connections(http, timeout=settings.remote_timeout)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)
             sessions = SessionManager(

@@ -25,7 +25,7 @@ from clients.tracing import current_trace_id
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOG_FORMATS = ("text", "json")
-URL_LOGGERS = ("httpx", "uvicorn.access")
+URL_LOGGERS = ("httpx2", "uvicorn.access")
 HIDDEN = "***"
 _ABSOLUTE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
 

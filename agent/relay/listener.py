@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
@@ -86,8 +86,8 @@ class AgentCaller:
     """Turns one relayed request into a call of the agent's ASGI app, within the time limit."""
 
     def __init__(self, app: ASGIApp, hybrid_connection: str, *, deadline: float = ANSWER_DEADLINE) -> None:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        self._http = httpx.AsyncClient(transport=transport, base_url="http://agent")
+        transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+        self._http = httpx2.AsyncClient(transport=transport, base_url="http://agent")
         self._prefix = "/" + hybrid_connection.strip("/")
         self._deadline = deadline
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-import httpx
+import httpx2
 import pytest
 
 from plugin.settings import OidcProviderSettings
@@ -82,9 +82,9 @@ def _wait_for_discovery(issuer: str, process: subprocess.Popen, log: Path) -> No
         if process.poll() is not None:
             pytest.fail(f"the oidc-provider process stopped:\n{log.read_text()}")
         try:
-            if httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
+            if httpx2.get(f"{issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.1)
     pytest.fail(f"the oidc-provider did not publish its discovery document in time:\n{log.read_text()}")
@@ -103,7 +103,7 @@ class Browser:
     (login, then consent) until it is sent back to PMS Sync; returns that URL."""
 
     def __init__(self) -> None:
-        self.http = httpx.Client(timeout=10)
+        self.http = httpx2.Client(timeout=10)
 
     def log_in(self, authorize_url: str, login: str) -> str:
         response = self.http.get(authorize_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2
 import pytest
 from sqlmodel import Session, select
 
@@ -33,7 +33,7 @@ def csrf(service: Service) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
 
 
-def post(service: Service, path: str, form: dict[str, str], *, token: str | None = None) -> httpx.Response:
+def post(service: Service, path: str, form: dict[str, str], *, token: str | None = None) -> httpx2.Response:
     return service.client.post(path, data={"csrf_token": token or csrf(service), **form}, follow_redirects=False)
 
 

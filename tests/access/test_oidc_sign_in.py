@@ -6,7 +6,7 @@ import dataclasses
 import json
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from sqlmodel import Session, select
 
@@ -47,7 +47,7 @@ def put_flow_cookie(service: Service, value: str) -> None:
     service.client.cookies.set(FLOW_COOKIE, value, domain="testserver.local", path="/sign-in")
 
 
-def sign_in(service: Service, login: str, provider: str = "alterspective") -> httpx.Response:
+def sign_in(service: Service, login: str, provider: str = "alterspective") -> httpx2.Response:
     callback = Browser().log_in(start(service, provider), login)
     return service.client.get(callback, follow_redirects=False)
 
@@ -63,7 +63,7 @@ def events(service: Service, type: str) -> list[AuditEvent]:
 
 
 def assert_refused(
-    service: Service, response: httpx.Response, words: str, *, organisation_id: int | None = None, sessions_before: int = 0
+    service: Service, response: httpx2.Response, words: str, *, organisation_id: int | None = None, sessions_before: int = 0
 ) -> AuditEvent:
     """The plain refusal page, no session opened, and one audit event that holds no code or token."""
     assert response.status_code == 403, response.text

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -39,7 +39,7 @@ def empty_service(database_url: str, aderant_db: str, oidc_provider: Provider, m
         database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False, oidc_providers=oidc_provider.settings
     )
     store = Store(make_engine(database_url), SecretBox(key))
-    with TestClient(create_app(settings, transport=httpx.ASGITransport(app=sandbox)), base_url=SERVICE) as client:
+    with TestClient(create_app(settings, transport=httpx2.ASGITransport(app=sandbox)), base_url=SERVICE) as client:
         yield client, sandbox, store
     store.engine.dispose()
 

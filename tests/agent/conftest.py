@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -47,10 +47,10 @@ def agent_app(make_app: Callable[..., Starlette]) -> Starlette:
 def make_client() -> ClientFactory:
     def make(
         app: Starlette, *, authorization: str | None = f"Bearer {API_KEYS[0]}"
-    ) -> httpx.AsyncClient:
+    ) -> httpx2.AsyncClient:
         headers = {"Authorization": authorization} if authorization is not None else {}
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://agent", headers=headers
+        return httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://agent", headers=headers
         )
 
     return make
@@ -59,6 +59,6 @@ def make_client() -> ClientFactory:
 @pytest.fixture
 async def client(
     agent_app: Starlette, make_client: ClientFactory
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[httpx2.AsyncClient]:
     async with make_client(agent_app) as http:
         yield http

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import httpx2
 
 API_KEYS = ("key-current", "key-next")
 
-ClientFactory = Callable[..., httpx.AsyncClient]
+ClientFactory = Callable[..., httpx2.AsyncClient]

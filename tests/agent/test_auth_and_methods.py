@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -43,7 +43,7 @@ def test_app_refuses_to_start_without_keys(aderant_db_url: str, api_keys: list[s
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 @pytest.mark.parametrize("path", ["/v1/matters?q=82001", "/v1/matters/82001", "/v1/health"])
-async def test_only_get_is_answered(client: httpx.AsyncClient, method: str, path: str) -> None:
+async def test_only_get_is_answered(client: httpx2.AsyncClient, method: str, path: str) -> None:
     response = await client.request(method, path)
 
     assert response.status_code == 405
@@ -51,14 +51,14 @@ async def test_only_get_is_answered(client: httpx.AsyncClient, method: str, path
     assert "GET" in response.headers["allow"]
 
 
-async def test_head_is_not_answered_either(client: httpx.AsyncClient) -> None:
+async def test_head_is_not_answered_either(client: httpx2.AsyncClient) -> None:
     response = await client.head("/v1/health")
 
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
 
 
-async def test_unknown_path_is_a_json_404(client: httpx.AsyncClient) -> None:
+async def test_unknown_path_is_a_json_404(client: httpx2.AsyncClient) -> None:
     response = await client.get("/v1/nothing-here")
 
     assert response.status_code == 404

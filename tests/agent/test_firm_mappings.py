@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -55,27 +55,27 @@ def second_firm_db(aderant_db_url: str, tmp_path: Path) -> str:
 async def second_firm(
     second_firm_db: str, tmp_path: Path, make_app: Callable[..., Starlette],
     make_client: ClientFactory,
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[httpx2.AsyncClient]:
     mapping_path = write_mapping(tmp_path / "second-firm.json", second_firm_mapping())
     app = make_app(database_url=second_firm_db, mapping_path=mapping_path)
     async with make_client(app) as http:
         yield http
 
 
-async def answer(client: httpx.AsyncClient, path: str, params: dict[str, Any]) -> Any:
+async def answer(client: httpx2.AsyncClient, path: str, params: dict[str, Any]) -> Any:
     response = await client.get(path, params=params)
     assert response.status_code == 200, (path, response.text)
     return response.json()
 
 
 async def test_both_firms_get_the_same_answers_for_the_same_data(
-    client: httpx.AsyncClient, second_firm: httpx.AsyncClient
+    client: httpx2.AsyncClient, second_firm: httpx2.AsyncClient
 ) -> None:
     for path, params in REQUESTS:
         assert await answer(second_firm, path, params) == await answer(client, path, params), path
 
 
-async def test_the_comparison_covers_parties_contacts_and_roles(client: httpx.AsyncClient) -> None:
+async def test_the_comparison_covers_parties_contacts_and_roles(client: httpx2.AsyncClient) -> None:
     """Guards the test above: the compared answers hold what the second firm stores differently."""
     parties = [
         party

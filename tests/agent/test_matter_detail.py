@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 
 from sandbox.aderant_db import (
@@ -20,13 +20,13 @@ from sandbox.aderant_db import (
 from tests.agent.helpers import ClientFactory
 
 
-async def get_matter(client: httpx.AsyncClient, number: str) -> dict[str, Any]:
+async def get_matter(client: httpx2.AsyncClient, number: str) -> dict[str, Any]:
     response = await client.get(f"/v1/matters/{number}")
     assert response.status_code == 200, response.text
     return response.json()["matter"]
 
 
-async def test_matter_detail_has_summary_lookups_and_employees(client: httpx.AsyncClient) -> None:
+async def test_matter_detail_has_summary_lookups_and_employees(client: httpx2.AsyncClient) -> None:
     matter = await get_matter(client, "82001")
 
     assert {key: matter[key] for key in (
@@ -60,7 +60,7 @@ async def test_matter_detail_has_summary_lookups_and_employees(client: httpx.Asy
     }
 
 
-async def test_matter_detail_has_the_client_party(client: httpx.AsyncClient) -> None:
+async def test_matter_detail_has_the_client_party(client: httpx2.AsyncClient) -> None:
     matter = await get_matter(client, "82001")
 
     assert matter["client_party"] == {
@@ -82,7 +82,7 @@ async def test_matter_detail_has_the_client_party(client: httpx.AsyncClient) -> 
     }
 
 
-async def test_matter_detail_has_all_parties_with_roles(client: httpx.AsyncClient) -> None:
+async def test_matter_detail_has_all_parties_with_roles(client: httpx2.AsyncClient) -> None:
     matter = await get_matter(client, "82001")
 
     parties = {party["name_uno"]: party for party in matter["parties"]}
@@ -120,7 +120,7 @@ async def test_matter_detail_has_all_parties_with_roles(client: httpx.AsyncClien
     )
 
 
-async def test_closed_matter_detail(client: httpx.AsyncClient) -> None:
+async def test_closed_matter_detail(client: httpx2.AsyncClient) -> None:
     matter = await get_matter(client, "82002")
 
     assert (matter["status"], matter["closed"], matter["close_date"]) == (
@@ -132,7 +132,7 @@ async def test_closed_matter_detail(client: httpx.AsyncClient) -> None:
     ]
 
 
-async def test_many_parties_fit_in_one_response_by_default(client: httpx.AsyncClient) -> None:
+async def test_many_parties_fit_in_one_response_by_default(client: httpx2.AsyncClient) -> None:
     response = await client.get("/v1/matters/82004")
 
     matter = response.json()["matter"]
@@ -141,21 +141,21 @@ async def test_many_parties_fit_in_one_response_by_default(client: httpx.AsyncCl
     assert len(response.content) < 60_000
 
 
-async def test_unknown_matter_is_404(client: httpx.AsyncClient) -> None:
+async def test_unknown_matter_is_404(client: httpx2.AsyncClient) -> None:
     response = await client.get("/v1/matters/999")
 
     assert response.status_code == 404
     assert response.json() == {"error": "Matter 999 was not found"}
 
 
-async def test_parties_of_unknown_matter_is_404(client: httpx.AsyncClient) -> None:
+async def test_parties_of_unknown_matter_is_404(client: httpx2.AsyncClient) -> None:
     response = await client.get("/v1/matters/999/parties")
 
     assert response.status_code == 404
     assert response.json() == {"error": "Matter 999 was not found"}
 
 
-async def test_parties_endpoint_continues_from_an_offset(client: httpx.AsyncClient) -> None:
+async def test_parties_endpoint_continues_from_an_offset(client: httpx2.AsyncClient) -> None:
     detail = await get_matter(client, "82001")
     response = await client.get("/v1/matters/82001/parties", params={"offset": 2})
 

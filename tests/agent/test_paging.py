@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -89,7 +89,7 @@ async def test_small_budget_cuts_search_results(
 
 
 async def test_default_budget_keeps_full_pages_under_60000_bytes(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     for path, params in [
         ("/v1/matters", {"q": "Pty", "limit": 100}),

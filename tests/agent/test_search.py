@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.aderant_db import EXAMPLE_MATTERS, HARBOUR_HOLDINGS
@@ -10,13 +10,13 @@ from sandbox.aderant_db import EXAMPLE_MATTERS, HARBOUR_HOLDINGS
 HARBOUR_MATTERS = [matter.number for matter in EXAMPLE_MATTERS]
 
 
-async def search(client: httpx.AsyncClient, q: str, **params: Any) -> dict[str, Any]:
+async def search(client: httpx2.AsyncClient, q: str, **params: Any) -> dict[str, Any]:
     response = await client.get("/v1/matters", params={"q": q, **params})
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def numbers(client: httpx.AsyncClient, q: str) -> list[str]:
+async def numbers(client: httpx2.AsyncClient, q: str) -> list[str]:
     return [item["matter_number"] for item in (await search(client, q))["items"]]
 
 
@@ -36,12 +36,12 @@ async def numbers(client: httpx.AsyncClient, q: str) -> list[str]:
     ],
 )
 async def test_search_matches_number_client_title_and_parties(
-    client: httpx.AsyncClient, q: str, expected: list[str]
+    client: httpx2.AsyncClient, q: str, expected: list[str]
 ) -> None:
     assert await numbers(client, q) == expected
 
 
-async def test_search_returns_matter_summaries(client: httpx.AsyncClient) -> None:
+async def test_search_returns_matter_summaries(client: httpx2.AsyncClient) -> None:
     body = await search(client, "82002")
 
     assert body == {
@@ -65,7 +65,7 @@ async def test_search_returns_matter_summaries(client: httpx.AsyncClient) -> Non
 
 
 @pytest.mark.parametrize("q", ["' OR 1=1 --", "%", "_", "[H]arbour", "82001' --", "/"])
-async def test_sql_metacharacters_are_plain_text(client: httpx.AsyncClient, q: str) -> None:
+async def test_sql_metacharacters_are_plain_text(client: httpx2.AsyncClient, q: str) -> None:
     assert await numbers(client, q) == []
 
 
@@ -83,7 +83,7 @@ async def test_sql_metacharacters_are_plain_text(client: httpx.AsyncClient, q: s
     ],
 )
 async def test_bad_parameters_are_400_naming_the_parameter(
-    client: httpx.AsyncClient, params: dict[str, str], parameter: str
+    client: httpx2.AsyncClient, params: dict[str, str], parameter: str
 ) -> None:
     response = await client.get("/v1/matters", params=params)
 
@@ -91,11 +91,11 @@ async def test_bad_parameters_are_400_naming_the_parameter(
     assert response.json()["error"].startswith(f"{parameter} must")
 
 
-async def test_longest_allowed_query_is_accepted(client: httpx.AsyncClient) -> None:
+async def test_longest_allowed_query_is_accepted(client: httpx2.AsyncClient) -> None:
     assert (await search(client, "x" * 200))["items"] == []
 
 
-async def walk_search(client: httpx.AsyncClient, q: str, limit: int) -> tuple[list[int], int]:
+async def walk_search(client: httpx2.AsyncClient, q: str, limit: int) -> tuple[list[int], int]:
     unos: list[int] = []
     offset: int | None = 0
     pages = 0
@@ -107,7 +107,7 @@ async def walk_search(client: httpx.AsyncClient, q: str, limit: int) -> tuple[li
     return unos, pages
 
 
-async def test_search_pages_are_stable_and_complete(client: httpx.AsyncClient) -> None:
+async def test_search_pages_are_stable_and_complete(client: httpx2.AsyncClient) -> None:
     small_pages, small_count = await walk_search(client, "Pty", limit=7)
     large_pages, large_count = await walk_search(client, "Pty", limit=100)
 
@@ -117,7 +117,7 @@ async def test_search_pages_are_stable_and_complete(client: httpx.AsyncClient) -
     assert len(set(small_pages)) == len(small_pages)
 
 
-async def test_search_is_ordered_by_matter_number(client: httpx.AsyncClient) -> None:
+async def test_search_is_ordered_by_matter_number(client: httpx2.AsyncClient) -> None:
     items = (await search(client, "Holdings", limit=100))["items"]
 
     numbers_seen = [item["matter_number"] for item in items]
@@ -125,7 +125,7 @@ async def test_search_is_ordered_by_matter_number(client: httpx.AsyncClient) -> 
     assert numbers_seen == sorted(numbers_seen)
 
 
-async def test_first_page_points_at_the_next(client: httpx.AsyncClient) -> None:
+async def test_first_page_points_at_the_next(client: httpx2.AsyncClient) -> None:
     body = await search(client, "Pty", limit=7)
 
     assert len(body["items"]) == 7

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import event
 from sqlalchemy.dialects import mssql
@@ -55,7 +55,7 @@ REQUESTS = [
 
 @pytest.mark.parametrize(("path", "params", "expected"), REQUESTS)
 async def test_statement_count_is_bounded(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     statements: StatementLog,
     path: str,
     params: dict[str, Any],
@@ -72,7 +72,7 @@ async def test_statement_count_is_bounded(
 
 @pytest.mark.parametrize(("path", "params"), [(path, params) for path, params, _ in REQUESTS])
 async def test_statements_compile_for_sql_server_with_user_input_bound(
-    client: httpx.AsyncClient, statements: StatementLog, path: str, params: dict[str, Any]
+    client: httpx2.AsyncClient, statements: StatementLog, path: str, params: dict[str, Any]
 ) -> None:
     await client.get(path, params=params)
 

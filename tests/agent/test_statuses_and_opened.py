@@ -3,18 +3,18 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy.engine import make_url
 
 
-async def get_json(client: httpx.AsyncClient, path: str, **params: Any) -> dict[str, Any]:
+async def get_json(client: httpx2.AsyncClient, path: str, **params: Any) -> dict[str, Any]:
     response = await client.get(path, params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def test_statuses_of_known_matters_leave_unknown_ids_out(client: httpx.AsyncClient) -> None:
+async def test_statuses_of_known_matters_leave_unknown_ids_out(client: httpx2.AsyncClient) -> None:
     body = await get_json(client, "/v1/matter-statuses", ids="82002,999999,82001,82002")
 
     assert body == {
@@ -27,7 +27,7 @@ async def test_statuses_of_known_matters_leave_unknown_ids_out(client: httpx.Asy
     }
 
 
-async def test_statuses_accept_200_ids(client: httpx.AsyncClient) -> None:
+async def test_statuses_accept_200_ids(client: httpx2.AsyncClient) -> None:
     ids = ",".join(str(100_000 + index) for index in range(200))
 
     body = await get_json(client, "/v1/matter-statuses", ids=ids)
@@ -40,7 +40,7 @@ async def test_statuses_accept_200_ids(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     "ids", ["", "abc", "1,two", ",".join(str(index) for index in range(1, 202))]
 )
-async def test_bad_status_ids_are_400(client: httpx.AsyncClient, ids: str) -> None:
+async def test_bad_status_ids_are_400(client: httpx2.AsyncClient, ids: str) -> None:
     response = await client.get("/v1/matter-statuses", params={"ids": ids})
 
     assert response.status_code == 400
@@ -48,7 +48,7 @@ async def test_bad_status_ids_are_400(client: httpx.AsyncClient, ids: str) -> No
 
 
 async def walk_opened(
-    client: httpx.AsyncClient, clients: str, since: str, limit: int
+    client: httpx2.AsyncClient, clients: str, since: str, limit: int
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     offset: int | None = 0
@@ -61,7 +61,7 @@ async def walk_opened(
     return items
 
 
-async def test_matters_opened_since_a_date_in_open_date_order(client: httpx.AsyncClient) -> None:
+async def test_matters_opened_since_a_date_in_open_date_order(client: httpx2.AsyncClient) -> None:
     body = await get_json(client, "/v1/matters-opened", clients="CL080001", since="2026-01-01")
 
     assert [(item["matter_number"], item["open_date"]) for item in body["items"]] == [
@@ -70,14 +70,14 @@ async def test_matters_opened_since_a_date_in_open_date_order(client: httpx.Asyn
     assert body["next_offset"] is None
 
 
-async def test_matters_opened_on_the_since_date_are_included(client: httpx.AsyncClient) -> None:
+async def test_matters_opened_on_the_since_date_are_included(client: httpx2.AsyncClient) -> None:
     body = await get_json(client, "/v1/matters-opened", clients="CL080001", since="2026-03-02")
 
     assert [item["matter_number"] for item in body["items"]] == ["82001", "82004"]
 
 
 async def test_matters_opened_pages_through_several_clients(
-    client: httpx.AsyncClient, aderant_db_url: str
+    client: httpx2.AsyncClient, aderant_db_url: str
 ) -> None:
     codes = [f"CL{100_000 + index}" for index in range(50)]
     with sqlite3.connect(make_url(aderant_db_url).database) as db:
@@ -110,7 +110,7 @@ async def test_matters_opened_pages_through_several_clients(
     ],
 )
 async def test_bad_matters_opened_parameters_are_400(
-    client: httpx.AsyncClient, params: dict[str, str], parameter: str
+    client: httpx2.AsyncClient, params: dict[str, str], parameter: str
 ) -> None:
     response = await client.get("/v1/matters-opened", params=params)
 

@@ -1,4 +1,4 @@
-"""A recording SIEM webhook (httpx.MockTransport), a clock the tests move, and environments with
+"""A recording SIEM webhook (httpx2.MockTransport), a clock the tests move, and environments with
 and without a webhook."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-import httpx
+import httpx2
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -20,10 +20,10 @@ SIEM_URL = "https://siem.example.test/hooks/audit"
 SIEM_SECRET = "whsec_" + base64.b64encode(b"a-test-secret-of-32-bytes-long!!").decode()
 OTHER_SIEM_SECRET = base64.b64encode(b"another-secret-of-32-bytes-long!").decode()  # without whsec_
 
-Responder = Callable[[httpx.Request], httpx.Response]
+Responder = Callable[[httpx2.Request], httpx2.Response]
 
 
-def verify(secret: str, request: httpx.Request) -> bool:
+def verify(secret: str, request: httpx2.Request) -> bool:
     """A receiver's check with the Standard Webhooks reference library itself (PyPI
     `standardwebhooks`, from standard-webhooks/standard-webhooks
     libraries/python/standardwebhooks/webhooks.py): the headers, the signed content and the key
@@ -39,16 +39,16 @@ def verify(secret: str, request: httpx.Request) -> bool:
 class FakeSiem:
     """Answers 204 unless `respond` says otherwise; keeps every request it received."""
 
-    requests: list[httpx.Request] = field(default_factory=list)
+    requests: list[httpx2.Request] = field(default_factory=list)
     respond: Responder | None = None
     delay: float = 0.0
 
-    async def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx2.Request) -> httpx2.Response:
         await request.aread()
         self.requests.append(request)
         if self.delay:
             await asyncio.sleep(self.delay)
-        return self.respond(request) if self.respond else httpx.Response(204)
+        return self.respond(request) if self.respond else httpx2.Response(204)
 
     def bodies(self, url: str = SIEM_URL) -> list[dict]:
         return [json.loads(r.content) for r in self.requests if str(r.url) == url]
@@ -63,8 +63,8 @@ def siem() -> FakeSiem:
 
 
 @pytest.fixture
-async def http(siem: FakeSiem) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(siem.handle)) as client:
+async def http(siem: FakeSiem) -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(siem.handle)) as client:
         yield client
 
 

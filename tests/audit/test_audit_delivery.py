@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -37,7 +37,7 @@ from views.app import create_app
 
 
 def delivery(
-    store: Store, http: httpx.AsyncClient, clock: Clock, holder: str = "replica-a", **options: Any
+    store: Store, http: httpx2.AsyncClient, clock: Clock, holder: str = "replica-a", **options: Any
 ) -> AuditDelivery:
     return AuditDelivery(store, http, holder=holder, clock=clock, **options)
 
@@ -53,11 +53,11 @@ def as_utc(moment: datetime | None) -> datetime:
 
 
 def fail_with(status: int, **headers: str):  # type: ignore[no-untyped-def]
-    return lambda request: httpx.Response(status, headers=headers, text="unavailable")
+    return lambda request: httpx2.Response(status, headers=headers, text="unavailable")
 
 
 async def test_delivers_each_environment_in_order_signed(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 3)
     add_events(store, firm, firm.without_siem, 2)
@@ -93,7 +93,7 @@ async def test_delivers_each_environment_in_order_signed(
 
 
 async def test_event_data_cannot_override_the_identifying_fields(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     store.add_audit_event(
         "settings.changed",
@@ -109,7 +109,7 @@ async def test_event_data_cannot_override_the_identifying_fields(
 
 
 async def test_a_webhook_that_is_down_loses_nothing_and_backs_off(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 3)
     worker = delivery(store, http, clock, jitter=lambda ceiling: ceiling)  # the top of each jitter range
@@ -136,10 +136,10 @@ async def test_a_webhook_that_is_down_loses_nothing_and_backs_off(
 
 
 async def test_a_timeout_is_recorded_and_retried(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
-    def stall(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
+    def stall(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("timed out", request=request)
 
     add_events(store, firm, firm.with_siem, 2)
     siem.respond = stall
@@ -154,7 +154,7 @@ async def test_a_timeout_is_recorded_and_retried(
     assert await worker.run_once() == 2
 
 
-def test_backoff_grows_exponentially_with_full_jitter_and_a_cap(store: Store, http: httpx.AsyncClient) -> None:
+def test_backoff_grows_exponentially_with_full_jitter_and_a_cap(store: Store, http: httpx2.AsyncClient) -> None:
     worker = AuditDelivery(store, http, holder="a")
     down = RemoteUnavailable("SIEM", "Production", "HTTP 500")
     for attempts in range(1, 30):
@@ -165,7 +165,7 @@ def test_backoff_grows_exponentially_with_full_jitter_and_a_cap(store: Store, ht
     assert 0 <= worker.backoff(100_000, down) <= 3600  # no overflow after a long outage
 
 
-def test_backoff_honours_retry_after_and_waits_longest_after_a_410(store: Store, http: httpx.AsyncClient) -> None:
+def test_backoff_honours_retry_after_and_waits_longest_after_a_410(store: Store, http: httpx2.AsyncClient) -> None:
     worker = AuditDelivery(store, http, holder="a", jitter=lambda ceiling: 0.0)
     throttled = RemoteUnavailable("SIEM", "Production", "HTTP 429")
     throttled.retry_after = 120  # type: ignore[attr-defined]
@@ -176,7 +176,7 @@ def test_backoff_honours_retry_after_and_waits_longest_after_a_410(store: Store,
 
 
 async def test_a_410_is_recorded_and_retried_at_the_longest_backoff(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 2)
     siem.respond = fail_with(410)
@@ -192,7 +192,7 @@ async def test_a_410_is_recorded_and_retried_at_the_longest_backoff(
 
 
 async def test_retry_after_from_the_webhook_sets_the_next_attempt(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 1)
     siem.respond = fail_with(429, **{"Retry-After": "300"})
@@ -201,7 +201,7 @@ async def test_retry_after_from_the_webhook_sets_the_next_attempt(
 
 
 async def test_a_restarted_worker_picks_up_where_the_last_one_left(
-    store: Store, firm: Firm, database_url: str, secret_box: SecretBox, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, database_url: str, secret_box: SecretBox, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 3)
     siem.respond = fail_with(503)
@@ -219,7 +219,7 @@ async def test_a_restarted_worker_picks_up_where_the_last_one_left(
 
 
 async def test_replicas_running_at_once_never_deliver_an_event_twice(
-    store: Store, firm: Firm, database_url: str, secret_box: SecretBox, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, database_url: str, secret_box: SecretBox, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     siem.delay = 0.01  # deliveries overlap between the replicas
     other = Store(make_engine(database_url), secret_box)
@@ -240,7 +240,7 @@ async def test_replicas_running_at_once_never_deliver_an_event_twice(
 
 
 async def test_overlapping_runs_of_one_worker_do_not_deliver_twice(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     siem.delay = 0.01
     worker = delivery(store, http, clock)
@@ -250,7 +250,7 @@ async def test_overlapping_runs_of_one_worker_do_not_deliver_twice(
 
 
 async def test_a_held_lease_blocks_delivery_until_it_expires(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 2)
     crashed = "replica-that-died"
@@ -265,7 +265,7 @@ async def test_a_held_lease_blocks_delivery_until_it_expires(
 
 
 async def test_a_webhook_without_a_secret_is_not_called_and_the_problem_recorded(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     unsigned = add_environment(store, firm.organisation_id, "Staging", siem_url="https://unsigned.example.test/")
     add_events(store, firm, unsigned, 1)
@@ -278,11 +278,11 @@ async def test_a_webhook_without_a_secret_is_not_called_and_the_problem_recorded
 
 
 async def test_neither_the_secret_nor_the_signature_is_logged(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock, caplog: pytest.LogCaptureFixture
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def echo(request: httpx.Request) -> httpx.Response:
+    def echo(request: httpx2.Request) -> httpx2.Response:
         signature = request.headers["webhook-signature"]
-        return httpx.Response(500, text=f"{signature} {signature[3:]} {SIEM_SECRET} {SIEM_SECRET[6:]} {request.headers}")
+        return httpx2.Response(500, text=f"{signature} {signature[3:]} {SIEM_SECRET} {SIEM_SECRET[6:]} {request.headers}")
 
     caplog.set_level(logging.DEBUG)
     add_events(store, firm, firm.with_siem, 1)
@@ -298,7 +298,7 @@ async def test_neither_the_secret_nor_the_signature_is_logged(
 
 
 async def test_run_forever_delivers_until_stopped(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(delivery(store, http, clock).run_forever(stop, interval=0.01))
@@ -318,7 +318,7 @@ def test_the_app_delivers_in_the_background(database_url: str, siem: FakeSiem) -
     org = store.create_organisation("Harbour Legal", [])
     env = add_environment(store, org, "Production", siem_url=SIEM_URL, siem_secret=SIEM_SECRET)
     store.add_audit_event("sign_in", organisation_id=org, environment_id=env, actor="staff@firm.test")
-    app = create_app(Settings(database_url=database_url, secret_keys=key), transport=httpx.MockTransport(siem.handle))
+    app = create_app(Settings(database_url=database_url, secret_keys=key), transport=httpx2.MockTransport(siem.handle))
     with TestClient(app):
         deadline = time.monotonic() + 5
         while not siem.requests and time.monotonic() < deadline:

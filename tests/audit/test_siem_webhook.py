@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from email.utils import formatdate
 
-import httpx
+import httpx2
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -53,7 +53,7 @@ def test_a_secret_that_is_not_base64_is_refused_in_plain_words(secret: str) -> N
 
 @pytest.mark.parametrize("secret", [WITH_PREFIX, WITHOUT_PREFIX])
 async def test_delivered_events_verify_with_the_standard_webhooks_library(
-    http: httpx.AsyncClient, siem: FakeSiem, secret: str
+    http: httpx2.AsyncClient, siem: FakeSiem, secret: str
 ) -> None:
     # The PyPI package `standardwebhooks` (standard-webhooks/standard-webhooks,
     # libraries/python/standardwebhooks/webhooks.py) reads `webhook-id`, `webhook-timestamp` and
@@ -69,7 +69,7 @@ async def test_delivered_events_verify_with_the_standard_webhooks_library(
         Webhook(base64.b64encode(b"some-other-secret-of-32-bytes!!!").decode()).verify(request.content, headers)
 
 
-async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
     await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_7", BODY)
 
     [request] = siem.requests
@@ -84,8 +84,8 @@ async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: http
 
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204])
-async def test_any_2xx_is_success(http: httpx.AsyncClient, siem: FakeSiem, status: int) -> None:
-    siem.respond = lambda request: httpx.Response(status)
+async def test_any_2xx_is_success(http: httpx2.AsyncClient, siem: FakeSiem, status: int) -> None:
+    siem.respond = lambda request: httpx2.Response(status)
     await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)  # raises for anything but success
     assert len(siem.requests) == 1  # delivered once: no retry of a success
 
@@ -103,28 +103,28 @@ async def test_any_2xx_is_success(http: httpx.AsyncClient, siem: FakeSiem, statu
     ],
 )
 async def test_error_answers_raise_typed_errors_naming_the_siem(
-    http: httpx.AsyncClient, siem: FakeSiem, status: int, error_type: type
+    http: httpx2.AsyncClient, siem: FakeSiem, status: int, error_type: type
 ) -> None:
-    siem.respond = lambda request: httpx.Response(status, json={"message": "no thanks"})
+    siem.respond = lambda request: httpx2.Response(status, json={"message": "no thanks"})
     with pytest.raises(error_type) as raised:
         await SiemWebhook(SIEM_URL, SIEM_SECRET, http, environment_name="Production").deliver("evt_1", BODY)
     assert raised.value.system == "SIEM" and raised.value.environment == "Production"
     assert retry_after(raised.value) is None
 
 
-async def test_a_redirect_is_a_failure_and_is_not_followed(http: httpx.AsyncClient, siem: FakeSiem) -> None:
-    siem.respond = lambda request: httpx.Response(307, headers={"Location": "https://elsewhere.example.test/"})
+async def test_a_redirect_is_a_failure_and_is_not_followed(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
+    siem.respond = lambda request: httpx2.Response(307, headers={"Location": "https://elsewhere.example.test/"})
     with pytest.raises(RemoteRejected, match="HTTP 307"):
         await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)
     assert len(siem.requests) == 1
 
 
-async def test_connection_failures_and_timeouts(http: httpx.AsyncClient, siem: FakeSiem) -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused", request=request)
+async def test_connection_failures_and_timeouts(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
 
-    def stall(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
+    def stall(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("timed out", request=request)
 
     webhook = SiemWebhook(SIEM_URL, SIEM_SECRET, http)
     siem.respond = refuse
@@ -135,28 +135,28 @@ async def test_connection_failures_and_timeouts(http: httpx.AsyncClient, siem: F
         await webhook.deliver("evt_1", BODY)
 
 
-async def test_the_timeout_is_applied_to_the_request(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+async def test_the_timeout_is_applied_to_the_request(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
     await SiemWebhook(SIEM_URL, SIEM_SECRET, http, timeout=7.5).deliver("evt_1", BODY)
     assert siem.requests[0].extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
 
 
-async def test_retry_after_is_exposed_in_seconds_or_as_a_date(http: httpx.AsyncClient, siem: FakeSiem) -> None:
+async def test_retry_after_is_exposed_in_seconds_or_as_a_date(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
     webhook = SiemWebhook(SIEM_URL, SIEM_SECRET, http)
-    siem.respond = lambda request: httpx.Response(429, headers={"Retry-After": "120"})
+    siem.respond = lambda request: httpx2.Response(429, headers={"Retry-After": "120"})
     with pytest.raises(RemoteUnavailable) as raised:
         await webhook.deliver("evt_1", BODY)
     assert retry_after(raised.value) == 120
 
-    siem.respond = lambda request: httpx.Response(503, headers={"Retry-After": formatdate(time.time() + 600, usegmt=True)})
+    siem.respond = lambda request: httpx2.Response(503, headers={"Retry-After": formatdate(time.time() + 600, usegmt=True)})
     with pytest.raises(RemoteUnavailable) as raised:
         await webhook.deliver("evt_1", BODY)
     assert 590 <= (retry_after(raised.value) or 0) <= 600
 
 
-async def test_errors_never_carry_the_secret_or_the_signature(http: httpx.AsyncClient, siem: FakeSiem) -> None:
-    def echo(request: httpx.Request) -> httpx.Response:
+async def test_errors_never_carry_the_secret_or_the_signature(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
+    def echo(request: httpx2.Request) -> httpx2.Response:
         signature = request.headers["webhook-signature"]
-        return httpx.Response(400, json={"message": f"bad {signature} or {signature[3:]} for {SIEM_SECRET[6:]}"})
+        return httpx2.Response(400, json={"message": f"bad {signature} or {signature[3:]} for {SIEM_SECRET[6:]}"})
 
     siem.respond = echo
     with pytest.raises(RemoteRejected) as raised:
@@ -172,7 +172,7 @@ async def test_errors_never_carry_the_secret_or_the_signature(http: httpx.AsyncC
     [(SIEM_URL, ""), (SIEM_URL, "whsec_not base64!"), (SIEM_URL, "plain-shared-secret"), ("ftp://siem.example.test/", SIEM_SECRET), ("not a url", SIEM_SECRET)],
 )
 def test_an_unusable_configuration_is_refused_without_quoting_the_secret(
-    http: httpx.AsyncClient, url: str, secret: str
+    http: httpx2.AsyncClient, url: str, secret: str
 ) -> None:
     with pytest.raises(ValueError) as raised:
         SiemWebhook(url, secret, http)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-import httpx
+import httpx2
 import pytest
 
 from clients.clio_operate import ClioOperateClient, OdsContact, UserInfo
@@ -180,15 +180,15 @@ async def test_the_client_reads_a_users_roles_by_impersonation() -> None:
     """`Impersonate.Specified` with `impersonate_user` and `impersonate_provider`, client authenticated
     by Basic (sharedo-tech/sharedo-auth-samples clientCredentials/client-creds-dynamic.ps1, as in
     reference/sharedo-api.md §1.3), then userInfo with that token."""
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         if request.url.path == "/connect/token":
-            return httpx.Response(200, json={"access_token": "impersonated", "expires_in": 900, "token_type": "Bearer"})
-        return httpx.Response(200, json={"isAuthenticated": True, "userId": PERSON, "userName": EMAIL, "roles": ["system-administrator"]})
+            return httpx2.Response(200, json={"access_token": "impersonated", "expires_in": 900, "token_type": "Bearer"})
+        return httpx2.Response(200, json={"isAuthenticated": True, "userId": PERSON, "userName": EMAIL, "roles": ["system-administrator"]})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(answer)) as http:
         client = ClioOperateClient(
             identity_url="https://production-identity.test", api_url="https://production.test", client_id="pms-sync",
             client_secret="secret", environment_name="Production", http=http,
@@ -196,7 +196,7 @@ async def test_the_client_reads_a_users_roles_by_impersonation() -> None:
         found = await client.impersonated_user_info(EMAIL, "idsrv")
 
     token, user_info = seen
-    form = dict(httpx.QueryParams(token.content.decode()))
+    form = dict(httpx2.QueryParams(token.content.decode()))
     assert form == {"grant_type": "Impersonate.Specified", "scope": "sharedo", "impersonate_user": EMAIL, "impersonate_provider": "idsrv"}
     assert token.headers["authorization"].startswith("Basic ")
     assert user_info.headers["authorization"] == "Bearer impersonated"

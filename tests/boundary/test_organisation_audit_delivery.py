@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-import httpx
+import httpx2
 import pytest
 from sqlmodel import Session, select
 
@@ -34,7 +34,7 @@ from tests.audit.conftest import (  # noqa: F401
 )
 
 
-def worker(store: Store, http: httpx.AsyncClient, clock: Clock) -> AuditDelivery:
+def worker(store: Store, http: httpx2.AsyncClient, clock: Clock) -> AuditDelivery:
     return AuditDelivery(store, http, holder="replica-a", clock=clock, jitter=lambda ceiling: ceiling)
 
 
@@ -47,7 +47,7 @@ def types(siem: FakeSiem, url: str = SIEM_URL) -> list[str]:
 
 
 async def test_an_organisation_event_reaches_every_webhook_once_in_id_order(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     add_events(store, firm, firm.with_siem, 1, type="import.started")  # 1
     organisation_event(store, firm)  # 2
@@ -70,11 +70,11 @@ async def test_an_organisation_event_reaches_every_webhook_once_in_id_order(
 
 
 async def test_one_webhook_down_holds_back_only_itself_and_retries_with_the_same_id(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     organisation_event(store, firm, "member.added")  # 1
     organisation_event(store, firm, "member.role_changed")  # 2
-    siem.respond = lambda request: httpx.Response(503 if str(request.url) == SIEM_URL else 204)
+    siem.respond = lambda request: httpx2.Response(503 if str(request.url) == SIEM_URL else 204)
     delivery = worker(store, http, clock)
 
     assert await delivery.run_once() == 2  # both to the other webhook; none to the one that is down
@@ -94,7 +94,7 @@ async def test_one_webhook_down_holds_back_only_itself_and_retries_with_the_same
 
 
 async def test_environments_sharing_a_webhook_get_each_organisation_event_once(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     shared = add_environment(store, firm.organisation_id, "Staging", siem_url=SIEM_URL, siem_secret=SIEM_SECRET)
     organisation_event(store, firm)  # 1
@@ -106,7 +106,7 @@ async def test_environments_sharing_a_webhook_get_each_organisation_event_once(
 
 
 async def test_a_removed_environments_webhook_gets_no_more_organisation_events(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     EnvironmentStore(store.engine, store.secrets).remove(firm.organisation_id, firm.other_siem, "admin@firm.test")
     organisation_event(store, firm)
@@ -117,7 +117,7 @@ async def test_a_removed_environments_webhook_gets_no_more_organisation_events(
 
 
 async def test_members_and_their_refusals_are_organisation_events_the_siem_receives(
-    store: Store, firm: Firm, http: httpx.AsyncClient, siem: FakeSiem, clock: Clock
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:
     MemberStore(store.engine).add(firm.organisation_id, "new@firm.test", "New Person", "staff", actor="admin@firm.test")
     store.add_audit_event("sign_in.refused", organisation_id=firm.organisation_id, actor="stranger@elsewhere.test", data={"reason": "not a member"})

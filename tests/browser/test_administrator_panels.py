@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
@@ -43,13 +43,13 @@ def sign_in_on_the_portal(page: Page, username: str) -> FrameLocator:
 def widget_path(page: Page) -> str:
     """The path and query of the page the widget's iframe shows."""
     frame = page.locator(WIDGET).element_handle().content_frame()
-    parts = httpx.URL(frame.url)
+    parts = httpx2.URL(frame.url)
     return parts.raw_path.decode()
 
 
 def run_the_schedule_now(demo: Demo) -> None:
     """An administrator presses Run now on Production's schedule (over HTTP, as the widget would)."""
-    with httpx.Client(base_url=demo.service_url, timeout=60) as client:
+    with httpx2.Client(base_url=demo.service_url, timeout=60) as client:
         signed_in = client.post(
             "/embed/session", json={"token": demo.user_token(ADMIN), "portal_origin": demo.sandbox_url},
             headers={"Origin": demo.service_url},
@@ -113,12 +113,12 @@ def test_the_teams_link_opens_close_sync_in_the_portal_and_closing_asks_first(
     expect(widget.locator("#outcomes")).to_have_count(0)
     phase = browser_demo.environment("Production")["api_url"] + f"/api/v1/public/workItem/{IMPORTED_WORK_ITEM_ID}/phase"
     token = {"Authorization": f"Bearer {browser_demo.user_token(ADMIN)}"}
-    assert httpx.get(phase, headers=token).json()["systemName"] != "matter-closed", "cancelled: nothing closed"
+    assert httpx2.get(phase, headers=token).json()["systemName"] != "matter-closed", "cancelled: nothing closed"
 
     widget.get_by_role("button", name="Apply to selected").click()
     dialog.get_by_role("button", name="Close matters").click()
     expect(widget.locator("#outcomes li.ok")).to_contain_text("82003")
-    assert httpx.get(phase, headers=token).json()["systemName"] == "matter-closed"
+    assert httpx2.get(phase, headers=token).json()["systemName"] == "matter-closed"
 
 
 def test_the_teams_link_opens_auto_import_with_each_matters_parties_and_importing_asks_first(

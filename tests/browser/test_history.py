@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo
@@ -35,7 +35,7 @@ IN_UAT = "HIST-UAT-1"  # refused in UAT, where import writes are off
 
 
 def try_import(demo: Demo, user: str, matter: str, environment: str = "Production") -> None:
-    response = httpx.post(  # in the environment whose tenant issued the token
+    response = httpx2.post(  # in the environment whose tenant issued the token
         f"{demo.service_url}/api/v1/matters/{quote(matter, safe='')}/import",
         json={}, headers={"Authorization": f"Bearer {demo.user_token(user, environment)}"}, timeout=30,
     )

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.browser.conftest import running_demo
@@ -130,7 +130,7 @@ def test_one_click_changes_every_party_of_a_large_matter(tour_demo: Demo, page: 
 
 
 def test_an_administrator_sees_history_and_the_connections(tour_demo: Demo, page: Page, tmp_path: Path) -> None:
-    imported = httpx.post(  # something in History whichever test ran first
+    imported = httpx2.post(  # something in History whichever test ran first
         f"{tour_demo.service_url}/api/v1/matters/{ONE_PARTY}/import", json={},
         headers={"Authorization": f"Bearer {tour_demo.user_token('staff@sandbox.test')}"}, timeout=30,
     )

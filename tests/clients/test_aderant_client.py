@@ -1,11 +1,11 @@
-"""AderantAgentClient against the agent's HTTP contract (agent/README.md), through pytest-httpx."""
+"""AderantAgentClient against the agent's HTTP contract (agent/README.md), through pytest-httpx2."""
 
 import asyncio
 import re
 from datetime import date
 from urllib.parse import parse_qs
 
-import httpx
+import httpx2
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -33,7 +33,7 @@ from tests.clients.client_samples import (
 
 
 def make_client(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     base_url: str = AGENT_URL,
     *,
     concurrency: int = 4,
@@ -59,7 +59,7 @@ def make_client(
 
 
 async def test_search_sends_the_api_key_and_a_request_id_but_no_relay_token(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(
         method="GET",
@@ -83,7 +83,7 @@ async def test_search_sends_the_api_key_and_a_request_id_but_no_relay_token(
 
 
 async def test_relay_url_adds_a_valid_sas_token_and_keeps_the_api_key(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", json={"status": "ok", "database": "ok"})
 
@@ -101,7 +101,7 @@ async def test_relay_url_adds_a_valid_sas_token_and_keeps_the_api_key(
 
 
 async def test_a_relay_off_azure_is_signed_because_its_rule_is_configured(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     """The sandbox's stand-in relay lives at {sandbox}/relay/{hybrid connection}: the configured
     rule decides, and the token is signed for the URL as configured (port dropped)."""
@@ -116,7 +116,7 @@ async def test_a_relay_off_azure_is_signed_because_its_rule_is_configured(
     assert fields["sr"] == ["http://127.0.0.1/relay/aderant"] and fields["skn"] == [RELAY_KEY_NAME]
 
 
-async def test_a_configured_relay_without_via_is_the_relay_speaking(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_a_configured_relay_without_via_is_the_relay_speaking(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     url = "http://127.0.0.1:8101/relay/aderant"
     for _ in range(2):  # retried once
         httpx_mock.add_response(url=f"{url}/v1/health", status_code=502, json={"error": {"code": "BadGateway"}})
@@ -127,7 +127,7 @@ async def test_a_configured_relay_without_via_is_the_relay_speaking(http: httpx.
     assert "the Aderant agent is offline or not connected to the relay" in str(caught.value)
 
 
-async def test_each_call_gets_its_own_request_id(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_each_call_gets_its_own_request_id(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok"}, is_reusable=True)
     client = make_client(http)
 
@@ -139,7 +139,7 @@ async def test_each_call_gets_its_own_request_id(http: httpx.AsyncClient, httpx_
 
 
 async def test_get_matter_encodes_the_number_and_follows_party_pages(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     path = f"{AGENT_URL}/v1/matters/2024%2F001%20A"
     matter = summary_json(matter_number="2024/001 A") | {
@@ -191,7 +191,7 @@ async def test_matter_statuses_go_in_chunks_of_200_at_most_concurrency_at_once()
     most_in_flight = 0
     chunks: list[list[int]] = []
 
-    async def agent(request: httpx.Request) -> httpx.Response:
+    async def agent(request: httpx2.Request) -> httpx2.Response:
         nonlocal in_flight, most_in_flight
         assert request.url.path == "/v1/matter-statuses"
         ids = [int(value) for value in request.url.params["ids"].split(",")]
@@ -201,9 +201,9 @@ async def test_matter_statuses_go_in_chunks_of_200_at_most_concurrency_at_once()
         await asyncio.sleep(0.01)
         in_flight -= 1
         # The agent leaves unknown ids out: pretend odd ids are unknown.
-        return httpx.Response(200, json={"items": [status_json(uno) for uno in ids if uno % 2 == 0]})
+        return httpx2.Response(200, json={"items": [status_json(uno) for uno in ids if uno % 2 == 0]})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(agent)) as http:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(agent)) as http:
         client = make_client(http, concurrency=2)
         statuses = await client.matter_statuses([*range(1, 1001), 1, 2])  # repeated ids are asked once
 
@@ -214,13 +214,13 @@ async def test_matter_statuses_go_in_chunks_of_200_at_most_concurrency_at_once()
     assert statuses[0] == MatterStatus(2, "2", "CLOSE", "Closed", True, date(2026, 5, 1))
 
 
-async def test_no_ids_means_no_call(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_no_ids_means_no_call(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     assert await make_client(http).matter_statuses([]) == []
     assert httpx_mock.get_requests() == []
 
 
 async def test_matters_opened_since_chunks_client_codes_by_50_and_follows_pages(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     codes = [f"CL{number:06d}" for number in range(1, 121)]
     opened_url = f"{AGENT_URL}/v1/matters-opened"
@@ -257,7 +257,7 @@ async def test_matters_opened_since_chunks_client_codes_by_50_and_follows_pages(
 
 
 async def test_a_503_from_the_agent_is_retried_once_with_the_same_request_id(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", status_code=503, json={"status": "error"})
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok", "database": "ok"})
@@ -268,8 +268,8 @@ async def test_a_503_from_the_agent_is_retried_once_with_the_same_request_id(
     assert first.headers["X-Request-Id"] == second.headers["X-Request-Id"]
 
 
-async def test_a_connection_error_is_retried_once(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
+async def test_a_connection_error_is_retried_once(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx2.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok"})
 
     assert await make_client(http).health() == {"status": "ok"}
@@ -277,7 +277,7 @@ async def test_a_connection_error_is_retried_once(http: httpx.AsyncClient, httpx
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 500])
-async def test_other_failures_are_not_retried(status: int, http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_other_failures_are_not_retried(status: int, http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/matters/7", status_code=status, json={"error": "no"})
 
     with pytest.raises(RemoteError):
@@ -289,9 +289,9 @@ async def test_other_failures_are_not_retried(status: int, http: httpx.AsyncClie
 # Errors
 
 
-async def test_connection_refused_twice_is_unavailable(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_connection_refused_twice_is_unavailable(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     for _ in range(2):
-        httpx_mock.add_exception(httpx.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
+        httpx_mock.add_exception(httpx2.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
 
     with pytest.raises(RemoteUnavailable) as caught:
         await make_client(http).health()
@@ -300,8 +300,8 @@ async def test_connection_refused_twice_is_unavailable(http: httpx.AsyncClient, 
     assert_no_secrets(caught.value)
 
 
-async def test_a_read_timeout_is_a_timeout_and_is_not_retried(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ReadTimeout("timed out"), url=f"{AGENT_URL}/v1/health")
+async def test_a_read_timeout_is_a_timeout_and_is_not_retried(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx2.ReadTimeout("timed out"), url=f"{AGENT_URL}/v1/health")
 
     with pytest.raises(RemoteTimeout) as caught:
         await make_client(http).health()
@@ -310,7 +310,7 @@ async def test_a_read_timeout_is_a_timeout_and_is_not_retried(http: httpx.AsyncC
     assert len(httpx_mock.get_requests()) == 1
 
 
-async def test_the_timeout_is_applied_to_each_request(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_the_timeout_is_applied_to_each_request(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok"})
 
     await make_client(http, timeout=7.5).health()
@@ -320,7 +320,7 @@ async def test_the_timeout_is_applied_to_each_request(http: httpx.AsyncClient, h
     assert request.extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
 
 
-async def test_a_500_is_unavailable(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_a_500_is_unavailable(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", status_code=500, json={"error": "boom"})
 
     with pytest.raises(RemoteUnavailable) as caught:
@@ -329,7 +329,7 @@ async def test_a_500_is_unavailable(http: httpx.AsyncClient, httpx_mock: HTTPXMo
     assert str(caught.value) == "Aderant is not reachable for UAT: it answered HTTP 500 (boom)"
 
 
-async def test_relay_502_without_via_means_the_agent_is_offline(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_relay_502_without_via_means_the_agent_is_offline(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     for _ in range(2):  # retried once
         httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", status_code=502, text="Bad Gateway")
 
@@ -340,7 +340,7 @@ async def test_relay_502_without_via_means_the_agent_is_offline(http: httpx.Asyn
     assert str(caught.value).startswith("Aderant is not reachable for UAT")
 
 
-async def test_relay_503_with_via_came_from_the_agent(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_relay_503_with_via_came_from_the_agent(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     for _ in range(2):
         httpx_mock.add_response(
             url=f"{RELAY_URL}/v1/health",
@@ -356,7 +356,7 @@ async def test_relay_503_with_via_came_from_the_agent(http: httpx.AsyncClient, h
     assert "it answered HTTP 503" in str(caught.value) and "login failed" in str(caught.value)
 
 
-async def test_relay_504_is_a_timeout(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_relay_504_is_a_timeout(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     for _ in range(2):
         httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", status_code=504)
 
@@ -366,7 +366,7 @@ async def test_relay_504_is_a_timeout(http: httpx.AsyncClient, httpx_mock: HTTPX
     assert str(caught.value).startswith("Aderant did not answer in time for UAT")
 
 
-async def test_relay_401_points_at_the_relay_key(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_relay_401_points_at_the_relay_key(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", status_code=401, text="InvalidSignature")
 
     with pytest.raises(RemoteAuthError) as caught:
@@ -376,7 +376,7 @@ async def test_relay_401_points_at_the_relay_key(http: httpx.AsyncClient, httpx_
 
 
 async def test_agent_401_points_at_the_api_key_and_never_shows_it(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(
         url=f"{RELAY_URL}/v1/health",
@@ -393,7 +393,7 @@ async def test_agent_401_points_at_the_api_key_and_never_shows_it(
     assert_no_secrets(caught.value, sas)
 
 
-async def test_unknown_matter_is_not_found(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_unknown_matter_is_not_found(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{AGENT_URL}/v1/matters/999", status_code=404, json={"error": "Matter 999 was not found"}
     )
@@ -404,7 +404,7 @@ async def test_unknown_matter_is_not_found(http: httpx.AsyncClient, httpx_mock: 
     assert str(caught.value) == "Matter 999 was not found in Aderant (UAT)"
 
 
-async def test_404_on_a_fixed_route_means_a_wrong_url(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_404_on_a_fixed_route_means_a_wrong_url(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", status_code=404, text="Not Found")
 
     with pytest.raises(RemoteUnavailable) as caught:
@@ -413,7 +413,7 @@ async def test_404_on_a_fixed_route_means_a_wrong_url(http: httpx.AsyncClient, h
     assert "check the URL" in str(caught.value)
 
 
-async def test_400_carries_the_agent_message(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_400_carries_the_agent_message(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=re.compile(re.escape(f"{AGENT_URL}/v1/matters?")), status_code=400, json={"error": "q is too long"}
     )
@@ -424,7 +424,7 @@ async def test_400_carries_the_agent_message(http: httpx.AsyncClient, httpx_mock
     assert str(caught.value) == "Aderant rejected the request for UAT: q is too long"
 
 
-async def test_a_malformed_answer_is_a_remote_error(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_a_malformed_answer_is_a_remote_error(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/matters?q=a&offset=0&limit=25", json={"items": [{"matter_uno": 1}]})
 
     with pytest.raises(RemoteError) as caught:
@@ -434,7 +434,7 @@ async def test_a_malformed_answer_is_a_remote_error(http: httpx.AsyncClient, htt
     assert str(caught.value).startswith("Aderant gave an answer we could not read for UAT")
 
 
-async def test_paging_that_does_not_move_forward_stops(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_paging_that_does_not_move_forward_stops(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{AGENT_URL}/v1/matters-opened?clients=CL1&since=2026-01-01&offset=0&limit=100",
         json={"items": [], "next_offset": 0},

@@ -1,5 +1,5 @@
 """ClioOperateClient and ClioIdentity against the Clio Operate shapes (sandbox/README.md,
-reference/sharedo-api.md), through pytest-httpx."""
+reference/sharedo-api.md), through pytest-httpx2."""
 
 import asyncio
 import base64
@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
+import httpx2
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -52,7 +52,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def clio(http: httpx.AsyncClient, clock: FakeClock) -> ClioOperateClient:
+def clio(http: httpx2.AsyncClient, clock: FakeClock) -> ClioOperateClient:
     return ClioOperateClient(
         identity_url=IDENTITY_URL + "/",
         api_url=API_URL,
@@ -79,11 +79,11 @@ def api(path: str) -> str:
     return API_URL + path
 
 
-def bearer(request: httpx.Request) -> str:
+def bearer(request: httpx2.Request) -> str:
     return request.headers["Authorization"]
 
 
-def token_requests(httpx_mock: HTTPXMock) -> list[httpx.Request]:
+def token_requests(httpx_mock: HTTPXMock) -> list[httpx2.Request]:
     return httpx_mock.get_requests(url=TOKEN_URL)
 
 
@@ -120,9 +120,9 @@ async def test_two_calls_share_one_token(clio: ClioOperateClient, httpx_mock: HT
 
 
 async def test_concurrent_calls_share_one_token_request(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
-    async def slow_token(request: httpx.Request) -> httpx.Response:
+    async def slow_token(request: httpx2.Request) -> httpx2.Response:
         await asyncio.sleep(0.01)
-        return httpx.Response(200, json={"access_token": "service-token-1", "expires_in": 900})
+        return httpx2.Response(200, json={"access_token": "service-token-1", "expires_in": 900})
 
     httpx_mock.add_callback(slow_token, url=TOKEN_URL)
     httpx_mock.add_response(url=api("/api/v2/public/types/tree"), json=[], is_reusable=True)
@@ -159,11 +159,11 @@ async def test_a_401_fetches_a_new_token_and_retries_once(clio: ClioOperateClien
     add_token(httpx_mock, "service-token-2")
     sent: list[str] = []  # recorded as sent: the retry reuses (and re-authorises) the same request
 
-    def tree(request: httpx.Request) -> httpx.Response:
+    def tree(request: httpx2.Request) -> httpx2.Response:
         sent.append(bearer(request))
         if len(sent) == 1:
-            return httpx.Response(401)
-        return httpx.Response(200, json=[{"systemName": "matter"}])
+            return httpx2.Response(401)
+        return httpx2.Response(200, json=[{"systemName": "matter"}])
 
     httpx_mock.add_callback(tree, url=api("/api/v2/public/types/tree"), is_reusable=True)
 
@@ -180,7 +180,7 @@ async def test_the_recent_tree_is_read_again_only_once_it_is_old(
     add_token(httpx_mock)
     answers = iter(["Litigation", "Disputes"])
     httpx_mock.add_callback(
-        lambda request: httpx.Response(200, json=[{"systemName": "matter-litigation", "name": next(answers)}]),
+        lambda request: httpx2.Response(200, json=[{"systemName": "matter-litigation", "name": next(answers)}]),
         url=api("/api/v2/public/types/tree"), is_reusable=True,
     )
 
@@ -355,11 +355,11 @@ async def test_find_open_work_items_by_many_ids_filters_by_phase_in_chunks_of_10
     add_token(httpx_mock)
     asked: list[dict[str, Any]] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         asked.append(body)
         ids = body["search"]["workItemIds"]
-        return httpx.Response(200, json={"totalCount": 1, "results": [find_result(ids[0])]})
+        return httpx2.Response(200, json={"totalCount": 1, "results": [find_result(ids[0])]})
 
     httpx_mock.add_callback(answer, method="POST", url=api(FIND), is_reusable=True)
     ids = [f"w-{number}" for number in range(250)]
@@ -512,7 +512,7 @@ async def test_work_type_tree_is_nested(clio: ClioOperateClient, httpx_mock: HTT
 
 async def test_connection_refused_is_unavailable(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
     add_token(httpx_mock)
-    httpx_mock.add_exception(httpx.ConnectError("connection refused"), url=api("/api/v2/public/types/tree"))
+    httpx_mock.add_exception(httpx2.ConnectError("connection refused"), url=api("/api/v2/public/types/tree"))
 
     with pytest.raises(RemoteUnavailable) as caught:
         await clio.work_type_tree()
@@ -521,7 +521,7 @@ async def test_connection_refused_is_unavailable(clio: ClioOperateClient, httpx_
 
 
 async def test_identity_server_timeout(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ConnectTimeout("timed out"), url=TOKEN_URL)
+    httpx_mock.add_exception(httpx2.ConnectTimeout("timed out"), url=TOKEN_URL)
 
     with pytest.raises(RemoteTimeout) as caught:
         await clio.work_type_tree()
@@ -576,7 +576,7 @@ async def test_400_carries_the_remote_message_and_no_token(clio: ClioOperateClie
 # Identity documents
 
 
-async def test_discovery_and_jwks(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_discovery_and_jwks(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     jwks_uri = f"{IDENTITY_URL}/.well-known/openid-configuration/jwks"
     discovery = {"issuer": IDENTITY_URL, "jwks_uri": jwks_uri}
     keys = {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "AQAB", "e": "AQAB"}]}
@@ -591,7 +591,7 @@ async def test_discovery_and_jwks(http: httpx.AsyncClient, httpx_mock: HTTPXMock
 
 
 async def test_identity_errors_name_the_host_when_no_environment_is_given(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(url=f"{IDENTITY_URL}/.well-known/openid-configuration", status_code=502)
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -28,7 +28,7 @@ PORTAL_FILTERS = {
 }
 
 
-def client(http: httpx.AsyncClient, *, routes: ClioRoutes = DEFAULT_ROUTES, team_search_body: TeamSearchBody = "minimal") -> ClioOperateClient:
+def client(http: httpx2.AsyncClient, *, routes: ClioRoutes = DEFAULT_ROUTES, team_search_body: TeamSearchBody = "minimal") -> ClioOperateClient:
     return ClioOperateClient(
         identity_url=IDENTITY_URL,
         api_url=API_URL,
@@ -42,7 +42,7 @@ def client(http: httpx.AsyncClient, *, routes: ClioRoutes = DEFAULT_ROUTES, team
 
 
 @pytest.fixture
-def clio(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> ClioOperateClient:
+def clio(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> ClioOperateClient:
     httpx_mock.add_response(
         method="POST", url=f"{IDENTITY_URL}/connect/token", json={"access_token": "t", "expires_in": 900}, is_optional=True
     )
@@ -131,7 +131,7 @@ async def test_people_only_search_names_the_entity_type(clio: ClioOperateClient,
     ],
 )
 async def test_team_search_body_is_the_environments_choice(
-    body_setting: TeamSearchBody, expected: dict[str, Any], http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    body_setting: TeamSearchBody, expected: dict[str, Any], http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     """Configurable: no public source shows the body of /api/ods/teams/_search (reference/sharedo-api.md §4.5, [R])."""
     httpx_mock.add_response(method="POST", url=f"{IDENTITY_URL}/connect/token", json={"access_token": "t", "expires_in": 900})
@@ -275,7 +275,7 @@ async def test_create_work_item_with_parties_teams_and_the_importing_user(
 # Routes an environment overrides
 
 
-async def test_overridden_routes_are_called_with_quoted_values(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_overridden_routes_are_called_with_quoted_values(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     routes = DEFAULT_ROUTES.with_overrides(
         {
             "token": "/identity/connect/token",

@@ -1,7 +1,7 @@
 """What Settings → Test connection asks of the clients: the agent's health once, unretried, and a
 fresh Clio Operate service token."""
 
-import httpx
+import httpx2
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -25,7 +25,7 @@ TOKEN_URL = f"{IDENTITY_URL}/connect/token"
 TREE_URL = f"{API_URL}/api/v2/public/types/tree"
 
 
-def agent(http: httpx.AsyncClient, base_url: str = AGENT_URL) -> AderantAgentClient:
+def agent(http: httpx2.AsyncClient, base_url: str = AGENT_URL) -> AderantAgentClient:
     return AderantAgentClient(
         base_url=base_url,
         api_key=AGENT_KEY,
@@ -37,7 +37,7 @@ def agent(http: httpx.AsyncClient, base_url: str = AGENT_URL) -> AderantAgentCli
     )
 
 
-def clio(http: httpx.AsyncClient) -> ClioOperateClient:
+def clio(http: httpx2.AsyncClient) -> ClioOperateClient:
     return ClioOperateClient(
         identity_url=IDENTITY_URL,
         api_url=API_URL,
@@ -48,7 +48,7 @@ def clio(http: httpx.AsyncClient) -> ClioOperateClient:
     )
 
 
-async def test_a_healthy_agent(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_a_healthy_agent(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok", "database": "ok"})
 
     health = await agent(http).check_health()
@@ -58,7 +58,7 @@ async def test_a_healthy_agent(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -
 
 
 async def test_the_agents_own_503_is_a_health_answer_and_is_not_retried(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(
         url=f"{AGENT_URL}/v1/health", status_code=503, json={"status": "error", "database": "unavailable"}
@@ -70,7 +70,7 @@ async def test_the_agents_own_503_is_a_health_answer_and_is_not_retried(
     assert len(httpx_mock.get_requests()) == 1
 
 
-async def test_a_503_without_the_health_shape_is_an_error(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_a_503_without_the_health_shape_is_an_error(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", status_code=503, text="Service Unavailable")
 
     with pytest.raises(RemoteUnavailable) as caught:
@@ -81,7 +81,7 @@ async def test_a_503_without_the_health_shape_is_an_error(http: httpx.AsyncClien
 
 
 async def test_relay_503_without_via_is_no_listener_even_with_a_health_shaped_body(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", status_code=503, json={"database": "ok"})
 
@@ -92,7 +92,7 @@ async def test_relay_503_without_via_is_no_listener_even_with_a_health_shaped_bo
     assert len(httpx_mock.get_requests()) == 1
 
 
-async def test_relay_403_names_the_send_right(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_relay_403_names_the_send_right(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", status_code=403, text="Send claim required")
 
     with pytest.raises(RemoteAuthError) as caught:
@@ -105,8 +105,8 @@ async def test_relay_403_names_the_send_right(http: httpx.AsyncClient, httpx_moc
     assert_no_secrets(caught.value, httpx_mock.get_request().headers["ServiceBusAuthorization"])  # type: ignore[union-attr]
 
 
-async def test_no_connection_is_unreachable(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
+async def test_no_connection_is_unreachable(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx2.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
 
     with pytest.raises(RemoteUnreachable) as caught:
         await agent(http).check_health()
@@ -115,7 +115,7 @@ async def test_no_connection_is_unreachable(http: httpx.AsyncClient, httpx_mock:
 
 
 async def test_check_token_fetches_a_new_token_even_when_one_is_cached(
-    http: httpx.AsyncClient, httpx_mock: HTTPXMock
+    http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     for token in ("first", "second"):
         httpx_mock.add_response(method="POST", url=TOKEN_URL, json={"access_token": token, "expires_in": 900})
@@ -133,7 +133,7 @@ async def test_check_token_fetches_a_new_token_even_when_one_is_cached(
     assert (first.headers["Authorization"], second.headers["Authorization"]) == ("Bearer first", "Bearer second")
 
 
-async def test_check_token_with_a_refused_client(http: httpx.AsyncClient, httpx_mock: HTTPXMock) -> None:
+async def test_check_token_with_a_refused_client(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(method="POST", url=TOKEN_URL, status_code=400, json={"error": "invalid_client"})
 
     with pytest.raises(RemoteAuthError) as caught:

@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import text
 
@@ -62,7 +62,7 @@ def form_fields(html: str, action: str) -> dict[str, str]:
     return reader.fields
 
 
-def submit(app: Service, page: str, action: str, **changes: str | None) -> httpx.Response:
+def submit(app: Service, page: str, action: str, **changes: str | None) -> httpx2.Response:
     """Open `page`, change some fields of its form to `action` (None unticks a box), submit it."""
     return _post(app, action, form_fields(app.client.get(page).text, action), changes)
 
@@ -83,12 +83,12 @@ def new_environment(**changes: str) -> dict[str, str]:
     }
 
 
-def add(app: Service, **changes: str | None) -> httpx.Response:
+def add(app: Service, **changes: str | None) -> httpx2.Response:
     """Submit the add form filled in with `new_environment()`, changed by `changes`."""
     return _post(app, LIST, {"csrf_token": csrf(app.client.get(LIST).text), **new_environment()}, changes)
 
 
-def _post(app: Service, action: str, fields: dict[str, str], changes: dict[str, str | None]) -> httpx.Response:
+def _post(app: Service, action: str, fields: dict[str, str], changes: dict[str, str | None]) -> httpx2.Response:
     fields = {**fields, **{k: v for k, v in changes.items() if v is not None}}
     data = {k: v for k, v in fields.items() if changes.get(k, "") is not None}
     return app.client.post(action, data=data, follow_redirects=False)

@@ -1,11 +1,11 @@
 """Test connection's verdict per hop, against answers the sandbox cannot give (Azure Relay, no
-connection, timeouts), through pytest-httpx."""
+connection, timeouts), through pytest-httpx2."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
+import httpx2
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -31,7 +31,7 @@ Check = Callable[..., Awaitable[ConnectionCheck]]
 async def check(store: Store) -> AsyncIterator[Check]:
     """Test connection of an environment saved with these settings (agent through the relay by default)."""
     organisation = store.create_organisation("Firm", ["system-administrator"])
-    async with httpx.AsyncClient() as http:
+    async with httpx2.AsyncClient() as http:
         services = Services(store, Connections(http, timeout=5))
 
         async def run(**settings: object) -> ConnectionCheck:
@@ -125,7 +125,7 @@ async def test_the_agent_answering_without_its_database(check: Check, httpx_mock
 
 
 async def test_an_unreachable_agent(check: Check, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("Name or service not known"), url=f"{AGENT}/v1/health")
+    httpx_mock.add_exception(httpx2.ConnectError("Name or service not known"), url=f"{AGENT}/v1/health")
     clio_answers(httpx_mock)
 
     reached = (await check(agent_url=AGENT, relay_key_name=None)).hops[0]
@@ -136,7 +136,7 @@ async def test_an_unreachable_agent(check: Check, httpx_mock: HTTPXMock) -> None
 
 
 async def test_an_agent_that_does_not_answer_in_time(check: Check, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ReadTimeout("timed out"), url=f"{AGENT}/v1/health")
+    httpx_mock.add_exception(httpx2.ReadTimeout("timed out"), url=f"{AGENT}/v1/health")
     clio_answers(httpx_mock)
 
     reached = (await check(agent_url=AGENT, relay_key_name=None)).hops[0]
@@ -165,7 +165,7 @@ async def test_400_invalid_client_from_the_identity_server(check: Check, httpx_m
 
 async def test_an_unreachable_identity_server(check: Check, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{RELAY}/v1/health", headers=VIA, json={"status": "ok", "database": "ok"})
-    httpx_mock.add_exception(httpx.ConnectError("Connection refused"), url=f"{IDENTITY}/connect/token")
+    httpx_mock.add_exception(httpx2.ConnectError("Connection refused"), url=f"{IDENTITY}/connect/token")
 
     token = (await check()).hops[2]
 
@@ -205,7 +205,7 @@ async def test_what_is_not_filled_in_is_not_tried(check: Check, httpx_mock: HTTP
 async def test_each_check_is_kept_as_the_environments_last_in_a_few_words(
     check: Check, httpx_mock: HTTPXMock, store: Store
 ) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("Connection refused"), url=f"{AGENT}/v1/health")
+    httpx_mock.add_exception(httpx2.ConnectError("Connection refused"), url=f"{AGENT}/v1/health")
     clio_answers(httpx_mock)
     organisation = store.organisation_by_name("Firm")
     assert organisation is not None

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from sandbox.ports import free_port_pair
 
@@ -35,7 +35,7 @@ class Demo:
 
     def user_token(self, username: str = "staff@sandbox.test", environment: str = "Production") -> str:
         env = self.environment(environment)
-        response = httpx.post(
+        response = httpx2.post(
             f"{env['identity_url']}/connect/token",
             auth=(env["client_id"], env["client_secret"]),
             data={"grant_type": "Impersonate.Specified", "scope": "sharedo",
@@ -44,8 +44,8 @@ class Demo:
         response.raise_for_status()
         return response.json()["access_token"]
 
-    def control(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        return httpx.request(method, f"{self.sandbox_url}/_sandbox{path}", **kwargs)  # type: ignore[arg-type]
+    def control(self, method: str, path: str, **kwargs: object) -> httpx2.Response:
+        return httpx2.request(method, f"{self.sandbox_url}/_sandbox{path}", **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -91,10 +91,10 @@ def _wait_until_ready(process: subprocess.Popen, data_dir: Path, port: int) -> d
         if process.poll() is not None:
             raise RuntimeError(f"the demo exited: {(data_dir / 'demo.log').read_text()}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200 and \
-                    httpx.get(f"http://127.0.0.1:{port + 1}/_sandbox/faults").status_code == 200:
+            if httpx2.get(f"http://127.0.0.1:{port}/readyz").status_code == 200 and \
+                    httpx2.get(f"http://127.0.0.1:{port + 1}/_sandbox/faults").status_code == 200:
                 return json.loads((data_dir / "sandbox.json").read_text())
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.2)
     raise RuntimeError("the demo did not become ready in 60 s")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.calls import sequential_depth
@@ -21,8 +21,8 @@ def clean_sandbox(demo: Demo):  # type: ignore[no-untyped-def]
 
 
 def test_health_and_readiness(demo: Demo) -> None:
-    assert httpx.get(f"{demo.service_url}/healthz").status_code == 200
-    assert httpx.get(f"{demo.service_url}/readyz").text == "ready"
+    assert httpx2.get(f"{demo.service_url}/healthz").status_code == 200
+    assert httpx2.get(f"{demo.service_url}/readyz").text == "ready"
 
 
 def test_sandbox_json_describes_the_demo(demo: Demo) -> None:
@@ -33,7 +33,7 @@ def test_sandbox_json_describes_the_demo(demo: Demo) -> None:
 
 def test_an_impersonation_token_is_a_host_token_from_search_to_preview(demo: Demo) -> None:
     headers = {"Authorization": f"Bearer {demo.user_token()}"}
-    with httpx.Client(base_url=demo.service_url, headers=headers) as client:
+    with httpx2.Client(base_url=demo.service_url, headers=headers) as client:
         environments = client.get("/api/v1/environments").json()
         assert [e["name"] for e in environments] == ["Production", "UAT"]
         results = client.get("/api/v1/matters", params={"q": "82001"}).json()["results"]
@@ -45,7 +45,7 @@ def test_an_impersonation_token_is_a_host_token_from_search_to_preview(demo: Dem
 
 
 def test_embedded_sign_in_then_pages(demo: Demo) -> None:
-    with httpx.Client(base_url=demo.service_url) as client:
+    with httpx2.Client(base_url=demo.service_url) as client:
         embed = client.get("/embed")
         assert demo.sandbox_url in embed.headers["content-security-policy"]
         response = client.post(
@@ -64,19 +64,19 @@ def test_embedded_sign_in_then_pages(demo: Demo) -> None:
 def test_agent_down_is_502_and_slow_agent_is_504(demo: Demo) -> None:
     headers = {"Authorization": f"Bearer {demo.user_token()}"}
     demo.control("POST", "/faults", json={"path": "/aderant/v1/matters", "status": 503})
-    down = httpx.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers)
+    down = httpx2.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers)
     assert down.status_code == 502 and "Aderant is not reachable for Production" in down.json()["error"]
     demo.control("DELETE", "/faults")
     demo.control("POST", "/faults", json={"path": "/aderant/v1/matters", "timeout": True})
     started = time.monotonic()
-    slow = httpx.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers, timeout=30)
+    slow = httpx2.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers, timeout=30)
     assert slow.status_code == 504 and "did not answer in time for Production" in slow.json()["error"]
     assert time.monotonic() - started < 15, "the service gives up after its own timeout"
 
 
 def test_round_trips_of_search_and_preview(demo: Demo) -> None:
     headers = {"Authorization": f"Bearer {demo.user_token()}"}
-    with httpx.Client(base_url=demo.service_url, headers=headers) as client:
+    with httpx2.Client(base_url=demo.service_url, headers=headers) as client:
         client.get("/api/v1/matters/82004/preview")  # warm: keys, service token, sign-in
         # Latency makes concurrency visible: a second, so that calls sent at once still overlap
         # when a busy machine's sandbox accepts some of them late.

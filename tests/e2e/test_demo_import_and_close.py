@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo
@@ -16,14 +16,14 @@ pytestmark = pytest.mark.e2e
 
 def test_82001_imports_then_close_sync_closes_it(demo: Demo) -> None:
     headers = {"Authorization": f"Bearer {demo.user_token()}"}
-    imported = httpx.post(f"{demo.service_url}/api/v1/matters/82001/import", json={}, headers=headers, timeout=30)
+    imported = httpx2.post(f"{demo.service_url}/api/v1/matters/82001/import", json={}, headers=headers, timeout=30)
     assert imported.status_code == 201, imported.text
     work_item = imported.json()["work_item_id"]
 
     with sqlite3.connect(demo.data_dir / "aderant.db") as db:
         db.execute("UPDATE HBM_MATTER SET STATUS_CODE = 'CLOSE', CLOSE_DATE = '2026-11-30' WHERE MATTER_UNO = 82001")
     demo.control("DELETE", "/calls")
-    with httpx.Client(base_url=demo.service_url, timeout=30) as client:
+    with httpx2.Client(base_url=demo.service_url, timeout=30) as client:
         signed_in = client.post(
             "/embed/session",
             json={"token": demo.user_token("admin@sandbox.test"), "portal_origin": demo.sandbox_url},
@@ -44,5 +44,5 @@ def test_82001_imports_then_close_sync_closes_it(demo: Demo) -> None:
     assert not [c for c in calls if "/modeller/" in c["path"]], "no modeller route with the service's token"
     assert [c["method"] for c in calls if c["path"].endswith(f"{work_item}/phase")] == ["GET", "PUT"] * 3
     production = demo.environment()
-    phase = httpx.get(f"{production['api_url']}/api/v1/public/workItem/{work_item}/phase", headers=headers).json()
+    phase = httpx2.get(f"{production['api_url']}/api/v1/public/workItem/{work_item}/phase", headers=headers).json()
     assert phase["systemName"] == "matter-closed"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_bare_service_url_links_to_the_portal_and_offers_the_sign_in(demo: Demo) -> None:
-    page = httpx.get(f"{demo.service_url}/", follow_redirects=True)
+    page = httpx2.get(f"{demo.service_url}/", follow_redirects=True)
 
     assert page.status_code == 200 and page.url.path == "/embed"
     assert "PMS Sync opens inside Clio Operate" in page.text
@@ -24,10 +24,10 @@ def test_the_bare_service_url_links_to_the_portal_and_offers_the_sign_in(demo: D
     assert 'href="/sign-in/alterspective">Sign in with Alterspective</a>' in page.text
 
 
-def sign_in_outside_the_portal(demo: Demo, username: str) -> httpx.Response:
+def sign_in_outside_the_portal(demo: Demo, username: str) -> httpx2.Response:
     """A browser's trip: to the identity server, pick the user, back to PMS Sync with the flow cookie.
     (The cookies are Secure, which a browser sends to http://localhost and httpx does not: carried by hand.)"""
-    with httpx.Client() as browser:
+    with httpx2.Client() as browser:
         start = browser.get(f"{demo.service_url}/sign-in/alterspective")
         assert start.status_code == 303
         flow_cookie = start.headers["set-cookie"].split(";", 1)[0]
@@ -44,7 +44,7 @@ def test_a_member_signs_in_with_the_sandbox_identity_server(demo: Demo) -> None:
 
     assert (callback.status_code, callback.headers["location"]) == (303, "/")
     session = next(c for c in callback.headers.get_list("set-cookie") if c.startswith("pms_sync_session="))
-    dashboard = httpx.get(f"{demo.service_url}/", headers={"Cookie": session.split(";", 1)[0]})
+    dashboard = httpx2.get(f"{demo.service_url}/", headers={"Cookie": session.split(";", 1)[0]})
     assert dashboard.status_code == 200
     assert re.search(r'class="who">\s*Ada Admin <span class="tag">Administrator</span>', dashboard.text)
 

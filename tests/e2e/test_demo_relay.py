@@ -4,7 +4,7 @@ relay's Send rule (Microsoft's "Azure Relay Hybrid Connections protocol" article
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo
@@ -20,7 +20,7 @@ def test_82001_is_imported_through_the_relay(relay_demo: Demo) -> None:
     relay_demo.control("DELETE", "/calls")
     headers = {"Authorization": f"Bearer {relay_demo.user_token()}"}
 
-    with httpx.Client(base_url=relay_demo.service_url, headers=headers, timeout=30) as client:
+    with httpx2.Client(base_url=relay_demo.service_url, headers=headers, timeout=30) as client:
         found = client.get("/api/v1/matters", params={"q": "82001"}).json()["results"]
         preview = client.get("/api/v1/matters/82001/preview").json()
         imported = client.post("/api/v1/matters/82001/import", json={"decisions": {}})
@@ -44,7 +44,7 @@ def test_uat_still_reaches_the_agent_directly(relay_demo: Demo) -> None:
     relay_demo.control("DELETE", "/calls")
     headers = {"Authorization": f"Bearer {relay_demo.user_token(environment='UAT')}"}
 
-    results = httpx.get(f"{relay_demo.service_url}/api/v1/matters", params={"q": "82002"}, headers=headers).json()
+    results = httpx2.get(f"{relay_demo.service_url}/api/v1/matters", params={"q": "82002"}, headers=headers).json()
 
     assert results["results"][0]["matter_number"] == "82002"
     assert relay_demo.control("GET", "/relay").json()["calls"] == []

@@ -3,7 +3,7 @@ lost. The retry finds what exists: one work item, no duplicate contact."""
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo
@@ -15,7 +15,7 @@ def importable_matters(demo: Demo, headers: dict[str, str], wanted: int) -> list
     """Generated matters (their display number is not their internal id) whose preview is clean
     and which create at least one person."""
     found = []
-    with httpx.Client(base_url=demo.service_url, headers=headers, timeout=30) as client:
+    with httpx2.Client(base_url=demo.service_url, headers=headers, timeout=30) as client:
         for result in client.get("/api/v1/matters", params={"q": "Pty"}).json()["results"]:
             if result["imported"]:
                 continue
@@ -31,11 +31,11 @@ def importable_matters(demo: Demo, headers: dict[str, str], wanted: int) -> list
 
 def clio_count(demo: Demo, path: str, body: dict) -> dict:
     env = demo.environment()
-    token = httpx.post(
+    token = httpx2.post(
         f"{env['identity_url']}/connect/token", auth=(env["client_id"], env["client_secret"]),
         data={"grant_type": "client_credentials", "scope": "sharedo"},
     ).json()["access_token"]
-    return httpx.post(f"{env['api_url']}{path}", json=body, headers={"Authorization": f"Bearer {token}"}).json()
+    return httpx2.post(f"{env['api_url']}{path}", json=body, headers={"Authorization": f"Bearer {token}"}).json()
 
 
 def test_lost_answers_are_found_again_on_retry(demo: Demo) -> None:
@@ -44,9 +44,9 @@ def test_lost_answers_are_found_again_on_retry(demo: Demo) -> None:
     try:
         # The work item is created, but its answer never comes: the service gives up after 3 s.
         demo.control("POST", "/faults", json={"path": "/production/api/v1/public/workItem", "method": "POST", "lose_answer": True, "times": 1})
-        lost = httpx.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
+        lost = httpx2.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
         assert lost.status_code == 504 and "may still be creating this matter; try again after" in lost.json()["error"]
-        retry = httpx.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
+        retry = httpx2.post(f"{demo.service_url}/api/v1/matters/{work_item_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
         matter_id = work_item_matter["attributes"]["aderant-matter-id"]
         found = clio_count(demo, "/api/v1/public/workItem/findByQuery", {
             "search": {"page": {"page": 1, "rowsPerPage": 10}, "attributes": [{"key": "aderant-matter-id", "value": matter_id}]},
@@ -58,9 +58,9 @@ def test_lost_answers_are_found_again_on_retry(demo: Demo) -> None:
         # A contact is created, but its answer is lost; the retry finds it by its Aderant reference.
         person = next(p for p in contact_matter["parties"] if p["kind"] == "person" and p["default_decision"] == "create")
         demo.control("POST", "/faults", json={"path": "/production/api/public/v1/people", "method": "POST", "lose_answer": True, "times": 1})
-        lost = httpx.post(f"{demo.service_url}/api/v1/matters/{contact_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
+        lost = httpx2.post(f"{demo.service_url}/api/v1/matters/{contact_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
         assert lost.status_code == 504
-        retry = httpx.post(f"{demo.service_url}/api/v1/matters/{contact_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
+        retry = httpx2.post(f"{demo.service_url}/api/v1/matters/{contact_matter['matter_number']}/import", json={}, headers=headers, timeout=30)
         assert retry.status_code == 201, retry.text
         contacts = clio_count(demo, "/api/ods/_search", {
             "startPage": 1, "endPage": 1, "rowsPerPage": 50, "searchString": person["reference"], "odsEntityTypes": ["person"],

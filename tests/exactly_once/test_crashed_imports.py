@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
@@ -115,15 +115,15 @@ def test_a_service_killed_mid_import_is_taken_over_within_the_lease(sandbox_on_l
         while True:
             assert process.poll() is None and time.monotonic() < deadline, "the service did not start"
             try:
-                if httpx.get(f"{service_url}/readyz").status_code == 200:
+                if httpx2.get(f"{service_url}/readyz").status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             time.sleep(0.1)
         people = len(tenant.state.people)
         rule = controls.faults.add(PEOPLE, method="POST", delay=3, times=1)  # a contact create in flight
         threading.Thread(
-            target=lambda: _ignore_errors(lambda: httpx.post(f"{service_url}/api/v1/matters/82001/import", json={}, headers=headers, timeout=30)),
+            target=lambda: _ignore_errors(lambda: httpx2.post(f"{service_url}/api/v1/matters/82001/import", json={}, headers=headers, timeout=30)),
             daemon=True,
         ).start()
         while rule.fired == 0:
@@ -172,5 +172,5 @@ def contacts_stamped_in(tenant, reference: str) -> list[str]:  # type: ignore[no
 def _ignore_errors(call) -> None:  # type: ignore[no-untyped-def]
     try:
         call()
-    except httpx.HTTPError:
+    except httpx2.HTTPError:
         pass  # the service was killed mid-answer

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo, running_demo
@@ -35,7 +35,7 @@ def test_a_create_landing_within_the_settle_window_is_never_duplicated(settling_
     demo.control("POST", "/faults", json={"path": "/production/api/v1/public/workItem", "method": "POST", "late": LATE_SECONDS, "times": 1})
     try:
         sent = time.monotonic()
-        first = httpx.post(url, json={}, headers=headers, timeout=30)
+        first = httpx2.post(url, json={}, headers=headers, timeout=30)
         assert first.status_code == 504, first.text
         stated = re.search(r"try again after (\d\d:\d\d:\d\d) UTC", first.json()["error"])
         assert stated, first.json()["error"]
@@ -46,7 +46,7 @@ def test_a_create_landing_within_the_settle_window_is_never_duplicated(settling_
 
         answers = []
         while time.monotonic() - sent < SETTLE_SECONDS + 10:
-            retry = httpx.post(url, json={}, headers=headers, timeout=30)
+            retry = httpx2.post(url, json={}, headers=headers, timeout=30)
             answers.append((round(time.monotonic() - sent, 1), retry.status_code))
             if retry.status_code != 409:
                 break

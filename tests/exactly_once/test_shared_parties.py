@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
+import httpx2
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
@@ -38,8 +38,8 @@ def matters_sharing_a_party(service: Service) -> tuple[list[str], str]:
     raise AssertionError("the sandbox has no three importable matters sharing a party")
 
 
-def import_all_at_once(clients: list[TestClient], headers: dict[str, str], matters: list[str]) -> list[httpx.Response]:
-    def run(i: int) -> httpx.Response:
+def import_all_at_once(clients: list[TestClient], headers: dict[str, str], matters: list[str]) -> list[httpx2.Response]:
+    def run(i: int) -> httpx2.Response:
         return clients[i % len(clients)].post(f"/api/v1/matters/{matters[i]}/import", json={}, headers=headers)
 
     with ThreadPoolExecutor(max_workers=len(matters)) as pool:
@@ -62,7 +62,7 @@ def test_two_replicas_sharing_a_party_create_it_once(service: Service) -> None:
         public_url=SERVICE,
         cookie_secure=False,
     )
-    with TestClient(create_app(settings, transport=httpx.ASGITransport(app=service.sandbox)), base_url=SERVICE) as second:
+    with TestClient(create_app(settings, transport=httpx2.ASGITransport(app=service.sandbox)), base_url=SERVICE) as second:
         responses = import_all_at_once([service.client, second], service.bearer(), matters)
     assert [r.status_code for r in responses] == [201] * len(matters), [r.text for r in responses]
     [contact] = contacts_stamped(service, reference)

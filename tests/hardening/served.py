@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from sandbox.ports import free_port_pair
 from store.secrets import SecretBox
@@ -54,9 +54,9 @@ def pms_sync_serve(data_dir: Path, root: Path = ROOT) -> Iterator[Served]:
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    if httpx.get(f"{url}/readyz").status_code == 200:
+                    if httpx2.get(f"{url}/readyz").status_code == 200:
                         break
-                except httpx.TransportError:
+                except httpx2.TransportError:
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"pms-sync serve did not start: {(data_dir / 'serve.log').read_text()}")

@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 
-import httpx
+import httpx2
 import pytest
 
 from plugin.settings import Settings
@@ -68,7 +68,7 @@ def test_no_secret_reaches_any_log_line(database_url: str, aderant_url: str, cap
     with serving({port: create_app(settings, scheduler_tick=3600), port + 1: recorder, siem_port: siem.app()}):
         user_token = sandbox.state.sandbox.tenants["production"].mint_user_token("admin@sandbox.test")
         known["user token"] = user_token
-        with httpx.Client(base_url=service_url, timeout=30, headers={"Origin": service_url}) as client:
+        with httpx2.Client(base_url=service_url, timeout=30, headers={"Origin": service_url}) as client:
             signed_in = client.post("/embed/session", json={"token": user_token, "portal_origin": sandbox_url})
             assert signed_in.status_code == 200, signed_in.text
             known["session cookie"] = next(iter(client.cookies.values()))
@@ -114,8 +114,8 @@ def test_pms_sync_serve_keeps_query_values_out_of_its_access_log(tmp_path) -> No
     Connect callback's code is a credential in a query string."""
     code = "code-" + secrets.token_urlsafe(16)
     with pms_sync_serve(tmp_path) as served:
-        httpx.get(f"{served.url}/sign-in/entra/callback", params={"code": code, "state": "s"})
-        httpx.get(f"{served.url}/healthz", params={"token": code})
+        httpx2.get(f"{served.url}/sign-in/entra/callback", params={"code": code, "state": "s"})
+        httpx2.get(f"{served.url}/healthz", params={"token": code})
     log = (tmp_path / "serve.log").read_text()
     assert '"GET /sign-in/entra/callback?code=***&state=*** HTTP/1.1" 404' in log
     assert '"GET /healthz?token=*** HTTP/1.1" 200' in log

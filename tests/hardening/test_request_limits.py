@@ -8,7 +8,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.hardening.served import Served, pms_sync_serve
@@ -101,7 +101,7 @@ def test_pms_sync_serve_keeps_its_memory_under_a_300_mb_unauthenticated_post(ser
     the client, still sending, gets the answer (the server drops the rest of the body unread)."""
     before = served.peak_memory_mb()
     headers = {"content-type": "application/json"}
-    with httpx.Client(base_url=served.url, timeout=60) as client:
+    with httpx2.Client(base_url=served.url, timeout=60) as client:
         streamed = client.post("/embed/session", content=chunks(300 * MB, MB), headers=headers)
         assert "content-length" not in streamed.request.headers
         declared = client.post("/embed/session", content=b" " * (300 * MB), headers=headers)

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -127,5 +127,5 @@ class run_listener:
             pass
 
 
-def loads(response: httpx.Response) -> dict:
+def loads(response: httpx2.Response) -> dict:
     return json.loads(response.content)

@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from agent.relay.listener import INLINE_BODY_LIMIT, RelayListener
@@ -65,11 +65,11 @@ async def hyco_listener(relay: Relay) -> AsyncIterator[asyncio.subprocess.Proces
         await process.wait()
 
 
-async def send(relay: Relay, method: str, route: str, **kwargs: object) -> httpx.Response:
+async def send(relay: Relay, method: str, route: str, **kwargs: object) -> httpx2.Response:
     """A sender signed by the service's own code (clients/relay.py)."""
     token = sas_token(relay_resource_uri(relay.sender_url), SEND_RULE, SEND_KEY, int(time.time()) + 600)
     headers = {"ServiceBusAuthorization": token, "Authorization": "Bearer agent-key", **kwargs.pop("headers", {})}  # type: ignore[dict-item]
-    async with httpx.AsyncClient(timeout=15) as http:
+    async with httpx2.AsyncClient(timeout=15) as http:
         return await http.request(method, f"{relay.sender_url}{route}", headers=headers, **kwargs)  # type: ignore[arg-type]
 
 

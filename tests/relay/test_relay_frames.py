@@ -14,7 +14,7 @@ import asyncio
 import json
 import time
 
-import httpx
+import httpx2
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -24,9 +24,9 @@ from agent.relay.sas import RelayEndpoint, sas_token
 from tests.relay.conftest import LISTEN_KEY, LISTEN_RULE, SEND_KEY, Relay, backend_app, loads, run_listener
 
 
-async def send(relay: Relay, method: str, route: str, **kwargs: object) -> httpx.Response:
+async def send(relay: Relay, method: str, route: str, **kwargs: object) -> httpx2.Response:
     headers = {"ServiceBusAuthorization": relay.send_token(), **kwargs.pop("headers", {})}  # type: ignore[dict-item]
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx2.AsyncClient(timeout=10) as http:
         return await http.request(method, f"{relay.sender_url}{route}", headers=headers, **kwargs)  # type: ignore[arg-type]
 
 
@@ -146,7 +146,7 @@ async def test_the_relay_refuses_bad_sender_tokens(
         "other-connection": sas_token("http://127.0.0.1/relay/other", "proxy-send", SEND_KEY, now + 60),
     }
     headers = {name: tokens.get(value, value) for name, value in headers.items()}
-    async with httpx.AsyncClient() as http:
+    async with httpx2.AsyncClient() as http:
         response = await http.get(f"{relay.sender_url}/v1/echo", headers=headers, params=params)
 
     assert response.status_code == status and response.json()["error"]["code"] == code
@@ -154,7 +154,7 @@ async def test_the_relay_refuses_bad_sender_tokens(
 
 
 async def test_the_token_may_come_as_sb_hc_token_or_authorization_and_is_stripped(relay: Relay, listening: RelayListener) -> None:
-    async with httpx.AsyncClient() as http:
+    async with httpx2.AsyncClient() as http:
         by_query = await http.get(f"{relay.sender_url}/v1/echo", params={"sb-hc-token": relay.send_token(), "q": "1"})
         by_authorization = await http.get(f"{relay.sender_url}/v1/echo", headers={"Authorization": relay.send_token()})
 
@@ -164,7 +164,7 @@ async def test_the_token_may_come_as_sb_hc_token_or_authorization_and_is_strippe
 
 async def test_no_listener_is_502_and_an_unknown_hybrid_connection_is_404(relay: Relay) -> None:
     no_listener = await send(relay, "GET", "/v1/echo")
-    async with httpx.AsyncClient() as http:
+    async with httpx2.AsyncClient() as http:
         unknown = await http.get(f"{relay.base_url}/relay/nowhere/v1/echo", headers={"ServiceBusAuthorization": relay.send_token()})
 
     assert no_listener.status_code == 502 and "via" not in no_listener.headers

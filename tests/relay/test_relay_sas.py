@@ -7,7 +7,7 @@ produced with Node.
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from agent.relay.listener import AgentCaller, RelayListener
@@ -70,7 +70,7 @@ def test_a_token_renewal_must_come_before_expiry() -> None:
 
 
 async def test_the_service_client_reads_the_relays_refusal(relay: Relay, listening: RelayListener) -> None:
-    async with httpx.AsyncClient() as http:
+    async with httpx2.AsyncClient() as http:
         client = AderantAgentClient(
             base_url=relay.sender_url, api_key="agent-key", environment_name="Production", http=http,
             relay_key_name=SEND_RULE, relay_key="not-" + SEND_KEY, retry_backoff=0,

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -58,9 +58,9 @@ def production(sandbox: Sandbox) -> Tenant:
 
 
 @pytest.fixture
-async def client(sandbox_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sandbox_app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+async def client(sandbox_app: Starlette) -> AsyncIterator[httpx2.AsyncClient]:
+    transport = httpx2.ASGITransport(app=sandbox_app)
+    async with httpx2.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         yield http
 
 

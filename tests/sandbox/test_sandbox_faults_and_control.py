@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.app import Sandbox
@@ -15,15 +15,15 @@ USER_INFO = "/production/api/security/userInfo"
 
 
 async def timed_get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str]
-) -> tuple[httpx.Response, float]:
+    client: httpx2.AsyncClient, url: str, headers: dict[str, str]
+) -> tuple[httpx2.Response, float]:
     started = time.perf_counter()
     response = await client.get(url, headers=headers)
     return response, time.perf_counter() - started
 
 
 async def test_delay_slows_only_the_matching_endpoint(
-    client: httpx.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
 ) -> None:
     rule = sandbox.faults.add(TREE, method="GET", delay=0.3)
 
@@ -36,7 +36,7 @@ async def test_delay_slows_only_the_matching_endpoint(
 
 
 async def test_status_is_injected_for_a_prefix(
-    client: httpx.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
 ) -> None:
     sandbox.faults.add("/production/api/ods/*", status=503)
 
@@ -48,7 +48,7 @@ async def test_status_is_injected_for_a_prefix(
 
 
 async def test_times_limits_how_often_a_rule_fires(
-    client: httpx.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
 ) -> None:
     rule = sandbox.faults.add(TREE, status=500, times=2)
 
@@ -59,7 +59,7 @@ async def test_times_limits_how_often_a_rule_fires(
 
 
 async def test_method_restricts_a_rule(
-    client: httpx.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
 ) -> None:
     sandbox.faults.add("/production/api/v1/public/workItem/findByQuery", method="post", status=502)
 
@@ -75,7 +75,7 @@ async def test_method_restricts_a_rule(
 def test_timeout_holds_the_request_until_the_client_gives_up(live_sandbox: str, sandbox: Sandbox) -> None:
     sandbox.faults.add(TREE, timeout=True)
 
-    with httpx.Client(base_url=live_sandbox, timeout=0.5) as http, pytest.raises(httpx.ReadTimeout):
+    with httpx2.Client(base_url=live_sandbox, timeout=0.5) as http, pytest.raises(httpx2.ReadTimeout):
         http.get(TREE)
 
     deadline = time.monotonic() + 5
@@ -98,7 +98,7 @@ def test_timeout_holds_the_request_until_the_client_gives_up(live_sandbox: str, 
     ids=["path", "delay", "status", "times", "match", "unknown-field", "no-path"],
 )
 async def test_nonsense_rules_are_refused_over_http(
-    client: httpx.AsyncClient, sandbox: Sandbox, rule: dict
+    client: httpx2.AsyncClient, sandbox: Sandbox, rule: dict
 ) -> None:
     response = await client.post("/_sandbox/faults", json=rule)
 
@@ -106,7 +106,7 @@ async def test_nonsense_rules_are_refused_over_http(
     assert sandbox.faults.rules == []
 
 
-async def test_faults_over_http(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_faults_over_http(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     added = await client.post(
         "/_sandbox/faults",
         json={
@@ -132,7 +132,7 @@ async def test_faults_over_http(client: httpx.AsyncClient, staff_auth: dict[str,
 
 
 async def test_the_call_log_records_remote_calls_but_not_controls(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     await client.get(TREE, headers=staff_auth)
     await client.get("/production/api/v1/public/workItem/nope", headers=staff_auth)
@@ -152,7 +152,7 @@ async def test_the_call_log_records_remote_calls_but_not_controls(
 
 
 async def test_reset_restores_the_seed(
-    client: httpx.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
 ) -> None:
     created = await client.post(
         "/production/api/v2/public/organisation", json={"name": "Temp Pty Ltd"}, headers=staff_auth
@@ -194,7 +194,7 @@ def test_environments(sandbox: Sandbox) -> None:
 
 
 async def test_uat_is_a_separate_tenant_with_the_same_seed(
-    client: httpx.AsyncClient, sandbox: Sandbox
+    client: httpx2.AsyncClient, sandbox: Sandbox
 ) -> None:
     uat_auth = {"Authorization": f"Bearer {sandbox.tenants['uat'].mint_client_token()}"}
     production_auth = {"Authorization": f"Bearer {sandbox.tenants['production'].mint_client_token()}"}
@@ -215,7 +215,7 @@ async def test_uat_is_a_separate_tenant_with_the_same_seed(
     assert search["totalRows"] == 0
 
 
-async def test_the_agent_is_mounted_with_the_configured_key(client: httpx.AsyncClient) -> None:
+async def test_the_agent_is_mounted_with_the_configured_key(client: httpx2.AsyncClient) -> None:
     without_key = await client.get("/aderant/v1/matters/82001")
     with_key = await client.get(
         "/aderant/v1/matters/82001", headers={"Authorization": "Bearer sandbox-agent-key"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 import jwt
 import pytest
 
@@ -19,7 +19,7 @@ def basic(client_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
 
 
-async def verified_claims(client: httpx.AsyncClient, token: str, tenant: str = "production") -> dict:
+async def verified_claims(client: httpx2.AsyncClient, token: str, tenant: str = "production") -> dict:
     """Verify a token as a relying party would: keys from the published JWKS, iss, aud, exp, nbf."""
     jwks = (await client.get(f"/{tenant}/identity/.well-known/openid-configuration/jwks")).json()
     header = jwt.get_unverified_header(token)
@@ -35,7 +35,7 @@ async def verified_claims(client: httpx.AsyncClient, token: str, tenant: str = "
     )
 
 
-async def test_discovery_names_the_endpoints(client: httpx.AsyncClient) -> None:
+async def test_discovery_names_the_endpoints(client: httpx2.AsyncClient) -> None:
     document = (await client.get("/production/identity/.well-known/openid-configuration")).json()
 
     assert document["issuer"] == IDENTITY
@@ -45,7 +45,7 @@ async def test_discovery_names_the_endpoints(client: httpx.AsyncClient) -> None:
     assert document["authorization_endpoint"] == f"{IDENTITY}/connect/authorize"
 
 
-async def test_jwks_publishes_one_rs256_key_per_tenant(client: httpx.AsyncClient) -> None:
+async def test_jwks_publishes_one_rs256_key_per_tenant(client: httpx2.AsyncClient) -> None:
     production = (await client.get("/production/identity/.well-known/openid-configuration/jwks")).json()[
         "keys"
     ]
@@ -58,7 +58,7 @@ async def test_jwks_publishes_one_rs256_key_per_tenant(client: httpx.AsyncClient
     assert key["kid"] != uat[0]["kid"] and key["n"] != uat[0]["n"]
 
 
-async def test_client_credentials_token_has_no_user_claims(client: httpx.AsyncClient) -> None:
+async def test_client_credentials_token_has_no_user_claims(client: httpx2.AsyncClient) -> None:
     response = await client.post(
         TOKEN_URL,
         data={"grant_type": "client_credentials", "scope": "sharedo"},
@@ -78,7 +78,7 @@ async def test_client_credentials_token_has_no_user_claims(client: httpx.AsyncCl
     assert "sub" not in claims and "sharedo/userid" not in claims
 
 
-async def test_impersonation_token_carries_the_portal_claims(client: httpx.AsyncClient) -> None:
+async def test_impersonation_token_carries_the_portal_claims(client: httpx2.AsyncClient) -> None:
     response = await client.post(
         TOKEN_URL,
         data={
@@ -104,7 +104,7 @@ async def test_impersonation_token_carries_the_portal_claims(client: httpx.Async
     assert not {"email", "role", "roles"} & set(claims)
 
 
-async def test_client_credentials_posted_in_the_form_are_accepted(client: httpx.AsyncClient) -> None:
+async def test_client_credentials_posted_in_the_form_are_accepted(client: httpx2.AsyncClient) -> None:
     response = await client.post(
         TOKEN_URL,
         data={"grant_type": "client_credentials", "client_id": "pms-sync", "client_secret": "sandbox-secret"},
@@ -118,7 +118,7 @@ async def test_client_credentials_posted_in_the_form_are_accepted(client: httpx.
     [basic("pms-sync", "wrong"), basic("someone-else", "sandbox-secret"), {}],
     ids=["secret", "id", "none"],
 )
-async def test_a_bad_client_is_refused(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+async def test_a_bad_client_is_refused(client: httpx2.AsyncClient, headers: dict[str, str]) -> None:
     response = await client.post(
         TOKEN_URL, data={"grant_type": "client_credentials", "scope": "sharedo"}, headers=headers
     )
@@ -133,7 +133,7 @@ async def test_a_bad_client_is_refused(client: httpx.AsyncClient, headers: dict[
     ids=["user", "provider"],
 )
 async def test_impersonating_an_unknown_user_is_refused(
-    client: httpx.AsyncClient, user: str, provider: str
+    client: httpx2.AsyncClient, user: str, provider: str
 ) -> None:
     response = await client.post(
         TOKEN_URL,
@@ -150,7 +150,7 @@ async def test_impersonating_an_unknown_user_is_refused(
     assert response.json() == {"error": "invalid_grant"}
 
 
-async def test_unsupported_grant_and_scope_are_refused(client: httpx.AsyncClient) -> None:
+async def test_unsupported_grant_and_scope_are_refused(client: httpx2.AsyncClient) -> None:
     auth = basic("pms-sync", "sandbox-secret")
     password = await client.post(TOKEN_URL, data={"grant_type": "password", "scope": "sharedo"}, headers=auth)
     scope = await client.post(
@@ -162,7 +162,7 @@ async def test_unsupported_grant_and_scope_are_refused(client: httpx.AsyncClient
 
 
 async def test_minted_portal_token_verifies_against_the_jwks(
-    client: httpx.AsyncClient, production: Tenant
+    client: httpx2.AsyncClient, production: Tenant
 ) -> None:
     claims = await verified_claims(client, production.mint_user_token("admin@sandbox.test"))
 
@@ -177,7 +177,7 @@ def test_minting_for_an_unknown_user_fails(production: Tenant) -> None:
 
 
 async def test_a_token_of_one_tenant_does_not_verify_against_the_other(
-    client: httpx.AsyncClient, production: Tenant
+    client: httpx2.AsyncClient, production: Tenant
 ) -> None:
     token = production.mint_user_token("admin@sandbox.test")
     uat_key = (await client.get("/uat/identity/.well-known/openid-configuration/jwks")).json()["keys"][0]
@@ -187,7 +187,7 @@ async def test_a_token_of_one_tenant_does_not_verify_against_the_other(
         jwt.decode(token, jwt.PyJWK(uat_key).key, algorithms=["RS256"], options={"verify_aud": False})
 
 
-async def test_oidc_userinfo_answers_for_users_only(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_oidc_userinfo_answers_for_users_only(client: httpx2.AsyncClient, production: Tenant) -> None:
     url = "/production/identity/connect/userinfo"
     user = await client.get(
         url, headers={"Authorization": f"Bearer {production.mint_user_token('admin@sandbox.test')}"}

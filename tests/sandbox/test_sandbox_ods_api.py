@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from clients.clio_models import ContactAddress, OdsContact
@@ -13,7 +13,7 @@ from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, MARY_CITIZENS_ID, TEAM_COMMER
 SEARCH = "/production/api/ods/_search"
 
 
-async def search(client: httpx.AsyncClient, auth: dict[str, str], text: str, **extra: object) -> dict:
+async def search(client: httpx2.AsyncClient, auth: dict[str, str], text: str, **extra: object) -> dict:
     body = {
         "startPage": 1,
         "endPage": 1,
@@ -32,7 +32,7 @@ def results(page: dict) -> list[dict]:
 
 
 async def test_search_finds_the_exact_match_by_name_and_by_reference(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     by_name = await search(client, staff_auth, "Harbour Holdings")
     by_reference = await search(client, staff_auth, "ADERANT:90001")
@@ -53,7 +53,7 @@ async def test_search_finds_the_exact_match_by_name_and_by_reference(
     )
 
 
-async def test_search_returns_the_look_alikes(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_search_returns_the_look_alikes(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     mary = results(await search(client, staff_auth, "Mary Citizen"))
     coastal = results(await search(client, staff_auth, "Coastal Freight"))
 
@@ -65,7 +65,7 @@ async def test_search_returns_the_look_alikes(client: httpx.AsyncClient, staff_a
 
 
 async def test_search_rows_carry_contact_details_addresses_and_creation_as_the_client_reads_them(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     """Contact details in `aspectData.ContactDetails` and addresses in `locations`, as the real
     answer (…/UnifiedOdsPmsSearch/sharedoResultsExample.json) has them; `createdDate` is the
@@ -82,13 +82,13 @@ async def test_search_rows_carry_contact_details_addresses_and_creation_as_the_c
     assert contact.created is not None and contact.created.year == 2024
 
 
-async def test_search_filters_by_entity_type(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_search_filters_by_entity_type(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     organisations_only = await search(client, staff_auth, "Mary", odsEntityTypes=["organisation"])
 
     assert organisations_only["totalRows"] == 0
 
 
-async def test_search_pages_through_the_noise(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_search_pages_through_the_noise(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     first = await search(client, staff_auth, "", rowsPerPage=25)
     second = await search(client, staff_auth, "", rowsPerPage=25, startPage=2, endPage=2)
 
@@ -100,7 +100,7 @@ async def test_search_pages_through_the_noise(client: httpx.AsyncClient, staff_a
 
 
 async def test_a_created_person_can_be_read_found_and_looked_up_by_external_reference(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     created = await client.post(
         "/production/api/public/v1/people",
@@ -135,7 +135,7 @@ async def test_a_created_person_can_be_read_found_and_looked_up_by_external_refe
 
 
 async def test_a_created_organisation_can_be_read(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     created = await client.post(
         "/production/api/v2/public/organisation",
@@ -162,7 +162,7 @@ async def test_a_created_organisation_can_be_read(
 
 
 async def test_unknown_people_and_organisations_are_404(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     urls = [
         "/production/api/public/v1/people/00000000-0000-0000-0000-000000000000",
@@ -193,7 +193,7 @@ async def test_unknown_people_and_organisations_are_404(
     ids=["phone-on-person", "nameless-person", "nameless-organisation"],
 )
 async def test_invalid_contacts_are_refused(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], url: str, body: dict
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], url: str, body: dict
 ) -> None:
     response = await client.post(url, json=body, headers=staff_auth)
 
@@ -201,7 +201,7 @@ async def test_invalid_contacts_are_refused(
     assert response.json()["error"]
 
 
-async def test_team_search(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_team_search(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     response = await client.post(
         "/production/api/ods/teams/_search",
         json={"searchString": "Sydney", "startPage": 1, "endPage": 1, "rowsPerPage": 10},

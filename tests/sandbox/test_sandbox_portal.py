@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
-import httpx
+import httpx2
 
 from sandbox.clio.seed import STAFF_USER_ID
 from sandbox.clio.tenant import Tenant
@@ -13,7 +13,7 @@ from sandbox.portal import Portal
 PORTAL = "/production/portal"
 
 
-def set_cookie(response: httpx.Response) -> SimpleCookie:
+def set_cookie(response: httpx2.Response) -> SimpleCookie:
     cookie: SimpleCookie = SimpleCookie()
     cookie.load(response.headers["set-cookie"])
     return cookie
@@ -23,7 +23,7 @@ def signed_in(token: str) -> dict[str, str]:
     return {"Cookie": f"_api={token}"}
 
 
-async def test_without_a_cookie_the_portal_offers_the_demo_users(client: httpx.AsyncClient) -> None:
+async def test_without_a_cookie_the_portal_offers_the_demo_users(client: httpx2.AsyncClient) -> None:
     response = await client.get(f"{PORTAL}/")
 
     assert response.status_code == 200
@@ -33,7 +33,7 @@ async def test_without_a_cookie_the_portal_offers_the_demo_users(client: httpx.A
     assert "frame-src http://pms-sync.test:8200" in response.headers["content-security-policy"]
 
 
-async def test_login_sets_the_api_cookie(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_login_sets_the_api_cookie(client: httpx2.AsyncClient, production: Tenant) -> None:
     response = await client.post(f"{PORTAL}/login", data={"username": "staff@sandbox.test"})
 
     assert response.status_code == 303
@@ -46,7 +46,7 @@ async def test_login_sets_the_api_cookie(client: httpx.AsyncClient, production: 
     assert claims is not None and claims["sharedo/userid"] == STAFF_USER_ID
 
 
-async def test_the_signed_in_page_hosts_the_widget(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_the_signed_in_page_hosts_the_widget(client: httpx2.AsyncClient, production: Tenant) -> None:
     token = production.mint_user_token("staff@sandbox.test")
 
     page = await client.get(f"{PORTAL}/", headers=signed_in(token))
@@ -66,7 +66,7 @@ async def test_the_signed_in_page_hosts_the_widget(client: httpx.AsyncClient, pr
     assert "loadAndBind()" in host_script.text
 
 
-async def test_reference_token_sign_in(client: httpx.AsyncClient) -> None:
+async def test_reference_token_sign_in(client: httpx2.AsyncClient) -> None:
     offered = await client.get(f"{PORTAL}/?token=reference")
     response = await client.post(
         f"{PORTAL}/login", data={"username": "admin@sandbox.test", "token": "reference"}
@@ -82,7 +82,7 @@ async def test_reference_token_sign_in(client: httpx.AsyncClient) -> None:
     assert user_info.json()["userName"] == "admin@sandbox.test"
 
 
-async def test_an_unknown_user_cannot_sign_in(client: httpx.AsyncClient) -> None:
+async def test_an_unknown_user_cannot_sign_in(client: httpx2.AsyncClient) -> None:
     response = await client.post(f"{PORTAL}/login", data={"username": "mallory@sandbox.test"})
 
     assert response.status_code == 400
@@ -90,7 +90,7 @@ async def test_an_unknown_user_cannot_sign_in(client: httpx.AsyncClient) -> None
 
 
 async def test_an_expired_cookie_shows_the_sign_in_page(
-    client: httpx.AsyncClient, production: Tenant
+    client: httpx2.AsyncClient, production: Tenant
 ) -> None:
     expired = production.mint_user_token("staff@sandbox.test", lifetime=-1)
 
@@ -100,7 +100,7 @@ async def test_an_expired_cookie_shows_the_sign_in_page(
     assert set_cookie(response)["_api"].value == ""
 
 
-async def test_sign_out_clears_the_cookie(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_sign_out_clears_the_cookie(client: httpx2.AsyncClient, production: Tenant) -> None:
     response = await client.get(
         f"{PORTAL}/logout", headers=signed_in(production.mint_user_token("staff@sandbox.test"))
     )
@@ -111,7 +111,7 @@ async def test_sign_out_clears_the_cookie(client: httpx.AsyncClient, production:
 
 
 async def test_refresh_reissues_the_cookie_for_the_same_user(
-    client: httpx.AsyncClient, production: Tenant
+    client: httpx2.AsyncClient, production: Tenant
 ) -> None:
     old = production.mint_user_token("staff@sandbox.test", reference=True)
 
@@ -129,8 +129,8 @@ async def test_without_a_widget_package_the_portal_says_so(production: Tenant) -
     portal = Portal(production, service_url="http://pms-sync.test:8200", widget_dir=None).app()
     token = production.mint_user_token("staff@sandbox.test")
 
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=portal), base_url="http://sandbox.test"
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=portal), base_url="http://sandbox.test"
     ) as http:
         page = await http.get("/", headers=signed_in(token))
         widget_file = await http.get("/_ideFiles/PmsSync/PmsSync.js")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.clio.seed import ADMIN_USER_ID, STAFF_USER_ID
@@ -15,7 +15,7 @@ def claim_values(body: dict, name: str) -> list[str]:
     return [c["value"] for c in body["claims"] if c["claim"] == name]
 
 
-async def test_user_info_for_a_portal_jwt(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_user_info_for_a_portal_jwt(client: httpx2.AsyncClient, production: Tenant) -> None:
     token = production.mint_user_token("admin@sandbox.test")
 
     body = (await client.get(USER_INFO, headers={"Authorization": f"Bearer {token}"})).json()
@@ -34,7 +34,7 @@ async def test_user_info_for_a_portal_jwt(client: httpx.AsyncClient, production:
     assert claim_values(body, "scope") == ["openid", "offline_access", "profile", "sharedo"]
 
 
-async def test_user_info_resolves_a_reference_token(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_user_info_resolves_a_reference_token(client: httpx2.AsyncClient, production: Tenant) -> None:
     token = production.mint_user_token("staff@sandbox.test", reference=True)
 
     response = await client.get(USER_INFO, headers={"Authorization": f"Bearer {token}"})
@@ -45,7 +45,7 @@ async def test_user_info_resolves_a_reference_token(client: httpx.AsyncClient, p
 
 
 async def test_user_info_for_a_client_token_has_no_user(
-    client: httpx.AsyncClient, client_auth: dict[str, str]
+    client: httpx2.AsyncClient, client_auth: dict[str, str]
 ) -> None:
     body = (await client.get(USER_INFO, headers=client_auth)).json()
 
@@ -66,7 +66,7 @@ async def test_user_info_for_a_client_token_has_no_user(
     ids=["none", "garbage", "basic"],
 )
 async def test_requests_without_a_valid_token_are_refused(
-    client: httpx.AsyncClient, headers: dict[str, str]
+    client: httpx2.AsyncClient, headers: dict[str, str]
 ) -> None:
     response = await client.get(USER_INFO, headers=headers)
 
@@ -74,7 +74,7 @@ async def test_requests_without_a_valid_token_are_refused(
     assert "error" in response.json()
 
 
-async def test_expired_and_foreign_tokens_are_refused(client: httpx.AsyncClient, sandbox) -> None:  # type: ignore[no-untyped-def]
+async def test_expired_and_foreign_tokens_are_refused(client: httpx2.AsyncClient, sandbox) -> None:  # type: ignore[no-untyped-def]
     expired = sandbox.tenants["production"].mint_user_token("staff@sandbox.test", lifetime=-1)
     expired_reference = sandbox.tenants["production"].mint_user_token(
         "staff@sandbox.test", lifetime=-1, reference=True

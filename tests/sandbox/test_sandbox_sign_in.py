@@ -19,7 +19,7 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
+import httpx2
 import jwt
 import pytest
 
@@ -62,7 +62,7 @@ class SignIn:
         return f"{AUTHORIZE}?{urlencode(self.params)}"
 
 
-def answer(response: httpx.Response) -> dict[str, str]:
+def answer(response: httpx2.Response) -> dict[str, str]:
     """The query the identity server sent the browser back to the client with."""
     assert response.status_code == 302, response.text
     location = response.headers["location"]
@@ -74,20 +74,20 @@ def hidden_fields(page: str) -> dict[str, str]:
     return {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
 
 
-async def sign_in_as(client: httpx.AsyncClient, sign_in: SignIn, username: str) -> dict[str, str]:
+async def sign_in_as(client: httpx2.AsyncClient, sign_in: SignIn, username: str) -> dict[str, str]:
     form = await client.get(sign_in.url)
     assert form.status_code == 200
     return answer(await client.post(AUTHORIZE, data={**hidden_fields(form.text), "username": username}))
 
 
 async def redeem(
-    client: httpx.AsyncClient, code: str, verifier: str, *, redirect_uri: str = SIGN_IN_CALLBACK, auth: tuple[str, str] = CLIENT
-) -> httpx.Response:
+    client: httpx2.AsyncClient, code: str, verifier: str, *, redirect_uri: str = SIGN_IN_CALLBACK, auth: tuple[str, str] = CLIENT
+) -> httpx2.Response:
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier}
     return await client.post(TOKEN, data=data, headers=basic(*auth))
 
 
-async def test_discovery_offers_the_code_flow_with_s256_only(client: httpx.AsyncClient) -> None:
+async def test_discovery_offers_the_code_flow_with_s256_only(client: httpx2.AsyncClient) -> None:
     document = (await client.get("/production/identity/.well-known/openid-configuration")).json()
 
     assert "authorization_code" in document["grant_types_supported"]
@@ -95,7 +95,7 @@ async def test_discovery_offers_the_code_flow_with_s256_only(client: httpx.Async
     assert {"openid", "email", "profile"} <= set(document["scopes_supported"])
 
 
-async def test_the_sign_in_form_lists_the_tenants_users(client: httpx.AsyncClient) -> None:
+async def test_the_sign_in_form_lists_the_tenants_users(client: httpx2.AsyncClient) -> None:
     page = await client.get(SignIn().url)
 
     assert page.status_code == 200
@@ -105,7 +105,7 @@ async def test_the_sign_in_form_lists_the_tenants_users(client: httpx.AsyncClien
     assert "uat-only@sandbox.test" not in page.text
 
 
-async def test_a_user_who_signs_in_comes_back_with_a_code_and_gets_a_signed_id_token(client: httpx.AsyncClient) -> None:
+async def test_a_user_who_signs_in_comes_back_with_a_code_and_gets_a_signed_id_token(client: httpx2.AsyncClient) -> None:
     sign_in = SignIn()
     came_back = await sign_in_as(client, sign_in, "admin@sandbox.test")
     assert came_back["state"] == sign_in.state and came_back["iss"] == IDENTITY
@@ -129,7 +129,7 @@ async def test_a_user_who_signs_in_comes_back_with_a_code_and_gets_a_signed_id_t
     assert userinfo.json() == {"sub": "admin@sandbox.test", "idp": "idsrv", "sharedo/firstname": "Ada", "sharedo/lastname": "Admin"}
 
 
-async def test_a_code_is_used_once(client: httpx.AsyncClient) -> None:
+async def test_a_code_is_used_once(client: httpx2.AsyncClient) -> None:
     sign_in = SignIn()
     code = (await sign_in_as(client, sign_in, "staff@sandbox.test"))["code"]
 
@@ -141,7 +141,7 @@ async def test_a_code_is_used_once(client: httpx.AsyncClient) -> None:
 
 
 async def test_an_expired_code_is_refused(
-    client: httpx.AsyncClient, production: Tenant, monkeypatch: pytest.MonkeyPatch
+    client: httpx2.AsyncClient, production: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_in = SignIn()
     code = (await sign_in_as(client, sign_in, "staff@sandbox.test"))["code"]
@@ -163,7 +163,7 @@ async def test_an_expired_code_is_refused(
     ids=["another verifier", "no verifier"],
 )
 async def test_a_code_with_a_bad_pkce_verifier_is_refused_and_used_up(
-    client: httpx.AsyncClient, verifier: str, why: str
+    client: httpx2.AsyncClient, verifier: str, why: str
 ) -> None:
     sign_in = SignIn()
     code = (await sign_in_as(client, sign_in, "staff@sandbox.test"))["code"]
@@ -175,7 +175,7 @@ async def test_a_code_with_a_bad_pkce_verifier_is_refused_and_used_up(
     assert retried.status_code == 400 and retried.json()["error"] == "invalid_grant"
 
 
-async def test_a_code_is_bound_to_its_redirect_uri(client: httpx.AsyncClient) -> None:
+async def test_a_code_is_bound_to_its_redirect_uri(client: httpx2.AsyncClient) -> None:
     sign_in = SignIn()
     code = (await sign_in_as(client, sign_in, "staff@sandbox.test"))["code"]
 
@@ -184,7 +184,7 @@ async def test_a_code_is_bound_to_its_redirect_uri(client: httpx.AsyncClient) ->
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
-async def test_the_token_endpoint_refuses_unknown_clients_and_grants_a_client_may_not_use(client: httpx.AsyncClient) -> None:
+async def test_the_token_endpoint_refuses_unknown_clients_and_grants_a_client_may_not_use(client: httpx2.AsyncClient) -> None:
     sign_in = SignIn()
     code = (await sign_in_as(client, sign_in, "staff@sandbox.test"))["code"]
 
@@ -210,7 +210,7 @@ async def test_the_token_endpoint_refuses_unknown_clients_and_grants_a_client_ma
     ids=["unknown client", "unregistered redirect uri", "service client"],
 )
 async def test_a_request_that_cannot_be_answered_to_the_client_is_refused_on_the_page(
-    client: httpx.AsyncClient, overrides: dict[str, str], shown: str
+    client: httpx2.AsyncClient, overrides: dict[str, str], shown: str
 ) -> None:
     sign_in = SignIn(**overrides)
 
@@ -235,7 +235,7 @@ async def test_a_request_that_cannot_be_answered_to_the_client_is_refused_on_the
     ids=["no pkce", "plain pkce", "malformed challenge", "implicit", "form post", "unknown scope"],
 )
 async def test_a_bad_request_goes_back_to_the_client_with_its_state(
-    client: httpx.AsyncClient, overrides: dict[str, str], error: str, description: str
+    client: httpx2.AsyncClient, overrides: dict[str, str], error: str, description: str
 ) -> None:
     sign_in = SignIn(**overrides)
 
@@ -244,7 +244,7 @@ async def test_a_bad_request_goes_back_to_the_client_with_its_state(
     assert came_back == {"error": error, "error_description": description, "state": sign_in.state}
 
 
-async def test_cancelling_tells_the_client_access_was_denied(client: httpx.AsyncClient) -> None:
+async def test_cancelling_tells_the_client_access_was_denied(client: httpx2.AsyncClient) -> None:
     sign_in = SignIn()
     form = await client.get(sign_in.url)
 
@@ -253,7 +253,7 @@ async def test_cancelling_tells_the_client_access_was_denied(client: httpx.Async
     assert came_back["error"] == "access_denied" and came_back["state"] == sign_in.state and "code" not in came_back
 
 
-async def test_an_unknown_user_is_asked_again_without_a_code(client: httpx.AsyncClient) -> None:
+async def test_an_unknown_user_is_asked_again_without_a_code(client: httpx2.AsyncClient) -> None:
     sign_in = SignIn()
     form = await client.get(sign_in.url)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.clio.seed import MARY_CITIZEN_ID, STAFF_USER_ID, TEAM_LITIGATION_SYDNEY_ID
@@ -48,14 +48,14 @@ REFUSED = {
 
 @pytest.mark.parametrize(("participant", "message"), REFUSED.values(), ids=REFUSED.keys())
 async def test_a_participant_naming_no_entity_of_its_type_is_refused(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], participant: dict, message: str
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], participant: dict, message: str
 ) -> None:
     response = await client.post(WORK_ITEM, json=participants(participant), headers=staff_auth)
 
     assert response.status_code == 400 and message in response.json()["error"]
 
 
-async def test_a_user_added_as_a_person_takes_a_user_role(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_a_user_added_as_a_person_takes_a_user_role(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     """Real callers add the current user as odsType "person" with the user's id
     (Alter-Igor/Test _IDE/WKExpressSydneyWater/WKExpressWidgetAgent.js); contributor takes users
     and teams (reference/sharedo-api.md §3.3)."""
@@ -87,7 +87,7 @@ def email(value: str, primary: bool) -> dict:
     ids=["person", "organisation"],
 )
 async def test_two_primary_details_of_one_type_are_refused(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], url: str, body: dict
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], url: str, body: dict
 ) -> None:
     response = await client.post(url, json=body, headers=staff_auth)
 
@@ -95,7 +95,7 @@ async def test_two_primary_details_of_one_type_are_refused(
     assert response.json()["error"] == "Only one 'email' contact detail can be primary"
 
 
-async def test_one_primary_per_type_is_accepted(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_one_primary_per_type_is_accepted(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     details = [
         email("a@x.example", True),
         email("b@x.example", False),
@@ -131,7 +131,7 @@ PORTAL_BODY = {
     ids=["portal-body", "bare-body"],
 )
 async def test_people_are_found_by_e_mail_with_contact_details_in_aspect_data(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], body: dict
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], body: dict
 ) -> None:
     """People are searched by surname or e-mail (Alter-Igor/Test src/WebBased/Common/OdsHelper.ts,
     searchForUsers); a row's `result` is a JSON string whose contact details are in

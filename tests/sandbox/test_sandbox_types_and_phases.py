@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
@@ -10,7 +10,7 @@ from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
 API = "/production/api"
 
 
-async def test_types_tree(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_types_tree(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     tree = (await client.get(f"{API}/v2/public/types/tree", headers=staff_auth)).json()
 
     assert [(t["systemName"], t["isAbstract"]) for t in tree] == [("matter", True)]
@@ -28,7 +28,7 @@ async def test_types_tree(client: httpx.AsyncClient, staff_auth: dict[str, str])
     ] == [("matter-private-client-general", False, [])]
 
 
-async def test_roles_differ_by_type(client: httpx.AsyncClient, admin_auth: dict[str, str]) -> None:
+async def test_roles_differ_by_type(client: httpx2.AsyncClient, admin_auth: dict[str, str]) -> None:
     url = f"{API}/modeller/referenceData/participantRoles/for"
     litigation = {
         r["systemName"]: r for r in (await client.get(f"{url}/matter-litigation", headers=admin_auth)).json()
@@ -56,7 +56,7 @@ async def test_roles_differ_by_type(client: httpx.AsyncClient, admin_auth: dict[
 
 
 async def test_roles_of_an_unknown_type_are_404(
-    client: httpx.AsyncClient, admin_auth: dict[str, str]
+    client: httpx2.AsyncClient, admin_auth: dict[str, str]
 ) -> None:
     response = await client.get(
         f"{API}/modeller/referenceData/participantRoles/for/matter-tax", headers=admin_auth
@@ -65,7 +65,7 @@ async def test_roles_of_an_unknown_type_are_404(
     assert response.status_code == 404
 
 
-async def test_phase_plan(client: httpx.AsyncClient, admin_auth: dict[str, str]) -> None:
+async def test_phase_plan(client: httpx2.AsyncClient, admin_auth: dict[str, str]) -> None:
     plan = (
         await client.get(f"{API}/modeller/sharedoTypes/matter-commercial/phasePlan", headers=admin_auth)
     ).json()
@@ -86,7 +86,7 @@ async def test_phase_plan(client: httpx.AsyncClient, admin_auth: dict[str, str])
 
 
 async def test_phase_plan_of_an_unknown_type_is_404(
-    client: httpx.AsyncClient, admin_auth: dict[str, str]
+    client: httpx2.AsyncClient, admin_auth: dict[str, str]
 ) -> None:
     response = await client.get(f"{API}/modeller/sharedoTypes/matter-tax/phasePlan", headers=admin_auth)
 
@@ -97,7 +97,7 @@ async def test_phase_plan_of_an_unknown_type_is_404(
     "path", ["/modeller/referenceData/participantRoles/for/matter-litigation", "/modeller/sharedoTypes/matter/phasePlan"]
 )
 async def test_modeller_routes_refuse_a_client_credentials_token_and_staff(
-    client: httpx.AsyncClient, client_auth: dict[str, str], staff_auth: dict[str, str], path: str
+    client: httpx2.AsyncClient, client_auth: dict[str, str], staff_auth: dict[str, str], path: str
 ) -> None:
     """Modeller routes answer an administrator's portal session only: jacquesonline/ShareDo-Tools
     `server/auth.js` (`tryAuth`) gets 401 with its client-credentials token and retries with the
@@ -107,14 +107,14 @@ async def test_modeller_routes_refuse_a_client_credentials_token_and_staff(
     assert (await client.get(f"{API}{path}", headers=staff_auth)).status_code == 403
 
 
-async def new_matter(client: httpx.AsyncClient, auth: dict[str, str]) -> str:
+async def new_matter(client: httpx2.AsyncClient, auth: dict[str, str]) -> str:
     body = {"workItem": {"sharedoTypeSystemName": "matter-property", "title": "Lease"}}
     return (await client.post(f"{API}/v1/public/workItem", json=body, headers=auth)).json()["workItem"]["id"]
 
 
 async def move(
-    client: httpx.AsyncClient, auth: dict[str, str], item_id: str, to_phase: str
-) -> httpx.Response:
+    client: httpx2.AsyncClient, auth: dict[str, str], item_id: str, to_phase: str
+) -> httpx2.Response:
     return await client.put(
         f"{API}/v1/public/workItem/{item_id}/phase",
         json={"toPhaseSystemName": to_phase, "description": "", "reasonText": ""},
@@ -122,7 +122,7 @@ async def move(
     )
 
 
-async def test_a_new_item_starts_in_discovery(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_a_new_item_starts_in_discovery(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     """`GET …/phase` answers the current phase and `availableTransitions` with the fields
     sharedo-tech/sharedo-sample-mobile-app reads (`src/agents/phasesAgent.js`,
     `src/views/WorkItems/WorkItemDetail.vue`: name, toPhaseSystemName, toPhaseIconClass,
@@ -139,7 +139,7 @@ async def test_a_new_item_starts_in_discovery(client: httpx.AsyncClient, staff_a
     assert all(t["isUserDriven"] and t["toPhaseIconClass"] for t in phase["availableTransitions"])
 
 
-async def test_closing_walks_the_plan(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_closing_walks_the_plan(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     item_id = await new_matter(client, staff_auth)
 
     answers = [
@@ -158,7 +158,7 @@ async def test_closing_walks_the_plan(client: httpx.AsyncClient, staff_auth: dic
 
 @pytest.mark.parametrize("to_phase", ["matter-closed", "matter-closing", "matter-nowhere"])
 async def test_a_transition_not_available_is_refused(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], to_phase: str
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], to_phase: str
 ) -> None:
     """Only the moves `GET …/phase` offers in `availableTransitions` can be made: the public callers
     offer nothing else (sharedo-tech/sharedo-sample-mobile-app `src/views/WorkItems/WorkItemDetail.vue`,
@@ -173,7 +173,7 @@ async def test_a_transition_not_available_is_refused(
 
 
 async def test_abandoned_matters_can_be_reopened(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     abandoned = await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-abandoned")
     reopened = await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-handling")
@@ -182,7 +182,7 @@ async def test_abandoned_matters_can_be_reopened(
     assert reopened.json() == {"systemName": "matter-handling", "name": "Handling"}
 
 
-async def test_phase_filters_of_find_by_query(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_phase_filters_of_find_by_query(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-closing")
     await move(client, staff_auth, IMPORTED_WORK_ITEM_ID, "matter-closed")
     open_item = await new_matter(client, staff_auth)
@@ -202,7 +202,7 @@ async def test_phase_filters_of_find_by_query(client: httpx.AsyncClient, staff_a
     assert await ids(None) == {open_item, IMPORTED_WORK_ITEM_ID}
 
 
-async def test_a_deleted_work_item_is_not_found(client: httpx.AsyncClient, staff_auth: dict[str, str], production) -> None:  # type: ignore[no-untyped-def]
+async def test_a_deleted_work_item_is_not_found(client: httpx2.AsyncClient, staff_auth: dict[str, str], production) -> None:  # type: ignore[no-untyped-def]
     """A work item in the removed phase (`matter-deleted`, IsRemoved in sharedo-tech/forum2024-02-S3's
     solution export) answers 404 like any work item not found (reference/sharedo-api.md §2.2)."""
     state = production.state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2
 
 from sandbox.clio.seed import (
     HARBOUR_HOLDINGS_ID,
@@ -21,12 +21,12 @@ def signed_in(tenant: Tenant, username: str = "staff@sandbox.test") -> dict[str,
     return {"Cookie": f"_api={tenant.mint_user_token(username)}"}
 
 
-def sign_in(client: httpx.AsyncClient, tenant: Tenant) -> None:
+def sign_in(client: httpx2.AsyncClient, tenant: Tenant) -> None:
     """Put the portal's cookie in the client's jar (a Cookie header is dropped on redirects)."""
     client.cookies.set("_api", tenant.mint_user_token("staff@sandbox.test"))
 
 
-async def test_the_work_item_link_leads_to_the_portal_page(client: httpx.AsyncClient) -> None:
+async def test_the_work_item_link_leads_to_the_portal_page(client: httpx2.AsyncClient) -> None:
     production = await client.get(f"/production/sharedo/{IMPORTED_WORK_ITEM_ID}")
     uat = await client.get(f"/uat/sharedo/{IMPORTED_WORK_ITEM_ID}")
 
@@ -35,7 +35,7 @@ async def test_the_work_item_link_leads_to_the_portal_page(client: httpx.AsyncCl
     assert uat.headers["location"] == f"/uat/portal/sharedo/{IMPORTED_WORK_ITEM_ID}"
 
 
-async def test_a_signed_in_user_sees_the_work_item(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_a_signed_in_user_sees_the_work_item(client: httpx2.AsyncClient, production: Tenant) -> None:
     sign_in(client, production)
 
     response = await client.get(f"/production/sharedo/{IMPORTED_WORK_ITEM_ID}", follow_redirects=True)
@@ -58,7 +58,7 @@ async def test_a_signed_in_user_sees_the_work_item(client: httpx.AsyncClient, pr
     assert "Sam Staff" in page and f'href="{PORTAL}/logout"' in page  # the portal's own chrome
 
 
-async def test_only_the_pages_own_style_block_is_allowed(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_only_the_pages_own_style_block_is_allowed(client: httpx2.AsyncClient, production: Tenant) -> None:
     first = await client.get(f"{PORTAL}/sharedo/{IMPORTED_WORK_ITEM_ID}", headers=signed_in(production))
     second = await client.get(f"{PORTAL}/sharedo/{IMPORTED_WORK_ITEM_ID}", headers=signed_in(production))
 
@@ -69,7 +69,7 @@ async def test_only_the_pages_own_style_block_is_allowed(client: httpx.AsyncClie
 
 
 async def test_an_imported_matter_shows_what_the_import_wrote(
-    client: httpx.AsyncClient, production: Tenant
+    client: httpx2.AsyncClient, production: Tenant
 ) -> None:
     item = production.state.create_work_item(
         NewWorkItem(
@@ -92,7 +92,7 @@ async def test_an_imported_matter_shows_what_the_import_wrote(
     assert ["Witness", "Mary Citizen", "person"] in _participant_rows(page)
 
 
-async def test_text_from_the_work_item_is_escaped(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_text_from_the_work_item_is_escaped(client: httpx2.AsyncClient, production: Tenant) -> None:
     item = production.state.create_work_item(
         NewWorkItem(
             type_system_name="matter-commercial",
@@ -107,7 +107,7 @@ async def test_text_from_the_work_item_is_escaped(client: httpx.AsyncClient, pro
     assert "<img src=x" not in page
 
 
-async def test_an_unknown_work_item_is_404(client: httpx.AsyncClient, production: Tenant) -> None:
+async def test_an_unknown_work_item_is_404(client: httpx2.AsyncClient, production: Tenant) -> None:
     sign_in(client, production)
 
     response = await client.get("/production/sharedo/no-such-item", follow_redirects=True)
@@ -116,7 +116,7 @@ async def test_an_unknown_work_item_is_404(client: httpx.AsyncClient, production
     assert "Work item not found" in response.text and "Sam Staff" in response.text
 
 
-async def test_without_sign_in_the_portal_asks_for_it(client: httpx.AsyncClient) -> None:
+async def test_without_sign_in_the_portal_asks_for_it(client: httpx2.AsyncClient) -> None:
     response = await client.get(f"/production/sharedo/{IMPORTED_WORK_ITEM_ID}", follow_redirects=True)
 
     assert response.status_code == 200

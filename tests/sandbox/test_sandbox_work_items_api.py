@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.clio.seed import (
@@ -58,13 +58,13 @@ def matter(
     }
 
 
-async def create(client: httpx.AsyncClient, auth: dict[str, str], body: dict) -> str:
+async def create(client: httpx2.AsyncClient, auth: dict[str, str], body: dict) -> str:
     response = await client.post(WORK_ITEM, json=body, headers=auth)
     assert response.status_code == 200, response.text
     return response.json()["workItem"]["id"]
 
 
-async def find(client: httpx.AsyncClient, auth: dict[str, str], search: dict, enrich: list[str] = ()) -> dict:
+async def find(client: httpx2.AsyncClient, auth: dict[str, str], search: dict, enrich: list[str] = ()) -> dict:
     body = {
         "search": {"page": {"page": 1, "rowsPerPage": 20}, **search},
         "enrich": [{"path": p} for p in enrich],
@@ -74,7 +74,7 @@ async def find(client: httpx.AsyncClient, auth: dict[str, str], search: dict, en
     return response.json()
 
 
-async def test_create_then_get(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_create_then_get(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     item_id = await create(client, staff_auth, matter())
 
     body = (await client.get(f"{WORK_ITEM}/{item_id}", headers=staff_auth)).json()
@@ -96,7 +96,7 @@ async def test_create_then_get(client: httpx.AsyncClient, staff_auth: dict[str, 
 
 
 async def test_find_by_attribute_sees_a_new_item_at_once(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     item_id = await create(client, staff_auth, matter())
 
@@ -150,7 +150,7 @@ async def test_find_by_attribute_sees_a_new_item_at_once(
     ],
 )
 async def test_find_by_query_refuses_an_unknown_enrich_path(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], path: str
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], path: str
 ) -> None:
     """Known paths are those public callers use (sharedo-tech/sharedo_api_samples
     `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs`, sharedo-tech/sharedo-sample-mobile-app
@@ -162,7 +162,7 @@ async def test_find_by_query_refuses_an_unknown_enrich_path(
     assert response.status_code == 400 and path in response.json()["error"]
 
 
-async def test_find_by_query_refuses_an_unknown_search_field(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_find_by_query_refuses_an_unknown_search_field(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     """The `search` fields are those public callers send (reference/sharedo-api.md §2.4, e.g.
     sharedo-tech/sharedo_api_samples `time/entry/app/Sharedo/MyMattersApi.cs` for `sort` and `ownership`)."""
     known = {"search": {"sort": {"orderBy": "updatedDate", "direction": "descending"}, "freeText": {"input": "x"}}}
@@ -171,7 +171,7 @@ async def test_find_by_query_refuses_an_unknown_search_field(client: httpx.Async
     assert response.status_code == 400 and "matterNumber" in response.json()["error"]
 
 
-async def test_find_the_seeded_imported_matter(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_find_the_seeded_imported_matter(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     by_attribute = await find(
         client,
         staff_auth,
@@ -188,7 +188,7 @@ async def test_find_the_seeded_imported_matter(client: httpx.AsyncClient, staff_
     assert [r["id"] for r in by_reference["results"]] == [IMPORTED_WORK_ITEM_ID]
 
 
-async def test_find_by_work_item_ids_and_types(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_find_by_work_item_ids_and_types(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     litigation = await create(client, staff_auth, matter())
     property_matter = await create(client, staff_auth, matter("matter-property", participants=[]))
 
@@ -205,7 +205,7 @@ async def test_find_by_work_item_ids_and_types(client: httpx.AsyncClient, staff_
     assert no_match == {"totalCount": 0, "results": []}
 
 
-async def test_find_pages_results(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_find_pages_results(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     for _ in range(3):
         await create(client, staff_auth, matter(participants=[]))
 
@@ -246,7 +246,7 @@ BAD_CREATES = {
 
 @pytest.mark.parametrize("body", BAD_CREATES.values(), ids=BAD_CREATES.keys())
 async def test_invalid_creates_are_refused(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], body: dict
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], body: dict
 ) -> None:
     response = await client.post(WORK_ITEM, json=body, headers=staff_auth)
     everything = await find(client, staff_auth, {})
@@ -257,7 +257,7 @@ async def test_invalid_creates_are_refused(
 
 
 async def test_participant_type_is_inferred_when_omitted(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     item_id = await create(
         client, staff_auth, matter(participants=[{"roleSystemName": "contributor", "odsId": STAFF_USER_ID}])
@@ -270,7 +270,7 @@ async def test_participant_type_is_inferred_when_omitted(
     assert [(p["participantType"], p["odsName"]) for p in participants] == [("user", "Sam Staff")]
 
 
-async def test_participants_list(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_participants_list(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     item_id = await create(client, staff_auth, matter())
 
     participants = (
@@ -289,7 +289,7 @@ async def test_participants_list(client: httpx.AsyncClient, staff_auth: dict[str
     assert participants[3]["participantRoleCategorySystemName"]
 
 
-async def test_attributes_read_and_write(client: httpx.AsyncClient, staff_auth: dict[str, str]) -> None:
+async def test_attributes_read_and_write(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
     url = f"{WORK_ITEM}/{IMPORTED_WORK_ITEM_ID}/attributes"
 
     written = await client.post(f"{url}/pms-sync-import-id", json={"value": "imp-1"}, headers=staff_auth)
@@ -309,7 +309,7 @@ async def test_attributes_read_and_write(client: httpx.AsyncClient, staff_auth: 
 
 @pytest.mark.parametrize("suffix", ["", "/attributes", "/phase"])
 async def test_unknown_work_items_are_404(
-    client: httpx.AsyncClient, staff_auth: dict[str, str], suffix: str
+    client: httpx2.AsyncClient, staff_auth: dict[str, str], suffix: str
 ) -> None:
     response = await client.get(
         f"{WORK_ITEM}/00000000-0000-0000-0000-000000000000{suffix}", headers=staff_auth
@@ -319,7 +319,7 @@ async def test_unknown_work_items_are_404(
 
 
 async def test_the_pascal_case_form_builder_aspect_is_accepted(
-    client: httpx.AsyncClient, staff_auth: dict[str, str]
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
 ) -> None:
     body = matter(participants=[])
     body["aspectData"] = {"FormBuilder": {"formData": {"aderant-matter-id": "82009"}, "formIds": ["pms-sync"]}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
@@ -59,15 +59,15 @@ def finished_runs(service: Service, client: TestClient, timeout: float = 20.0) -
     raise AssertionError(f"no finished run within {timeout} s")
 
 
-class TimedASGITransport(httpx.ASGITransport):
+class TimedASGITransport(httpx2.ASGITransport):
     """The in-process sandbox with the request's read timeout enforced, as over a socket: httpx's
     ASGITransport ignores timeouts, so a sandbox `timeout` fault would hold the call for minutes."""
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         try:
             return await asyncio.wait_for(super().handle_async_request(request), request.extensions["timeout"]["read"])
         except TimeoutError:
-            raise httpx.ReadTimeout("no answer before the read timeout", request=request) from None
+            raise httpx2.ReadTimeout("no answer before the read timeout", request=request) from None
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +187,7 @@ def test_the_app_runs_due_schedules_on_its_own(service: Service) -> None:
     save_schedule(service, enabled=True)
     rt = service.client.app.state.runtime
     settings = Settings(database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE, cookie_secure=False)
-    app = create_app(settings, transport=httpx.ASGITransport(app=service.sandbox), scheduler_tick=0.2)
+    app = create_app(settings, transport=httpx2.ASGITransport(app=service.sandbox), scheduler_tick=0.2)
     with TestClient(app, base_url=SERVICE) as client:
         [run] = finished_runs(service, client)
     assert run.trigger == "schedule" and run.outcome == "succeeded"
@@ -197,7 +197,7 @@ def test_two_app_instances_on_one_database_run_a_due_schedule_once(service: Serv
     save_schedule(service, enabled=True)
     rt = service.client.app.state.runtime
     settings = Settings(database_url=rt.settings.database_url, secret_keys=rt.settings.secret_keys, public_url=SERVICE, cookie_secure=False)
-    apps = [create_app(settings, transport=httpx.ASGITransport(app=service.sandbox), scheduler_tick=0.1) for _ in range(2)]
+    apps = [create_app(settings, transport=httpx2.ASGITransport(app=service.sandbox), scheduler_tick=0.1) for _ in range(2)]
     with TestClient(apps[0], base_url=SERVICE) as first, TestClient(apps[1], base_url=SERVICE):
         finished_runs(service, first)
         first.portal.call(asyncio.sleep, 1.0)  # ten more ticks of each instance

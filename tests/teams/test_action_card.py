@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import date
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -70,8 +70,8 @@ def inbox() -> TeamsInbox:
 
 @pytest.fixture
 async def teams(inbox: TeamsInbox) -> AsyncIterator[TeamsWebhook]:
-    transport = httpx.ASGITransport(app=Starlette(routes=inbox.routes()))
-    async with httpx.AsyncClient(transport=transport) as http:
+    transport = httpx2.ASGITransport(app=Starlette(routes=inbox.routes()))
+    async with httpx2.AsyncClient(transport=transport) as http:
         yield TeamsWebhook(STAND_IN, http, environment_name="Production")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
+import httpx2
 import pytest
 
 from clients.errors import RemoteRejected, RemoteUnavailable
@@ -81,17 +81,17 @@ def test_any_other_url_is_refused_naming_the_accepted_hosts(url: str) -> None:
 
 
 async def test_posts_the_workflows_envelope_and_takes_202_with_an_empty_body() -> None:
-    received: list[httpx.Request] = []
+    received: list[httpx2.Request] = []
 
-    def workflows(request: httpx.Request) -> httpx.Response:
+    def workflows(request: httpx2.Request) -> httpx2.Response:
         received.append(request)
-        return httpx.Response(202)
+        return httpx2.Response(202)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(workflows)) as http:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(workflows)) as http:
         await TeamsWebhook(POWER_PLATFORM, http, environment_name="Production").post_card(CARD)
 
     [request] = received
-    assert request.method == "POST" and request.url == httpx.URL(POWER_PLATFORM)
+    assert request.method == "POST" and request.url == httpx2.URL(POWER_PLATFORM)
     assert request.headers["content-type"] == "application/json"
     assert json.loads(request.content) == {
         "type": "message",
@@ -102,10 +102,10 @@ async def test_posts_the_workflows_envelope_and_takes_202_with_an_empty_body() -
 
 @pytest.mark.parametrize(("status", "error"), [(413, RemoteRejected), (400, RemoteRejected), (502, RemoteUnavailable)])
 async def test_a_refusal_is_an_error_that_never_quotes_the_url(status: int, error: type) -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, json={"error": f"Request Entity Too Large for {request.url}"})
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(status, json={"error": f"Request Entity Too Large for {request.url}"})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(refuse)) as http:
         with pytest.raises(error) as raised:
             await TeamsWebhook(LOGIC_APPS, http, environment_name="Production").post_card(CARD)
     assert "Microsoft Teams" in str(raised.value) and "sIgNaTuRe" not in str(raised.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
-import httpx
+import httpx2
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
@@ -61,7 +61,7 @@ def make_service(database_url: str, aderant_db: str) -> Iterator[MakeService]:  
         def make(**settings: object) -> Service:
             app = create_app(
                 Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False, **settings),  # type: ignore[arg-type]
-                transport=httpx.ASGITransport(app=sandbox),
+                transport=httpx2.ASGITransport(app=sandbox),
             )
             client = running.enter_context(TestClient(app, base_url=SERVICE))
             return Service(client, sandbox, store, organisation, aderant_db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
+import httpx2
 from sqlalchemy import update
 from sqlmodel import Session, col
 
@@ -27,7 +27,7 @@ async def test_backlog_and_failures_follow_delivery(
     store: Store, firm: Firm, siem: FakeSiem, clock: Clock  # noqa: F811
 ) -> None:
     metrics = ServiceMetrics()
-    http = remote_http_client(transport=httpx.MockTransport(siem.handle), timeout=5, observer=metrics)
+    http = remote_http_client(transport=httpx2.MockTransport(siem.handle), timeout=5, observer=metrics)
     metrics.watch(Services(store, Connections(http)))
     assert value(figures(metrics), "pms_sync_audit_backlog_events") == 0
     assert value(figures(metrics), "pms_sync_audit_backlog_oldest_age_seconds") == 0
@@ -43,7 +43,7 @@ async def test_backlog_and_failures_follow_delivery(
     assert value(found, "pms_sync_audit_backlog_events") == 4
     assert 2 * 3600 <= value(found, "pms_sync_audit_backlog_oldest_age_seconds") < 3 * 3600
 
-    siem.respond = lambda request: httpx.Response(503, text="down")
+    siem.respond = lambda request: httpx2.Response(503, text="down")
     worker = AuditDelivery(store, http, holder="replica-a", clock=clock, jitter=lambda ceiling: ceiling, telemetry=metrics)
     assert await worker.run_once() == 0
     found = figures(metrics)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.conftest import Demo, running_demo
@@ -26,7 +26,7 @@ def json_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 def test_one_import_carries_one_trace_id_everywhere(json_demo: Demo) -> None:
     token = json_demo.user_token()
-    imported = httpx.post(
+    imported = httpx2.post(
         f"{json_demo.service_url}/api/v1/matters/82001/import",
         json={},
         headers={"Authorization": f"Bearer {token}", "traceparent": TRACEPARENT},

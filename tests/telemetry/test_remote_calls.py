@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from clients.errors import RemoteTimeout, RemoteUnreachable
@@ -23,18 +23,18 @@ class Calls:
         self.seen.append((system, operation, outcome))
 
 
-def answering(request: httpx.Request) -> httpx.Response:
+def answering(request: httpx2.Request) -> httpx2.Response:
     if request.url.path == "/slow":
-        raise httpx.ReadTimeout("no answer", request=request)
+        raise httpx2.ReadTimeout("no answer", request=request)
     if request.url.path == "/down":
-        raise httpx.ConnectError("connection refused", request=request)
-    return httpx.Response(int(request.url.params.get("status", "200")), headers={"seen": request.headers["traceparent"]})
+        raise httpx2.ConnectError("connection refused", request=request)
+    return httpx2.Response(int(request.url.params.get("status", "200")), headers={"seen": request.headers["traceparent"]})
 
 
 async def test_each_outcome_is_observed_under_the_callers_labels() -> None:
     calls = Calls()
     remote = RemoteSystem("Aderant", "Production", key="aderant")
-    async with remote_http_client(transport=httpx.MockTransport(answering), timeout=5, observer=calls) as http:
+    async with remote_http_client(transport=httpx2.MockTransport(answering), timeout=5, observer=calls) as http:
         await remote.request(http, "GET", "https://agent.test/ok", operation="search_matters")
         await remote.request(http, "GET", "https://agent.test/missing?status=404", operation="get_matter")
         await remote.request(http, "GET", "https://agent.test/ok?status=503", operation="health")
@@ -58,7 +58,7 @@ async def test_each_outcome_is_observed_under_the_callers_labels() -> None:
 
 
 async def test_calls_carry_the_current_trace_with_a_new_span_each() -> None:
-    async with remote_http_client(transport=httpx.MockTransport(answering), timeout=5) as http:
+    async with remote_http_client(transport=httpx2.MockTransport(answering), timeout=5) as http:
         token = enter_trace(trace_from("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
         try:
             first, second = (await http.get("https://agent.test/ok"), await http.get("https://agent.test/ok"))

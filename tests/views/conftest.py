@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -42,7 +42,7 @@ class Service:
     def bearer(self, username: str = "staff@sandbox.test", tenant: str = "production") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(username, tenant)}"}
 
-    def sign_in(self, username: str = "staff@sandbox.test", **kwargs: object) -> httpx.Response:
+    def sign_in(self, username: str = "staff@sandbox.test", **kwargs: object) -> httpx2.Response:
         return self.client.post(
             "/embed/session", json={"token": self.token(username, **kwargs), "portal_origin": SANDBOX}  # type: ignore[arg-type]
         )
@@ -74,7 +74,7 @@ def service(database_url: str, aderant_db: str) -> Iterator[Service]:
         store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
     )
     settings = Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False)
-    app = create_app(settings, transport=httpx.ASGITransport(app=sandbox))
+    app = create_app(settings, transport=httpx2.ASGITransport(app=sandbox))
     with TestClient(app, base_url=SERVICE) as client:
         yield Service(client, sandbox, store, organisation, aderant_db)
     store.engine.dispose()

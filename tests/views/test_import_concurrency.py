@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 from plugin.settings import Settings
@@ -22,13 +22,13 @@ def test_twenty_concurrent_imports_through_two_instances_make_one_work_item(serv
         public_url=SERVICE,
         cookie_secure=False,
     )
-    second_app = create_app(settings, transport=httpx.ASGITransport(app=service.sandbox))
+    second_app = create_app(settings, transport=httpx2.ASGITransport(app=service.sandbox))
     people_before = len(service.tenant().state.people)
     with TestClient(second_app, base_url=SERVICE) as second:
         tokens = [service.bearer("staff@sandbox.test"), service.bearer("admin@sandbox.test")]
         clients = [first, second]
 
-        def attempt(i: int) -> httpx.Response:
+        def attempt(i: int) -> httpx2.Response:
             return clients[i % 2].post("/api/v1/matters/82001/import", json={}, headers=tokens[i // 2 % 2])
 
         with ThreadPoolExecutor(max_workers=20) as pool:
