@@ -27,7 +27,7 @@ async def test_backlog_and_failures_follow_delivery(
     store: Store, firm: Firm, siem: FakeSiem, clock: Clock  # noqa: F811
 ) -> None:
     metrics = ServiceMetrics()
-    http = remote_http_client(transport=httpx2.MockTransport(siem.handle), timeout=5, observer=metrics)
+    http = remote_http_client(transport=httpx2.MockTransport(siem.handle), timeout=5, concurrency=4, observer=metrics)
     metrics.watch(Services(store, Connections(http)))
     assert value(figures(metrics), "pms_sync_audit_backlog_events") == 0
     assert value(figures(metrics), "pms_sync_audit_backlog_oldest_age_seconds") == 0

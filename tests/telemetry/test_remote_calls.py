@@ -34,7 +34,7 @@ def answering(request: httpx2.Request) -> httpx2.Response:
 async def test_each_outcome_is_observed_under_the_callers_labels() -> None:
     calls = Calls()
     remote = RemoteSystem("Aderant", "Production", key="aderant")
-    async with remote_http_client(transport=httpx2.MockTransport(answering), timeout=5, observer=calls) as http:
+    async with remote_http_client(transport=httpx2.MockTransport(answering), timeout=5, concurrency=4, observer=calls) as http:
         await remote.request(http, "GET", "https://agent.test/ok", operation="search_matters")
         await remote.request(http, "GET", "https://agent.test/missing?status=404", operation="get_matter")
         await remote.request(http, "GET", "https://agent.test/ok?status=503", operation="health")
@@ -58,7 +58,7 @@ async def test_each_outcome_is_observed_under_the_callers_labels() -> None:
 
 
 async def test_calls_carry_the_current_trace_with_a_new_span_each() -> None:
-    async with remote_http_client(transport=httpx2.MockTransport(answering), timeout=5) as http:
+    async with remote_http_client(transport=httpx2.MockTransport(answering), timeout=5, concurrency=4) as http:
         token = enter_trace(trace_from("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
         try:
             first, second = (await http.get("https://agent.test/ok"), await http.get("https://agent.test/ok"))
