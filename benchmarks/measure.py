@@ -13,6 +13,9 @@ from typing import Any
 
 import httpx2
 
+from clients.http import pool_options
+from plugin.settings import Settings
+
 
 class _TimedStream(httpx2.AsyncByteStream):
     """A response body that notes when it has been read to the end (or closed)."""
@@ -36,11 +39,11 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     same shape as the sandbox's call log (`method`, `path`, `started`, `finished`, seconds since
     the epoch), so `sandbox.calls` reads both.
 
-    The pool has httpx's default limits (100 connections, 20 kept alive), the limits
-    `clients.http.remote_http_client` gives its own pool."""
+    Its pool is the one `clients.http.remote_http_client` builds for the service's default
+    concurrency (`clients.http.pool_options`)."""
 
-    def __init__(self) -> None:
-        self._inner = httpx2.AsyncHTTPTransport()
+    def __init__(self, concurrency: int = Settings.remote_concurrency) -> None:
+        self._inner = httpx2.AsyncHTTPTransport(**pool_options(concurrency))
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
 

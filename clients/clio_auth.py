@@ -1,4 +1,4 @@
-"""httpx auth for Clio Operate: the cached service token, and a user's own token."""
+"""httpx2 auth for Clio Operate: the cached service token, and a user's own token."""
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator

@@ -79,6 +79,18 @@ class TracedClient(httpx2.AsyncClient):
             self.observer.remote_call(system, operation, outcome, time.perf_counter() - started)
 
 
+def pool_options(concurrency: int) -> dict[str, Any]:
+    """The pool every remote call goes through, for a service sending at most ``concurrency`` calls
+    at once (``Settings.remote_concurrency``, the bound of every fan-out): as many connections are
+    kept alive as may be open, so one burst's connections carry the next rather than being closed
+    and opened again; HTTP/2 where a system offers it over TLS (Clio Operate), one connection then
+    carrying a whole burst."""
+    return {
+        "limits": httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        "http2": True,
+    }
+
+
 def remote_http_client(
     *,
     transport: httpx2.AsyncBaseTransport | None,
@@ -86,18 +98,8 @@ def remote_http_client(
     concurrency: int,
     observer: CallObserver | None = None,
 ) -> TracedClient:
-    """The service's shared connection pool for every remote system.
-
-    ``concurrency`` is the most calls the service sends at once (``Settings.remote_concurrency``,
-    the bound of every fan-out): as many connections are kept alive as may be open, so one burst's
-    connections carry the next rather than being closed and opened again. HTTP/2 where a system
-    offers it over TLS (Clio Operate), one connection then carrying a whole burst.
-    """
+    """The service's shared connection pool for every remote system (``pool_options``); a given
+    ``transport`` brings its own pool."""
     return TracedClient(
-        observer=observer,
-        transport=transport,
-        timeout=timeout,
-        limits=httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-        http2=True,
-        follow_redirects=False,
+        observer=observer, transport=transport, timeout=timeout, follow_redirects=False, **pool_options(concurrency)
     )

@@ -1,4 +1,4 @@
-"""Turning httpx failures and error answers into RemoteError, shared by every client."""
+"""Turning httpx2 failures and error answers into RemoteError, shared by every client."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -106,12 +106,12 @@ class TeamsWebhook:
 
 
 def _secrets_of(url: str) -> tuple[str, ...]:
-    """What to blank out of errors: the URL as given and as sent (httpx drops a `:443`), and its
+    """What to blank out of errors: the URL as given and as sent (httpx2 drops a `:443`), and its
     `sig`, the credential, however the remote quotes the URL."""
     try:
         signatures = [value for name, value in parse_qsl(urlsplit(url).query) if name == "sig"]
         sent = str(httpx2.URL(url))
-    except (ValueError, httpx2.InvalidURL):  # malformed: httpx refuses to send it anyway
+    except (ValueError, httpx2.InvalidURL):  # malformed: httpx2 refuses to send it anyway
         signatures, sent = [], url
     return (url, sent, *signatures, *(quote(s, safe="") for s in signatures))
 

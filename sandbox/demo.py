@@ -99,7 +99,7 @@ def build_demo(
     *, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False,
     transport: httpx2.AsyncBaseTransport | None = None,
 ) -> Demo:
-    """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx's own."""
+    """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx2's own."""
     data_dir.mkdir(parents=True, exist_ok=True)
     service_host, sandbox_host = public_host(host)
     service_url = f"http://{service_host}:{port}"

@@ -6,7 +6,7 @@ carries the request id of the request (or scheduled work) it belongs to, the one
 on error pages (``clients.tracing``).
 
 URLs carry credentials in two places we cannot avoid: a Teams Workflows webhook's query string
-(``sig=…``) and the OpenID Connect callback (``code=…``). httpx logs every request's URL at INFO
+(``sig=…``) and the OpenID Connect callback (``code=…``). httpx2 logs every request's URL at INFO
 and uvicorn's access log every path, so both loggers get ``RedactUrls``: query values and any
 ``user:password@`` are replaced by ``***`` before a handler sees the record. (Raising those loggers
 to WARNING instead would lose the one line per remote call, which is worth keeping: the Aderant
@@ -108,5 +108,5 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     for name in URL_LOGGERS:
         logging.getLogger(name).addFilter(REDACT_URLS)  # the same filter object is added only once
     # httpcore's DEBUG trace is the wire itself: every header of every answer, cookies included.
-    # The httpx line above says what was called; the trace stays off whatever the level.
+    # The httpx2 line above says what was called; the trace stays off whatever the level.
     logging.getLogger("httpcore").setLevel(logging.INFO)

@@ -44,6 +44,6 @@ def test_one_import_carries_one_trace_id_everywhere(json_demo: Demo) -> None:
 
     lines = [json.loads(line) for line in (json_demo.data_dir / "demo.log").read_text().splitlines() if line.startswith("{")]
     traced = [line for line in lines if line["request_id"] == TRACE_ID]
-    called = [line for line in traced if line["logger"] == "httpx"]
+    called = [line for line in traced if line["logger"] == "httpx2"]
     assert len(called) == len(ours), "one log line per remote call of the import, each with its trace id"
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in traced)

@@ -26,7 +26,7 @@ PROCESS = textwrap.dedent(
     configure_logging("INFO", "json")
     config = server_config(object(), host="127.0.0.1", port=1)
     logging.getLogger("pms_sync.check").info("uvicorn log_config: %s", config.log_config)
-    logging.getLogger("httpx").info(
+    logging.getLogger("httpx2").info(
         'HTTP Request: %s %s "%s %d %s"', "POST",
         "https://prod-01.westeurope.logic.azure.com/workflows/1?api-version=1&sig={SIG}", "HTTP/1.1", 202, "Accepted",
     )
@@ -61,7 +61,7 @@ def test_each_line_is_one_json_object(logged: list[dict]) -> None:
 
 def test_credentials_in_urls_stay_redacted(logged: list[dict]) -> None:
     teams, access = logged[1], logged[2]
-    assert teams["logger"] == "httpx" and "sig=***" in teams["message"] and "api-version=***" in teams["message"]
+    assert teams["logger"] == "httpx2" and "sig=***" in teams["message"] and "api-version=***" in teams["message"]
     assert access["logger"] == "uvicorn.access" and "/sign-in/entra/callback?code=***&state=***" in access["message"]
     assert teams["request_id"] is None, "outside any request"
 

@@ -119,7 +119,7 @@ def test_one_import_is_followed_through_log_lines_and_every_sandbox_call(
     spans = [call.traceparent.split("-")[2] for call in calls]  # type: ignore[union-attr]
     assert len(set(spans)) == len(spans) and PARENT_SPAN not in spans, "a new span per call"
 
-    remote_lines = [line for line in lines(json_lines) if line["logger"] == "httpx" and SANDBOX in line["message"]]
+    remote_lines = [line for line in lines(json_lines) if line["logger"] == "httpx2" and SANDBOX in line["message"]]
     assert len(remote_lines) == len(calls)
     assert {line["request_id"] for line in remote_lines} == {TRACE_ID}
     assert all(set(line) == {"time", "level", "logger", "message", "request_id"} for line in remote_lines)
