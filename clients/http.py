@@ -6,12 +6,13 @@ Clients name their calls with ``call_labels(system, operation)`` in the request'
 an unnamed call is reported as system ``other``, operation = its method.
 
 The stack is httpx2 (its pool is httpcore2), for every client and for Authlib's OpenID Connect
-client alike, chosen by ``benchmarks/http_pool.py`` (figures in benchmarks/README.md): under a
-fan-out of 50 to 200 concurrent calls with keep-alive sized to the fan-out, httpx 0.28's pool
-(httpcore 1.0) spent 5-11 ms of CPU per request, rescanning every connection for every queued
-request, where httpx2's spent 1.7-2.5 ms; and httpx with the former limits (20 kept alive)
-reopened up to 220 connections a burst. Keeping httpx would have meant either that cost or a
-keep-alive smaller than a burst, and a second stack for Authlib, whose client is built on httpx2.
+client alike (Authlib builds on httpx2), chosen by ``benchmarks/http_pool.py`` (figures in
+benchmarks/README.md). With keep-alive sized to a burst, so that the next burst reuses its
+connections, httpx 0.28's pool (httpcore 1.0) spent 4.4-5.8 ms of CPU per request under a fan-out
+of 50 to 200 concurrent calls, walking every connection for every request, where httpx2's spent
+1.2-2.4 ms, and 0.85-1.3 ms at the service's 64 connections. httpx with the former limits (20 kept
+alive) cost 2.1-2.4 ms and reopened up to 80 connections a run. Keeping httpx would have kept
+either that cost or a keep-alive smaller than a burst, and a second stack for Authlib.
 """
 
 from __future__ import annotations
