@@ -26,6 +26,7 @@ from clients.tracing import current_trace_id
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOG_FORMATS = ("text", "json")
 URL_LOGGERS = ("httpx2", "uvicorn.access")
+WIRE_LOGGERS = ("httpcore2", "h2", "hpack")
 HIDDEN = "***"
 _ABSOLUTE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
 
@@ -107,6 +108,8 @@ def configure_logging(level: str, log_format: str = "text") -> None:
     logging.basicConfig(level=level, handlers=[handler])  # a no-op where the root logger has handlers already
     for name in URL_LOGGERS:
         logging.getLogger(name).addFilter(REDACT_URLS)  # the same filter object is added only once
-    # httpcore's DEBUG trace is the wire itself: every header of every answer, cookies included.
-    # The httpx2 line above says what was called; the trace stays off whatever the level.
-    logging.getLogger("httpcore").setLevel(logging.INFO)
+    # httpcore2's DEBUG trace is the wire itself: every header of every answer, cookies included;
+    # so are HTTP/2's (h2, hpack). The httpx2 line above says what was called; the traces stay off
+    # whatever the level.
+    for name in WIRE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
