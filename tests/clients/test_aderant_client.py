@@ -1,4 +1,4 @@
-"""AderantAgentClient against the agent's HTTP contract (agent/README.md), through pytest-httpx2."""
+"""AderantAgentClient against the agent's HTTP contract (agent/README.md), through pytest-httpx."""
 
 import asyncio
 import re

@@ -1,5 +1,5 @@
 """ClioOperateClient and ClioIdentity against the Clio Operate shapes (sandbox/README.md,
-reference/sharedo-api.md), through pytest-httpx2."""
+reference/sharedo-api.md), through pytest-httpx."""
 
 import asyncio
 import base64

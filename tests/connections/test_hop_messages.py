@@ -1,5 +1,5 @@
 """Test connection's verdict per hop, against answers the sandbox cannot give (Azure Relay, no
-connection, timeouts), through pytest-httpx2."""
+connection, timeouts), through pytest-httpx."""
 
 from __future__ import annotations
 
