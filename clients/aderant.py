@@ -239,7 +239,7 @@ class AderantAgentClient:
             return True
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, httpx.ResponseNotRead):
             return None
         said_so = isinstance(body, dict) and (body.get("error") == DATABASE_UNAVAILABLE or "database" in body)
         return False if status == 503 and said_so else None

@@ -124,11 +124,6 @@ class HopStatistics:
         now = self._clock()
         self._hops.setdefault((environment_id, hop), _Hop()).add(int(now // 60), seconds, outcome, failed, now)
 
-    def forget(self, environment_id: int) -> None:
-        """Drop a removed environment's figures."""
-        for key, _ in HOPS:
-            self._hops.pop((environment_id, key), None)
-
     def summary(self, environment_id: int) -> tuple[HopSummary, ...]:
         """Every hop of the environment over the last hour, whether it was called or not."""
         now_minute = int(self._clock() // 60)

@@ -74,6 +74,12 @@ def chart(hop: HopSummary) -> HopChart:
     return HopChart(tuple(bars), description)
 
 
+DEFAULTS = {
+    "section": "settings", "status": None, "duration": duration, "percent": percent,
+    "chart_width": CHART_WIDTH, "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH, "failure_mark": FAILURE_MARK,
+    "refresh_seconds": REFRESH_SECONDS,
+}
+
 async def status_page(request: Request) -> Response:
     rt = runtime(request)
 
@@ -90,11 +96,5 @@ async def status_page(request: Request) -> Response:
 
     return await page(request, "settings_status.html", build, DEFAULTS, admin=True)
 
-
-DEFAULTS = {
-    "section": "settings", "status": None, "duration": duration, "percent": percent,
-    "chart_width": CHART_WIDTH, "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH, "failure_mark": FAILURE_MARK,
-    "refresh_seconds": REFRESH_SECONDS,
-}
 
 routes: list[Route] = [Route("/settings/status", status_page, methods=["GET"])]
