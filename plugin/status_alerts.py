@@ -11,6 +11,7 @@ A card that cannot be posted leaves the incident as it was, so the next check tr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -78,9 +79,14 @@ class StatusAlerts:
         self.thresholds = thresholds
         self.public_url = public_url.rstrip("/")
         self.book = book or IncidentBook()
+        self._checking = asyncio.Lock()  # one check at a time, so two cannot both send a change
 
     async def check_all(self) -> int:
         """Every organisation's environments; how many cards were sent."""
+        async with self._checking:
+            return await self._check_all()
+
+    async def _check_all(self) -> int:
         sent = 0
         for organisation_id, environment_id in await self.services.db(StatusStore(self.services.store.engine).environments_in_use):
             env = await self.services.db(self.services.store.environment, organisation_id, environment_id)
