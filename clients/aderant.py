@@ -15,7 +15,6 @@ import httpx2
 from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, MatterSummary, Page, Party
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
-from clients.http import call_labels
 from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
 from clients.remote import RemoteSystem
 
@@ -31,6 +30,7 @@ KEY = "aderant"
 STATUS_IDS_PER_CALL = 200
 CLIENT_CODES_PER_CALL = 50
 OPENED_PAGE_SIZE = 100
+DATABASE_UNAVAILABLE = "The Aderant database is not available"  # the agent's 503 (agent/app.py)
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_ERRORS = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.RemoteProtocolError)
 
@@ -61,6 +61,7 @@ class AderantAgentClient:
         api_key: str,
         environment_name: str,
         http: httpx2.AsyncClient,
+        environment_id: int | None = None,
         relay_key_name: str | None = None,
         relay_key: str | None = None,
         timeout: float = 20.0,
@@ -75,7 +76,8 @@ class AderantAgentClient:
         self._via_relay = signer is not None or is_relay_url(base_url)
         self._auth = AgentAuth(api_key, signer)
         self._remote = RemoteSystem(
-            SYSTEM, environment_name, secrets=tuple(filter(None, (api_key, relay_key))), key=KEY
+            SYSTEM, environment_name, secrets=tuple(filter(None, (api_key, relay_key))), key=KEY,
+            environment_id=environment_id,
         )
         self._timeout = timeout
         self._concurrency = concurrency
@@ -190,7 +192,7 @@ class AderantAgentClient:
             params=params,
             headers={"X-Request-Id": uuid.uuid4().hex},
             timeout=self._timeout,
-            extensions=call_labels(KEY, operation),
+            extensions=self._remote.labels(operation, database=self._database_answered),
         )
 
     async def _send_with_one_retry(self, request: httpx2.Request) -> httpx2.Response:
@@ -225,6 +227,22 @@ class AderantAgentClient:
         return self._remote.status_error(
             response, auth_hint="check the agent API key", not_found=None if from_relay else not_found
         )
+
+    def _database_answered(self, response: httpx2.Response) -> bool | None:
+        """Whether the agent's database answered: every route of the agent reads it, and the agent
+        says 503 with its own reason when it does not answer (agent/app.py). None when the call did
+        not reach it (the relay answered, or the agent refused the key)."""
+        status = response.status_code
+        if not self._from_agent(response) or status in (401, 403):
+            return None
+        if status < 500:
+            return True
+        try:
+            body = response.json()
+        except (ValueError, httpx2.ResponseNotRead):
+            return None
+        said_so = isinstance(body, dict) and (body.get("error") == DATABASE_UNAVAILABLE or "database" in body)
+        return False if status == 503 and said_so else None
 
     def _from_agent(self, response: httpx2.Response) -> bool:
         """Through a relay, only the listener's answers carry `Via` (reference §1.4)."""

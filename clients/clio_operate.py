@@ -152,6 +152,7 @@ class ClioOperateClient:
         client_secret: str,
         environment_name: str,
         http: httpx2.AsyncClient,
+        environment_id: int | None = None,
         timeout: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 4,
@@ -165,7 +166,9 @@ class ClioOperateClient:
         self._api_url = api_url.rstrip("/")
         self._client_auth = httpx2.BasicAuth(client_id, client_secret)
         self._http = http
-        self._remote = RemoteSystem(SYSTEM, environment_name, secrets=(client_secret,), key="clio_operate")
+        self._remote = RemoteSystem(
+            SYSTEM, environment_name, secrets=(client_secret,), key="clio_operate", environment_id=environment_id
+        )
         self._timeout = timeout
         self._concurrency = concurrency
         self._service_auth = ServiceTokenAuth(self._service_token, clock=clock)

@@ -1,9 +1,10 @@
 """The one HTTP client every remote call goes through: each call carries a W3C ``traceparent``
 (the current trace, a new span) and is reported to a ``CallObserver`` by system, operation,
-outcome and duration.
+outcome and duration, and, when the client says so, the environment it was made for and whether
+the system behind the remote (the Aderant agent's database) answered.
 
-Clients name their calls with ``call_labels(system, operation)`` in the request's extensions;
-an unnamed call is reported as system ``other``, operation = its method.
+Clients name their calls with ``call_labels(system, operation, …)`` in the request's extensions;
+an unnamed call is reported as system ``other``, operation = its method, no environment.
 
 The stack is httpx2 (its pool is httpcore2), for every client and for Authlib's OpenID Connect
 client alike (Authlib builds on httpx2), chosen by ``benchmarks/http_pool.py`` (figures in
@@ -18,6 +19,7 @@ either that cost or a keep-alive smaller than a burst, and a second stack for Au
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx2
@@ -25,23 +27,58 @@ import httpx2
 from clients.tracing import current_trace, new_trace
 
 CALL_LABELS = "pms_sync.call"
+CALL_ENVIRONMENT = "pms_sync.environment"
+CALL_DATABASE = "pms_sync.database"
 TIMEOUT = "timeout"
 UNREACHABLE = "unreachable"
 FAILED = "error"  # anything else that stopped the call (cancelled, refused before sending)
 
 
+# Whether an answer shows that the database behind the remote answered (True), failed (False), or
+# was not reached at all (None: a refusal before it, or an answer from something in between).
+DatabaseAnswer = Callable[[httpx2.Response], bool | None]
+
+
 class CallObserver(Protocol):
-    def remote_call(self, system: str, operation: str, outcome: str, seconds: float) -> None: ...
+    def remote_call(
+        self, system: str, operation: str, outcome: str, seconds: float,
+        *, environment_id: int | None = None, database_ok: bool | None = None,
+    ) -> None: ...
 
 
 class NoCallObserver:
-    def remote_call(self, system: str, operation: str, outcome: str, seconds: float) -> None:
+    def remote_call(
+        self, system: str, operation: str, outcome: str, seconds: float,
+        *, environment_id: int | None = None, database_ok: bool | None = None,
+    ) -> None:
         return None
 
 
-def call_labels(system: str, operation: str) -> dict[str, Any]:
-    """Request extensions naming a call for the observer."""
-    return {CALL_LABELS: (system, operation)}
+class CallObservers:
+    """Several observers, each told of every call."""
+
+    def __init__(self, *observers: CallObserver) -> None:
+        self._observers = observers
+
+    def remote_call(
+        self, system: str, operation: str, outcome: str, seconds: float,
+        *, environment_id: int | None = None, database_ok: bool | None = None,
+    ) -> None:
+        for observer in self._observers:
+            observer.remote_call(system, operation, outcome, seconds, environment_id=environment_id, database_ok=database_ok)
+
+
+def call_labels(
+    system: str, operation: str, *, environment_id: int | None = None, database: DatabaseAnswer | None = None
+) -> dict[str, Any]:
+    """Request extensions naming a call for the observer: the environment it is made for, and how
+    to read from an answer whether the remote's database answered."""
+    labels: dict[str, Any] = {CALL_LABELS: (system, operation)}
+    if environment_id is not None:
+        labels[CALL_ENVIRONMENT] = environment_id
+    if database is not None:
+        labels[CALL_DATABASE] = database
+    return labels
 
 
 def outcome_of(status_code: int) -> str:
@@ -64,11 +101,13 @@ class TracedClient(httpx2.AsyncClient):
     async def send(self, request: httpx2.Request, **options: Any) -> httpx2.Response:
         system, operation = request.extensions.get(CALL_LABELS, ("other", request.method))
         request.headers["traceparent"] = (current_trace() or new_trace()).traceparent()
+        database: DatabaseAnswer | None = request.extensions.get(CALL_DATABASE)
         started = time.perf_counter()
-        outcome = FAILED
+        outcome, database_ok = FAILED, None
         try:
             response = await super().send(request, **options)
             outcome = outcome_of(response.status_code)
+            database_ok = database(response) if database is not None else None
             return response
         except httpx2.TimeoutException:
             outcome = TIMEOUT
@@ -77,7 +116,10 @@ class TracedClient(httpx2.AsyncClient):
             outcome = UNREACHABLE
             raise
         finally:
-            self.observer.remote_call(system, operation, outcome, time.perf_counter() - started)
+            self.observer.remote_call(
+                system, operation, outcome, time.perf_counter() - started,
+                environment_id=request.extensions.get(CALL_ENVIRONMENT), database_ok=database_ok,
+            )
 
 
 def pool_options(concurrency: int) -> dict[str, Any]:

@@ -29,13 +29,15 @@ class RemoteSystem:
     """One remote system in one environment, as named in error messages.
 
     `secrets` (keys, client secrets) are blanked out of anything the remote says back, as are the
-    credentials of the request that failed. `key` names the system in metrics (`clients.http`).
+    credentials of the request that failed. `key` names the system in metrics (`clients.http`),
+    `environment_id` the environment its calls are reported under (none: not one environment's).
     """
 
     name: str
     environment: str
     secrets: tuple[str, ...] = ()
     key: str = "other"
+    environment_id: int | None = None
 
     async def request(
         self, http: httpx2.AsyncClient, method: str, url: str, *, operation: str, system: str | None = None, **kwargs: Any
@@ -44,9 +46,13 @@ class RemoteSystem:
 
         `operation` (and `system`, when not this one's `key`) name the call in metrics."""
         try:
-            return await http.request(method, url, extensions=call_labels(system or self.key, operation), **kwargs)
+            return await http.request(method, url, extensions=self.labels(operation, system), **kwargs)
         except httpx2.TransportError as exc:
             raise self.transport_error(exc) from exc
+
+    def labels(self, operation: str, system: str | None = None, **more: Any) -> dict[str, Any]:
+        """The request extensions that name a call of this system for the observer."""
+        return call_labels(system or self.key, operation, environment_id=self.environment_id, **more)
 
     def transport_error(self, exc: httpx2.TransportError) -> RemoteError:
         if isinstance(exc, httpx2.TimeoutException):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, TypeVar
+
+N = TypeVar("N", int, float)
 
 # The OpenID Connect providers people can sign in with outside Clio Operate: the name used in
 # URLs, and the infix of their variables (PMS_SYNC_OIDC_<INFIX>_ISSUER, _CLIENT_ID, _CLIENT_SECRET).
@@ -41,6 +43,11 @@ class Settings:
     portal_url: str = ""
     """The Clio Operate portal page where people open PMS Sync, linked from the page the service
     shows to a browser that opens it directly."""
+    # When Settings → Status sends a Teams alert: a hop's calls failed this many times in a row,
+    # the oldest audit event waited this long for the SIEM webhook, scheduled runs failed this often in a row.
+    alert_hop_failures: int = 3
+    alert_siem_backlog_minutes: float = 15.0
+    alert_failed_runs: int = 3
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -62,7 +69,18 @@ class Settings:
             metrics_token=get("METRICS_TOKEN", "").strip(),
             oidc_providers=_oidc_providers(environ),
             portal_url=get("PORTAL_URL", "").strip(),
+            alert_hop_failures=_at_least_one(int(get("ALERT_HOP_FAILURES", defaults.alert_hop_failures)), "ALERT_HOP_FAILURES"),
+            alert_siem_backlog_minutes=_at_least_one(
+                float(get("ALERT_SIEM_BACKLOG_MINUTES", defaults.alert_siem_backlog_minutes)), "ALERT_SIEM_BACKLOG_MINUTES"
+            ),
+            alert_failed_runs=_at_least_one(int(get("ALERT_FAILED_RUNS", defaults.alert_failed_runs)), "ALERT_FAILED_RUNS"),
         )
+
+
+def _at_least_one(value: N, name: str) -> N:
+    if value < 1:
+        raise ValueError(f"PMS_SYNC_{name} must be at least 1")
+    return value
 
 
 def _oidc_providers(environ: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:

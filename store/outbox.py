@@ -60,6 +60,13 @@ class Backlog:
     oldest: datetime | None
 
 
+@dataclass(frozen=True)
+class EnvironmentBacklog:
+    waiting: int
+    oldest: datetime | None
+    last_error: str | None  # why the first waiting event's last attempt failed
+
+
 class Outbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -88,17 +95,31 @@ class Outbox:
             destinations = _organisation_destinations(rows)
             for env in rows:
                 assert env.id is not None
-                condition = _stream_condition(env.organisation_id, env.id, env.id in destinations)
-                count, first = session.execute(
-                    select(func.count(), func.min(AuditEvent.occurred_at))
-                    .select_from(AuditEvent)
-                    .outerjoin(OrganisationAuditDelivery, _progress_of(env.id))
-                    .where(condition)
-                ).one()
+                count, first = _waiting(session, env.organisation_id, env.id, env.id in destinations)
                 waiting += count
-                if first is not None and (oldest is None or _aware(first) < oldest):
-                    oldest = _aware(first)
+                if first is not None and (oldest is None or first < oldest):
+                    oldest = first
         return Backlog(waiting, oldest)
+
+    def environment_backlog(self, organisation_id: int, environment_id: int) -> EnvironmentBacklog:
+        """One destination's undelivered events, the oldest of them, and why its first one last failed
+        (nothing waits for an environment without a SIEM webhook)."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Environment).where(
+                    Environment.organisation_id == organisation_id, col(Environment.siem_url).is_not(None)
+                )
+            ).all()
+            if environment_id not in {env.id for env in rows}:
+                return EnvironmentBacklog(0, None, None)
+            organisation_level = environment_id in _organisation_destinations(rows)
+            count, first = _waiting(session, organisation_id, environment_id, organisation_level)
+            head = _stream(session, organisation_id, environment_id, organisation_level, 1)
+            last_error = head[0].event.last_error if head else None
+            if head and head[0].organisation_level:
+                progress = session.get(OrganisationAuditDelivery, (head[0].id, environment_id))
+                last_error = progress.last_error if progress is not None else None
+        return EnvironmentBacklog(count, first, last_error)
 
     def pending_events(self, environment_id: int, limit: int) -> list[AuditEvent]:
         """The environment's undelivered events, oldest first (organisation-level ones included)."""
@@ -175,6 +196,19 @@ def _progress_of(environment_id: int) -> ColumnElement[bool]:
     """Joins an organisation-level event to its delivery to `environment_id`."""
     delivery = OrganisationAuditDelivery
     return and_(col(delivery.event_id) == col(AuditEvent.id), delivery.environment_id == environment_id)
+
+
+def _waiting(
+    session: Session, organisation_id: int, environment_id: int, organisation_level: bool
+) -> tuple[int, datetime | None]:
+    """How many events a destination's stream holds undelivered, and when the oldest occurred."""
+    count, first = session.execute(
+        select(func.count(), func.min(AuditEvent.occurred_at))
+        .select_from(AuditEvent)
+        .outerjoin(OrganisationAuditDelivery, _progress_of(environment_id))
+        .where(_stream_condition(organisation_id, environment_id, organisation_level))
+    ).one()
+    return count, None if first is None else _aware(first)
 
 
 def _stream(session: Session, organisation_id: int, environment_id: int, organisation_level: bool, limit: int) -> list[OutboxEvent]:

@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from clients.http import remote_http_client
+from clients.http import CallObservers, remote_http_client
 from clients.tracing import current_trace_id
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
@@ -27,11 +27,14 @@ from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections
 from plugin.scheduling import SyncRunner
+from plugin.hop_statistics import HopStatistics
 from plugin.services import Services
+from plugin.status import AlertThresholds
+from plugin.status_alerts import StatusAlerts
 from plugin.settings import Settings
 from plugin.time_zone import shown
 from plugin.setup import open_store
-from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_teams, signin
+from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, signin
 from views.rendering import ago, noun, plural
 from views import metrics as metrics_route
 from views.metrics import ServiceMetrics
@@ -52,12 +55,14 @@ class Runtime:
     auth: Authenticator
     templates: Jinja2Templates
     runner: SyncRunner
+    alerts: StatusAlerts  # its hop statistics and thresholds feed Settings → Status
 
 
 def create_app(
     settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None, scheduler_tick: float = 30.0
 ) -> Starlette:
-    """The service. ``scheduler_tick`` is how often, in seconds, due schedules are looked for."""
+    """The service. ``scheduler_tick`` is how often, in seconds, due schedules are looked for (and
+    Settings → Status's alerts checked)."""
     templates = Jinja2Templates(
         env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
     )
@@ -66,12 +71,17 @@ def create_app(
     templates.env.filters.update(plural=plural, noun=noun)
     templates.env.globals["request_reference"] = current_trace_id  # quoted on error pages
     metrics = ServiceMetrics()
+    hops = HopStatistics()
+    thresholds = AlertThresholds(settings.alert_hop_failures, settings.alert_siem_backlog_minutes, settings.alert_failed_runs)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings)
         async with remote_http_client(
-            transport=transport, timeout=settings.remote_timeout, concurrency=settings.remote_concurrency, observer=metrics
+            transport=transport,
+            timeout=settings.remote_timeout,
+            concurrency=settings.remote_concurrency,
+            observer=CallObservers(metrics, hops),
         ) as http:
             connections = Connections(http, timeout=settings.remote_timeout)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)
@@ -91,12 +101,17 @@ def create_app(
                 auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio)),
                 templates=templates,
                 runner=runner,
+                alerts=StatusAlerts(services, hops, thresholds, public_url=settings.public_url),
             )
             stop = asyncio.Event()
             delivery = AuditDelivery(store, http, holder=holder, timeout=settings.remote_timeout, telemetry=metrics)
             delivering = asyncio.create_task(delivery.run_forever(stop))
             scheduler = AsyncIOScheduler()
             scheduler.add_job(runner.run_due, "interval", seconds=scheduler_tick, id="schedules", max_instances=1, coalesce=True)
+            scheduler.add_job(
+                app.state.runtime.alerts.check_all, "interval", seconds=scheduler_tick, id="status-alerts",
+                max_instances=1, coalesce=True,
+            )
             scheduler.start()
             yield
             scheduler.shutdown(wait=False)
@@ -119,6 +134,7 @@ def create_app(
         *settings_mapping.routes,
         *settings_members.routes,
         *settings_organisation.routes,
+        *settings_status.routes,
         *api.routes,
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]

@@ -69,7 +69,11 @@ class ServiceMetrics:
         self.requests.labels(route, method, str(status)).inc()
         self.request_seconds.labels(route).observe(seconds)
 
-    def remote_call(self, system: str, operation: str, outcome: str, seconds: float) -> None:
+    def remote_call(
+        self, system: str, operation: str, outcome: str, seconds: float,
+        *, environment_id: int | None = None, database_ok: bool | None = None,
+    ) -> None:
+        """Labels never carry environment ids; Settings → Status keeps the per-environment figures."""
         self.remote_calls.labels(system, operation, outcome).inc()
         self.remote_seconds.labels(system, operation).observe(seconds)
 

@@ -18,7 +18,10 @@ class Calls:
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, str]] = []
 
-    def remote_call(self, system: str, operation: str, outcome: str, seconds: float) -> None:
+    def remote_call(
+        self, system: str, operation: str, outcome: str, seconds: float,
+        *, environment_id: int | None = None, database_ok: bool | None = None,
+    ) -> None:
         assert seconds >= 0
         self.seen.append((system, operation, outcome))
 
