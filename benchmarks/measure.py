@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from clients.http import verification
+
 
 class _TimedStream(httpx.AsyncByteStream):
     """A response body that notes when it has been read to the end (or closed)."""
@@ -36,10 +38,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     the epoch), so `sandbox.calls` reads both.
 
     The pool has httpx's default limits (100 connections, 20 kept alive), the limits
-    `clients.http.remote_http_client` gives its own pool."""
+    `clients.http.remote_http_client` gives its own pool; `ca_bundle` as that function's."""
 
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
+    def __init__(self, ca_bundle: str = "") -> None:
+        self._inner = httpx.AsyncHTTPTransport(verify=verification(ca_bundle))
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
 

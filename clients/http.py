@@ -8,6 +8,7 @@ an unnamed call is reported as system ``other``, operation = its method.
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any, Protocol
 
@@ -71,17 +72,26 @@ class TracedClient(httpx.AsyncClient):
             self.observer.remote_call(system, operation, outcome, time.perf_counter() - started)
 
 
+def verification(ca_bundle: str) -> ssl.SSLContext | bool:
+    """httpx's ``verify``: the authorities of ``ca_bundle`` (a PEM file) when given, else the default ones."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+
+
 def remote_http_client(
     *,
     transport: httpx.AsyncBaseTransport | None,
     timeout: float,
     observer: CallObserver | None = None,
+    ca_bundle: str = "",
 ) -> TracedClient:
-    """The service's shared connection pool for every remote system."""
+    """The service's shared connection pool for every remote system. ``ca_bundle``: a PEM file of
+    the authorities to trust instead of the default ones (ignored when ``transport`` is given: a
+    transport verifies as it was built to)."""
     return TracedClient(
         observer=observer,
         transport=transport,
         timeout=timeout,
+        verify=verification(ca_bundle),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         follow_redirects=False,
     )

@@ -41,6 +41,9 @@ class Settings:
     portal_url: str = ""
     """The Clio Operate portal page where people open PMS Sync, linked from the page the service
     shows to a browser that opens it directly."""
+    ca_bundle: str = ""
+    """A PEM file of the certificate authorities the service trusts for its remote calls, instead
+    of the default bundle (a firm's own CA, or a test server's self-signed certificate)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -62,6 +65,7 @@ class Settings:
             metrics_token=get("METRICS_TOKEN", "").strip(),
             oidc_providers=_oidc_providers(environ),
             portal_url=get("PORTAL_URL", "").strip(),
+            ca_bundle=get("CA_BUNDLE", "").strip(),
         )
 
 

@@ -70,7 +70,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = open_store(settings)
-        async with remote_http_client(transport=transport, timeout=settings.remote_timeout, observer=metrics) as http:
+        async with remote_http_client(
+            transport=transport, timeout=settings.remote_timeout, observer=metrics, ca_bundle=settings.ca_bundle
+        ) as http:
             connections = Connections(http, timeout=settings.remote_timeout)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)
             sessions = SessionManager(
