@@ -63,7 +63,7 @@ from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
 from benchmarks.import_depth import (
-    MIN_RUNS, TLS_HELP, BenchmarkError, ForkedServer, SandboxControl, sandbox_certificate, trusted,
+    MIN_RUNS, TLS_HELP, BenchmarkError, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
 )
 from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
 from sandbox.calls import count_by_system, remote_system, sequential_depth
@@ -315,7 +315,7 @@ def run(
                           sandbox_certificate=certificate.certificate_file if certificate else None)
         setup, store, env = set_up(demo, data_dir, matters, aderant_closed_share, clio_closed_share, generated)
         store.engine.dispose()  # no connection of this process crosses the fork
-        sandbox = ForkedServer(demo.sandbox, port + 1, certificate)  # after the set-up: it serves the seeded state
+        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # after the set-up: seeded state
         sandbox.start()
         control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))
         try:

@@ -99,7 +99,7 @@ class Measurement:
         return sequential_depth(self.service_calls)
 
 
-def _server(app: Any, port: int, certificate: Certificate | None = None) -> uvicorn.Server:
+def loopback_server(app: Any, port: int, certificate: Certificate | None = None) -> uvicorn.Server:
     tls = {"ssl_certfile": str(certificate.certificate_file), "ssl_keyfile": str(certificate.key_file)} if certificate else {}
     return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **tls))
 
@@ -118,7 +118,7 @@ class ThreadServers:
     """Servers run by uvicorn from one event loop in a background thread."""
 
     def __init__(self, apps: list[tuple[Any, int]]) -> None:
-        self.servers = [_server(app, port) for app, port in apps]
+        self.servers = [loopback_server(app, port) for app, port in apps]
         self.thread = threading.Thread(target=self._run, name="benchmark-servers", daemon=True)
         self.error: BaseException | None = None
 
@@ -150,14 +150,20 @@ class ThreadServers:
 class ForkedServer:
     """A server run by uvicorn in a child process forked from this one, so it has its own CPU and
     interpreter: the sandbox's work of answering then never delays the service's (and the other
-    way round). Forked, not spawned, so the child serves the very app built here, state and all."""
+    way round). Forked, not spawned, so the child serves the very app built here, state and all;
+    forked before this process starts any thread."""
 
-    def __init__(self, app: Any, port: int, certificate: Certificate | None = None) -> None:
+    def __init__(self, server: uvicorn.Server, name: str = "benchmark-sandbox") -> None:
         context = multiprocessing.get_context("fork")
-        self.process = context.Process(target=_server(app, port, certificate).run, name="benchmark-sandbox", daemon=True)
+        self.process = context.Process(target=server.run, name=name, daemon=True)
 
     def start(self) -> None:
         self.process.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process.pid is not None, "not started"
+        return self.process.pid
 
     def stop(self) -> None:
         self.process.terminate()
@@ -235,7 +241,7 @@ def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
         transport = RecordingTransport(trusted(certificate))
         demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir), transport=transport,
                           sandbox_certificate=certificate.certificate_file if certificate else None)
-        sandbox = ForkedServer(demo.sandbox, port + 1, certificate)  # forked before any thread starts
+        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # before any thread starts
         sandbox.start()
         servers = ThreadServers([(demo.service, port)])
         control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))

@@ -74,9 +74,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure over every run; the higher the worse."""
+    """One measured figure over every run; the higher the worse, unless `higher_is_better`."""
 
     runs: tuple[float, ...]
+    higher_is_better: bool = False
 
     @property
     def median(self) -> float:
@@ -84,30 +85,33 @@ class Figure:
 
     @property
     def worst(self) -> float:
-        return max(self.runs)
+        return min(self.runs) if self.higher_is_better else max(self.runs)
 
     def show(self, fmt: str = "{:.0f}") -> str:
         """`median / worst (every run)`."""
         return f"{fmt.format(self.median)} / {fmt.format(self.worst)} ({' '.join(fmt.format(v) for v in self.runs)})"
 
 
-def figure(values: Sequence[float]) -> Figure:
-    return Figure(tuple(values))
+def figure(values: Sequence[float], *, higher_is_better: bool = False) -> Figure:
+    return Figure(tuple(values), higher_is_better)
 
 
 @dataclass(frozen=True)
 class Goal:
-    """A goal: `what` must be at most `limit` in `judged` (the worst run, or the median)."""
+    """A goal: `what` must be at most (or, with `at_least`, at least) `limit` in `judged` (the
+    worst run, or the median)."""
 
     what: str
     limit: float
     judged: str  # "every run" or "median"
+    at_least: bool = False
 
     def met(self, value: Figure) -> bool:
-        return (value.worst if self.judged == "every run" else value.median) <= self.limit
+        judged = value.worst if self.judged == "every run" else value.median
+        return judged >= self.limit if self.at_least else judged <= self.limit
 
     def show(self, fmt: str = "{:.0f}") -> str:
-        return f"≤ {fmt.format(self.limit)} ({self.judged})"
+        return f"{'≥' if self.at_least else '≤'} {fmt.format(self.limit)} ({self.judged})"
 
 
 def verdict(goal: Goal, value: Figure, fmt: str = "{:.0f}") -> tuple[bool, str]:
