@@ -100,6 +100,10 @@ class RunResult:
     """From the first measured request to the last answer."""
     service_cpu: float
     sandbox_cpu: float
+    staff_cpu: float
+    """This process's, sending the requests and reading the answers."""
+    load_average: float
+    """The machine's, at the end: other work shares its CPUs."""
     service_peak_rss: int
     """Bytes."""
 
@@ -226,7 +230,7 @@ async def drive(
         failed = Counter(f"{s.kind}: {s.error}" for samples in warm_up for s in samples if s.error)
         if failed:
             raise BenchmarkError(f"the unmeasured first search and preview failed: {dict(failed)}")
-        service_cpu, sandbox_cpu = cpu_seconds(service_pid), cpu_seconds(sandbox_pid)
+        service_cpu, sandbox_cpu, staff_cpu = cpu_seconds(service_pid), cpu_seconds(sandbox_pid), cpu_seconds(os.getpid())
         started = time.perf_counter()
         per_user = await asyncio.gather(*(
             s.work(matters, i * len(matters) // users, started + duration) for i, s in enumerate(staff)
@@ -237,6 +241,8 @@ async def drive(
             elapsed=elapsed,
             service_cpu=cpu_seconds(service_pid) - service_cpu,
             sandbox_cpu=cpu_seconds(sandbox_pid) - sandbox_cpu,
+            staff_cpu=cpu_seconds(os.getpid()) - staff_cpu,
+            load_average=os.getloadavg()[0],
             service_peak_rss=peak_rss(service_pid),
         )
     finally:
@@ -323,6 +329,8 @@ def table(row: Row) -> str:
         ("service CPU, % of one core", row.figure(lambda r: r.service_cpu / r.elapsed * 100).show()),
         ("service peak RSS MiB", row.figure(lambda r: r.service_peak_rss / 2**20).show()),
         ("sandbox CPU, % of one core", row.figure(lambda r: r.sandbox_cpu / r.elapsed * 100).show()),
+        ("staff (this process) CPU, % of one core", row.figure(lambda r: r.staff_cpu / r.elapsed * 100).show()),
+        ("machine load average, 1 min", row.figure(lambda r: r.load_average).show("{:.1f}")),
         ("measured seconds", row.figure(lambda r: r.elapsed).show("{:.1f}")),
     ]
     return render(("figure", "median / worst (each run)"), cells)
