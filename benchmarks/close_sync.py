@@ -33,7 +33,7 @@ Exit status 1 when a goal is missed or the candidates found differ from the expe
 the benchmark could not run as intended.
 
     python benchmarks/close_sync.py [--matters 10000] [--aderant-closed-share 0.8] [--latency 0.1]
-                                    [--clio-closed-share 0.02] [--runs 3] [-v]
+                                    [--clio-closed-share 0.02] [--runs 3] [-v] [--tls]
 """
 
 from __future__ import annotations

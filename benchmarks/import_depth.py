@@ -16,7 +16,7 @@ Goals, checked in the exit status: a sequential depth of at most 4 for every siz
 seen from both sides; for 50 parties at L = 100 ms (on both systems), a median wall time of at most
 5 L. Exit status 1 when a goal is missed, 2 when the benchmark could not run as intended.
 
-    python benchmarks/import_depth.py [--latency 0.02 --latency 0.1] [--agent-latency 0] [--runs 3] [-v]
+    python benchmarks/import_depth.py [--latency 0.02 --latency 0.1] [--agent-latency 0] [--runs 3] [-v] [--tls]
 """
 
 from __future__ import annotations
