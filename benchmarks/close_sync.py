@@ -33,7 +33,7 @@ Exit status 1 when a goal is missed or the candidates found differ from the expe
 the benchmark could not run as intended.
 
     python benchmarks/close_sync.py [--matters 10000] [--aderant-closed-share 0.8] [--latency 0.1]
-                                    [--clio-closed-share 0.02] [--runs 3] [-v]
+                                    [--clio-closed-share 0.02] [--runs 3] [-v] [--tls]
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ import httpx2
 from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
-from benchmarks.import_depth import MIN_RUNS, BenchmarkError, ForkedServer, SandboxControl
+from benchmarks.import_depth import (
+    MIN_RUNS, TLS_HELP, BenchmarkError, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
+)
 from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
 from sandbox.calls import count_by_system, remote_system, sequential_depth
 from sandbox.ports import free_port_pair
@@ -257,7 +259,7 @@ def set_up(
     return setup, store, env
 
 
-async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float) -> Measurement:
+async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float, ca_bundle: str) -> Measurement:
     from clients.aderant import STATUS_IDS_PER_CALL
     from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY
     from clients.errors import RemoteError
@@ -265,7 +267,7 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float)
     from plugin.connections import Connections
     from plugin.services import Services
 
-    transport = RecordingTransport()
+    transport = RecordingTransport(ca_bundle)
     async with httpx2.AsyncClient(transport=transport) as http:
         connections = Connections(http, timeout=60)
         services = Services(store, connections)
@@ -297,7 +299,9 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float)
     return Measurement(calls, service_calls, started, wall, [c.work_item_id for c in candidates], bounds)
 
 
-def run(matters: int, latency: float, aderant_closed_share: float, clio_closed_share: float) -> tuple[Setup, Measurement]:
+def run(
+    matters: int, latency: float, aderant_closed_share: float, clio_closed_share: float, tls: bool
+) -> tuple[Setup, Measurement]:
     """One run on a fresh demo: set-up, then the measured dry run."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")  # the demo reads its settings from it
     from sandbox.demo import build_demo
@@ -306,15 +310,17 @@ def run(matters: int, latency: float, aderant_closed_share: float, clio_closed_s
         data_dir = Path(folder)
         port = free_port_pair()
         generated = max(DEMO_GENERATED_MATTERS, matters)
-        demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=generated)
+        certificate = sandbox_certificate(tls, folder)
+        demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=generated,
+                          sandbox_certificate=certificate.certificate_file if certificate else None)
         setup, store, env = set_up(demo, data_dir, matters, aderant_closed_share, clio_closed_share, generated)
         store.engine.dispose()  # no connection of this process crosses the fork
-        sandbox = ForkedServer(demo.sandbox, port + 1)  # after the set-up, so it serves the seeded state
+        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # after the set-up: seeded state
         sandbox.start()
-        control = SandboxControl(demo.info["sandbox_url"])
+        control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))
         try:
             control.wait_until_up()
-            return setup, asyncio.run(dry_run(store, env, control, latency))
+            return setup, asyncio.run(dry_run(store, env, control, latency, trusted(certificate)))
         finally:
             control.http.close()
             sandbox.stop()
@@ -412,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=MIN_RUNS,
                         help=f"runs, each on a fresh demo (default and least {MIN_RUNS})")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print every call of the slowest dry run")
+    parser.add_argument("--tls", action="store_true", help=TLS_HELP)
     args = parser.parse_args(argv)
     if args.matters < 1:
         parser.error("--matters must be at least 1")
@@ -424,12 +431,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--runs must be at least {MIN_RUNS}: figures are the median and the worst of the runs")
 
     print("PMS Sync close-sync benchmark: dry run in this process, sandbox served by uvicorn in a forked one, "
-          "loopback HTTP, SQLite")
+          f"loopback {'HTTPS' if args.tls else 'HTTP'}, SQLite")
     print(f"  L = {args.latency * 1000:.0f} ms injected into every Aderant agent and Clio Operate call; "
           f"{args.runs} runs on fresh demos; {os.cpu_count()} CPUs", flush=True)
     try:
         clock = time.perf_counter()
-        results = [run(args.matters, args.latency, args.aderant_closed_share, args.clio_closed_share)
+        results = [run(args.matters, args.latency, args.aderant_closed_share, args.clio_closed_share, args.tls)
                    for _ in range(args.runs)]
         total = time.perf_counter() - clock
     except BenchmarkError as exc:

@@ -16,7 +16,7 @@ Goals, checked in the exit status: a sequential depth of at most 4 for every siz
 seen from both sides; for 50 parties at L = 100 ms (on both systems), a median wall time of at most
 5 L. Exit status 1 when a goal is missed, 2 when the benchmark could not run as intended.
 
-    python benchmarks/import_depth.py [--latency 0.02 --latency 0.1] [--agent-latency 0] [--runs 3] [-v]
+    python benchmarks/import_depth.py [--latency 0.02 --latency 0.1] [--agent-latency 0] [--runs 3] [-v] [--tls]
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ import httpx2
 import uvicorn
 
 from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
+from clients.http import verification
 from sandbox.calls import count_by_system, sequential_depth
 from sandbox.ports import free_port_pair
+from sandbox.tls import Certificate, self_signed_certificate
 
 WARM_UP_MATTER = "82001"
 """Imported first and not measured: JWKS, the service's Clio Operate token, connections."""
@@ -62,6 +64,10 @@ DEPTH_GOAL = 4
 the contacts to create at once; the work item."""
 WALL_GOAL = (50, 0.1, 5.0)
 """(parties, latency, most wall time in units of the latency) for the median run."""
+
+
+TLS_HELP = ("serve the sandbox over HTTPS with a self-signed certificate made for the run, which the service "
+            "trusts: every new connection then pays for a TLS handshake, as against the real systems")
 
 
 class BenchmarkError(Exception):
@@ -93,15 +99,26 @@ class Measurement:
         return sequential_depth(self.service_calls)
 
 
-def _server(app: Any, port: int) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+def loopback_server(app: Any, port: int, certificate: Certificate | None = None) -> uvicorn.Server:
+    tls = {"ssl_certfile": str(certificate.certificate_file), "ssl_keyfile": str(certificate.key_file)} if certificate else {}
+    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **tls))
+
+
+def sandbox_certificate(tls: bool, data_dir: str) -> Certificate | None:
+    """With `tls`, a new self-signed certificate in `data_dir` to serve the sandbox with (`--tls`)."""
+    return self_signed_certificate(Path(data_dir) / "tls") if tls else None
+
+
+def trusted(certificate: Certificate | None) -> str:
+    """The CA bundle that trusts the sandbox: its own certificate, or "" for the default one."""
+    return str(certificate.certificate_file) if certificate else ""
 
 
 class ThreadServers:
     """Servers run by uvicorn from one event loop in a background thread."""
 
     def __init__(self, apps: list[tuple[Any, int]]) -> None:
-        self.servers = [_server(app, port) for app, port in apps]
+        self.servers = [loopback_server(app, port) for app, port in apps]
         self.thread = threading.Thread(target=self._run, name="benchmark-servers", daemon=True)
         self.error: BaseException | None = None
 
@@ -133,14 +150,20 @@ class ThreadServers:
 class ForkedServer:
     """A server run by uvicorn in a child process forked from this one, so it has its own CPU and
     interpreter: the sandbox's work of answering then never delays the service's (and the other
-    way round). Forked, not spawned, so the child serves the very app built here, state and all."""
+    way round). Forked, not spawned, so the child serves the very app built here, state and all;
+    forked before this process starts any thread."""
 
-    def __init__(self, app: Any, port: int) -> None:
+    def __init__(self, server: uvicorn.Server, name: str = "benchmark-sandbox") -> None:
         context = multiprocessing.get_context("fork")
-        self.process = context.Process(target=_server(app, port).run, name="benchmark-sandbox", daemon=True)
+        self.process = context.Process(target=server.run, name=name, daemon=True)
 
     def start(self) -> None:
         self.process.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process.pid is not None, "not started"
+        return self.process.pid
 
     def stop(self) -> None:
         self.process.terminate()
@@ -150,8 +173,8 @@ class ForkedServer:
 class SandboxControl:
     """The sandbox's `/_sandbox` control API (not itself logged as a remote call)."""
 
-    def __init__(self, sandbox_url: str) -> None:
-        self.http = httpx2.Client(base_url=f"{sandbox_url}/_sandbox", timeout=30)
+    def __init__(self, sandbox_url: str, ca_bundle: str = "") -> None:
+        self.http = httpx2.Client(base_url=f"{sandbox_url}/_sandbox", timeout=30, verify=verification(ca_bundle))
 
     def wait_until_up(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -175,9 +198,10 @@ class SandboxControl:
         return self.http.get("/calls").json()["calls"]
 
 
-def user_token(environment: dict) -> str:
+def user_token(environment: dict, ca_bundle: str = "") -> str:
     response = httpx2.post(
         f"{environment['identity_url']}/connect/token",
+        verify=verification(ca_bundle),
         auth=(environment["client_id"], environment["client_secret"]),
         data={"grant_type": "Impersonate.Specified", "scope": "sharedo",
               "impersonate_user": USER, "impersonate_provider": "idsrv"},
@@ -205,7 +229,7 @@ def import_matter(client: httpx2.Client, matter_number: str) -> tuple[dict, floa
     return body, started, finished, wall
 
 
-def run(latency: float, agent_latency: float) -> list[Measurement]:
+def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
     """One run on a fresh demo: the warm-up import, then one measured import per matter."""
     # Imported once the environment is set: the demo reads its settings from it.
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
@@ -213,17 +237,19 @@ def run(latency: float, agent_latency: float) -> list[Measurement]:
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         port = free_port_pair()
-        transport = RecordingTransport()
-        demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir), transport=transport)
-        sandbox = ForkedServer(demo.sandbox, port + 1)  # forked before any thread starts
+        certificate = sandbox_certificate(tls, data_dir)
+        transport = RecordingTransport(trusted(certificate))
+        demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir), transport=transport,
+                          sandbox_certificate=certificate.certificate_file if certificate else None)
+        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # before any thread starts
         sandbox.start()
         servers = ThreadServers([(demo.service, port)])
-        control = SandboxControl(demo.info["sandbox_url"])
+        control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))
         try:
             servers.start()
             control.wait_until_up()
             production = next(e for e in demo.info["environments"] if e["name"] == "Production")
-            headers = {"Authorization": f"Bearer {user_token(production)}"}
+            headers = {"Authorization": f"Bearer {user_token(production, trusted(certificate))}"}
             with httpx2.Client(base_url=demo.info["service_url"], headers=headers, timeout=60) as client:
                 import_matter(client, WARM_UP_MATTER)
                 if latency:
@@ -353,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"runs per latency, each on a fresh demo (default and least {MIN_RUNS})")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print every call of each import of the run with the deepest 50-party import")
+    parser.add_argument("--tls", action="store_true", help=TLS_HELP)
     args = parser.parse_args(argv)
     latencies = tuple(args.latency or SWEEP)
     if any(latency < 0 for latency in latencies) or (args.agent_latency or 0) < 0:
@@ -361,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--runs must be at least {MIN_RUNS}: figures are the median and the worst of the runs")
 
     print("PMS Sync import benchmark: service served by uvicorn in this process, sandbox in a forked one, "
-          "loopback HTTP, SQLite")
+          f"loopback {'HTTPS' if args.tls else 'HTTP'}, SQLite")
     print(f"  {args.runs} runs per latency on fresh demos, each after an unmeasured warm-up import of "
           f"{WARM_UP_MATTER}; default decisions; {os.cpu_count()} CPUs", flush=True)
     checks: list[tuple[bool, str]] = []
@@ -371,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"L = {latency * 1000:.0f} ms: injected latency on Clio Operate {describe(latency)}; "
               f"Aderant agent {describe(agent_latency)}", flush=True)
         try:
-            runs = [run(latency, agent_latency) for _ in range(args.runs)]
+            runs = [run(latency, agent_latency, args.tls) for _ in range(args.runs)]
             rows = [Row([measurements[index] for measurements in runs]) for index in range(len(MEASURED))]
             for row in rows:
                 row.check_same_calls()

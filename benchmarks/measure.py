@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx2
 
-from clients.http import pool_options
+from clients.http import pool_options, verification
 from plugin.settings import Settings
 
 
@@ -40,10 +40,10 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     the epoch), so `sandbox.calls` reads both.
 
     Its pool is the one `clients.http.remote_http_client` builds for the service's default
-    concurrency (`clients.http.pool_options`)."""
+    concurrency (`clients.http.pool_options`); `ca_bundle` as that function's."""
 
-    def __init__(self, concurrency: int = Settings.remote_concurrency) -> None:
-        self._inner = httpx2.AsyncHTTPTransport(**pool_options(concurrency))
+    def __init__(self, concurrency: int = Settings.remote_concurrency, ca_bundle: str = "") -> None:
+        self._inner = httpx2.AsyncHTTPTransport(verify=verification(ca_bundle), **pool_options(concurrency))
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
 
@@ -76,9 +76,10 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure over every run; the higher the worse."""
+    """One measured figure over every run; the higher the worse, unless `higher_is_better`."""
 
     runs: tuple[float, ...]
+    higher_is_better: bool = False
 
     @property
     def median(self) -> float:
@@ -86,30 +87,33 @@ class Figure:
 
     @property
     def worst(self) -> float:
-        return max(self.runs)
+        return min(self.runs) if self.higher_is_better else max(self.runs)
 
     def show(self, fmt: str = "{:.0f}") -> str:
         """`median / worst (every run)`."""
         return f"{fmt.format(self.median)} / {fmt.format(self.worst)} ({' '.join(fmt.format(v) for v in self.runs)})"
 
 
-def figure(values: Sequence[float]) -> Figure:
-    return Figure(tuple(values))
+def figure(values: Sequence[float], *, higher_is_better: bool = False) -> Figure:
+    return Figure(tuple(values), higher_is_better)
 
 
 @dataclass(frozen=True)
 class Goal:
-    """A goal: `what` must be at most `limit` in `judged` (the worst run, or the median)."""
+    """A goal: `what` must be at most (or, with `at_least`, at least) `limit` in `judged` (the
+    worst run, or the median)."""
 
     what: str
     limit: float
     judged: str  # "every run" or "median"
+    at_least: bool = False
 
     def met(self, value: Figure) -> bool:
-        return (value.worst if self.judged == "every run" else value.median) <= self.limit
+        judged = value.worst if self.judged == "every run" else value.median
+        return judged >= self.limit if self.at_least else judged <= self.limit
 
     def show(self, fmt: str = "{:.0f}") -> str:
-        return f"≤ {fmt.format(self.limit)} ({self.judged})"
+        return f"{'≥' if self.at_least else '≤'} {fmt.format(self.limit)} ({self.judged})"
 
 
 def verdict(goal: Goal, value: Figure, fmt: str = "{:.0f}") -> tuple[bool, str]:

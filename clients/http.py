@@ -18,6 +18,7 @@ either that cost or a keep-alive smaller than a burst, and a second stack for Au
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -134,15 +135,27 @@ def pool_options(concurrency: int) -> dict[str, Any]:
     }
 
 
+def verification(ca_bundle: str) -> ssl.SSLContext | bool:
+    """httpx's ``verify``: the authorities of ``ca_bundle`` (a PEM file) when given, else the default ones."""
+    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+
+
 def remote_http_client(
     *,
     transport: httpx2.AsyncBaseTransport | None,
     timeout: float,
     concurrency: int,
     observer: CallObserver | None = None,
+    ca_bundle: str = "",
 ) -> TracedClient:
-    """The service's shared connection pool for every remote system (``pool_options``); a given
-    ``transport`` brings its own pool."""
+    """The service's shared connection pool for every remote system (``pool_options``). ``ca_bundle``:
+    a PEM file of the authorities to trust instead of the default ones (ignored when ``transport`` is
+    given: a transport verifies as it was built to)."""
     return TracedClient(
-        observer=observer, transport=transport, timeout=timeout, follow_redirects=False, **pool_options(concurrency)
+        observer=observer,
+        transport=transport,
+        timeout=timeout,
+        verify=verification(ca_bundle),
+        follow_redirects=False,
+        **pool_options(concurrency),
     )

@@ -97,13 +97,15 @@ def public_host(host: str) -> tuple[str, str]:
 
 def build_demo(
     *, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False,
-    transport: httpx2.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None, sandbox_certificate: Path | None = None,
 ) -> Demo:
-    """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx2's own."""
+    """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx2's own.
+    With ``sandbox_certificate`` (a PEM file, see ``sandbox.tls``) the sandbox's URLs are ``https``,
+    for a caller that serves it over TLS with that certificate, and the service trusts it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     service_host, sandbox_host = public_host(host)
     service_url = f"http://{service_host}:{port}"
-    sandbox_url = f"http://{sandbox_host}:{port + 1}"
+    sandbox_url = f"{'https' if sandbox_certificate else 'http'}://{sandbox_host}:{port + 1}"
 
     key_file = data_dir / "secret.key"
     if not key_file.exists():
@@ -141,6 +143,8 @@ def build_demo(
             OidcProviderSettings(SIGN_IN_PROVIDER, production["identity_url"], SIGN_IN_CLIENT_ID, SIGN_IN_CLIENT_SECRET),
         ),
     )
+    if sandbox_certificate is not None:
+        settings = replace(settings, ca_bundle=str(sandbox_certificate))
     relayed_agent = None
     if relay:
         agent = create_agent_app(database_url=f"sqlite:///{aderant_db.resolve()}", api_keys=[agent_key])

@@ -166,6 +166,10 @@ class ImportAttempt(SQLModel, table=True):
         Index("ix_importattempt_org_env_outcome_id", "organisation_id", "environment_id", "outcome", "id"),
         Index("ix_importattempt_org_env_matter_id", "organisation_id", "environment_id", "matter_number", "id"),
         Index("ix_importattempt_org_env_user_id", "organisation_id", "environment_id", "user_name", "id"),
+        Index("ix_importattempt_org_started", "organisation_id", "started_at"),
+        Index("ix_importattempt_org_env_started", "organisation_id", "environment_id", "started_at"),
+        Index("ix_importattempt_org_outcome_id", "organisation_id", "outcome", "id"),
+        Index("ix_importattempt_org_env_user_outcome_id", "organisation_id", "environment_id", "user_name", "outcome", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -82,6 +82,7 @@ def create_app(
             timeout=settings.remote_timeout,
             concurrency=settings.remote_concurrency,
             observer=CallObservers(metrics, hops),
+            ca_bundle=settings.ca_bundle,
         ) as http:
             connections = Connections(http, timeout=settings.remote_timeout)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)

@@ -1,0 +1,60 @@
+"""The benchmark scripts start: `--help` describes each, and tiny runs of the load and History
+benchmarks measure (exit 0, goals met, or 1, missed) rather than fail to run (2)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HANG_GUARD = 120  # seconds: stops a run that hangs; the tiny runs take about 10 s
+GOAL_STATUSES = (0, 1)
+
+
+def benchmark(script: str, *options: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "PMS_SYNC_TEST_DATABASE_URL"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *options],
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=HANG_GUARD,
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "options"),
+    [
+        ("import_depth.py", ("--runs", "--tls")),
+        ("close_sync.py", ("--runs", "--tls")),
+        ("load.py", ("--runs", "--users", "--duration", "--no-tls")),
+        ("history_filter.py", ("--runs", "--attempts", "--database")),
+    ],
+)
+def test_help_describes_the_options(script: str, options: tuple[str, ...]) -> None:
+    result = benchmark(script, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:")
+    for option in options:
+        assert option in result.stdout
+
+
+@pytest.mark.benchmark
+def test_a_tiny_load_run_measures_over_https() -> None:
+    result = benchmark("load.py", "--scenario", "4", "--users", "2", "--duration", "1")
+    assert result.returncode in GOAL_STATUSES, result.stdout + result.stderr
+    assert "HTTPS to the sandbox" in result.stdout
+    previews = re.search(r"^previews / s .*?(\d+\.\d) / ", result.stdout, re.MULTILINE)
+    assert previews is not None and float(previews.group(1)) > 0, result.stdout
+    assert re.search(r"^  (met   |MISSED)  4-party previews, 2 users, L = 50 ms, errors", result.stdout, re.MULTILINE)
+
+
+@pytest.mark.benchmark
+def test_a_tiny_history_run_finds_nothing_with_each_filter() -> None:
+    result = benchmark("history_filter.py", "--attempts", "2000", "--runs", "3")
+    assert result.returncode in GOAL_STATUSES, result.stdout + result.stderr
+    goal_lines = re.findall(r"^  (?:met   |MISSED)  SQLite, .*$", result.stdout, re.MULTILINE)
+    assert len(goal_lines) == 6, result.stdout
+    assert not any("rows, not none" in line for line in goal_lines), result.stdout
