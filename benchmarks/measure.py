@@ -12,8 +12,6 @@ from typing import Any
 
 import httpx
 
-from clients.http import POOL_LIMITS
-
 
 class _TimedStream(httpx.AsyncByteStream):
     """A response body that notes when it has been read to the end (or closed)."""
@@ -37,10 +35,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     same shape as the sandbox's call log (`method`, `path`, `started`, `finished`, seconds since
     the epoch), so `sandbox.calls` reads both.
 
-    The pool has the limits `clients.http.remote_http_client` gives its own pool."""
+    The pool has httpx's default limits (100 connections, 20 kept alive), the limits
+    `clients.http.remote_http_client` gives its own pool."""
 
     def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
+        self._inner = httpx.AsyncHTTPTransport()
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
 

@@ -71,13 +71,6 @@ class TracedClient(httpx.AsyncClient):
             self.observer.remote_call(system, operation, outcome, time.perf_counter() - started)
 
 
-POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-"""Every connection is kept for reuse. httpcore closes an idle connection whenever the pool holds
-more connections than the keep-alive limit, busy ones included: with a lower limit, a burst of
-calls (an import's contact searches) would close connections as they free up and open new ones
-for the calls still waiting, each a connect on a busy event loop."""
-
-
 def remote_http_client(
     *,
     transport: httpx.AsyncBaseTransport | None,
@@ -89,6 +82,6 @@ def remote_http_client(
         observer=observer,
         transport=transport,
         timeout=timeout,
-        limits=POOL_LIMITS,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         follow_redirects=False,
     )
