@@ -3,10 +3,10 @@
 Order of work: the write gate; a fresh preview (the same reads the user saw, so decisions are
 checked against real candidates, and Clio Operate is asked for a work item already carrying the
 matter id); the claim in the store (a unique key on the Aderant matter id); the contacts the user
-chose to create, all at once, each recorded the moment it exists; then one call creating the work
-item with its attributes, key dates, parties, the importing user (in the environment's role,
-contributor unless the administrator changed it) and the valid default teams. A failure releases
-the claim; a retry takes it over and reuses what exists.
+chose to create, all at once, recorded in one transaction once every create has answered; then
+one call creating the work item with its attributes, key dates, parties, the importing user (in
+the environment's role, contributor unless the administrator changed it) and the valid default
+teams. A failure releases the claim; a retry takes it over and reuses what exists.
 
 Exactly once, in every failure: the claim's lease is short and renewed by a heartbeat while the
 import runs, so a dead holder's claim is taken over within `CLAIM_LEASE`; every contact is claimed
@@ -21,7 +21,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, TypeVar
+from typing import Any
 
 from clients.clio_models import NewParticipant, NewWorkItem
 from clients.errors import RemoteError, RemoteTimeout
@@ -30,11 +30,10 @@ from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseC
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
 from plugin.services import Services
-from store.imports import Attempt, Claim, ContactSlot, settling_message
+from store.imports import Attempt, Claim, ContactSlot, ExistingContact, settling_message
 from store.models import utcnow
 from store.repository import EnvironmentSettings
 
-T = TypeVar("T")
 log = logging.getLogger("pms_sync.importer")
 
 WRITES_DISABLED = "Import writes are not enabled"
@@ -292,20 +291,88 @@ async def _write(
     attempt: Attempt,
     claim: Claim,
 ) -> ImportResult:
+    """The import's writes once its claim is held: the contacts to create, then the work item."""
     clio = services.connections.clio(env)
-    imports = services.store.imports
-    assert claim.import_id is not None
-    import_id = claim.import_id
-    recorded = await services.db(imports.contacts, import_id)
-    limit = asyncio.Semaphore(services.concurrency)
     result = ImportResult("imported", claim.attempt_id, "", "", title=preview.mapped.title)
     user = await _importing_user(clio, env, actor, result.warnings)
+    contacts = await _Contacts(services, clio, attempt, claim).make(preview, decisions)
+    participants = _party_participants(preview, decisions, contacts, result)
+    if user is not None:
+        participants.append(user)
+    participants.extend(_team_participants(preview, result))
+    if claim.resumed:  # an earlier attempt may have created it and lost the answer after our preview
+        existing = await find_imported(clio, preview.mapped)
+        if existing:
+            return _with_work_item(result, env, existing[0].id)
+    await services.db(services.store.imports.work_item_sent, claim)
+    try:
+        work_item_id = await clio.create_work_item(_new_work_item(preview, participants))
+    except RemoteTimeout as exc:
+        raise _OutcomeUnknown("this matter", exc, work_item=True) from exc
+    return _with_work_item(result, env, work_item_id)
 
-    async def bounded(call: Awaitable[T]) -> T:
-        async with limit:
-            return await call
 
-    async def create(party: MappedParty, slot: ContactSlot) -> tuple[str, bool]:
+@dataclass
+class _MadeContacts:
+    """The contact of each party the import creates (by Aderant name), and those that are its own:
+    created by this attempt or by an earlier one of the same import."""
+
+    ids: dict[int, str]
+    ours: set[str]
+
+
+class _Contacts:
+    """The contacts one import attempt creates, all at once.
+
+    Each contact is claimed per (environment, Aderant name) before it is created, so imports sharing
+    a party create it once. Those that come to exist (created, or found by their Aderant reference
+    after a create whose outcome was unknown) are noted the moment they do, and recorded together in
+    one transaction once every create has answered, whatever the outcome (a failure, a cancelled
+    import): should the process die before that, the claims run out and the next attempt finds the
+    contacts by the Aderant reference stamped on each, as after a lost answer.
+    """
+
+    def __init__(self, services: Services, clio: Any, attempt: Attempt, claim: Claim) -> None:
+        assert claim.import_id is not None
+        self.services = services
+        self.clio = clio
+        self.attempt = attempt
+        self.claim = claim
+        self.import_id = claim.import_id
+        self.imports = services.store.imports
+        self.exist: dict[int, ExistingContact] = {}
+        self._limit = asyncio.Semaphore(services.concurrency)
+
+    async def make(self, preview: Preview, decisions: dict[str, Decision]) -> _MadeContacts:
+        recorded = await self.services.db(self.imports.contacts, self.import_id)
+        to_create = {
+            p.party.name_uno: p.party
+            for p in preview.parties
+            if decisions[p.party.key] == "create" and p.party.name_uno not in recorded
+        }
+        slots = await self.services.db(self.imports.claim_contacts, self.attempt, self.claim, list(to_create), CLAIM_LEASE)
+        try:
+            outcomes = await asyncio.gather(
+                *(self._bounded(party, slots[uno]) for uno, party in to_create.items()), return_exceptions=True
+            )
+        finally:
+            if self.exist:
+                await self.services.db(self.imports.contacts_exist, self.attempt, self.claim, list(self.exist.values()))
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        made = dict(zip(to_create, outcomes))
+        # A retry's preview offers them as exact matches: still ours. Another import's are linked.
+        return _MadeContacts(
+            ids={**recorded, **{uno: ods_id for uno, (ods_id, _) in made.items()}},
+            ours=set(recorded.values()) | {ods_id for ods_id, by_us in made.values() if by_us},
+        )
+
+    async def _bounded(self, party: MappedParty, slot: ContactSlot) -> tuple[str, bool]:
+        async with self._limit:
+            return await self._contact(party, slot)
+
+    async def _contact(self, party: MappedParty, slot: ContactSlot) -> tuple[str, bool]:
         """The party's contact and whether this attempt created it: the one contact of its Aderant
         name in the environment (another import's, or found by its reference), else a new one.
         `slot` is the party's first claim, made with the others'."""
@@ -318,91 +385,87 @@ async def _write(
                 if asyncio.get_running_loop().time() > deadline:
                     raise ImportInProgress(f"Another import is creating the contact {party.name}: try again in a moment.")
                 await asyncio.sleep(CONTACT_POLL_SECONDS)
-                slot = await services.db(imports.claim_contact, attempt, claim, party.name_uno, CLAIM_LEASE)
+                slot = await self._claim(party)
                 continue
             if slot.kind == "unknown":
                 assert slot.sent_at is not None
-                found = await _find_contact(clio, party)
+                found = await _find_contact(self.clio, party)
                 if found is not None:
-                    await services.db(imports.contact_created, attempt, party.name_uno, found)
-                    return found, False
-                retry_after = slot.sent_at + services.settle
+                    return self._exists(party, found, created=False)
+                retry_after = slot.sent_at + self.services.settle
                 if utcnow() < retry_after:
                     raise ImportSettling(settling_message(f"the contact {party.name}", retry_after), retry_after)
-                if not await services.db(imports.retake_contact, attempt, claim, party.name_uno, slot.sent_at, CLAIM_LEASE):
-                    slot = await services.db(imports.claim_contact, attempt, claim, party.name_uno, CLAIM_LEASE)
+                if not await self.services.db(
+                    self.imports.retake_contact, self.attempt, self.claim, party.name_uno, slot.sent_at, CLAIM_LEASE
+                ):
+                    slot = await self._claim(party)
                     continue  # another attempt took it first
-            try:
-                ods_id = await _create_contact(clio, party)
-            except RemoteTimeout as exc:
-                await services.db(imports.contact_unknown, attempt, party.name_uno)
-                raise _OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
-            except RemoteError:  # Clio Operate answered: it did not create it
-                await services.db(imports.contact_not_created, attempt, claim, party.name_uno)
-                raise
-            except BaseException:  # cut short (the service stopping): it may have been sent
-                await services.db(imports.contact_unknown, attempt, party.name_uno)
-                raise
-            await services.db(imports.contact_created, attempt, party.name_uno, ods_id)
-            await services.db(imports.record_contact, import_id, party.name_uno, ods_id, party.kind)
-            return ods_id, True
+            return await self._create(party)
 
-    parties = {p.party.key: p.party for p in preview.parties}
-    to_create = {
-        party.name_uno: party
-        for key, party in parties.items()
-        if decisions[key] == "create" and party.name_uno not in recorded
-    }
-    slots = await services.db(imports.claim_contacts, attempt, claim, list(to_create), CLAIM_LEASE)
-    outcomes = await asyncio.gather(
-        *(bounded(create(party, slots[uno])) for uno, party in to_create.items()), return_exceptions=True
-    )
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    made = dict(zip(to_create, outcomes))
-    created_ids = {**recorded, **{uno: ods_id for uno, (ods_id, _) in made.items()}}
+    async def _claim(self, party: MappedParty) -> ContactSlot:
+        return await self.services.db(self.imports.claim_contact, self.attempt, self.claim, party.name_uno, CLAIM_LEASE)
 
-    # A retry's preview offers them as exact matches: still ours. Another import's are linked.
-    ours = set(recorded.values()) | {ods_id for ods_id, by_us in made.values() if by_us}
+    async def _create(self, party: MappedParty) -> tuple[str, bool]:
+        """Create the contact this attempt holds the claim of; a create that may have happened
+        without an answer is recorded as unknown at once, one that was refused frees the name."""
+        try:
+            ods_id = await _create_contact(self.clio, party)
+        except RemoteTimeout as exc:
+            await self.services.db(self.imports.contact_unknown, self.attempt, party.name_uno)
+            raise _OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
+        except RemoteError:  # Clio Operate answered: it did not create it
+            await self.services.db(self.imports.contact_not_created, self.attempt, self.claim, party.name_uno)
+            raise
+        except BaseException:  # cut short (the service stopping): it may have been sent
+            await self.services.db(self.imports.contact_unknown, self.attempt, party.name_uno)
+            raise
+        return self._exists(party, ods_id, created=True)
+
+    def _exists(self, party: MappedParty, ods_id: str, *, created: bool) -> tuple[str, bool]:
+        self.exist[party.name_uno] = ExistingContact(party.name_uno, ods_id, party.kind, created)
+        return ods_id, created
+
+
+def _party_participants(
+    preview: Preview, decisions: dict[str, Decision], contacts: _MadeContacts, result: ImportResult
+) -> list[NewParticipant]:
+    """Every party in its role, each listed in `result` as a contact created or linked."""
     participants = []
-    for key, party in parties.items():
-        decision = decisions[key]
-        ods_id = decision["link"] if isinstance(decision, dict) else created_ids[party.name_uno]
-        listed = result.contacts_created if ods_id in ours else result.contacts_linked
-        listed.append({"key": key, "name": party.name, "ods_id": ods_id})
+    for p in preview.parties:
+        party, decision = p.party, decisions[p.party.key]
+        ods_id = decision["link"] if isinstance(decision, dict) else contacts.ids[party.name_uno]
+        listed = result.contacts_created if ods_id in contacts.ours else result.contacts_linked
+        listed.append({"key": party.key, "name": party.name, "ods_id": ods_id})
         participants.append(NewParticipant(party.role, ods_id, party.kind, party.name))
-    if user is not None:
-        participants.append(user)
+    return participants
+
+
+def _team_participants(preview: Preview, result: ImportResult) -> list[NewParticipant]:
+    """The valid default teams (listed in `result`); the others are left out with a warning."""
+    participants = []
     for team in preview.teams:
         if team.problem:
             result.warnings.append(f"Default team {team.name} was not added: {team.problem} Ask your administrator to check Settings → Default Teams.")
             continue
         participants.append(NewParticipant(team.role, team.id, "team", team.name))
         result.teams_added.append({"id": team.id, "name": team.name, "role": team.role, "role_name": team.role_name})
+    return participants
 
+
+def _new_work_item(preview: Preview, participants: list[NewParticipant]) -> NewWorkItem:
     mapped = preview.mapped
-    if claim.resumed:  # an earlier attempt may have created it and lost the answer after our preview
-        existing = await find_imported(clio, mapped)
-        if existing:
-            result.work_item_id = existing[0].id
-            result.work_item_url = env.work_item_url(existing[0].id)
-            return result
-    await services.db(imports.work_item_sent, claim)
-    try:
-        work_item_id = await clio.create_work_item(
-            NewWorkItem(
-                work_type=mapped.work_type,
-                title=mapped.title,
-                reference=mapped.reference,
-                description=preview.matter.long_title or "",
-                attributes=mapped.attributes,
-                key_dates=mapped.key_dates,
-                participants=_unique(participants),
-            )
-        )
-    except RemoteTimeout as exc:
-        raise _OutcomeUnknown("this matter", exc, work_item=True) from exc
+    return NewWorkItem(
+        work_type=mapped.work_type,
+        title=mapped.title,
+        reference=mapped.reference,
+        description=preview.matter.long_title or "",
+        attributes=mapped.attributes,
+        key_dates=mapped.key_dates,
+        participants=_unique(participants),
+    )
+
+
+def _with_work_item(result: ImportResult, env: EnvironmentSettings, work_item_id: str) -> ImportResult:
     result.work_item_id = work_item_id
     result.work_item_url = env.work_item_url(work_item_id)
     return result

@@ -73,7 +73,7 @@ class Sandbox:
         try:
             while True:
                 await asyncio.sleep(SAVE_INTERVAL)
-                self.state_file.save_if_changed()
+                await self.state_file.save_changes()
         finally:
             self.state_file.save_if_changed()
 

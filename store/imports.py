@@ -64,6 +64,16 @@ class ContactSlot:
 
 
 @dataclass(frozen=True)
+class ExistingContact:
+    """A contact of one Aderant name that an import attempt saw exist: `created` by it, or found."""
+
+    name_uno: int
+    ods_id: str
+    kind: str
+    created: bool
+
+
+@dataclass(frozen=True)
 class Attempt:
     """What an import is about, carried from claim to outcome."""
 
@@ -264,26 +274,41 @@ class ImportStore:
             session.commit()
             return taken == 1
 
-    def contact_created(self, attempt: Attempt, name_uno: int, ods_id: str) -> None:
-        """The contact exists (created now, or found by its Aderant reference): everyone reuses it."""
+    def contacts_exist(self, attempt: Attempt, claim: Claim, contacts: list[ExistingContact]) -> None:
+        """The contacts exist (created by this attempt, or found by their Aderant reference): everyone
+        reuses them from now on, and a retry of this import counts those it created as its own. One
+        transaction for all of an import's contacts, written once every create has answered."""
 
         def run() -> None:
             with Session(self.engine) as session:
-                row = session.exec(
-                    select(ContactClaim).where(
-                        ContactClaim.environment_id == attempt.environment_id, ContactClaim.name_uno == name_uno
+                rows = {
+                    row.name_uno: row
+                    for row in session.exec(
+                        select(ContactClaim).where(
+                            ContactClaim.environment_id == attempt.environment_id,
+                            col(ContactClaim.name_uno).in_([contact.name_uno for contact in contacts]),
+                        )
                     )
-                ).first()
-                if row is None:
-                    row = ContactClaim(
+                }
+                for contact in sorted(contacts, key=lambda c: c.name_uno):
+                    row = rows.get(contact.name_uno) or ContactClaim(
                         organisation_id=attempt.organisation_id, environment_id=attempt.environment_id,
-                        name_uno=name_uno, status="created", holder="found",
+                        name_uno=contact.name_uno, status="created", holder="found",
                     )
-                row.status, row.ods_id, row.lease_expires_at = "created", ods_id, None
-                session.add(row)
+                    row.status, row.ods_id, row.lease_expires_at = "created", contact.ods_id, None
+                    session.add(row)
+                    if contact.created:
+                        assert claim.import_id is not None
+                        session.add(
+                            ImportContact(
+                                matter_import_id=claim.import_id, name_uno=contact.name_uno,
+                                ods_id=contact.ods_id, kind=contact.kind,
+                            )
+                        )
                 session.commit()
 
-        _retrying(run)
+        if contacts:
+            _retrying(run)
 
     def contact_unknown(self, attempt: Attempt, name_uno: int) -> None:
         """Its create timed out: it may still land."""
@@ -325,11 +350,6 @@ class ImportStore:
                 )
             ).all()
             return {row.matter_uno: row for row in rows}
-
-    def record_contact(self, import_id: int, name_uno: int, ods_id: str, kind: str) -> None:
-        with Session(self.engine) as session:
-            session.add(ImportContact(matter_import_id=import_id, name_uno=name_uno, ods_id=ods_id, kind=kind))
-            session.commit()
 
     def contacts(self, import_id: int) -> dict[int, str]:
         with Session(self.engine) as session:

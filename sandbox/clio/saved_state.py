@@ -8,10 +8,13 @@ the seed on every start and are not saved.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -25,14 +28,6 @@ from sandbox.clio.tenant import Tenant
 log = logging.getLogger("sandbox.saved_state")
 
 FORMAT = 1
-
-
-def tenant_records(state: TenantState) -> dict[str, Any]:
-    return {
-        "people": [_contact_record(person) for person in state.people.values()],
-        "organisations": [_contact_record(organisation) for organisation in state.organisations.values()],
-        "work_items": [_work_item_record(item) for item in state.work_items.values()],
-    }
 
 
 @dataclass(frozen=True)
@@ -97,12 +92,21 @@ def _work_item(state: TenantState, record: Mapping[str, Any]) -> WorkItem:
 
 
 class StateFile:
-    """Where the tenants' records are saved, and which changes are saved already."""
+    """Where the tenants' records are saved, and which changes are saved already.
+
+    A running sandbox saves with `save_changes`: the document is made on the event loop, where the
+    records change, so it is one consistent moment; it is written and flushed to disk on a worker
+    thread, so the calls being answered meanwhile do not wait for the disk.
+    """
 
     def __init__(self, path: Path, tenants: Mapping[str, Tenant]) -> None:
         self.path = path
         self._tenants = tenants
         self._saved: dict[str, tuple[TenantState, int]] = {}
+        self._contact_records: dict[str, tuple[Contact, dict[str, Any]]] = {}
+        self._versions = itertools.count(1)
+        self._write_lock = threading.Lock()
+        self._written = 0  # the version of the document on disk: an older one never replaces it
 
     def load(self) -> None:
         """Restore the saved records, if any. A file that cannot be read is moved aside (so nothing
@@ -138,19 +142,57 @@ class StateFile:
         return False
 
     def save_if_changed(self) -> bool:
-        if not self.changed():
+        """Save now, if anything changed, and return once it is on disk (on shutdown, in tests)."""
+        document = self._document_if_changed()
+        if document is None:
             return False
-        document = {"format": FORMAT, "tenants": {name: tenant_records(t.state) for name, t in self._tenants.items()}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=self.path.parent, prefix=f".{self.path.name}.", delete=False
-        ) as temporary:
-            json.dump(document, temporary, ensure_ascii=False)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-        os.replace(temporary.name, self.path)
-        self._mark_saved()
+        self._write(*document)
         return True
+
+    async def save_changes(self) -> bool:
+        """`save_if_changed` for a running sandbox (the class docstring)."""
+        document = self._document_if_changed()
+        if document is None:
+            return False
+        await asyncio.to_thread(self._write, *document)
+        return True
+
+    def _document_if_changed(self) -> tuple[int, str] | None:
+        """The document to save and its version, marked saved; None when nothing changed."""
+        if not self.changed():
+            return None
+        tenants = {name: self._tenant_records(tenant.state) for name, tenant in self._tenants.items()}
+        text = json.dumps({"format": FORMAT, "tenants": tenants}, ensure_ascii=False)
+        self._mark_saved()
+        return next(self._versions), text
+
+    def _tenant_records(self, state: TenantState) -> dict[str, Any]:
+        """A tenant's changeable records; each contact's is made once, as contacts do not change."""
+        return {
+            "people": [self._contact_record(person) for person in state.people.values()],
+            "organisations": [self._contact_record(organisation) for organisation in state.organisations.values()],
+            "work_items": [_work_item_record(item) for item in state.work_items.values()],
+        }
+
+    def _contact_record(self, contact: Contact) -> dict[str, Any]:
+        cached = self._contact_records.get(contact.id)
+        if cached is None or cached[0] is not contact:
+            cached = self._contact_records[contact.id] = (contact, _contact_record(contact))
+        return cached[1]
+
+    def _write(self, version: int, text: str) -> None:
+        with self._write_lock:
+            if version < self._written:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.path.parent, prefix=f".{self.path.name}.", delete=False
+            ) as temporary:
+                temporary.write(text)
+                temporary.flush()
+                os.fsync(temporary.fileno())
+            os.replace(temporary.name, self.path)
+            self._written = version
 
     def _mark_saved(self) -> None:
         self._saved = {name: (tenant.state, tenant.state.revision) for name, tenant in self._tenants.items()}

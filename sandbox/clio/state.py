@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,8 +101,47 @@ def attribute_text(value: object) -> str:
 
 
 def _matches_every_word(search: str, *fields: str | None) -> bool:
-    haystack = " ".join(f for f in fields if f).casefold()
-    return all(word in haystack for word in search.casefold().split())
+    return _holds_every_word(_haystack(*fields), search.casefold().split())
+
+
+def _haystack(*fields: str | None) -> str:
+    return " ".join(f for f in fields if f).casefold()
+
+
+def _holds_every_word(haystack: str, words: list[str]) -> bool:
+    return all(word in haystack for word in words)
+
+
+def _contact_text(contact: Contact) -> str:
+    """What a contact search matches against: its name, references and contact details."""
+    return _haystack(
+        contact.name, contact.reference, contact.external_reference, *(d.value for d in contact.contact_details)
+    )
+
+
+class _AttributeIndex:
+    """The ids of the work items of one `work_items` dict by (attribute, value), as `findByQuery`
+    looks them up: the product asks for the work item of one Aderant matter id. An entry may be
+    stale (an attribute changed since): lookups check the items they find."""
+
+    def __init__(self, work_items: dict[str, WorkItem]) -> None:
+        self.work_items = work_items
+        self.ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.size = 0
+        for item in work_items.values():
+            self.add(item)
+
+    def covers(self, work_items: dict[str, WorkItem]) -> bool:
+        """Whether it indexes every item of `work_items` (the seed and a restore fill it directly)."""
+        return self.work_items is work_items and self.size == len(work_items)
+
+    def add(self, item: WorkItem) -> None:
+        for name, value in item.attributes.items():
+            self.ids[(name, value)].add(item.id)
+        self.size += 1
+
+    def attribute_set(self, item: WorkItem, name: str, value: str) -> None:
+        self.ids[(name, value)].add(item.id)
 
 
 @dataclass
@@ -116,6 +156,8 @@ class TenantState:
     work_items: dict[str, WorkItem] = field(default_factory=dict)
     revision: int = 0
     """Counts the changes made through the methods below, so a saver can tell when to save."""
+    _contact_texts: dict[str, tuple[Contact, str]] = field(default_factory=dict, repr=False, compare=False)
+    _attribute_index: _AttributeIndex | None = field(default=None, repr=False, compare=False)
 
     # --- users ---------------------------------------------------------------------------
 
@@ -127,16 +169,20 @@ class TenantState:
     def search_contacts(self, search: str, entity_types: set[str]) -> list[Contact]:
         """People and organisations whose name, references or contact details hold every word
         (the portal searches people by surname or e-mail: Alter-Igor/Test src/WebBased/Common/OdsHelper.ts)."""
-        candidates: list[Contact] = [*self.people.values(), *self.organisations.values()]
+        words = search.casefold().split()
         found = [
             c
-            for c in candidates
-            if (not entity_types or c.ods_entity_type in entity_types)
-            and _matches_every_word(
-                search, c.name, c.reference, c.external_reference, *(d.value for d in c.contact_details)
-            )
+            for c in (*self.people.values(), *self.organisations.values())
+            if (not entity_types or c.ods_entity_type in entity_types) and _holds_every_word(self._text(c), words)
         ]
         return sorted(found, key=lambda c: (c.name.casefold(), c.id))
+
+    def _text(self, contact: Contact) -> str:
+        """`_contact_text`, worked out once per contact record: a search of a burst of them stays cheap."""
+        cached = self._contact_texts.get(contact.id)
+        if cached is None or cached[0] is not contact:
+            cached = self._contact_texts[contact.id] = (contact, _contact_text(contact))
+        return cached[1]
 
     def search_teams(self, search: str) -> list[Team]:
         found = [t for t in self.teams.values() if _matches_every_word(search, t.name, t.reference)]
@@ -256,7 +302,10 @@ class TenantState:
             other_aspects=dict(new.other_aspects),
             participants=participants,
         )
+        index = self._attribute_index
         self.work_items[item.id] = item
+        if index is not None and index.work_items is self.work_items:
+            index.add(item)
         self.revision += 1
         return item
 
@@ -290,10 +339,19 @@ class TenantState:
         return Participant(role=role, ods_id=entity.id, ods_type=ods_type, ods_name=entity.name)
 
     def find_work_items(self, query: WorkItemQuery) -> list[WorkItem]:
+        candidates: Iterable[WorkItem] = self.work_items.values()
+        if query.attributes:
+            ids = self._index().ids.get(query.attributes[0], set())
+            candidates = (self.work_items[work_item_id] for work_item_id in ids)
         return sorted(
-            (item for item in self.work_items.values() if self._matches(item, query)),
+            (item for item in candidates if self._matches(item, query)),
             key=lambda item: (item.created, item.id),
         )
+
+    def _index(self) -> _AttributeIndex:
+        if self._attribute_index is None or not self._attribute_index.covers(self.work_items):
+            self._attribute_index = _AttributeIndex(self.work_items)
+        return self._attribute_index
 
     def _matches(self, item: WorkItem, query: WorkItemQuery) -> bool:
         phase = item.phase
@@ -332,6 +390,8 @@ class TenantState:
             item.attributes.pop(name, None)
         else:
             item.attributes[name] = attribute_text(value)
+            if self._attribute_index is not None:
+                self._attribute_index.attribute_set(item, name, item.attributes[name])
         self.revision += 1
 
     def change_phase(self, work_item_id: str, to_phase: str) -> Phase:

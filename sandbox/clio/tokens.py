@@ -61,6 +61,10 @@ class TokenIssuer:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.key_id = _thumbprint(self._key.public_key())
         self._reference_tokens: dict[str, Claims] = {}
+        self._public_key = self._key.public_key()
+        self._verified: dict[str, Claims] = {}
+        """Tokens whose signature, audience and issuer were checked: only their validity period is
+        checked again, so a burst of calls with one token verifies its RS256 signature once."""
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         jwk = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))
@@ -95,16 +99,24 @@ class TokenIssuer:
 
     def resolve(self, token: str) -> Claims | None:
         """The claims of a valid token of this issuer; None when unknown, foreign or expired."""
-        payload = self._reference_tokens.get(token)
+        payload = self._reference_tokens.get(token) or self._verified.get(token)
         if payload is not None:
-            return payload if payload["nbf"] <= time.time() < payload["exp"] else None
+            return payload if _in_validity_period(payload) else None
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
-                self._key.public_key(),
+                self._public_key,
                 algorithms=["RS256"],
                 audience=self.audience,
                 issuer=self.issuer,
             )
         except jwt.PyJWTError:
             return None
+        self._verified[token] = claims
+        return claims
+
+
+def _in_validity_period(payload: Claims) -> bool:
+    """`nbf` <= now < `exp`, as PyJWT checks them (either may be missing from a forged token)."""
+    now = time.time()
+    return payload.get("nbf", now) <= now < payload.get("exp", now + 1)

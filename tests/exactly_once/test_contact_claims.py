@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from store.db import make_engine
-from store.imports import Attempt, Claim
+from store.imports import Attempt, Claim, ExistingContact
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.store.test_store import make_env
@@ -49,7 +49,7 @@ def test_one_claim_per_name_across_replicas(replicas: tuple[Store, Store]) -> No
         kinds = sorted(pool.map(claim, range(6)))
     assert kinds == ["busy"] * 5 + ["claimed"]
 
-    second.imports.contact_created(attempt, 300000, "ods-1")
+    second.imports.contacts_exist(attempt, held[1], [ExistingContact(300000, "ods-1", "person", created=True)])
     slot = first.imports.claim_contact(attempt, held[0], 300000, LEASE)
     assert (slot.kind, slot.ods_id) == ("created", "ods-1")
 
@@ -86,7 +86,7 @@ def test_an_imports_contacts_are_claimed_in_one_batch_whatever_their_state(repli
     first, second = replicas
     attempt, (mine, theirs) = claims(first, 2)
     assert second.imports.claim_contact(attempt, theirs, 300010, LEASE).kind == "claimed"
-    second.imports.contact_created(attempt, 300011, "ods-11")
+    second.imports.contacts_exist(attempt, theirs, [ExistingContact(300011, "ods-11", "person", created=False)])
 
     slots = first.imports.claim_contacts(attempt, mine, [300012, 300010, 300011], LEASE)
 
