@@ -342,7 +342,7 @@ class MemoryRun:
     peak_mb: float
     """The dry run's process at its peak (`ru_maxrss`), imports and all."""
     before_mb: float
-    """The same process once its imports were loaded and its Clio Operate token fetched."""
+    """The same process once its imports were loaded and its Clio Operate token fetched (`VmRSS`)."""
     high_water_mb: float
     """Its peak as /proc shows it (`VmHWM`): a check on `peak_mb`."""
     wall: float
@@ -367,9 +367,6 @@ def measure_memory(database_url: str, secret_key: str, organisation_id: int, env
     from store.repository import Store
     from store.secrets import SecretBox
 
-    def rss_mb() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
     store = Store(make_engine(database_url), SecretBox(secret_key))
     env = store.environment(organisation_id, environment_id)
     found, digest = 0, 0
@@ -383,23 +380,24 @@ def measure_memory(database_url: str, secret_key: str, organisation_id: int, env
         async with httpx.AsyncClient() as http:
             services = Services(store, Connections(http, timeout=60))
             await services.connections.clio(env).check_token()
-            before = rss_mb()
+            before = proc_status_mb("VmRSS")
             clock = time.perf_counter()
             await find_close_candidates(services, env, count)
             return before, time.perf_counter() - clock
 
     before, wall = asyncio.run(dry_run())
     store.engine.dispose()
-    return MemoryRun(rss_mb(), before, high_water_mb(), wall, found, digest, {})
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return MemoryRun(peak, before, proc_status_mb("VmHWM"), wall, found, digest, {})
 
 
-def high_water_mb() -> float:
-    """The kernel's own peak resident size of this process image (`VmHWM`), 0 where there is no /proc."""
+def proc_status_mb(field: str) -> float:
+    """A size from /proc/self/status (`VmRSS` now, `VmHWM` this process image's peak), 0 without /proc."""
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
         return 0.0
-    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith(f"{field}:")), 0.0)
 
 
 def idle() -> None:
