@@ -25,7 +25,7 @@ from plugin.services import Services
 from store.repository import EnvironmentSettings
 from store.schedules import ImportedMatter
 
-B = TypeVar("B")
+Batched = TypeVar("Batched")
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ async def find_close_candidates(
 
 
 class _Pipeline:
+    searches: asyncio.TaskGroup  # Clio Operate searches for open work items, opened by run()
+    confirms: asyncio.TaskGroup  # and for closed ones
+
     def __init__(self, services: Services, env: EnvironmentSettings, found: Callable[[CloseCandidate], None]) -> None:
         self.services, self.env, self.found = services, env, found
         self.agent = services.connections.agent(env)
@@ -94,8 +97,8 @@ class _Pipeline:
         self.not_open: list[ImportedMatter] = []  # closed in Aderant, not open in Clio Operate: closed or deleted
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as confirms:
-            async with asyncio.TaskGroup() as searches:
+        async with asyncio.TaskGroup() as self.confirms:
+            async with asyncio.TaskGroup() as self.searches:
                 async with asyncio.TaskGroup() as reads:
                     after: int | None = None
                     while True:
@@ -112,21 +115,21 @@ class _Pipeline:
                             self.agent_slots.release()
                             break
                         after = page[-1].import_id
-                        reads.create_task(self._statuses(page, searches))
-                await self._hand_over(self.closed, searches, self._search_open, final=True)
-            await self._hand_over(self.not_open, confirms, self._confirm_closed, final=True)
+                        reads.create_task(self._statuses(page))
+                await self._hand_over(self.closed, self.searches, self._search_open, final=True)
+            await self._hand_over(self.not_open, self.confirms, self._confirm_closed, final=True)
 
-    async def _statuses(self, page: list[ImportedMatter], searches: asyncio.TaskGroup) -> None:
+    async def _statuses(self, page: list[ImportedMatter]) -> None:
         """One agent call for the page; its agent slot is given back once its closed matters are handed on."""
         try:
             statuses = await self.agent.matter_statuses([int(m.matter_uno) for m in page])
             closed = {str(s.matter_uno): s for s in statuses if s.closed}
             self.closed.extend((m, closed[m.matter_uno]) for m in page if m.matter_uno in closed)
-            await self._hand_over(self.closed, searches, self._search_open, final=False)
+            await self._hand_over(self.closed, self.searches, self._search_open, final=False)
         finally:
             self.agent_slots.release()
 
-    async def _search_open(self, batch: list[tuple[ImportedMatter, MatterStatus]], confirms: asyncio.TaskGroup) -> None:
+    async def _search_open(self, batch: list[tuple[ImportedMatter, MatterStatus]]) -> None:
         try:
             items = await self.clio.find_work_items(
                 work_item_ids=[m.work_item_id for m, _ in batch], open_only=True, rows=WORK_ITEM_IDS_PER_QUERY
@@ -140,9 +143,9 @@ class _Pipeline:
                 self.not_open.append(matter)
             else:
                 self.found(self._candidate(matter, status, item))
-        await self._hand_over(self.not_open, confirms, self._confirm_closed, final=False)
+        await self._hand_over(self.not_open, self.confirms, self._confirm_closed, final=False)
 
-    async def _confirm_closed(self, batch: list[ImportedMatter], _: asyncio.TaskGroup) -> None:
+    async def _confirm_closed(self, batch: list[ImportedMatter]) -> None:
         try:
             items = await self.clio.find_work_items(
                 work_item_ids=[m.work_item_id for m in batch], closed_only=True, rows=WORK_ITEM_IDS_PER_QUERY
@@ -157,9 +160,9 @@ class _Pipeline:
 
     async def _hand_over(
         self,
-        waiting: list[B],
+        waiting: list[Batched],
         group: asyncio.TaskGroup,
-        work: Callable[[list[B], asyncio.TaskGroup], Awaitable[None]],
+        work: Callable[[list[Batched]], Awaitable[None]],
         *,
         final: bool,
     ) -> None:
@@ -169,7 +172,7 @@ class _Pipeline:
             batch = waiting[:WORK_ITEM_IDS_PER_QUERY]
             del waiting[:WORK_ITEM_IDS_PER_QUERY]
             await self.clio_slots.acquire()
-            group.create_task(work(batch, group))
+            group.create_task(work(batch))
 
     def _candidate(self, matter: ImportedMatter, status: MatterStatus, item: WorkItemRef) -> CloseCandidate:
         return CloseCandidate(
