@@ -31,9 +31,9 @@ def dry_run(service: Service):  # type: ignore[no-untyped-def]
 
 def test_clio_operate_searches_start_before_the_agent_has_read_every_page(service: Service) -> None:
     work_items = seed(service)
-    # The first page (82003 and 199 generated matters) answers at once, the second a second later.
+    # The first page (82003 and 199 generated matters) answers at once, the second two seconds later.
     service.faults.add(STATUSES, times=1)
-    service.faults.add(STATUSES, delay=1.0)
+    service.faults.add(STATUSES, delay=2.0)
     service.calls.clear()
     found = dry_run(service)
     assert {c.work_item_id for c in found} == set(work_items.values())
