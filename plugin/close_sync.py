@@ -172,7 +172,13 @@ class _Pipeline:
             batch = waiting[:WORK_ITEM_IDS_PER_QUERY]
             del waiting[:WORK_ITEM_IDS_PER_QUERY]
             await self.clio_slots.acquire()
-            group.create_task(work(batch))
+            job = work(batch)
+            try:
+                group.create_task(job)
+            except RuntimeError:  # the group is shutting down after a failure, which it raises itself
+                job.close()
+                self.clio_slots.release()
+                return
 
     def _candidate(self, matter: ImportedMatter, status: MatterStatus, item: WorkItemRef) -> CloseCandidate:
         return CloseCandidate(
