@@ -7,6 +7,7 @@ use its indexes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from datetime import date, datetime
 
 from sqlalchemy import Connection, RowMapping, text
@@ -38,8 +39,22 @@ def ping(conn: Connection) -> None:
 def search_matters(
     conn: Connection, schema: AgentSchema, query: str, *, offset: int, limit: int
 ) -> list[MatterSummary]:
-    statement = statements.search_statement(schema, query, offset=offset, limit=limit)
-    return [_summary(row, schema) for row in conn.execute(statement).mappings()]
+    """Matters whose number or client code starts with ``query`` (through indexes); only when
+    none does, those whose client name, title or party names contain it (a full read).
+
+    Every page of one search comes from the same statement: a later page first asks whether
+    anything starts with ``query``. At most two statements either way.
+    """
+    prefix = partial(statements.prefix_search_statement, schema, query)
+    contains = partial(statements.contains_search_statement, schema, query)
+    if offset == 0:
+        rows = conn.execute(prefix(offset=0, limit=limit)).mappings().all()
+        chosen = None if rows else contains
+    else:
+        chosen = prefix if conn.execute(prefix(offset=0, limit=1)).first() is not None else contains
+    if chosen is not None:
+        rows = conn.execute(chosen(offset=offset, limit=limit)).mappings().all()
+    return [_summary(row, schema) for row in rows]
 
 
 def find_matter(conn: Connection, schema: AgentSchema, matter_number: str) -> MatterDetail | None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import FromClause, Label, Select, literal, null, or_, select
+from sqlalchemy import FromClause, Label, Select, literal, null, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from agent.schema import MATTER_NUMBER, AgentSchema, MappedTable
@@ -23,15 +23,29 @@ AMBIGUITY_PROBE = 2
 """Rows read for a matter number: a second one means the number is not unique."""
 
 
-def search_statement(schema: AgentSchema, query: str, *, offset: int, limit: int) -> Select[Any]:
-    """Matters whose number or client code starts with ``query``, or whose client name, title
-    or party names contain it; party names through a correlated EXISTS."""
+def prefix_search_statement(schema: AgentSchema, query: str, *, offset: int, limit: int) -> Select[Any]:
+    """Matters whose number or client code starts with ``query``: the common searches, answered
+    from the indexes on those columns.
+
+    Two selects joined by UNION, one per column, so each can seek its own index (an OR across
+    two tables makes the database read every matter). Plain LIKE with a trailing wildcard,
+    never on a function of the column: it is case-insensitive by the database's own rules (SQL
+    Server's usual case-insensitive collation; SQLite's LIKE for ASCII, with NOCASE indexes).
+    """
     m, c = schema.matter, schema.client
-    escaped = escape_like(query)
-    prefix, contains = f"{escaped}%", f"%{escaped}%"
+    prefix = f"{escape_like(query)}%"
+    by_number = _summary_select(schema).where(m.col(MATTER_NUMBER).like(prefix, escape=LIKE_ESCAPE))
+    by_client = _summary_select(schema, with_client=True).where(c.col("client_code").like(prefix, escape=LIKE_ESCAPE))
+    found = union(by_number, by_client).subquery("prefix_match")  # paged outside: every dialect pages a plain select
+    return _paged(select(*found.c), found.c.matter_number, found.c.matter_uno, offset, limit)
+
+
+def contains_search_statement(schema: AgentSchema, query: str, *, offset: int, limit: int) -> Select[Any]:
+    """Matters whose client name, title or party names contain ``query``, party names through a
+    correlated EXISTS: the search when nothing starts with it, which reads every matter."""
+    m, c = schema.matter, schema.client
+    contains = f"%{escape_like(query)}%"
     matches = [
-        m.col(MATTER_NUMBER).ilike(prefix, escape=LIKE_ESCAPE),
-        c.col("client_code").ilike(prefix, escape=LIKE_ESCAPE),
         c.col("client_name").ilike(contains, escape=LIKE_ESCAPE),
         m.col("title").ilike(contains, escape=LIKE_ESCAPE),
     ]
@@ -47,13 +61,14 @@ def search_statement(schema: AgentSchema, query: str, *, offset: int, limit: int
             )
             .exists()
         )
-    return (
-        _summary_select(schema)
-        .where(or_(*matches))
-        .order_by(m.col(MATTER_NUMBER), m.col("matter_uno"))
-        .offset(offset)
-        .limit(limit)
+    return _paged(
+        _summary_select(schema).where(or_(*matches)), m.col(MATTER_NUMBER), m.col("matter_uno"), offset, limit
     )
+
+
+def _paged(found: Select[Any], number: ColumnElement[Any], uno: ColumnElement[Any], offset: int, limit: int) -> Select[Any]:
+    """By matter number, then id (unique), so every page of a search is stable."""
+    return found.order_by(number, uno).offset(offset).limit(limit)
 
 
 def matter_statement(schema: AgentSchema, matter_number: str) -> Select[Any]:
@@ -180,17 +195,20 @@ def _summary_columns(schema: AgentSchema) -> list[Label[Any]]:
     ]
 
 
-def _summary_from(schema: AgentSchema) -> FromClause:
+def _summary_from(schema: AgentSchema, *, with_client: bool = False) -> FromClause:
+    """Matters, their client (only those with one when ``with_client``, which lets the database
+    start from the client table) and their status."""
     m, c, status = schema.matter, schema.client, schema.status
-    return m.clause.outerjoin(
+    join = m.clause.join if with_client else m.clause.outerjoin
+    return join(
         c.clause, c.on(c.col("client_uno") == m.col("client_uno"))
     ).outerjoin(status.clause, status.on(status.col("code") == m.col("status_code")))
 
 
-def _summary_select(schema: AgentSchema) -> Select[Any]:
+def _summary_select(schema: AgentSchema, *, with_client: bool = False) -> Select[Any]:
     return (
         select(*_summary_columns(schema))
-        .select_from(_summary_from(schema))
+        .select_from(_summary_from(schema, with_client=with_client))
         .where(*schema.matter.filter_conditions())
     )
 

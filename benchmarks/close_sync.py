@@ -32,8 +32,16 @@ in Aderant, L = 100 ms): at most 150 calls in every run and a median wall time o
 Exit status 1 when a goal is missed or the candidates found differ from the expected ones, 2 when
 the benchmark could not run as intended.
 
+With `--imported N` it measures memory instead: one demo set up as above with N matters, then
+`--runs` dry runs (`plugin.close_sync.find_close_candidates`, counting the candidates as they come
+and folding their ids into a checksum), each in a fresh process spawned for it, whose peak resident
+memory (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, imports included) is the figure. What the
+previous run recorded as closed in both systems is cleared before each, so every run does the same
+work. Goal, for N = 100,000 (80 % closed in Aderant): a peak of at most 120 MB in every run.
+
     python benchmarks/close_sync.py [--matters 10000] [--aderant-closed-share 0.8] [--latency 0.1]
                                     [--clio-closed-share 0.02] [--runs 3] [-v] [--tls]
+    python benchmarks/close_sync.py --imported 100000 [--aderant-closed-share 0.8] [--latency 0.1]
 """
 
 from __future__ import annotations
@@ -41,12 +49,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import multiprocessing
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
 import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -87,6 +99,10 @@ CALLS_GOAL = 150
 WALL_GOAL = 40.0
 """Wall time of the median run, in units of the latency."""
 SYSTEMS = {"aderant": "Aderant agent", "clio-operate": "Clio Operate"}
+MEMORY_GOAL_IMPORTED = 100_000
+"""The imported matters the memory goal is set for (with 80 % closed in Aderant)."""
+PEAK_RSS_GOAL_MB = 120.0
+"""Peak resident memory of the process running the dry run, in every run."""
 
 
 @dataclass
@@ -285,8 +301,8 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float,
         except RemoteError as exc:
             raise BenchmarkError(f"the dry run failed: {exc}") from exc
         bounds = {
-            "aderant": (STATUS_IDS_PER_CALL, connections.agent(env)._concurrency),
-            "clio-operate": (WORK_ITEM_IDS_PER_QUERY, connections.clio(env)._concurrency),
+            "aderant": (STATUS_IDS_PER_CALL, connections.agent(env).concurrency),
+            "clio-operate": (WORK_ITEM_IDS_PER_QUERY, connections.clio(env).concurrency),
         }
     await asyncio.sleep(0.05)  # let the sandbox log the last answer it sent
     calls = [c for c in control.calls() if started <= c["started"] <= finished]
@@ -327,11 +343,162 @@ def run(
             store.engine.dispose()
 
 
+@dataclass
+class MemoryRun:
+    peak_mb: float
+    """The dry run's process at its peak (`ru_maxrss`), imports and all."""
+    before_mb: float
+    """The same process once its imports were loaded and its Clio Operate token fetched (`VmRSS`)."""
+    high_water_mb: float
+    """Its peak as /proc shows it (`VmHWM`): a check on `peak_mb`."""
+    wall: float
+    found: int
+    digest: int
+    """An order-free checksum of the candidates' work item ids (`ids_digest`)."""
+    calls: dict[str, int]
+
+
+def ids_digest(ids: Any) -> int:
+    """The sum of the ids' CRC-32s, modulo 2^64: equal for equal collections, whatever their order."""
+    return sum(zlib.crc32(i.encode()) for i in ids) % 2**64
+
+
+def measure_memory(database_url: str, secret_key: str, organisation_id: int, environment_id: int) -> MemoryRun:
+    """In a fresh (spawned) process: one close-sync dry run that counts its candidates as they come,
+    holding none; the process's peak resident memory."""
+    from plugin.close_sync import CloseCandidate, find_close_candidates
+    from plugin.connections import Connections
+    from plugin.services import Services
+    from store.db import make_engine
+    from store.repository import Store
+    from store.secrets import SecretBox
+
+    store = Store(make_engine(database_url), SecretBox(secret_key))
+    env = store.environment(organisation_id, environment_id)
+    found, digest = 0, 0
+
+    def count(candidate: CloseCandidate) -> None:
+        nonlocal found, digest
+        found += 1
+        digest = (digest + zlib.crc32(candidate.work_item_id.encode())) % 2**64
+
+    async def dry_run() -> tuple[float, float]:
+        async with httpx2.AsyncClient() as http:
+            services = Services(store, Connections(http, timeout=60))
+            await services.connections.clio(env).check_token()
+            before = proc_status_mb("VmRSS")
+            clock = time.perf_counter()
+            await find_close_candidates(services, env, count)
+            return before, time.perf_counter() - clock
+
+    before, wall = asyncio.run(dry_run())
+    store.engine.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return MemoryRun(peak, before, proc_status_mb("VmHWM"), wall, found, digest, {})
+
+
+def proc_status_mb(field: str) -> float:
+    """A size from /proc/self/status (`VmRSS` now, `VmHWM` this process image's peak), 0 without /proc."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith(f"{field}:")), 0.0)
+
+
+def idle() -> None:
+    """Nothing: started first, so a measuring process exists before the set-up makes this one big."""
+
+
+def memory_benchmark(imported: int, latency: float, aderant_closed_share: float, clio_closed_share: float,
+                     runs: int) -> tuple[Setup, list[MemoryRun]]:
+    """One demo with `imported` imported matters; `runs` dry runs, each in a fresh spawned process,
+    with what close-sync recorded as closed in both systems cleared before each, so every run
+    does the same work.
+
+    The measuring processes are started before the set-up: a new process's peak resident size
+    (`ru_maxrss`) counts the process it was started from as it was then, which, once it holds
+    the demo's seeded work items, is far more than the dry run's."""
+    os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
+    from sandbox.demo import build_demo
+    from store.models import MatterImport
+
+    spawn = multiprocessing.get_context("spawn")
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=spawn) for _ in range(runs)]
+    results = []
+    try:
+        for pool in pools:
+            pool.submit(idle).result()
+        with tempfile.TemporaryDirectory(prefix="pms-sync-close-sync-memory-") as folder:
+            data_dir = Path(folder)
+            port = free_port_pair()
+            generated = max(DEMO_GENERATED_MATTERS, imported)
+            demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=generated)
+            setup, store, env = set_up(demo, data_dir, imported, aderant_closed_share, clio_closed_share, generated)
+            database_url = str(store.engine.url)
+            secret_key = (data_dir / "secret.key").read_text().strip()
+            store.engine.dispose()
+            sandbox = ForkedServer(demo.sandbox, port + 1)
+            sandbox.start()
+            control = SandboxControl(demo.info["sandbox_url"])
+            try:
+                control.wait_until_up()
+                if latency:
+                    control.delay(AGENT_PATH, latency)
+                    control.delay(CLIO_OPERATE_PATH, latency)
+                for pool in pools:
+                    with Session(store.engine) as session:
+                        session.execute(update(MatterImport).values(closed_in_both_at=None))
+                        session.commit()
+                    store.engine.dispose()
+                    control.clear_calls()
+                    result = pool.submit(measure_memory, database_url, secret_key, env.organisation_id, env.id).result()
+                    result.calls = dict(count_by_system(control.calls()))
+                    results.append(result)
+            finally:
+                control.http.close()
+                sandbox.stop()
+                store.engine.dispose()
+    finally:
+        for pool in pools:
+            pool.shutdown()
+    return setup, results
+
+
+def memory_report(setup: Setup, runs: list[MemoryRun], latency: float) -> tuple[bool, list[str]]:
+    """(the goal is met and the candidates are right, the lines to print)."""
+    peak = figure([r.peak_mb for r in runs])
+    lines = [
+        f"  peak RSS MB: {peak.show('{:.1f}')}",
+        f"  RSS MB once imports were loaded, before the dry run: {figure([r.before_mb for r in runs]).show('{:.1f}')}",
+        f"  peak as /proc/self/status VmHWM shows it, MB: {figure([r.high_water_mb for r in runs]).show('{:.1f}')}",
+        f"  wall s: {figure([r.wall for r in runs]).show('{:.1f}')}" + (
+            f"; wall / L: {figure([r.wall / latency for r in runs]).show('{:.0f}')}" if latency else ""),
+    ]
+    for system, name in SYSTEMS.items():
+        lines.append(f"  {name} calls: {figure([r.calls.get(system, 0) for r in runs]).show()}")
+    lines.append(f"  candidates found: {figure([r.found for r in runs]).show('{:,.0f}')} (expected {len(setup.expected):,})")
+    right = all(r.found == len(setup.expected) and r.digest == ids_digest(setup.expected) for r in runs)
+    lines.append("")
+    met = True
+    if setup.imported - 1 == MEMORY_GOAL_IMPORTED:  # the demo's own 82003 is imported too
+        met, line = verdict(Goal("peak RSS MB of the dry run's process", PEAK_RSS_GOAL_MB, "every run"), peak, "{:.1f}")
+        lines += ["Goals:", f"  {line}"]
+    else:
+        lines.append(f"Goals: not checked; the memory goal is set for {MEMORY_GOAL_IMPORTED:,} imported matters.")
+    lines.append("OK: close-sync found the expected candidates in every run." if right
+                 else "MISMATCH: the candidates found differ from the expected ones.")
+    return met and right, lines
+
+
 def expected_calls(setup: Setup, bounds: dict[str, tuple[int, int]]) -> dict[str, int]:
-    """One `matter-statuses` call per 200 imported matters, one `findByQuery` per 100 closed in Aderant."""
+    """One `matter-statuses` call per 200 imported matters; one `findByQuery` per 100 closed in Aderant
+    (open ones), and one per 100 of those not open in Clio Operate (closed ones)."""
+    per_query = bounds["clio-operate"][0]
     return {
         "aderant": math.ceil(setup.imported / bounds["aderant"][0]),
-        "clio-operate": math.ceil(setup.closed_in_aderant / bounds["clio-operate"][0]),
+        "clio-operate": math.ceil(setup.closed_in_aderant / per_query)
+        + math.ceil((setup.closed_in_aderant - len(setup.expected)) / per_query),
     }
 
 
@@ -354,7 +521,8 @@ def report(setup: Setup, runs: list[Measurement], latency: float) -> list[str]:
             figure([sequential_depth(of(system, m.service_calls)) for m in runs]).show(),
             str(math.ceil(expected[system] / at_once)),
         ))
-    least = sum(math.ceil(expected[s] / bounds[s][1]) for s in SYSTEMS)
+    # Pipelined: the Clio Operate rounds run beside the agent's, after its first round.
+    least = 1 + max(math.ceil(expected[s] / bounds[s][1]) for s in SYSTEMS)
     cells.append((
         "both", calls_figure(runs).show(), str(sum(expected.values())), "", "",
         figure([most_in_flight(m.calls) for m in runs]).show(), figure([sequential_depth(m.calls) for m in runs]).show(),
@@ -417,11 +585,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of the work items already closed in Clio Operate (default 0.02)")
     parser.add_argument("--runs", type=int, default=MIN_RUNS,
                         help=f"runs, each on a fresh demo (default and least {MIN_RUNS})")
+    parser.add_argument("--imported", type=int, default=None,
+                        help="measure peak memory instead: a dry run over this many imported matters, each run in a "
+                             f"fresh process (goal set for {MEMORY_GOAL_IMPORTED})")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print every call of the slowest dry run")
     parser.add_argument("--tls", action="store_true", help=TLS_HELP)
     args = parser.parse_args(argv)
-    if args.matters < 1:
-        parser.error("--matters must be at least 1")
+    if args.matters < 1 or (args.imported is not None and args.imported < 1):
+        parser.error("--matters and --imported must be at least 1")
     if args.latency < 0:
         parser.error("--latency must not be negative")
     for share in ("aderant_closed_share", "clio_closed_share"):
@@ -430,6 +601,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < MIN_RUNS:
         parser.error(f"--runs must be at least {MIN_RUNS}: figures are the median and the worst of the runs")
 
+    if args.imported is not None:
+        return memory_main(args)
     print("PMS Sync close-sync benchmark: dry run in this process, sandbox served by uvicorn in a forked one, "
           f"loopback {'HTTPS' if args.tls else 'HTTP'}, SQLite")
     print(f"  L = {args.latency * 1000:.0f} ms injected into every Aderant agent and Clio Operate call; "
@@ -458,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("\n".join(report(setup, runs, args.latency)))
     print("  each figure: median / worst (every run's, in order); least depth: the expected calls in rounds of the "
-          "concurrency bound, agent rounds then Clio Operate rounds")
+          "concurrency bound; for both, one agent round then the longer of the two, as they overlap")
     if args.verbose:
         print()
         print("\n".join(timeline(max(runs, key=lambda m: m.wall))))
@@ -485,6 +658,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"OK: close-sync found the {len(setup.expected):,} expected candidates in every run.")
     if failed:
         print("FAILED: a goal was missed or the candidates were wrong (-v shows each call of the slowest run).")
+        return 1
+    return 0
+
+
+def memory_main(args: argparse.Namespace) -> int:
+    print("PMS Sync close-sync memory benchmark: each dry run in a fresh spawned process counting its candidates, "
+          "sandbox served by uvicorn in a forked one, loopback HTTP, SQLite")
+    print(f"  {args.imported:,} imported matters, {args.aderant_closed_share:.0%} closed in Aderant, "
+          f"{args.clio_closed_share:.0%} of their work items closed in Clio Operate; L = {args.latency * 1000:.0f} ms; "
+          f"{args.runs} runs on one demo", flush=True)
+    try:
+        clock = time.perf_counter()
+        setup, runs = memory_benchmark(args.imported, args.latency, args.aderant_closed_share,
+                                       args.clio_closed_share, args.runs)
+    except BenchmarkError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 2
+    print(f"  set-up (not measured): {setup.imported:,} imported matters in the store (with the demo's 82003), "
+          f"{setup.closed_in_aderant:,} closed in Aderant; {setup.seconds:.1f} s to seed; "
+          f"{time.perf_counter() - clock:.1f} s in all")
+    print()
+    ok, lines = memory_report(setup, runs, args.latency)
+    print("\n".join(lines))
+    if not ok:
+        print("FAILED: the memory goal was missed or the candidates were wrong.")
         return 1
     return 0
 

@@ -83,6 +83,11 @@ class AderantAgentClient:
         self._concurrency = concurrency
         self._retry_backoff = retry_backoff
 
+    @property
+    def concurrency(self) -> int:
+        """The most calls this client has in flight at once for one request it splits."""
+        return self._concurrency
+
     async def health(self) -> dict[str, Any]:
         return self._remote.parse(dict, await self._get("/v1/health", operation="health"))
 

@@ -119,6 +119,7 @@ def work_item_query(
     open_only: bool,
     page: int,
     rows: int,
+    closed_only: bool = False,
 ) -> dict[str, Any]:
     """A findByQuery body for matters (any type derived from `matter`), 1-based `page`.
 
@@ -130,7 +131,7 @@ def work_item_query(
     search: dict[str, Any] = {
         "page": {"page": page, "rowsPerPage": rows},
         "types": {"includeTypesDerivedFrom": [MATTER_BASE_TYPE]},
-        "phase": {"includeOpen": True, "includeClosed": not open_only, "includeRemoved": False},
+        "phase": {"includeOpen": not closed_only, "includeClosed": not open_only, "includeRemoved": False},
     }
     if attributes:
         search["attributes"] = [{"key": field.field, "value": value} for field, value in attributes.items()]
@@ -174,6 +175,11 @@ class ClioOperateClient:
         self._service_auth = ServiceTokenAuth(self._service_token, clock=clock)
         self._clock = clock
         self._tree: tuple[float, list[WorkType]] | None = None
+
+    @property
+    def concurrency(self) -> int:
+        """The most calls this client has in flight at once for one request it splits."""
+        return self._concurrency
 
     # Identity
 
@@ -278,10 +284,12 @@ class ClioOperateClient:
         attributes: Mapping[FormField, str] | None = None,
         work_item_ids: Sequence[str] | None = None,
         open_only: bool = False,
+        closed_only: bool = False,
         rows: int = 50,
     ) -> list[WorkItemRef]:
         """Matters (not removed) matching every attribute (exact) and/or among the given ids, all
-        pages; only open ones when `open_only` (the search's own phase filter).
+        pages; only open ones when `open_only`, only closed ones when `closed_only` (the search's
+        own phase filter).
 
         The values of the attributes asked for come back in `WorkItemRef.attributes`. Search is
         Elastic-backed: a just-created item may not be found yet.
@@ -291,7 +299,7 @@ class ClioOperateClient:
             raise ValueError("find_work_items needs attributes or work_item_ids")
 
         async def find(ids: Sequence[str] | None) -> list[WorkItemRef]:
-            return await self._find_all_pages(attributes, ids, open_only, rows)
+            return await self._find_all_pages(attributes, ids, open_only, closed_only, rows)
 
         if work_item_ids is None:
             return await find(None)
@@ -403,12 +411,14 @@ class ClioOperateClient:
         return self._remote.parse(lambda answer: str(answer["id"]), data)
 
     async def _find_all_pages(
-        self, attributes: dict[FormField, str], ids: Sequence[str] | None, open_only: bool, rows: int
+        self, attributes: dict[FormField, str], ids: Sequence[str] | None, open_only: bool, closed_only: bool, rows: int
     ) -> list[WorkItemRef]:
         found: list[WorkItemRef] = []
         page = 1
         while True:
-            body = work_item_query(attributes=attributes, work_item_ids=ids, open_only=open_only, page=page, rows=rows)
+            body = work_item_query(
+                attributes=attributes, work_item_ids=ids, open_only=open_only, closed_only=closed_only, page=page, rows=rows
+            )
             data = await self._call(self._routes.find_work_items, json=body)
             results, total = self._remote.parse(lambda answer: (answer["results"], answer["totalCount"]), data)
             found += self._remote.parse(

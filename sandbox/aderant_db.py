@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import CHAR, Column, DateTime, Integer, MetaData, String, Table, create_engine
+from sqlalchemy import CHAR, Column, DateTime, Index, Integer, MetaData, String, Table, create_engine
 
 Row = dict[str, Any]
 
@@ -417,6 +417,18 @@ MATTER_PARTY = Table(
 PARTY_ROLE = Table(
     "_HBL_PARTY_ROLE", METADATA,
     _code("ROLE_CODE", 5, primary_key=True), Column("ROLE_DESC", String(40)),
+)
+# The indexes an Expert database has on the codes staff search by and on the keys matters are
+# joined on (inferred: Aderant publishes no schema, but every Expert query filters and joins on
+# these). The codes are indexed NOCASE: SQLite's LIKE ignores ASCII case and then uses only a
+# NOCASE index for `LIKE 'x%'`, as SQL Server's case-insensitive collation uses its plain index.
+SEARCH_INDEXES = (
+    Index("IX_HBM_MATTER_MATTER_CODE", HBM_MATTER.c.MATTER_CODE.collate("NOCASE")),
+    Index("IX_HBM_MATTER_CLNT_MATT_CODE", HBM_MATTER.c.CLNT_MATT_CODE.collate("NOCASE")),
+    Index("IX_HBM_MATTER_MATTER_NUMBER", HBM_MATTER.c.MATTER_NUMBER),
+    Index("IX_HBM_MATTER_CLIENT_UNO", HBM_MATTER.c.CLIENT_UNO),
+    Index("IX_HBM_CLIENT_CLIENT_CODE", HBM_CLIENT.c.CLIENT_CODE.collate("NOCASE")),
+    Index("IX_HBM_MATTER_PARTY_NAME_UNO", MATTER_PARTY.c.NAME_UNO),
 )
 LOOKUPS = (
     (HBL_STATUS_MATT, STATUSES), (HBL_OFFICE, OFFICES), (HBL_DEPT, DEPARTMENTS),

@@ -367,7 +367,7 @@ class ImportStore:
                 .where(col(MatterImport.id) == claim.import_id)
                 .values(
                     status="imported", work_item_id=work_item_id, finished_at=now, lease_expires_at=None,
-                    write_sent_at=None,
+                    write_sent_at=None, closed_in_both_at=None,  # a new work item: close-sync looks at it afresh
                 )
             )
             _update_attempt(session, claim.attempt_id, "imported", work_item_id=work_item_id, details=details)

@@ -84,6 +84,7 @@ class MatterImport(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("organisation_id", "environment_id", "matter_uno", name="uq_import_matter"),
+        Index("ix_matterimport_org_env_id", "organisation_id", "environment_id", "id"),  # close-sync's keyset pages
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -104,6 +105,8 @@ class MatterImport(SQLModel, table=True):
     write_sent_at: datetime | None = None
     # Found already in Clio Operate, put there by something else: shown as imported, never closed by us.
     adopted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # When close-sync found the matter closed in Aderant and in Clio Operate: later runs skip it.
+    closed_in_both_at: datetime | None = None
 
 
 class ImportContact(SQLModel, table=True):

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from store.models import AuditEvent, Environment, MatterImport, Schedule, ScheduleRun, utcnow
 from store.secrets import SecretBox
@@ -26,11 +27,12 @@ class ScheduleSettings:
     next_run_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedMatter:
     matter_uno: str
     matter_number: str
     work_item_id: str
+    import_id: int  # the import record's id: the key close-sync pages on
 
 
 class ScheduleStore:
@@ -196,16 +198,39 @@ class ScheduleStore:
     def imported_matters(self, organisation_id: int, environment_id: int) -> list[ImportedMatter]:
         """Every matter this service imported into the environment (and its work item); not adopted ones."""
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(MatterImport.matter_uno, MatterImport.matter_number, MatterImport.work_item_id).where(
-                    MatterImport.organisation_id == organisation_id,
-                    MatterImport.environment_id == environment_id,
-                    MatterImport.status == "imported",
-                    col(MatterImport.adopted).is_(False),
-                    col(MatterImport.work_item_id).is_not(None),
+            rows = session.exec(_imported(organisation_id, environment_id)).all()
+            return [ImportedMatter(uno, number, work_item, key) for key, uno, number, work_item in rows]
+
+    def imported_page(
+        self, organisation_id: int, environment_id: int, *, after: int | None, limit: int
+    ) -> list[ImportedMatter]:
+        """The next ``limit`` imported matters, by import id after ``after`` (keyset paging, so a long
+        list is read a page at a time at the same cost per page), leaving out those close-sync
+        found closed in Aderant and in Clio Operate."""
+        query = _imported(organisation_id, environment_id).where(col(MatterImport.closed_in_both_at).is_(None))
+        if after is not None:
+            query = query.where(col(MatterImport.id) > after)
+        with Session(self.engine) as session:
+            rows = session.exec(query.order_by(col(MatterImport.id)).limit(limit)).all()
+            return [ImportedMatter(uno, number, work_item, key) for key, uno, number, work_item in rows]
+
+    def mark_closed_in_both(self, organisation_id: int, environment_id: int, import_ids: list[int]) -> None:
+        """Record that these imported matters are closed in Aderant and in Clio Operate: close-sync
+        has nothing left to do for them and skips them from its next run."""
+        if not import_ids:
+            return
+        with Session(self.engine) as session:
+            session.execute(
+                update(MatterImport)
+                .where(
+                    col(MatterImport.organisation_id) == organisation_id,
+                    col(MatterImport.environment_id) == environment_id,
+                    col(MatterImport.id).in_(sorted(set(import_ids))),
+                    col(MatterImport.closed_in_both_at).is_(None),
                 )
-            ).all()
-            return [ImportedMatter(uno, number, work_item) for uno, number, work_item in rows]
+                .values(closed_in_both_at=utcnow())
+            )
+            session.commit()
 
     def closed_phases_reached(self, organisation_id: int, environment_id: int, limit: int = 200) -> list[str]:
         """The phases close-sync last left work items in (its recent ``close_sync.applied`` events), newest first."""
@@ -228,3 +253,14 @@ class ScheduleStore:
             session.add(AuditEvent(type=type, organisation_id=organisation_id, environment_id=environment_id, actor=actor, data=data))
             session.commit()
 
+
+
+def _imported(organisation_id: int, environment_id: int) -> Select[tuple[int, str, str, str]]:
+    """Matters this service imported into the environment and whose work item it knows; not adopted ones."""
+    return select(MatterImport.id, MatterImport.matter_uno, MatterImport.matter_number, MatterImport.work_item_id).where(
+        MatterImport.organisation_id == organisation_id,
+        MatterImport.environment_id == environment_id,
+        MatterImport.status == "imported",
+        col(MatterImport.adopted).is_(False),
+        col(MatterImport.work_item_id).is_not(None),
+    )

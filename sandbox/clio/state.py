@@ -340,7 +340,9 @@ class TenantState:
 
     def find_work_items(self, query: WorkItemQuery) -> list[WorkItem]:
         candidates: Iterable[WorkItem] = self.work_items.values()
-        if query.attributes:
+        if query.work_item_ids:  # a search by ids reads those items only, as an indexed search would
+            candidates = [self.work_items[i] for i in dict.fromkeys(query.work_item_ids) if i in self.work_items]
+        elif query.attributes:
             ids = self._index().ids.get(query.attributes[0], set())
             candidates = (self.work_items[work_item_id] for work_item_id in ids)
         return sorted(

@@ -1,4 +1,5 @@
-"""The agent issues a fixed number of statements per request, whatever the result size, and
+"""The agent issues a fixed number of statements per request, whatever the result size (a search:
+one when a matter number or client code starts with the text, else two), and
 every statement also compiles for SQL Server."""
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ def statements(agent_app: Starlette) -> Iterator[StatementLog]:
 
 
 REQUESTS = [
-    ("/v1/matters", {"q": "Pty", "limit": 100}, 1),  # 100 matters, many with parties
-    ("/v1/matters", {"q": "mary citizen"}, 1),  # matched through the party link table
+    ("/v1/matters", {"q": "CL08"}, 1),  # client code prefix: found through the index
+    ("/v1/matters", {"q": "8200", "offset": 2}, 2),  # a later page asks first whether anything starts so
+    ("/v1/matters", {"q": "Pty", "limit": 100}, 2),  # nothing starts so: then contains, 100 matters with parties
+    ("/v1/matters", {"q": "Pty", "offset": 100}, 2),
+    ("/v1/matters", {"q": "mary citizen"}, 2),  # matched through the party link table
     ("/v1/matters/82004", {}, 2),  # 50 parties
     ("/v1/matters/82004/parties", {"offset": 10}, 2),
     ("/v1/matter-statuses", {"ids": ",".join(str(100_000 + n) for n in range(200))}, 1),

@@ -99,6 +99,27 @@ def test_imported_matters_in_one_query_scoped_and_unique(store: Store) -> None:
         store.record_import(org, env, matter_uno="82003", matter_number="82003", work_item_id="wi-2", imported_by="c")
 
 
+def test_imported_pages_follow_the_key_and_leave_out_matters_closed_in_both(store: Store) -> None:
+    org, other = store.create_organisation("Firm", []), store.create_organisation("Other", [])
+    env, other_env = make_env(store, org), make_env(store, other)
+    for n in range(5):
+        store.record_import(org, env, matter_uno=f"9{n}", matter_number=f"9{n}", work_item_id=f"wi-{n}", imported_by="a")
+    store.record_import(other, other_env, matter_uno="90", matter_number="90", work_item_id="wi-x", imported_by="b")
+    schedules = store.schedules
+
+    first = schedules.imported_page(org, env, after=None, limit=2)
+    second = schedules.imported_page(org, env, after=first[-1].import_id, limit=2)
+    third = schedules.imported_page(org, env, after=second[-1].import_id, limit=2)
+    assert [m.matter_uno for m in first + second + third] == ["90", "91", "92", "93", "94"]
+
+    other_import = schedules.imported_page(other, other_env, after=None, limit=10)[0].import_id
+    schedules.mark_closed_in_both(org, env, [first[1].import_id, third[0].import_id, other_import])
+    assert [m.matter_uno for m in schedules.imported_page(org, env, after=None, limit=10)] == ["90", "92", "93"]
+    assert [m.work_item_id for m in schedules.imported_page(other, other_env, after=None, limit=10)] == ["wi-x"], (
+        "another organisation's import is not marked through this one"
+    )
+
+
 def test_default_teams_for_a_work_type_include_the_catch_all(store: Store) -> None:
     org = store.create_organisation("Firm", [])
     env = make_env(store, org)

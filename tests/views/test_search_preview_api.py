@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from plugin.search import search_matters
 from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, IMPORTED_WORK_ITEM_ID
 from tests.views.conftest import SANDBOX, Service
 
@@ -173,3 +174,21 @@ def test_party_names_are_shown_as_text(service: Service) -> None:
         with sqlite3.connect(database) as db:
             db.execute("DELETE FROM _HBM_MATTER_PARTY WHERE NAME_UNO = 990001")
             db.execute("DELETE FROM HBM_NAME WHERE NAME_UNO = 990001")
+
+
+@pytest.mark.parametrize("q", ["CL080001", "Harbour Holdings"])
+def test_a_search_reads_the_store_once_whatever_it_finds(service: Service, q: str) -> None:
+    services = service.client.app.state.runtime.services
+    env = service.store.environment(service.organisation_id, 1)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(services.store.engine, "before_cursor_execute", count)
+    try:
+        page = service.client.portal.call(search_matters, services, env, q)
+    finally:
+        event.remove(services.store.engine, "before_cursor_execute", count)
+    assert len(page.rows) > 1 and any(r.imported for r in page.rows), "several matters, 82003 among them imported"
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT"), statements
