@@ -28,6 +28,7 @@ from store.models import (
     utcnow,
 )
 from store.secrets import SecretBox
+from store.settings_version import raise_version, settings_version
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ class Store:
 
     def ping(self) -> None:
         ping(self.engine)
+
+    def settings_version(self, organisation_id: int) -> int | None:
+        """See store/settings_version.py; None when there is no such organisation."""
+        return settings_version(self.engine, organisation_id)
 
     # Secrets -------------------------------------------------------------------------------
 
@@ -282,6 +287,7 @@ class Store:
                     other.is_default = False
             environment.is_default = is_default or environment.is_default
             session.add(environment)
+            raise_version(session, organisation_id)
             session.commit()
             assert environment.id is not None
             return environment.id
@@ -421,6 +427,7 @@ class Store:
                     role=role,
                 )
             )
+            raise_version(session, organisation_id)
             session.commit()
 
     def default_teams(self, organisation_id: int, environment_id: int, work_type: str) -> list[DefaultTeam]:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, WorkTypeRoles, utcnow
+from store.settings_version import raise_version
 
 
 class WorkTypeRolesStore:
@@ -60,6 +61,7 @@ class WorkTypeRolesStore:
             if audited:
                 loaded = {work_type: [r.get("systemName") for r in listed] for work_type, listed in sorted(roles.items())}
                 session.add(_event("work_type_roles.loaded", organisation_id, environment_id, actor, {"source": source, "work_types": loaded}))
+            raise_version(session, organisation_id)
             session.commit()
             for row in rows:
                 session.refresh(row)
@@ -75,6 +77,7 @@ class WorkTypeRolesStore:
             session.delete(row)
             data = {"work_type": work_type, "source": removed.source}
             session.add(_event("work_type_roles.removed", organisation_id, environment_id, actor, data))
+            raise_version(session, organisation_id)
             session.commit()
             return removed
 
