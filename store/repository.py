@@ -15,7 +15,6 @@ from sqlmodel import Session, SQLModel, col, select
 
 from store.db import ping
 from store.imports import ImportStore
-from store.party_links import PartyLinkStore
 from store.people import PeopleStore
 from store.schedules import ScheduleStore
 from store.models import (
@@ -99,7 +98,6 @@ class Store:
         self.engine = engine
         self.secrets = secrets
         self.imports = ImportStore(engine)
-        self.party_links = PartyLinkStore(engine)
         self.people = PeopleStore(engine)
         self.schedules = ScheduleStore(engine, secrets)
 

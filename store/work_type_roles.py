@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Engine
@@ -21,14 +20,6 @@ class WorkTypeRolesStore:
         """Every work type with loaded roles, by work type."""
         with Session(self.engine) as session:
             return list(session.exec(self._query(organisation_id, environment_id).order_by(col(WorkTypeRoles.work_type))).all())
-
-    def for_work_types(self, organisation_id: int, environment_id: int, work_types: Collection[str]) -> dict[str, WorkTypeRoles]:
-        """The loaded roles of these work types, by work type; a type not loaded is absent."""
-        if not work_types:
-            return {}
-        with Session(self.engine) as session:
-            query = self._query(organisation_id, environment_id).where(col(WorkTypeRoles.work_type).in_(list(work_types)))
-            return {row.work_type: row for row in session.exec(query).all()}
 
     def load(
         self,
