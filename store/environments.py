@@ -125,6 +125,7 @@ class EnvironmentStore:
             for change in changes:
                 _audit(session, row, actor, "environment.changed", change)
             if changes:
+                _flush(session)  # a name or identity URL taken meanwhile is a conflict, before the version is raised
                 raise_version(session, organisation_id)
             _commit(session)
             return len(changes)
