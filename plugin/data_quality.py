@@ -17,10 +17,11 @@ from datetime import date
 
 from clients.aderant_models import MatterDetail
 from plugin.mapping import MappedMatter, MappedParty
-from plugin.matching import LEGAL_FORMS, comparable_name
+from plugin.matching import LEGAL_FORMS, NOT_DIGIT, comparable_name
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PHONE_CHARACTERS = re.compile(r"^[\d\s+\-().]+$")
+NOT_A_WORD = re.compile(r"[^\w\s&]")
 ORGANISATION_WORDS = LEGAL_FORMS | frozenset({
     "group", "holdings", "partners", "partnership", "lawyers", "solicitors", "associates", "bank", "council",
     "trust", "trustee", "trustees", "insurance", "services", "industries", "enterprises", "foundation",
@@ -43,10 +44,8 @@ def party_notes(party: MappedParty, parties: tuple[MappedParty, ...]) -> list[st
         notes.append(f"The e-mail {source.email!r} does not look like an e-mail address: check it in Aderant.")
     if source.phone and not phone_parses(source.phone):
         notes.append(f"The phone {source.phone!r} does not look like a phone number: check it in Aderant.")
-    twins = [
-        p for p in parties
-        if p.name_uno != party.name_uno and comparable_name(p.name) == comparable_name(party.name)
-    ]
+    name = comparable_name(party.name)
+    twins = [p for p in parties if p.name_uno != party.name_uno and comparable_name(p.name) == name]
     for twin in twins:
         notes.append(
             f"{party.name} is on this matter twice (also as {twin.aderant_role or twin.role}, a different Aderant name): "
@@ -80,11 +79,11 @@ def matter_notes(matter: MatterDetail, mapped: MappedMatter, today: date) -> lis
 
 
 def phone_parses(phone: str) -> bool:
-    return bool(PHONE_CHARACTERS.match(phone)) and 8 <= len(re.sub(r"\D", "", phone)) <= 15
+    return bool(PHONE_CHARACTERS.match(phone)) and 8 <= len(NOT_DIGIT.sub("", phone)) <= 15
 
 
 def has_organisation_word(name: str) -> bool:
-    words = re.sub(r"[^\w\s&]", " ", name.casefold()).split()
+    words = NOT_A_WORD.sub(" ", name.casefold()).split()
     return any(word in ORGANISATION_WORDS for word in words)
 
 

@@ -12,6 +12,7 @@ e-mail or phone takes 10 off each.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,8 @@ from datetime import datetime
 from clients.aderant_models import Party
 from clients.clio_models import OdsContact
 
+NOT_DIGIT = re.compile(r"\D")
+PUNCTUATION = re.compile(r"[^\w\s]")
 CLOSE_NAME = 0.85  # the name similarity from which a shared e-mail or phone makes a match strong
 PHONE_DIGITS = 9
 LEGAL_FORMS = frozenset({
@@ -104,12 +107,15 @@ def match(party: PartyFacts, contact: OdsContact, previous: PreviousLink | None 
 
 def phone_key(phone: str | None) -> str | None:
     """The last 9 digits of a phone number, or None when it has fewer than 8."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = NOT_DIGIT.sub("", phone or "")
     return digits[-PHONE_DIGITS:] if len(digits) >= 8 else None
 
 
+@functools.lru_cache(maxsize=4096)
 def comparable_name(name: str) -> str:
-    words = re.sub(r"[^\w\s]", " ", name.casefold()).split()
+    """Kept for the names seen lately: a preview compares each party's name with every other
+    party's (plugin/data_quality.py) and with each candidate's."""
+    words = PUNCTUATION.sub(" ", name.casefold()).split()
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
 

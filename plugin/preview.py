@@ -5,9 +5,10 @@ attempt's whose answer was lost), and an imported work item Clio Operate no long
 
 Round trips: one agent call for the matter and its parties, then, all at once, the contact
 candidates of every party, the Clio Operate check for a work item already carrying the matter id,
-and the store reads (import records, default teams, the roles loaded for the work type, the links
-earlier imports made for these parties) and the work type names (read at most every few minutes:
-plugin/display_names.py). Candidates are scored with reasons (plugin/matching.py), and the
+one store read (the matter's import record and the links earlier imports made for these parties)
+and the work type names (read at most every few minutes: plugin/display_names.py). The mapping,
+default teams and loaded roles come from the settings cache (plugin/settings_cache.py), which
+reads nothing when the settings did not change. Candidates are scored with reasons (plugin/matching.py), and the
 Aderant data gets data-quality notes (plugin/data_quality.py); neither writes anything.
 """
 
@@ -29,7 +30,7 @@ from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping, rule_anchor
 from plugin.matching import DEFAULT_RULE, LEGAL_FORMS, PartyFacts, PreviousLink, match
 from plugin.services import Services
-from plugin.work_type_roles import not_loaded, roles_of
+from plugin.work_type_roles import not_loaded
 from store.party_links import RememberedLink
 from store.repository import EnvironmentSettings
 
@@ -150,8 +151,8 @@ async def preview_matter(
         raise NotFound(
             f"Matter {matter_number} was not found in Aderant ({env.name}). Check the number and the environment."
         ) from None
-    mapping = await services.mapping(env)
-    mapped = apply_mapping(matter, mapping)
+    configuration = await services.configuration(env)
+    mapped = apply_mapping(matter, configuration.mapping)
 
     limit = asyncio.Semaphore(services.concurrency)
 
@@ -161,24 +162,21 @@ async def preview_matter(
 
     texts = sorted({search_text(p) for p in mapped.parties})
     references = sorted({p.reference for p in mapped.parties})
-    imported, teams, existing, roles, linked_before, type_names, *found = await asyncio.gather(
-        services.db(services.store.imports.records, env.organisation_id, env.id, [mapped.matter_uno]),
-        services.db(services.store.default_teams, env.organisation_id, env.id, mapped.work_type),
+    stored, existing, type_names, *found = await asyncio.gather(
+        services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
         bounded(find_imported(clio, mapped)),
-        roles_of(services, env, [mapped.work_type]),
-        services.db(services.store.party_links.remembered, env.organisation_id, env.id, references),
         known_work_type_names(clio),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )
-    for result in (imported, teams, existing, roles, linked_before, type_names, *found):
+    for result in (stored, existing, type_names, *found):
         if isinstance(result, BaseException) and not isinstance(result, RemoteError):
             raise result
-    allowed = roles[mapped.work_type]  # type: ignore[index]
+    record, linked_before = stored  # type: ignore[misc]
+    allowed = configuration.roles.get(mapped.work_type)
 
     preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
     preview.work_type_name = work_type_name(type_names, mapped.work_type)  # type: ignore[arg-type]
-    record = imported.get(mapped.matter_uno)  # type: ignore[union-attr]
     found_ids = [w.id for w in existing] if isinstance(existing, list) else None
     if record is not None and record.status == "imported":
         preview.work_item_id = record.work_item_id
@@ -206,7 +204,7 @@ async def preview_matter(
     preview.parties = [
         PartyPreview(
             party,
-            _candidates(env, party, by_text.get(search_text(party), []), linked_before.get(party.reference)),  # type: ignore[union-attr]
+            _candidates(env, party, by_text.get(search_text(party), []), linked_before.get(party.reference)),
             _role_problem(party, allowed, mapped.work_type),
             work_type=mapped.work_type,
             notes=tuple(party_notes(party, mapped.parties)),
@@ -216,8 +214,8 @@ async def preview_matter(
     ]
     preview.notes = matter_notes(matter, mapped, datetime.now(timezone.utc).date())
     preview.teams = [
-        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type), role_name(t.role, allowed))  # type: ignore[union-attr]
-        for t in teams  # type: ignore[union-attr]
+        TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type), role_name(t.role, allowed))
+        for t in configuration.teams_for(mapped.work_type)
     ]
     preview.warnings += [
         f"{p.party.name}: {p.role_problem} The import will fail until your administrator fixes the mapping."

@@ -10,8 +10,8 @@ from typing import Callable, ParamSpec, TypeVar
 from plugin.connections import Connections
 from plugin.errors import NotConfigured, NotFound
 from plugin.telemetry import NoTelemetry, Telemetry
-from plugin.mapping import DEFAULT_MAPPING, InvalidMapping, Mapping, from_document
-from store.mappings import MappingStore
+from plugin.mapping import Mapping
+from plugin.settings_cache import EnvironmentConfiguration, SettingsCache
 from store.repository import EnvironmentSettings, Store
 
 __all__ = ["EnvironmentSettings", "Services"]
@@ -29,26 +29,26 @@ class Services:
     # then an import does not send it again (PMS_SYNC_IMPORT_SETTLE_SECONDS).
     settle: timedelta = timedelta(seconds=30)
     telemetry: Telemetry = field(default_factory=NoTelemetry)
+    settings_cache: SettingsCache = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.settings_cache = SettingsCache(self.store)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a (blocking) store call off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
+    async def configuration(self, env: EnvironmentSettings) -> EnvironmentConfiguration:
+        """The environment's mapping, default teams and loaded roles (plugin/settings_cache.py)."""
+        return await self.settings_cache.configuration(env)
+
     async def mapping(self, env: EnvironmentSettings) -> Mapping:
         """The environment's newest saved mapping, else the built-in default."""
-        record = await self.db(MappingStore(self.store.engine).latest, env.organisation_id, env.id)
-        if record is None:
-            return DEFAULT_MAPPING
-        try:
-            return from_document(record.document)
-        except InvalidMapping as exc:  # saved by a release that checked less: never import on a guess
-            raise NotConfigured(
-                f"The saved mapping of {env.name} (version {record.version}) is no longer valid ({'; '.join(exc.problems)}): "
-                "ask your administrator to fix it in Settings → Mapping."
-            ) from None
+        return (await self.configuration(env)).mapping
 
     async def environments(self, organisation_id: int) -> list[EnvironmentSettings]:
-        return await self.db(self.store.environments, organisation_id)
+        """The organisation's environments in use, as of now (plugin/settings_cache.py)."""
+        return list((await self.settings_cache.organisation(organisation_id)).environments.values())
 
     async def environment(self, organisation_id: int, environment_id: int | None, fallback: int | None = None) -> EnvironmentSettings:
         """The environment asked for, else the signed-in one, else the organisation's default."""

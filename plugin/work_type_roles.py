@@ -24,6 +24,7 @@ from clients.errors import RemoteError
 from plugin.errors import InvalidInput, NotFound
 from plugin.mapping import concrete_work_types
 from plugin.services import Services
+from plugin.settings_cache import Roles
 from store.models import WorkTypeRoles
 from store.repository import EnvironmentSettings
 from store.work_type_roles import WorkTypeRolesStore
@@ -32,9 +33,6 @@ MAX_DOCUMENT = 1024 * 1024
 MAX_SOURCE = 200
 WHERE_TO_LOAD = "an administrator can load them in Settings → Participant Roles"
 PARTICIPANT_TYPE_KEYS = ("systemName", "name", "odsEntityTypeSystemName")
-
-Roles = dict[str, ParticipantRole] | None  # a work type's roles by name; None when not loaded
-
 
 def not_loaded(work_type: str, consequence: str = "roles were not checked") -> str:
     return f"The participant roles of {work_type} have not been loaded, so {consequence}: {WHERE_TO_LOAD}."
@@ -81,16 +79,15 @@ def _loaded(row: WorkTypeRoles) -> LoadedRoles:
 
 async def roles_of(services: Services, env: EnvironmentSettings, work_types: Collection[str]) -> dict[str, Roles]:
     """The loaded roles of each work type, by role name; None for a work type not loaded."""
-    rows = await services.db(_store(services).for_work_types, env.organisation_id, env.id, sorted(set(work_types)))
-    return {t: ({r.system_name: r for r in _loaded(rows[t]).roles} if t in rows else None) for t in work_types}
+    return (await services.configuration(env)).roles_of(work_types)
 
 
 async def party_roles(services: Services, env: EnvironmentSettings) -> dict[str, list[str]]:
     """Each work type with loaded roles → the roles that take a person or an organisation."""
-    rows = await services.db(_store(services).all, env.organisation_id, env.id)
+    loaded = (await services.configuration(env)).roles
     return {
-        row.work_type: [r.system_name for r in _loaded(row).roles if r.takes("person") or r.takes("organisation")]
-        for row in rows
+        work_type: [r.system_name for r in roles.values() if r.takes("person") or r.takes("organisation")]
+        for work_type, roles in sorted(loaded.items())
     }
 
 

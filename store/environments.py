@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
 from store.repository import normalise_issuer
 from store.secrets import SecretBox
+from store.settings_version import raise_version
 
 SECRET_COLUMNS = {
     "client_secret": "client_secret_enc",
@@ -109,6 +110,7 @@ class EnvironmentStore:
             _audit(session, row, actor, "environment.added")
             for change in changes:
                 _audit(session, row, actor, "environment.changed", change)
+            raise_version(session, organisation_id)
             _commit(session)
             assert row.id is not None
             return row.id
@@ -122,6 +124,9 @@ class EnvironmentStore:
             changes = self._apply(row, values)
             for change in changes:
                 _audit(session, row, actor, "environment.changed", change)
+            if changes:
+                _flush(session)  # a name or identity URL taken meanwhile is a conflict, before the version is raised
+                raise_version(session, organisation_id)
             _commit(session)
             return len(changes)
 
@@ -133,6 +138,7 @@ class EnvironmentStore:
                 return False
             if not row.is_default:
                 _make_default(session, row, actor)
+                raise_version(session, organisation_id)
             session.commit()
             return True
 
@@ -154,6 +160,7 @@ class EnvironmentStore:
                 successor = session.exec(_in_use_query(organisation_id).order_by(col(Environment.id))).first()
                 if successor is not None:
                     _make_default(session, successor, actor)
+            raise_version(session, organisation_id)
             session.commit()
             return True
 

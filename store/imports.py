@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, and_, delete, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from store.party_links import remember_links
-from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, utcnow
+from store.party_links import RememberedLink, remember_links
+from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, Organisation, PartyLink, utcnow
 
 T = TypeVar("T")
 
@@ -350,6 +350,38 @@ class ImportStore:
                 )
             ).all()
             return {row.matter_uno: row for row in rows}
+
+    def record_and_links(
+        self, organisation_id: int, environment_id: int, matter_uno: str, references: Sequence[str]
+    ) -> tuple[MatterImport | None, dict[str, RememberedLink]]:
+        """The claim on one matter, whatever its state, and the link last recorded for each of these
+        party references, in one query: what a preview reads besides the (cached) settings. The
+        claim's unique key keeps it to one row per link, or one row when no link is remembered."""
+        claim_on = and_(
+            col(MatterImport.organisation_id) == col(Organisation.id),
+            MatterImport.environment_id == environment_id,
+            MatterImport.matter_uno == matter_uno,
+        )
+        link_of = and_(
+            col(PartyLink.organisation_id) == col(Organisation.id),
+            PartyLink.environment_id == environment_id,
+            col(PartyLink.party_reference).in_(sorted(set(references))),
+        )
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MatterImport, PartyLink)
+                .select_from(Organisation)
+                .outerjoin(MatterImport, claim_on)
+                .outerjoin(PartyLink, link_of)
+                .where(Organisation.id == organisation_id)
+            ).all()
+            record = next((claim for claim, _ in rows if claim is not None), None)
+            links = {
+                link.party_reference: RememberedLink(link.party_reference, link.ods_id, link.linked_by, link.linked_at)
+                for _, link in rows
+                if link is not None
+            }
+            return record, links
 
     def contacts(self, import_id: int) -> dict[int, str]:
         with Session(self.engine) as session:

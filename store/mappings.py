@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, MappingVersion
+from store.settings_version import raise_version
 
 SAVE_TRIES = 10
 
@@ -111,5 +112,6 @@ class MappingStore:
                     data={"version": version, "note": note, **data},
                 )
             )
+            raise_version(session, organisation_id)
             session.commit()
             return version

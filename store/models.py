@@ -23,6 +23,9 @@ class Organisation(SQLModel, table=True):
     staff_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     # Who a refused portal user should ask for access (named in the refusal), e.g. "IT service desk, ext. 4321".
     access_contact: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    # Raised by every write that changes an environment's settings, mapping, default teams or loaded
+    # roles, in that write's transaction: each replica's cache of them reads it to know it is stale.
+    settings_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from store.models import PartyLink, utcnow
 
@@ -19,28 +18,6 @@ class RememberedLink:
     ods_id: str
     linked_by: str
     linked_at: datetime
-
-
-class PartyLinkStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def remembered(self, organisation_id: int, environment_id: int, references: Sequence[str]) -> dict[str, RememberedLink]:
-        """The link last recorded for each of these party references, by reference."""
-        if not references:
-            return {}
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(PartyLink).where(
-                    PartyLink.organisation_id == organisation_id,
-                    PartyLink.environment_id == environment_id,
-                    col(PartyLink.party_reference).in_(list(references)),
-                )
-            ).all()
-            return {
-                row.party_reference: RememberedLink(row.party_reference, row.ods_id, row.linked_by, row.linked_at)
-                for row in rows
-            }
 
 
 def remember_links(

@@ -15,7 +15,6 @@ from sqlmodel import Session, SQLModel, col, select
 
 from store.db import ping
 from store.imports import ImportStore
-from store.party_links import PartyLinkStore
 from store.people import PeopleStore
 from store.schedules import ScheduleStore
 from store.models import (
@@ -28,6 +27,7 @@ from store.models import (
     utcnow,
 )
 from store.secrets import SecretBox
+from store.settings_version import raise_version, settings_version
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,15 @@ class Store:
         self.engine = engine
         self.secrets = secrets
         self.imports = ImportStore(engine)
-        self.party_links = PartyLinkStore(engine)
         self.people = PeopleStore(engine)
         self.schedules = ScheduleStore(engine, secrets)
 
     def ping(self) -> None:
         ping(self.engine)
+
+    def settings_version(self, organisation_id: int) -> int | None:
+        """See store/settings_version.py; None when there is no such organisation."""
+        return settings_version(self.engine, organisation_id)
 
     # Secrets -------------------------------------------------------------------------------
 
@@ -282,6 +285,7 @@ class Store:
                     other.is_default = False
             environment.is_default = is_default or environment.is_default
             session.add(environment)
+            raise_version(session, organisation_id)
             session.commit()
             assert environment.id is not None
             return environment.id
@@ -421,6 +425,7 @@ class Store:
                     role=role,
                 )
             )
+            raise_version(session, organisation_id)
             session.commit()
 
     def default_teams(self, organisation_id: int, environment_id: int, work_type: str) -> list[DefaultTeam]:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, DefaultTeam
+from store.settings_version import raise_version
 
 
 class DefaultTeamStore:
@@ -51,6 +52,7 @@ class DefaultTeamStore:
             except IntegrityError:  # the unique (environment, work type, team) key
                 return None
             session.add(_event("default_team.added", row, actor))
+            raise_version(session, organisation_id)
             session.commit()
             session.refresh(row)
             return row
@@ -70,6 +72,7 @@ class DefaultTeamStore:
             removed = DefaultTeam.model_validate(row)
             session.delete(row)
             session.add(_event("default_team.removed", removed, actor))
+            raise_version(session, organisation_id)
             session.commit()
             return removed
 

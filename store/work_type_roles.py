@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, WorkTypeRoles, utcnow
+from store.settings_version import raise_version
 
 
 class WorkTypeRolesStore:
@@ -20,14 +20,6 @@ class WorkTypeRolesStore:
         """Every work type with loaded roles, by work type."""
         with Session(self.engine) as session:
             return list(session.exec(self._query(organisation_id, environment_id).order_by(col(WorkTypeRoles.work_type))).all())
-
-    def for_work_types(self, organisation_id: int, environment_id: int, work_types: Collection[str]) -> dict[str, WorkTypeRoles]:
-        """The loaded roles of these work types, by work type; a type not loaded is absent."""
-        if not work_types:
-            return {}
-        with Session(self.engine) as session:
-            query = self._query(organisation_id, environment_id).where(col(WorkTypeRoles.work_type).in_(list(work_types)))
-            return {row.work_type: row for row in session.exec(query).all()}
 
     def load(
         self,
@@ -60,6 +52,7 @@ class WorkTypeRolesStore:
             if audited:
                 loaded = {work_type: [r.get("systemName") for r in listed] for work_type, listed in sorted(roles.items())}
                 session.add(_event("work_type_roles.loaded", organisation_id, environment_id, actor, {"source": source, "work_types": loaded}))
+            raise_version(session, organisation_id)
             session.commit()
             for row in rows:
                 session.refresh(row)
@@ -75,6 +68,7 @@ class WorkTypeRolesStore:
             session.delete(row)
             data = {"work_type": work_type, "source": removed.source}
             session.add(_event("work_type_roles.removed", organisation_id, environment_id, actor, data))
+            raise_version(session, organisation_id)
             session.commit()
             return removed
 

@@ -54,7 +54,7 @@ async def test_a_later_link_replaces_the_remembered_one(firm) -> None:  # type: 
     await import_matter(services, env, actor, "82001", {"wit-90003": {"link": "p-1"}})
     await import_matter(services, env, replace(actor, user_name="kim@firm.example"), "82002", {"wit-90003": {"link": "p-2"}})
 
-    remembered = services.store.party_links.remembered(env.organisation_id, env.id, ["ADERANT:90003"])
+    remembered = services.store.imports.record_and_links(env.organisation_id, env.id, "82002", ["ADERANT:90003"])[1]
 
     assert remembered["ADERANT:90003"].ods_id == "p-2" and remembered["ADERANT:90003"].linked_by == "kim@firm.example"
 
@@ -62,7 +62,7 @@ async def test_a_later_link_replaces_the_remembered_one(firm) -> None:  # type: 
 async def test_a_created_contact_is_not_remembered_as_a_link(firm) -> None:  # type: ignore[no-untyped-def]
     services, env, clio, actor = firm
     await import_matter(services, env, actor, "82001", {"wit-90003": "create"})
-    remembered = services.store.party_links.remembered(env.organisation_id, env.id, ["ADERANT:90003", "ADERANT:90001"])
+    remembered = services.store.imports.record_and_links(env.organisation_id, env.id, "82002", ["ADERANT:90003", "ADERANT:90001"])[1]
     assert remembered == {}
 
 
@@ -79,8 +79,8 @@ async def test_links_are_remembered_per_environment_and_organisation(firm) -> No
     assert uat is not None
 
     assert mary_of(await preview_matter(services, uat, "82002")).default_decision == "create"
-    assert store.party_links.remembered(other_org, env.id, ["ADERANT:90003"]) == {}
-    assert store.party_links.remembered(env.organisation_id, env.id, ["ADERANT:90003"])["ADERANT:90003"].ods_id == "p-1"
+    assert store.imports.record_and_links(other_org, env.id, "82002", ["ADERANT:90003"])[1] == {}
+    assert store.imports.record_and_links(env.organisation_id, env.id, "82002", ["ADERANT:90003"])[1]["ADERANT:90003"].ods_id == "p-1"
 
 
 async def test_auto_import_links_a_remembered_party_instead_of_creating_it(firm) -> None:  # type: ignore[no-untyped-def]

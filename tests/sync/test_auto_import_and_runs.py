@@ -237,4 +237,5 @@ def test_a_removed_environment_schedule_does_not_run(service: Service) -> None:
     assert service.store.schedules.due() == [(service.organisation_id, 1)]
     with service.store.engine.begin() as connection:
         connection.execute(text("UPDATE environment SET removed_at = CURRENT_TIMESTAMP WHERE id = 1"))
+        connection.execute(text("UPDATE organisation SET settings_version = settings_version + 1"))  # as every save does
     assert service.store.schedules.due() == []

@@ -213,6 +213,7 @@ def test_a_matter_found_already_in_clio_operate_is_adopted_and_never_closed(serv
 
     with service.store.engine.begin() as connection:
         connection.execute(text("UPDATE environment SET import_writes_enabled = :on WHERE id = 2"), {"on": True})
+        connection.execute(text("UPDATE organisation SET settings_version = settings_version + 1"))  # as every save does
     # 82003's work item is in the UAT tenant, put there by something other than PMS Sync.
     response = service.client.post("/api/v1/matters/82003/import?environment=2", json={}, headers=service.bearer())
     assert response.status_code == 200 and response.json()["status"] == "already_imported"

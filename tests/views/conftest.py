@@ -32,6 +32,7 @@ class Service:
     store: Store
     organisation_id: int
     aderant_url: str
+    settings: Settings | None = None  # the service's, for a second replica on the same database
 
     def tenant(self, name: str = "production") -> Tenant:
         return self.sandbox.state.sandbox.tenants[name]
@@ -76,5 +77,5 @@ def service(database_url: str, aderant_db: str) -> Iterator[Service]:
     settings = Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False)
     app = create_app(settings, transport=httpx2.ASGITransport(app=sandbox))
     with TestClient(app, base_url=SERVICE) as client:
-        yield Service(client, sandbox, store, organisation, aderant_db)
+        yield Service(client, sandbox, store, organisation, aderant_db, settings)
     store.engine.dispose()

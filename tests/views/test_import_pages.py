@@ -84,6 +84,7 @@ def test_another_organisation_cannot_import_into_or_read_this_one(service: Servi
 
         other = service.store.create_organisation("Other firm", [])
         connection.execute(text("UPDATE environment SET organisation_id = :o WHERE name = 'UAT'"), {"o": other})
+        connection.execute(text("UPDATE organisation SET settings_version = settings_version + 1"))  # as every save does
     foreign = {"Authorization": f"Bearer {service.token(tenant='uat')}"}
     assert service.client.get("/api/v1/history?environment=1", headers=foreign).status_code == 404
     assert service.client.post("/api/v1/matters/82004/import?environment=1", json={}, headers=foreign).status_code == 404

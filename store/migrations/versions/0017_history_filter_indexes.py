@@ -1,15 +1,15 @@
 """history: indexes for the filters 0014 left to a scan (a date range, an outcome across
 environments, a user and an outcome together)
 
-Revision ID: 0018
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03
 """
 from alembic import op
 
 
-revision = '0018'
-down_revision = '0014'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,33 @@
+"""The version of an organisation's settings: its environments (secrets and all), their mappings,
+default teams and loaded participant roles.
+
+Every write that changes one of them calls `raise_version` in its own transaction, so a replica
+that cached them (plugin/settings_cache.py) learns with one primary-key read that they changed,
+whichever replica (or `pms-sync` command) wrote. On PostgreSQL the update holds the organisation's
+row until commit: two settings saves of one organisation take turns, which they may, being rare.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session, col
+
+from store.models import Organisation
+
+
+def raise_version(session: Session, organisation_id: int) -> None:
+    """In the caller's transaction, after its other writes (so its audit locks come first)."""
+    session.execute(
+        update(Organisation)
+        .where(col(Organisation.id) == organisation_id)
+        .values(settings_version=col(Organisation.settings_version) + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def settings_version(engine: Engine, organisation_id: int) -> int | None:
+    """The organisation's settings version; None when there is no such organisation."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(Organisation.settings_version).where(col(Organisation.id) == organisation_id)
+        ).scalar_one_or_none()

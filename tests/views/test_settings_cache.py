@@ -1,0 +1,77 @@
+"""The settings cache through the service: a preview on a warm cache reads the settings version and
+its matter's own rows, nothing else; a save on one replica is seen by another replica on the same
+database on its next request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from sqlalchemy import Engine, event
+from starlette.testclient import TestClient
+
+from sandbox.clio.seed import TEAM_PROPERTY_MELBOURNE_ID
+from tests.settings.conftest import ADMIN, csrf
+from tests.views.conftest import SERVICE, Service
+from views.app import create_app
+
+TABLE = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)", re.IGNORECASE)
+
+
+@contextmanager
+def sql_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent on `engine` inside the block."""
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def engine_of(client: TestClient) -> Engine:
+    return client.app.state.runtime.services.store.engine  # type: ignore[attr-defined]
+
+
+def tables(statement: str) -> set[str]:
+    return {name.lower() for name in TABLE.findall(statement)}
+
+
+@pytest.mark.parametrize("matter", ["82001", "82007", "82003"])  # 4 parties, 50 parties, imported
+def test_a_warm_preview_reads_the_settings_version_and_its_matter_once(service: Service, matter: str) -> None:
+    headers = service.bearer()
+    assert service.client.get(f"/api/v1/matters/{matter}/preview", headers=headers).status_code == 200
+    with sql_statements(engine_of(service.client)) as sent:
+        response = service.client.get(f"/api/v1/matters/{matter}/preview", headers=headers)
+    assert response.status_code == 200 and len(response.json()["teams"]) == 1
+    assert [tables(s) for s in sent] == [{"organisation"}, {"organisation", "matterimport", "partylink"}]
+
+
+def test_a_save_on_one_replica_is_seen_by_another_on_its_next_request(service: Service) -> None:
+    assert service.settings is not None
+    other = create_app(service.settings, transport=httpx.ASGITransport(app=service.sandbox))
+    preview = "/api/v1/matters/82001/preview?environment=1"
+    with TestClient(other, base_url=SERVICE) as replica:
+        before = replica.get(preview, headers=service.bearer()).json()
+        assert [t["name"] for t in before["teams"]] == ["Litigation – Sydney"]
+
+        service.sign_in(ADMIN)
+        token = csrf(service.client.get("/settings/teams?environment=1").text)
+        added = service.client.post("/settings/teams?environment=1", follow_redirects=False, data={
+            "csrf_token": token, "action": "add", "work_type": "matter-litigation", "q": "Property",
+            "team_id": TEAM_PROPERTY_MELBOURNE_ID, "role": "contributor",
+        })
+        assert added.status_code == 303
+
+        with sql_statements(engine_of(replica)) as sent:
+            after = replica.get(preview, headers=service.bearer()).json()
+    assert [t["name"] for t in after["teams"]] == ["Litigation – Sydney", "Property – Melbourne"]
+    assert {"environment", "defaultteam", "mappingversion", "worktyperoles"} <= set().union(*map(tables, sent)), \
+        "the replica reloaded the settings the save made stale"
