@@ -49,7 +49,7 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 
 from benchmarks.import_depth import MIN_RUNS
-from benchmarks.measure import Goal, figure, render, verdict
+from benchmarks.measure import Goal, figure, render, report, verdict
 from store.db import make_engine, normalise_url, upgrade
 from store.models import ImportAttempt
 from store.repository import Store
@@ -257,15 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a database that cannot be reached or migrated: nothing was measured
         print(f"benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    print("\nGoals:")
-    for _, line in checks:
-        print(f"  {line}")
-    missed = sum(not met for met, _ in checks)
-    if missed:
-        print(f"MISSED {missed} of {len(checks)} goals.")
-        return 1
-    print(f"OK: {len(checks)} of {len(checks)} goals met.")
-    return 0
+    print()
+    return report(checks)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ elif str(ROOT) not in sys.path:
 import httpx2
 import uvicorn
 
-from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
+from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, report, verdict
 from clients.http import verification
 from sandbox.calls import count_by_system, sequential_depth
 from sandbox.ports import free_port_pair
@@ -413,15 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         checks += goals(rows, latency, agent_latency)
 
     print()
-    print("Goals:" if checks else "Goals: none apply at these settings (they are set at 20 and 100 ms).")
-    for _, line in checks:
-        print(f"  {line}")
-    missed = sum(not met for met, _ in checks)
-    if missed:
-        print(f"MISSED {missed} of {len(checks)} goals (-v shows each call of the deepest runs).")
-        return 1
-    print(f"OK: {len(checks)} of {len(checks)} goals met.")
-    return 0
+    heading = "Goals:" if checks else "Goals: none apply at these settings (they are set at 20 and 100 ms)."
+    return report(checks, heading=heading, hint=" (-v shows each call of the deepest runs)")
 
 
 if __name__ == "__main__":

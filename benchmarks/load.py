@@ -57,7 +57,7 @@ from benchmarks.import_depth import (
     AGENT_PATH, CLIO_OPERATE_PATH, MIN_RUNS, BenchmarkError, ForkedServer, SandboxControl, loopback_server,
     sandbox_certificate, trusted,
 )
-from benchmarks.measure import Figure, Goal, figure, render, verdict
+from benchmarks.measure import Figure, Goal, figure, render, report, verdict
 from clients.http import verification
 from sandbox.ports import free_port_pair
 
@@ -398,15 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         checks += goals(row, args.latency)
 
     print()
-    print("Goals:")
-    for _, line in checks:
-        print(f"  {line}")
-    missed = sum(not met for met, _ in checks)
-    if missed:
-        print(f"MISSED {missed} of {len(checks)} goals.")
-        return 1
-    print(f"OK: {len(checks)} of {len(checks)} goals met.")
-    return 0
+    return report(checks)
 
 
 if __name__ == "__main__":

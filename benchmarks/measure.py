@@ -126,6 +126,19 @@ def verdict(goal: Goal, value: Figure, fmt: str = "{:.0f}") -> tuple[bool, str]:
     return met, line
 
 
+def report(checks: Sequence[tuple[bool, str]], *, heading: str = "Goals:", hint: str = "") -> int:
+    """Print each goal's line and the verdict; the exit status: 0 every goal met, 1 one missed."""
+    print(heading)
+    for _, line in checks:
+        print(f"  {line}")
+    missed = sum(not met for met, _ in checks)
+    if missed:
+        print(f"MISSED {missed} of {len(checks)} goals{hint}.")
+        return 1
+    print(f"OK: {len(checks)} of {len(checks)} goals met.")
+    return 0
+
+
 def render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table, the first column to the left, the others to the right."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]

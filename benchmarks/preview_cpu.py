@@ -45,7 +45,7 @@ elif str(ROOT) not in sys.path:
 import httpx
 
 from benchmarks.import_depth import USER, BenchmarkError
-from benchmarks.measure import Figure, Goal, figure, render, verdict
+from benchmarks.measure import Figure, Goal, figure, render, report, verdict
 from sandbox.ports import free_port_pair
 
 MEASURED = (("82001", 4), ("82007", 50))
@@ -192,15 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict(Goal(f"{parties} parties, service CPU ms per preview", GOALS_MS[parties], "median"), service[parties], "{:.1f}")
         for _, parties in MEASURED
     ]
-    print("Goals:")
-    for _, line in checks:
-        print(f"  {line}")
-    missed = sum(not met for met, _ in checks)
-    if missed:
-        print(f"MISSED {missed} of {len(checks)} goals.")
-        return 1
-    print(f"OK: {len(checks)} of {len(checks)} goals met.")
-    return 0
+    return report(checks)
 
 
 if __name__ == "__main__":
