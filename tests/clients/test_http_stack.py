@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from benchmarks.measure import PeerCounter
 from clients.http import TracedClient, remote_http_client
 from embed_auth.oidc import OidcClient
+from tests.loopback import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("agent", "clients", "embed_auth", "manifest", "plugin", "sandbox", "store", "views")
@@ -74,19 +74,8 @@ class Together:
 async def counted() -> AsyncIterator[tuple[PeerCounter, str]]:
     """A loopback uvicorn server counting the connections opened to it, answering in bursts of BURST."""
     counter = PeerCounter()
-    config = uvicorn.Config(Together(counter, BURST), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield counter, f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        await task
+    async for url in serve(Together(counter, BURST)):
+        yield counter, f"{url}/"
 
 
 async def test_a_burst_opens_one_connection_per_call_and_the_next_burst_reuses_them(

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import httpx2
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,6 +18,7 @@ from starlette.routing import Mount, Route
 from agent.relay.listener import RelayListener
 from agent.relay.sas import RelayEndpoint, sas_token
 from sandbox.relay import RelayStandIn, SasRule
+from tests.loopback import serve
 
 LISTEN_RULE, LISTEN_KEY = "proxy-listen", "listen-key-0123456789abcdef"
 SEND_RULE, SEND_KEY = "proxy-send", "send-key-0123456789abcdef"
@@ -75,22 +75,6 @@ class Relay:
     def listener(self, app: Starlette | None = None, **options: object) -> RelayListener:
         options = {"ping_interval": None, "reconnect_delays": (0.05,), **options}
         return RelayListener(app or backend_app(), RelayEndpoint.parse(self.listen_address), LISTEN_RULE, LISTEN_KEY, **options)  # type: ignore[arg-type]
-
-
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """`app` under uvicorn on a free loopback port, in this event loop."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture
