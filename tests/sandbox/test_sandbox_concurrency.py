@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 
 from sandbox.app import Sandbox
@@ -21,7 +21,7 @@ async def test_two_delayed_calls_sent_together_are_served_together(
     live_sandbox: str, sandbox: Sandbox, staff_auth: dict[str, str]
 ) -> None:
     sandbox.faults.add(SEARCH, method="POST", delay=0.5)
-    async with httpx.AsyncClient(base_url=live_sandbox, headers=staff_auth) as http:
+    async with httpx2.AsyncClient(base_url=live_sandbox, headers=staff_auth) as http:
         answers = await asyncio.gather(
             *(http.post(SEARCH, json={"searchString": name}) for name in ("Smith", "Citizen"))
         )

@@ -180,7 +180,8 @@ def test_party_names_are_shown_as_text(service: Service) -> None:
 @pytest.mark.parametrize("q", ["CL080001", "Harbour Holdings"])
 def test_a_search_reads_the_store_once_whatever_it_finds(service: Service, q: str) -> None:
     services = service.client.app.state.runtime.services
-    env = service.store.environment(service.organisation_id, 1)
+    env = service.client.portal.call(services.environment, service.organisation_id, 1)  # as a view has it
+    service.client.portal.call(search_matters, services, env, q)  # the environment's mapping, now cached
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]

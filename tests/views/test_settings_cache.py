@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import Engine, event
 from starlette.testclient import TestClient
@@ -56,7 +56,7 @@ def test_a_warm_preview_reads_the_settings_version_and_its_matter_once(service: 
 
 def test_a_save_on_one_replica_is_seen_by_another_on_its_next_request(service: Service) -> None:
     assert service.settings is not None
-    other = create_app(service.settings, transport=httpx.ASGITransport(app=service.sandbox))
+    other = create_app(service.settings, transport=httpx2.ASGITransport(app=service.sandbox))
     preview = "/api/v1/matters/82001/preview?environment=1"
     with TestClient(other, base_url=SERVICE) as replica:
         before = replica.get(preview, headers=service.bearer()).json()
