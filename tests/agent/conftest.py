@@ -9,7 +9,13 @@ from starlette.applications import Starlette
 
 from agent.app import create_agent_app
 from sandbox.aderant_db import create_aderant_db
-from tests.agent.helpers import API_KEYS, ClientFactory
+from tests.agent.helpers import API_KEYS, ClientFactory, root_logging_restored
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    with root_logging_restored():
+        yield
 
 
 @pytest.fixture(scope="session")

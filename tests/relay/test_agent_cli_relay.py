@@ -3,18 +3,20 @@ from the environment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from agent import cli
 from agent.relay.listener import RelayListener
+from tests.agent.helpers import root_logging_restored
 
 BASE_ENVIRONMENT = {"PMS_AGENT_DATABASE_URL": "sqlite://", "PMS_AGENT_API_KEYS": "agent-key"}
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, RelayListener]]:
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, RelayListener]]]:
     """The (app, listener) the command would listen with, instead of listening (and no uvicorn)."""
     runs: list[tuple[Any, RelayListener]] = []
     monkeypatch.setattr(cli, "listen_on_relay", lambda app, listener: (app, listener))
@@ -24,7 +26,8 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, RelayListener]]:
         monkeypatch.delenv(name, raising=False)
     for name, value in BASE_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    return runs
+    with root_logging_restored():  # the command adds its log handlers to the root logger
+        yield runs
 
 
 def test_relay_listens_on_the_control_channel_of_the_hybrid_connection(
