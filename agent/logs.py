@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
@@ -25,11 +25,13 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "***"
 
 
-def log_dir_from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
+def log_dir_from_environment(
+    environ: Mapping[str, str] = os.environ, *, windows: bool = os.name == "nt"
+) -> Path | None:
     configured = environ.get(LOG_DIR, "").strip()
     if configured:
         return Path(configured)
-    if os.name == "nt":
+    if windows:
         return Path(environ.get("ProgramData") or r"C:\ProgramData") / "PMS Sync Agent" / "logs"
     return None
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -31,7 +32,7 @@ def make_app(aderant_db_url: str) -> Iterator[Callable[..., Starlette]]:
     apps: list[Starlette] = []
 
     def make(
-        *, database_url: str = aderant_db_url, mapping_path: Path | None = None, **options: int
+        *, database_url: str = aderant_db_url, mapping_path: Path | None = None, **options: Any
     ) -> Starlette:
         app = create_agent_app(
             database_url=database_url, api_keys=API_KEYS, mapping_path=mapping_path, **options
