@@ -7,7 +7,7 @@
        with the SQL Server driver (pip install "pms_sync-*.whl[mssql]").
     2. Writes the service configuration: WinSW's XML file, holding the agent's environment
        (database URL, API keys, metrics token, log directory, relay settings).
-    3. Registers the service with WinSW, runs it as NT AUTHORITY\LocalService (sc.exe config),
+    3. Registers the service with WinSW, runs it as NT AUTHORITY\LocalService,
        and starts it.
     Run again with a newer wheel to upgrade: the service is stopped, re-registered and started.
 
@@ -66,9 +66,10 @@ $serviceExe = Join-Path $InstallDir "$ServiceName.exe"
 $serviceXml = Join-Path $InstallDir "$ServiceName.xml"
 
 # An existing service is an upgrade: stop it and register it afresh with the new configuration.
-if (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue) {
+$existing = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+if ($existing) {
     Write-Host "Stopping and unregistering the existing $ServiceName service"
-    Invoke-Checked 'Stopping the service' { & $serviceExe stop }
+    if ($existing.Status -ne 'Stopped') { Stop-Service -Name $ServiceName }
     Invoke-Checked 'Unregistering the service' { & $serviceExe uninstall }
 }
 
@@ -102,17 +103,17 @@ Invoke-Checked 'Installing the agent' { & $venvPython -m pip install --upgrade "
 
 Copy-Item -Force $WinSWExe $serviceExe
 
-function Env([string] $Name, [string] $Value) {
+function EnvElement([string] $Name, [string] $Value) {
     if (-not $Value) { return '' }
     $escaped = [Security.SecurityElement]::Escape($Value)
     return "  <env name=`"$Name`" value=`"$escaped`"/>`r`n"
 }
 
 $arguments = if ($RelayUrl) { "--relay $RelayUrl" } else { "--host $ListenHost --port $Port" }
-$environment = (Env 'PMS_AGENT_DATABASE_URL' $DatabaseUrl) + (Env 'PMS_AGENT_API_KEYS' $ApiKeys) +
-    (Env 'PMS_AGENT_METRICS_TOKEN' $MetricsToken) + (Env 'PMS_AGENT_MAPPING' $MappingPath) +
-    (Env 'PMS_AGENT_LOG_DIR' $LogDir) + (Env 'PMS_AGENT_RELAY_KEY_NAME' $RelayKeyName) +
-    (Env 'PMS_AGENT_RELAY_KEY' $RelayKey)
+$environment = (EnvElement 'PMS_AGENT_DATABASE_URL' $DatabaseUrl) + (EnvElement 'PMS_AGENT_API_KEYS' $ApiKeys) +
+    (EnvElement 'PMS_AGENT_METRICS_TOKEN' $MetricsToken) + (EnvElement 'PMS_AGENT_MAPPING' $MappingPath) +
+    (EnvElement 'PMS_AGENT_LOG_DIR' $LogDir) + (EnvElement 'PMS_AGENT_RELAY_KEY_NAME' $RelayKeyName) +
+    (EnvElement 'PMS_AGENT_RELAY_KEY' $RelayKey)
 $executable = [Security.SecurityElement]::Escape((Join-Path $venv 'Scripts\pms-sync-agent.exe'))
 $wrapperLogs = [Security.SecurityElement]::Escape($LogDir)
 
@@ -141,9 +142,12 @@ $environment  <startmode>Automatic</startmode>
 Write-Host "Registering the $ServiceName service"
 Invoke-Checked 'Registering the service' { & $serviceExe install }
 # Run as LocalService, not LocalSystem: the agent needs no local rights, and SQL Server is reached
-# with the SQL login in the database URL. sc.exe config:
-# https://learn.microsoft.com/windows-server/administration/windows-commands/sc-config
-Invoke-Checked 'Setting the service account' { sc.exe config $ServiceName obj= 'NT AUTHORITY\LocalService' password= '' }
+# with the SQL login in the database URL. Win32_Service.Change (StartName, StartPassword; the
+# password of a built-in account is empty):
+# https://learn.microsoft.com/windows/win32/cimwin32prov/change-method-in-class-win32-service
+$change = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'" |
+    Invoke-CimMethod -MethodName Change -Arguments @{ StartName = 'NT AUTHORITY\LocalService'; StartPassword = '' }
+if ($change.ReturnValue -ne 0) { throw "Setting the service account failed (Win32_Service.Change returned $($change.ReturnValue))" }
 Invoke-Checked 'Starting the service' { & $serviceExe start }
 
 Write-Host "$ServiceName is running. Logs: $LogDir"

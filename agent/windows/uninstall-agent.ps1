@@ -3,9 +3,9 @@
     Stops and removes the PMS Sync agent's Windows service and its install directory.
 
 .DESCRIPTION
-    Uses the WinSW wrapper the install script left in -InstallDir ("<exe> stop", "<exe> uninstall":
+    Uses the WinSW wrapper the install script left in -InstallDir (Stop-Service, then "<exe> uninstall":
     https://github.com/kohsuke/winsw/blob/master/doc/installation.md); when the wrapper is gone,
-    falls back to sc.exe stop / sc.exe delete
+    falls back to sc.exe delete
     (https://learn.microsoft.com/windows-server/administration/windows-commands/sc-delete).
     Logs are kept unless -RemoveLogs is given. The SQL login is not touched: drop it with
     DROP USER / DROP LOGIN (agent/README.md, "Running on Windows Server").
@@ -27,12 +27,12 @@ if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administra
 }
 
 $serviceExe = Join-Path $InstallDir "$ServiceName.exe"
-if (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue) {
+$existing = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+if ($existing) {
+    if ($existing.Status -ne 'Stopped') { Stop-Service -Name $ServiceName }
     if (Test-Path $serviceExe) {
-        & $serviceExe stop
         & $serviceExe uninstall
     } else {
-        sc.exe stop $ServiceName | Out-Null
         sc.exe delete $ServiceName
     }
     if ($LASTEXITCODE -ne 0) { throw "Removing the $ServiceName service failed (exit code $LASTEXITCODE)" }
