@@ -69,3 +69,18 @@ def test_relay_refuses_to_start_without_its_configuration(
         cli.main(arguments)
 
     assert message in capsys.readouterr().err and started == []
+
+
+def test_relay_connection_state_is_in_the_metrics(
+    monkeypatch: pytest.MonkeyPatch, started: list[tuple[Any, RelayListener]]
+) -> None:
+    monkeypatch.setenv(cli.RELAY_KEY_NAME, "proxy-listen")
+    monkeypatch.setenv(cli.RELAY_KEY, "listen-key")
+
+    cli.main(["--relay", "wss://firm-relay.servicebus.windows.net/pms-agent"])
+
+    ((app, listener),) = started
+    app.state.engine.dispose()
+    assert "pms_sync_agent_relay_connected 0.0" in app.state.metrics.text().decode()
+    listener.online.set()
+    assert "pms_sync_agent_relay_connected 1.0" in app.state.metrics.text().decode()
