@@ -25,7 +25,7 @@ class ApiKeyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["path"] not in self._open_paths
+            and _route_path(scope) not in self._open_paths
             and not bearer_matches(Headers(scope=scope).get("authorization", ""), self._keys)
         ):
             log.warning("refused %s %s: missing or wrong API key", scope["method"], scope["path"])
@@ -35,6 +35,12 @@ class ApiKeyMiddleware:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path within this app: without the prefix it is mounted under (``root_path``)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
 
 
 def bearer_matches(authorization: str, secrets: Sequence[str]) -> bool:

@@ -9,6 +9,7 @@ import httpx2
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from agent.observability import AgentMetrics
 from tests.agent.helpers import API_KEYS, ClientFactory
@@ -164,3 +165,14 @@ def test_each_app_keeps_its_own_figures(make_app: Callable[..., Starlette]) -> N
 
     assert "/v1/health" in first.state.metrics.text().decode()
     assert "/v1/health" not in second.state.metrics.text().decode()
+
+
+async def test_healthz_stays_open_when_the_agent_is_mounted_under_a_prefix(
+    agent_app: Starlette, make_client: ClientFactory
+) -> None:
+    host = Starlette(routes=[Mount("/aderant", app=agent_app)])
+    async with make_client(host, authorization=None) as http:
+        liveness = await http.get("/aderant/healthz")
+        guarded = await http.get("/aderant/v1/health")
+
+    assert (liveness.status_code, guarded.status_code) == (200, 401)
