@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from agent.observability import AgentMetrics
+from agent.logs import LOG_DIR
+from agent.observability import METRICS_TOKEN, AgentMetrics
 from tests.agent.helpers import API_KEYS, ClientFactory
 
 TOKEN = "scrape-token-0123456789"
@@ -176,3 +178,19 @@ async def test_healthz_stays_open_when_the_agent_is_mounted_under_a_prefix(
         guarded = await http.get("/aderant/v1/health")
 
     assert (liveness.status_code, guarded.status_code) == (200, 401)
+
+
+def test_readme_lists_every_metric_and_setting() -> None:
+    readme = (Path(__file__).parents[2] / "agent" / "README.md").read_text(encoding="utf-8")
+    metrics = AgentMetrics()
+    metrics.watch_relay(FakeRelay())
+    exported = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in metrics.registry.collect()
+    }
+
+    listed = set(re.findall(r"^\| `(pms_sync_agent_\w+)` \|", readme, re.MULTILINE))
+
+    assert listed == exported
+    for setting in (METRICS_TOKEN, LOG_DIR):
+        assert f"| `{setting}` |" in readme
