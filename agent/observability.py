@@ -11,7 +11,7 @@ registry, so several apps in one process stay apart. Requests are counted by rou
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Protocol, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -143,8 +143,8 @@ async def healthz(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
-def metrics_endpoint(metrics: AgentMetrics, token: str) -> Callable[[Request], Response]:
-    def serve_metrics(request: Request) -> Response:
+def metrics_endpoint(metrics: AgentMetrics, token: str) -> Callable[[Request], Awaitable[Response]]:
+    async def serve_metrics(request: Request) -> Response:
         if not token:
             return error_response(404, "Not Found")
         if not bearer_matches(request.headers.get("authorization", ""), [token]):
