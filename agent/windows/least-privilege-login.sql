@@ -14,7 +14,7 @@
 --          -v AgentLogin="pms_sync_agent" AgentPassword="<a long random password>"
 --
 -- (In SQL Server Management Studio: Query > SQLCMD Mode, then :setvar AgentLogin / AgentPassword.)
--- The password goes into PMS_AGENT_DATABASE_URL only. Column lists follow "GRANT Object
+-- The password (no single quotes in it) goes into PMS_AGENT_DATABASE_URL only, URL-encoded. Column lists follow "GRANT Object
 -- Permissions": GRANT SELECT ON object (column, ...) TO principal
 -- (https://learn.microsoft.com/sql/t-sql/statements/grant-object-permissions-transact-sql).
 -- Running it again is safe: the login and user are created only when missing.

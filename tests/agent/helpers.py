@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import httpx2
 
+from agent.logs import RedactingFormatter
+
 API_KEYS = ("key-current", "key-next")
 
 ClientFactory = Callable[..., httpx2.AsyncClient]
@@ -15,14 +17,15 @@ ClientFactory = Callable[..., httpx2.AsyncClient]
 
 @contextmanager
 def root_logging_restored() -> Iterator[None]:
-    """Put the root logger's handlers and level back (closing any added), as the CLI adds its own."""
+    """Take the agent's log handlers off the root logger again (closing them) and put its level
+    back, as the CLI adds its own. Other handlers (pytest's) are left as they are."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    level = root.level
     try:
         yield
     finally:
-        for handler in root.handlers:
-            if handler not in handlers:
+        for handler in list(root.handlers):
+            if isinstance(handler.formatter, RedactingFormatter):
+                root.removeHandler(handler)
                 handler.close()
-        root.handlers[:] = handlers
         root.setLevel(level)
