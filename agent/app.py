@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from agent import queries
 from agent.auth import ApiKeyMiddleware
+from agent.observability import OPEN_PATHS, AgentMetrics, RequestMetrics, healthz, metrics_endpoint
 from agent.paging import RESPONSE_BYTE_LIMIT, Envelope, items_envelope, render_page
 from agent.params import date_param, int_list_param, int_param, list_param, text_param
 from agent.payloads import MatterDetail, Party
@@ -49,12 +50,15 @@ def create_agent_app(
     api_keys: Sequence[str],
     mapping_path: str | Path | None = None,
     response_budget: int = RESPONSE_BYTE_LIMIT,
+    metrics_token: str = "",
 ) -> Starlette:
+    """The agent's app; ``metrics_token`` empty leaves ``GET /metrics`` unserved (404)."""
     keys = [key.strip() for key in api_keys if key.strip()]
     if not keys:
         raise ValueError("at least one API key is required")
     engine = create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
-    endpoints = AgentEndpoints(engine, load_schema(mapping_path), response_budget)
+    metrics = AgentMetrics()
+    endpoints = AgentEndpoints(engine, load_schema(mapping_path), response_budget, metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -62,8 +66,15 @@ def create_agent_app(
         engine.dispose()
 
     app = Starlette(
-        routes=endpoints.routes(),
-        middleware=[Middleware(ApiKeyMiddleware, api_keys=keys)],
+        routes=[
+            _get_only("/healthz", healthz),
+            _get_only("/metrics", metrics_endpoint(metrics, metrics_token.strip())),
+            *endpoints.routes(),
+        ],
+        middleware=[
+            Middleware(RequestMetrics, metrics=metrics),
+            Middleware(ApiKeyMiddleware, api_keys=keys, open_paths=OPEN_PATHS),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             AmbiguousMatterNumber: _ambiguous_matter_number,
@@ -72,12 +83,16 @@ def create_agent_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.metrics = metrics
     return app
 
 
 class AgentEndpoints:
-    def __init__(self, engine: Engine, schema: AgentSchema, response_budget: int) -> None:
+    def __init__(
+        self, engine: Engine, schema: AgentSchema, response_budget: int, metrics: AgentMetrics
+    ) -> None:
         self._engine = engine
+        self._metrics = metrics
         self._schema = schema
         self._budget = response_budget
 
@@ -93,7 +108,7 @@ class AgentEndpoints:
 
     async def health(self, request: Request) -> Response:
         try:
-            await self._read(queries.ping)
+            await self._read("health", queries.ping)
         except SQLAlchemyError:
             log.exception("health check: database did not answer")
             return json_response({"status": "error", "database": "unavailable"}, 503)
@@ -105,6 +120,7 @@ class AgentEndpoints:
         offset = _offset(params)
         limit = _limit(params, default=SEARCH_PAGE_SIZE)
         found = await self._read(
+            "search",
             lambda conn: queries.search_matters(
                 conn, self._schema, query, offset=offset, limit=limit + 1
             )
@@ -123,7 +139,7 @@ class AgentEndpoints:
             )
             return matter, parties
 
-        loaded = await self._read(load)
+        loaded = await self._read("matter", load)
         if loaded is None:
             raise _matter_not_found(number)
         matter, parties = loaded
@@ -145,7 +161,7 @@ class AgentEndpoints:
                 conn, self._schema, matter_uno, offset=offset, limit=PARTIES_PER_REQUEST + 1
             )
 
-        parties = await self._read(load)
+        parties = await self._read("parties", load)
         if parties is None:
             raise _matter_not_found(number)
         return self._page(
@@ -154,7 +170,9 @@ class AgentEndpoints:
 
     async def statuses(self, request: Request) -> Response:
         ids = int_list_param(request.query_params, "ids", max_items=MAX_STATUS_IDS)
-        items = await self._read(lambda conn: queries.matter_statuses(conn, self._schema, ids))
+        items = await self._read(
+            "statuses", lambda conn: queries.matter_statuses(conn, self._schema, ids)
+        )
         return json_response({"items": items})
 
     async def matters_opened(self, request: Request) -> Response:
@@ -164,18 +182,21 @@ class AgentEndpoints:
         offset = _offset(params)
         limit = _limit(params, default=OPENED_PAGE_SIZE)
         found = await self._read(
+            "matters_opened",
             lambda conn: queries.matters_opened(
                 conn, self._schema, client_codes, since, offset=offset, limit=limit + 1
             )
         )
         return self._page(found, offset=offset, limit=limit, envelope=items_envelope)
 
-    async def _read(self, work: Callable[[Connection], T]) -> T:
+    async def _read(self, operation: str, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a connection in a worker thread, timed under ``operation``."""
+
         def run() -> T:
             with self._engine.connect() as conn:
                 return work(conn)
 
-        return await run_in_threadpool(run)
+        return await run_in_threadpool(self._metrics.timed_query, operation, run)
 
     def _page(
         self, candidates: Sequence[T], *, offset: int, limit: int, envelope: Envelope[T]

@@ -154,6 +154,11 @@ class RelayListener:
         self.online = asyncio.Event()
         """Set while the control channel is open."""
 
+    @property
+    def connected(self) -> bool:
+        """Whether the control channel is open (reported as ``pms_sync_agent_relay_connected``)."""
+        return self.online.is_set()
+
     def token(self) -> tuple[str, int]:
         expiry = int(self._clock()) + self._lifetime
         return sas_token(self.endpoint.resource_uri, self._key_name, self._key, expiry), expiry

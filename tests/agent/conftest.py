@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -9,7 +10,13 @@ from starlette.applications import Starlette
 
 from agent.app import create_agent_app
 from sandbox.aderant_db import create_aderant_db
-from tests.agent.helpers import API_KEYS, ClientFactory
+from tests.agent.helpers import API_KEYS, ClientFactory, root_logging_restored
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    with root_logging_restored():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +32,7 @@ def make_app(aderant_db_url: str) -> Iterator[Callable[..., Starlette]]:
     apps: list[Starlette] = []
 
     def make(
-        *, database_url: str = aderant_db_url, mapping_path: Path | None = None, **options: int
+        *, database_url: str = aderant_db_url, mapping_path: Path | None = None, **options: Any
     ) -> Starlette:
         app = create_agent_app(
             database_url=database_url, api_keys=API_KEYS, mapping_path=mapping_path, **options

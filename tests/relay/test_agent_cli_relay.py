@@ -3,18 +3,20 @@ from the environment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from agent import cli
 from agent.relay.listener import RelayListener
+from tests.agent.helpers import root_logging_restored
 
 BASE_ENVIRONMENT = {"PMS_AGENT_DATABASE_URL": "sqlite://", "PMS_AGENT_API_KEYS": "agent-key"}
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, RelayListener]]:
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, RelayListener]]]:
     """The (app, listener) the command would listen with, instead of listening (and no uvicorn)."""
     runs: list[tuple[Any, RelayListener]] = []
     monkeypatch.setattr(cli, "listen_on_relay", lambda app, listener: (app, listener))
@@ -24,7 +26,8 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, RelayListener]]:
         monkeypatch.delenv(name, raising=False)
     for name, value in BASE_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    return runs
+    with root_logging_restored():  # the command adds its log handlers to the root logger
+        yield runs
 
 
 def test_relay_listens_on_the_control_channel_of_the_hybrid_connection(
@@ -66,3 +69,18 @@ def test_relay_refuses_to_start_without_its_configuration(
         cli.main(arguments)
 
     assert message in capsys.readouterr().err and started == []
+
+
+def test_relay_connection_state_is_in_the_metrics(
+    monkeypatch: pytest.MonkeyPatch, started: list[tuple[Any, RelayListener]]
+) -> None:
+    monkeypatch.setenv(cli.RELAY_KEY_NAME, "proxy-listen")
+    monkeypatch.setenv(cli.RELAY_KEY, "listen-key")
+
+    cli.main(["--relay", "wss://firm-relay.servicebus.windows.net/pms-agent"])
+
+    ((app, listener),) = started
+    app.state.engine.dispose()
+    assert "pms_sync_agent_relay_connected 0.0" in app.state.metrics.text().decode()
+    listener.online.set()
+    assert "pms_sync_agent_relay_connected 1.0" in app.state.metrics.text().decode()
