@@ -17,7 +17,7 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, Table, event, func, insert, make_url, select, text
+from sqlalchemy import URL, Connection, Engine, Table, event, func, insert, inspect, make_url, select, text
 from sqlmodel import SQLModel
 
 from store import models  # noqa: F401  (the tables are registered on SQLModel.metadata)
@@ -59,9 +59,11 @@ def copy_database(
             raise TransferRefused(
                 f"the service's database is at revision {revision or 'none'}, not {head}: run `pms-sync db upgrade` first"
             )
-        upgrade(target_url)
         target = _engine(target_url)
         try:
+            with target.connect() as connection:
+                _refuse_rows(connection)  # before migrating it: a database in use is left as it was
+            upgrade(target_url)
             return _copy_rows(source, target, batch_size, on_table)
         finally:
             target.dispose()
@@ -76,9 +78,7 @@ def _copy_rows(
     snapshot = {"isolation_level": "REPEATABLE READ"} if source.dialect.name == "postgresql" else {}
     copied: list[CopiedTable] = []
     with source.connect().execution_options(**snapshot) as reading, reading.begin(), target.begin() as writing:
-        occupied = [t.name for t in tables if _count(writing, t)]
-        if occupied:
-            raise TransferRefused(f"the target database is not empty (rows in {', '.join(occupied)}): nothing was copied")
+        _refuse_rows(writing)
         for table in tables:
             rows = 0
             result = reading.execute(select(table).order_by(*table.primary_key.columns)).mappings()
@@ -112,6 +112,13 @@ def _engine(database_url: str) -> Engine:
 
 def _sqlite_manual_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     dbapi_connection.isolation_level = None
+
+
+def _refuse_rows(connection: Connection) -> None:
+    present = set(inspect(connection).get_table_names())
+    occupied = [t.name for t in SQLModel.metadata.sorted_tables if t.name in present and _count(connection, t)]
+    if occupied:
+        raise TransferRefused(f"the target database is not empty (rows in {', '.join(occupied)}): nothing was copied")
 
 
 def _count(connection: Connection, table: Table) -> int:

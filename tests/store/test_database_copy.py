@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from store.db import make_engine, normalise_url, upgrade
@@ -160,42 +160,43 @@ def assert_copied(source: str, target: str, keys: str, ids: dict[str, int]) -> N
         target_engine.dispose()
 
 
-def test_every_table_of_a_trial_is_copied_to_postgresql(
-    trial: tuple[str, dict[str, int]], fresh_postgres: str, keys: str, monkeypatch: pytest.MonkeyPatch,
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with nothing in it yet: a new SQLite file, or a new PostgreSQL database."""
+    return f"sqlite:///{tmp_path / 'copy.db'}" if request.param == "sqlite" else request.getfixturevalue("fresh_postgres")
+
+
+def test_every_row_of_a_trial_is_copied_and_the_service_reads_it(
+    trial: tuple[str, dict[str, int]], empty_database: str, keys: str, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     source, ids = trial
-    assert copy(source, fresh_postgres, keys, monkeypatch) == 0
+    assert copy(source, empty_database, keys, monkeypatch) == 0
     out = capsys.readouterr().out
     with make_engine(source).connect() as connection:
         for table in TABLES:
             count = connection.execute(select(func.count()).select_from(table)).scalar_one()
             assert f"{table.name}: {count} rows copied" in out
     assert "the row counts match" in out and "same PMS_SYNC_SECRET_KEYS" in out
-    assert_copied(source, fresh_postgres, keys, ids)
-
-
-def test_a_trial_is_copied_to_another_sqlite_database(
-    trial: tuple[str, dict[str, int]], tmp_path: Path, keys: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    source, ids = trial
-    target = f"sqlite:///{tmp_path / 'copy.db'}"
-    assert copy(source, target, keys, monkeypatch) == 0
-    assert_copied(source, target, keys, ids)
+    assert_copied(source, empty_database, keys, ids)
 
 
 def test_a_database_that_is_not_empty_is_refused_and_left_as_it_was(
-    trial: tuple[str, dict[str, int]], database_url: str, keys: str, monkeypatch: pytest.MonkeyPatch,
+    trial: tuple[str, dict[str, int]], empty_database: str, keys: str, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The target (PostgreSQL when configured) already holds an organisation: nothing is copied."""
+    """The target, an older revision, already holds an organisation: it is neither migrated nor copied into."""
     source, _ = trial
-    target = make_engine(database_url)
+    upgrade(empty_database, "0016")
+    target = make_engine(empty_database)
     Store(target, SecretBox(keys)).create_organisation("Already here", [])
     before = rows(target)
-    assert copy(source, database_url, keys, monkeypatch) == 2
+    assert copy(source, empty_database, keys, monkeypatch) == 2
     assert "the target database is not empty (rows in organisation): nothing was copied" in capsys.readouterr().err
     assert rows(target) == before
+    with target.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0016"
+        assert "ix_importattempt_org_env_started" not in {i["name"] for i in inspect(connection).get_indexes("importattempt")}
     target.dispose()
 
 
