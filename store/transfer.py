@@ -81,8 +81,8 @@ def _copy_rows(
         _refuse_rows(writing)
         for table in tables:
             rows = 0
-            result = reading.execute(select(table).order_by(*table.primary_key.columns)).mappings()
-            for batch in result.partitions(batch_size):
+            ordered = select(table).order_by(*table.primary_key.columns).execution_options(yield_per=batch_size)
+            for batch in reading.execute(ordered).mappings().partitions():
                 writing.execute(insert(table), [dict(row) for row in batch])
                 rows += len(batch)
             copied.append(CopiedTable(table.name, rows))

@@ -175,7 +175,7 @@ def _database(args: argparse.Namespace, settings: Settings) -> int:
             print(f"backed the database up to {args.to}")
             return 0
         copied = setup.copy_database_to(
-            settings, args.to, on_table=lambda table: print(f"{table.name}: {table.rows} rows copied")
+            settings, args.to, on_table=lambda table: print(f"{table.name}: {table.rows} row{'' if table.rows == 1 else 's'} copied")
         )
     except setup.TransferRefused as exc:
         print(f"pms-sync: {exc}", file=sys.stderr)

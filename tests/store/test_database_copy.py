@@ -26,6 +26,7 @@ from store.repository import SessionRecord, Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
 from store.teams import DefaultTeamStore
+from store.transfer import copy_database
 from store.work_type_roles import WorkTypeRolesStore
 from tests.conftest import POSTGRES_URL
 from tests.store.test_store import make_env
@@ -176,9 +177,34 @@ def test_every_row_of_a_trial_is_copied_and_the_service_reads_it(
     with make_engine(source).connect() as connection:
         for table in TABLES:
             count = connection.execute(select(func.count()).select_from(table)).scalar_one()
-            assert f"{table.name}: {count} rows copied" in out
+            assert f"{table.name}: {count} row{'' if count == 1 else 's'} copied\n" in out
     assert "the row counts match" in out and "same PMS_SYNC_SECRET_KEYS" in out
     assert_copied(source, empty_database, keys, ids)
+
+
+def test_rows_are_copied_in_batches_of_any_size(trial: tuple[str, dict[str, int]], tmp_path: Path) -> None:
+    source, _ = trial
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    copied = copy_database(source, target, batch_size=2)
+    source_engine, target_engine = make_engine(source), make_engine(target)
+    expected = rows(source_engine)
+    assert {t.name: t.rows for t in copied} == {name: len(found) for name, found in expected.items()}
+    assert any(t.rows > 2 for t in copied), "some table spans several batches"
+    assert rows(target_engine) == expected
+    source_engine.dispose()
+    target_engine.dispose()
+
+
+def test_a_postgresql_database_is_copied_too(trial: tuple[str, dict[str, int]], fresh_postgres: str, tmp_path: Path) -> None:
+    """From PostgreSQL (read in one snapshot, with a server-side cursor) back to SQLite."""
+    source, _ = trial
+    back = f"sqlite:///{tmp_path / 'back.db'}"
+    copy_database(source, fresh_postgres)
+    copy_database(fresh_postgres, back, batch_size=2)
+    source_engine, back_engine = make_engine(source), make_engine(back)
+    assert rows(back_engine) == rows(source_engine)
+    source_engine.dispose()
+    back_engine.dispose()
 
 
 def test_a_database_that_is_not_empty_is_refused_and_left_as_it_was(
