@@ -34,6 +34,7 @@ from views.cli import main
 
 TABLES = SQLModel.metadata.sorted_tables
 WEBHOOK = "https://teams.example.test/webhook/copied"
+DAY = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
 
 def fill(store: Store) -> dict[str, int]:
@@ -50,7 +51,7 @@ def fill(store: Store) -> dict[str, int]:
     uat = make_env(store, org, "UAT", siem_url="https://siem-uat.example.test", siem_secret="uat-siem")
     make_env(store, other)
     store.schedules.save(
-        ScheduleSettings(org, prod, enabled=True, auto_import_clients=("C001",), next_run_at=datetime(2026, 12, 1, tzinfo=timezone.utc)),
+        ScheduleSettings(org, prod, enabled=True, auto_import_clients=("C001",), next_run_at=DAY),
         actor="ada@harbour.example", teams_webhook=WEBHOOK,
     )
     run = store.schedules.start_run(org, prod, trigger="run-now", holder="replica-1")
@@ -74,20 +75,26 @@ def fill(store: Store) -> dict[str, int]:
     members.add(org, "sid@harbour.example", "Sid Staff", "staff", actor="ada@harbour.example")
     store.create_session(
         "session-token",
-        SessionRecord(org, prod, "u-1", "ada@harbour.example", "Ada Admin", "administrator", "csrf", datetime(2027, 1, 1, tzinfo=timezone.utc)),
+        SessionRecord(
+            org, prod, "u-1", "ada@harbour.example", "Ada Admin", "administrator", "csrf", DAY + timedelta(days=31)
+        ),
     )
-    MappingStore(store.engine).save(org, prod, {"fields": {"Number": "matter_number"}}, author="ada", note="first", event="mapping.saved")
-    DefaultTeamStore(store.engine).add(org, prod, work_type="*", team_id="t-1", team_name="Litigation", role="member", actor="ada")
+    MappingStore(store.engine).save(
+        org, prod, {"fields": {"Number": "matter_number"}}, author="ada", note="first", event="mapping.saved"
+    )
+    DefaultTeamStore(store.engine).add(
+        org, prod, work_type="*", team_id="t-1", team_name="Litigation", role="member", actor="ada"
+    )
     WorkTypeRolesStore(store.engine).load(org, prod, {"litigation": [{"name": "Lead"}]}, source="pasted", actor="ada")
     EnvironmentStore(store.engine, store.secrets).record_check(
-        org, prod, LastCheck(datetime(2026, 11, 30, 9, tzinfo=timezone.utc), True, "All 4 hops answered", "ada")
+        org, prod, LastCheck(DAY - timedelta(hours=15), True, "All 4 hops answered", "ada")
     )
     Leases(store.engine).try_acquire("outbox", "replica-1", timedelta(minutes=1))
     store.add_audit_event("organisation.access_changed", organisation_id=org, actor="ada", data={"roles": ["admin"]})
     organisation_event = next(e.id for e in store.audit_events(org) if e.type == "organisation.access_changed")
     assert organisation_event is not None
     Outbox(store.engine).mark_delivered(organisation_event, destination=prod)
-    Outbox(store.engine).mark_failed(organisation_event, "503", datetime(2026, 12, 1, tzinfo=timezone.utc), destination=uat)
+    Outbox(store.engine).mark_failed(organisation_event, "503", DAY, destination=uat)
     return {"organisation": org, "environment": prod}
 
 
