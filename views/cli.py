@@ -180,8 +180,9 @@ def _database(args: argparse.Namespace, settings: Settings) -> int:
     except setup.TransferRefused as exc:
         print(f"pms-sync: {exc}", file=sys.stderr)
         return 2
+    total = sum(t.rows for t in copied)
     print(
-        f"copied {sum(t.rows for t in copied)} rows in {len(copied)} tables; the row counts match. Secrets were "
+        f"copied {total} row{'' if total == 1 else 's'} in {len(copied)} tables; the row counts match. Secrets were "
         "copied encrypted: run the service on the new database with the same PMS_SYNC_SECRET_KEYS"
     )
     return 0
