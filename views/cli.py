@@ -174,18 +174,19 @@ def _database(args: argparse.Namespace, settings: Settings) -> int:
             setup.back_up_database(settings, Path(args.to))
             print(f"backed the database up to {args.to}")
             return 0
-        copied = setup.copy_database_to(
-            settings, args.to, on_table=lambda table: print(f"{table.name}: {table.rows} row{'' if table.rows == 1 else 's'} copied")
-        )
+        copied = setup.copy_database_to(settings, args.to, on_table=lambda table: print(f"{table.name}: {_rows(table.rows)} copied"))
     except setup.TransferRefused as exc:
         print(f"pms-sync: {exc}", file=sys.stderr)
         return 2
-    total = sum(t.rows for t in copied)
     print(
-        f"copied {total} row{'' if total == 1 else 's'} in {len(copied)} tables; the row counts match. Secrets were "
+        f"copied {_rows(sum(t.rows for t in copied))} in {len(copied)} tables; the row counts match. Secrets were "
         "copied encrypted: run the service on the new database with the same PMS_SYNC_SECRET_KEYS"
     )
     return 0
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
 
 
 if __name__ == "__main__":
