@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from plugin.settings import Settings
 from store.db import make_engine, upgrade
 from store.repository import Store
 from store.secrets import SecretBox, SecretKeyError
+from store.transfer import CopiedTable, TransferRefused, backup_sqlite, copy_database
 
-__all__ = ["SecretKeyError", "open_store", "upgrade_database", "create_organisation", "organisation_id", "check_secret_keys"]
+__all__ = [
+    "SecretKeyError", "TransferRefused", "CopiedTable", "open_store", "upgrade_database", "copy_database_to",
+    "back_up_database", "create_organisation", "organisation_id", "check_secret_keys",
+]
+
 
 
 def open_store(settings: Settings) -> Store:
@@ -22,6 +28,15 @@ def check_secret_keys(settings: Settings) -> None:
 
 def upgrade_database(settings: Settings) -> None:
     upgrade(settings.database_url)
+
+
+def copy_database_to(settings: Settings, target_url: str, on_table: Callable[[CopiedTable], None]) -> list[CopiedTable]:
+    """Every row of the service's database into an empty database at ``target_url`` (migrated first)."""
+    return copy_database(settings.database_url, target_url, on_table=on_table)
+
+
+def back_up_database(settings: Settings, destination: Path) -> None:
+    backup_sqlite(settings.database_url, destination)
 
 
 def create_organisation(store: Store, name: str, admin_roles: Sequence[str], *, access_contact: str = "") -> int:

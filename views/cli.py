@@ -37,8 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         help="Production reaches the Aderant agent through the sandbox's stand-in Azure Relay, the agent listening on it",
     )
 
-    db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db = commands.add_parser(
+        "db",
+        help="database maintenance: upgrade it; copy every row into another, empty database "
+        "(e.g. a SQLite trial into PostgreSQL); back a SQLite database up to a file",
+    )
+    db.add_argument("action", choices=["upgrade", "copy", "backup"])
+    db.add_argument("--to", help="copy: the target database URL; backup: the file to write")
 
     secrets = commands.add_parser(
         "secrets",
@@ -109,9 +114,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir, relay=args.relay))
         return 0
     if args.command == "db":
-        setup.upgrade_database(settings)
-        print("database is up to date")
-        return 0
+        return _database(args, settings)
     if args.command == "manifest":
         from manifest.build import build_widget
 
@@ -156,6 +159,34 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(environment_id)
     return 0
+
+
+def _database(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "upgrade":
+        setup.upgrade_database(settings)
+        print("database is up to date")
+        return 0
+    if not args.to:
+        print(f"pms-sync: db {args.action} needs --to", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "backup":
+            setup.back_up_database(settings, Path(args.to))
+            print(f"backed the database up to {args.to}")
+            return 0
+        copied = setup.copy_database_to(settings, args.to, on_table=lambda table: print(f"{table.name}: {_rows(table.rows)} copied"))
+    except setup.TransferRefused as exc:
+        print(f"pms-sync: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"copied {_rows(sum(t.rows for t in copied))} in {len(copied)} tables; the row counts match. Secrets were "
+        "copied encrypted: run the service on the new database with the same PMS_SYNC_SECRET_KEYS"
+    )
+    return 0
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
 
 
 if __name__ == "__main__":
