@@ -42,7 +42,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx
+import httpx2
 
 from benchmarks.import_depth import USER, BenchmarkError
 from benchmarks.measure import Figure, Goal, figure, render, report, verdict
@@ -61,30 +61,30 @@ SANDBOX_WORKERS = "AnyIO worker thread"
 service runs its store reads on asyncio's (`asyncio.to_thread`)."""
 
 
-class SandboxThread(httpx.AsyncBaseTransport):
+class SandboxThread(httpx2.AsyncBaseTransport):
     """The sandbox on its own thread and event loop, answering the service's remote calls as ASGI
     calls, so the CPU it spends can be told apart from the service's."""
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=SANDBOX_THREAD, daemon=True)
-        self._app: httpx.ASGITransport | None = None
+        self._app: httpx2.ASGITransport | None = None
 
     def serve(self, app: Any) -> None:
-        self._app = httpx.ASGITransport(app=app)
+        self._app = httpx2.ASGITransport(app=app)
         self._thread.start()
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=15)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._answer(request), self._loop))
 
-    async def _answer(self, request: httpx.Request) -> httpx.Response:
+    async def _answer(self, request: httpx2.Request) -> httpx2.Response:
         assert self._app is not None
         response = await self._app.handle_async_request(request)
-        return httpx.Response(response.status_code, headers=response.headers, content=await response.aread())
+        return httpx2.Response(response.status_code, headers=response.headers, content=await response.aread())
 
     @staticmethod
     def cpu() -> float:
@@ -102,7 +102,7 @@ class Spent:
     process: float  # the service's and the sandbox's
 
 
-async def _preview(client: httpx.AsyncClient, sandbox: SandboxThread, matter_number: str, parties: int) -> Spent:
+async def _preview(client: httpx2.AsyncClient, sandbox: SandboxThread, matter_number: str, parties: int) -> Spent:
     process, in_sandbox = time.process_time(), sandbox.cpu()
     response = await client.get(f"/api/v1/matters/{matter_number}/preview")
     process, in_sandbox = time.process_time() - process, sandbox.cpu() - in_sandbox
@@ -119,7 +119,7 @@ async def _measure(app: Any, service_url: str, token: str, sandbox: SandboxThrea
                    profile: cProfile.Profile | None) -> dict[str, list[Spent]]:
     headers = {"Authorization": f"Bearer {token}"}
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=service_url, headers=headers,
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=service_url, headers=headers,
                                      timeout=60) as client:
             for number, parties in MEASURED * WARM_UP:
                 await _preview(client, sandbox, number, parties)
