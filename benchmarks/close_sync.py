@@ -283,7 +283,7 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float,
     from plugin.connections import Connections
     from plugin.services import Services
 
-    transport = RecordingTransport(ca_bundle)
+    transport = RecordingTransport(ca_bundle=ca_bundle)
     async with httpx2.AsyncClient(transport=transport) as http:
         connections = Connections(http, timeout=60)
         services = Services(store, connections)

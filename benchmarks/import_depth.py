@@ -238,7 +238,7 @@ def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         port = free_port_pair()
         certificate = sandbox_certificate(tls, data_dir)
-        transport = RecordingTransport(trusted(certificate))
+        transport = RecordingTransport(ca_bundle=trusted(certificate))
         demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir), transport=transport,
                           sandbox_certificate=certificate.certificate_file if certificate else None)
         sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # before any thread starts

@@ -42,7 +42,7 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     Its pool is the one `clients.http.remote_http_client` builds for the service's default
     concurrency (`clients.http.pool_options`); `ca_bundle` as that function's."""
 
-    def __init__(self, concurrency: int = Settings.remote_concurrency, ca_bundle: str = "") -> None:
+    def __init__(self, *, concurrency: int = Settings.remote_concurrency, ca_bundle: str = "") -> None:
         self._inner = httpx2.AsyncHTTPTransport(verify=verification(ca_bundle), **pool_options(concurrency))
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
