@@ -63,11 +63,15 @@ def test_a_running_import_renews_its_claim_so_it_is_not_taken_over(service: Serv
     headers = service.bearer()
     monkeypatch.setattr(importer, "CLAIM_LEASE", timedelta(seconds=1))
     monkeypatch.setattr(importer, "HEARTBEAT", timedelta(seconds=0.2))
-    service.faults.add(WORK_ITEM, method="POST", delay=2.5, times=1)  # the import runs past its lease
+    slow = service.faults.add(WORK_ITEM, method="POST", delay=6, times=1)  # the import runs past its lease
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(service.client.post, "/api/v1/matters/82001/import", json={}, headers=headers)
-        time.sleep(1.8)
+        deadline = time.monotonic() + 20
+        while not slow.fired:  # the import holds its claim and waits on Clio Operate
+            assert time.monotonic() < deadline, "the import never reached the work-item write"
+            time.sleep(0.02)
+        time.sleep(2.5)  # more than twice the lease: only the heartbeat keeps the claim alive
         second = service.client.post("/api/v1/matters/82001/import", json={}, headers=headers)
         first = running.result()
     assert second.status_code == 409 and IN_PROGRESS in second.json()["error"]
