@@ -56,6 +56,7 @@ class HistoryEntry:
     outcome: str
     error: str | None
     details: dict[str, Any]
+    request_id: str | None  # the reference on the error page and in the logs
 
 
 @dataclass(frozen=True)
@@ -150,4 +151,5 @@ def _entry(row: Any, env: EnvironmentSettings, names: dict[str, str]) -> History
         outcome=row.outcome,
         error=row.error,
         details=row.details or {},
+        request_id=row.request_id,
     )

@@ -42,7 +42,7 @@ async def history_csv(
     def cells(e: HistoryEntry) -> list[str]:
         return [
             when(e.started_at), when(e.finished_at), e.environment, e.matter_number, e.user_display_name, e.user,
-            e.trigger, e.outcome, e.work_item_id or "", e.work_item_url or "", e.error or "",
+            e.trigger, e.outcome, e.work_item_id or "", e.work_item_url or "", e.error or "", e.request_id or "",
         ]
 
     batch = replace(query, before=None, limit=MAX_PAGE_SIZE)
@@ -52,7 +52,7 @@ async def history_csv(
         nonlocal page
         yield _row([
             f"Started ({zone.key})", f"Finished ({zone.key})", "Environment", "Matter", "Name", "User name",
-            "Trigger", "Outcome", "Work item", "Work item URL", "Error",
+            "Trigger", "Outcome", "Work item", "Work item URL", "Error", "Reference",
         ])
         while True:
             for entry in page.items:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from clients.clio_models import NewParticipant, NewWorkItem
 from clients.errors import RemoteError, RemoteTimeout
+from clients.tracing import current_trace_id
 from plugin.clio_settings import ClioShapeSettings
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
@@ -170,7 +171,7 @@ async def _import_matter(
     trigger: str,
 ) -> ImportResult:
     imports = services.store.imports
-    attempt = Attempt(actor.organisation_id, env.id, None, matter_number, actor.user_name, trigger)
+    attempt = Attempt(actor.organisation_id, env.id, None, matter_number, actor.user_name, trigger, current_trace_id())
     if not env.import_writes_enabled:
         await services.db(imports.refuse, attempt, WRITES_DISABLED)
         raise Forbidden(WRITES_DISABLED)
@@ -181,7 +182,7 @@ async def _import_matter(
         if not isinstance(exc, RemoteError):
             raise
         raise ImportFailed(_failure_message(exc), attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
-    attempt = Attempt(actor.organisation_id, env.id, preview.mapped.matter_uno, matter_number, actor.user_name, trigger)
+    attempt = replace(attempt, matter_uno=preview.mapped.matter_uno)
     if preview.already_imported:  # whatever the decisions were: they may predate the import
         assert preview.work_item_id is not None
         attempt_id = await services.db(imports.already_imported, attempt, preview.work_item_id)

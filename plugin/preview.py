@@ -23,6 +23,7 @@ from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
+from clients.tracing import current_trace_id
 from store.imports import Attempt
 from plugin.data_quality import Note, matter_notes, party_notes
 from plugin.display_names import key_date_name, known_work_type_names, readable, work_type_name
@@ -188,7 +189,7 @@ async def preview_matter(
     elif found_ids:
         preview.work_item_id = found_ids[0]
         if seen_by is not None:
-            seen = Attempt(env.organisation_id, env.id, mapped.matter_uno, mapped.matter_number, seen_by, "preview")
+            seen = Attempt(env.organisation_id, env.id, mapped.matter_uno, mapped.matter_number, seen_by, "preview", current_trace_id())
             await services.db(services.store.imports.already_imported, seen, found_ids[0])
     preview.existing_checked = isinstance(existing, list)
 

@@ -3,6 +3,7 @@ in History like every other attempt, with the matter number as far as it can be 
 
 from __future__ import annotations
 
+from clients.tracing import current_trace_id
 from plugin.importer import Actor
 from plugin.services import Services
 from store.imports import Attempt
@@ -19,5 +20,7 @@ def shown_matter_number(value: str) -> str:
 
 async def refuse_import(services: Services, env: EnvironmentSettings, actor: Actor, matter_number: str, reason: str) -> int:
     """Record the refusal (and its audit event); the History id."""
-    attempt = Attempt(actor.organisation_id, env.id, None, shown_matter_number(matter_number), actor.user_name, "manual")
+    attempt = Attempt(
+        actor.organisation_id, env.id, None, shown_matter_number(matter_number), actor.user_name, "manual", current_trace_id()
+    )
     return await services.db(services.store.imports.refuse, attempt, reason)

@@ -83,6 +83,8 @@ class Attempt:
     matter_number: str
     user_name: str
     trigger: str = "manual"
+    request_id: str | None = None
+    """The request or run that made it (its trace id), kept on the History row."""
 
 
 class ImportStore:
@@ -167,6 +169,7 @@ class ImportStore:
                 trigger=attempt.trigger,
                 outcome="in_progress",
                 started_at=now,
+                request_id=attempt.request_id,
             )
             session.add(record)
             session.flush()
@@ -621,6 +624,7 @@ def _finish_attempt(
         details=details or {},
         started_at=now,
         finished_at=now,
+        request_id=attempt.request_id,
     )
     session.add(record)
     session.flush()

@@ -192,6 +192,9 @@ class ImportAttempt(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    # The request (or scheduled run) that made the attempt: the id in the logs, on the remote calls'
+    # `traceparent` and on error pages, so one import can be followed end to end.
+    request_id: str | None = Field(default=None, max_length=32)
 
 
 class PersonName(SQLModel, table=True):

@@ -159,6 +159,7 @@ def history_item(entry: HistoryEntry) -> dict:
         "finished_at": entry.finished_at.isoformat() if entry.finished_at else None,
         "outcome": entry.outcome,
         "error": entry.error,
+        "request_id": entry.request_id,
     }
 
 

@@ -123,12 +123,12 @@ async def test_the_csv_holds_what_the_filter_matches_in_the_time_zone_and_only_t
     lines = text.split("\r\n")
     assert lines[0] == (
         "Started (Australia/Sydney),Finished (Australia/Sydney),Environment,Matter,Name,User name,Trigger,Outcome,"
-        "Work item,Work item URL,Error"
+        "Work item,Work item URL,Error,Reference"
     )
-    assert lines[1] == "2026-12-03 21:15:02,2026-12-03 21:15:02,Production,82001,'-Ada,ada@firm.test,manual,imported,,,"
+    assert lines[1] == "2026-12-03 21:15:02,2026-12-03 21:15:02,Production,82001,'-Ada,ada@firm.test,manual,imported,,,,"
     assert lines[2] == (
         "2026-12-03 21:15:02,2026-12-03 21:15:02,Production,'=cmd|' /C calc'!A0,'@evil@firm.test,'@evil@firm.test,"
-        "manual,refused,,,"
+        "manual,refused,,,,"
     )
     assert len(lines) == 4 and lines[3] == ""
     assert "99999" not in text and "other@other.test" not in text

@@ -99,10 +99,19 @@ def fill(store: Store) -> dict[str, int]:
 
 
 def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order."""
+    """Every row of every table, in primary-key order: the columns the database has (an older
+    revision has fewer), read through the models' types."""
     with engine.connect() as connection:
+        present = inspect(connection)
         return {
-            t.name: [tuple(r) for r in connection.execute(select(t).order_by(*t.primary_key.columns))] for t in TABLES
+            t.name: [
+                tuple(r)
+                for r in connection.execute(
+                    select(*(c for c in t.columns if c.name in {p["name"] for p in present.get_columns(t.name)}))
+                    .order_by(*t.primary_key.columns)
+                )
+            ]
+            for t in TABLES
         }
 
 

@@ -124,6 +124,25 @@ def test_one_import_is_followed_through_log_lines_and_every_sandbox_call(
     assert {line["request_id"] for line in remote_lines} == {TRACE_ID}
     assert all(set(line) == {"time", "level", "logger", "message", "request_id"} for line in remote_lines)
 
+    # History keeps the same reference, so the row leads to the log lines and the remote calls.
+    row = service.client.get("/api/v1/history", headers=headers).json()["items"][0]
+    assert (row["matter_number"], row["outcome"], row["request_id"]) == ("82001", "imported", TRACE_ID)
+    environment = row["environment_id"]
+    service.sign_in()
+    page = service.client.get(f"/history/{row['id']}?environment={environment}")
+    assert page.status_code == 200 and f'Reference: <span class="mono">{TRACE_ID}</span>' in page.text
+    export = service.client.get(f"/history.csv?environment={environment}").text.splitlines()
+    assert export[0].endswith(",Reference") and export[1].endswith(f",{TRACE_ID}")
+
+
+def test_an_import_refused_before_it_starts_keeps_its_reference_in_history(service: Service) -> None:
+    headers = service.bearer()
+    too_long = "9" * 51
+    refused = service.client.post(f"/api/v1/matters/{too_long}/import", json={}, headers={**headers, "traceparent": TRACEPARENT})
+    assert refused.status_code == 400, refused.text
+    row = service.client.get("/api/v1/history", headers=headers).json()["items"][0]
+    assert (row["outcome"], row["request_id"]) == ("refused", TRACE_ID)
+
 
 def test_a_refused_sign_in_shows_the_reference_to_quote(database_url: str) -> None:
     entra = OidcProviderSettings("entra", "https://login.example.test/tenant/v2.0", "pms-sync", "client-secret")
