@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
 from starlette.testclient import TestClient
 
 from plugin.settings import Settings
+from store.secrets import SecretBox
 from views.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,11 +33,27 @@ def test_the_image_serves_as_a_non_root_user_with_a_health_check_on_a_real_route
     assert TestClient(create_app(Settings(database_url=database_url))).get(checked.group(1)).status_code == 200
 
 
-def test_compose_runs_the_migrations_then_the_service_on_postgresql() -> None:
-    compose = (ROOT / "compose.yaml").read_text()  # read as text: PyYAML is no dependency of ours
-    assert 'command: ["pms-sync", "db", "upgrade"]' in compose
-    assert re.search(r"depends_on:\n\s+migrate:\n\s+condition: service_completed_successfully", compose)
-    assert "PMS_SYNC_DATABASE_URL: postgresql://" in compose and "image: postgres:" in compose
-    assert "env_file: .env" in compose and ".env" in (ROOT / ".gitignore").read_text().split()
+def test_compose_runs_the_migrations_then_two_replicas_behind_a_proxy_on_postgresql(database_url: str) -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["migrate"]["command"] == ["pms-sync", "db", "upgrade"]
+    assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert services["db"]["image"].startswith("postgres:")
+    replicas = [name for name, service in services.items() if service.get("image") == "pms-sync:latest" and name != "migrate"]
+    assert replicas == ["pms-sync-1", "pms-sync-2"]
+    for name in replicas:
+        replica = services[name]
+        assert replica["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+        assert replica["environment"]["PMS_SYNC_DATABASE_URL"].startswith("postgresql://")
+        assert replica["env_file"] == ".env" and "ports" not in replica, "only the proxy is published"
+    proxy = services["proxy"]
+    assert set(proxy["depends_on"]) == set(replicas) and proxy["ports"] == ["${PMS_SYNC_PORT:-8000}:8000"]
+    caddyfile = compose["configs"][proxy["configs"][0]["source"]]["content"]
+    assert re.search(r"reverse_proxy pms-sync-1:8000 pms-sync-2:8000 \{", caddyfile)
+    health = re.search(r"health_uri (\S+)", caddyfile)
+    assert health is not None
+    with TestClient(create_app(Settings(database_url=database_url, secret_keys=SecretBox.generate_key()))) as replica_app:  # started, as behind the proxy
+        assert replica_app.get(health.group(1)).status_code == 200
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
     example = (ROOT / ".env.example").read_text()
     assert all(f"{name}=" in example for name in ("PMS_SYNC_SECRET_KEYS", "POSTGRES_PASSWORD", "PMS_SYNC_METRICS_TOKEN"))
