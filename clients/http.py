@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import httpx2
 
+from clients.otel import client_span, finish
 from clients.tracing import current_trace, new_trace
 
 CALL_LABELS = "pms_sync.call"
@@ -101,26 +102,31 @@ class TracedClient(httpx2.AsyncClient):
 
     async def send(self, request: httpx2.Request, **options: Any) -> httpx2.Response:
         system, operation = request.extensions.get(CALL_LABELS, ("other", request.method))
-        request.headers["traceparent"] = (current_trace() or new_trace()).traceparent()
-        database: DatabaseAnswer | None = request.extensions.get(CALL_DATABASE)
-        started = time.perf_counter()
-        outcome, database_ok = FAILED, None
-        try:
-            response = await super().send(request, **options)
-            outcome = outcome_of(response.status_code)
-            database_ok = database(response) if database is not None else None
-            return response
-        except httpx2.TimeoutException:
-            outcome = TIMEOUT
-            raise
-        except httpx2.TransportError:
-            outcome = UNREACHABLE
-            raise
-        finally:
-            self.observer.remote_call(
-                system, operation, outcome, time.perf_counter() - started,
-                environment_id=request.extensions.get(CALL_ENVIRONMENT), database_ok=database_ok,
-            )
+        attributes = {"http.request.method": request.method, "server.address": request.url.host}
+        with client_span(system, operation, attributes) as (span_id, span):
+            request.headers["traceparent"] = (current_trace() or new_trace()).traceparent(span_id)
+            database: DatabaseAnswer | None = request.extensions.get(CALL_DATABASE)
+            started = time.perf_counter()
+            outcome, database_ok, status_code = FAILED, None, None
+            try:
+                response = await super().send(request, **options)
+                status_code = response.status_code
+                outcome = outcome_of(response.status_code)
+                database_ok = database(response) if database is not None else None
+                return response
+            except httpx2.TimeoutException:
+                outcome = TIMEOUT
+                raise
+            except httpx2.TransportError:
+                outcome = UNREACHABLE
+                raise
+            finally:
+                self.observer.remote_call(
+                    system, operation, outcome, time.perf_counter() - started,
+                    environment_id=request.extensions.get(CALL_ENVIRONMENT), database_ok=database_ok,
+                )
+                # A client span fails from 400 up (OpenTelemetry's HTTP conventions), or when no answer came.
+                finish(span, status_code=status_code, error=None if outcome in ("2xx", "3xx") else outcome)
 
 
 def pool_options(concurrency: int) -> dict[str, Any]:

@@ -24,9 +24,9 @@ class Trace:
     trace_id: str
     flags: str = "01"
 
-    def traceparent(self) -> str:
-        """The header for one outgoing call: this trace, a new span id."""
-        return f"00-{self.trace_id}-{new_span_id()}-{self.flags}"
+    def traceparent(self, span_id: str | None = None) -> str:
+        """The header for one outgoing call: this trace, the call's span id (a new one by default)."""
+        return f"00-{self.trace_id}-{span_id or new_span_id()}-{self.flags}"
 
 
 _current: ContextVar[Trace | None] = ContextVar("pms_sync_trace", default=None)

@@ -26,11 +26,12 @@ from datetime import datetime, timedelta, timezone
 import httpx2
 
 from clients.errors import RemoteError
+from clients.otel import internal_span
 from clients.siem import SiemWebhook, WebhookGone, retry_after
 from clients.tracing import background_trace
 from plugin.telemetry import NoTelemetry, Telemetry
-from store.models import AuditEvent, utcnow
 from store.leases import Leases
+from store.models import AuditEvent, utcnow
 from store.outbox import Outbox, OutboxEvent, PendingEnvironment
 from store.repository import Store
 
@@ -141,7 +142,7 @@ class AuditDelivery:
         if not await self._hold(lease):
             return 0
         try:
-            with background_trace():  # one request id for this round's log lines and deliveries
+            with background_trace(), internal_span("SIEM delivery"):  # one request id for this round's lines and calls
                 return await self._deliver_due(pending, lease)
         finally:
             await asyncio.to_thread(self._leases.release, lease, self.holder)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from clients.errors import RemoteError
+from clients.otel import internal_span
 from clients.tracing import background_trace
 from plugin.auto_import import auto_import_dry_run
 from plugin.close_sync import close_sync_dry_run
@@ -75,7 +76,7 @@ class SyncRunner:
         return report
 
     async def _run_scheduled(self, organisation_id: int, environment_id: int) -> RunReport | None:
-        with background_trace():  # one request id for the run's log lines and remote calls
+        with background_trace(), internal_span("scheduled run"):  # one request id for the run's log lines and calls
             try:
                 env = await self._environment(organisation_id, environment_id)
                 return await self._run(env, "schedule")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
+from clients import otel
 from plugin import setup
 from plugin.errors import InvalidInput
 from plugin.members import bootstrap_administrator
@@ -106,7 +107,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         config = server_config(
             create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=settings.log_level.lower()
         )
-        uvicorn.Server(config).run()
+        otel.enable_from_environment()
+        try:
+            uvicorn.Server(config).run()
+        finally:
+            otel.shutdown()
         return 0
     if args.command == "demo":
         from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo

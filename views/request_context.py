@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clients.otel import finish, server_span
 from clients.tracing import enter_trace, leave_trace, trace_from
 from views.metrics import ServiceMetrics
 from views.request_limits import refuse
@@ -56,7 +57,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        trace = trace_from(Headers(scope=scope).get("traceparent"))
+        traceparent = Headers(scope=scope).get("traceparent")
+        trace = trace_from(traceparent)
         token = enter_trace(trace)
         started = time.perf_counter()
         status: int | None = None
@@ -69,13 +71,19 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("Unexpected error answering %s %s", scope["method"], route_template(scope))
-            if status is not None:  # too late to answer: the connection is dropped
-                raise
-            await refuse(scope, send_with_id, 500, unexpected_error(trace.trace_id))
+            with server_span(scope["method"], traceparent) as span:
+                try:
+                    await self.app(scope, receive, send_with_id)
+                except Exception:
+                    log.exception("Unexpected error answering %s %s", scope["method"], route_template(scope))
+                    if status is not None:  # too late to answer: the connection is dropped
+                        raise
+                    await refuse(scope, send_with_id, 500, unexpected_error(trace.trace_id))
+                finally:
+                    seconds = time.perf_counter() - started
+                    route, answered = route_template(scope), status or 500
+                    self.metrics.request_finished(route, scope["method"], answered, seconds)
+                    # A server span fails from 500 up (OpenTelemetry's HTTP conventions).
+                    finish(span, status_code=answered, error=str(answered) if answered >= 500 else None, route=route)
         finally:
-            seconds = time.perf_counter() - started
-            self.metrics.request_finished(route_template(scope), scope["method"], status or 500, seconds)
             leave_trace(token)
