@@ -25,7 +25,6 @@ from clients.clio_models import (
     WorkType,
 )
 from clients.clio_operate import ClioIdentity, ClioOperateClient, work_item_query
-from clients.clio_routes import DEFAULT_ROUTES
 from clients.errors import (
     RemoteAuthError,
     RemoteNotFound,
@@ -33,6 +32,8 @@ from clients.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
+from plugin.connections import Connections
+from store.repository import EnvironmentSettings
 from tests.clients.client_samples import API_URL, CLIENT_ID, CLIENT_SECRET, IDENTITY_URL, assert_no_secrets
 
 TOKEN_URL = f"{IDENTITY_URL}/connect/token"
@@ -640,17 +641,22 @@ async def test_discovery_and_jwks(http: httpx2.AsyncClient, httpx_mock: HTTPXMoc
 
 
 async def test_an_environment_may_move_discovery(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    """The `discovery` route is overridable per environment like the API routes; the keys still
-    come from the document's `jwks_uri`, never from a fixed path."""
+    """The `discovery` route is overridable per environment (its Clio Operate routes in Settings)
+    like the API routes; the keys still come from the document's `jwks_uri`, never a fixed path."""
     jwks_uri = f"{IDENTITY_URL}/keys"
     httpx_mock.add_response(
         method="GET", url=f"{IDENTITY_URL}/identity/.well-known/openid-configuration",
         json={"issuer": IDENTITY_URL, "jwks_uri": jwks_uri},
     )
     httpx_mock.add_response(method="GET", url=jwks_uri, json={"keys": []})
-    routes = DEFAULT_ROUTES.with_overrides({"discovery": "/identity/.well-known/openid-configuration"})
+    env = EnvironmentSettings(
+        id=1, organisation_id=1, name="UAT", is_default=True, identity_url=IDENTITY_URL, api_url=API_URL,
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, portal_origins=(), work_item_url_template="",
+        agent_url="", agent_key=None, relay_key_name=None, relay_key=None, import_writes_enabled=False,
+        clio_settings={"routes": {"discovery": "/identity/.well-known/openid-configuration"}},
+    )
 
-    assert await ClioIdentity(identity_url=IDENTITY_URL, http=http, routes=routes).jwks() == {"keys": []}
+    assert await Connections(http).identity(env).jwks() == {"keys": []}
 
 
 async def test_identity_errors_name_the_host_when_no_environment_is_given(
