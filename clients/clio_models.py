@@ -295,6 +295,12 @@ class ParticipantRole:
 
 @dataclass(frozen=True)
 class WorkType:
+    """A node of `GET /api/v2/public/types/tree`. The public tree is known to carry only
+    `systemName` and `children` (sharedo-mobile-core `src/infra/typesTree.js`); `name` and
+    `isAbstract` are read when a tenant sends them (the modeller tree does). Without `isAbstract`
+    a node with children is taken as a base type (abstract) and a leaf as one a work item can be
+    created as (inferred, docs/remote-shapes.md)."""
+
     system_name: str
     name: str
     is_abstract: bool
@@ -302,11 +308,13 @@ class WorkType:
 
     @classmethod
     def from_json(cls, data: Json) -> "WorkType":
+        children = tuple(cls.from_json(child) for child in data.get("children") or ())
+        flag = data.get("isAbstract")
         return cls(
             system_name=data["systemName"],
             name=data.get("name") or data["systemName"],
-            is_abstract=bool(data.get("isAbstract")),
-            children=tuple(cls.from_json(child) for child in data.get("children") or ()),
+            is_abstract=flag if isinstance(flag, bool) else bool(children),
+            children=children,
         )
 
 

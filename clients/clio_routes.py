@@ -38,12 +38,19 @@ class Route:
 
 @dataclass(frozen=True)
 class ClioRoutes:
-    """The routes of one tenant; the defaults are the documented ones. `token` is on the identity
-    server, every other route on the API host."""
+    """The routes of one tenant; the defaults are the documented ones. `token` and `discovery` are
+    on the identity server, every other route on the API host."""
 
     token: Route = Route(
         "POST", "/connect/token", "C",
         "sharedo-tech/sharedo-auth-samples (client credentials, scope sharedo)",
+    )
+    discovery: Route = Route(
+        "GET", "/.well-known/openid-configuration", "I",
+        "configurable: OpenID Connect Discovery 1.0 section 4 ({issuer}/.well-known/openid-configuration); "
+        "the identity server is an OpenID provider (sharedo-tech/sharedo-auth-samples "
+        "authCode/outlookPlugin/Sharedo.Api/Security/TokenClient.cs asks for scope openid); "
+        "no Sharedo code reads the document, so the path is inferred; the keys are at its jwks_uri",
     )
     user_info: Route = Route(
         "GET", "/api/security/userInfo", "C",

@@ -40,7 +40,10 @@ class SignInUnavailable(Exception):
 
 
 class JwksCache:
-    def __init__(self, identity: Callable[[str], ClioIdentity], *, min_refresh: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    """Signing keys per identity server; each environment's identity client reads them (its
+    discovery route may be overridden)."""
+
+    def __init__(self, identity: Callable[[EnvironmentSettings], ClioIdentity], *, min_refresh: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._identity = identity
         self._min_refresh = min_refresh
         self._clock = clock
@@ -48,21 +51,22 @@ class JwksCache:
         self._fetched_at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def key(self, issuer: str, kid: str | None) -> jwt.PyJWK:
-        keys = self._keys.get(issuer)
+    async def key(self, env: EnvironmentSettings, kid: str | None) -> jwt.PyJWK:
+        keys = self._keys.get(env.identity_url)
         if keys is None or kid not in keys:
-            keys = await self._refresh(issuer)
+            keys = await self._refresh(env)
         if kid not in keys:
             raise TokenRejected("The sign-in token was signed with a key this tenant does not publish.")
         return keys[kid]
 
-    async def _refresh(self, issuer: str) -> dict[str, jwt.PyJWK]:
+    async def _refresh(self, env: EnvironmentSettings) -> dict[str, jwt.PyJWK]:
+        issuer = env.identity_url
         async with self._locks.setdefault(issuer, asyncio.Lock()):
             last = self._fetched_at.get(issuer)
             if last is not None and self._clock() - last < self._min_refresh:
                 return self._keys.get(issuer, {})
             try:
-                document = await self._identity(issuer).jwks()
+                document = await self._identity(env).jwks()
             except RemoteError as exc:
                 raise SignInUnavailable(f"Your sign-in could not be checked: {exc}") from None
             keys = {}
@@ -82,7 +86,7 @@ class HostTokenVerifier:
     def __init__(
         self,
         store: Store,
-        identity: Callable[[str], ClioIdentity],
+        identity: Callable[[EnvironmentSettings], ClioIdentity],
         clio: Callable[[EnvironmentSettings], ClioOperateClient],
         *,
         leeway: float = 30.0,
@@ -117,7 +121,7 @@ class HostTokenVerifier:
         env = await asyncio.to_thread(self._store.environment_by_issuer, issuer)
         if env is None:
             raise TokenRejected("Your Clio Operate tenant is not connected to PMS Sync: ask your administrator.")
-        key = await self._jwks.key(env.identity_url, header.get("kid"))
+        key = await self._jwks.key(env, header.get("kid"))
         try:
             verified = jwt.decode(
                 token,

@@ -70,5 +70,10 @@ class Connections:
     def teams(self, webhook_url: str, env: EnvironmentSettings) -> TeamsWebhook:
         return TeamsWebhook(webhook_url, self.http, environment_name=env.name, timeout=self.timeout)
 
-    def identity(self, identity_url: str) -> ClioIdentity:
-        return ClioIdentity(identity_url=identity_url, http=self.http)
+    def identity(self, env: EnvironmentSettings) -> ClioIdentity:
+        return ClioIdentity(
+            identity_url=env.identity_url,
+            http=self.http,
+            environment_name=env.name,
+            routes=ClioShapeSettings.of(env.clio_settings).clio_routes,
+        )

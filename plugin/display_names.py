@@ -1,8 +1,9 @@
 """Names people use: what Clio Operate shows staff for work types, roles, key dates and phases,
 where the API speaks in system names ("matter-litigation", "other-side", "kd-instruction-date").
 
-Work type names come from the types tree, read at most once every few minutes per environment
-(`ClioOperateClient.recent_work_type_tree`); role names from the roles an administrator loaded;
+Work type names come from the types tree when the tenant sends them (the public tree is known
+to carry system names only, docs/remote-shapes.md), read at most once every few minutes per
+environment (`ClioOperateClient.recent_work_type_tree`); role names from the roles an administrator loaded;
 phase names from the work item search's `phase.name`. Key-date types have no public route for
 their titles, so their system name is made readable. A name that cannot be had is the readable
 form of the system name, never a failure.

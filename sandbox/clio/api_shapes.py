@@ -143,15 +143,9 @@ def team(t: Team) -> JSON:
 
 
 def type_tree(state: TenantState, parent: str | None = None) -> list[JSON]:
-    return [
-        {
-            "systemName": t.system_name,
-            "name": t.name,
-            "isAbstract": t.is_abstract,
-            "children": type_tree(state, t.system_name),
-        }
-        for t in state.children(parent)
-    ]
+    """The public tree carries `systemName` and `children` only (sharedo-tech/sharedo-mobile-core
+    `src/infra/typesTree.js`); `name` and `isAbstract` are seen on the modeller tree alone."""
+    return [{"systemName": t.system_name, "children": type_tree(state, t.system_name)} for t in state.children(parent)]
 
 
 def participant_role(role: ParticipantRole) -> JSON:

@@ -138,6 +138,8 @@ def test_the_portal_linked_is_the_configured_page_else_the_only_portal_origin(
 
 
 def test_the_redirect_carries_pkce_state_and_nonce_and_no_secret(oidc_service: Service, oidc_provider) -> None:  # type: ignore[no-untyped-def]
+    """The authorisation request of OpenID Connect Core 1.0 §3.1.2.1 with PKCE (RFC 7636, S256),
+    to the discovery document's `authorization_endpoint`."""
     response = oidc_service.client.get("/sign-in/alterspective", follow_redirects=False)
     url = response.headers["location"]
     assert url.startswith(f"{oidc_provider.issuer}/")
@@ -154,6 +156,8 @@ def test_the_redirect_carries_pkce_state_and_nonce_and_no_secret(oidc_service: S
 
 
 def test_a_staff_member_signs_in_and_the_dashboard_answers(oidc_service: Service, members: MemberStore) -> None:
+    """The code is exchanged at the discovery document's `token_endpoint` (OpenID Connect Core 1.0
+    §3.1.3, client secret by HTTP Basic as the provider requires) and the ID token checked (§3.1.3.7)."""
     response = sign_in(oidc_service, "staff@firm.test")
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert any(c.startswith("pms_sync_session=") for c in response.headers.get_list("set-cookie"))

@@ -83,6 +83,8 @@ def provider_transport(calls: list[str], *, issuer: str = ISSUER) -> httpx2.Mock
 
 
 async def test_discovery_and_keys_are_cached_and_keys_fetched_again_at_most_every_min_refresh() -> None:
+    """Discovery at `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4),
+    the keys at its `jwks_uri` (§3), fetched again for a new key id (Core 1.0 §10.1.1)."""
     calls: list[str] = []
     now = [0.0]
     documents = ProviderDocuments(ISSUER, ttl=3600, min_refresh=30, clock=lambda: now[0])
@@ -100,6 +102,7 @@ async def test_discovery_and_keys_are_cached_and_keys_fetched_again_at_most_ever
 
 
 async def test_a_discovery_document_naming_another_issuer_is_not_used() -> None:
+    """OpenID Connect Discovery 1.0 §4.3: the document's `issuer` must be the issuer it was read for."""
     documents = ProviderDocuments(ISSUER)
     async with AsyncOAuth2Client(transport=provider_transport([], issuer="https://evil.test")) as http:
         with pytest.raises(SignInUnavailable, match="names another issuer"):

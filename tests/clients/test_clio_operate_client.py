@@ -32,6 +32,8 @@ from clients.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
+from plugin.connections import Connections
+from store.repository import EnvironmentSettings
 from tests.clients.client_samples import API_URL, CLIENT_ID, CLIENT_SECRET, IDENTITY_URL, assert_no_secrets
 
 TOKEN_URL = f"{IDENTITY_URL}/connect/token"
@@ -474,11 +476,20 @@ def test_participant_types_are_names_or_objects() -> None:
 
 
 async def test_participants(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """`GET /api/v2/public/workItem/{id}/participants`, no body, answering a list of rows with
+    `odsId`, `odsName`, `participantType`, `participantRoleTypeName` and
+    `participantRoleCategorySystemName`, as sharedo-tech/sharedo-sample-mobile-app
+    `src/agents/participantsAgent.js` (`getParticipantsFor`) calls it and
+    `src/views/Participants/Participants.vue` reads it."""
     add_token(httpx_mock)
     rows = [
-        {"odsId": "p-1", "odsName": "Mary Citizen", "participantType": "person", "participantRoleSystemName": "client"}
+        {"odsId": "p-1", "odsName": "Mary Citizen", "participantType": "person",
+         "participantRoleSystemName": "client", "participantRoleTypeName": "Client",
+         "participantRoleCategorySystemName": "matter-participants"}
     ]
-    httpx_mock.add_response(method="GET", url=api("/api/v2/public/workItem/w-1/participants"), json=rows)
+    httpx_mock.add_response(
+        method="GET", url=api("/api/v2/public/workItem/w-1/participants"), match_content=b"", json=rows
+    )
 
     assert await clio.participants("w-1") == rows
 
@@ -487,6 +498,9 @@ async def test_participants(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> N
 
 
 async def test_work_type_tree_is_nested(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """`GET /api/v2/public/types/tree`: a root array of nodes, each `{systemName, children}`, as
+    sharedo-tech/sharedo-mobile-core `src/infra/typesTree.js` (`load`, `find`) reads it. A tenant
+    that also sends `name` and `isAbstract` (seen on the modeller tree) is read as it says."""
     add_token(httpx_mock)
     httpx_mock.add_response(
         url=api("/api/v2/public/types/tree"),
@@ -504,6 +518,39 @@ async def test_work_type_tree_is_nested(clio: ClioOperateClient, httpx_mock: HTT
 
     assert await clio.work_type_tree() == [
         WorkType("matter", "Matter", True, (WorkType("matter-litigation", "Litigation", False, ()),))
+    ]
+
+
+async def test_a_public_tree_without_names_or_abstract_flags_is_read_from_its_shape(
+    clio: ClioOperateClient, httpx_mock: HTTPXMock
+) -> None:
+    """The public tree as sharedo-tech/sharedo-mobile-core `src/infra/typesTree.js` reads it
+    carries only `systemName` and `children`: a node with children is a base type (abstract), a
+    leaf a type a work item can be created as, and the name is the system name."""
+    add_token(httpx_mock)
+    httpx_mock.add_response(
+        method="GET",
+        url=api("/api/v2/public/types/tree"),
+        match_content=b"",
+        json=[
+            {
+                "systemName": "matter",
+                "children": [
+                    {"systemName": "matter-litigation", "children": []},
+                    {"systemName": "matter-private-client",
+                     "children": [{"systemName": "matter-private-client-general", "children": []}]},
+                ],
+            }
+        ],
+    )
+
+    assert await clio.work_type_tree() == [
+        WorkType("matter", "matter", True, (
+            WorkType("matter-litigation", "matter-litigation", False, ()),
+            WorkType("matter-private-client", "matter-private-client", True, (
+                WorkType("matter-private-client-general", "matter-private-client-general", False, ()),
+            )),
+        ))
     ]
 
 
@@ -577,6 +624,9 @@ async def test_400_carries_the_remote_message_and_no_token(clio: ClioOperateClie
 
 
 async def test_discovery_and_jwks(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    """Discovery at `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery 1.0,
+    section 4; the identity server's Discovery row in reference/sharedo-api.md, inferred), and the
+    keys wherever its `jwks_uri` says (section 3), here IdentityServer's default path."""
     jwks_uri = f"{IDENTITY_URL}/.well-known/openid-configuration/jwks"
     discovery = {"issuer": IDENTITY_URL, "jwks_uri": jwks_uri}
     keys = {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "AQAB", "e": "AQAB"}]}
@@ -588,6 +638,25 @@ async def test_discovery_and_jwks(http: httpx2.AsyncClient, httpx_mock: HTTPXMoc
 
     assert await identity.discovery() == discovery
     assert await identity.jwks() == keys
+
+
+async def test_an_environment_may_move_discovery(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
+    """The `discovery` route is overridable per environment (its Clio Operate routes in Settings)
+    like the API routes; the keys still come from the document's `jwks_uri`, never a fixed path."""
+    jwks_uri = f"{IDENTITY_URL}/keys"
+    httpx_mock.add_response(
+        method="GET", url=f"{IDENTITY_URL}/identity/.well-known/openid-configuration",
+        json={"issuer": IDENTITY_URL, "jwks_uri": jwks_uri},
+    )
+    httpx_mock.add_response(method="GET", url=jwks_uri, json={"keys": []})
+    env = EnvironmentSettings(
+        id=1, organisation_id=1, name="UAT", is_default=True, identity_url=IDENTITY_URL, api_url=API_URL,
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, portal_origins=(), work_item_url_template="",
+        agent_url="", agent_key=None, relay_key_name=None, relay_key=None, import_writes_enabled=False,
+        clio_settings={"routes": {"discovery": "/identity/.well-known/openid-configuration"}},
+    )
+
+    assert await Connections(http).identity(env).jwks() == {"keys": []}
 
 
 async def test_identity_errors_name_the_host_when_no_environment_is_given(

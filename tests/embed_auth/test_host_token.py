@@ -107,7 +107,7 @@ def setup(store: Store, tenant: Tenant):  # type: ignore[no-untyped-def]
     clio = FakeClio()
     tenants = {ISSUER: tenant, OTHER_ISSUER: Tenant(OTHER_ISSUER)}
     tenants[OTHER_ISSUER].add_key("o1", rsa_key("o1"))
-    verifier = HostTokenVerifier(store, lambda issuer: FakeIdentity(tenants[issuer]), lambda env: clio)  # type: ignore[arg-type,return-value]
+    verifier = HostTokenVerifier(store, lambda env: FakeIdentity(tenants[env.identity_url]), lambda env: clio)  # type: ignore[arg-type,return-value]
     return verifier, clio, org, env_id, tenants
 
 
