@@ -65,13 +65,6 @@ def aderant_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def remote_transport() -> Callable[[Starlette], httpx2.AsyncBaseTransport]:
-    """How the service reaches its remote systems, given the sandbox: every one in-process. A test
-    module overrides it to reach another server too (tests/boundary/test_organisation_audit_siem.py)."""
-    return lambda sandbox: httpx2.ASGITransport(app=sandbox)
-
-
-@pytest.fixture
 def service(
     database_url: str, aderant_db: str, remote_transport: Callable[[Starlette], httpx2.AsyncBaseTransport]
 ) -> Iterator[Service]:
