@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import httpx2
@@ -14,6 +14,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
+from starlette.applications import Starlette
 
 from store.db import make_engine, normalise_url, upgrade
 from store.repository import Store
@@ -112,3 +113,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for line in _forbidden_skips:
             print(f"  {line}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def remote_transport() -> Callable[[Starlette], httpx2.AsyncBaseTransport]:
+    """How the in-process service (tests/views/conftest.py) reaches its remote systems, given the
+    sandbox: every one in-process. A test module overrides it to reach another server too
+    (tests/boundary/test_organisation_audit_siem.py)."""
+    return lambda sandbox: httpx2.ASGITransport(app=sandbox)

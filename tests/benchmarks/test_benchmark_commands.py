@@ -1,5 +1,6 @@
 """The benchmark scripts start: `--help` describes each, and tiny runs of the load and History
-benchmarks measure (exit 0, goals met, or 1, missed) rather than fail to run (2)."""
+benchmarks measure (exit 0, goals met, or 1, missed) rather than fail to run (2); a tiny run of the
+exactly-once benchmark's settle window meets its goal."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def benchmark(script: str, *options: str) -> subprocess.CompletedProcess[str]:
         ("close_sync.py", ("--runs", "--tls")),
         ("load.py", ("--runs", "--users", "--duration", "--no-tls")),
         ("history_filter.py", ("--runs", "--attempts", "--database")),
+        ("exactly_once.py", ("--runs", "--settle", "--late", "--poll", "--no-takeover")),
     ],
 )
 def test_help_describes_the_options(script: str, options: tuple[str, ...]) -> None:
@@ -58,3 +60,15 @@ def test_a_tiny_history_run_finds_nothing_with_each_filter() -> None:
     goal_lines = re.findall(r"^  (?:met   |MISSED)  SQLite, .*$", result.stdout, re.MULTILINE)
     assert len(goal_lines) == 6, result.stdout
     assert not any("rows, not none" in line for line in goal_lines), result.stdout
+
+
+@pytest.mark.benchmark
+def test_a_tiny_settle_window_run_leaves_one_work_item() -> None:
+    result = benchmark("exactly_once.py", "--settle", "2", "--late", "1", "--no-takeover")
+    assert result.returncode == 0, result.stdout + result.stderr
+    refused = re.search(r"^retries refused until, s +(\d+\.\d+) / ", result.stdout, re.MULTILINE)
+    succeeded = re.search(r"^first retry succeeded at, s +(\d+\.\d+) / ", result.stdout, re.MULTILINE)
+    assert refused and succeeded, result.stdout
+    assert 0 < float(refused.group(1)) < float(succeeded.group(1)) <= 2 + 1, "refused while the write was late, then found"
+    assert re.search(r"^work items of the matter +1 / 1 \(1 1 1\)$", result.stdout, re.MULTILINE), result.stdout
+    assert "OK: 2 of 2 goals met." in result.stdout

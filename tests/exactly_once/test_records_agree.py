@@ -51,6 +51,14 @@ def test_a_work_item_put_there_by_something_else_is_adopted_on_preview(service: 
     assert preview["already_imported"] and preview["work_item_id"] == IMPORTED_WORK_ITEM_ID
     row = search(service, "82003", environment=2)
     assert row["imported"] and row["work_item_id"] == IMPORTED_WORK_ITEM_ID
+    again = service.client.get("/api/v1/matters/82003/preview", params={"environment": 2}, headers=service.bearer()).json()
+    assert again["already_imported"] and again["work_item_id"] == IMPORTED_WORK_ITEM_ID
+    # The adoption is on History once, as the preview found it: already imported, with its work item.
+    history = service.client.get("/api/v1/history", params={"environment": 2, "matter": "82003"}, headers=service.bearer()).json()["items"]
+    assert [(h["outcome"], h["work_item_id"], h["trigger"], h["environment_id"]) for h in history] == [
+        ("already_imported", IMPORTED_WORK_ITEM_ID, "preview", 2)
+    ]
+    assert history[0]["finished_at"] is not None and history[0]["user"] == "staff@sandbox.test"
     assert "82003" not in closable(service, 2), "adopted: never closed by close-sync"
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import httpx2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -49,6 +50,23 @@ class SiemReceiver:
             return Response(status_code=204)
 
         return Starlette(routes=[Route("/audit", receive, methods=["POST"])])
+
+
+class LoopbackOrApp(httpx2.AsyncBaseTransport):
+    """A transport sending requests for 127.0.0.1 over the network (to a server `serving` runs)
+    and every other one to an in-process app (the sandbox)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = httpx2.ASGITransport(app=app)
+        self._network = httpx2.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        transport = self._network if request.url.host == "127.0.0.1" else self._app
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._network.aclose()
+        await self._app.aclose()
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx2
@@ -65,7 +65,9 @@ def aderant_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def service(database_url: str, aderant_db: str) -> Iterator[Service]:
+def service(
+    database_url: str, aderant_db: str, remote_transport: Callable[[Starlette], httpx2.AsyncBaseTransport]
+) -> Iterator[Service]:
     key = SecretBox.generate_key()
     sandbox = create_sandbox_app(
         base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE
@@ -75,7 +77,7 @@ def service(database_url: str, aderant_db: str) -> Iterator[Service]:
         store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
     )
     settings = Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False)
-    app = create_app(settings, transport=httpx2.ASGITransport(app=sandbox))
+    app = create_app(settings, transport=remote_transport(sandbox))
     with TestClient(app, base_url=SERVICE) as client:
         yield Service(client, sandbox, store, organisation, aderant_db, settings)
     store.engine.dispose()

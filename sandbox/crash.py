@@ -1,0 +1,164 @@
+"""A service killed (SIGKILL) in the middle of an import, and the import taken over by the service
+started again over the same database: what tests/exactly_once/test_crashed_imports.py checks and
+benchmarks/exactly_once.py times. The sandbox runs on loopback in this process (so it outlives the
+service, and its state can be read); the service runs as `pms-sync serve` in a child process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+import uvicorn
+from starlette.applications import Starlette
+
+from sandbox.app import create_sandbox_app
+from sandbox.clio.tenant import Tenant
+from sandbox.demo import configure_sandbox_organisation
+from sandbox.ports import free_port_pair
+from store.db import make_engine
+from store.repository import Store
+from store.secrets import SecretBox
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENT_KEY = "agent-key-for-the-crash"
+PEOPLE = "/production/api/public/v1/people"
+MATTER = "82001"
+IN_PROGRESS = "already in progress"
+
+
+@dataclass(frozen=True)
+class Takeover:
+    """What the restarted service answered, and when."""
+
+    seconds: float
+    """From the kill to the first retry that was not refused as in progress."""
+    refused_at_restart: httpx2.Response
+    """The first retry once the service was up again."""
+    retry: httpx2.Response
+    """The first retry not refused as in progress (or the last one, when none was taken over in time)."""
+    history: list[dict]
+    """History after the retry, newest first."""
+    people_before: int
+    """People in the Production tenant before the import started."""
+    tenant: Tenant
+    """Clio Operate's Production tenant, as the import left it."""
+
+
+@contextmanager
+def sandbox_on_loopback(aderant_url: str, service_url: str) -> Iterator[tuple[Starlette, str]]:
+    """The sandbox served by uvicorn from a thread of this process: (its app, its base URL)."""
+    port = free_port_pair()
+    base = f"http://127.0.0.1:{port}"
+    app = create_sandbox_app(base_url=base, aderant_database_url=aderant_url, agent_api_key=AGENT_KEY, service_url=service_url)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the sandbox did not start")
+        time.sleep(0.05)
+    try:
+        yield app, base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _serve(database_url: str, key: str, port: int) -> subprocess.Popen:
+    """`pms-sync serve` on the port, once it answers /readyz."""
+    service_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ, "PMS_SYNC_DATABASE_URL": database_url, "PMS_SYNC_SECRET_KEYS": key,
+        "PMS_SYNC_PUBLIC_URL": service_url, "PMS_SYNC_COOKIE_SECURE": "false", "PMS_SYNC_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "views.cli", "serve", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the service did not start")
+        try:
+            if httpx2.get(f"{service_url}/readyz").status_code == 200:
+                return process
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _post_ignoring_the_kill(url: str, headers: dict[str, str]) -> None:
+    try:
+        httpx2.post(url, json={}, headers=headers, timeout=30)
+    except httpx2.HTTPError:
+        pass  # the service was killed mid-answer
+
+
+def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float = 40) -> Takeover:
+    """Import 82001 through a service whose contact create Clio Operate holds for 3 s, SIGKILL the
+    service while it waits, start it again, and retry the import every 0.25 s until it is not
+    refused as in progress (or `give_up_after` seconds have passed since the kill)."""
+    key = SecretBox.generate_key()
+    port = free_port_pair()
+    service_url = f"http://127.0.0.1:{port}"
+    with sandbox_on_loopback(aderant_url, service_url) as (sandbox, base):
+        controls = sandbox.state.sandbox
+        store = Store(make_engine(database_url), SecretBox(key))
+        try:
+            configure_sandbox_organisation(store, controls.environments(), agent_url=f"{base}/aderant", agent_key=AGENT_KEY)
+        finally:
+            store.engine.dispose()
+        tenant = controls.tenants["production"]
+        headers = {"Authorization": f"Bearer {tenant.mint_user_token('staff@sandbox.test')}"}
+        url = f"{service_url}/api/v1/matters/{MATTER}/import"
+
+        process = _serve(database_url, key, port)
+        try:
+            people = len(tenant.state.people)
+            rule = controls.faults.add(PEOPLE, method="POST", delay=3, times=1)  # a contact create in flight
+            threading.Thread(target=_post_ignoring_the_kill, args=(url, headers), daemon=True).start()
+            deadline = time.monotonic() + 30
+            while rule.fired == 0:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the import did not reach Clio Operate")
+                time.sleep(0.05)
+            time.sleep(0.3)
+            os.kill(process.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            process.wait(timeout=10)
+        finally:
+            _stop(process)
+
+        restarted = _serve(database_url, key, port)
+        try:
+            with httpx2.Client(base_url=service_url, headers=headers, timeout=30) as client:
+                first = retry = client.post(f"/api/v1/matters/{MATTER}/import", json={})
+                while retry.status_code == 409 and IN_PROGRESS in retry.text and time.monotonic() - killed_at < give_up_after:
+                    time.sleep(0.25)
+                    retry = client.post(f"/api/v1/matters/{MATTER}/import", json={})
+                took = time.monotonic() - killed_at
+                history = client.get("/api/v1/history", params={"limit": 200}).json()["items"]
+        finally:
+            _stop(restarted)
+    return Takeover(took, first, retry, history, people, tenant)
