@@ -118,10 +118,17 @@ def test_close_sync_that_meets_a_deleted_work_item_records_it(service: Service) 
     with sqlite3.connect(service.aderant_url.removeprefix("sqlite:///")) as db:
         db.execute("UPDATE HBM_MATTER SET STATUS_CODE = 'CLOSE', CLOSE_DATE = ? WHERE MATTER_UNO = 82001", (date(2026, 10, 1).isoformat(),))
     # Deleted in Clio Operate after close-sync listed it, while it asks for its phase.
-    service.faults.add(f"{WORK_ITEM}/{work_item}/phase", method="GET", delay=0.5, times=1)
+    asked = service.faults.add(f"{WORK_ITEM}/{work_item}/phase", method="GET", delay=2, times=1)
     runtime = service.client.app.state.runtime
     env = service.store.environment(service.organisation_id, 1)
-    deleting = threading.Timer(0.25, service.tenant().state.delete_work_item, args=(work_item,))
+
+    def delete_once_asked() -> None:  # while the phase request waits, after the listing found the item
+        deadline = time.monotonic() + 30
+        while not asked.fired and time.monotonic() < deadline:
+            time.sleep(0.01)
+        service.tenant().state.delete_work_item(work_item)
+
+    deleting = threading.Thread(target=delete_once_asked)
     deleting.start()
     [outcome] = service.client.portal.call(apply_close_sync, runtime.services, env, "admin@sandbox.test")
     deleting.join()
