@@ -9,7 +9,9 @@ drive demos of their own.
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -243,3 +245,28 @@ def test_a_link_is_remembered_per_environment_and_auto_import_links_the_remember
     mary = widget.locator(f"tr[data-party='{MARY}']")
     expect(mary.get_by_label("Create new")).to_be_checked()
     expect(mary.locator(f".candidate[data-candidate='{MARY_CITIZEN_ID}'] .reasons")).not_to_contain_text("linked before")
+
+
+def test_a_key_date_before_the_matter_opened_is_noted(fresh_demo: Demo, page: Page) -> None:
+    """UAT's mapping takes a second key date from the close date; 82001's, typed wrongly in
+    Aderant, is before the matter opened (02 Mar 2026)."""
+    with sqlite3.connect(fresh_demo.data_dir / "aderant.db") as db:
+        db.execute("UPDATE HBM_MATTER SET CLOSE_DATE = '2025-01-31 00:00:00' WHERE MATTER_UNO = 82001")
+    page.goto(fresh_demo.environment("UAT")["portal_url"])
+    page.get_by_role("button", name=re.compile(r"admin@sandbox\.test")).click()
+    widget = page.frame_locator("iframe[title='PMS Sync']")
+    widget.get_by_role("link", name="Settings", exact=True).click()
+    widget.get_by_role("link", name="Mapping", exact=True).click()
+    document = widget.locator("textarea#document")
+    mapping = json.loads(document.input_value())
+    mapping["key_dates"].append({"type": "kd-close-date", "source": "close_date"})
+    document.fill(json.dumps(mapping, indent=2))
+    widget.locator("input[name=note]").fill("close date as a key date")
+    widget.get_by_role("button", name="Save as new version").click()
+    expect(widget.locator("#in-force")).to_contain_text("close date as a key date")
+
+    widget.get_by_role("navigation", name="Sections").get_by_role("link", name="Find a matter").click()
+    search(widget, "82001")
+    closed = widget.locator("dl.fields dd", has_text="2025-01-31")
+    expect(closed.locator(".note")).to_have_text("The key date kd-close-date (2025-01-31) is before the matter opened (02 Mar 2026).")
+    expect(widget.locator("dl.fields dd", has_text="2026-03-02").locator(".note")).to_have_count(0)
