@@ -5,8 +5,9 @@ Evidence and points: the contact carries the party's Aderant reference (100); an
 the party to it before (90); the same e-mail, case ignored (40); the same phone, compared on the
 last 9 digits so "+61 2 5550 0100" and "(02) 5550 0100" agree (30); the same postcode (10); name
 similarity, difflib's ratio of the two names with case, punctuation and legal forms ignored
-(up to 20). Contacts are of the party's kind (person or organisation) already; a differing
-e-mail or phone takes 10 off each.
+(up to 20); a differing e-mail or phone takes 10 off each. Only contacts of the party's kind
+(person or organisation) are candidates at all, so kind gives no reason of its own: the rule
+says so instead.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ LEGAL_FORMS = frozenset({
     "pty", "ltd", "limited", "proprietary", "inc", "incorporated", "llc", "llp", "plc", "corp", "corporation", "co", "company",
 })
 DEFAULT_RULE = (
-    "A party is linked by default only on strong evidence: the contact carries the party's Aderant reference, "
-    "an import linked this party to it before, or it shares the party's e-mail or phone and its name is at least "
+    "Only contacts of the party's kind (person or organisation) are candidates, and a party is linked by default "
+    "only on strong evidence: the contact carries the party's Aderant reference, an import linked this party to it "
+    "before, or it shares the party's e-mail or phone and its name is at least "
     f"{CLOSE_NAME:.0%} similar; otherwise a new contact is created."
 )
 
@@ -100,7 +102,6 @@ def match(party: PartyFacts, contact: OdsContact, previous: PreviousLink | None 
     similarity = name_similarity(party.name, contact.name)
     score += round(similarity * 20)
     reasons.append(f"name {similarity:.0%} similar")
-    reasons.append(f"same kind ({contact.kind})")
     strong = exact or remembered or ((same_email or same_phone) and similarity >= CLOSE_NAME)
     return Match(score, tuple(reasons), strong)
 

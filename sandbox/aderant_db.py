@@ -115,7 +115,23 @@ DANIEL_OBRIEN = SeededName(
 )
 PACIFIC_INSURANCE = SeededName(90005, "Pacific Insurance Group Ltd", "O")
 LEE_WONG = SeededName(90006, "Lee Wong", "P", first_name="Lee", last_name="Wong")
-EXAMPLE_PARTIES = (COASTAL_FREIGHT, MARY_CITIZEN, DANIEL_OBRIEN, PACIFIC_INSURANCE, LEE_WONG)
+# The parties of 82008, each with a fault a preview notes: a person recorded as an organisation;
+# an e-mail and a phone that do not parse; the same person under two Aderant names.
+NORA_QUILL = SeededName(90007, "Nora Quill", "O", email="nora.quill@example.com")
+SAM_ORTEGA = SeededName(
+    90008, "Sam Ortega", "P", first_name="Sam", last_name="Ortega", title="Mr", gender="M",
+    email="sam.ortega@example", phone="5550 01",
+)
+PRIYA_SHAH = SeededName(
+    90009, "Priya Shah", "P", first_name="Priya", last_name="Shah", email="priya.shah@example.com",
+)
+PRIYA_SHAH_AGAIN = SeededName(
+    90010, "Priya Shah", "P", first_name="Priya", last_name="Shah", phone="+61 2 5550 0199",
+)
+EXAMPLE_PARTIES = (
+    COASTAL_FREIGHT, MARY_CITIZEN, DANIEL_OBRIEN, PACIFIC_INSURANCE, LEE_WONG,
+    NORA_QUILL, SAM_ORTEGA, PRIYA_SHAH, PRIYA_SHAH_AGAIN,
+)
 
 MANY_PARTIES_FIRST_NAME_UNO = 90100
 MANY_PARTIES_COUNT = 50
@@ -231,11 +247,33 @@ FIFTY_PARTIES_MATTER = SeededMatter(
     matter_type="LIT",
     parties=_cycled_roles(FIFTY_PARTIES_FIRST_NAME_UNO, 50),
 )
+# Aderant data with faults a preview notes (plugin/data_quality.py): besides its parties', the
+# open date 2062 (for 2026) makes its key date, the instruction date, one in the future. Mary
+# Citizen is on it too, so a link remembered for her shows in its auto-import plan.
+DATA_QUALITY_MATTER = SeededMatter(
+    matter_uno=82008,
+    number="82008",
+    title="Harbour Holdings v Ortega",
+    long_title="Harbour Holdings Pty Ltd v Sam Ortega — claim under a guarantee",
+    status="OPEN",
+    open_date=date(2062, 3, 2),
+    close_date=None,
+    office="SYD",
+    department="LIT",
+    matter_type="LIT",
+    parties=(
+        (SAM_ORTEGA.name_uno, "ADV"),
+        (NORA_QUILL.name_uno, "INT"),
+        (PRIYA_SHAH.name_uno, "INT"),
+        (PRIYA_SHAH_AGAIN.name_uno, "WIT"),
+        (MARY_CITIZEN.name_uno, "INT"),
+    ),
+)
 BENCHMARK_MATTERS = (ONE_PARTY_MATTER, TEN_PARTIES_MATTER, FIFTY_PARTIES_MATTER)
 GENERATED_PARTY_MATTERS = (MANY_PARTIES_MATTER, *BENCHMARK_MATTERS)
 """Example matters whose parties are generated names (each from its own matter's seed)."""
 EXAMPLE_MATTERS = (
-    LITIGATION_MATTER, LEASE_REVIEW_MATTER, EMPLOYMENT_ADVICE_MATTER, *GENERATED_PARTY_MATTERS,
+    LITIGATION_MATTER, LEASE_REVIEW_MATTER, EMPLOYMENT_ADVICE_MATTER, *GENERATED_PARTY_MATTERS, DATA_QUALITY_MATTER,
 )
 
 GENERATED_MATTER_FIRST_UNO = 100_000

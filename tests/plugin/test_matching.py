@@ -43,7 +43,7 @@ def test_a_look_alike_with_another_email_scores_below_the_same_name_and_postcode
     assert citizen.score > citizens.score
     assert "same postcode 2042" in citizen.reasons and "name 100% similar" in citizen.reasons
     assert {"different e-mail", "different phone"} <= set(citizens.reasons)
-    assert citizen.reasons[-1] == "same kind (person)"
+    assert citizen.reasons[-1] == "name 100% similar", "no kind reason: every candidate is of the party's kind"
 
 
 def test_a_remembered_link_is_strong_and_says_who_and_when() -> None:
@@ -63,5 +63,5 @@ def test_name_similarity_ignores_case_punctuation_and_legal_forms() -> None:
 
 def test_the_rule_is_one_sentence_naming_the_evidence() -> None:
     assert DEFAULT_RULE.count(".") == 1 and DEFAULT_RULE.endswith(".")
-    for evidence in ("Aderant reference", "linked this party to it before", "e-mail or phone", "85%", "new contact"):
+    for evidence in ("Aderant reference", "linked this party to it before", "e-mail or phone", "85%", "new contact", "party's kind"):
         assert evidence in DEFAULT_RULE

@@ -79,7 +79,7 @@ def https_sandbox(service: Service) -> None:
 def test_auto_import_lists_new_matters_of_nominated_clients_and_imports_them(service: Service) -> None:
     save_schedule(service, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
     listed = service.client.portal.call(auto_import_dry_run, services(service), env(service))
-    assert [m.matter_number for m in listed] == ["82001", "82004"], "82002 is closed and older; 82003 is imported"
+    assert [m.matter_number for m in listed] == ["82001", "82004", "82008"], "82002 is closed and older; 82003 is imported"
     actor = Actor(ADMIN_USER_ID, "admin@sandbox.test", service.organisation_id)
     [outcome] = service.client.portal.call(apply_auto_import, services(service), env(service), actor, ["82001"])
     assert outcome.status == "imported" and outcome.message == "4 contacts created, 1 linked"
@@ -87,7 +87,7 @@ def test_auto_import_lists_new_matters_of_nominated_clients_and_imports_them(ser
     assert history[0]["matter_number"] == "82001" and history[0]["user"] == "admin@sandbox.test"
     assert service.store.imports.history(service.organisation_id)[0].trigger == "auto-import"
     again = service.client.portal.call(auto_import_dry_run, services(service), env(service))
-    assert [m.matter_number for m in again] == ["82004"]
+    assert [m.matter_number for m in again] == ["82004", "82008"]
 
 
 def test_no_teams_message_when_nothing_is_actionable(service: Service) -> None:
@@ -102,18 +102,18 @@ def test_one_card_when_something_is_actionable(service: Service) -> None:
     set_status(service, 82001, "CLOSE", date(2026, 10, 1))
     save_schedule(service, enabled=True, auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1))
     report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
-    assert (report.close_sync, report.auto_import, report.notification) == (1, 1, "sent (attempt 1)")
+    assert (report.close_sync, report.auto_import, report.notification) == (1, 2, "sent (attempt 1)")
     [message] = teams_messages(service)
     card = message["attachments"][0]["content"]
     assert message["type"] == "message" and card["type"] == "AdaptiveCard"
     text = str(card)
-    assert "82001" in text and "82004" in text
+    assert "82001" in text and "82004" in text and "82008" in text
     assert {a["url"] for a in card["actions"]} == {  # the portal page hosting the widget, opening each panel
         "http://sandbox.test/production/portal/?pms-sync-panel=close-sync&pms-sync-environment=1",
         "http://sandbox.test/production/portal/?pms-sync-panel=auto-import&pms-sync-environment=1",
     }
     [run] = service.store.schedules.runs(service.organisation_id, 1)
-    assert (run.outcome, run.close_sync_count, run.auto_import_count, run.trigger) == ("succeeded", 1, 1, "run-now")
+    assert (run.outcome, run.close_sync_count, run.auto_import_count, run.trigger) == ("succeeded", 1, 2, "run-now")
 
 
 def test_a_failing_teams_webhook_is_retried_recorded_and_never_fails_the_run(service: Service) -> None:
@@ -140,7 +140,7 @@ def test_a_teams_timeout_is_retried_recorded_and_never_fails_the_run(service: Se
         report = client.portal.call(impatient.run_now, service.organisation_id, 1)
     assert [c.status for c in service.calls.calls if c.path == "/teams/pms-sync"] == [None] * 3, "three tries, none answered"
     [run] = service.store.schedules.runs(service.organisation_id, 1)
-    assert (run.outcome, run.auto_import_count, report.outcome) == ("succeeded", 2, "succeeded")
+    assert (run.outcome, run.auto_import_count, report.outcome) == ("succeeded", 3, "succeeded")
     assert run.notification == (
         "failed after 3 attempts: Microsoft Teams did not answer in time for Production: no answer before the time limit"
     )

@@ -183,14 +183,14 @@ def test_auto_import_lists_new_matters_and_imports_the_chosen_one_into_history(s
     )
     token = admin(service, AUTO_IMPORT)
     page = service.client.get(AUTO_IMPORT).text
-    assert checked(page, "matter") == ["82001", "82004"] and "CL080001" in page
+    assert checked(page, "matter") == ["82001", "82004", "82008"] and "CL080001" in page
     assert service.store.imports.history(service.organisation_id) == [], "listing imports nothing"
 
     response = service.client.post(AUTO_IMPORT, data={"csrf_token": token, "matter": "82001", "apply": "selected"})
     assert response.status_code == 200
     outcomes = response.text.split('id="outcomes"')[1].split("</ul>")[0]
     assert '<span class="mono">82001</span>: <span class="outcome imported">imported</span>' in outcomes
-    assert "82004" not in outcomes and checked(response.text, "matter") == ["82004"]
+    assert "82004" not in outcomes and checked(response.text, "matter") == ["82004", "82008"]
     [entry] = service.store.imports.history(service.organisation_id)
     assert (entry.matter_number, entry.outcome, entry.trigger, entry.user_name) == ("82001", "imported", "auto-import", "admin@sandbox.test")
     history = service.client.get("/history?environment=1").text
@@ -230,7 +230,7 @@ def test_auto_import_shows_each_matters_parties_with_their_decisions_and_asks_be
     )
     token = admin(service, AUTO_IMPORT)
     page = service.client.get(AUTO_IMPORT).text
-    assert checked(page, "matter") == ["82001", "82004"] and ticked(page, "matter") == []
+    assert checked(page, "matter") == ["82001", "82004", "82008"] and ticked(page, "matter") == []
     row = page.split('<tr data-matter="82001">')[1].split("</tr>")[0]
     parties = [html.unescape(re.sub(r"<[^>]+>", "", item)).split() for item in re.findall(r"<li data-decision=[^>]*>(.*?)</li>", row)]
     assert ["Harbour", "Holdings", "Pty", "Ltd", "client", "—", "Link", "to", "existing:", "Harbour", "Holdings", "Pty", "Ltd"] in parties

@@ -33,7 +33,7 @@ def test_search_marks_imported_matters_and_makes_one_remote_call(service: Servic
     response = service.client.get("/api/v1/matters", params={"q": "CL080001"}, headers=headers)
     assert response.status_code == 200
     results = {r["matter_number"]: r for r in response.json()["results"]}
-    assert set(results) == {"82001", "82002", "82003", "82004", "82005", "82006", "82007"}
+    assert set(results) == {"82001", "82002", "82003", "82004", "82005", "82006", "82007", "82008"}
     assert results["82003"]["imported"] and results["82003"]["work_item_id"] == IMPORTED_WORK_ITEM_ID
     assert results["82003"]["work_item_url"] == f"{SANDBOX}/production/sharedo/{IMPORTED_WORK_ITEM_ID}"
     assert not results["82001"]["imported"] and results["82001"]["work_item_url"] is None
