@@ -7,29 +7,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx2
-import uvicorn
-from starlette.applications import Starlette
 
-from sandbox.app import create_sandbox_app
 from sandbox.clio.tenant import Tenant
-from sandbox.demo import configure_sandbox_organisation
+from sandbox.loopback import configure_organisation, sandbox_on_loopback, serve_service, stop_service
 from sandbox.ports import free_port_pair
-from store.db import make_engine
-from store.repository import Store
-from store.secrets import SecretBox
 
-ROOT = Path(__file__).resolve().parents[1]
-AGENT_KEY = "agent-key-for-the-crash"
 PEOPLE = "/production/api/public/v1/people"
 MATTER = "82001"
 IN_PROGRESS = "already in progress"
@@ -53,61 +40,6 @@ class Takeover:
     """Clio Operate's Production tenant, as the import left it."""
 
 
-@contextmanager
-def sandbox_on_loopback(aderant_url: str, service_url: str) -> Iterator[tuple[Starlette, str]]:
-    """The sandbox served by uvicorn from a thread of this process: (its app, its base URL)."""
-    port = free_port_pair()
-    base = f"http://127.0.0.1:{port}"
-    app = create_sandbox_app(base_url=base, aderant_database_url=aderant_url, agent_api_key=AGENT_KEY, service_url=service_url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.05)
-    try:
-        yield app, base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def _serve(database_url: str, key: str, port: int) -> subprocess.Popen:
-    """`pms-sync serve` on the port, once it answers /readyz."""
-    service_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ, "PMS_SYNC_DATABASE_URL": database_url, "PMS_SYNC_SECRET_KEYS": key,
-        "PMS_SYNC_PUBLIC_URL": service_url, "PMS_SYNC_COOKIE_SECURE": "false", "PMS_SYNC_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "views.cli", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the service did not start")
-        try:
-            if httpx2.get(f"{service_url}/readyz").status_code == 200:
-                return process
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _post_ignoring_the_kill(url: str, headers: dict[str, str]) -> None:
     try:
         httpx2.post(url, json={}, headers=headers, timeout=30)
@@ -119,21 +51,16 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
     """Import 82001 through a service whose contact create Clio Operate holds for 3 s, SIGKILL the
     service while it waits, start it again, and retry the import every 0.25 s until it is not
     refused as in progress (or `give_up_after` seconds have passed since the kill)."""
-    key = SecretBox.generate_key()
     port = free_port_pair()
     service_url = f"http://127.0.0.1:{port}"
     with sandbox_on_loopback(aderant_url, service_url) as (sandbox, base):
         controls = sandbox.state.sandbox
-        store = Store(make_engine(database_url), SecretBox(key))
-        try:
-            configure_sandbox_organisation(store, controls.environments(), agent_url=f"{base}/aderant", agent_key=AGENT_KEY)
-        finally:
-            store.engine.dispose()
+        key = configure_organisation(database_url, sandbox, base)
         tenant = controls.tenants["production"]
         headers = {"Authorization": f"Bearer {tenant.mint_user_token('staff@sandbox.test')}"}
         url = f"{service_url}/api/v1/matters/{MATTER}/import"
 
-        process = _serve(database_url, key, port)
+        process = serve_service(database_url, key, port)
         try:
             people = len(tenant.state.people)
             rule = controls.faults.add(PEOPLE, method="POST", delay=3, times=1)  # a contact create in flight
@@ -148,9 +75,9 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
             killed_at = time.monotonic()
             process.wait(timeout=10)
         finally:
-            _stop(process)
+            stop_service(process)
 
-        restarted = _serve(database_url, key, port)
+        restarted = serve_service(database_url, key, port)
         try:
             with httpx2.Client(base_url=service_url, headers=headers, timeout=30) as client:
                 first = retry = client.post(f"/api/v1/matters/{MATTER}/import", json={})
@@ -160,5 +87,5 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
                 took = time.monotonic() - killed_at
                 history = client.get("/api/v1/history", params={"limit": 200}).json()["items"]
         finally:
-            _stop(restarted)
+            stop_service(restarted)
     return Takeover(took, first, retry, history, people, tenant)

@@ -3,6 +3,7 @@ contact in the environment, through one app or two sharing the database (two rep
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
@@ -15,11 +16,10 @@ from tests.views.conftest import SERVICE, Service
 from views.app import create_app
 
 
-
-def matters_sharing_a_party(service: Service) -> tuple[list[str], str]:
+def matters_sharing_a_party(aderant_url: str, preview: Callable[[str], dict]) -> tuple[list[str], str]:
     """Three importable matters of the sandbox's Aderant database with one party in common, and
-    that party's Aderant reference."""
-    engine = create_engine(service.aderant_url)
+    that party's Aderant reference (`preview` answers a matter's preview as staff see it)."""
+    engine = create_engine(aderant_url)
     with engine.connect() as connection:
         shared = connection.execute(text(
             "SELECT p.NAME_UNO, m.MATTER_NUMBER FROM _HBM_MATTER_PARTY p JOIN HBM_MATTER m ON m.MATTER_UNO = p.MATTER_UNO "
@@ -30,12 +30,16 @@ def matters_sharing_a_party(service: Service) -> tuple[list[str], str]:
     by_name: dict[int, list[str]] = {}
     for name_uno, number in shared:
         by_name.setdefault(name_uno, []).append(str(number))
-    headers = service.bearer()
     for name_uno, numbers in by_name.items():
-        previews = [service.client.get(f"/api/v1/matters/{n}/preview", headers=headers).json() for n in numbers[:3]]
+        previews = [preview(n) for n in numbers[:3]]
         if all(not p.get("warnings") and "parties" in p for p in previews):
             return [p["matter_number"] for p in previews], f"ADERANT:{name_uno}"
     raise AssertionError("the sandbox has no three importable matters sharing a party")
+
+
+def staff_preview(service: Service) -> Callable[[str], dict]:
+    headers = service.bearer()
+    return lambda number: service.client.get(f"/api/v1/matters/{number}/preview", headers=headers).json()
 
 
 def import_all_at_once(clients: list[TestClient], headers: dict[str, str], matters: list[str]) -> list[httpx2.Response]:
@@ -47,7 +51,7 @@ def import_all_at_once(clients: list[TestClient], headers: dict[str, str], matte
 
 
 def test_concurrent_imports_sharing_a_party_create_it_once(service: Service) -> None:
-    matters, reference = matters_sharing_a_party(service)
+    matters, reference = matters_sharing_a_party(service.aderant_url, staff_preview(service))
     responses = import_all_at_once([service.client], service.bearer(), matters)
     assert [r.status_code for r in responses] == [201] * len(matters), [r.text for r in responses]
     assert len(contacts_stamped(service, reference)) == 1
@@ -55,7 +59,7 @@ def test_concurrent_imports_sharing_a_party_create_it_once(service: Service) -> 
 
 
 def test_two_replicas_sharing_a_party_create_it_once(service: Service) -> None:
-    matters, reference = matters_sharing_a_party(service)
+    matters, reference = matters_sharing_a_party(service.aderant_url, staff_preview(service))
     settings = Settings(
         database_url=str(service.store.engine.url.render_as_string(hide_password=False)),
         secret_keys=service.client.app.state.runtime.settings.secret_keys,
