@@ -33,11 +33,28 @@ def test_the_list_holds_the_configured_phase_those_close_sync_reached_and_the_de
     assert stored(service).closed_phase == "matter-completed"
     page = service.client.get(SCHEDULE).text
     assert options(page) == ["matter-archived", "matter-closed", "matter-completed", "Another phase (type it below)"]
-    assert "<option selected>matter-completed</option>" in page
+    assert '<option value="matter-completed" selected>matter-completed</option>' in page
 
     chosen = {**VALID, "closed_phase": "matter-archived", "closed_phase_other": ""}
     assert service.client.post(SCHEDULE, data={"csrf_token": token, **chosen}, follow_redirects=False).status_code == 303
     assert stored(service).closed_phase == "matter-archived"
+
+
+def test_a_phase_close_sync_was_told_the_name_of_is_listed_by_it_with_its_system_name_as_tooltip(service: Service) -> None:
+    admin(service)
+    service.store.schedules.record_event(  # recorded before phase names were: the system name only
+        "close_sync.applied", service.organisation_id, 1, "admin@sandbox.test",
+        {"matter_number": "82004", "work_item_id": "w0", "phases": ["matter-archived"]},
+    )
+    service.store.schedules.record_event(
+        "close_sync.applied", service.organisation_id, 1, "admin@sandbox.test",
+        {"matter_number": "82001", "work_item_id": "w1", "phases": ["matter-closing", "matter-closed"],
+         "phase_names": ["Closing", "Closed"]},
+    )
+    page = service.client.get(SCHEDULE).text
+    assert options(page) == ["matter-archived", "Closed", "Another phase (type it below)"]
+    assert '<option value="matter-closed" title="matter-closed" selected>Closed</option>' in page
+    assert '<option value="matter-archived">matter-archived</option>' in page
 
 
 def test_no_phase_chosen_or_typed_is_refused_in_plain_words(service: Service) -> None:
