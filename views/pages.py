@@ -137,14 +137,40 @@ async def dashboard(request: Request) -> Response:
     return await page(request, "dashboard.html", build, {"q": q or "", "results": None})
 
 
+WAIT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # made by static/progress.js for the page that waits
+
+
+def wait_token(request: Request) -> str | None:
+    """The token the waiting page sent (`?wait=`), or None when there is none or it is not one."""
+    token = request.query_params.get("wait")
+    return token if token is not None and WAIT_TOKEN.fullmatch(token) else None
+
+
 async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
         user = await caller_name(request)
-        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number), seen_by=user)}
+        services = runtime(request).services
+        with services.waits.tracking(env.organisation_id, wait_token(request)) as waiting:
+            preview = await preview_matter(
+                services, env, parsing.matter_number(matter_number), seen_by=user,
+                waiting_for=lambda system: waiting(f"{system} ({env.name})"),
+            )
+        return {"preview": preview}
 
     return await page(request, "preview.html", build, {"preview": None})
+
+
+async def wait_status(request: Request) -> Response:
+    """What the request the page sent with this token waits for now: `{"waiting_for": "Clio
+    Operate (Production)"}`, or null when this process cannot say (static/progress.js)."""
+    caller = await caller_of(request)
+    if caller is None:
+        return JSONResponse({"error": "Sign in first."}, status_code=401)
+    token = request.path_params["token"]
+    system = runtime(request).services.waits.system(caller.principal.organisation_id, token) if WAIT_TOKEN.fullmatch(token) else None
+    return JSONResponse({"waiting_for": system}, headers={"Cache-Control": "no-store"})
 
 
 async def open_work_item(request: Request) -> Response:
@@ -203,6 +229,7 @@ routes = [
     Route("/embed/session", embed_session, methods=["POST"]),
     Route("/sign-out", sign_out, methods=["POST"]),
     Route("/matters/{matter_number}/preview", preview_page),
+    Route("/waiting/{token}", wait_status),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
     Route("/matters/{matter_number}/work-item", open_work_item),
 ]
