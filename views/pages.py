@@ -16,7 +16,7 @@ from embed_auth.portal_access import PortalRefused
 from plugin.errors import InvalidInput
 from plugin.importer import ImportFailed, import_matter
 from plugin.portal_links import PANELS, panel_path
-from plugin.preview import preview_matter
+from plugin.preview import Preview, preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
 from views import parsing, signin
@@ -146,20 +146,26 @@ def wait_token(request: Request) -> str | None:
     return token if token is not None and WAIT_TOKEN.fullmatch(token) else None
 
 
+PREVIEW_DEFAULTS = {"preview": None, "work_item_url": None}  # a work item to open (search's View) instead
+
+
+async def _preview(request: Request, env: EnvironmentSettings, matter_number: str) -> Preview:
+    """The matter's preview, telling the page that waits (its `?wait=` token) which system it asks."""
+    services = runtime(request).services
+    with services.waits.tracking(env.organisation_id, wait_token(request)) as waiting:
+        return await preview_matter(
+            services, env, parsing.matter_number(matter_number), seen_by=await caller_name(request),
+            waiting_for=lambda system: waiting(f"{system} ({env.name})"),
+        )
+
+
 async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        user = await caller_name(request)
-        services = runtime(request).services
-        with services.waits.tracking(env.organisation_id, wait_token(request)) as waiting:
-            preview = await preview_matter(
-                services, env, parsing.matter_number(matter_number), seen_by=user,
-                waiting_for=lambda system: waiting(f"{system} ({env.name})"),
-            )
-        return {"preview": preview}
+        return {"preview": await _preview(request, env, matter_number)}
 
-    return await page(request, "preview.html", build, {"preview": None})
+    return await page(request, "preview.html", build, PREVIEW_DEFAULTS)
 
 
 async def wait_status(request: Request) -> Response:
@@ -175,17 +181,18 @@ async def wait_status(request: Request) -> Response:
 
 async def open_work_item(request: Request) -> Response:
     """Search's View: the work item in Clio Operate, checked first, so one deleted there is shown as
-    deleted (with its preview) instead of Clio Operate's "not found"."""
+    deleted (with its preview) instead of Clio Operate's "not found". It is checked inside the
+    portal's frame, where the session is; a work item that is there is then opened in the portal's
+    place (static/open_work_item.js), with a link to it should the browser refuse."""
     matter_number = request.path_params["matter_number"]
 
-    async def build(env: EnvironmentSettings) -> dict | Response:
-        number = parsing.matter_number(matter_number)
-        preview = await preview_matter(runtime(request).services, env, number, seen_by=await caller_name(request))
+    async def build(env: EnvironmentSettings) -> dict:
+        preview = await _preview(request, env, matter_number)
         if preview.work_item_url:
-            return RedirectResponse(preview.work_item_url, status_code=303)
+            return {"work_item_url": preview.work_item_url, "matter_number": preview.mapped.matter_number}
         return {"preview": preview}
 
-    return await page(request, "preview.html", build, {"preview": None})
+    return await page(request, "preview.html", build, PREVIEW_DEFAULTS)
 
 
 async def caller_name(request: Request) -> str | None:
