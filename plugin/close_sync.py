@@ -221,7 +221,7 @@ async def apply_close_sync(
         await services.db(
             services.store.schedules.record_event, "close_sync.applied", env.organisation_id, env.id, actor,
             {"matter_number": candidate.matter_number, "work_item_id": candidate.work_item_id,
-             "phases": [p.system_name for p in path]},
+             "phases": [p.system_name for p in path], "phase_names": [p.name for p in path]},
         )
         return CloseOutcome(candidate.matter_number, candidate.work_item_id, True, f"Closed ({' → '.join(p.name for p in path)}).")
 

@@ -140,12 +140,20 @@ class Preview:
 
 
 async def preview_matter(
-    services: Services, env: EnvironmentSettings, matter_number: str, *, seen_by: str | None = None
+    services: Services,
+    env: EnvironmentSettings,
+    matter_number: str,
+    *,
+    seen_by: str | None = None,
+    waiting_for: WaitingFor | None = None,
 ) -> Preview:
     """`seen_by` (who looks) records a work item found in Clio Operate without our completed
-    import as imported; without it (the import itself) the caller records it."""
+    import as imported; without it (the import itself) the caller records it. `waiting_for` is
+    told each remote system as the preview starts asking it: Aderant, then Clio Operate."""
     agent = services.connections.agent(env)
     clio = services.connections.clio(env)
+    if waiting_for is not None:
+        waiting_for("Aderant")
     try:
         matter = await agent.get_matter(matter_number)
     except RemoteNotFound:
@@ -161,6 +169,8 @@ async def preview_matter(
         async with limit:
             return await call
 
+    if waiting_for is not None:
+        waiting_for("Clio Operate")
     texts = sorted({search_text(p) for p in mapped.parties})
     references = sorted({p.reference for p in mapped.parties})
     stored, existing, type_names, *found = await asyncio.gather(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from clients.teams import webhook_url_problem
@@ -11,18 +12,34 @@ from plugin.services import Services
 from store.repository import EnvironmentSettings
 from store.schedules import ScheduleSettings
 
-__all__ = ["ScheduleSettings", "closed_phase_choices", "save_schedule"]
+__all__ = ["ClosedPhase", "ScheduleSettings", "closed_phase", "closed_phase_choices", "save_schedule"]
 
 MIN_INTERVAL, MAX_INTERVAL = 5, 7 * 24 * 60
 DEFAULT_CLOSED_PHASE = ScheduleSettings.closed_phase  # the closed phase of Sharedo's demo matter type
 
 
-async def closed_phase_choices(services: Services, env: EnvironmentSettings, configured: str) -> list[str]:
+@dataclass(frozen=True)
+class ClosedPhase:
+    """A phase that closes a matter: its system name, and the name Clio Operate shows people when
+    close-sync has been told it (None until then)."""
+
+    system_name: str
+    name: str | None = None
+
+
+async def closed_phase_choices(services: Services, env: EnvironmentSettings, configured: str) -> list[ClosedPhase]:
     """The phases known to close a matter in the environment: the one configured, those close-sync
     has walked work items to, and the default. Clio Operate lists a work type's phases only on a
-    modeller route that needs an administrator's portal session, so any other is typed in."""
+    modeller route that needs an administrator's portal session, so any other is typed in, and a
+    phase's name is known only from the answer to a phase change close-sync made."""
     reached = await services.db(services.store.schedules.closed_phases_reached, env.organisation_id, env.id)
-    return sorted({p for p in (configured, *reached, DEFAULT_CLOSED_PHASE) if p})
+    return [ClosedPhase(p, reached.get(p)) for p in sorted({p for p in (configured, *reached, DEFAULT_CLOSED_PHASE) if p})]
+
+
+async def closed_phase(services: Services, env: EnvironmentSettings, system_name: str) -> ClosedPhase:
+    """The configured closed phase, with its name when close-sync has been told it."""
+    reached = await services.db(services.store.schedules.closed_phases_reached, env.organisation_id, env.id)
+    return ClosedPhase(system_name, reached.get(system_name))
 
 
 async def save_schedule(

@@ -11,6 +11,7 @@ from plugin.connections import Connections
 from plugin.errors import NotConfigured, NotFound
 from plugin.telemetry import NoTelemetry, Telemetry
 from plugin.mapping import Mapping
+from plugin.remote_waits import RemoteWaits
 from plugin.settings_cache import EnvironmentConfiguration, SettingsCache
 from store.repository import EnvironmentSettings, Store
 
@@ -30,6 +31,7 @@ class Services:
     settle: timedelta = timedelta(seconds=30)
     telemetry: Telemetry = field(default_factory=NoTelemetry)
     settings_cache: SettingsCache = field(init=False, repr=False)
+    waits: RemoteWaits = field(default_factory=RemoteWaits, repr=False)
 
     def __post_init__(self) -> None:
         self.settings_cache = SettingsCache(self.store)

@@ -3,10 +3,13 @@
 // and relabelled, its panel is marked busy, and a status line names the systems being asked, with
 // Cancel (window.stop() halts the navigation and restores the page). After SLOW_AFTER_MS the line
 // says the wait is longer than usual; if a system then times out, the page that comes back is the
-// service's own message naming it.
+// service's own message naming it. A link also marked data-wait-status (a preview, which asks
+// Aderant, then Clio Operate) carries a token (?wait=), and the line names the one system the
+// service says the request waits for now; when the service cannot say, it names them all.
 (function () {
   "use strict";
   var SLOW_AFTER_MS = 3000;
+  var ASK_EVERY_MS = 400;
   var bar = document.getElementById("wait");
   var text = document.getElementById("wait-text");
   var cancel = document.getElementById("wait-cancel");
@@ -17,9 +20,37 @@
     return (id && document.getElementById(id)) || null;
   }
 
+  function say(state) {
+    text.textContent = state.slow
+      ? "Still waiting for " + state.systems + ": it is taking longer than usual. You can keep waiting, or cancel and try again later."
+      : "Waiting for " + state.systems + "…";
+  }
+
+  function newToken() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // Asks the service which system the request sent with `token` waits for, until the page goes.
+  function follow(state, statusUrl, token) {
+    function ask() {
+      fetch(statusUrl + token, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (current !== state) return;
+          state.systems = (answer && answer.waiting_for) || state.trigger.dataset.waitsFor;
+          say(state);
+          state.asking = window.setTimeout(ask, ASK_EVERY_MS);
+        })
+        .catch(function () { if (current === state) state.asking = window.setTimeout(ask, ASK_EVERY_MS); });
+    }
+    state.asking = window.setTimeout(ask, ASK_EVERY_MS);
+  }
+
   function start(trigger, button) {
-    var systems = trigger.dataset.waitsFor;
-    var state = { trigger: trigger, button: button, label: button ? button.textContent : null, panel: panelOf(trigger), disabled: [] };
+    var state = { trigger: trigger, button: button, label: button ? button.textContent : null, panel: panelOf(trigger), disabled: [],
+                  systems: trigger.dataset.waitsFor, slow: false };
     document.querySelectorAll("[data-waits-for]").forEach(function (el) {
       el.setAttribute("aria-disabled", "true");
       el.classList.add("busy");
@@ -29,18 +60,21 @@
     });
     if (button && trigger.dataset.busyLabel) button.textContent = trigger.dataset.busyLabel;
     if (state.panel) state.panel.setAttribute("aria-busy", "true");
-    text.textContent = "Waiting for " + systems + "…";
+    say(state);
     bar.hidden = false;
     state.timer = window.setTimeout(function () {
-      text.textContent = "Still waiting for " + systems + ": it is taking longer than usual. You can keep waiting, or cancel and try again later.";
+      state.slow = true;
+      say(state);
       bar.classList.add("slow");
     }, SLOW_AFTER_MS);
     current = state;
+    return state;
   }
 
   function restore(message) {
     if (!current) return;
     window.clearTimeout(current.timer);
+    window.clearTimeout(current.asking);
     document.querySelectorAll("[data-waits-for]").forEach(function (el) {
       el.removeAttribute("aria-disabled");
       el.classList.remove("busy");
@@ -70,7 +104,14 @@
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     if (current) { event.preventDefault(); return; }
     cancel.hidden = false;
-    start(link, link);
+    var statusUrl = link.dataset.waitStatus, token = statusUrl ? newToken() : null;
+    if (token) {
+      var url = new URL(link.href, window.location.href);
+      url.searchParams.set("wait", token);
+      link.href = url.toString();
+    }
+    var state = start(link, link);
+    if (token) follow(state, statusUrl, token);
     cancel.focus();
   });
 

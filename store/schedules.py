@@ -232,8 +232,9 @@ class ScheduleStore:
             )
             session.commit()
 
-    def closed_phases_reached(self, organisation_id: int, environment_id: int, limit: int = 200) -> list[str]:
-        """The phases close-sync last left work items in (its recent ``close_sync.applied`` events), newest first."""
+    def closed_phases_reached(self, organisation_id: int, environment_id: int, limit: int = 200) -> dict[str, str | None]:
+        """The phases close-sync last left work items in (its recent ``close_sync.applied`` events),
+        newest first: each system name with the name Clio Operate gave it, None when not recorded."""
         with Session(self.engine) as session:
             rows = session.exec(
                 select(AuditEvent.data)
@@ -245,8 +246,15 @@ class ScheduleStore:
                 .order_by(col(AuditEvent.id).desc())
                 .limit(limit)
             ).all()
-        phases = [data.get("phases") for data in rows if isinstance(data, dict)]
-        return list(dict.fromkeys(p[-1] for p in phases if isinstance(p, list) and p and isinstance(p[-1], str)))
+        reached: dict[str, str | None] = {}
+        for data in rows:
+            phases = data.get("phases") if isinstance(data, dict) else None
+            if not (isinstance(phases, list) and phases and isinstance(phases[-1], str)):
+                continue
+            names = data.get("phase_names")
+            name = names[-1] if isinstance(names, list) and len(names) == len(phases) and isinstance(names[-1], str) else None
+            reached[phases[-1]] = reached.get(phases[-1]) or name
+        return reached
 
     def record_event(self, type: str, organisation_id: int, environment_id: int, actor: str, data: dict) -> None:
         with Session(self.engine) as session:

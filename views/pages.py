@@ -16,7 +16,7 @@ from embed_auth.portal_access import PortalRefused
 from plugin.errors import InvalidInput
 from plugin.importer import ImportFailed, import_matter
 from plugin.portal_links import PANELS, panel_path
-from plugin.preview import preview_matter
+from plugin.preview import Preview, preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
 from views import parsing, signin
@@ -137,29 +137,62 @@ async def dashboard(request: Request) -> Response:
     return await page(request, "dashboard.html", build, {"q": q or "", "results": None})
 
 
+WAIT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # made by static/progress.js for the page that waits
+
+
+def wait_token(request: Request) -> str | None:
+    """The token the waiting page sent (`?wait=`), or None when there is none or it is not one."""
+    token = request.query_params.get("wait")
+    return token if token is not None and WAIT_TOKEN.fullmatch(token) else None
+
+
+PREVIEW_DEFAULTS = {"preview": None, "work_item_url": None}  # a work item to open (search's View) instead
+
+
+async def _preview(request: Request, env: EnvironmentSettings, matter_number: str) -> Preview:
+    """The matter's preview, telling the page that waits (its `?wait=` token) which system it asks."""
+    services = runtime(request).services
+    with services.waits.tracking(env.organisation_id, wait_token(request)) as waiting:
+        return await preview_matter(
+            services, env, parsing.matter_number(matter_number), seen_by=await caller_name(request),
+            waiting_for=lambda system: waiting(f"{system} ({env.name})"),
+        )
+
+
 async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        user = await caller_name(request)
-        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number), seen_by=user)}
+        return {"preview": await _preview(request, env, matter_number)}
 
-    return await page(request, "preview.html", build, {"preview": None})
+    return await page(request, "preview.html", build, PREVIEW_DEFAULTS)
+
+
+async def wait_status(request: Request) -> Response:
+    """What the request the page sent with this token waits for now: `{"waiting_for": "Clio
+    Operate (Production)"}`, or null when this process cannot say (static/progress.js)."""
+    caller = await caller_of(request)
+    if caller is None:
+        return JSONResponse({"error": "Sign in first."}, status_code=401)
+    token = request.path_params["token"]
+    system = runtime(request).services.waits.system(caller.principal.organisation_id, token) if WAIT_TOKEN.fullmatch(token) else None
+    return JSONResponse({"waiting_for": system}, headers={"Cache-Control": "no-store"})
 
 
 async def open_work_item(request: Request) -> Response:
     """Search's View: the work item in Clio Operate, checked first, so one deleted there is shown as
-    deleted (with its preview) instead of Clio Operate's "not found"."""
+    deleted (with its preview) instead of Clio Operate's "not found". It is checked inside the
+    portal's frame, where the session is; a work item that is there is then opened in the portal's
+    place (static/open_work_item.js), with a link to it should the browser refuse."""
     matter_number = request.path_params["matter_number"]
 
-    async def build(env: EnvironmentSettings) -> dict | Response:
-        number = parsing.matter_number(matter_number)
-        preview = await preview_matter(runtime(request).services, env, number, seen_by=await caller_name(request))
+    async def build(env: EnvironmentSettings) -> dict:
+        preview = await _preview(request, env, matter_number)
         if preview.work_item_url:
-            return RedirectResponse(preview.work_item_url, status_code=303)
+            return {"work_item_url": preview.work_item_url, "matter_number": preview.mapped.matter_number}
         return {"preview": preview}
 
-    return await page(request, "preview.html", build, {"preview": None})
+    return await page(request, "preview.html", build, PREVIEW_DEFAULTS)
 
 
 async def caller_name(request: Request) -> str | None:
@@ -203,6 +236,7 @@ routes = [
     Route("/embed/session", embed_session, methods=["POST"]),
     Route("/sign-out", sign_out, methods=["POST"]),
     Route("/matters/{matter_number}/preview", preview_page),
+    Route("/waiting/{token}", wait_status),
     Route("/matters/{matter_number}/import", import_page, methods=["POST"]),
     Route("/matters/{matter_number}/work-item", open_work_item),
 ]

@@ -14,7 +14,7 @@ from embed_auth.callers import Caller
 from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_import_plan
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.errors import InvalidInput
-from plugin.schedules import ScheduleSettings, closed_phase_choices, save_schedule
+from plugin.schedules import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
 from views.rendering import page
@@ -120,7 +120,7 @@ async def run_now(request: Request) -> Response:
     return await _schedule_post(request, change, keep_submitted=False)
 
 
-SYNC_DEFAULTS = {"section": "history", "candidates": [], "outcomes": None, "schedule": None}
+SYNC_DEFAULTS = {"section": "history", "candidates": [], "outcomes": None, "schedule": None, "closed_phase": None}
 NOTHING_TICKED = {
     "close-sync": "Tick the matters to close first: nothing was closed.",
     "auto-import": "Tick the matters to import first: nothing was imported.",
@@ -170,7 +170,10 @@ async def close_sync_page(request: Request) -> Response:
             chosen = _chosen(form, "work_item", "close-sync")
             outcomes = await apply_close_sync(services, env, caller.principal.user_name, chosen)
         schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
-        return {"candidates": await close_sync_dry_run(services, env), "outcomes": outcomes, "schedule": schedule}
+        return {
+            "candidates": await close_sync_dry_run(services, env), "outcomes": outcomes, "schedule": schedule,
+            "closed_phase": await closed_phase(services, env, schedule.closed_phase),
+        }
 
     return await _sync_page(request, "sync_close.html", build)
 

@@ -98,6 +98,9 @@ def test_the_teams_link_opens_close_sync_in_the_portal_and_closing_asks_first(
 
     box = widget.get_by_label("Close 82003")
     expect(box).not_to_be_checked()
+    now = widget.locator("tr", has=box).locator("td.phase .named")
+    expect(now).to_have_text("Handling")  # its phase as Clio Operate shows it, the system name for administrators
+    expect(now).to_have_attribute("title", "matter-handling")
     widget.get_by_role("button", name="Apply to selected").click()
     expect(widget.get_by_text("Tick the matters to close first.")).to_be_visible()
     expect(widget.get_by_role("dialog")).to_have_count(0)
@@ -117,8 +120,16 @@ def test_the_teams_link_opens_close_sync_in_the_portal_and_closing_asks_first(
 
     widget.get_by_role("button", name="Apply to selected").click()
     dialog.get_by_role("button", name="Close matters").click()
-    expect(widget.locator("#outcomes li.ok")).to_contain_text("82003")
+    expect(widget.locator("#outcomes li.ok")).to_contain_text("82003: Closed (Closing → Closed).")
     assert httpx2.get(phase, headers=token).json()["systemName"] == "matter-closed"
+
+    # The Schedule's list of closed phases now names it as Clio Operate answered close-sync.
+    widget.get_by_role("link", name="Schedule").click()
+    closed_phase = widget.get_by_label("Closed phase", exact=True)
+    expect(closed_phase).to_have_value("matter-closed")
+    chosen = closed_phase.locator("option[value='matter-closed']")
+    expect(chosen).to_have_text("Closed")
+    expect(chosen).to_have_attribute("title", "matter-closed")
 
 
 def test_the_teams_link_opens_auto_import_with_each_matters_parties_and_importing_asks_first(

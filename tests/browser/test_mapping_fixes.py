@@ -94,19 +94,23 @@ def test_the_form_editor_maps_a_role_per_work_type_so_the_matter_previews_with_n
 
 
 def test_the_schedule_offers_its_closed_phase_from_a_list(browser_demo: Demo, page: Page) -> None:
+    """By system name here: whether matter-closed shows as "Closed" depends on whether close-sync
+    has closed a matter in this demo yet (tests/browser/test_administrator_panels.py)."""
     widget = widget_as(page, browser_demo, "admin@sandbox.test")
     widget.get_by_role("link", name="History").click()
     widget.get_by_role("link", name="Schedule").click()
     phase = widget.get_by_label("Closed phase", exact=True)
+    values = lambda: phase.locator("option").evaluate_all("options => options.map(o => o.value)")  # noqa: E731
     expect(phase).to_have_value("matter-closed")
-    expect(phase.locator("option")).to_have_text(["matter-closed", "Another phase (type it below)"])
+    assert values() == ["matter-closed", ""]  # "" is "Another phase (type it below)"
 
     phase.select_option(label="Another phase (type it below)")
     widget.get_by_label("Another closed phase").fill("matter-completed")
     widget.get_by_role("button", name="Save schedule").click()
     expect(widget.get_by_text("Schedule saved.")).to_be_visible()
     expect(phase).to_have_value("matter-completed")
-    expect(phase.locator("option")).to_have_text(["matter-closed", "matter-completed", "Another phase (type it below)"])
+    assert values() == ["matter-closed", "matter-completed", ""]
+    expect(phase.locator("option[value='matter-completed']")).to_have_text("matter-completed")  # no name known: as typed
 
     phase.select_option("matter-closed")  # back as it was, chosen from the list
     widget.get_by_role("button", name="Save schedule").click()

@@ -1,6 +1,7 @@
 """Waiting and searching in a real browser, inside the embedded widget: the search is busy at once
 while a slow Aderant answers (the sandbox's `delay` fault), says which system is slow, can be
-cancelled; a search at its cap says so and pages; the environment switcher keeps the search text;
+cancelled; so can a preview, which names the system it waits for now (Aderant, then Clio
+Operate); a search at its cap says so and pages; the environment switcher keeps the search text;
 names people use, with system names for administrators; counts in words."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FrameLocator = sync_api.FrameLocator
 pytestmark = pytest.mark.e2e
 
 SEARCH = "/aderant/v1/matters"
+CONTACT_SEARCH = "/production/api/ods/_search"  # Clio Operate's, asked for each party's candidates
 MATTER = "82005"  # Harbour Holdings v One Party: the client (an exact match) and one other party
 
 
@@ -158,12 +160,27 @@ def test_cancel_stops_the_wait_and_the_page_stays_as_it_was(page: Page, faults: 
     expect(widget.locator("table.results tbody tr", has_text=MATTER)).to_have_count(1)
 
 
-def test_opening_a_preview_is_busy_at_once_and_names_both_systems(page: Page, faults: Demo) -> None:
+def results_of(widget: FrameLocator, q: str = MATTER):  # type: ignore[no-untyped-def]
+    """Search for ``q``; the result row of MATTER."""
+    widget.get_by_role("searchbox").fill(q)
+    widget.get_by_role("button", name="Search").click()
+    row = widget.locator("table.results tbody tr", has_text=MATTER)
+    expect(row).to_have_count(1)
+    return row
+
+
+def wait_until_fired(page: Page, demo: Demo) -> None:
+    """Until the sandbox has started the delay (the request reached the slow system)."""
+    deadline = time.monotonic() + 15
+    while delays_fired(demo) != [1]:
+        assert time.monotonic() < deadline, "the request never reached the sandbox"
+        page.wait_for_timeout(50)
+
+
+def test_opening_a_preview_is_busy_at_once_and_names_aderant_while_it_reads_the_matter(page: Page, faults: Demo) -> None:
     reported = Reported(page)
     widget = widget_of(page, faults)
-    widget.get_by_role("searchbox").fill(MATTER)
-    widget.get_by_role("button", name="Search").click()
-    link = widget.locator("table.results tbody tr", has_text=MATTER).get_by_role("link", name="Preview →")
+    link = results_of(widget).get_by_role("link", name="Preview →")
     expect(link).to_have_attribute("data-waits-for", "Aderant and Clio Operate (Production)")
     reported.watch(widget)
     added = faults.control("POST", "/faults", json={"path": f"{SEARCH}/{MATTER}", "method": "GET", "delay": 2, "times": 1})
@@ -173,9 +190,61 @@ def test_opening_a_preview_is_busy_at_once_and_names_both_systems(page: Page, fa
 
     reported.wait_for("button disabled=true")  # the search is not open to a second click meanwhile
     reported.wait_for("panel busy=true")
-    reported.wait_for("status Waiting for Aderant and Clio Operate (Production)…")
+    reported.wait_for("status Waiting for Aderant and Clio Operate (Production)…")  # at once, before the service says
+    reported.wait_for("status Waiting for Aderant (Production)…")  # then the one it waits for
     expect(widget.get_by_role("heading", name=f"Preview: matter {MATTER}")).to_be_visible()
     assert delays_fired(faults) == [1], "the matter's read was the slow one"
+
+
+def test_a_preview_names_clio_operate_when_its_contact_search_is_the_slow_one(page: Page, faults: Demo) -> None:
+    reported = Reported(page)
+    widget = widget_of(page, faults)
+    link = results_of(widget).get_by_role("link", name="Preview →")
+    reported.watch(widget)
+    added = faults.control("POST", "/faults", json={"path": CONTACT_SEARCH, "method": "POST", "delay": 4, "times": 1})
+    assert added.status_code == 201
+
+    link.click(no_wait_after=True)
+
+    reported.wait_for("status Waiting for Clio Operate (Production)…")
+    reported.wait_for("status Still waiting for Clio Operate (Production): it is taking longer than usual.")
+    expect(widget.get_by_role("heading", name=f"Preview: matter {MATTER}")).to_be_visible()
+    assert delays_fired(faults) == [1], "a contact search was the slow one"
+    assert not any("Aderant and Clio Operate" in line for line in reported.lines if line.startswith("status Still")), (
+        "once the service said, the slow message named Clio Operate alone"
+    )
+
+
+def test_cancelling_a_slow_preview_stops_the_wait_and_the_results_stay(page: Page, faults: Demo) -> None:
+    reported = Reported(page)
+    widget = widget_of(page, faults)
+    row = results_of(widget)
+    link = row.get_by_role("link", name="Preview →")
+    before = frame_url(page)
+    reported.watch(widget)
+    added = faults.control("POST", "/faults", json={"path": f"{SEARCH}/{MATTER}", "method": "GET", "delay": 3, "times": 1})
+    assert added.status_code == 201
+
+    link.click(no_wait_after=True)
+    reported.wait_for("status Waiting for Aderant (Production)…")
+    wait_until_fired(page, faults)  # cancel only once the preview has reached Aderant
+
+    page.keyboard.press("Enter")  # Cancel has the focus while the page waits
+
+    expect(widget.locator("#wait-text")).to_have_text(re.compile(r"^Cancelled: nothing was changed\."))
+    expect(widget.get_by_role("button", name="Search", exact=True)).to_be_enabled()
+    expect(widget.locator("#search-results")).not_to_have_attribute("aria-busy", "true")
+    expect(link).not_to_have_attribute("aria-disabled", "true")
+    deadline = time.monotonic() + 15
+    while not [c for c in faults.control("GET", "/calls").json()["calls"] if c["path"] == f"{SEARCH}/{MATTER}" and c["status"] is not None]:
+        assert time.monotonic() < deadline, "the sandbox never answered the delayed read"  # Aderant answered meanwhile
+        page.wait_for_timeout(100)
+    assert frame_url(page) == before
+    expect(row).to_have_count(1)  # the results are still there
+    expect(widget.get_by_role("heading", name=f"Preview: matter {MATTER}")).to_have_count(0)
+
+    link.click()  # the page works again
+    expect(widget.get_by_role("heading", name=f"Preview: matter {MATTER}")).to_be_visible()
 
 
 def test_a_search_at_its_cap_says_so_and_pages(page: Page, faults: Demo) -> None:

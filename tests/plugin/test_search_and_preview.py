@@ -186,3 +186,30 @@ async def test_environment_choice(world) -> None:  # type: ignore[no-untyped-def
 def test_contact_search_text_drops_legal_forms_of_organisations(name: str, kind: str, expected: str) -> None:
     mapped = apply_mapping(matter(parties=(party(1, name, kind),)))
     assert search_text(mapped.parties[1]) == expected
+
+
+async def test_preview_says_which_system_it_waits_for_before_asking_it(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    agent.matters["82001"] = matter()
+    told: list[tuple[str, int, int]] = []  # (system, calls Aderant had, calls Clio Operate had) when told
+
+    await preview_matter(services, env, "82001", waiting_for=lambda system: told.append((system, len(agent.calls), len(clio.calls))))
+
+    assert told == [("Aderant", 0, 0), ("Clio Operate", 1, 0)]
+    assert clio.calls, "Clio Operate was asked after it was named"
+
+
+async def test_a_preview_waiting_for_aderant_names_it_and_is_forgotten_when_it_ends(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, _ = world
+    agent.matters["82001"] = matter()
+    seen: list[tuple[str | None, str | None]] = []
+
+    with services.waits.tracking(env.organisation_id, "t" * 16) as waiting:
+        def told(system: str) -> None:
+            waiting(system)
+            seen.append((services.waits.system(env.organisation_id, "t" * 16), services.waits.system(env.organisation_id + 1, "t" * 16)))
+
+        await preview_matter(services, env, "82001", waiting_for=told)
+
+    assert seen == [("Aderant", None), ("Clio Operate", None)], "by organisation: another one hears nothing"
+    assert services.waits.system(env.organisation_id, "t" * 16) is None

@@ -41,7 +41,10 @@ def field(html: str, name: str) -> str:
     """The value a text input of the schedule form shows (a list's: its option selected)."""
     listed = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
     if listed:
-        return re.search(r"<option selected>([^<]*)</option>", listed.group(1)).group(1)  # type: ignore[union-attr]
+        chosen = re.search(r"<option([^>]*) selected>([^<]*)</option>", listed.group(1))
+        assert chosen, f"an option of {name} is selected"
+        value = re.search(r'value="([^"]*)"', chosen.group(1))
+        return value.group(1) if value else chosen.group(2)
     return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)  # type: ignore[union-attr]
 
 

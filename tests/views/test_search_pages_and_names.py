@@ -54,15 +54,24 @@ def test_the_search_and_its_links_wait_on_the_systems_they_ask(service: Service)
     service.sign_in()
     page = service.client.get("/", params={"q": "CL080001", "environment": 1}).text
     assert 'data-waits-for="Aderant (Production)"' in page  # the search form: Aderant only
-    assert 'data-waits-for="Aderant and Clio Operate (Production)"' in page  # a preview asks both
+    assert 'data-waits-for="Aderant and Clio Operate (Production)" data-wait-status="/waiting/"' in page  # a preview asks both
     assert '<div id="wait" class="wait" hidden>' in page and '<script src="/static/progress.js"></script>' in page
+
+
+def test_the_wait_status_answers_only_a_signed_in_caller_and_says_nothing_it_does_not_know(service: Service) -> None:
+    token = "a" * 32
+    assert service.client.get(f"/waiting/{token}").status_code == 401
+    service.sign_in()
+    answer = service.client.get(f"/waiting/{token}")
+    assert (answer.status_code, answer.json(), answer.headers["cache-control"]) == (200, {"waiting_for": None}, "no-store")
+    assert service.client.get("/waiting/not-a-token").json() == {"waiting_for": None}
 
 
 def test_switching_the_environment_of_a_preview_waits_on_that_environments_systems(service: Service) -> None:
     service.sign_in()
     page = service.client.get("/matters/82001/preview", params={"environment": 1}).text
     switcher = page.split('aria-label="Environment"')[1].split("</nav>")[0]
-    assert 'data-waits-for="Aderant and Clio Operate (UAT)">UAT</a>' in switcher
+    assert 'data-waits-for="Aderant and Clio Operate (UAT)" data-wait-status="/waiting/">UAT</a>' in switcher
 
 
 def test_the_environment_switcher_keeps_the_search(service: Service) -> None:
