@@ -12,7 +12,8 @@ intervals sees a problem, and well again when none does. The incident is kept in
 and changed only by a compare-and-set: of the replicas that find it must open or close, one makes
 the change and only that one sends the card. A restarted replica finds the open incident there
 and sends nothing again. A card that cannot be posted undoes its change, so the next check, on
-any replica, makes it again and sends the card once.
+any replica, makes it again and sends the card once. (A replica killed between the change and
+the post leaves the change made and its card unsent: the page still shows the incident.)
 """
 
 from __future__ import annotations
