@@ -17,6 +17,7 @@ from plugin.services import EnvironmentSettings, Services
 from plugin.time_zone import day_start, in_zone, organisation_zone
 from store.models import ScheduleRun
 from store.environments import EnvironmentStore, LastCheck
+from store.incidents import Problem
 from store.outbox import EnvironmentBacklog, Outbox
 from store.status import StatusStore, StuckWork
 
@@ -32,12 +33,6 @@ class AlertThresholds:
     hop_failures: int = 3  # calls of one hop failed in a row
     siem_backlog_minutes: float = 15.0  # the oldest audit event waiting for the SIEM webhook
     failed_runs: int = 3  # scheduled runs (or Run now) failed in a row
-
-
-@dataclass(frozen=True)
-class Problem:
-    key: str  # what is wrong, stable while it lasts: "hop:api", "siem", "runs"
-    text: str  # in plain words, for the page and the Teams card
 
 
 @dataclass(frozen=True)

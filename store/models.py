@@ -394,3 +394,26 @@ class ScheduleRun(SQLModel, table=True):
     auto_import_count: int | None = None
     notification: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, max_length=1000)
+
+
+class AlertObservation(SQLModel, table=True):
+    """What one replica saw wrong with one environment at its last status check (Settings → Status's
+    alerts): the environment is in trouble while any replica heard from lately sees a problem."""
+
+    environment_id: int = Field(primary_key=True, foreign_key="environment.id")
+    replica: str = Field(primary_key=True, max_length=100)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    problems: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{key, text}]
+    checked_at: datetime = Field(default_factory=utcnow)
+
+
+class AlertIncident(SQLModel, table=True):
+    """The last incident of one environment, open until closed_at, as Teams was told of it. Changed
+    only when `version` is still the one read, so one replica makes each change and sends its card."""
+
+    environment_id: int = Field(primary_key=True, foreign_key="environment.id")
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    problems: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{key, text}]
+    opened_at: datetime
+    closed_at: datetime | None = None
+    version: int = 1

@@ -102,7 +102,10 @@ def create_app(
                 auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio)),
                 templates=templates,
                 runner=runner,
-                alerts=StatusAlerts(services, hops, thresholds, public_url=settings.public_url),
+                alerts=StatusAlerts(
+                    services, hops, thresholds, public_url=settings.public_url, replica=holder,
+                    interval=timedelta(seconds=scheduler_tick),
+                ),
             )
             stop = asyncio.Event()
             delivery = AuditDelivery(store, http, holder=holder, timeout=settings.remote_timeout, telemetry=metrics)

@@ -90,7 +90,7 @@ async def status_page(request: Request) -> Response:
         return {
             "status": status,
             "charts": {hop.key: chart(hop) for hop in status.hops},
-            "incident": alerts.book.open_incident(env.id),
+            "incident": await rt.services.db(alerts.book.open_incident, env.organisation_id, env.id),
             "teams_webhook_set": bool(schedule.teams_webhook),
         }
 

@@ -135,6 +135,7 @@ def test_teams_hears_of_a_failing_hop_once_and_once_more_when_it_recovers(servic
         return [m["attachments"][0]["content"]["body"][0]["text"] for m in inbox.get("alerts", [])]
 
     opened, recovered = "PMS Sync: Production needs attention", "PMS Sync: Production is working again"
+    service.sign_in(ADMIN)
     service.faults.add("/aderant/*", status=500)
     assert search(service, 2) == [502, 502]
     assert check() == [], "two failures in a row are under the threshold of three"
@@ -145,8 +146,10 @@ def test_teams_hears_of_a_failing_hop_once_and_once_more_when_it_recovers(servic
     card = inbox["alerts"][0]["attachments"][0]["content"]
     assert "Aderant agent: the last 3 calls failed (last: 5xx)" in card["body"][1]["text"]
     assert card["actions"][0]["url"].endswith("/settings/status?environment=1")
+    assert "An incident is open since" in service.client.get(PAGE).text
 
     service.faults.clear()
     assert search(service) == [200]
     assert check() == [opened, recovered] and check() == [opened, recovered]
     assert "Resolved: Aderant agent" in inbox["alerts"][1]["attachments"][0]["content"]["body"][1]["text"]
+    assert "An incident is open since" not in service.client.get(PAGE).text

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 from store.db import make_engine, normalise_url, upgrade
 from store.environments import EnvironmentStore, LastCheck
 from store.imports import Attempt, ExistingContact
+from store.incidents import IncidentStore, Problem
 from store.leases import Leases
 from store.mappings import MappingStore
 from store.members import MemberStore
@@ -90,6 +91,9 @@ def fill(store: Store) -> dict[str, int]:
         org, prod, LastCheck(DAY - timedelta(hours=15), True, "All 4 hops answered", "ada")
     )
     Leases(store.engine).try_acquire("outbox", "replica-1", timedelta(minutes=1))
+    down = (Problem("runs", "Scheduled runs: the last 3 runs failed"),)
+    IncidentStore(store.engine).observe(org, prod, "replica-1", down, DAY, DAY - timedelta(minutes=1))
+    IncidentStore(store.engine).open(org, prod, down, DAY, after=None)
     store.add_audit_event("organisation.access_changed", organisation_id=org, actor="ada", data={"roles": ["admin"]})
     organisation_event = next(e.id for e in store.audit_events(org) if e.type == "organisation.access_changed")
     assert organisation_event is not None
@@ -99,8 +103,8 @@ def fill(store: Store) -> dict[str, int]:
 
 
 def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order: the columns the database has (an older
-    revision has fewer), read through the models' types."""
+    """Every row of every table, in primary-key order: the tables and columns the database has (an
+    older revision has fewer), read through the models' types."""
     with engine.connect() as connection:
         present = inspect(connection)
         return {
@@ -112,6 +116,7 @@ def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ]
             for t in TABLES
+            if present.has_table(t.name)
         }
 
 

@@ -1,9 +1,7 @@
-"""Hop statistics (a bounded last hour per environment and hop, from the calls the HTTP client
-reports) and the incident book behind Settings → Status's Teams alerts."""
+"""Hop statistics: a bounded last hour per environment and hop, from the calls the HTTP client
+reports (the Teams alerts built on them: test_status_alerts.py)."""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta, timezone
 
 import httpx2
 import pytest
@@ -12,8 +10,6 @@ from clients.aderant import AderantAgentClient
 from clients.errors import RemoteError
 from clients.http import remote_http_client
 from plugin.hop_statistics import WINDOW_MINUTES, HopStatistics
-from plugin.status import Problem
-from plugin.status_alerts import IncidentBook, incident_card, recovery_card
 
 
 class Clock:
@@ -131,29 +127,3 @@ def test_a_failing_streak_counts_failures_in_a_row_and_one_answer_ends_it() -> N
     stats.remote_call("aderant", "search_matters", "2xx", 0.1, environment_id=1)
     agent = hop(stats, "agent")
     assert not agent.failing and (agent.calls, agent.failures) == (5, 3)
-
-
-def test_an_incident_is_told_once_then_its_recovery_once() -> None:
-    book = IncidentBook()
-    now = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
-    down = (Problem("hop:agent", "Aderant agent: the last 3 calls failed (last: 5xx)"),)
-
-    assert book.change(1, (), now) is None, "nothing wrong, nothing to say"
-    opened = book.change(1, down, now)
-    assert opened is not None and opened.kind == "opened"
-    assert book.change(1, down, now) is not None, "not sent yet (Teams did not take it): still to tell"
-    book.settle(1, opened)
-    worse = down + (Problem("runs", "Scheduled runs: the last 3 runs failed"),)
-    assert book.change(1, worse, now + timedelta(minutes=5)) is None, "the same incident: no second card"
-    assert book.change(2, (), now) is None, "another environment is not concerned"
-
-    recovered = book.change(1, (), now + timedelta(minutes=20))
-    assert recovered is not None and recovered.kind == "recovered" and recovered.incident == opened.incident
-    book.settle(1, recovered)
-    assert book.change(1, (), now + timedelta(minutes=21)) is None and book.open_incident(1) is None
-
-    card = recovery_card("Production", recovered.incident, now + timedelta(minutes=20), "https://pms.example/s")
-    assert card["body"][0]["text"] == "PMS Sync: Production is working again"
-    assert "about 20 min" in card["body"][2]["text"]
-    assert "Resolved: Aderant agent" in card["body"][1]["text"]
-    assert incident_card("Production", down, "https://pms.example/s")["actions"][0]["url"] == "https://pms.example/s"
