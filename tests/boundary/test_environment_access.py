@@ -11,8 +11,8 @@ import pytest
 
 from clients.clio_operate import ClioOperateClient, OdsContact, UserInfo
 from clients.errors import RemoteRejected, RemoteUnavailable
-from embed_auth.environment_access import AccessRefused, EnvironmentAccess
-from embed_auth.principal import ADMINISTRATOR, STAFF, Principal
+from embed_auth.environment_access import EnvironmentAccess
+from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused, Principal
 from store.members import MemberStore
 from store.repository import EnvironmentSettings, Store
 
