@@ -99,16 +99,20 @@ def fill(store: Store) -> dict[str, int]:
 
 
 def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order, of the columns the database has (it may be
-    at an older revision than the models)."""
+    """Every row of every table, in primary-key order: the columns the database has (an older
+    revision has fewer), read through the models' types."""
     with engine.connect() as connection:
-        schema = inspect(connection)
-        found: dict[str, list[tuple[Any, ...]]] = {}
-        for t in TABLES:
-            present = {c["name"] for c in schema.get_columns(t.name)}
-            query = select(*(c for c in t.columns if c.name in present)).order_by(*t.primary_key.columns)
-            found[t.name] = [tuple(r) for r in connection.execute(query)]
-        return found
+        present = inspect(connection)
+        return {
+            t.name: [
+                tuple(r)
+                for r in connection.execute(
+                    select(*(c for c in t.columns if c.name in {p["name"] for p in present.get_columns(t.name)}))
+                    .order_by(*t.primary_key.columns)
+                )
+            ]
+            for t in TABLES
+        }
 
 
 @pytest.fixture
