@@ -40,8 +40,8 @@ REFUSED = (
 RECHECK = timedelta(minutes=5)
 TAKES_EFFECT = (
     f"A change of roles or members takes effect at each person's next sign-in, and within "
-    f"{int(RECHECK.total_seconds()) // 60} minutes in open browser sessions and for API tokens; saving roles or members "
-    "here also ends the browser sessions it concerns at once."
+    f"{int(RECHECK.total_seconds()) // 60} minutes in open browser sessions and for API tokens; saving roles or "
+    "members in Settings also ends the browser sessions the change concerns at once."
 )  # said in Settings (Connections, Members) and the README
 
 
