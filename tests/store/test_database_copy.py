@@ -99,8 +99,8 @@ def fill(store: Store) -> dict[str, int]:
 
 
 def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order: the columns the database has (an older
-    revision has fewer), read through the models' types."""
+    """Every row of every table, in primary-key order: the tables and columns the database has (an
+    older revision has fewer), read through the models' types."""
     with engine.connect() as connection:
         present = inspect(connection)
         return {
@@ -112,6 +112,7 @@ def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ]
             for t in TABLES
+            if present.has_table(t.name)
         }
 
 
