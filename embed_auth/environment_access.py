@@ -15,8 +15,13 @@ roles or the organisation's members leave without a role (embed_auth.portal_acce
 Members signed in outside Clio Operate (OpenID Connect) keep their membership role: it is granted
 for the whole organisation by an administrator of its default environment (see `views.common`).
 
-Answers are cached per caller (session or token) and environment for `ttl` seconds, so a page does
-not pay a remote call per request; remote failures are not cached.
+Answers are cached per caller (session or token) and environment for `ttl` seconds (RECHECK), so a
+page does not pay a remote call per request; remote failures are not cached. Refusals are audited
+as `access.refused` with the same hold-back as the sign-in's (PortalAccess.refuse), and a refusal
+for want of a role says the same as the sign-in's, naming who to ask.
+
+`recheck` decides again, for an open browser session, whether the environment it signed in through
+still lets its user in (embed_auth.callers).
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from clients.errors import RemoteAuthError, RemoteRejected
-from embed_auth.portal_access import REFUSED, PortalAccess, clio_role
-from embed_auth.principal import STAFF, AccessRefused, Principal
+from embed_auth.portal_access import RECHECK, PortalAccess, clio_role
+from embed_auth.principal import STAFF, Principal
 from store.repository import EnvironmentSettings, Store
 
 if TYPE_CHECKING:
@@ -52,21 +58,28 @@ def not_unique(env: EnvironmentSettings, count: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    why: str  # for the audit
+    reason: str | None = None  # what the user is told; None: the §9 refusal, naming who to ask
+
+
 class EnvironmentAccess:
     def __init__(
         self,
         store: Store,
         clio: Callable[[EnvironmentSettings], ClioOperateClient],
         *,
-        ttl: float = 300.0,
+        ttl: float = RECHECK.total_seconds(),
         clock: Callable[[], float] = time.monotonic,
+        portal: PortalAccess | None = None,
     ) -> None:
         self._store = store
         self._clio = clio
         self._ttl = ttl
         self._clock = clock
-        self._cache: dict[tuple[str, int], tuple[float, Principal | str]] = {}
-        self._portal = PortalAccess(store)
+        self._cache: dict[tuple[str, int], tuple[float, Principal | _Refusal]] = {}
+        self._portal = portal or PortalAccess(store)
 
     async def principal_in(
         self, principal: Principal, env: EnvironmentSettings, *, caller_key: str, audit: bool = True
@@ -84,40 +97,59 @@ class EnvironmentAccess:
             answer = await self._look_up(principal, env)
             self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
             self._cache[key] = cached = (now + self._ttl, answer)
-        if isinstance(cached[1], str):
-            if not audit:
-                raise AccessRefused(cached[1])
-            await self.refuse(principal, env, cached[1])
-        assert isinstance(cached[1], Principal)
-        return cached[1]
+        answer = cached[1]
+        if isinstance(answer, _Refusal):
+            await self._refuse(principal, env, answer, audit=audit)
+        assert isinstance(answer, Principal)
+        return answer
 
     async def refuse(self, principal: Principal, env: EnvironmentSettings, reason: str) -> None:
-        """Audit the refusal in `env` (so its SIEM hears of it), then raise it."""
-        await asyncio.to_thread(
-            self._store.add_audit_event,
-            REFUSED_EVENT,
-            organisation_id=env.organisation_id,
-            environment_id=env.id,
-            actor=principal.user_name,
-            data={"reason": reason, "signed_in_environment_id": principal.environment_id},
-        )
-        log.warning("access to environment %s refused for %s: %s", env.id, principal.user_name, reason)
-        raise AccessRefused(reason)
+        """Refuse `principal` an action in `env` with `reason`: audited each time (an attempt to
+        act, e.g. to save a setting), then raised."""
+        await self._refuse(principal, env, _Refusal(reason, reason), held_back=False)
 
-    async def _look_up(self, principal: Principal, env: EnvironmentSettings) -> Principal | str:
-        """The principal in `env`, or the reason it does not know them."""
+    async def _refuse(
+        self, principal: Principal, env: EnvironmentSettings, refusal: _Refusal, *, audit: bool = True, held_back: bool = True
+    ) -> None:
+        await self._portal.refuse(
+            env, principal.user_name, refusal.why, reason=refusal.reason, event=REFUSED_EVENT, audit=audit,
+            held_back=held_back, data={"signed_in_environment_id": principal.environment_id},
+        )
+
+    async def recheck(self, principal: Principal) -> str | None:
+        """The role `principal`, of an open browser session, has now in the environment they signed
+        in through: their member role, else what their Clio Operate roles there (read by
+        impersonation) give. None when that cannot be decided without a new portal sign-in (their
+        roles cannot be read, or the environment is gone). PortalRefused (audited) when none."""
+        env = None
+        if principal.environment_id is not None:
+            env = await asyncio.to_thread(self._store.environment, principal.organisation_id, principal.environment_id)
+        if env is None:
+            return None
+        roles: tuple[str, ...] = ()
+        if await asyncio.to_thread(self._portal.member_role, env.organisation_id, principal.user_name) is None:
+            read = await self._roles_there(self._clio(env), principal, env, principal.user_id)
+            if read is None:
+                return None
+            roles = read
+        return await self._portal.role(env, principal.user_name, roles)
+
+    async def _look_up(self, principal: Principal, env: EnvironmentSettings) -> Principal | _Refusal:
+        """The principal in `env`, or why it does not let them in."""
         email = principal.user_name.strip()
         if "@" not in email:
-            return not_known(env)
+            return _Refusal("not known in the tenant", not_known(env))
         clio = self._clio(env)
         found = [c for c in await clio.search_contacts(email, kinds=("person",)) if c.is_user and c.has_email(email)]
         if len(found) != 1:
-            return not_known(env) if not found else not_unique(env, len(found))
+            if not found:
+                return _Refusal("not known in the tenant", not_known(env))
+            return _Refusal("several users with the e-mail address", not_unique(env, len(found)))
         person = found[0]
         member = await asyncio.to_thread(self._portal.member_role, env.organisation_id, principal.user_name)
         role = member[0] if member is not None else await self._role(clio, principal, env, person.id)
         if role is None:
-            return REFUSED
+            return _Refusal("member without a role" if member else "no staff role in Clio Operate")
         return dataclasses.replace(
             principal,
             user_id=person.id,
@@ -130,14 +162,22 @@ class EnvironmentAccess:
         """Their role from their roles in `env`'s tenant; when those cannot be read, staff if `env`
         admits every portal user as staff, else none."""
         admin_roles, staff_roles = await self._portal.roles_of(env)
-        unreadable = None if staff_roles else STAFF
+        roles = await self._roles_there(clio, principal, env, person_id)
+        if roles is None:
+            return None if staff_roles else STAFF
+        return clio_role(roles, admin_roles, staff_roles)
+
+    async def _roles_there(
+        self, clio: ClioOperateClient, principal: Principal, env: EnvironmentSettings, person_id: str
+    ) -> tuple[str, ...] | None:
+        """Their Clio Operate roles in `env`'s tenant, read by impersonating them; None when unreadable."""
         if not principal.identity_provider:
-            return unreadable
+            return None
         try:
             info = await clio.impersonated_user_info(principal.user_name, principal.identity_provider)
         except (RemoteRejected, RemoteAuthError) as exc:
-            log.info("roles of %s in environment %s not readable (%s): staff at most", principal.user_name, env.id, exc)
-            return unreadable
+            log.info("roles of %s in environment %s not readable (%s)", principal.user_name, env.id, exc)
+            return None
         if info.user_id != person_id:  # impersonation found someone else: trust neither
-            return unreadable
-        return clio_role(info.roles, admin_roles, staff_roles)
+            return None
+        return info.roles

@@ -7,17 +7,22 @@ A portal user's role comes from, in order:
    role makes them staff. The staff roles are the environment's, else the organisation's; when
    neither lists any, every portal user of the tenant is staff (the behaviour before staff roles).
 
-A refusal is audited (so the firm's SIEM hears of it), at most once per user and environment per
-`quiet` seconds, so that a widget reloaded again and again does not flood History.
+A refusal is audited (so the firm's SIEM hears of it), at most once per user, environment and kind
+of refusal per `quiet` seconds, so that a widget reloaded again and again does not flood History.
+The hold-back is kept in the database (the last such audit row), so replicas and restarts share it.
+
+The decision is made at each sign-in, and again at least every RECHECK for open browser sessions
+(embed_auth.callers) and API tokens (their verification is remembered for a minute; who they are in
+another environment for RECHECK, embed_auth.environment_access).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
-from typing import NoReturn
+from datetime import datetime, timedelta, timezone
+from typing import Any, NoReturn
 
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
 from store.members import MemberStore
@@ -30,6 +35,14 @@ REFUSED = (
     "Sign-in refused: your account is not a member of the organisation, or has no role on PMS Sync — "
     "ask your administrator"
 )
+
+
+RECHECK = timedelta(minutes=5)
+TAKES_EFFECT = (
+    f"A change of roles or members takes effect at each person's next sign-in, and within "
+    f"{int(RECHECK.total_seconds()) // 60} minutes in open browser sessions and for API tokens; saving roles or "
+    "members in Settings also ends the browser sessions the change concerns at once."
+)  # said in Settings (Connections, Members) and the README
 
 
 def refusal(contact: str) -> str:
@@ -51,13 +64,18 @@ def clio_role(user_roles: tuple[str, ...], admin_roles: tuple[str, ...], staff_r
     return None
 
 
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class PortalAccess:
-    def __init__(self, store: Store, *, quiet: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, store: Store, *, quiet: timedelta = timedelta(minutes=10), clock: Callable[[], datetime] = _utcnow
+    ) -> None:
         self._store = store
         self._members = MemberStore(store.engine)
         self._quiet = quiet
         self._clock = clock
-        self._last_audit: dict[tuple[str, int], float] = {}
 
     async def role(self, env: EnvironmentSettings, user_name: str, user_roles: tuple[str, ...]) -> str:
         """The user's role in `env`, or PortalRefused (audited)."""
@@ -83,21 +101,30 @@ class PortalAccess:
                 return (member.role,)
         return None
 
-    async def refuse(self, env: EnvironmentSettings, user_name: str, why: str) -> NoReturn:
-        """Raise PortalRefused, audited unless this user was refused in `env` less than `quiet` ago."""
-        message = refusal(await asyncio.to_thread(self._store.access_contact, env.organisation_id))
-        key, now = (user_name.strip().lower(), env.id), self._clock()
-        last = self._last_audit.get(key)
-        if last is None or now - last >= self._quiet:
-            self._last_audit = {k: t for k, t in self._last_audit.items() if now - t < self._quiet}
-            self._last_audit[key] = now
-            await asyncio.to_thread(
-                self._store.add_audit_event,
-                REFUSED_EVENT,
-                organisation_id=env.organisation_id,
-                environment_id=env.id,
-                actor=user_name,
-                data={"reason": message, "why": why, "method": "portal"},
-            )
-            log.warning("portal sign-in to environment %s refused for %s: %s", env.id, user_name, why)
+    async def refuse(
+        self,
+        env: EnvironmentSettings,
+        user_name: str,
+        why: str,
+        *,
+        reason: str | None = None,
+        event: str = REFUSED_EVENT,
+        data: dict[str, Any] | None = None,
+        audit: bool = True,
+        held_back: bool = True,
+    ) -> NoReturn:
+        """Raise PortalRefused with `reason`, by default the §9 refusal naming the organisation's
+        contact; audited as `event` (with `data`) unless `audit` is false (a question, not an
+        attempt) or, `held_back`, this user met the same refusal in `env` less than `quiet` ago."""
+        message = reason or refusal(await asyncio.to_thread(self._store.access_contact, env.organisation_id))
+        if audit:
+            row = {"reason": message, "why": why, **(data if data is not None else {"method": "portal"})}
+            who = {"organisation_id": env.organisation_id, "environment_id": env.id, "actor": user_name, "data": row}
+            if not held_back:
+                await asyncio.to_thread(self._store.add_audit_event, event, **who)
+            elif not await asyncio.to_thread(
+                self._store.add_audit_event_unless_recent, event, **who, now=self._clock(), within=self._quiet
+            ):
+                raise PortalRefused(message)  # audited less than `quiet` ago
+            log.warning("%s in environment %s for %s: %s", event, env.id, user_name, why)
         raise PortalRefused(message)

@@ -39,6 +39,7 @@ class SessionManager:
             identity_provider=principal.identity_provider,
             csrf_token=secrets.token_urlsafe(32),
             expires_at=datetime.now(timezone.utc) + self._lifetime,
+            checked_at=datetime.now(timezone.utc),  # decided just now, by the sign-in
         )
         await asyncio.to_thread(self._store.create_session, token, record)
         await self.remember_name(principal)
@@ -62,10 +63,26 @@ class SessionManager:
             return None
         return await asyncio.to_thread(self._store.session, token)
 
-    async def close(self, request: Request, response: Response) -> None:
+    async def claim_check(self, request: Request, *, due_before: datetime, now: datetime) -> bool:
+        """Whether this request is the one to decide the session's access again (see Store.claim_session_check)."""
+        token = request.cookies.get(COOKIE)
+        return bool(token) and await asyncio.to_thread(
+            self._store.claim_session_check, token or "", due_before=due_before, now=now
+        )
+
+    async def set_role(self, request: Request, role: str) -> None:
+        token = request.cookies.get(COOKIE)
+        if token:
+            await asyncio.to_thread(self._store.set_session_role, token, role)
+
+    async def end(self, request: Request) -> None:
+        """End the request's session (its cookie then names none)."""
         token = request.cookies.get(COOKIE)
         if token:
             await asyncio.to_thread(self._store.delete_session, token)
+
+    async def close(self, request: Request, response: Response) -> None:
+        await self.end(request)
         response.headers.append("set-cookie", self._cookie("", 0))
 
 

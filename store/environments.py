@@ -20,6 +20,7 @@ from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
 from store.repository import normalise_issuer
 from store.secrets import SecretBox
 from store.settings_version import raise_version
+from store.web_sessions import end_portal_sessions
 
 SECRET_COLUMNS = {
     "client_secret": "client_secret_enc",
@@ -124,6 +125,8 @@ class EnvironmentStore:
             changes = self._apply(row, values)
             for change in changes:
                 _audit(session, row, actor, "environment.changed", change)
+            if any(change["field"] in ("admin_roles", "staff_roles") for change in changes):
+                end_portal_sessions(session, organisation_id, keeping=actor)
             if changes:
                 _flush(session)  # a name or identity URL taken meanwhile is a conflict, before the version is raised
                 raise_version(session, organisation_id)

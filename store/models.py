@@ -295,10 +295,15 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # When a portal session's access (embed_auth.portal_access) was last decided; NULL: due now.
+    checked_at: datetime | None = None
 
 
 class AuditEvent(SQLModel, table=True):
     """An audit event, also the outbox row a SIEM delivery worker reads."""
+
+    # A refusal looks for a recent one of its kind before writing another (store.repository).
+    __table_args__ = (Index("ix_auditevent_org_type_occurred", "organisation_id", "type", "occurred_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, and_, delete, or_, update
+from sqlalchemy import Engine, and_, delete, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -28,6 +28,7 @@ from store.models import (
 )
 from store.secrets import SecretBox
 from store.settings_version import raise_version, settings_version
+from store.web_sessions import end_portal_sessions
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class SessionRecord:
     csrf_token: str
     expires_at: datetime
     identity_provider: str | None = None
+    checked_at: datetime | None = None  # when its access was last decided (None: due now)
 
 
 def normalise_issuer(url: str) -> str:
@@ -217,6 +219,8 @@ class Store:
                             data={"field": field, "old": old, "new": new},
                         )
                     )
+            if {"admin_roles", "staff_roles"} & set(changed):
+                end_portal_sessions(session, organisation_id, keeping=actor)
             session.add(organisation)
             session.commit()
             return changed
@@ -464,7 +468,24 @@ class Store:
                 csrf_token=row.csrf_token,
                 expires_at=row.expires_at,
                 identity_provider=row.identity_provider,
+                checked_at=row.checked_at,
             )
+
+    def claim_session_check(self, token: str, *, due_before: datetime, now: datetime) -> bool:
+        """Mark the session checked at `now` if it was last checked before `due_before` (or never);
+        True when this call did, so of several requests or replicas at once only one decides again."""
+        with Session(self.engine) as session:
+            due = or_(col(WebSession.checked_at).is_(None), col(WebSession.checked_at) < due_before)
+            result = session.execute(
+                update(WebSession).where(col(WebSession.token_hash) == _hash(token), due).values(checked_at=now)
+            )
+            session.commit()
+            return (result.rowcount or 0) == 1
+
+    def set_session_role(self, token: str, role: str) -> None:
+        with Session(self.engine) as session:
+            session.execute(update(WebSession).where(col(WebSession.token_hash) == _hash(token)).values(role=role))
+            session.commit()
 
     def delete_session(self, token: str) -> None:
         with Session(self.engine) as session:
@@ -501,6 +522,35 @@ class Store:
                 )
             )
             session.commit()
+
+    def add_audit_event_unless_recent(
+        self, type: str, *, organisation_id: int, environment_id: int, actor: str, data: dict, now: datetime, within: timedelta
+    ) -> bool:
+        """Add the event unless one of this type, for this actor (ignoring case) and environment and
+        with the same `data["why"]`, occurred less than `within` before `now`; True if added. The
+        organisation's row is locked meanwhile, so replicas refusing the same user at once write one."""
+        with Session(self.engine) as session:
+            session.exec(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()).first()
+            recent = session.exec(
+                select(AuditEvent.id).where(
+                    AuditEvent.organisation_id == organisation_id,
+                    AuditEvent.type == type,
+                    col(AuditEvent.occurred_at) > now - within,
+                    AuditEvent.environment_id == environment_id,
+                    func.lower(col(AuditEvent.actor)) == actor.strip().lower(),
+                    col(AuditEvent.data)["why"].as_string() == str(data.get("why")),
+                )
+            ).first()
+            if recent is not None:
+                return False
+            session.add(
+                AuditEvent(
+                    type=type, organisation_id=organisation_id, environment_id=environment_id, actor=actor,
+                    data=data, occurred_at=now,
+                )
+            )
+            session.commit()
+            return True
 
     def audit_events(self, organisation_id: int | None, limit: int = 100) -> list[AuditEvent]:
         with Session(self.engine) as session:

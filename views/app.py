@@ -23,6 +23,7 @@ from clients.tracing import current_trace_id
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.callers import Authenticator
+from embed_auth.portal_access import TAKES_EFFECT, PortalRefused
 from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections
@@ -70,6 +71,7 @@ def create_app(
     templates.env.filters["local_time"] = shown  # {{ moment|local_time(time_zone) }}
     templates.env.filters.update(plural=plural, noun=noun)
     templates.env.globals["request_reference"] = current_trace_id  # quoted on error pages
+    templates.env.globals["access_takes_effect"] = TAKES_EFFECT  # how soon Settings' role and member changes count
     metrics = ServiceMetrics()
     hops = HopStatistics()
     thresholds = AlertThresholds(settings.alert_hop_failures, settings.alert_siem_backlog_minutes, settings.alert_failed_runs)
@@ -99,7 +101,7 @@ def create_app(
             app.state.runtime = Runtime(
                 settings=settings,
                 services=services,
-                auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio)),
+                auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio, portal=verifier.access)),
                 templates=templates,
                 runner=runner,
                 alerts=StatusAlerts(
@@ -146,5 +148,5 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         middleware=[SecurityHeaders.middleware(), RequestContext.middleware(metrics), RequestLimits.middleware()],
-        exception_handlers={HTTPException: api.starlette_refusal},
+        exception_handlers={HTTPException: api.starlette_refusal, PortalRefused: pages.refused_on_recheck},
     )

@@ -11,9 +11,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
-from embed_auth.environment_access import AccessRefused
 from embed_auth.host_token import SignInUnavailable, TokenRejected
-from embed_auth.principal import Principal
+from embed_auth.principal import AccessRefused, Principal
 from embed_auth.callers import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError

@@ -108,6 +108,16 @@ async def embed_session(request: Request) -> Response:
     return response
 
 
+async def refused_on_recheck(request: Request, exc: Exception) -> Response:
+    """An open browser session whose user was refused when it was decided again (embed_auth.callers):
+    the session has ended; the refusal is shown, as ``{"error": ...}`` under ``/api/``."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": str(exc)}, status_code=403)
+    origins = await asyncio.to_thread(runtime(request).services.store.all_portal_origins)
+    context = {"heading": "Sign-in refused", "message": str(exc)}
+    return render(request, "refused.html", context, frame_ancestors=origins, status=403)
+
+
 def _same_origin(request: Request, public_url: str) -> bool:
     origin = request.headers.get("origin")
     if origin is None:

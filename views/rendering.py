@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from embed_auth.environment_access import AccessRefused
-from embed_auth.principal import Principal
+from embed_auth.principal import AccessRefused, Principal
 from embed_auth.callers import Caller
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings

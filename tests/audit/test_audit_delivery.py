@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from clients.errors import RemoteUnavailable
 from clients.siem import WebhookGone
+from embed_auth.portal_access import PortalAccess, PortalRefused, refusal
 from plugin.audit_delivery import AuditDelivery
 from plugin.settings import Settings
 from store.db import make_engine
@@ -325,3 +326,28 @@ def test_the_app_delivers_in_the_background(database_url: str, siem: FakeSiem) -
             time.sleep(0.01)
     store.engine.dispose()
     assert siem.ids() == ["evt_1"]
+
+
+async def test_a_portal_sign_in_refusal_reaches_the_environments_webhook(
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
+) -> None:
+    """User guide §9: a refusal is audited so the firm's SIEM hears of it, with who was refused and why."""
+    store.set_organisation_access(
+        firm.organisation_id, admin_roles=["system-administrator"], staff_roles=["matter-handler"],
+        contact="IT desk, ext. 4321", actor="admin@firm.test",
+    )
+    production = store.environment(firm.organisation_id, firm.with_siem)
+    assert production is not None
+    with pytest.raises(PortalRefused) as refused:
+        await PortalAccess(store).role(production, "visitor@firm.test", ("portal-user",))
+
+    [event] = [e for e in events(store, firm, firm.with_siem) if e.type == "sign_in.refused"]
+
+    await delivery(store, http, clock).run_once()
+
+    [body] = [b for b in siem.bodies() if b["type"] == "pms_sync.sign_in.refused"]
+    assert f"evt_{event.id}" in siem.ids() and body["data"]["id"] == event.id
+    assert body["data"]["environment_id"] == firm.with_siem and body["data"]["actor"] == "visitor@firm.test"
+    assert body["data"]["reason"] == str(refused.value) == refusal("IT desk, ext. 4321")
+    assert body["data"]["why"] == "no staff role in Clio Operate" and body["data"]["method"] == "portal"
+    assert all(verify(SIEM_SECRET, r) for r in siem.requests if str(r.url) == SIEM_URL)

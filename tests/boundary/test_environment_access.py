@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import httpx2
 import pytest
 
 from clients.clio_operate import ClioOperateClient, OdsContact, UserInfo
 from clients.errors import RemoteRejected, RemoteUnavailable
-from embed_auth.environment_access import AccessRefused, EnvironmentAccess
-from embed_auth.principal import ADMINISTRATOR, STAFF, Principal
+from embed_auth.environment_access import EnvironmentAccess
+from embed_auth.portal_access import PortalAccess, refusal
+from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused, Principal
 from store.members import MemberStore
 from store.repository import EnvironmentSettings, Store
 
@@ -216,3 +218,61 @@ async def test_productions_staff_roles_and_the_members_decide_there_too(store: S
     MemberStore(store.engine).add(organisation, EMAIL, "Ada", "staff", actor="a")
     there = await access(store, tenant).principal_in(from_uat(organisation, role=STAFF), production, caller_key="k")
     assert there.role == STAFF
+
+
+async def test_a_role_refusal_names_who_to_ask_and_is_audited_once_across_replicas(store: Store, organisation: int) -> None:
+    """Refused again and again, by two replicas with their own caches, one audit row a window."""
+    store.set_organisation_access(
+        organisation, admin_roles=["system-administrator"], staff_roles=[], contact="IT desk, ext. 4321", actor="a"
+    )
+    production = dataclasses.replace(environment(1, "Production", organisation), staff_roles=("matter-handler",))
+    tenant = FakeTenant([user()], info(("portal-user",)))
+    now = [datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)]
+    replicas = [
+        EnvironmentAccess(store, lambda env: tenant, clock=Clock(), portal=PortalAccess(store, clock=lambda: now[0]))  # type: ignore[arg-type, return-value]
+        for _ in range(2)
+    ]
+
+    for checker in replicas * 3:
+        with pytest.raises(AccessRefused) as refused:
+            await checker.principal_in(from_uat(organisation, role=STAFF), production, caller_key="k")
+        assert str(refused.value) == refusal("IT desk, ext. 4321")
+    [event] = [e for e in store.audit_events(organisation) if e.type == "access.refused"]
+    assert (event.environment_id, event.actor) == (1, EMAIL)
+    assert event.data == {
+        "reason": refusal("IT desk, ext. 4321"), "why": "no staff role in Clio Operate", "signed_in_environment_id": 2
+    }
+    assert len(tenant.searches) == 2, "each replica looked once, then answered from its cache"
+
+    now[0] += timedelta(minutes=10)
+    with pytest.raises(AccessRefused):
+        await replicas[1].principal_in(from_uat(organisation, role=STAFF), production, caller_key="k")
+    assert len([e for e in store.audit_events(organisation) if e.type == "access.refused"]) == 2
+
+
+async def test_a_session_is_decided_again_from_its_own_tenant(store: Store, organisation: int) -> None:
+    """An open portal session of Production: member role first, else Production's roles by
+    impersonation; None (sign in again) when those cannot be read."""
+    production = dataclasses.replace(environment(1, "Production", organisation), staff_roles=("matter-handler",))
+    store.save_environment(
+        organisation, "Production", identity_url=production.identity_url, api_url=production.api_url, client_id="c",
+        client_secret=None, agent_url="https://agent.test", agent_key=None, staff_roles=["matter-handler"],
+    )
+    signed_in = Principal(PERSON, EMAIL, "Ada", organisation, 1, STAFF, identity_provider="idsrv")
+    tenant = FakeTenant([user()], info(("matter-handler",)))
+    checker = access(store, tenant)
+
+    assert await checker.recheck(signed_in) == STAFF
+    tenant.impersonated = info(("system-administrator",))
+    assert await checker.recheck(signed_in) == ADMINISTRATOR
+    tenant.impersonated = info(("portal-user",))
+    with pytest.raises(AccessRefused, match="no role on PMS Sync"):
+        await checker.recheck(signed_in)
+    assert [(e.type, e.data["why"]) for e in store.audit_events(organisation)] == [("sign_in.refused", "no staff role in Clio Operate")]
+    assert await checker.recheck(dataclasses.replace(signed_in, identity_provider=None)) is None  # roles unreadable
+    tenant.impersonated = RemoteRejected("Clio Operate", "Production", "unauthorized_client")
+    assert await checker.recheck(signed_in) is None
+    assert len(tenant.impersonations) == 4
+
+    MemberStore(store.engine).add(organisation, EMAIL, "Ada", "staff", actor="a")
+    assert await checker.recheck(signed_in) == STAFF and len(tenant.impersonations) == 4, "a member: no tenant call"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder
-from store.repository import Store
+from store.repository import SessionRecord, Store
 
 ACTOR = "admin@firm.example"
 
@@ -160,3 +161,35 @@ def test_a_removed_environment_can_be_added_again_and_keeps_its_history(
         environments.add(organisation, values("UAT", identity_url="https://elsewhere-identity.example"), ACTOR)
     with pytest.raises(EnvironmentConflict):
         environments.add(organisation, values("Training", identity_url="https://uat-identity.example"), ACTOR)
+
+
+def test_changing_staff_or_administrator_roles_ends_the_organisations_portal_sessions(
+    store: Store, environments: EnvironmentStore, organisation: int
+) -> None:
+    """Each portal user is let in again under the new roles; who saved stays, due to be decided
+    again; sessions outside Clio Operate and other organisations' are left alone."""
+    env_id = environments.add(organisation, values(), ACTOR)
+    other = store.create_organisation("Other firm", [])
+    now = datetime.now(timezone.utc)
+
+    def open_session(token: str, organisation_id: int, environment_id: int | None, user: str) -> None:
+        record = SessionRecord(organisation_id, environment_id, user, user, user, "staff", token, now + timedelta(hours=8), checked_at=now)
+        store.create_session(token, record)
+
+    open_session("portal", organisation, env_id, "staff@firm.example")
+    open_session("saver", organisation, env_id, ACTOR.upper())
+    open_session("standalone", organisation, None, "member@firm.example")
+    open_session("elsewhere", other, None, "staff@other.example")
+
+    environments.update(organisation, env_id, values(siem_url="https://siem.firm.example"), ACTOR)
+    assert store.session("portal") is not None, "a change of anything else ends no session"
+
+    environments.update(organisation, env_id, values(siem_url="https://siem.firm.example", staff_roles=("pilot",)), ACTOR)
+    assert store.session("portal") is None
+    saver = store.session("saver")
+    assert saver is not None and saver.checked_at is None
+    assert store.session("standalone") is not None and store.session("elsewhere") is not None
+
+    open_session("portal-2", organisation, env_id, "staff@firm.example")
+    store.set_organisation_access(organisation, admin_roles=["firm-admin"], staff_roles=[], contact="", actor=ACTOR)
+    assert store.session("portal-2") is None and store.session("saver") is not None
