@@ -1,16 +1,16 @@
 """Settings → Status's alerts shared by every replica: what each replica sees wrong with each
 environment, and each environment's incident as Teams was told of it
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021'
-down_revision = '0020'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
