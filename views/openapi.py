@@ -65,7 +65,7 @@ SCHEMAS: dict[str, Schema] = {
         user_display_name=TEXT, environment=TEXT, environment_id=ID, trigger=TEXT,
         started_at={"type": "string", "format": "date-time"},
         finished_at={"type": ["string", "null"], "format": "date-time"}, outcome={"enum": list(OUTCOMES)},
-        error=NULLABLE_TEXT,
+        error=NULLABLE_TEXT, request_id=NULLABLE_TEXT,
     ),
     "Preview": obj(
         matter_number=TEXT, work_type=TEXT, work_type_name=TEXT, title=TEXT, reference=TEXT, key_dates=ANY_OBJECT, attributes=ANY_OBJECT,
