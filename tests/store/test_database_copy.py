@@ -27,6 +27,7 @@ from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
 from store.teams import DefaultTeamStore
 from store.transfer import copy_database
+from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 from tests.conftest import POSTGRES_URL
 from tests.store.test_store import make_env
@@ -86,6 +87,7 @@ def fill(store: Store) -> dict[str, int]:
         org, prod, work_type="*", team_id="t-1", team_name="Litigation", role="member", actor="ada"
     )
     WorkTypeRolesStore(store.engine).load(org, prod, {"litigation": [{"name": "Lead"}]}, source="pasted", actor="ada")
+    WorkTypeNamesStore(store.engine).load(org, prod, {"litigation": {"name": "Litigation"}}, source="pasted", actor="ada")
     EnvironmentStore(store.engine, store.secrets).record_check(
         org, prod, LastCheck(DAY - timedelta(hours=15), True, "All 4 hops answered", "ada")
     )
@@ -99,8 +101,8 @@ def fill(store: Store) -> dict[str, int]:
 
 
 def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order: the columns the database has (an older
-    revision has fewer), read through the models' types."""
+    """Every row of every table the database has, in primary-key order: the columns it has (an older
+    revision has fewer tables and columns), read through the models' types."""
     with engine.connect() as connection:
         present = inspect(connection)
         return {
@@ -112,6 +114,7 @@ def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ]
             for t in TABLES
+            if present.has_table(t.name)
         }
 
 
