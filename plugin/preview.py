@@ -176,7 +176,7 @@ async def preview_matter(
     stored, existing, type_names, *found = await asyncio.gather(
         services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
         bounded(find_imported(clio, mapped)),
-        known_work_type_names(clio),
+        known_work_type_names(clio, configuration.work_type_names),
         *(bounded(clio.search_contacts(text)) for text in texts),
         return_exceptions=True,
     )

@@ -1,6 +1,6 @@
 """Each organisation's settings, kept in the service process between requests: its environments
 (secrets decrypted once), and for each environment its mapping (checked and parsed once), its
-default teams and the participant roles loaded for its work types.
+default teams, the participant roles loaded for its work types and the work type names loaded.
 
 They are kept per organisation with the settings version they were read at
 (store/settings_version.py). Every write of them raises that version in its own transaction, on
@@ -27,6 +27,7 @@ from store.mappings import MappingStore
 from store.models import DefaultTeam
 from store.repository import EnvironmentSettings, Store
 from store.teams import DefaultTeamStore
+from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 
 Roles = dict[str, ParticipantRole] | None  # a work type's roles by name; None when not loaded
@@ -40,6 +41,7 @@ class EnvironmentConfiguration:
     default_teams: tuple[DefaultTeam, ...]  # every work type's, by team name
     roles: dict[str, dict[str, ParticipantRole]]  # work type → its loaded roles by name
     mapping_problem: str = ""  # why the saved mapping no longer validates
+    work_type_names: dict[str, str] = field(default_factory=dict)  # system name → name, as loaded from the modeller
 
     @property
     def mapping(self) -> Mapping:
@@ -116,4 +118,6 @@ class SettingsCache:
         teams = tuple(sorted(DefaultTeamStore(engine).all(env.organisation_id, env.id), key=lambda t: t.team_name))
         rows = WorkTypeRolesStore(engine).all(env.organisation_id, env.id)
         roles = {row.work_type: {r.system_name: r for r in map(ParticipantRole.from_json, row.roles)} for row in rows}
-        return EnvironmentConfiguration(mapping, teams, roles, problem)
+        names = WorkTypeNamesStore(engine).loaded(env.organisation_id, env.id)
+        loaded_names = {system_name: t["name"] for system_name, t in (names.types if names else {}).items() if t.get("name")}
+        return EnvironmentConfiguration(mapping, teams, roles, problem, loaded_names)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from clients.clio_models import ParticipantRole, Team, WorkType
 from clients.errors import RemoteError
+from plugin.display_names import named
 from plugin.errors import InvalidInput, NotFound
 from plugin.mapping import concrete_work_types
 from plugin.preview import _team_problem
@@ -70,7 +71,7 @@ async def overview(services: Services, env: EnvironmentSettings, work_type: str 
         page.warnings.append(f"The work types could not be listed, so the default teams could not be checked: {tree}")
         page.teams = [replace(_saved(r), unchecked=str(tree)) for r in rows]
         return page
-    page.work_types = concrete_work_types(tree)  # type: ignore[arg-type]
+    page.work_types = named(concrete_work_types(tree), (await services.configuration(env)).work_type_names)  # type: ignore[arg-type]
     concrete = [t.system_name for t in page.work_types]
     if work_type and work_type != EVERY_TYPE and work_type not in concrete:
         page.warnings.append(f"{work_type} is not a work type a matter can be created as in {env.name}: pick one from the list.")

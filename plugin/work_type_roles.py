@@ -21,6 +21,7 @@ from typing import Any
 
 from clients.clio_models import ParticipantRole, WorkType
 from clients.errors import RemoteError
+from plugin.display_names import named
 from plugin.errors import InvalidInput, NotFound
 from plugin.mapping import concrete_work_types
 from plugin.services import Services
@@ -105,7 +106,7 @@ async def overview(services: Services, env: EnvironmentSettings) -> RolesOvervie
     if isinstance(tree, RemoteError):
         page.warnings.append(f"The work types could not be listed, so the page cannot say which still need roles: {tree}")
     else:
-        page.work_types = concrete_work_types(tree)  # type: ignore[arg-type]
+        page.work_types = named(concrete_work_types(tree), (await services.configuration(env)).work_type_names)  # type: ignore[arg-type]
     return page
 
 

@@ -29,10 +29,11 @@ from agent.relay.sas import RelayEndpoint
 from manifest.build import build_widget
 from plugin.settings import OidcProviderSettings, Settings
 from plugin.setup import create_organisation, open_store, upgrade_database
+from plugin.work_type_names import read_type_tree
 from plugin.work_type_roles import read_roles
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
-from sandbox.clio.api_shapes import participant_role
+from sandbox.clio.api_shapes import modeller_type_tree, participant_role
 from sandbox.clio.seed import (
     ADMIN_USERNAME,
     IMPORTED_WORK_ITEM_ID,
@@ -52,6 +53,7 @@ from store.members import ADMINISTRATOR, MemberStore
 from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
+from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 from views.app import create_app
 from views.server import server_config
@@ -64,6 +66,7 @@ ACCESS_CONTACT = "Ada Admin (admin@sandbox.test)"  # named in the refusal a port
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
 ROLES_FILE = "participant-roles.json"
+WORK_TYPES_FILE = "work-types.json"
 STATE_FILE = "sandbox-state.json"
 # The standalone sign-in ("Sign in with Alterspective") goes to Production's identity server, which
 # stands in for the firm's identity provider; admin@sandbox.test is a member, so it may sign in.
@@ -186,6 +189,7 @@ def build_demo(
         }
     (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
     (data_dir / ROLES_FILE).write_text(participant_roles_document())
+    (data_dir / WORK_TYPES_FILE).write_text(work_type_tree_document())
     return Demo(service=create_app(settings, transport=transport), sandbox=sandbox, info=info, relayed_agent=relayed_agent)
 
 
@@ -219,6 +223,12 @@ def participant_roles_document() -> str:
         t.system_name: [participant_role(r) for r in state.roles_for(t.system_name)] for t in WORK_TYPES if not t.is_abstract
     }
     return json.dumps(roles, indent=2, ensure_ascii=False) + "\n"
+
+
+def work_type_tree_document() -> str:
+    """The sandbox's work type tree as an administrator saves it from the modeller
+    (`/api/modeller/sharedoTypes`) for Settings → Work Type Names."""
+    return json.dumps(modeller_type_tree(build_state()), indent=2, ensure_ascii=False) + "\n"
 
 
 def configure_sandbox_organisation(
@@ -261,6 +271,10 @@ def configure_sandbox_organisation(
         if not roles.all(organisation, env_id):
             loaded = read_roles(participant_roles_document(), "")
             roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor="demo set-up", audited=False)
+        names = WorkTypeNamesStore(store.engine)
+        if names.loaded(organisation, env_id) is None:
+            types = read_type_tree(work_type_tree_document())
+            names.load(organisation, env_id, types, source=WORK_TYPES_FILE, actor="demo set-up", audited=False)
         if not store.default_teams(organisation, env_id, "matter-litigation"):
             store.add_default_team(organisation, env_id, work_type="matter-litigation",
                                    team_id=TEAM_LITIGATION_SYDNEY_ID, team_name="Litigation – Sydney", role="reader")

@@ -250,6 +250,22 @@ class WorkTypeRoles(SQLModel, table=True):
     loaded_at: datetime = Field(default_factory=utcnow)
 
 
+class WorkTypeNames(SQLModel, table=True):
+    """The work types' display names and abstract flags in one environment, from the modeller's
+    tree as an administrator loaded it: the public tree carries system names only."""
+
+    __table_args__ = (UniqueConstraint("environment_id", name="uq_work_type_names"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    environment_id: int = Field(foreign_key="environment.id", index=True)
+    # system name → {"name": display name, "isAbstract": bool}
+    types: dict[str, dict[str, Any]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source: str = Field(max_length=200)
+    loaded_by: str = Field(max_length=200)
+    loaded_at: datetime = Field(default_factory=utcnow)
+
+
 class Membership(SQLModel, table=True):
     """A person who may sign in to an organisation outside Clio Operate, and their role."""
 

@@ -35,7 +35,7 @@ from plugin.status_alerts import StatusAlerts
 from plugin.settings import Settings
 from plugin.time_zone import shown
 from plugin.setup import open_store
-from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, signin
+from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, settings_work_types, signin
 from views.rendering import ago, noun, plural
 from views import metrics as metrics_route
 from views.metrics import ServiceMetrics
@@ -137,6 +137,7 @@ def create_app(
         *settings_connections.routes,
         *settings_teams.routes,
         *settings_roles.routes,
+        *settings_work_types.routes,
         *settings_mapping.routes,
         *settings_members.routes,
         *settings_organisation.routes,

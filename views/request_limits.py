@@ -15,9 +15,9 @@ KB = 1024
 MB = 1024 * KB
 BODY_LIMIT = 1 * MB  # forms and JSON
 # Routes that need more: the mapping form carries its document (up to 256 KB) in up to three
-# fields (draft, pasted, uploaded file), URL-encoded; the participant roles form a modeller's
-# answer (up to 1 MB) as a file or pasted.
-ROUTE_BODY_LIMITS = {"/settings/mapping": 2 * MB, "/settings/roles": 3 * MB}
+# fields (draft, pasted, uploaded file), URL-encoded; the participant roles and work type names
+# forms a modeller's answer (up to 1 MB) as a file or pasted.
+ROUTE_BODY_LIMITS = {"/settings/mapping": 2 * MB, "/settings/roles": 3 * MB, "/settings/work-types": 3 * MB}
 HEADER_LIMIT = 32 * KB  # room for a large JWT and cookies; browsers send well under 8 KB
 
 

@@ -191,6 +191,7 @@ class TenantApi:
                 Route("/v2/public/organisation/{id}", self.get_organisation, methods=["GET"]),
                 Route("/v2/public/types/tree", self.types_tree, methods=["GET"]),
                 Route("/modeller/referenceData/participantRoles/for/{type}", self.roles, methods=["GET"]),
+                Route("/modeller/sharedoTypes", self.modeller_types_tree, methods=["GET"]),
                 Route("/modeller/sharedoTypes/{type}/phasePlan", self.phase_plan, methods=["GET"]),
                 Route("/v1/public/workItem", self.create_work_item, methods=["POST"]),
                 Route("/v1/public/workItem/", self.create_work_item, methods=["POST"]),
@@ -289,6 +290,12 @@ class TenantApi:
 
     async def types_tree(self, request: Request) -> Response:
         return JSONResponse(shapes.type_tree(self.state))
+
+    async def modeller_types_tree(self, request: Request) -> Response:
+        refused = self._modeller_refusal(request)
+        if refused:
+            return refused
+        return JSONResponse(shapes.modeller_type_tree(self.state))
 
     async def roles(self, request: Request) -> Response:
         refused = self._modeller_refusal(request)

@@ -148,6 +148,16 @@ def type_tree(state: TenantState, parent: str | None = None) -> list[JSON]:
     return [{"systemName": t.system_name, "children": type_tree(state, t.system_name)} for t in state.children(parent)]
 
 
+def modeller_type_tree(state: TenantState, parent: str | None = None) -> list[JSON]:
+    """The modeller's tree, `GET /api/modeller/sharedoTypes`: nodes with `systemName`, `name`,
+    `isAbstract` and `children` (jacquesonline/ShareDo-Tools `server/worktype-service.js` reads
+    these, or `title` and `derivedTypes`)."""
+    return [
+        {"systemName": t.system_name, "name": t.name, "isAbstract": t.is_abstract, "children": modeller_type_tree(state, t.system_name)}
+        for t in state.children(parent)
+    ]
+
+
 def participant_role(role: ParticipantRole) -> JSON:
     return {
         "systemName": role.system_name,

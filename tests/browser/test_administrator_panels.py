@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 ADMIN, STAFF = "admin@sandbox.test", "staff@sandbox.test"
 WIDGET = "iframe[title='PMS Sync']"
 ADMIN_PAGES = (
-    "/settings/connections", "/settings/connections/1", "/settings/teams", "/settings/roles", "/settings/mapping",
+    "/settings/connections", "/settings/connections/1", "/settings/teams", "/settings/roles", "/settings/work-types", "/settings/mapping",
     "/settings/members", "/history/schedule", "/history/close-sync", "/history/auto-import",
 )
 

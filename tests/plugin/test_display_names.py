@@ -7,8 +7,9 @@ import pytest
 
 from clients.clio_models import WorkType
 from clients.errors import RemoteUnavailable
-from plugin.display_names import key_date_name, readable, work_type_name, work_type_names
+from plugin.display_names import key_date_name, named, readable, work_type_name, work_type_names
 from plugin.preview import preview_matter
+from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import PARTIES, ROLES, matter, party, role
 
@@ -38,6 +39,16 @@ def test_work_type_names_come_from_the_tree_else_read_from_the_system_name() -> 
     assert work_type_name(names, "matter-litigation") == "Litigation"
     assert work_type_name(names, "matter-commercial") == "Matter commercial"
     assert work_type_name(names, "matter-unknown") == "Matter unknown"
+
+
+def test_a_name_the_tree_sends_wins_over_a_loaded_one_which_wins_over_the_system_name() -> None:
+    """The public tree carries no names (sharedo-mobile-core `src/infra/typesTree.js`); a tenant
+    that sends one has it shown, else the name loaded from the modeller's tree."""
+    names = work_type_names(TREE, {"matter-litigation": "Disputes", "matter-commercial": "Commercial"})
+    assert work_type_name(names, "matter-litigation") == "Litigation"
+    assert work_type_name(names, "matter-commercial") == "Commercial"
+    assert work_type_name(names, "matter-property") == "Matter property"
+    assert [t.name for t in named(list(TREE[0].children), {"matter-commercial": "Commercial"})] == ["Litigation", "Commercial"]
 
 
 async def test_the_preview_names_the_work_type_roles_and_key_dates_as_clio_operate_does(world) -> None:  # type: ignore[no-untyped-def]
@@ -72,3 +83,15 @@ async def test_the_preview_still_shows_when_the_tree_cannot_be_read(world) -> No
 
     assert preview.work_type_name == "Matter litigation"
     assert not preview.warnings
+
+
+async def test_the_preview_uses_the_loaded_name_when_the_tree_sends_none(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    clio.work_types = [WorkType("matter", "matter", True, (WorkType("matter-litigation", "matter-litigation", False, ()),))]
+    WorkTypeNamesStore(services.store.engine).load(
+        env.organisation_id, env.id, {"matter-litigation": {"name": "Disputes", "isAbstract": False}},
+        source="sharedoTypes.json", actor="admin@firm.test",
+    )
+    agent.matters["82001"] = matter()
+
+    assert (await preview_matter(services, env, "82001")).work_type_name == "Disputes"

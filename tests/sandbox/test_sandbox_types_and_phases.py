@@ -34,6 +34,21 @@ async def test_types_tree_answers_only_the_public_fields(client: httpx2.AsyncCli
     ]
 
 
+async def test_the_modeller_tree_carries_names_and_abstract_flags(client: httpx2.AsyncClient, admin_auth: dict[str, str]) -> None:
+    """`GET /api/modeller/sharedoTypes`: nodes with `systemName`, `name`, `isAbstract`, `children`
+    (jacquesonline/ShareDo-Tools `server/worktype-service.js` reads these, or `title`/`derivedTypes`)."""
+    tree = (await client.get(f"{API}/modeller/sharedoTypes", headers=admin_auth)).json()
+
+    [matter] = tree
+    assert (matter["systemName"], matter["name"], matter["isAbstract"]) == ("matter", "Matter", True)
+    children = {c["systemName"]: c for c in matter["children"]}
+    assert (children["matter-litigation"]["name"], children["matter-litigation"]["isAbstract"]) == ("Litigation", False)
+    assert children["matter-private-client"]["isAbstract"] is True
+    assert children["matter-private-client"]["children"] == [
+        {"systemName": "matter-private-client-general", "name": "Private Client – General", "isAbstract": False, "children": []}
+    ]
+
+
 async def test_roles_differ_by_type(client: httpx2.AsyncClient, admin_auth: dict[str, str]) -> None:
     url = f"{API}/modeller/referenceData/participantRoles/for"
     litigation = {
@@ -100,7 +115,8 @@ async def test_phase_plan_of_an_unknown_type_is_404(
 
 
 @pytest.mark.parametrize(
-    "path", ["/modeller/referenceData/participantRoles/for/matter-litigation", "/modeller/sharedoTypes/matter/phasePlan"]
+    "path",
+    ["/modeller/referenceData/participantRoles/for/matter-litigation", "/modeller/sharedoTypes/matter/phasePlan", "/modeller/sharedoTypes"],
 )
 async def test_modeller_routes_refuse_a_client_credentials_token_and_staff(
     client: httpx2.AsyncClient, client_auth: dict[str, str], staff_auth: dict[str, str], path: str

@@ -28,6 +28,7 @@ from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
 from store.teams import DefaultTeamStore
 from store.transfer import copy_database
+from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 from tests.conftest import POSTGRES_URL
 from tests.store.test_store import make_env
@@ -87,6 +88,7 @@ def fill(store: Store) -> dict[str, int]:
         org, prod, work_type="*", team_id="t-1", team_name="Litigation", role="member", actor="ada"
     )
     WorkTypeRolesStore(store.engine).load(org, prod, {"litigation": [{"name": "Lead"}]}, source="pasted", actor="ada")
+    WorkTypeNamesStore(store.engine).load(org, prod, {"litigation": {"name": "Litigation"}}, source="pasted", actor="ada")
     EnvironmentStore(store.engine, store.secrets).record_check(
         org, prod, LastCheck(DAY - timedelta(hours=15), True, "All 4 hops answered", "ada")
     )

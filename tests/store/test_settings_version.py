@@ -11,9 +11,11 @@ from store.environments import EnvironmentStore, EnvironmentValues
 from store.mappings import MappingStore
 from store.repository import Store
 from store.teams import DefaultTeamStore
+from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 
 ROLES = {"matter-litigation": [{"systemName": "reader", "allowedParticipantTypes": ["team"]}]}
+NAMES = {"matter-litigation": {"name": "Litigation", "isAbstract": False}}
 
 
 @pytest.fixture
@@ -49,6 +51,9 @@ SAVES: dict[str, Callable[[Store, int, int], object]] = {
     "Roles: load": lambda s, o, e: WorkTypeRolesStore(s.engine).load(o, e, ROLES, source="roles.json", actor="admin"),
     "Roles: load (the demo, not audited)": lambda s, o, e: WorkTypeRolesStore(s.engine).load(
         o, e, ROLES, source="roles.json", actor="demo set-up", audited=False),
+    "Work type names: load": lambda s, o, e: WorkTypeNamesStore(s.engine).load(o, e, NAMES, source="types.json", actor="admin"),
+    "Work type names: load (the demo, not audited)": lambda s, o, e: WorkTypeNamesStore(s.engine).load(
+        o, e, NAMES, source="types.json", actor="demo set-up", audited=False),
 }
 
 

@@ -87,15 +87,15 @@ def test_staff_see_clio_operate_names_and_administrators_also_the_system_names(s
     service.sign_in()
     staff = service.client.get("/matters/82001/preview", params={"environment": 1}).text
     # The public types tree carries system names only (sharedo-tech/sharedo-mobile-core
-    # src/infra/typesTree.js), so the work type's name is its readable system name.
-    assert '<dd id="work-type"><span class="named">Matter litigation</span></dd>' in staff
+    # src/infra/typesTree.js): "Litigation" is the name the demo loaded from the modeller's tree.
+    assert '<dd id="work-type"><span class="named">Litigation</span></dd>' in staff
     assert '<span class="named">Instruction date</span>' in staff
     assert '<span class="named">Witness</span>' in staff and '<span class="named">Other Side</span>' in staff  # the tenant's own name, as loaded
     assert 'title="matter-litigation"' not in staff and 'title="witness"' not in staff
 
     service.sign_in("admin@sandbox.test")
     admin = service.client.get("/matters/82001/preview", params={"environment": 1}).text
-    assert '<span class="named" title="matter-litigation">Matter litigation</span>' in admin
+    assert '<span class="named" title="matter-litigation">Litigation</span>' in admin
     assert '<span class="named" title="kd-instruction-date">Instruction date</span>' in admin
     assert '<span class="named" title="other-side">Other Side</span>' in admin
 

@@ -69,8 +69,8 @@ def test_preview_shows_exactly_what_an_import_would_create_and_writes_nothing(se
     assert parties["client-90001"]["default_decision"] == {"link": HARBOUR_HOLDINGS_ID}
     assert parties["client-90001"]["candidates"][0]["exact"]
     assert parties["wit-90003"]["role"] == "witness" and parties["wit-90003"]["default_decision"] == "create"
-    # the public types tree carries no names (sharedo-mobile-core src/infra/typesTree.js): readable system name
-    assert body["work_type_name"] == "Matter litigation" and parties["adv-90002"]["role_name"] == "Other Side"
+    # the public types tree carries no names (sharedo-mobile-core src/infra/typesTree.js): the demo loaded the modeller's
+    assert body["work_type_name"] == "Litigation" and parties["adv-90002"]["role_name"] == "Other Side"
     assert body["teams"][0]["role_name"] == "Reader"
     assert {c["name"] for c in parties["wit-90003"]["candidates"]} >= {"Mary Citizen"}
     assert body["summary"] == {"create": 4, "link": 1}
