@@ -130,7 +130,7 @@ def test_one_import_is_followed_through_log_lines_and_every_sandbox_call(
     environment = row["environment_id"]
     service.sign_in()
     page = service.client.get(f"/history/{row['id']}?environment={environment}")
-    assert page.status_code == 200 and f'Reference: <span class="mono">{TRACE_ID}</span>' in page.text
+    assert page.status_code == 200 and f"Reference: <code>{TRACE_ID}</code>" in page.text
     export = service.client.get(f"/history.csv?environment={environment}").text.splitlines()
     assert export[0].endswith(",Reference") and export[1].endswith(f",{TRACE_ID}")
 
