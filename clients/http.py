@@ -21,6 +21,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Protocol
 
 import httpx2
@@ -81,6 +82,14 @@ def call_labels(
     if database is not None:
         labels[CALL_DATABASE] = database
     return labels
+
+
+@lru_cache(maxsize=4096)
+def parsed_url(url: str) -> httpx2.URL:
+    """``httpx2.URL(url)``, parsed once per distinct URL: httpx2 parses a string URL character by
+    character on every request (about a sixth of the service's CPU per preview), and a parsed URL
+    is immutable, so every request to the same address can share it."""
+    return httpx2.URL(url)
 
 
 def outcome_of(status_code: int) -> str:
