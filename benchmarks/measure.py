@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx2
 
-from clients.http import pool_options, verification
+from clients.http import pooled_transport
 from plugin.settings import Settings
 
 
@@ -40,10 +40,10 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     the epoch), so `sandbox.calls` reads both.
 
     Its pool is the one `clients.http.remote_http_client` builds for the service's default
-    concurrency (`clients.http.pool_options`); `ca_bundle` as that function's."""
+    concurrency (`clients.http.pooled_transport`); `ca_bundle` as that function's."""
 
     def __init__(self, *, concurrency: int = Settings.remote_concurrency, ca_bundle: str = "") -> None:
-        self._inner = httpx2.AsyncHTTPTransport(verify=verification(ca_bundle), **pool_options(concurrency))
+        self._inner = pooled_transport(concurrency, ca_bundle)
         self._lock = threading.Lock()  # the service records on its thread, the benchmark reads on its own
         self._calls: list[dict[str, Any]] = []
 

@@ -16,6 +16,7 @@ from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, Matt
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
 from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
+from clients.http import parsed_url
 from clients.remote import RemoteSystem
 
 __all__ = [
@@ -193,7 +194,7 @@ class AderantAgentClient:
     def _request(self, path: str, params: Params | None = None, *, operation: str) -> httpx2.Request:
         return self._http.build_request(
             "GET",
-            self._base_url + path,
+            parsed_url(self._base_url + path),
             params=params,
             headers={"X-Request-Id": uuid.uuid4().hex},
             timeout=self._timeout,

@@ -15,7 +15,7 @@ from clients.errors import (
     RemoteUnavailable,
     RemoteUnreachable,
 )
-from clients.http import call_labels
+from clients.http import call_labels, parsed_url
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ class RemoteSystem:
 
         `operation` (and `system`, when not this one's `key`) name the call in metrics."""
         try:
-            return await http.request(method, url, extensions=self.labels(operation, system), **kwargs)
+            return await http.request(method, parsed_url(url), extensions=self.labels(operation, system), **kwargs)
         except httpx2.TransportError as exc:
             raise self.transport_error(exc) from exc
 

@@ -1,7 +1,8 @@
 """Clients for an environment's remote systems, sharing one HTTP connection pool.
 
 Clio Operate clients are kept per environment (and per configuration) so their service token
-cache lives across requests.
+cache lives across requests; agent clients likewise, so a request does not build one (its relay
+signer, its address checks) anew.
 """
 
 from __future__ import annotations
@@ -24,11 +25,16 @@ class Connections:
         self.http = http
         self.timeout = timeout
         self._clio: dict[tuple[int, str], ClioOperateClient] = {}
+        self._agents: dict[int, tuple[tuple[str | None, ...], AderantAgentClient]] = {}
 
     def agent(self, env: EnvironmentSettings) -> AderantAgentClient:
         if not (env.agent_url and env.agent_key):
             raise NotConfigured(f"The Aderant connection of {env.name} is not configured yet: ask your administrator.")
-        return AderantAgentClient(
+        configured = (env.agent_url, env.agent_key, env.name, env.relay_key_name, env.relay_key)
+        kept = self._agents.get(env.id)
+        if kept is not None and kept[0] == configured:
+            return kept[1]
+        client = AderantAgentClient(
             base_url=env.agent_url,
             api_key=env.agent_key,
             environment_name=env.name,
@@ -38,6 +44,8 @@ class Connections:
             relay_key=env.relay_key,
             timeout=self.timeout,
         )
+        self._agents[env.id] = (configured, client)
+        return client
 
     def clio(self, env: EnvironmentSettings) -> ClioOperateClient:
         if not (env.api_url and env.client_id and env.client_secret):

@@ -121,5 +121,8 @@ def comparable_name(name: str) -> str:
     return " ".join(kept or words)
 
 
+@functools.lru_cache(maxsize=8192)
 def name_similarity(a: str, b: str) -> float:
+    """Kept for the pairs seen lately: staff preview the same matter again (and each preview of it
+    compares the same names), and difflib's ratio is the largest part of a preview's matching."""
     return difflib.SequenceMatcher(None, comparable_name(a), comparable_name(b)).ratio()

@@ -52,9 +52,18 @@ class Services:
         """The organisation's environments in use, as of now (plugin/settings_cache.py)."""
         return list((await self.settings_cache.organisation(organisation_id)).environments.values())
 
-    async def environment(self, organisation_id: int, environment_id: int | None, fallback: int | None = None) -> EnvironmentSettings:
-        """The environment asked for, else the signed-in one, else the organisation's default."""
-        environments = await self.environments(organisation_id)
+    async def environment(
+        self,
+        organisation_id: int,
+        environment_id: int | None,
+        fallback: int | None = None,
+        *,
+        environments: list[EnvironmentSettings] | None = None,
+    ) -> EnvironmentSettings:
+        """The environment asked for, else the signed-in one, else the organisation's default;
+        among `environments` when the request has just read them, else as of now."""
+        if environments is None:
+            environments = await self.environments(organisation_id)
         if environment_id is not None:
             chosen = next((e for e in environments if e.id == environment_id), None)
             if chosen is None:

@@ -138,8 +138,10 @@ def preview_json(preview: Preview) -> dict:
 
 
 def candidate_json(candidate: Candidate) -> dict:
+    # vars(), not dataclasses.asdict: a candidate's fields are flat, and asdict deep-copies each
+    # one (about a tenth of the CPU of a preview's answer)
     return {
-        **dataclasses.asdict(candidate),
+        **vars(candidate),
         "reasons": list(candidate.reasons),
         "emails": list(candidate.emails),
         "phones": list(candidate.phones),

@@ -65,7 +65,11 @@ def create_app(
     """The service. ``scheduler_tick`` is how often, in seconds, due schedules are looked for (and
     Settings → Status's alerts checked)."""
     templates = Jinja2Templates(
-        env=jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined)
+        # auto_reload off: the templates ship with the service, so each page need not stat its
+        # template files to see whether they changed
+        env=jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False
+        )
     )
     templates.env.filters["ago"] = ago
     templates.env.filters["local_time"] = shown  # {{ moment|local_time(time_zone) }}

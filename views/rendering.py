@@ -95,6 +95,7 @@ async def page(
                 caller.principal.organisation_id,
                 environment_param(request) if environment_id is None else environment_id,
                 fallback=caller.principal.environment_id,
+                environments=envs,
             )
         except NotConfigured:
             if needs_environment:
