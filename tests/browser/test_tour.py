@@ -149,3 +149,9 @@ def test_an_administrator_sees_history_and_the_connections(tour_demo: Demo, page
     tour.click(tour.widget.get_by_role("button", name="Test connection"))
     expect(tour.widget.locator("li.hop.ok")).to_have_count(4)
     tour.photograph("5-test-connection")
+
+    tour.click(tour.widget.get_by_role("navigation", name="Settings").get_by_role("link", name="Status"))
+    expect(tour.widget.get_by_role("heading", name=re.compile(r"^Status"))).to_be_visible()
+    expect(tour.widget.get_by_role("img", name="Aderant agent: latency and failures, last hour")).to_be_visible()
+    expect(tour.widget.locator("#status-problems")).to_have_text("Nothing needs attention.")
+    tour.photograph("6-status")
