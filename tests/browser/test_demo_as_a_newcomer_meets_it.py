@@ -15,15 +15,9 @@ import httpx2
 import pytest
 
 from tests.browser.conftest import running_demo
+from tests.browser.playwright import FrameLocator, Page, expect
 from tests.e2e.conftest import Demo
 from tests.views.test_blocked_import import DEMO_LINE, README
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
-FrameLocator = sync_api.FrameLocator
 
 pytestmark = pytest.mark.e2e
 

@@ -15,13 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from sandbox.clio.seed import MARY_CITIZEN_ID, MARY_CITIZENS_ID
+from tests.browser.playwright import Page, expect
 from tests.e2e.conftest import Demo
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
 
 pytestmark = pytest.mark.e2e
 

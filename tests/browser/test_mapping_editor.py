@@ -19,14 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import running_demo
+from tests.browser.playwright import FrameLocator, Page, expect
 from tests.e2e.conftest import Demo
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
-FrameLocator = sync_api.FrameLocator
 
 pytestmark = pytest.mark.e2e
 

@@ -19,13 +19,8 @@ import pytest
 
 from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, MARY_CITIZEN_ID, MARY_CITIZENS_ID
 from tests.browser.conftest import running_demo
+from tests.browser.playwright import Page, expect
 from tests.e2e.conftest import Demo
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
 
 pytestmark = pytest.mark.e2e
 
@@ -184,7 +179,7 @@ def test_the_data_quality_notes_stand_beside_the_party_or_field_and_do_not_block
     }
     for party, texts in notes.items():
         expect(widget.locator(f"tr[data-party='{party}'] .note")).to_have_text(texts)
-    expect(widget.locator(f"tr[data-party='int-90003'] .note")).to_have_count(0)  # Mary Citizen: nothing to note
+    expect(widget.locator("tr[data-party='int-90003'] .note")).to_have_count(0)  # Mary Citizen: nothing to note
     instruction = widget.locator("dl.fields dd", has_text="2062-03-02")
     expect(instruction.locator(".note")).to_have_text("The key date kd-instruction-date (2062-03-02) is in the future.")
     expect(widget.locator("#import-button")).to_be_enabled()  # notes inform; they do not block

@@ -8,14 +8,9 @@ import re
 
 import pytest
 
+from tests.browser.playwright import Page, expect
 from tests.browser.test_embedded_import import console_problems
 from tests.e2e.conftest import Demo
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
 
 pytestmark = pytest.mark.e2e
 

@@ -10,13 +10,8 @@ import pytest
 
 from embed_auth.portal_access import refusal
 from sandbox.demo import ACCESS_CONTACT
+from tests.browser.playwright import Page, expect
 from tests.e2e.conftest import Demo
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
 
 pytestmark = pytest.mark.e2e
 

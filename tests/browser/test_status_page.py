@@ -12,15 +12,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.browser.playwright import FrameLocator, Page, expect
 from tests.e2e.conftest import Demo
 from views.settings_status import REFRESH_SECONDS
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser not available: install Debian's chromium and the playwright package"
-)
-expect = sync_api.expect
-Page = sync_api.Page
-FrameLocator = sync_api.FrameLocator
 
 pytestmark = pytest.mark.e2e
 
