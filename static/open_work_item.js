@@ -1,9 +1,10 @@
-// Search's View, once the service has found the work item in Clio Operate: the portal page of the
-// work item replaces the portal page hosting PMS Sync, as the link below would. A browser that
-// does not let the frame do it leaves the link to click.
+// Search's View, once the service has found the work item in Clio Operate: the portal's widget
+// (manifest/widget/PmsSync.js) opens the work item's portal page in place of the page hosting
+// PMS Sync. A frame may not navigate the portal page itself without a fresh click, so it asks the
+// widget, which opens only pages of its own portal. The link stays for a portal without the widget.
 (function () {
   "use strict";
   var link = document.getElementById("open-work-item");
-  if (!link) return;
-  try { window.top.location.href = link.href; } catch (refused) { link.focus(); }
+  if (!link || window.parent === window) return;
+  window.parent.postMessage({ type: "pms-sync:open", url: link.href }, new URL(link.href).origin);
 })();

@@ -5,6 +5,7 @@
  * The token never goes into a URL. Protocol (postMessage, exact origins only):
  *   iframe -> widget   {type: "pms-sync:ready"}               (on load, and again whenever it needs a token)
  *   widget -> iframe   {type: "pms-sync:token", token: "..."}  (reply to ready, and every 5 minutes)
+ *   iframe -> widget   {type: "pms-sync:open", url: "..."}    (open a page of this portal: a work item)
  * The token is the `_api` cookie the portal keeps fresh for its own API calls.
  *
  * A link to the portal page may ask for a panel of PMS Sync (Teams messages of the schedule do):
@@ -84,6 +85,21 @@
         if (event.data && event.data.type === "pms-sync:ready") {
             this.ready = true;
             this.sendToken();
+        } else if (event.data && event.data.type === "pms-sync:open" && typeof event.data.url === "string") {
+            this.openPortalPage(event.data.url);
+        }
+    };
+
+    // The portal page the iframe asks for, never a page of another site.
+    PmsSync.Widget.prototype.openPortalPage = function (address) {
+        var url;
+        try {
+            url = new URL(address, window.location.href);
+        } catch (malformed) {
+            return;
+        }
+        if (url.origin === window.location.origin) {
+            window.location.assign(url.href);
         }
     };
 

@@ -110,8 +110,12 @@ function makeElement(tagName) {
 }
 const frameHost = makeElement("div");
 const element = makeElement("div");
+const opened = [];
 const window = {
-    location: { search: process.env.PORTAL_SEARCH || "" },
+    location: {
+        search: process.env.PORTAL_SEARCH || "", href: "https://portal.example/production/portal/home",
+        origin: "https://portal.example", assign(url) { opened.push(url); },
+    },
     addEventListener(type, fn) { (listeners[type] = listeners[type] || []).push(fn); },
     removeEventListener(type, fn) { listeners[type] = (listeners[type] || []).filter((f) => f !== fn); },
     setInterval(fn, ms) { intervals.push({ fn, ms }); return intervals.length; },
@@ -141,18 +145,25 @@ intervals[0].fn();
 counts.afterTimer = posted.length;
 dispatch({ origin, source: contentWindow, data: ready });
 counts.afterReadyAgain = posted.length;
+const open = (url) => ({ type: "pms-sync:open", url });
+dispatch({ origin, source: contentWindow, data: open("/production/portal/sharedo/wi-1") });
+dispatch({ origin, source: contentWindow, data: open("https://evil.example.com/production/portal/sharedo/wi-2") });
+dispatch({ origin: "https://evil.example.com", source: contentWindow, data: open("/production/portal/sharedo/wi-3") });
+dispatch({ origin, source: {}, data: open("/production/portal/sharedo/wi-4") });
+dispatch({ origin, source: contentWindow, data: open("http://[not-a-url") });
+dispatch({ origin, source: contentWindow, data: open(42) });
 widget.onDestroy();
 dispatch({ origin, source: contentWindow, data: ready });
 counts.afterDestroy = posted.length;
 console.log(JSON.stringify({
-    src: iframe.src, counts, posted, intervalMs: intervals.map((i) => i.ms), cleared,
+    src: iframe.src, counts, posted, opened, intervalMs: intervals.map((i) => i.ms), cleared,
     listenersLeft: (listeners.message || []).length, framesLeft: frameHost.children.length,
 }));
 """
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the widget script")
-def test_the_widget_hands_the_cookie_token_only_to_its_own_iframe(built: Path) -> None:
+def test_the_widget_hands_the_cookie_token_only_to_its_own_iframe_and_opens_only_its_portals_pages(built: Path) -> None:
     token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdGFmZiJ9.c2lnbmF0dXJl"
 
     completed = subprocess.run(
@@ -177,6 +188,8 @@ def test_the_widget_hands_the_cookie_token_only_to_its_own_iframe(built: Path) -
         "afterDestroy": 3,
     }
     assert result["posted"] == [{"data": {"type": "pms-sync:token", "token": token}, "origin": ORIGIN}] * 3
+    # its iframe may open a page of this portal (a work item), never another site's
+    assert result["opened"] == ["https://portal.example/production/portal/sharedo/wi-1"]
     assert result["intervalMs"] == [5 * 60 * 1000]
     assert result["cleared"] == [1]
     assert (result["listenersLeft"], result["framesLeft"]) == (0, 0)
