@@ -27,6 +27,7 @@ from clients.clio_models import NewParticipant, NewWorkItem
 from clients.errors import RemoteError, RemoteTimeout
 from clients.tracing import current_trace_id
 from plugin.clio_settings import ClioShapeSettings
+from plugin.drift import Baseline, baseline_of
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
@@ -110,6 +111,7 @@ class ImportResult:
     teams_added: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     title: str | None = None  # the work item's, as created
+    baseline: Baseline | None = None  # what the import wrote, kept for drift
 
     def details(self) -> dict[str, Any]:
         return {
@@ -230,7 +232,10 @@ async def _import_matter(
         raise
     finally:
         heartbeat.cancel()
-    await services.db(imports.succeed, attempt, claim, result.work_item_id, result.details(), linked_parties(preview, chosen))
+    baseline = result.baseline.to_json() if result.baseline is not None else None
+    await services.db(
+        imports.succeed, attempt, claim, result.work_item_id, result.details(), linked_parties(preview, chosen), baseline
+    )
     return result
 
 
@@ -298,6 +303,9 @@ async def _write(
     user = await _importing_user(clio, env, actor, result.warnings)
     contacts = await _Contacts(services, clio, attempt, claim).make(preview, decisions)
     participants = _party_participants(preview, decisions, contacts, result)
+    result.baseline = baseline_of(
+        preview.mapped, {c["key"]: c["ods_id"] for c in (*result.contacts_created, *result.contacts_linked)}
+    )
     if user is not None:
         participants.append(user)
     participants.extend(_team_participants(preview, result))

@@ -1,0 +1,179 @@
+"""Drift: the three-way comparison (pure, hand-made values) and the baseline an import keeps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from clients.aderant_models import Employee
+from plugin.drift import NO_BASELINE, Baseline, BaselineParty, ClioNow, Difference, MatterDrift, baseline_of, compare
+from plugin.importer import Actor, import_matter
+from plugin.mapping import apply_mapping
+from tests.plugin.fakes import matter, party
+
+WITNESS = party(90003, "Mary Citizen", role_code="WIT")
+CONTACTS = {"client-90001": "org-1", "wit-90003": "person-7"}
+
+
+def written() -> tuple[Baseline, ClioNow]:
+    """A baseline as an import kept it, and a Clio Operate still holding exactly that."""
+    baseline = baseline_of(apply_mapping(matter(parties=(WITNESS,))), CONTACTS)
+    clio = ClioNow(
+        title=baseline.title, reference=baseline.reference, attributes=dict(baseline.attributes),
+        key_dates=dict(baseline.key_dates),
+        participants=frozenset((p.role, p.contact_id) for p in baseline.parties),
+    )
+    return baseline, clio
+
+
+def aderant(**changes: object):  # type: ignore[no-untyped-def]
+    return apply_mapping(replace(matter(parties=(WITNESS,)), **changes))  # type: ignore[arg-type]
+
+
+def test_the_baseline_holds_what_was_written_and_reads_back_from_its_json() -> None:
+    baseline, _ = written()
+    assert baseline.title == "Harbour Holdings v Coastal Freight"
+    assert baseline.reference == " cl080001 /82001"  # the template copies the code as Aderant holds it
+    assert baseline.attributes["aderant-client-code"] == "CL080001"
+    assert baseline.key_dates == {"kd-instruction-date": "2026-03-02"}
+    assert baseline.parties == (
+        BaselineParty(90001, "Harbour Holdings Pty Ltd", "organisation", "client", "org-1"),
+        BaselineParty(90003, "Mary Citizen", "person", "witness", "person-7"),
+    )
+    assert Baseline.from_json(baseline.to_json()) == baseline
+
+
+def test_nothing_changed_anywhere_is_no_drift() -> None:
+    baseline, clio = written()
+    assert compare(baseline, aderant(), clio) == ()
+
+
+def test_a_title_changed_in_aderant_only_is_safe_to_apply() -> None:
+    baseline, clio = written()
+    assert compare(baseline, aderant(title="Harbour Holdings v Coastal Freight (appeal)"), clio) == (
+        Difference(
+            "aderant_only", "title", "Title", baseline="Harbour Holdings v Coastal Freight",
+            aderant="Harbour Holdings v Coastal Freight (appeal)", clio="Harbour Holdings v Coastal Freight",
+        ),
+    )
+
+
+def test_a_value_edited_in_clio_operate_only_is_left_and_shown() -> None:
+    baseline, clio = written()
+    clio = replace(clio, attributes={**clio.attributes, "aderant-office": "Melbourne"})
+    [found] = compare(baseline, aderant(), clio)
+    assert (found.kind, found.field, found.baseline, found.aderant, found.clio) == (
+        "clio_only", "attribute:aderant-office", "Sydney", "Sydney", "Melbourne",
+    )
+
+
+def test_a_value_changed_in_both_to_different_values_is_a_conflict() -> None:
+    baseline, clio = written()
+    clio = replace(clio, key_dates={"kd-instruction-date": "2026-04-01T00:00:00Z"})
+    [found] = compare(baseline, aderant(open_date=_date("2026-05-05")), clio)
+    assert (found.kind, found.field, found.baseline, found.aderant, found.clio) == (
+        "both", "key_date:kd-instruction-date", "2026-03-02", "2026-05-05", "2026-04-01",
+    )
+
+
+def test_a_value_changed_in_both_to_the_same_value_is_in_step() -> None:
+    baseline, clio = written()
+    clio = replace(clio, key_dates={"kd-instruction-date": "2026-05-05"})
+    assert compare(baseline, aderant(open_date=_date("2026-05-05")), clio) == ()
+
+
+def test_an_attribute_new_in_aderant_or_emptied_there_is_an_aderant_change() -> None:
+    baseline, clio = written()
+    changed = compare(baseline, aderant(billing_employee=Employee(502, "RJO", "Rob Jones"), office=None), clio)
+    assert {(d.kind, d.field, d.baseline, d.aderant) for d in changed} == {
+        ("aderant_only", "attribute:aderant-office", "Sydney", None),
+        ("aderant_only", "attribute:aderant-billing-employee", None, "RJO"),
+    }
+
+
+def test_a_party_added_in_aderant_is_flagged() -> None:
+    baseline, clio = written()
+    added = party(90004, "Coastal Freight Pty Ltd", "organisation")
+    [found] = compare(baseline, aderant(parties=(WITNESS, added)), clio)
+    assert (found.kind, found.field, found.label) == ("party_added", "party:90004", "Coastal Freight Pty Ltd (other-side)")
+
+
+def test_a_party_removed_in_aderant_is_flagged_never_removed() -> None:
+    baseline, clio = written()
+    [found] = compare(baseline, aderant(parties=()), clio)
+    assert (found.kind, found.field, found.baseline) == ("party_removed", "party:90003", "witness")
+
+
+def test_a_party_removed_in_both_is_in_step_and_one_removed_in_clio_operate_only_is_shown() -> None:
+    baseline, clio = written()
+    gone = replace(clio, participants=frozenset({("client", "org-1")}))
+    assert compare(baseline, aderant(parties=()), gone) == ()
+    [found] = compare(baseline, aderant(), gone)
+    assert (found.kind, found.field) == ("clio_only", "party:90003")
+
+
+def test_a_party_whose_role_changed_in_aderant_leaves_one_role_and_joins_another() -> None:
+    baseline, clio = written()
+    now = compare(baseline, aderant(parties=(replace(WITNESS, role_code="INT"),)), clio)
+    assert [(d.kind, d.aderant or d.baseline) for d in now] == [("party_added", "interested-party"), ("party_removed", "witness")]
+
+
+def test_key_dates_and_participants_not_read_are_not_compared() -> None:
+    baseline, clio = written()
+    unread = replace(clio, key_dates=None, participants=None)
+    assert compare(baseline, aderant(open_date=_date("2026-05-05")), unread) == ()
+    [removed] = compare(baseline, aderant(parties=()), unread)
+    assert removed.kind == "party_removed"
+
+
+def test_the_summary_counts_the_changes_in_aderant() -> None:
+    baseline, clio = written()
+    clio = replace(clio, attributes={**clio.attributes, "aderant-office": "Melbourne"})
+    differences = compare(baseline, aderant(title="New title", parties=()), clio)
+    drift = MatterDrift("82001", "wi-1", "compared", differences)
+    assert drift.changes_in_aderant == 2
+    assert drift.summary == "2 changes in Aderant since import; 1 edited in Clio Operate"
+    assert MatterDrift("82001", "wi-1", "compared").summary == "No changes in Aderant since import"
+    assert MatterDrift("82001", "wi-1", "no_baseline", message=NO_BASELINE).summary == NO_BASELINE
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+async def test_an_import_keeps_its_baseline_with_the_contacts_its_parties_became(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    env = replace(env, import_writes_enabled=True)
+    agent.matters["82001"] = matter(parties=(WITNESS,))
+    actor = Actor("user-1", "staff@firm.example", env.organisation_id, clio_user_id="user-1", signed_in_environment_id=env.id)
+
+    result = await import_matter(services, env, actor, "82001")
+
+    [row] = services.store.imports.baselines(env.organisation_id, env.id)
+    assert (row.matter_number, row.work_item_id) == ("82001", result.work_item_id)
+    assert row.baseline is not None
+    kept = Baseline.from_json(row.baseline)
+    assert kept.title == clio.bodies[0]["workItem"]["title"]
+    assert kept.attributes == clio.bodies[0]["aspectData"]["formBuilder"]["formData"]
+    sent = {(p["roleSystemName"], p["odsId"]) for p in clio.bodies[0]["participants"]}
+    assert {(p.role, p.contact_id) for p in kept.parties} <= sent
+    assert {p.contact_id for p in kept.parties} == {c.id for c in clio.contacts}
+
+
+async def test_a_matter_found_already_in_clio_operate_has_no_baseline(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    env = replace(env, import_writes_enabled=True)
+    agent.matters["82001"] = matter()
+    actor = Actor("user-1", "staff@firm.example", env.organisation_id)
+    await import_matter(services, env, actor, "82001")
+    with services.store.engine.begin() as conn:  # forget the record: the work item stays in Clio Operate
+        conn.exec_driver_sql("DELETE FROM importcontact")
+        conn.exec_driver_sql("DELETE FROM matterimport")
+
+    again = await import_matter(services, env, actor, "82001")
+
+    assert again.status == "already_imported"
+    [row] = services.store.imports.baselines(env.organisation_id, env.id)
+    assert row.baseline is None
