@@ -8,10 +8,12 @@ from datetime import date
 import pytest
 
 from clients.aderant_models import Employee
+from clients.clio_models import FormField
 from plugin.drift import NO_BASELINE, Baseline, BaselineParty, ClioNow, Difference, MatterDrift, baseline_of, compare
+from plugin.drift_reads import NOT_IN_ADERANT, NOT_IN_CLIO, drift_for
 from plugin.importer import Actor, import_matter
 from plugin.mapping import apply_mapping
-from tests.plugin.fakes import matter, party
+from tests.plugin.fakes import form_fields, matter, party
 
 WITNESS = party(90003, "Mary Citizen", role_code="WIT")
 CONTACTS = {"client-90001": "org-1", "wit-90003": "person-7"}
@@ -177,3 +179,61 @@ async def test_a_matter_found_already_in_clio_operate_has_no_baseline(world) -> 
     assert again.status == "already_imported"
     [row] = services.store.imports.baselines(env.organisation_id, env.id)
     assert row.baseline is None
+
+
+async def imported_three(world):  # type: ignore[no-untyped-def]
+    """82001 and 82002 imported with their baselines; 82003 found already in Clio Operate (none)."""
+    services, env, agent, clio = world
+    env = replace(env, import_writes_enabled=True)
+    actor = Actor("user-1", "staff@firm.example", env.organisation_id, clio_user_id="user-1", signed_in_environment_id=env.id)
+    agent.matters["82001"] = matter(parties=(WITNESS,))
+    agent.matters["82002"] = matter("82002", uno=82002, dept="COM")
+    agent.matters["82003"] = matter("82003", uno=82003)
+    for number in ("82001", "82002"):
+        await import_matter(services, env, actor, number)
+    clio.work_items.append(replace(clio.work_items[0], id="wi-elsewhere", attributes=form_fields({"aderant-matter-id": "82003"})))
+    await import_matter(services, env, actor, "82003")
+    return services, env, agent, clio
+
+
+async def test_drift_for_every_imported_matter_classifies_each_change_in_batched_reads(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = await imported_three(world)
+    first = clio.work_items[0]
+    # Aderant: a new title and a new party on 82001. Clio Operate: its office edited, its key date moved.
+    agent.matters["82001"] = replace(
+        agent.matters["82001"], title="Harbour Holdings v Coastal Freight (appeal)", open_date=date(2026, 5, 5),
+        parties=(WITNESS, party(90004, "Coastal Freight Pty Ltd", "organisation")),
+    )
+    clio.work_items[0] = replace(first, attributes={**first.attributes, FormField("aderant", "aderant-office"): "Melbourne"})
+    clio.dates[first.id] = {"kd-instruction-date": "2026-04-01"}
+    agent.calls.clear()
+    clio.calls.clear()
+
+    drift = {d.matter_number: d for d in await drift_for(services, env)}
+
+    assert {(d.kind, d.field) for d in drift["82001"].differences} == {
+        ("aderant_only", "title"),
+        ("clio_only", "attribute:aderant-office"),
+        ("both", "key_date:kd-instruction-date"),
+        ("party_added", "party:90004"),
+    }
+    assert drift["82001"].summary == "3 changes in Aderant since import; 1 in conflict with Clio Operate; 1 edited in Clio Operate"
+    assert (drift["82002"].status, drift["82002"].differences) == ("compared", ())
+    assert (drift["82003"].status, drift["82003"].summary) == ("no_baseline", NO_BASELINE)
+    assert agent.calls == [("details", 2)], "one many-matters call, not one per matter"
+    searches = [c for c in clio.calls if c[0] == "find_work_items"]
+    assert searches == [("find_work_items", 2)], "matters without a baseline are not read"
+    assert sorted(c for c in clio.calls if c[0] != "find_work_items") == sorted(
+        (kind, w.id) for w in clio.work_items[:2] for kind in ("key_dates", "participants")
+    )
+
+
+async def test_drift_for_chosen_matters_and_those_gone_from_either_side(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = await imported_three(world)
+    del agent.matters["82002"]
+    clio.delete(clio.work_items[0].id)
+
+    drift = await drift_for(services, env, ["82001", "82002", "99999"])
+
+    assert [(d.matter_number, d.status) for d in drift] == [("82001", "not_in_clio"), ("82002", "not_in_aderant")]
+    assert drift[0].summary == NOT_IN_CLIO and drift[1].summary == NOT_IN_ADERANT

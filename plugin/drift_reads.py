@@ -1,0 +1,141 @@
+"""Drift for many imported matters, read in batches (the comparison itself is `plugin/drift.py`).
+
+Imported matters are read from the store a page of `PAGE` at a time (keyset paging). For each
+page, at once:
+
+- Aderant: the agent's many-matters call (`GET /v1/matter-details`), `DETAIL_IDS_PER_CALL` matters
+  a call, mapped through the mapping in force; a matter with more than 20 parties, or a batch
+  that does not fit one answer, costs a further call;
+- Clio Operate: findByQuery by work item ids, `WORK_ITEM_IDS_PER_QUERY` a call, reading back the
+  title, reference and every attribute the baselines or the mapping name (form-field enrich paths).
+
+Key dates and participants have no findByQuery enrich path a public caller is seen to use
+(docs/remote-shapes.md), so they are read per work item: `GET …/workItem/{id}` (key dates) and
+`GET …/workItem/{id}/participants`, two calls per matter that has a baseline and is in both
+systems, at most the client's concurrency at once. For N such matters: ⌈N/50⌉ agent calls,
+⌈N/100⌉ searches and 2N work item reads (10,000 matters: 200 + 100 + 20,000 calls). Every call
+of each system is bounded by that system's client concurrency; matters without a baseline cost
+no Clio Operate read beyond the search.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clients.aderant_models import MatterDetail
+from clients.clio_models import FormField, WorkItemRef
+from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY
+from clients.errors import RemoteNotFound
+from plugin.drift import NO_BASELINE, Baseline, ClioNow, MatterDrift, compare
+from plugin.mapping import Mapping, apply_mapping
+from plugin.services import Services
+from store.imports import ImportedBaseline
+from store.repository import EnvironmentSettings
+
+PAGE = 1000
+NOT_IN_ADERANT = "Not found in Aderant: the matter may have been deleted or merged there."
+NOT_IN_CLIO = "Not found in Clio Operate: the work item may have been deleted or removed there."
+
+
+async def drift_for(
+    services: Services, env: EnvironmentSettings, matter_numbers: Sequence[str] | None = None
+) -> list[MatterDrift]:
+    """The drift of each imported matter of `matter_numbers` (all imported matters when None), in
+    import order; matter numbers that were not imported are left out."""
+    mapping = await services.mapping(env)
+    found: list[MatterDrift] = []
+    after: int | None = None
+    while True:
+        page = await services.db(
+            services.store.imports.baselines, env.organisation_id, env.id,
+            matter_numbers=matter_numbers, after=after, limit=PAGE,
+        )
+        if not page:
+            return found
+        after = page[-1].import_id
+        found += await _Page(services, env, mapping, page).drift()
+
+
+@dataclass
+class _Page:
+    services: Services
+    env: EnvironmentSettings
+    mapping: Mapping
+    imported: list[ImportedBaseline]
+
+    async def drift(self) -> list[MatterDrift]:
+        compared = [m for m in self.imported if m.baseline is not None]
+        baselines = {m.import_id: Baseline.from_json(m.baseline) for m in compared if m.baseline is not None}
+        fields = self._fields(baselines.values())
+        matters, items = await asyncio.gather(self._aderant(compared), self._clio(compared, fields))
+        in_both = [m for m in compared if m.matter_uno in matters and m.work_item_id in items]
+        details = await self._details([m.work_item_id for m in in_both])
+        return [self._one(m, baselines.get(m.import_id), matters, items, details) for m in self.imported]
+
+    def _one(
+        self,
+        imported: ImportedBaseline,
+        baseline: Baseline | None,
+        matters: dict[str, MatterDetail],
+        items: dict[str, WorkItemRef],
+        details: dict[str, tuple[dict[str, Any] | None, frozenset[tuple[str, str]]] | None],
+    ) -> MatterDrift:
+        number, work_item_id = imported.matter_number, imported.work_item_id
+        if baseline is None:
+            return MatterDrift(number, work_item_id, "no_baseline", message=NO_BASELINE)
+        if imported.matter_uno not in matters:
+            return MatterDrift(number, work_item_id, "not_in_aderant", message=NOT_IN_ADERANT)
+        item, detail = items.get(work_item_id), details.get(work_item_id)
+        if item is None or detail is None:
+            return MatterDrift(number, work_item_id, "not_in_clio", message=NOT_IN_CLIO)
+        key_dates, participants = detail
+        clio = ClioNow(
+            title=item.title, reference=item.reference,
+            attributes={field.field: value for field, value in item.attributes.items()},
+            key_dates=key_dates, participants=participants,
+        )
+        aderant = apply_mapping(matters[imported.matter_uno], self.mapping)
+        return MatterDrift(number, work_item_id, "compared", compare(baseline, aderant, clio))
+
+    def _fields(self, baselines: Iterable[Baseline]) -> list[FormField]:
+        """The form fields to read back: every attribute a baseline holds or the mapping writes."""
+        targets = dict.fromkeys(target for b in baselines for target in b.attributes)
+        targets.update(dict.fromkeys(a.target for a in self.mapping.attributes))
+        return [FormField(self.mapping.identity.form, target) for target in targets]
+
+    async def _aderant(self, imported: list[ImportedBaseline]) -> dict[str, MatterDetail]:
+        if not imported:
+            return {}
+        agent = self.services.connections.agent(self.env)
+        matters = await agent.matter_details([int(m.matter_uno) for m in imported])
+        return {str(m.matter_uno): m for m in matters}
+
+    async def _clio(self, imported: list[ImportedBaseline], fields: list[FormField]) -> dict[str, WorkItemRef]:
+        if not imported:
+            return {}
+        clio = self.services.connections.clio(self.env)
+        items = await clio.find_work_items(
+            work_item_ids=[m.work_item_id for m in imported], fields=fields, rows=WORK_ITEM_IDS_PER_QUERY
+        )
+        return {item.id: item for item in items}
+
+    async def _details(
+        self, work_item_ids: list[str]
+    ) -> dict[str, tuple[dict[str, Any] | None, frozenset[tuple[str, str]]] | None]:
+        """Key dates and participants of each work item (None: deleted since the search)."""
+        clio = self.services.connections.clio(self.env)
+        limit = asyncio.Semaphore(clio.concurrency)
+
+        async def read(work_item_id: str) -> tuple[dict[str, Any] | None, frozenset[tuple[str, str]]] | None:
+            async with limit:
+                try:
+                    key_dates = await clio.key_dates(work_item_id)
+                    participants = await clio.participants(work_item_id)
+                except RemoteNotFound:
+                    return None
+            return key_dates, frozenset((p.role, p.ods_id) for p in participants)
+
+        return dict(zip(work_item_ids, await asyncio.gather(*(read(i) for i in work_item_ids))))
