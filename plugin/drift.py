@@ -118,7 +118,7 @@ class Difference:
     clio: str | None = None
 
 
-Status = Literal["compared", "no_baseline", "not_in_aderant", "not_in_clio"]
+Status = Literal["compared", "no_baseline", "not_in_aderant", "not_in_clio", "unavailable"]
 
 
 @dataclass(frozen=True)

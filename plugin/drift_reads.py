@@ -15,7 +15,10 @@ Key dates and participants have no findByQuery enrich path a public caller is se
 systems, at most the client's concurrency at once. For N such matters: ⌈N/50⌉ agent calls,
 ⌈N/100⌉ searches and 2N work item reads (10,000 matters: 200 + 100 + 20,000 calls). Every call
 of each system is bounded by that system's client concurrency; matters without a baseline cost
-no Clio Operate read beyond the search.
+no read at all.
+
+The preview of one imported matter (`preview_drift`) reuses the preview's Aderant read and asks
+Clio Operate three things at once: the search by its id, its key dates, its participants.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from typing import Any
 
 from clients.aderant_models import MatterDetail
 from clients.clio_models import FormField, WorkItemRef
-from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY
-from clients.errors import RemoteNotFound
+from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY, ClioOperateClient
+from clients.errors import RemoteError, RemoteNotFound
 from plugin.drift import NO_BASELINE, Baseline, ClioNow, MatterDrift, compare
 from plugin.mapping import Mapping, apply_mapping
+from plugin.preview import Preview
 from plugin.services import Services
 from store.imports import ImportedBaseline
 from store.repository import EnvironmentSettings
@@ -38,6 +42,7 @@ from store.repository import EnvironmentSettings
 PAGE = 1000
 NOT_IN_ADERANT = "Not found in Aderant: the matter may have been deleted or merged there."
 NOT_IN_CLIO = "Not found in Clio Operate: the work item may have been deleted or removed there."
+Detail = tuple[dict[str, Any] | None, frozenset[tuple[str, str]]]  # key dates (None: not read), participants
 
 
 async def drift_for(
@@ -69,7 +74,7 @@ class _Page:
     async def drift(self) -> list[MatterDrift]:
         compared = [m for m in self.imported if m.baseline is not None]
         baselines = {m.import_id: Baseline.from_json(m.baseline) for m in compared if m.baseline is not None}
-        fields = self._fields(baselines.values())
+        fields = _fields(self.mapping, baselines.values())
         matters, items = await asyncio.gather(self._aderant(compared), self._clio(compared, fields))
         in_both = [m for m in compared if m.matter_uno in matters and m.work_item_id in items]
         details = await self._details([m.work_item_id for m in in_both])
@@ -81,7 +86,7 @@ class _Page:
         baseline: Baseline | None,
         matters: dict[str, MatterDetail],
         items: dict[str, WorkItemRef],
-        details: dict[str, tuple[dict[str, Any] | None, frozenset[tuple[str, str]]] | None],
+        details: dict[str, Detail | None],
     ) -> MatterDrift:
         number, work_item_id = imported.matter_number, imported.work_item_id
         if baseline is None:
@@ -91,20 +96,8 @@ class _Page:
         item, detail = items.get(work_item_id), details.get(work_item_id)
         if item is None or detail is None:
             return MatterDrift(number, work_item_id, "not_in_clio", message=NOT_IN_CLIO)
-        key_dates, participants = detail
-        clio = ClioNow(
-            title=item.title, reference=item.reference,
-            attributes={field.field: value for field, value in item.attributes.items()},
-            key_dates=key_dates, participants=participants,
-        )
         aderant = apply_mapping(matters[imported.matter_uno], self.mapping)
-        return MatterDrift(number, work_item_id, "compared", compare(baseline, aderant, clio))
-
-    def _fields(self, baselines: Iterable[Baseline]) -> list[FormField]:
-        """The form fields to read back: every attribute a baseline holds or the mapping writes."""
-        targets = dict.fromkeys(target for b in baselines for target in b.attributes)
-        targets.update(dict.fromkeys(a.target for a in self.mapping.attributes))
-        return [FormField(self.mapping.identity.form, target) for target in targets]
+        return MatterDrift(number, work_item_id, "compared", compare(baseline, aderant, _clio_now(item, *detail)))
 
     async def _aderant(self, imported: list[ImportedBaseline]) -> dict[str, MatterDetail]:
         if not imported:
@@ -122,20 +115,65 @@ class _Page:
         )
         return {item.id: item for item in items}
 
-    async def _details(
-        self, work_item_ids: list[str]
-    ) -> dict[str, tuple[dict[str, Any] | None, frozenset[tuple[str, str]]] | None]:
+    async def _details(self, work_item_ids: list[str]) -> dict[str, Detail | None]:
         """Key dates and participants of each work item (None: deleted since the search)."""
         clio = self.services.connections.clio(self.env)
         limit = asyncio.Semaphore(clio.concurrency)
 
-        async def read(work_item_id: str) -> tuple[dict[str, Any] | None, frozenset[tuple[str, str]]] | None:
+        async def read(work_item_id: str) -> Detail | None:
             async with limit:
                 try:
-                    key_dates = await clio.key_dates(work_item_id)
-                    participants = await clio.participants(work_item_id)
+                    return await _detail(clio, work_item_id)
                 except RemoteNotFound:
                     return None
-            return key_dates, frozenset((p.role, p.ods_id) for p in participants)
 
         return dict(zip(work_item_ids, await asyncio.gather(*(read(i) for i in work_item_ids))))
+
+
+
+async def _detail(clio: ClioOperateClient, work_item_id: str) -> Detail:
+    key_dates = await clio.key_dates(work_item_id)
+    participants = await clio.participants(work_item_id)
+    return key_dates, frozenset((p.role, p.ods_id) for p in participants)
+
+
+def _clio_now(item: WorkItemRef, key_dates: dict[str, Any] | None, participants: frozenset[tuple[str, str]]) -> ClioNow:
+    return ClioNow(
+        title=item.title, reference=item.reference,
+        attributes={field.field: value for field, value in item.attributes.items()},
+        key_dates=key_dates, participants=participants,
+    )
+
+
+def _fields(mapping: Mapping, baselines: Iterable[Baseline]) -> list[FormField]:
+    """The form fields to read back: every attribute a baseline holds or the mapping writes."""
+    targets = dict.fromkeys(target for b in baselines for target in b.attributes)
+    targets.update(dict.fromkeys(a.target for a in mapping.attributes))
+    return [FormField(mapping.identity.form, target) for target in targets]
+
+
+async def preview_drift(services: Services, env: EnvironmentSettings, preview: Preview) -> MatterDrift | None:
+    """The drift of a previewed matter our import put in Clio Operate (None when it is not one):
+    Aderant as the preview read it, Clio Operate in three calls at once (the work item search, its
+    key dates, its participants). A Clio Operate failure leaves the preview as it is, saying so."""
+    number, work_item_id = preview.mapped.matter_number, preview.work_item_id
+    if work_item_id is None:
+        return None
+    if preview.baseline is None:
+        return MatterDrift(number, work_item_id, "no_baseline", message=NO_BASELINE)
+    baseline = Baseline.from_json(preview.baseline)
+    clio = services.connections.clio(env)
+    fields = _fields(await services.mapping(env), [baseline])
+    try:
+        items, detail = await asyncio.gather(
+            clio.find_work_items(work_item_ids=[work_item_id], fields=fields, rows=WORK_ITEM_IDS_PER_QUERY),
+            _detail(clio, work_item_id),
+        )
+    except RemoteNotFound:
+        return MatterDrift(number, work_item_id, "not_in_clio", message=NOT_IN_CLIO)
+    except RemoteError as exc:
+        return MatterDrift(number, work_item_id, "unavailable", message=f"Changes since import could not be read: {exc}")
+    item = next((i for i in items if i.id == work_item_id), None)
+    if item is None:
+        return MatterDrift(number, work_item_id, "not_in_clio", message=NOT_IN_CLIO)
+    return MatterDrift(number, work_item_id, "compared", compare(baseline, preview.mapped, _clio_now(item, *detail)))

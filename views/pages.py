@@ -16,6 +16,7 @@ from embed_auth.portal_access import PortalRefused
 from plugin.errors import InvalidInput
 from plugin.importer import ImportFailed, import_matter
 from plugin.portal_links import PANELS, panel_path
+from plugin.drift_reads import preview_drift
 from plugin.preview import preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
@@ -142,9 +143,11 @@ async def preview_page(request: Request) -> Response:
 
     async def build(env: EnvironmentSettings) -> dict:
         user = await caller_name(request)
-        return {"preview": await preview_matter(runtime(request).services, env, parsing.matter_number(matter_number), seen_by=user)}
+        services = runtime(request).services
+        preview = await preview_matter(services, env, parsing.matter_number(matter_number), seen_by=user)
+        return {"preview": preview, "drift": await preview_drift(services, env, preview)}
 
-    return await page(request, "preview.html", build, {"preview": None})
+    return await page(request, "preview.html", build, {"preview": None, "drift": None})
 
 
 async def open_work_item(request: Request) -> Response:

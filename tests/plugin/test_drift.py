@@ -9,9 +9,11 @@ import pytest
 
 from clients.aderant_models import Employee
 from clients.clio_models import FormField
+from clients.errors import RemoteUnavailable
 from plugin.drift import NO_BASELINE, Baseline, BaselineParty, ClioNow, Difference, MatterDrift, baseline_of, compare
-from plugin.drift_reads import NOT_IN_ADERANT, NOT_IN_CLIO, drift_for
+from plugin.drift_reads import NOT_IN_ADERANT, NOT_IN_CLIO, drift_for, preview_drift
 from plugin.importer import Actor, import_matter
+from plugin.preview import preview_matter
 from plugin.mapping import apply_mapping
 from tests.plugin.fakes import form_fields, matter, party
 
@@ -237,3 +239,20 @@ async def test_drift_for_chosen_matters_and_those_gone_from_either_side(world) -
 
     assert [(d.matter_number, d.status) for d in drift] == [("82001", "not_in_clio"), ("82002", "not_in_aderant")]
     assert drift[0].summary == NOT_IN_CLIO and drift[1].summary == NOT_IN_ADERANT
+
+
+async def test_the_preview_drift_of_an_imported_matter_and_of_one_clio_operate_cannot_answer_for(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = await imported_three(world)
+    agent.matters["82001"] = replace(agent.matters["82001"], title="New title")
+
+    assert await preview_drift(services, env, await preview_matter(services, env, "82001")) == MatterDrift(
+        "82001", clio.work_items[0].id, "compared",
+        (Difference("aderant_only", "title", "Title", "Harbour Holdings v Coastal Freight", "New title", "Harbour Holdings v Coastal Freight"),),
+    )
+    agent.matters["82009"] = matter("82009", uno=82009)
+    assert await preview_drift(services, env, await preview_matter(services, env, "82009")) is None, "not imported"
+    preview = await preview_matter(services, env, "82001")
+    clio.error = RemoteUnavailable("Clio Operate", "Production", "HTTP 503")
+    unavailable = await preview_drift(services, env, preview)
+    assert unavailable is not None and unavailable.status == "unavailable"
+    assert unavailable.summary.startswith("Changes since import could not be read:")
