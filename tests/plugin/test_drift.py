@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-import pytest
 
 from clients.aderant_models import Employee
 from clients.clio_models import FormField
