@@ -20,12 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from plugin.mapping import MappedMatter
+from plugin.mapping import MappedMatter, MappedParty
 
 BASELINE_VERSION = 1
 
 Kind = Literal["aderant_only", "clio_only", "both", "party_added", "party_removed"]
-KINDS: tuple[Kind, ...] = ("aderant_only", "clio_only", "both", "party_added", "party_removed")
 # Differences that come from a change in Aderant (what "changes in Aderant since import" counts).
 FROM_ADERANT: frozenset[Kind] = frozenset({"aderant_only", "both", "party_added", "party_removed"})
 
@@ -175,7 +174,7 @@ def compare(baseline: Baseline, aderant: MappedMatter, clio: ClioNow) -> tuple[D
 
 
 def _value(field_name: str, label: str, base: str | None, aderant: str | None, clio: str | None) -> list[Difference]:
-    base, aderant = base or None, aderant or None
+    base, aderant, clio = base or None, aderant or None, clio or None
     in_aderant, in_clio = aderant != base, clio != base
     if in_aderant and in_clio:
         if aderant == clio:  # both moved to the same value: in step again
@@ -198,18 +197,22 @@ def _parties(baseline: Baseline, aderant: MappedMatter, clio: ClioNow) -> list[D
     found = []
     for key, party in now.items():
         if key not in written:
-            found.append(Difference("party_added", f"party:{party.name_uno}", f"{party.name} ({party.role})", aderant=party.role))
+            found.append(Difference("party_added", f"party:{party.name_uno}", _label(party), aderant=party.role))
     for key, party in written.items():
         if key in now:
             continue
         if clio.participants is not None and (party.role, party.contact_id) not in clio.participants:
             continue  # gone from both: in step
-        found.append(Difference("party_removed", f"party:{party.name_uno}", f"{party.name} ({party.role})", baseline=party.role))
-    if clio.participants is not None:
+        found.append(Difference("party_removed", f"party:{party.name_uno}", _label(party), baseline=party.role))
+    if clio.participants is not None:  # removed in Clio Operate only: left as it is
         for key, party in written.items():
             if key in now and (party.role, party.contact_id) not in clio.participants:
-                found.append(Difference("clio_only", f"party:{party.name_uno}", f"{party.name} ({party.role})", baseline=party.role, aderant=party.role))
+                found.append(Difference("clio_only", f"party:{party.name_uno}", _label(party), baseline=party.role, aderant=party.role))
     return found
+
+
+def _label(party: BaselineParty | MappedParty) -> str:
+    return f"{party.name} ({party.role})"
 
 
 def _keys(*sides: Mapping[str, Any]) -> list[str]:

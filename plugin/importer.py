@@ -6,7 +6,9 @@ matter id); the claim in the store (a unique key on the Aderant matter id); the 
 chose to create, all at once, recorded in one transaction once every create has answered; then
 one call creating the work item with its attributes, key dates, parties, the importing user (in
 the environment's role, contributor unless the administrator changed it) and the valid default
-teams. A failure releases the claim; a retry takes it over and reuses what exists.
+teams. A failure releases the claim; a retry takes it over and reuses what exists. A success is
+recorded with its baseline: the mapped values written and the contact each party became, which
+drift is measured from (plugin/drift.py).
 
 Exactly once, in every failure: the claim's lease is short and renewed by a heartbeat while the
 import runs, so a dead holder's claim is taken over within `CLAIM_LEASE`; every contact is claimed
