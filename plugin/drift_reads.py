@@ -12,10 +12,11 @@ page, at once:
 Key dates and participants have no findByQuery enrich path a public caller is seen to use
 (docs/remote-shapes.md), so they are read per work item: `GET …/workItem/{id}` (key dates) and
 `GET …/workItem/{id}/participants`, two calls per matter that has a baseline and is in both
-systems, at most the client's concurrency at once. For N such matters: ⌈N/50⌉ agent calls,
-⌈N/100⌉ searches and 2N work item reads (10,000 matters: 200 + 100 + 20,000 calls). Every call
-of each system is bounded by that system's client concurrency; matters without a baseline cost
-no read at all.
+systems, at most `Services.concurrency` matters at once (the bound of every fan-out, as close-sync
+applies). For N such matters: ⌈N/50⌉ agent calls, ⌈N/100⌉ searches and 2N work item reads
+(10,000 matters: 200 + 100 + 20,000 calls, the work item reads in ⌈N/64⌉ rounds at the default
+bound). The batched calls of each system are bounded by its client's concurrency; matters without
+a baseline cost no read at all.
 
 The preview of one imported matter (`preview_drift`) reuses the preview's Aderant read and asks
 Clio Operate three things at once: the search by its id, its key dates, its participants.
@@ -118,7 +119,7 @@ class _Page:
     async def _details(self, work_item_ids: list[str]) -> dict[str, Detail | None]:
         """Key dates and participants of each work item (None: deleted since the search)."""
         clio = self.services.connections.clio(self.env)
-        limit = asyncio.Semaphore(clio.concurrency)
+        limit = asyncio.Semaphore(self.services.concurrency)
 
         async def read(work_item_id: str) -> Detail | None:
             async with limit:
