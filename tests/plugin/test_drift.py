@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date
 
@@ -255,3 +256,29 @@ async def test_the_preview_drift_of_an_imported_matter_and_of_one_clio_operate_c
     unavailable = await preview_drift(services, env, preview)
     assert unavailable is not None and unavailable.status == "unavailable"
     assert unavailable.summary.startswith("Changes since import could not be read:")
+
+
+async def test_the_work_item_reads_are_bounded_by_the_services_concurrency(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    env = replace(env, import_writes_enabled=True)
+    actor = Actor("user-1", "staff@firm.example", env.organisation_id, clio_user_id="user-1", signed_in_environment_id=env.id)
+    for n in range(6):
+        agent.matters[f"8200{n}"] = matter(f"8200{n}", uno=82000 + n)
+        await import_matter(services, env, actor, f"8200{n}")
+    services.concurrency = 2
+    in_flight, most = 0, 0
+    read_dates = clio.key_dates
+
+    async def slow_key_dates(work_item_id: str) -> dict[str, object] | None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return await read_dates(work_item_id)
+
+    clio.key_dates = slow_key_dates
+
+    drift = await drift_for(services, env)
+
+    assert [d.status for d in drift] == ["compared"] * 6 and most == 2
