@@ -25,7 +25,7 @@ Goals, set for the defaults (10,000 matters, L = 100 ms), in every run: no agent
 (at most one call per 10 matters; the fewest is one many-matters call per 50, plus a parties page
 per matter of over 20 parties), Clio Operate calls exactly one search per 100 work items + 2N work
 item reads, and the drifts found exactly the changes made; for the median run a wall time of at
-most 900 L (measured on 2 CPUs: about 700 L, the work item reads bound by CPU more than by their
+most 900 L (measured on 2 CPUs: 600 to 700 L, the work item reads bound by CPU more than by their
 rounds of the default fan-out bound, 64). Exit status 1 when a goal is missed or the drifts differ
 from the changes made, 2 when the benchmark could not run.
 
@@ -77,7 +77,7 @@ FAN_OUT = 64  # plugin.services.Services.concurrency, the default bound of the w
 AGENT_CALL_PER_MATTERS = 10
 """Goal: at most one agent call per this many matters (there is no call per matter)."""
 WALL_GOAL = 900.0
-"""Wall time of the median run, in units of L. Measured on 2 CPUs: about 700 L, the 20,000 work
+"""Wall time of the median run, in units of L. Measured on 2 CPUs: 600 to 700 L, the 20,000 work
 item reads bound by the sandbox's and the service's CPU (about 300 calls a second) more than by
 their 314 rounds of L."""
 CHUNK = 500  # matter ids per read or UPDATE, well under SQLite's bound parameters
