@@ -154,16 +154,17 @@ def set_up(demo: Any, data_dir: Path, matters: int, aderant_share: float, clio_s
     read = read_matters(aderant_url, list(range(FIRST_MATTER_UNO, FIRST_MATTER_UNO + matters)))
     if len(read) != matters:
         raise BenchmarkError(f"the demo has {len(read):,} generated matters, not {matters:,}")
-    rows, work_items, now = [], {}, utcnow()
+    rows, work_items, now, fingerprint = [], {}, utcnow(), store.secrets.fingerprint()
     for matter in read:
         mapped = apply_mapping(matter, DEFAULT_MAPPING)
-        baseline = baseline_of(mapped, {p.key: f"contact-{p.name_uno}" for p in mapped.parties})
+        baseline = baseline_of(mapped, {p.key: f"contact-{p.name_uno}" for p in mapped.parties}, fingerprint)
         item = state.create_work_item(NewWorkItem(
             type_system_name=WORK_TYPE, title=mapped.title, reference=mapped.reference, attributes=dict(mapped.attributes),
         ))
         item.key_dates.update(mapped.key_dates)
         item.participants += [
-            Participant(ParticipantRole(p.role, p.role, "party", (p.kind,)), p.contact_id, p.kind, p.name) for p in baseline.parties
+            Participant(ParticipantRole(p.role, p.role, "party", (p.kind,)), f"contact-{p.name_uno}", p.kind, p.name)
+            for p in mapped.parties
         ]
         work_items[mapped.matter_number] = item.id
         rows.append({"organisation_id": organisation_id, "environment_id": env.id, "matter_uno": mapped.matter_uno,

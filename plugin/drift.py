@@ -1,32 +1,52 @@
 """Drift: how an imported matter has changed since its import, in Aderant and in Clio Operate.
 
-Three sides are compared: the baseline (what the import wrote, kept with the import record),
-Aderant now (through the mapping in force) and Clio Operate now (the work item's title, reference,
-attributes, key dates and participants). Each value that differs is classified:
+Three sides are compared: the baseline (what the import wrote, kept with the import record as
+digests, see below), Aderant now (through the mapping in force) and Clio Operate now (the work
+item's title, reference, attributes, key dates and participants). Each value that differs is
+classified:
 
 - ``aderant_only``: changed in Aderant, Clio Operate still holds what was written: safe to apply;
 - ``clio_only``: someone edited it in Clio Operate, Aderant did not change: leave it, show it;
-- ``both``: changed in both, to different values: a conflict, shown with both values;
+- ``both``: changed in both, to different values: a conflict, shown with both values now;
 - ``party_added`` / ``party_removed``: a party joined or left the matter in Aderant (flagged only:
   a new party is resolved like at import, a removed one is never removed automatically).
 
 A value changed in both to the same value is in step again and is not a difference. This module
 is pure: the batched reads are in `plugin/drift_reads.py`.
+
+The baseline keeps pointers, not contents (ARCHITECTURE.md, "Data at rest"): ids and configuration
+as they are (the work type, each party's Aderant name id, participant role and contact id, the
+attribute targets and key date types), each value written (title, reference, attribute and key
+date values) only as a keyed digest (`store.secrets.Fingerprint`, HMAC-SHA256 under a key derived
+from the first secret key, its key id kept with the baseline), and no party names. A side has
+changed when the digest of its value now differs from the baseline's; the old value itself is
+never shown, only whether each side is as imported or changed. A baseline whose key is no longer
+configured (`pms-sync secrets rotate`, then the old key removed) cannot be checked and counts as
+no baseline, as does one of version 1, which held the values themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from plugin.mapping import MappedMatter, MappedParty
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2  # 1 held the values themselves: read as no baseline
 
 Kind = Literal["aderant_only", "clio_only", "both", "party_added", "party_removed"]
 # Differences that come from a change in Aderant (what "changes in Aderant since import" counts).
 FROM_ADERANT: frozenset[Kind] = frozenset({"aderant_only", "both", "party_added", "party_removed"})
+
+
+class Fingerprint(Protocol):
+    """Keyed digests of values (`store.secrets.Fingerprint`)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def __call__(self, value: str | None) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +54,6 @@ class BaselineParty:
     """A party the import wrote: its Aderant name id, its participant role, the contact it became."""
 
     name_uno: int
-    name: str
     kind: str
     role: str
     contact_id: str
@@ -42,55 +61,67 @@ class BaselineParty:
 
 @dataclass(frozen=True)
 class Baseline:
-    """What an import wrote to Clio Operate, as mapped values."""
+    """What an import wrote to Clio Operate: each value as its digest under the key `key_id`
+    (None: no value written)."""
 
+    key_id: str
     work_type: str
-    title: str
-    reference: str
-    attributes: dict[str, str]
-    key_dates: dict[str, str]
+    title: str | None
+    reference: str | None
+    attributes: dict[str, str | None]
+    key_dates: dict[str, str | None]
     parties: tuple[BaselineParty, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": BASELINE_VERSION,
+            "key_id": self.key_id,
             "work_type": self.work_type,
             "title": self.title,
             "reference": self.reference,
             "attributes": dict(self.attributes),
             "key_dates": dict(self.key_dates),
             "parties": [
-                {"name_uno": p.name_uno, "name": p.name, "kind": p.kind, "role": p.role, "contact_id": p.contact_id}
+                {"name_uno": p.name_uno, "kind": p.kind, "role": p.role, "contact_id": p.contact_id}
                 for p in self.parties
             ],
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Baseline:
+    def from_json(cls, data: Mapping[str, Any]) -> Baseline | None:
+        """The baseline kept as `data` (None: a version this module cannot compare with)."""
+        if data.get("version") != BASELINE_VERSION:
+            return None
         return cls(
+            key_id=str(data["key_id"]),
             work_type=str(data["work_type"]),
-            title=str(data["title"]),
-            reference=str(data["reference"]),
-            attributes={str(k): str(v) for k, v in data["attributes"].items()},
-            key_dates={str(k): str(v) for k, v in data["key_dates"].items()},
+            title=_stored(data["title"]),
+            reference=_stored(data["reference"]),
+            attributes={str(k): _stored(v) for k, v in data["attributes"].items()},
+            key_dates={str(k): _stored(v) for k, v in data["key_dates"].items()},
             parties=tuple(
-                BaselineParty(int(p["name_uno"]), str(p["name"]), str(p["kind"]), str(p["role"]), str(p["contact_id"]))
+                BaselineParty(int(p["name_uno"]), str(p["kind"]), str(p["role"]), str(p["contact_id"]))
                 for p in data["parties"]
             ),
         )
 
 
-def baseline_of(mapped: MappedMatter, contacts: Mapping[str, str]) -> Baseline:
+def _stored(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def baseline_of(mapped: MappedMatter, contacts: Mapping[str, str], fingerprint: Fingerprint) -> Baseline:
     """The baseline of an import that wrote `mapped`, its parties being the contacts in `contacts`
-    (party key → contact id)."""
+    (party key → contact id), its values digested by `fingerprint`."""
     return Baseline(
+        key_id=fingerprint.key_id,
         work_type=mapped.work_type,
-        title=mapped.title,
-        reference=mapped.reference,
-        attributes=dict(mapped.attributes),
-        key_dates=dict(mapped.key_dates),
+        title=fingerprint(mapped.title),
+        reference=fingerprint(mapped.reference),
+        attributes={target: fingerprint(value) for target, value in mapped.attributes.items()},
+        key_dates={kind: fingerprint(value) for kind, value in mapped.key_dates.items()},
         parties=tuple(
-            BaselineParty(p.name_uno, p.name, p.kind, p.role, contacts[p.key]) for p in mapped.parties if p.key in contacts
+            BaselineParty(p.name_uno, p.kind, p.role, contacts[p.key]) for p in mapped.parties if p.key in contacts
         ),
     )
 
@@ -112,7 +143,6 @@ class Difference:
     kind: Kind
     field: str  # title | reference | attribute:<target> | key_date:<type> | party:<name id>
     label: str
-    baseline: str | None = None
     aderant: str | None = None
     clio: str | None = None
 
@@ -150,32 +180,40 @@ class MatterDrift:
 
 
 NO_BASELINE = "No baseline: this matter was imported before PMS Sync kept what an import wrote."
+OTHER_KEY = (
+    "No baseline to compare with: what this import wrote was kept under a secret key that is no "
+    "longer configured (PMS_SYNC_SECRET_KEYS)."
+)
 
 
-def compare(baseline: Baseline, aderant: MappedMatter, clio: ClioNow) -> tuple[Difference, ...]:
+def compare(baseline: Baseline, aderant: MappedMatter, clio: ClioNow, fingerprint: Fingerprint) -> tuple[Difference, ...]:
     """Every difference between the three sides, values first (title, reference, attributes,
-    key dates, in that order), then parties."""
+    key dates, in that order), then parties. `fingerprint` is the baseline's own key."""
     found: list[Difference] = []
-    found += _value("title", "Title", baseline.title, aderant.title, clio.title)
-    found += _value("reference", "Reference", baseline.reference, aderant.reference, clio.reference)
+    found += _value(fingerprint, "title", "Title", baseline.title, aderant.title, clio.title)
+    found += _value(fingerprint, "reference", "Reference", baseline.reference, aderant.reference, clio.reference)
     for target in _keys(baseline.attributes, aderant.attributes):
         found += _value(
-            f"attribute:{target}", f"Attribute {target}", baseline.attributes.get(target),
+            fingerprint, f"attribute:{target}", f"Attribute {target}", baseline.attributes.get(target),
             aderant.attributes.get(target), _text(clio.attributes.get(target)),
         )
     if clio.key_dates is not None:
         for kind in _keys(baseline.key_dates, aderant.key_dates):
             found += _value(
-                f"key_date:{kind}", f"Key date {kind}", baseline.key_dates.get(kind),
+                fingerprint, f"key_date:{kind}", f"Key date {kind}", baseline.key_dates.get(kind),
                 aderant.key_dates.get(kind), _date_text(clio.key_dates.get(kind)),
             )
     found += _parties(baseline, aderant, clio)
     return tuple(found)
 
 
-def _value(field_name: str, label: str, base: str | None, aderant: str | None, clio: str | None) -> list[Difference]:
-    base, aderant, clio = base or None, aderant or None, clio or None
-    in_aderant, in_clio = aderant != base, clio != base
+def _value(
+    fingerprint: Fingerprint, field_name: str, label: str, base: str | None, aderant: str | None, clio: str | None,
+) -> list[Difference]:
+    """`base` is the digest written (None: no value); a side has changed when its value's digest
+    differs from it."""
+    aderant, clio = aderant or None, clio or None
+    in_aderant, in_clio = fingerprint(aderant) != base, fingerprint(clio) != base
     if in_aderant and in_clio:
         if aderant == clio:  # both moved to the same value: in step again
             return []
@@ -186,32 +224,35 @@ def _value(field_name: str, label: str, base: str | None, aderant: str | None, c
         kind = "clio_only"
     else:
         return []
-    return [Difference(kind, field_name, label, base, aderant, clio)]
+    return [Difference(kind, field_name, label, aderant, clio)]
 
 
 def _parties(baseline: Baseline, aderant: MappedMatter, clio: ClioNow) -> list[Difference]:
     """Parties by (Aderant name id, participant role): a party whose role changed in Aderant is
-    removed in one role and added in the other."""
+    removed in one role and added in the other. A party Aderant still has is labelled with its
+    name there; one it no longer has, by its name id and the contact it became (no name is kept)."""
     written = {(p.name_uno, p.role): p for p in baseline.parties}
     now = {(p.name_uno, p.role): p for p in aderant.parties}
     found = []
     for key, party in now.items():
         if key not in written:
             found.append(Difference("party_added", f"party:{party.name_uno}", _label(party), aderant=party.role))
-    for key, party in written.items():
+    for key, written_party in written.items():
         if key in now:
             continue
-        if clio.participants is not None and (party.role, party.contact_id) not in clio.participants:
+        if clio.participants is not None and (written_party.role, written_party.contact_id) not in clio.participants:
             continue  # gone from both: in step
-        found.append(Difference("party_removed", f"party:{party.name_uno}", _label(party), baseline=party.role))
+        found.append(Difference("party_removed", f"party:{written_party.name_uno}", _label(written_party)))
     if clio.participants is not None:  # removed in Clio Operate only: left as it is
-        for key, party in written.items():
-            if key in now and (party.role, party.contact_id) not in clio.participants:
-                found.append(Difference("clio_only", f"party:{party.name_uno}", _label(party), baseline=party.role, aderant=party.role))
+        for key, written_party in written.items():
+            if key in now and (written_party.role, written_party.contact_id) not in clio.participants:
+                found.append(Difference("clio_only", f"party:{written_party.name_uno}", _label(now[key]), aderant=written_party.role))
     return found
 
 
 def _label(party: BaselineParty | MappedParty) -> str:
+    if isinstance(party, BaselineParty):
+        return f"Aderant name {party.name_uno} ({party.role}), contact {party.contact_id}"
     return f"{party.name} ({party.role})"
 
 

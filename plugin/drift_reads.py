@@ -33,8 +33,8 @@ from clients.aderant_models import MatterDetail
 from clients.clio_models import FormField, WorkItemRef
 from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY, ClioOperateClient
 from clients.errors import RemoteError, RemoteNotFound
-from plugin.drift import NO_BASELINE, Baseline, ClioNow, MatterDrift, compare
-from plugin.mapping import Mapping, apply_mapping
+from plugin.drift import NO_BASELINE, OTHER_KEY, Baseline, ClioNow, Difference, Fingerprint, MatterDrift, compare
+from plugin.mapping import MappedMatter, Mapping, apply_mapping
 from plugin.preview import Preview
 from plugin.services import Services
 from store.imports import ImportedBaseline
@@ -44,6 +44,21 @@ PAGE = 1000
 NOT_IN_ADERANT = "Not found in Aderant: the matter may have been deleted or merged there."
 NOT_IN_CLIO = "Not found in Clio Operate: the work item may have been deleted or removed there."
 Detail = tuple[dict[str, Any] | None, frozenset[tuple[str, str]]]  # key dates (None: not read), participants
+Kept = tuple[Baseline, Fingerprint]  # a baseline and the key its digests were made under
+
+
+def _kept(services: Services, data: dict[str, Any] | None) -> Kept | str:
+    """The baseline kept as `data` with its key, or why there is none to compare with."""
+    baseline = Baseline.from_json(data) if data is not None else None
+    if baseline is None:
+        return NO_BASELINE
+    fingerprint = services.store.secrets.fingerprint_for(baseline.key_id)
+    return OTHER_KEY if fingerprint is None else (baseline, fingerprint)
+
+
+def _compare(kept: Kept, aderant: MappedMatter, clio: ClioNow) -> tuple[Difference, ...]:
+    baseline, fingerprint = kept
+    return compare(baseline, aderant, clio, fingerprint)
 
 
 async def drift_for(
@@ -73,32 +88,33 @@ class _Page:
     imported: list[ImportedBaseline]
 
     async def drift(self) -> list[MatterDrift]:
-        compared = [m for m in self.imported if m.baseline is not None]
-        baselines = {m.import_id: Baseline.from_json(m.baseline) for m in compared if m.baseline is not None}
-        fields = _fields(self.mapping, baselines.values())
+        kept = {m.import_id: _kept(self.services, m.baseline) for m in self.imported}
+        baselines = {i: k for i, k in kept.items() if not isinstance(k, str)}
+        compared = [m for m in self.imported if m.import_id in baselines]
+        fields = _fields(self.mapping, (b for b, _ in baselines.values()))
         matters, items = await asyncio.gather(self._aderant(compared), self._clio(compared, fields))
         in_both = [m for m in compared if m.matter_uno in matters and m.work_item_id in items]
         details = await self._details([m.work_item_id for m in in_both])
-        return [self._one(m, baselines.get(m.import_id), matters, items, details) for m in self.imported]
+        return [self._one(m, kept[m.import_id], matters, items, details) for m in self.imported]
 
     def _one(
         self,
         imported: ImportedBaseline,
-        baseline: Baseline | None,
+        kept: Kept | str,
         matters: dict[str, MatterDetail],
         items: dict[str, WorkItemRef],
         details: dict[str, Detail | None],
     ) -> MatterDrift:
         number, work_item_id = imported.matter_number, imported.work_item_id
-        if baseline is None:
-            return MatterDrift(number, work_item_id, "no_baseline", message=NO_BASELINE)
+        if isinstance(kept, str):
+            return MatterDrift(number, work_item_id, "no_baseline", message=kept)
         if imported.matter_uno not in matters:
             return MatterDrift(number, work_item_id, "not_in_aderant", message=NOT_IN_ADERANT)
         item, detail = items.get(work_item_id), details.get(work_item_id)
         if item is None or detail is None:
             return MatterDrift(number, work_item_id, "not_in_clio", message=NOT_IN_CLIO)
         aderant = apply_mapping(matters[imported.matter_uno], self.mapping)
-        return MatterDrift(number, work_item_id, "compared", compare(baseline, aderant, _clio_now(item, *detail)))
+        return MatterDrift(number, work_item_id, "compared", _compare(kept, aderant, _clio_now(item, *detail)))
 
     async def _aderant(self, imported: list[ImportedBaseline]) -> dict[str, MatterDetail]:
         if not imported:
@@ -160,11 +176,11 @@ async def preview_drift(services: Services, env: EnvironmentSettings, preview: P
     number, work_item_id = preview.mapped.matter_number, preview.work_item_id
     if work_item_id is None:
         return None
-    if preview.baseline is None:
-        return MatterDrift(number, work_item_id, "no_baseline", message=NO_BASELINE)
-    baseline = Baseline.from_json(preview.baseline)
+    kept = _kept(services, preview.baseline)
+    if isinstance(kept, str):
+        return MatterDrift(number, work_item_id, "no_baseline", message=kept)
     clio = services.connections.clio(env)
-    fields = _fields(await services.mapping(env), [baseline])
+    fields = _fields(await services.mapping(env), [kept[0]])
     try:
         items, detail = await asyncio.gather(
             clio.find_work_items(work_item_ids=[work_item_id], fields=fields, rows=WORK_ITEM_IDS_PER_QUERY),
@@ -177,4 +193,4 @@ async def preview_drift(services: Services, env: EnvironmentSettings, preview: P
     item = next((i for i in items if i.id == work_item_id), None)
     if item is None:
         return MatterDrift(number, work_item_id, "not_in_clio", message=NOT_IN_CLIO)
-    return MatterDrift(number, work_item_id, "compared", compare(baseline, preview.mapped, _clio_now(item, *detail)))
+    return MatterDrift(number, work_item_id, "compared", _compare(kept, preview.mapped, _clio_now(item, *detail)))

@@ -7,8 +7,8 @@ chose to create, all at once, recorded in one transaction once every create has 
 one call creating the work item with its attributes, key dates, parties, the importing user (in
 the environment's role, contributor unless the administrator changed it) and the valid default
 teams. A failure releases the claim; a retry takes it over and reuses what exists. A success is
-recorded with its baseline: the mapped values written and the contact each party became, which
-drift is measured from (plugin/drift.py).
+recorded with its baseline, which drift is measured from (plugin/drift.py): the contact each party
+became and digests of the mapped values written, never the values themselves.
 
 Exactly once, in every failure: the claim's lease is short and renewed by a heartbeat while the
 import runs, so a dead holder's claim is taken over within `CLAIM_LEASE`; every contact is claimed
@@ -306,7 +306,8 @@ async def _write(
     contacts = await _Contacts(services, clio, attempt, claim).make(preview, decisions)
     participants = _party_participants(preview, decisions, contacts, result)
     result.baseline = baseline_of(
-        preview.mapped, {c["key"]: c["ods_id"] for c in (*result.contacts_created, *result.contacts_linked)}
+        preview.mapped, {c["key"]: c["ods_id"] for c in (*result.contacts_created, *result.contacts_linked)},
+        services.store.secrets.fingerprint(),
     )
     if user is not None:
         participants.append(user)

@@ -34,15 +34,17 @@ def seed_in_step(service: Service) -> tuple[dict[str, str], int]:
     matters = service.client.portal.call(services.connections.agent(env).matter_details, list(range(FIRST, FIRST + GENERATED)))
     assert len(matters) == GENERATED
     state, rows, now = service.tenant().state, [], datetime.now(timezone.utc)
+    fingerprint = service.store.secrets.fingerprint()
     for matter in matters:
         mapped = apply_mapping(matter, mapping)
-        baseline = baseline_of(mapped, {p.key: f"contact-{p.name_uno}" for p in mapped.parties})
+        baseline = baseline_of(mapped, {p.key: f"contact-{p.name_uno}" for p in mapped.parties}, fingerprint)
         item = state.create_work_item(
             NewWorkItem(type_system_name="matter-commercial", title=mapped.title, reference=mapped.reference, attributes=dict(mapped.attributes))
         )
         item.key_dates.update(mapped.key_dates)
         item.participants += [
-            Participant(ParticipantRole(p.role, p.role, "party", (p.kind,)), p.contact_id, p.kind, p.name) for p in baseline.parties
+            Participant(ParticipantRole(p.role, p.role, "party", (p.kind,)), f"contact-{p.name_uno}", p.kind, p.name)
+            for p in mapped.parties
         ]
         rows.append({
             "organisation_id": service.organisation_id, "environment_id": 1, "matter_uno": mapped.matter_uno,

@@ -13,6 +13,13 @@ def drift_rows(html: str) -> set[tuple[str, str]]:
     return set(re.findall(r'<tr data-kind="(\w+)" data-field="([^"]+)">', html))
 
 
+def drift_cells(html: str, field: str) -> list[str]:
+    """The Aderant now and Clio Operate now cells of the change to `field`."""
+    row = re.search(rf'<tr data-kind="\w+" data-field="{re.escape(field)}">(.*?)</tr>', html, re.S)
+    assert row is not None, field
+    return [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)[2:]]
+
+
 def test_the_preview_of_an_imported_matter_shows_its_changes_since_import(service: Service) -> None:
     service.sign_in()
     imported = service.client.post("/api/v1/matters/82001/import", json={}, headers=service.bearer())
@@ -41,6 +48,15 @@ def test_the_preview_of_an_imported_matter_shows_its_changes_since_import(servic
             ("clio_only", "attribute:aderant-office"),
         }
         assert "Harbour v Coastal Freight (appeal)" in page and "Melbourne" in page
+        # the value at import is not kept, only whether each side is as imported or changed
+        assert "At import" not in page
+        assert drift_cells(page, "title") == [
+            'Harbour v Coastal Freight (appeal) <span class="tag">changed</span>',
+            'Harbour Holdings v Coastal Freight <span class="tag">as imported</span>',
+        ]
+        office_in_aderant, office_in_clio = drift_cells(page, "attribute:aderant-office")
+        assert office_in_aderant.endswith('<span class="tag">as imported</span>')
+        assert office_in_clio == 'Melbourne <span class="tag">changed</span>'
     finally:  # the Aderant database is shared by the other tests
         aderant.change_matter(
             "82001", {"title": "Harbour Holdings v Coastal Freight", "open_date": "2026-03-02",
