@@ -413,7 +413,7 @@ class ImportStore:
         baseline: dict[str, Any] | None = None,
     ) -> None:
         """Record the import as done, with the party links it made (party reference → contact id)
-        and its baseline (what it wrote, for drift)."""
+        and its baseline (digests of what it wrote, for drift)."""
         with Session(self.engine) as session:
             now = utcnow()
             session.execute(

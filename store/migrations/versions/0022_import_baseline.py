@@ -1,5 +1,5 @@
-"""matterimport: the baseline of each import (what it wrote to Clio Operate), to show what has
-drifted since; imports recorded before have none
+"""matterimport: the baseline of each import (ids, and digests of what it wrote to Clio Operate),
+to show what has drifted since; imports recorded before have none
 
 Revision ID: 0022
 Revises: 0020
