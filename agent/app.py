@@ -41,6 +41,10 @@ MAX_OFFSET = 1_000_000_000
 MAX_STATUS_IDS = 200
 MAX_CLIENT_CODES = 50
 PARTIES_PER_REQUEST = 200
+MAX_DETAIL_IDS = 50
+# Parties per matter in a many-matters answer: one matter with them stays far below the response
+# budget; a matter with more says where the rest starts (parties_next_offset).
+PARTIES_PER_DETAIL = 20
 DATABASE_UNAVAILABLE = "The Aderant database is not available"
 
 
@@ -103,6 +107,7 @@ class AgentEndpoints:
             _get_only("/v1/matters/{matter_number}", self.matter),
             _get_only("/v1/matters/{matter_number}/parties", self.parties),
             _get_only("/v1/matter-statuses", self.statuses),
+            _get_only("/v1/matter-details", self.details),
             _get_only("/v1/matters-opened", self.matters_opened),
         ]
 
@@ -174,6 +179,23 @@ class AgentEndpoints:
             "statuses", lambda conn: queries.matter_statuses(conn, self._schema, ids)
         )
         return json_response({"items": items})
+
+    async def details(self, request: Request) -> Response:
+        ids = int_list_param(request.query_params, "ids", max_items=MAX_DETAIL_IDS)
+        offset = _offset(request.query_params)
+        found = await self._read(
+            "details",
+            lambda conn: queries.matter_details(conn, self._schema, ids, parties_per_matter=PARTIES_PER_DETAIL + 1),
+        )
+        matters = [
+            {
+                **matter,
+                "parties": parties[:PARTIES_PER_DETAIL],
+                "parties_next_offset": PARTIES_PER_DETAIL if len(parties) > PARTIES_PER_DETAIL else None,
+            }
+            for matter, parties in found
+        ]
+        return self._page(matters[offset:], offset=offset, limit=MAX_DETAIL_IDS, envelope=items_envelope)
 
     async def matters_opened(self, request: Request) -> Response:
         params = request.query_params

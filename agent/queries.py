@@ -64,7 +64,29 @@ def find_matter(conn: Connection, schema: AgentSchema, matter_number: str) -> Ma
         raise AmbiguousMatterNumber(matter_number)
     if not rows:
         return None
-    row = rows[0]
+    return _detail(rows[0], schema)
+
+
+def matter_details(
+    conn: Connection, schema: AgentSchema, matter_unos: Sequence[int], *, parties_per_matter: int
+) -> list[tuple[MatterDetail, list[Party]]]:
+    """Many matters, by id, each with up to ``parties_per_matter`` of its linked parties: two
+    statements whatever the number of matters. Unknown ids are left out."""
+    matters = [
+        _detail(row, schema)
+        for row in conn.execute(statements.matter_details_statement(schema, matter_unos)).mappings()
+    ]
+    parties: dict[int, list[Party]] = {matter["matter_uno"]: [] for matter in matters}
+    if schema.matter_party is not None and matters:
+        statement = statements.parties_of_matters_statement(
+            schema, schema.matter_party, list(parties), per_matter=parties_per_matter
+        )
+        for row in conn.execute(statement).mappings():
+            parties[row["matter_uno"]].append(_party(row, schema, _text(row["role_code"]), _text(row["role"])))
+    return [(matter, parties[matter["matter_uno"]]) for matter in matters]
+
+
+def _detail(row: RowMapping, schema: AgentSchema) -> MatterDetail:
     return MatterDetail(
         **_summary(row, schema),
         long_title=_text(row["long_title"]),

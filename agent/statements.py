@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import FromClause, Label, Select, literal, null, or_, select, union
+from sqlalchemy import FromClause, Label, Select, func, literal, null, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from agent.schema import MATTER_NUMBER, AgentSchema, MappedTable
@@ -73,6 +73,26 @@ def _paged(found: Select[Any], number: ColumnElement[Any], uno: ColumnElement[An
 
 def matter_statement(schema: AgentSchema, matter_number: str) -> Select[Any]:
     """The matter with its client, client name record, lookups and employees."""
+    m = schema.matter
+    return (
+        _detail_select(schema)
+        .where(m.col(MATTER_NUMBER) == matter_number, *m.filter_conditions())
+        .order_by(m.col("matter_uno"))
+        .limit(AMBIGUITY_PROBE)
+    )
+
+
+def matter_details_statement(schema: AgentSchema, matter_unos: Sequence[int]) -> Select[Any]:
+    """`matter_statement` for many matters at once, by id."""
+    m = schema.matter
+    return (
+        _detail_select(schema)
+        .where(m.col("matter_uno").in_(matter_unos), *m.filter_conditions())
+        .order_by(m.col("matter_uno"))
+    )
+
+
+def _detail_select(schema: AgentSchema) -> Select[Any]:
     m, c = schema.matter, schema.client
     matter_type, office, department = schema.matter_type, schema.office, schema.department
     responsible = schema.employee.aliased("responsible_employee")
@@ -107,9 +127,6 @@ def matter_statement(schema: AgentSchema, matter_number: str) -> Select[Any]:
             *_party_columns(schema),
         )
         .select_from(joined)
-        .where(m.col(MATTER_NUMBER) == matter_number, *m.filter_conditions())
-        .order_by(m.col("matter_uno"))
-        .limit(AMBIGUITY_PROBE)
     )
 
 
@@ -146,6 +163,40 @@ def parties_statement(
         .order_by(name.col("name_sort"), name.col("name_uno"), link.col("role_code"))
         .offset(offset)
         .limit(limit)
+    )
+
+
+def parties_of_matters_statement(
+    schema: AgentSchema, link: MappedTable, matter_unos: Sequence[int], *, per_matter: int
+) -> Select[Any]:
+    """The first ``per_matter`` linked parties of each of the matters, in the order of
+    `parties_statement` (a window per matter), by matter."""
+    name, role = schema.name, schema.party_role
+    joined = _with_party_details(schema, _linked_names(link, name))
+    role_description: ColumnElement[Any] = null()
+    if role is not None:
+        joined = joined.outerjoin(role.clause, role.on(role.col("code") == link.col("role_code")))
+        role_description = role.col("description")
+    place = func.row_number().over(
+        partition_by=link.col("matter_uno"),
+        order_by=(name.col("name_sort"), name.col("name_uno"), link.col("role_code")),
+    )
+    ranked = (
+        select(
+            *_party_columns(schema),
+            link.col("role_code").label("role_code"),
+            role_description.label("role"),
+            link.col("matter_uno").label("matter_uno"),
+            place.label("place"),
+        )
+        .select_from(joined)
+        .where(link.col("matter_uno").in_(matter_unos), *link.filter_conditions())
+        .subquery("ranked")
+    )
+    return (
+        select(ranked)
+        .where(ranked.c.place <= per_matter)
+        .order_by(ranked.c.matter_uno, ranked.c.place)
     )
 
 

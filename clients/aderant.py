@@ -29,6 +29,7 @@ Params = dict[str, str | int]
 SYSTEM = "Aderant"
 KEY = "aderant"
 STATUS_IDS_PER_CALL = 200
+DETAIL_IDS_PER_CALL = 50
 CLIENT_CODES_PER_CALL = 50
 OPENED_PAGE_SIZE = 100
 DATABASE_UNAVAILABLE = "The Aderant database is not available"  # the agent's 503 (agent/app.py)
@@ -134,6 +135,32 @@ class AderantAgentClient:
         chunks = list(chunked(list(dict.fromkeys(matter_unos)), STATUS_IDS_PER_CALL))
         results = await gather_bounded(chunks, self._statuses, self._concurrency)
         return [status for chunk in results for status in chunk]
+
+    async def matter_details(self, matter_unos: Sequence[int]) -> list[MatterDetail]:
+        """Many matters with all their parties: `DETAIL_IDS_PER_CALL` a call (more when they do not
+        fit one answer), at most `concurrency` calls at once; a matter with more parties than the
+        answer carries has the rest read from its parties route. Unknown ids are left out."""
+        chunks = list(chunked(list(dict.fromkeys(matter_unos)), DETAIL_IDS_PER_CALL))
+        results = await gather_bounded(chunks, self._details, self._concurrency)
+        return [matter for chunk in results for matter in chunk]
+
+    async def _details(self, matter_unos: Sequence[int]) -> list[MatterDetail]:
+        answers = await self._all_pages(
+            "/v1/matter-details", {"ids": ",".join(map(str, matter_unos))}, lambda item: item, operation="matter_details"
+        )
+        matters = []
+        for data in answers:
+            matter = self._remote.parse(MatterDetail.from_json, data)
+            more_from = data.get("parties_next_offset")
+            if more_from is not None:
+                path = f"/v1/matters/{quote(matter.matter_number, safe='')}/parties"
+                rest = await self._all_pages(
+                    path, {}, Party.from_json, operation="matter_parties", start=more_from,
+                    not_found=f"Matter {matter.matter_number} was not found",
+                )
+                matter = replace(matter, parties=matter.parties + tuple(rest))
+            matters.append(matter)
+        return matters
 
     async def matters_opened_since(self, client_codes: Sequence[str], since: date) -> list[MatterSummary]:
         """Matters of these clients opened on or after `since`, by open date then matter number."""

@@ -192,6 +192,26 @@ class WorkItemRef:
 
 
 @dataclass(frozen=True)
+class WorkItemParticipant:
+    """One row of `GET /api/v2/public/workItem/{id}/participants` (sharedo-tech/sharedo-sample-mobile-app
+    `Participants.vue`): who holds which role."""
+
+    role: str
+    ods_id: str
+    name: str | None
+    ods_type: str | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> "WorkItemParticipant":
+        return cls(
+            role=str(data["participantRoleSystemName"]),
+            ods_id=str(data["odsId"]),
+            name=data.get("odsName"),
+            ods_type=data.get("participantType"),
+        )
+
+
+@dataclass(frozen=True)
 class PhaseTransition:
     """One of `availableTransitions` in `GET …/workItem/{id}/phase` (sharedo-tech/sharedo-sample-mobile-app
     `src/agents/phasesAgent.js`, `src/views/WorkItems/WorkItemDetail.vue`)."""

@@ -24,6 +24,7 @@ from clients.clio_models import (
     PhaseRef,
     Team,
     UserInfo,
+    WorkItemParticipant,
     WorkItemPhase,
     WorkItemRef,
     WorkType,
@@ -44,6 +45,7 @@ __all__ = [
     "ParticipantRole",
     "Team",
     "UserInfo",
+    "WorkItemParticipant",
     "WorkItemPhase",
     "WorkItemRef",
     "WorkType",
@@ -120,13 +122,14 @@ def work_item_query(
     page: int,
     rows: int,
     closed_only: bool = False,
+    fields: Sequence[FormField] = (),
 ) -> dict[str, Any]:
     """A findByQuery body for matters (any type derived from `matter`), 1-based `page`.
 
     Shapes: `attributes` `[{key, value}]` and `types` as in sharedo-tech/sharedo_api_samples
     `documents/filing/Filing.App/Sharedo/WorkItemSearches.cs` (`FindMattersByAttribute`); `page`
     and the `phase` filter as in `time/entry/app/Sharedo/MyMattersApi.cs` of the same repository.
-    Each attribute's value is read back with its form field's enrich path.
+    Each attribute's value, and each of `fields`, is read back with its form field's enrich path.
     """
     search: dict[str, Any] = {
         "page": {"page": page, "rowsPerPage": rows},
@@ -137,7 +140,8 @@ def work_item_query(
         search["attributes"] = [{"key": field.field, "value": value} for field, value in attributes.items()]
     if work_item_ids is not None:
         search["workItemIds"] = list(work_item_ids)
-    paths = (*WORK_ITEM_FIELDS, *(field.enrich_path for field in attributes))
+    read = dict.fromkeys((*attributes, *fields))
+    paths = (*WORK_ITEM_FIELDS, *(field.enrich_path for field in read))
     return {"search": search, "enrich": [{"path": path} for path in paths]}
 
 
@@ -286,20 +290,21 @@ class ClioOperateClient:
         open_only: bool = False,
         closed_only: bool = False,
         rows: int = 50,
+        fields: Sequence[FormField] = (),
     ) -> list[WorkItemRef]:
         """Matters (not removed) matching every attribute (exact) and/or among the given ids, all
         pages; only open ones when `open_only`, only closed ones when `closed_only` (the search's
         own phase filter).
 
-        The values of the attributes asked for come back in `WorkItemRef.attributes`. Search is
-        Elastic-backed: a just-created item may not be found yet.
+        The values of the attributes asked for, and of `fields`, come back in
+        `WorkItemRef.attributes`. Search is Elastic-backed: a just-created item may not be found yet.
         """
         attributes = dict(attributes or {})
         if not attributes and work_item_ids is None:
             raise ValueError("find_work_items needs attributes or work_item_ids")
 
         async def find(ids: Sequence[str] | None) -> list[WorkItemRef]:
-            return await self._find_all_pages(attributes, ids, open_only, closed_only, rows)
+            return await self._find_all_pages(attributes, ids, open_only, closed_only, rows, tuple(fields))
 
         if work_item_ids is None:
             return await find(None)
@@ -334,11 +339,22 @@ class ClioOperateClient:
 
         return self._remote.parse(phase_now, data)
 
-    async def participants(self, work_item_id: str) -> list[dict[str, Any]]:
+    async def participants(self, work_item_id: str) -> list[WorkItemParticipant]:
         data = await self._call(
             self._routes.work_item_participants, {"id": work_item_id}, not_found=self._missing(work_item_id)
         )
-        return self._remote.parse(lambda rows: [dict(row) for row in rows], data)
+        return self._remote.parse(lambda rows: [WorkItemParticipant.from_json(row) for row in rows], data)
+
+    async def key_dates(self, work_item_id: str) -> dict[str, Any] | None:
+        """The work item's key dates (type → date) from `GET …/workItem/{id}`, None when its answer
+        carries no `keyDates` (docs/remote-shapes.md: inferred from the create body)."""
+        data = await self._call(self._routes.get_work_item, {"id": work_item_id}, not_found=self._missing(work_item_id))
+
+        def read(answer: Any) -> dict[str, Any] | None:
+            dates = answer.get("keyDates")
+            return None if dates is None else {str(kind): value for kind, value in dict(dates).items()}
+
+        return self._remote.parse(read, data)
 
     # Work types
 
@@ -411,18 +427,26 @@ class ClioOperateClient:
         return self._remote.parse(lambda answer: str(answer["id"]), data)
 
     async def _find_all_pages(
-        self, attributes: dict[FormField, str], ids: Sequence[str] | None, open_only: bool, closed_only: bool, rows: int
+        self,
+        attributes: dict[FormField, str],
+        ids: Sequence[str] | None,
+        open_only: bool,
+        closed_only: bool,
+        rows: int,
+        fields: tuple[FormField, ...],
     ) -> list[WorkItemRef]:
         found: list[WorkItemRef] = []
+        read = tuple(dict.fromkeys((*attributes, *fields)))
         page = 1
         while True:
             body = work_item_query(
-                attributes=attributes, work_item_ids=ids, open_only=open_only, closed_only=closed_only, page=page, rows=rows
+                attributes=attributes, work_item_ids=ids, open_only=open_only, closed_only=closed_only, page=page,
+                rows=rows, fields=fields,
             )
             data = await self._call(self._routes.find_work_items, json=body)
             results, total = self._remote.parse(lambda answer: (answer["results"], answer["totalCount"]), data)
             found += self._remote.parse(
-                lambda items: [WorkItemRef.from_json(item, tuple(attributes)) for item in items], results
+                lambda items: [WorkItemRef.from_json(item, read) for item in items], results
             )
             if len(results) < rows or len(found) >= total:
                 return found

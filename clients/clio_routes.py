@@ -88,6 +88,10 @@ class ClioRoutes:
         "PUT", "/api/v1/public/workItem/{id}/phase", "C",
         "sharedo-tech/sharedo-sample-mobile-app src/agents/phasesAgent.js",
     )
+    get_work_item: Route = Route(
+        "GET", "/api/v1/public/workItem/{id}", "C",
+        "sharedo-tech/sharedo-sample-mobile-app src/views/WorkItems/EditWorkItem.vue",
+    )
     work_item_participants: Route = Route(
         "GET", "/api/v2/public/workItem/{id}/participants", "C",
         "sharedo-tech/sharedo-sample-mobile-app Participants.vue",

@@ -6,7 +6,9 @@ matter id); the claim in the store (a unique key on the Aderant matter id); the 
 chose to create, all at once, recorded in one transaction once every create has answered; then
 one call creating the work item with its attributes, key dates, parties, the importing user (in
 the environment's role, contributor unless the administrator changed it) and the valid default
-teams. A failure releases the claim; a retry takes it over and reuses what exists.
+teams. A failure releases the claim; a retry takes it over and reuses what exists. A success is
+recorded with its baseline, which drift is measured from (plugin/drift.py): the contact each party
+became and digests of the mapped values written, never the values themselves.
 
 Exactly once, in every failure: the claim's lease is short and renewed by a heartbeat while the
 import runs, so a dead holder's claim is taken over within `CLAIM_LEASE`; every contact is claimed
@@ -27,6 +29,7 @@ from clients.clio_models import NewParticipant, NewWorkItem
 from clients.errors import RemoteError, RemoteTimeout
 from clients.tracing import current_trace_id
 from plugin.clio_settings import ClioShapeSettings
+from plugin.drift import Baseline, baseline_of
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
@@ -110,6 +113,7 @@ class ImportResult:
     teams_added: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     title: str | None = None  # the work item's, as created
+    baseline: Baseline | None = None  # what the import wrote, kept for drift
 
     def details(self) -> dict[str, Any]:
         return {
@@ -230,7 +234,10 @@ async def _import_matter(
         raise
     finally:
         heartbeat.cancel()
-    await services.db(imports.succeed, attempt, claim, result.work_item_id, result.details(), linked_parties(preview, chosen))
+    baseline = result.baseline.to_json() if result.baseline is not None else None
+    await services.db(
+        imports.succeed, attempt, claim, result.work_item_id, result.details(), linked_parties(preview, chosen), baseline
+    )
     return result
 
 
@@ -298,6 +305,10 @@ async def _write(
     user = await _importing_user(clio, env, actor, result.warnings)
     contacts = await _Contacts(services, clio, attempt, claim).make(preview, decisions)
     participants = _party_participants(preview, decisions, contacts, result)
+    result.baseline = baseline_of(
+        preview.mapped, {c["key"]: c["ods_id"] for c in (*result.contacts_created, *result.contacts_linked)},
+        services.store.secrets.fingerprint(),
+    )
     if user is not None:
         participants.append(user)
     participants.extend(_team_participants(preview, result))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Awaitable, TypeVar
+from typing import Any, Awaitable, TypeVar
 
 from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
@@ -100,6 +100,7 @@ class Preview:
     notes: list[Note] = field(default_factory=list)  # data-quality notes on the matter and its key dates
     rule: str = DEFAULT_RULE
     work_type_name: str = ""  # as Clio Operate names it
+    baseline: dict[str, Any] | None = None  # what our import of it wrote (plugin/drift.py), when kept
 
     @property
     def key_date_names(self) -> dict[str, str]:
@@ -190,10 +191,10 @@ async def preview_matter(
     preview.work_type_name = work_type_name(type_names, mapped.work_type)  # type: ignore[arg-type]
     found_ids = [w.id for w in existing] if isinstance(existing, list) else None
     if record is not None and record.status == "imported":
-        preview.work_item_id = record.work_item_id
+        preview.work_item_id, preview.baseline = record.work_item_id, record.baseline
         if found_ids is not None and record.work_item_id not in found_ids and await _deleted(clio, record.work_item_id):
             await services.db(services.store.imports.mark_deleted, env.organisation_id, env.id, record.work_item_id, seen_by or "PMS Sync")
-            preview.work_item_id, preview.deleted_work_item_id = None, record.work_item_id
+            preview.work_item_id, preview.deleted_work_item_id, preview.baseline = None, record.work_item_id, None
     elif record is not None and record.status == "deleted":
         preview.deleted_work_item_id = record.work_item_id
     elif found_ids:

@@ -6,7 +6,7 @@
 /{tenant}/portal/         a Clio Operate portal page hosting the PMS Sync widget
 /{tenant}/sharedo/{id}    a work item's link, shown by that portal
 /relay/...                a stand-in Azure Relay namespace (sandbox/relay.py)
-/_sandbox/...             control: faults, call log, reset
+/_sandbox/...             control: faults, call log, reset, Aderant changes
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from agent.app import create_agent_app
+from sandbox.aderant_changes import AderantChanges, BadChange
 from sandbox.clio.api import TenantApi
 from sandbox.clio.identity import IdentityServer
 from sandbox.clio.saved_state import StateFile
@@ -54,6 +55,7 @@ class Sandbox:
         *,
         sign_in_redirect_uris: Sequence[str] = (),
         state_file: Path | None = None,
+        aderant_database_url: str | None = None,
     ) -> None:
         self.tenants = {
             name: Tenant(name, display_name, base_url, sign_in_redirect_uris) for name, display_name in TENANTS.items()
@@ -62,6 +64,8 @@ class Sandbox:
         self.calls = CallLog()
         self.teams = TeamsInbox()
         self.relay = RelayStandIn(rules=relay_rules or {})
+        # Aderant's data, changed as the firm's staff would (None: no Aderant database to change).
+        self.aderant = AderantChanges(aderant_database_url) if aderant_database_url else None
         self.state_file = StateFile(state_file, self.tenants) if state_file is not None else None
         if self.state_file is not None:
             self.state_file.load()
@@ -113,6 +117,7 @@ class ControlEndpoints:
             Route("/calls", self.clear_calls, methods=["DELETE"]),
             Route("/reset", self.reset, methods=["POST"]),
             Route("/{tenant}/work-items/{id}", self.delete_work_item, methods=["DELETE"]),
+            Route("/aderant/matters/{matter_number}", self.change_matter, methods=["POST"]),
             *self.sandbox.teams.control_routes(),
             *self.sandbox.relay.control_routes(),
         ]
@@ -149,6 +154,21 @@ class ControlEndpoints:
             return JSONResponse({"error": str(exc)}, status_code=404)
         return Response(status_code=204)
 
+    async def change_matter(self, request: Request) -> Response:
+        """Change a matter in Aderant (sandbox/aderant_changes.py): `{"changed": {field: value}}`."""
+        if self.sandbox.aderant is None:
+            return JSONResponse({"error": "This sandbox has no Aderant database"}, status_code=404)
+        try:
+            changes = json.loads(await request.body())
+            if not isinstance(changes, dict):
+                raise BadChange("The body must be a JSON object of the changes.")
+            changed = self.sandbox.aderant.change_matter(request.path_params["matter_number"], changes)
+        except LookupError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        except ValueError as exc:  # BadChange, or a body that is not JSON
+            return JSONResponse({"error": f"Bad change: {exc}"}, status_code=400)
+        return JSONResponse({"changed": changed})
+
     async def reset(self, request: Request) -> Response:
         self.sandbox.reset()
         return Response(status_code=204)
@@ -174,7 +194,10 @@ def create_sandbox_app(
     to PMS Sync's standalone sign-in (client `pms-sync-sign-in`). `state_file` keeps the tenants'
     contacts and work items across restarts (without it they live in memory only).
     """
-    sandbox = Sandbox(base_url, relay_rules, sign_in_redirect_uris=sign_in_redirect_uris, state_file=state_file)
+    sandbox = Sandbox(
+        base_url, relay_rules, sign_in_redirect_uris=sign_in_redirect_uris, state_file=state_file,
+        aderant_database_url=aderant_database_url,
+    )
     agent_app = create_agent_app(database_url=aderant_database_url, api_keys=[agent_api_key])
     routes = [
         Mount("/aderant", app=agent_app),
@@ -209,6 +232,8 @@ def create_sandbox_app(
                 saving.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await saving
+                if sandbox.aderant is not None:
+                    sandbox.aderant.dispose()
 
     app = Starlette(
         routes=routes,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Engine, and_, delete, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -85,6 +85,18 @@ class Attempt:
     trigger: str = "manual"
     request_id: str | None = None
     """The request or run that made it (its trace id), kept on the History row."""
+
+
+@dataclass(frozen=True)
+class ImportedBaseline:
+    """An imported matter and the baseline its import kept (None: imported before baselines were kept,
+    or found already in Clio Operate)."""
+
+    import_id: int
+    matter_uno: str
+    matter_number: str
+    work_item_id: str
+    baseline: dict[str, Any] | None
 
 
 class ImportStore:
@@ -392,9 +404,16 @@ class ImportStore:
             return {row.name_uno: row.ods_id for row in rows}
 
     def succeed(
-        self, attempt: Attempt, claim: Claim, work_item_id: str, details: dict, links: Mapping[str, str] | None = None
+        self,
+        attempt: Attempt,
+        claim: Claim,
+        work_item_id: str,
+        details: dict,
+        links: Mapping[str, str] | None = None,
+        baseline: dict[str, Any] | None = None,
     ) -> None:
-        """Record the import as done, with the party links it made (party reference → contact id)."""
+        """Record the import as done, with the party links it made (party reference → contact id)
+        and its baseline (digests of what it wrote, for drift)."""
         with Session(self.engine) as session:
             now = utcnow()
             session.execute(
@@ -403,12 +422,42 @@ class ImportStore:
                 .values(
                     status="imported", work_item_id=work_item_id, finished_at=now, lease_expires_at=None,
                     write_sent_at=None, closed_in_both_at=None,  # a new work item: close-sync looks at it afresh
+                    baseline=baseline,
                 )
             )
             _update_attempt(session, claim.attempt_id, "imported", work_item_id=work_item_id, details=details)
             _audit(session, attempt, "import.succeeded", claim.attempt_id, work_item_id=work_item_id)
             remember_links(session, attempt.organisation_id, attempt.environment_id, links or {}, attempt.user_name)
             session.commit()
+
+    def baselines(
+        self,
+        organisation_id: int,
+        environment_id: int,
+        *,
+        matter_numbers: Sequence[str] | None = None,
+        after: int | None = None,
+        limit: int = 200,
+    ) -> list[ImportedBaseline]:
+        """The next `limit` imported matters (of these matter numbers, or all), by import id after
+        `after` (keyset paging), each with its baseline."""
+        query = select(MatterImport).where(
+            MatterImport.organisation_id == organisation_id,
+            MatterImport.environment_id == environment_id,
+            MatterImport.status == "imported",
+            col(MatterImport.work_item_id).is_not(None),
+        )
+        if matter_numbers is not None:
+            query = query.where(col(MatterImport.matter_number).in_(sorted(set(matter_numbers))))
+        if after is not None:
+            query = query.where(col(MatterImport.id) > after)
+        with Session(self.engine) as session:
+            rows = session.exec(query.order_by(col(MatterImport.id)).limit(limit)).all()
+            return [
+                ImportedBaseline(row.id, row.matter_uno, row.matter_number, row.work_item_id, row.baseline)
+                for row in rows
+                if row.id is not None and row.work_item_id is not None
+            ]
 
     def fail(
         self, attempt: Attempt, claim: Claim | None, error: str, details: dict | None = None, *, unknown: bool = False

@@ -110,6 +110,10 @@ class MatterImport(SQLModel, table=True):
     adopted: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # When close-sync found the matter closed in Aderant and in Clio Operate: later runs skip it.
     closed_in_both_at: datetime | None = None
+    # What the import wrote, as pointers (work type, parties' name ids, roles and contacts) and keyed
+    # digests of the values (title, reference, attributes, key dates), never the values: the
+    # baseline drift is measured from (plugin/drift.py). None for imports recorded before.
+    baseline: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ImportContact(SQLModel, table=True):

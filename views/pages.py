@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.portal_access import PortalRefused
+from plugin.drift_reads import preview_drift
 from plugin.errors import InvalidInput
 from plugin.importer import ImportFailed, import_matter
 from plugin.portal_links import PANELS, panel_path
@@ -156,7 +157,7 @@ def wait_token(request: Request) -> str | None:
     return token if token is not None and WAIT_TOKEN.fullmatch(token) else None
 
 
-PREVIEW_DEFAULTS = {"preview": None, "work_item_url": None}  # a work item to open (search's View) instead
+PREVIEW_DEFAULTS = {"preview": None, "drift": None, "work_item_url": None}  # a work item to open (search's View) instead
 
 
 async def _preview(request: Request, env: EnvironmentSettings, matter_number: str) -> Preview:
@@ -173,7 +174,8 @@ async def preview_page(request: Request) -> Response:
     matter_number = request.path_params["matter_number"]
 
     async def build(env: EnvironmentSettings) -> dict:
-        return {"preview": await _preview(request, env, matter_number)}
+        preview = await _preview(request, env, matter_number)
+        return {"preview": preview, "drift": await preview_drift(runtime(request).services, env, preview)}
 
     return await page(request, "preview.html", build, PREVIEW_DEFAULTS)
 

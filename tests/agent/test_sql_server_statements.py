@@ -43,6 +43,12 @@ BUILDERS: dict[str, Build] = {
         else None  # without a link table the agent issues no parties statement
     ),
     "statuses_statement": lambda schema: statements.statuses_statement(schema, [82001, 82002]),
+    "matter_details_statement": lambda schema: statements.matter_details_statement(schema, [82001, 82004]),
+    "parties_of_matters_statement": lambda schema: (
+        statements.parties_of_matters_statement(schema, schema.matter_party, [82001, 82004], per_matter=21)
+        if schema.matter_party is not None
+        else None
+    ),
     "opened_statement": lambda schema: statements.opened_statement(
         schema, ["CL080001", "CL100001"], date(2026, 1, 1), offset=0, limit=101
     ),

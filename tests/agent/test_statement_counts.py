@@ -53,6 +53,7 @@ REQUESTS = [
     ("/v1/matters/82004", {}, 2),  # 50 parties
     ("/v1/matters/82004/parties", {"offset": 10}, 2),
     ("/v1/matter-statuses", {"ids": ",".join(str(100_000 + n) for n in range(200))}, 1),
+    ("/v1/matter-details", {"ids": "82001,82004," + ",".join(str(100_000 + n) for n in range(48))}, 2),
     ("/v1/matters-opened", {"clients": "CL080001,CL100001", "since": "2018-01-01"}, 1),
 ]
 

@@ -30,6 +30,7 @@ def benchmark(script: str, *options: str) -> subprocess.CompletedProcess[str]:
     [
         ("import_depth.py", ("--runs", "--tls")),
         ("close_sync.py", ("--runs", "--tls")),
+        ("drift.py", ("--runs", "--tls", "--matters", "--latency")),
         ("load.py", ("--runs", "--users", "--duration", "--no-tls")),
         ("history_filter.py", ("--runs", "--attempts", "--database")),
         ("exactly_once.py", ("--runs", "--settle", "--late", "--poll", "--no-takeover")),

@@ -442,3 +442,40 @@ async def test_paging_that_does_not_move_forward_stops(http: httpx2.AsyncClient,
 
     with pytest.raises(RemoteError):
         await make_client(http).matters_opened_since(["CL1"], date(2026, 1, 1))
+
+
+def detail_json(matter_uno: int, parties: list[dict[str, object]], more_from: int | None = None) -> dict[str, object]:
+    """A `GET /v1/matter-details` item (agent/README.md)."""
+    return summary_json(matter_uno, matter_number=str(matter_uno)) | {
+        "long_title": None, "matter_type": None, "office": None, "department": None,
+        "responsible_employee": None, "billing_employee": None,
+        "client_party": party_json(8001, kind="organisation", role_code="CLIENT", organisation_name="Client Pty Ltd"),
+        "parties": parties, "parties_next_offset": more_from,
+    }
+
+
+async def test_matter_details_go_50_a_call_follow_pages_and_the_parties_of_a_long_matter() -> None:
+    asked: list[tuple[list[int], int]] = []
+    party_pages: list[str] = []
+
+    async def agent(request: httpx2.Request) -> httpx2.Response:
+        params = request.url.params
+        if request.url.path == "/v1/matters/7/parties":
+            party_pages.append(params["offset"])
+            return httpx2.Response(200, json={"items": [party_json(30)], "next_offset": None})
+        assert request.url.path == "/v1/matter-details"
+        ids, offset = [int(v) for v in params["ids"].split(",")], int(params["offset"])
+        asked.append((ids, offset))
+        known = [uno for uno in ids if uno % 10 != 0]  # the agent leaves unknown ids out
+        if ids[0] == 1 and offset == 0:  # the first chunk does not fit one answer
+            return httpx2.Response(200, json={"items": [detail_json(uno, [party_json(uno)]) for uno in known[:5]], "next_offset": 5})
+        items = [detail_json(uno, [party_json(uno)], 20 if uno == 7 else None) for uno in known[offset:]]
+        return httpx2.Response(200, json={"items": items, "next_offset": None})
+
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(agent)) as http:
+        matters = await make_client(http).matter_details([*range(1, 121), 3])
+
+    assert sorted((ids[0], len(ids), offset) for ids, offset in asked) == [(1, 50, 0), (1, 50, 5), (51, 50, 0), (101, 20, 0)]
+    assert [m.matter_uno for m in matters] == [uno for uno in range(1, 121) if uno % 10 != 0]
+    seventh = next(m for m in matters if m.matter_uno == 7)
+    assert [p.name_uno for p in seventh.parties] == [7, 30] and party_pages == ["20"]

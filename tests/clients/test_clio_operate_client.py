@@ -20,6 +20,7 @@ from clients.clio_models import (
     PhaseRef,
     PhaseTransition,
     Team,
+    WorkItemParticipant,
     WorkItemPhase,
     WorkItemRef,
     WorkType,
@@ -491,7 +492,37 @@ async def test_participants(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> N
         method="GET", url=api("/api/v2/public/workItem/w-1/participants"), match_content=b"", json=rows
     )
 
-    assert await clio.participants("w-1") == rows
+    assert await clio.participants("w-1") == [WorkItemParticipant("client", "p-1", "Mary Citizen", "person")]
+
+
+async def test_key_dates_are_read_from_the_work_item_when_it_carries_them(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """`GET /api/v1/public/workItem/{id}` answers `{workItem, aspectData}` (sharedo-tech/sharedo-sample-mobile-app
+    `src/views/WorkItems/EditWorkItem.vue`); `keyDates` beside them is inferred from the create body."""
+    add_token(httpx_mock)
+    item = {"workItem": {"id": "w-1", "title": "T"}, "aspectData": {}}
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-1"), json={**item, "keyDates": {"kd-instruction-date": "2026-03-02"}})
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-2"), json=item)
+
+    assert await clio.key_dates("w-1") == {"kd-instruction-date": "2026-03-02"}
+    assert await clio.key_dates("w-2") is None
+
+
+async def test_form_fields_asked_for_are_read_back_without_filtering(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """Drift's read: form fields by their enrich path `form-{form}.{field}` (sharedo-tech/forum2024-02-S3
+    `IDE/Demo01/PMSWidget/PMSWidgetAgent.js`), matched by `workItemIds` only."""
+    add_token(httpx_mock)
+    office = FormField("aderant", "aderant-office")
+    httpx_mock.add_response(
+        method="POST", url=api(FIND),
+        json={"totalCount": 1, "results": [find_result("w-1", **{"title": "T", "form-aderant.aderant-office": "Sydney"})]},
+    )
+
+    [found] = await clio.find_work_items(work_item_ids=["w-1"], fields=[office, office])
+
+    body = json.loads(httpx_mock.get_requests()[-1].content)
+    assert "attributes" not in body["search"] and body["search"]["workItemIds"] == ["w-1"]
+    assert [e["path"] for e in body["enrich"]][-1:] == ["form-aderant.aderant-office"]
+    assert found.attributes == {office: "Sydney"} and found.title == "T"
 
 
 # Work types

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemPhase, WorkItemRef, WorkType
+from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemParticipant, WorkItemPhase, WorkItemRef, WorkType
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from plugin.mapping import DEFAULT_MAPPING
 from store.repository import EnvironmentSettings
@@ -62,6 +62,13 @@ class FakeAgent:
             if m.client_code.strip().upper() in client_codes and (m.open_date is None or m.open_date >= since)
         ]
 
+    async def matter_details(self, matter_unos: list[int]) -> list[MatterDetail]:
+        self.calls.append(("details", len(matter_unos)))
+        if self.error:
+            raise self.error
+        wanted = set(matter_unos)
+        return [m for m in self.matters.values() if m.matter_uno in wanted]
+
     async def get_matter(self, matter_number: str) -> MatterDetail:
         self.calls.append(("get", matter_number))
         if self.error:
@@ -112,6 +119,10 @@ class FakeClio:
     # Work items deleted in Clio Operate: searches miss them and their routes answer 404.
     deleted: set[str] = field(default_factory=set)
     work_types: list[WorkType] = field(default_factory=list)
+    concurrency: int = 4
+    # Each work item's key dates and participants, as created (then as edited by a test).
+    dates: dict[str, dict[str, object]] = field(default_factory=dict)
+    participating: dict[str, list[WorkItemParticipant]] = field(default_factory=dict)
 
     def delete(self, work_item_id: str) -> None:
         self.work_items = [w for w in self.work_items if w.id != work_item_id]
@@ -139,8 +150,10 @@ class FakeClio:
             if c.kind in kinds and all(w in " ".join((c.name, *c.emails)).lower() for w in words)
         ]
 
-    async def find_work_items(self, *, attributes: dict[FormField, str] | None = None, **_: object) -> list[WorkItemRef]:
-        self.calls.append(("find_work_items", attributes))
+    async def find_work_items(
+        self, *, attributes: dict[FormField, str] | None = None, work_item_ids: list[str] | None = None, **_: object
+    ) -> list[WorkItemRef]:
+        self.calls.append(("find_work_items", attributes) if work_item_ids is None else ("find_work_items", len(work_item_ids)))
         if self.error:
             raise self.error
         hidden = {i for i, searches in self.unindexed.items() if searches > 0}
@@ -148,7 +161,20 @@ class FakeClio:
         return [
             w for w in self.work_items
             if w.id not in hidden and all(w.attributes.get(k) == v for k, v in (attributes or {}).items())
+            and (work_item_ids is None or w.id in work_item_ids)
         ]
+
+    async def key_dates(self, work_item_id: str) -> dict[str, object] | None:
+        self.calls.append(("key_dates", work_item_id))
+        if work_item_id in self.deleted:
+            raise RemoteNotFound("Clio Operate", "Production", f"Work item {work_item_id} was not found")
+        return self.dates.get(work_item_id)
+
+    async def participants(self, work_item_id: str) -> list[WorkItemParticipant]:
+        self.calls.append(("participants", work_item_id))
+        if work_item_id in self.deleted:
+            raise RemoteNotFound("Clio Operate", "Production", f"Work item {work_item_id} was not found")
+        return self.participating.get(work_item_id, [])
 
     async def create_person(self, *, first_name: str, surname: str, reference: str | None = None, **_: object) -> str:
         return self._write("create_person", lambda: self._contact("person", f"{first_name} {surname}", reference))
@@ -166,6 +192,10 @@ class FakeClio:
             )
             self.work_items.append(item)
             self.bodies.append(body)
+            self.dates[item.id] = dict(body["keyDates"])
+            self.participating[item.id] = [
+                WorkItemParticipant(p["roleSystemName"], p["odsId"], p["odsReference"], p["odsType"]) for p in body["participants"]
+            ]
             self.unindexed[item.id] = self.index_lag
             return item.id
 

@@ -131,3 +131,15 @@ def test_a_secret_no_key_decrypts_stops_the_rotation_and_changes_nothing(
 def test_rotation_with_nothing_stored(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     assert rotate(database_url, SecretBox.generate_key(), monkeypatch) == 0
     assert capsys.readouterr().out.strip() == "re-encrypted 0 secret values with the first key of PMS_SYNC_SECRET_KEYS"
+
+
+def test_digests_follow_the_first_key_and_those_under_a_removed_key_cannot_be_checked(old_key: str) -> None:
+    new_key = SecretBox.generate_key()
+    before, during, after = SecretBox(old_key), SecretBox([new_key, old_key]), SecretBox(new_key)
+    kept = before.fingerprint()
+
+    assert during.fingerprint() == after.fingerprint() != kept, "new digests are made under the first key"
+    checked = during.fingerprint_for(kept.key_id)
+    assert checked is not None and checked("Harbour Holdings") == kept("Harbour Holdings")
+    assert after.fingerprint_for(kept.key_id) is None, "digests are never re-made: the old key's cannot be checked"
+    assert kept("Harbour Holdings") != after.fingerprint()("Harbour Holdings")
