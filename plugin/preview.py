@@ -30,6 +30,7 @@ from plugin.display_names import key_date_name, known_work_type_names, readable,
 from plugin.errors import NotFound
 from plugin.mapping import MappedMatter, MappedParty, apply_mapping, rule_anchor
 from plugin.matching import DEFAULT_RULE, LEGAL_FORMS, PartyFacts, PreviousLink, match
+from plugin.remote_waits import WaitingFor
 from plugin.services import Services
 from plugin.work_type_roles import not_loaded
 from store.party_links import RememberedLink

@@ -107,7 +107,7 @@ def test_a_uat_administrator_is_staff_in_production(service: Service) -> None:
 
 
 def test_an_administrator_of_both_tenants_administers_production_from_uat(service: Service) -> None:
-    token = sign_in_through_uat(service, ADMIN)
+    sign_in_through_uat(service, ADMIN)
 
     assert service.client.get(PRODUCTION_CONNECTION).status_code == 200
     saved = submit(service, PRODUCTION_CONNECTION, PRODUCTION_CONNECTION, siem_url=SIEM_URL, siem_secret=SIEM_SECRET)

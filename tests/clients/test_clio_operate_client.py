@@ -14,12 +14,10 @@ from pytest_httpx import HTTPXMock
 from clients.clio_models import (
     FormField,
     NewWorkItem,
-    OdsContact,
     ParticipantRole,
     ParticipantType,
     PhaseRef,
     PhaseTransition,
-    Team,
     WorkItemParticipant,
     WorkItemPhase,
     WorkItemRef,

@@ -140,8 +140,8 @@ def test_dashboard_search_and_preview_pages(service: Service) -> None:
     assert "Environment:" in page.text, "two environments: the switcher shows"
     preview = service.client.get("/matters/82001/preview", params={"environment": 1})
     assert preview.status_code == 200
-    for text in ("matter-litigation", "Link to existing: Harbour Holdings Pty Ltd", "Create new", "exact match", "Litigation – Sydney"):
-        assert text in preview.text
+    for shown in ("matter-litigation", "Link to existing: Harbour Holdings Pty Ltd", "Create new", "exact match", "Litigation – Sydney"):
+        assert shown in preview.text
     missing = service.client.get("/matters/404404/preview")
     assert missing.status_code == 404 and "was not found in Aderant" in missing.text
 
