@@ -22,6 +22,8 @@ from store.repository import EnvironmentSettings, SessionRecord
 
 log = logging.getLogger(__name__)
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -46,7 +48,8 @@ class Authenticator:
     A browser session signed in through Clio Operate is decided again once it is `session_recheck`
     old (once per session and interval, whichever replica serves it): its user's member role, else
     their Clio Operate roles read by impersonation. Refused, the session ends and the refusal is
-    raised; when their roles cannot be read, the session ends and the widget's sign-in decides.
+    raised; when their roles cannot be read, the session ends at the next page (a form or an import
+    being sent goes through, not lost) and the widget's sign-in decides.
     A tenant not answering leaves the session as it was until the next interval."""
 
     def __init__(
@@ -97,6 +100,9 @@ class Authenticator:
             log.warning("access of %s not decided again (%s): the session stays as it was", record.user_name, exc)
             return record
         if role is None:
+            if request.method not in SAFE_METHODS:  # a form or an import being sent is not lost:
+                await self.sessions.reopen_check(request)  # the next page the widget opens decides
+                return record
             await self.sessions.end(request)
             return None
         if role != record.role:

@@ -70,6 +70,12 @@ class SessionManager:
             self._store.claim_session_check, token or "", due_before=due_before, now=now
         )
 
+    async def reopen_check(self, request: Request) -> None:
+        """Let the session's next request decide its access again (see Store.reopen_session_check)."""
+        token = request.cookies.get(COOKIE)
+        if token:
+            await asyncio.to_thread(self._store.reopen_session_check, token)
+
     async def set_role(self, request: Request, role: str) -> None:
         token = request.cookies.get(COOKIE)
         if token:

@@ -482,6 +482,12 @@ class Store:
             session.commit()
             return (result.rowcount or 0) == 1
 
+    def reopen_session_check(self, token: str) -> None:
+        """Let the session's next request decide its access again."""
+        with Session(self.engine) as session:
+            session.execute(update(WebSession).where(col(WebSession.token_hash) == _hash(token)).values(checked_at=None))
+            session.commit()
+
     def set_session_role(self, token: str, role: str) -> None:
         with Session(self.engine) as session:
             session.execute(update(WebSession).where(col(WebSession.token_hash) == _hash(token)).values(role=role))

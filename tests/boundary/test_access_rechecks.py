@@ -66,6 +66,21 @@ def test_a_role_taken_away_ends_the_browser_session_within_the_bound(service: Se
     assert (event.actor, event.environment_id, event.data["why"]) == (STAFF, PRODUCTION, "no staff role in Clio Operate")
 
 
+def test_roles_that_cannot_be_read_end_the_session_at_the_next_page_not_during_a_form(service: Service) -> None:
+    auth = service.client.app.state.runtime.auth
+    now = [datetime.now(timezone.utc)]
+    auth._now = lambda: now[0]
+    assert service.sign_in(STAFF).status_code == 200
+    token = csrf(service.client.get("/").text)
+
+    change_user(service, "production", STAFF, provider="another-provider")  # impersonation no longer finds them
+    now[0] += RECHECK + timedelta(seconds=1)
+    imported = service.client.post("/api/v1/matters/82001/import", json={}, headers={"X-CSRF-Token": token})
+    assert imported.status_code == 201, "the import being sent goes through"
+    assert service.client.get("/", follow_redirects=False).status_code == 303, "the next page ends the session"
+    assert service.client.get("/api/v1/environments").status_code == 401
+
+
 def test_a_session_decided_again_follows_a_changed_administrator_role(service: Service) -> None:
     auth = service.client.app.state.runtime.auth
     now = [datetime.now(timezone.utc)]
