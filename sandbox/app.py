@@ -79,7 +79,7 @@ class Sandbox:
                 await asyncio.sleep(SAVE_INTERVAL)
                 await self.state_file.save_changes()
         finally:
-            self.state_file.save_if_changed()
+            self.state_file.save_on_shutdown()
 
     def reset(self) -> None:
         """Rebuild every tenant's data from the seed (faults and the call log are left alone)."""

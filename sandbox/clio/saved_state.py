@@ -149,6 +149,11 @@ class StateFile:
         self._write(*document)
         return True
 
+    def save_on_shutdown(self) -> None:
+        """Write the state as it is now and return once it is on disk, whatever was marked saved: a
+        write still running on a worker thread (`save_changes`) may not outlive the process."""
+        self._write(*self._document())
+
     async def save_changes(self) -> bool:
         """`save_if_changed` for a running sandbox (the class docstring)."""
         document = self._document_if_changed()
@@ -158,9 +163,11 @@ class StateFile:
         return True
 
     def _document_if_changed(self) -> tuple[int, str] | None:
-        """The document to save and its version, marked saved; None when nothing changed."""
-        if not self.changed():
-            return None
+        """`_document`; None when nothing changed."""
+        return self._document() if self.changed() else None
+
+    def _document(self) -> tuple[int, str]:
+        """The document to save and its version, marked saved."""
         tenants = {name: self._tenant_records(tenant.state) for name, tenant in self._tenants.items()}
         text = json.dumps({"format": FORMAT, "tenants": tenants}, ensure_ascii=False)
         self._mark_saved()

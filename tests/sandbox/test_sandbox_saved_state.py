@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import logging
 import time
@@ -82,6 +84,22 @@ def test_what_was_created_and_changed_is_there_after_a_restart(aderant_url: str,
     assert after[f"{WORK_ITEM}/{item_id}"]["aspectData"]["formBuilder"]["formData"]["aderant-matter-code"] == "82001-A"
     assert after[f"{WORK_ITEM}/{item_id}/phase"]["systemName"] == move["toPhaseSystemName"]
     assert seeded.status_code == 200
+
+
+def test_shutdown_writes_what_a_save_still_under_way_had_taken(
+    aderant_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A periodic save marks the state saved, then writes on a worker thread; a process that ends
+    meanwhile would lose that write (its end does not wait for the thread), so shutdown writes again."""
+    state_file = tmp_path / "sandbox-state.json"
+    app = started(aderant_url, state_file)
+    saved = app.state.sandbox.state_file
+    with TestClient(app, base_url=BASE_URL) as http:
+        monkeypatch.setattr(saved, "save_changes", lambda: asyncio.sleep(3600))  # no periodic write lands
+        _, item_id = create_matter_with_a_new_contact(http, staff(app))
+        assert saved._document_if_changed() is not None  # what the periodic save had taken and marked
+        assert not state_file.exists() or item_id not in state_file.read_text()
+    assert item_id in state_file.read_text()
 
 
 def test_a_change_is_saved_while_the_sandbox_runs(aderant_url: str, tmp_path: Path) -> None:
