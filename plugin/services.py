@@ -12,7 +12,7 @@ from plugin.errors import NotConfigured, NotFound
 from plugin.telemetry import NoTelemetry, Telemetry
 from plugin.mapping import Mapping
 from plugin.remote_waits import RemoteWaits
-from plugin.settings_cache import EnvironmentConfiguration, SettingsCache
+from plugin.settings_cache import RECHECK_SECONDS, EnvironmentConfiguration, SettingsCache
 from store.repository import EnvironmentSettings, Store
 
 __all__ = ["EnvironmentSettings", "Services"]
@@ -30,11 +30,13 @@ class Services:
     # then an import does not send it again (PMS_SYNC_IMPORT_SETTLE_SECONDS).
     settle: timedelta = timedelta(seconds=30)
     telemetry: Telemetry = field(default_factory=NoTelemetry)
+    # How long kept settings are used before their version is read again (PMS_SYNC_SETTINGS_RECHECK_SECONDS).
+    settings_recheck: float = RECHECK_SECONDS
     settings_cache: SettingsCache = field(init=False, repr=False)
     waits: RemoteWaits = field(default_factory=RemoteWaits, repr=False)
 
     def __post_init__(self) -> None:
-        self.settings_cache = SettingsCache(self.store)
+        self.settings_cache = SettingsCache(self.store, recheck=self.settings_recheck)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a (blocking) store call off the event loop."""

@@ -35,6 +35,9 @@ class Settings:
     remote_timeout: float = 20.0
     remote_concurrency: int = 64
     import_settle_seconds: float = 30.0
+    settings_recheck_seconds: float = 1.0
+    """How long a replica uses the settings it keeps before asking whether they changed: how soon a
+    save made on another replica, or by a `pms-sync` command, is seen (this replica's own at once)."""
     log_level: str = "INFO"
     log_format: str = "text"  # text | json
     # The bearer token a Prometheus scraper sends for /metrics; unset, /metrics does not exist.
@@ -67,6 +70,7 @@ class Settings:
             remote_timeout=float(get("REMOTE_TIMEOUT", defaults.remote_timeout)),
             remote_concurrency=int(get("REMOTE_CONCURRENCY", defaults.remote_concurrency)),
             import_settle_seconds=float(get("IMPORT_SETTLE_SECONDS", defaults.import_settle_seconds)),
+            settings_recheck_seconds=float(get("SETTINGS_RECHECK_SECONDS", defaults.settings_recheck_seconds)),
             log_level=get("LOG_LEVEL", defaults.log_level).upper(),
             log_format=get("LOG_FORMAT", defaults.log_format).strip().lower(),
             metrics_token=get("METRICS_TOKEN", "").strip(),

@@ -5,8 +5,12 @@ default teams, the participant roles loaded for its work types and the work type
 They are kept per organisation with the settings version they were read at
 (store/settings_version.py). Every write of them raises that version in its own transaction, on
 whichever replica or `pms-sync` command made it; a request asks for the version first (one
-primary-key read) and reloads what it finds stale. So a save is seen by every replica on its next
-request, and a request that finds nothing changed reads nothing else.
+primary-key read) and reloads what it finds stale. So a save is seen by every replica, and a request that finds nothing changed reads nothing else.
+
+The version is asked at most once every `RECHECK_SECONDS` (configurable) per organisation, and at once after a save
+this process committed (`store.settings_version.saves_here`): another replica's save (or a
+`pms-sync` command's) is seen within that bound, this replica's own on its next request, and most
+requests read nothing at all (a preview then reads the database once: its matter's import record).
 
 An environment's mapping, teams and roles are read the first time a request needs them after a
 change, and always at least as new as the version they are kept with. They are kept with the
@@ -17,6 +21,8 @@ mapping, teams and roles of the same version without asking for the version agai
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -26,6 +32,7 @@ from plugin.mapping import DEFAULT_MAPPING, InvalidMapping, Mapping, from_docume
 from store.mappings import MappingStore
 from store.models import DefaultTeam
 from store.repository import EnvironmentSettings, Store
+from store.settings_version import saves_here
 from store.teams import DefaultTeamStore
 from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
@@ -63,22 +70,37 @@ class OrganisationSettings:
     version: int | None
     environments: dict[int, EnvironmentSettings]  # in use, by id, in id order
     configurations: dict[int, EnvironmentConfiguration] = field(default_factory=dict)
+    checked_at: float = float("-inf")  # when their version was last read (the cache's clock)
+    saves_here: int = 0  # this process's saves of them by then (store.settings_version.saves_here)
+
+
+RECHECK_SECONDS = 1.0
+"""How long kept settings are used without asking for their version, unless told otherwise
+(`Settings.settings_recheck_seconds`): how soon a save made by another replica or a `pms-sync`
+command is seen."""
 
 
 class SettingsCache:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, recheck: float = RECHECK_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
+        self._recheck = recheck
+        self._clock = clock
         self._organisations: dict[int, OrganisationSettings] = {}
 
     async def organisation(self, organisation_id: int) -> OrganisationSettings:
-        """The organisation's settings as of now: one read when they did not change."""
+        """The organisation's settings as of now (at most `recheck` seconds old, unless this process
+        saved them since): no read when they were checked lately, one when they did not change."""
         kept = self._organisations.get(organisation_id)
-        fresh = await asyncio.to_thread(self._read_if_changed, organisation_id, kept.version if kept else None)
-        if fresh is None:
-            assert kept is not None
+        now, saves = self._clock(), saves_here(organisation_id)
+        if kept is not None and kept.saves_here == saves and now - kept.checked_at < self._recheck:
             return kept
-        self._organisations[organisation_id] = fresh
-        return fresh
+        fresh = await asyncio.to_thread(self._read_if_changed, organisation_id, kept.version if kept else None)
+        current = fresh or kept
+        if current is None:  # _read_if_changed reads them when none are kept
+            raise RuntimeError("settings were neither kept nor read")
+        current.checked_at, current.saves_here = now, saves
+        self._organisations[organisation_id] = current
+        return current
 
     async def configuration(self, env: EnvironmentSettings) -> EnvironmentConfiguration:
         """`env`'s mapping, default teams and roles, of the version `env` was read at when it came

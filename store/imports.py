@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Engine, and_, delete, update
+from sqlalchemy import Engine, and_, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
@@ -97,6 +97,24 @@ class ImportedBaseline:
     matter_number: str
     work_item_id: str
     baseline: dict[str, Any] | None
+
+
+# Built once: a preview runs it, and building it each time cost more than running it.
+_RECORD_AND_LINKS = (
+    select(MatterImport, PartyLink)
+    .select_from(Organisation)
+    .outerjoin(MatterImport, and_(
+        col(MatterImport.organisation_id) == col(Organisation.id),
+        col(MatterImport.environment_id) == bindparam("environment_id"),
+        col(MatterImport.matter_uno) == bindparam("matter_uno"),
+    ))
+    .outerjoin(PartyLink, and_(
+        col(PartyLink.organisation_id) == col(Organisation.id),
+        col(PartyLink.environment_id) == bindparam("environment_id"),
+        col(PartyLink.party_reference).in_(bindparam("references", expanding=True)),
+    ))
+    .where(col(Organisation.id) == bindparam("organisation_id"))
+)
 
 
 class ImportStore:
@@ -372,24 +390,12 @@ class ImportStore:
         """The claim on one matter, whatever its state, and the link last recorded for each of these
         party references, in one query: what a preview reads besides the (cached) settings. The
         claim's unique key keeps it to one row per link, or one row when no link is remembered."""
-        claim_on = and_(
-            col(MatterImport.organisation_id) == col(Organisation.id),
-            MatterImport.environment_id == environment_id,
-            MatterImport.matter_uno == matter_uno,
-        )
-        link_of = and_(
-            col(PartyLink.organisation_id) == col(Organisation.id),
-            PartyLink.environment_id == environment_id,
-            col(PartyLink.party_reference).in_(sorted(set(references))),
-        )
+        parameters = {
+            "organisation_id": organisation_id, "environment_id": environment_id, "matter_uno": matter_uno,
+            "references": sorted(set(references)),
+        }
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(MatterImport, PartyLink)
-                .select_from(Organisation)
-                .outerjoin(MatterImport, claim_on)
-                .outerjoin(PartyLink, link_of)
-                .where(Organisation.id == organisation_id)
-            ).all()
+            rows = session.execute(_RECORD_AND_LINKS, parameters).all()
             record = next((claim for claim, _ in rows if claim is not None), None)
             links = {
                 link.party_reference: RememberedLink(link.party_reference, link.ods_id, link.linked_by, link.linked_at)

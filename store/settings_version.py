@@ -3,13 +3,16 @@ default teams and loaded participant roles.
 
 Every write that changes one of them calls `raise_version` in its own transaction, so a replica
 that cached them (plugin/settings_cache.py) learns with one primary-key read that they changed,
-whichever replica (or `pms-sync` command) wrote. On PostgreSQL the update holds the organisation's
+whichever replica (or `pms-sync` command) wrote; `saves_here` counts the saves this process
+committed, so its own cache need not wait to learn of them. On PostgreSQL the update holds the organisation's
 row until commit: two settings saves of one organisation take turns, which they may, being rare.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, bindparam, select, update
+from collections import Counter
+
+from sqlalchemy import Engine, bindparam, event, select, update
 from sqlmodel import Session, col
 
 from store.models import Organisation
@@ -23,6 +26,15 @@ def raise_version(session: Session, organisation_id: int) -> None:
         .values(settings_version=col(Organisation.settings_version) + 1)
         .execution_options(synchronize_session=False)
     )
+    event.listen(session, "after_commit", lambda _: _saved_here.update((organisation_id,)), once=True)
+
+
+_saved_here: Counter[int] = Counter()
+
+
+def saves_here(organisation_id: int) -> int:
+    """How many saves of the organisation's settings this process has committed."""
+    return _saved_here[organisation_id]
 
 
 # Built once: the read runs on every request, and building the statement cost twice its execution.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -98,6 +99,7 @@ def create_app(
             services = Services(
                 store, connections, concurrency=settings.remote_concurrency,
                 settle=timedelta(seconds=settings.import_settle_seconds), telemetry=metrics,
+                settings_recheck=settings.settings_recheck_seconds,
             )
             metrics.watch(services)
             holder = replica_holder()
@@ -123,6 +125,10 @@ def create_app(
                 max_instances=1, coalesce=True,
             )
             scheduler.start()
+            # What start-up built (modules, templates, clients, caches) lives as long as the
+            # process: keep it out of the collector's sweeps, so a full collection during a
+            # request walks only what requests made (gc.freeze's documented use).
+            gc.freeze()
             yield
             scheduler.shutdown(wait=False)
             stop.set()

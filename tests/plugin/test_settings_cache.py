@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
 from plugin.errors import NotFound
 from plugin.preview import preview_matter
 from plugin.services import Services
+from plugin.settings_cache import SettingsCache
 from store.db import make_engine
 from store.environments import EnvironmentStore, EnvironmentValues
 from store.mappings import MappingStore
@@ -104,3 +106,23 @@ async def test_each_organisation_sees_only_its_own_settings(services: Services, 
     MappingStore(services.store.engine).save(coastal, theirs.id, {"k": 1}, author="admin", note="", event="mapping.saved")
     assert (await services.environment(harbour, None)) is ours, "another organisation's save leaves ours cached"
     assert box.decrypted == decrypted
+
+
+async def test_a_save_made_elsewhere_is_seen_once_the_recheck_interval_has_passed(counted_store: Store) -> None:
+    """Another process's save is seen within `recheck` seconds; until then nothing is read."""
+    now = [1000.0]
+    agent = FakeAgent({"82001": matter(parties=(party(90003, "Mary Citizen", role_code="WIT"),))})
+    services = Services(counted_store, FakeConnections(agent, FakeClio()))  # type: ignore[arg-type]
+    services.settings_cache = SettingsCache(counted_store, recheck=1.0, clock=lambda: now[0])
+    org = firm(counted_store, "harbour", "Litigation – Sydney")
+    env = await services.environment(org, None)
+    with counted_store.engine.begin() as connection:  # what a save committed by another process leaves
+        connection.execute(text("UPDATE defaultteam SET team_name = 'Risk'"))
+        connection.execute(text("UPDATE organisation SET settings_version = settings_version + 1 WHERE id = :id"), {"id": org})
+
+    now[0] += 0.9
+    assert await services.environment(org, None) is env, "within the interval the kept settings are used"
+    now[0] += 0.2
+    fresh = await services.environment(org, None)
+    assert fresh is not env
+    assert [t.name for t in (await preview_matter(services, fresh, "82001")).teams] == ["Risk"]

@@ -1,12 +1,14 @@
-"""The settings cache through the service: a preview on a warm cache reads the settings version and
-its matter's own rows, nothing else; a save on one replica is seen by another replica on the same
-database on its next request."""
+"""The settings cache through the service: a preview on a warm cache reads its matter's own rows and
+nothing else (the settings version too once the recheck interval has passed); a save on one replica
+is seen by another replica on the same database once that replica's interval has passed."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import dataclasses
 
 import httpx2
 import pytest
@@ -45,18 +47,30 @@ def tables(statement: str) -> set[str]:
 
 
 @pytest.mark.parametrize("matter", ["82001", "82007", "82003"])  # 4 parties, 50 parties, imported
-def test_a_warm_preview_reads_the_settings_version_and_its_matter_once(service: Service, matter: str) -> None:
+def test_a_warm_preview_reads_its_matter_once_and_nothing_else(service: Service, matter: str) -> None:
     headers = service.bearer()
     assert service.client.get(f"/api/v1/matters/{matter}/preview", headers=headers).status_code == 200
     with sql_statements(engine_of(service.client)) as sent:
         response = service.client.get(f"/api/v1/matters/{matter}/preview", headers=headers)
     assert response.status_code == 200 and len(response.json()["teams"]) == 1
+    assert [tables(s) for s in sent] == [{"organisation", "matterimport", "partylink"}]
+
+
+def test_once_the_recheck_interval_has_passed_a_preview_reads_the_settings_version_first(service: Service) -> None:
+    assert service.settings is not None
+    always = dataclasses.replace(service.settings, settings_recheck_seconds=0)
+    with TestClient(create_app(always, transport=httpx2.ASGITransport(app=service.sandbox)), base_url=SERVICE) as replica:
+        preview = "/api/v1/matters/82001/preview?environment=1"
+        assert replica.get(preview, headers=service.bearer()).status_code == 200
+        with sql_statements(engine_of(replica)) as sent:
+            assert replica.get(preview, headers=service.bearer()).status_code == 200
     assert [tables(s) for s in sent] == [{"organisation"}, {"organisation", "matterimport", "partylink"}]
 
 
-def test_a_save_on_one_replica_is_seen_by_another_on_its_next_request(service: Service) -> None:
+def test_a_save_on_one_replica_is_seen_by_another_once_its_recheck_interval_has_passed(service: Service) -> None:
     assert service.settings is not None
-    other = create_app(service.settings, transport=httpx2.ASGITransport(app=service.sandbox))
+    # An interval of 0: the replica asks on its next request (the bound itself: tests/plugin/test_settings_cache.py).
+    other = create_app(dataclasses.replace(service.settings, settings_recheck_seconds=0), transport=httpx2.ASGITransport(app=service.sandbox))
     preview = "/api/v1/matters/82001/preview?environment=1"
     with TestClient(other, base_url=SERVICE) as replica:
         before = replica.get(preview, headers=service.bearer()).json()
