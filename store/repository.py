@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, and_, delete, func, or_, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -93,6 +93,10 @@ def normalise_issuer(url: str) -> str:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Built once: every page request reads its session.
+_SESSION = select(WebSession).where(col(WebSession.token_hash) == bindparam("token_hash"))
 
 
 class Store:
@@ -455,7 +459,7 @@ class Store:
 
     def session(self, token: str) -> SessionRecord | None:
         with Session(self.engine) as session:
-            row = session.exec(select(WebSession).where(WebSession.token_hash == _hash(token))).first()
+            row = session.execute(_SESSION, {"token_hash": _hash(token)}).scalars().first()
             if row is None or row.expires_at <= datetime.now(timezone.utc):
                 return None
             return SessionRecord(

@@ -6,9 +6,11 @@ import sqlite3
 
 import pytest
 from sqlalchemy import event, text
+from sqlmodel import Session
 
 from plugin.search import search_matters
 from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, IMPORTED_WORK_ITEM_ID
+from store.settings_version import raise_version
 from tests.views.conftest import SANDBOX, Service
 
 WRITES = ("/api/public/v1/people", "/api/v2/public/organisation", "/api/v1/public/workItem")
@@ -154,9 +156,10 @@ def test_an_environment_without_connections_is_not_configured(service: Service) 
     response = service.client.get("/api/v1/matters", params={"q": "82001", "environment": training}, headers=service.bearer())
     assert response.status_code == 409 and "not configured" in response.json()["error"]
     service.sign_in()
-    with service.store.engine.begin() as connection:
-        connection.execute(text("UPDATE environment SET agent_url = ''"))
-        connection.execute(text("UPDATE organisation SET settings_version = settings_version + 1"))  # as every save does
+    with Session(service.store.engine) as session:
+        session.execute(text("UPDATE environment SET agent_url = ''"))
+        raise_version(session, service.organisation_id)  # as every save does
+        session.commit()
     page = service.client.get("/")
     assert "not configured for your organisation" in page.text and 'name="q"' not in page.text
 
