@@ -5,14 +5,13 @@ leaves close-sync as it is."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 
 from plugin.close_sync import close_sync_dry_run
 from sandbox.aderant_changes import AderantChanges
 from tests.sync.conftest import import_matter, set_status
 from tests.sync.test_auto_import_and_runs import runner, save_schedule, teams_messages
-from tests.sync.test_drift_round_trips import GENERATED, SEARCH, seed_in_step
+from tests.sync.test_drift_round_trips import GENERATED, SEARCH, drift_calls, seed_in_step
 from tests.views.conftest import Service
 
 DRIFT_LINK = "http://sandbox.test/production/portal/?pms-sync-panel=drift&pms-sync-environment=1"
@@ -115,15 +114,7 @@ def test_the_run_reads_drift_in_batches_not_per_matter(service: Service) -> None
 
     report = service.client.portal.call(runner(service).run_now, service.organisation_id, 1)
 
-    calls = Counter(
-        "details" if c.path == "/aderant/v1/matter-details"
-        else "parties" if re.fullmatch(r"/aderant/v1/matters/[^/]+/parties", c.path)
-        else "search" if c.path == SEARCH
-        else "participants" if c.path.endswith("/participants")
-        else "work item" if re.fullmatch(r"/production/api/v1/public/workItem/[^/]+", c.path)
-        else c.path
-        for c in service.calls.calls
-    )
+    calls = drift_calls(service)
     assert GENERATED // 50 <= calls["details"] <= 2 * GENERATED // 50, "50 matters a call, a further one when they do not fit"
     assert calls["parties"] == long_matters
     assert calls["search"] == close_sync_searches + GENERATED // 100, "drift searches 100 work items a call"
