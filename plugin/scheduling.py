@@ -1,7 +1,8 @@
-"""Scheduled sync runs: close-sync and auto-import dry runs and the changes since import counted
-(plugin/drift_summary.py), and a Teams message only when there is something to act on. Each run is claimed first (a lease per environment, renewed while
-it runs), so with several replicas no schedule runs twice at once, and a replica that dies
-mid-run blocks the next run only until its lease expires."""
+"""Scheduled sync runs: close-sync and auto-import dry runs, the changes since import counted
+(plugin/drift_summary.py), and a Teams message only when there is something to act on. Each run
+is claimed first (a lease per environment, renewed while it runs), so with several replicas no
+schedule runs twice at once, and a replica that dies mid-run blocks the next run only until its
+lease expires."""
 
 from __future__ import annotations
 

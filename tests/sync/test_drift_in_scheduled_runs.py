@@ -98,7 +98,7 @@ def test_a_drift_read_failure_leaves_close_sync_working_and_says_why(service: Se
 
     service.sign_in("admin@sandbox.test")
     summary = service.client.get(SCHEDULE).text.split('id="drift-summary"')[1].split("</section>")[0]
-    assert "The last run could not check them: Changes since import could not be checked" in summary
+    assert "The last run did not count them: Changes since import could not be checked" in summary
 
 
 def test_the_run_reads_drift_in_batches_not_per_matter(service: Service) -> None:
