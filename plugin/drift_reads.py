@@ -25,7 +25,7 @@ Clio Operate three things at once: the search by its id, its key dates, its part
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,8 +66,15 @@ async def drift_for(
 ) -> list[MatterDrift]:
     """The drift of each imported matter of `matter_numbers` (all imported matters when None), in
     import order; matter numbers that were not imported are left out."""
+    return [drift async for page in drift_pages(services, env, matter_numbers) for drift in page]
+
+
+async def drift_pages(
+    services: Services, env: EnvironmentSettings, matter_numbers: Sequence[str] | None = None
+) -> AsyncIterator[list[MatterDrift]]:
+    """`drift_for` a page of `PAGE` imported matters at a time, the next page read only when the
+    caller asks for it: a caller that keeps only what it needs of each page holds one page at most."""
     mapping = await services.mapping(env)
-    found: list[MatterDrift] = []
     after: int | None = None
     while True:
         page = await services.db(
@@ -75,9 +82,9 @@ async def drift_for(
             matter_numbers=matter_numbers, after=after, limit=PAGE,
         )
         if not page:
-            return found
+            return
         after = page[-1].import_id
-        found += await _Page(services, env, mapping, page).drift()
+        yield await _Page(services, env, mapping, page).drift()
 
 
 @dataclass

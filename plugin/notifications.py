@@ -9,6 +9,7 @@ from typing import Any
 from clients import teams
 from clients.aderant_models import MatterSummary
 from plugin.close_sync import CloseCandidate
+from plugin.drift_summary import DriftSummary
 
 Card = dict[str, Any]
 
@@ -19,12 +20,14 @@ class _Section:
     lines: list[str]
     link: str  # the full list in PMS Sync
     action: str
+    cut: bool = True  # a list of matters, named as many as fit; else counts, always shown whole
 
 
 def action_card(
     environment: str,
     closes: list[CloseCandidate],
     imports: list[MatterSummary],
+    drift: DriftSummary | None = None,
     *,
     links: dict[str, str],
     fits: Callable[[Card], bool] = teams.fits,
@@ -32,7 +35,8 @@ def action_card(
     """An Adaptive Card (1.4: Teams renders at most 1.5) that says what and where.
 
     It names as many matters as fit in one Teams message (`fits`); a list cut short ends with
-    "and N more", linking to the full list in PMS Sync."""
+    "and N more", linking to the full list in PMS Sync. The changes since import (`drift`) are
+    counts, shown when some can be applied."""
     sections = []
     if closes:
         sections.append(_Section(
@@ -47,8 +51,12 @@ def action_card(
             [f"{m.matter_number} — {m.title} ({m.client_code})" for m in imports],
             links["auto_import"], "Review auto-import",
         ))
+    if drift is not None and drift.something_to_apply:
+        sections.append(_Section(
+            "Changes in Aderant since import", drift.lines(), links["drift"], "Review changes since import", cut=False,
+        ))
     # The most rows per list that fit: a binary search, each step measuring the card as sent.
-    fitting, too_many = 0, max((len(s.lines) for s in sections), default=0) + 1
+    fitting, too_many = 0, max((len(s.lines) for s in sections if s.cut), default=0) + 1
     while too_many - fitting > 1:
         rows = (fitting + too_many) // 2
         if fits(_card(environment, sections, rows)):
@@ -65,7 +73,7 @@ def _card(environment: str, sections: list[_Section], rows: int) -> Card:
          "text": f"PMS Sync: matters need your review in {environment}"},
     ]
     for section in sections:
-        shown = section.lines[:rows]
+        shown = section.lines[:rows] if section.cut else section.lines
         body.append({"type": "TextBlock", "weight": "Bolder", "wrap": True, "spacing": "Medium", "text": section.title})
         if shown:
             body.append({"type": "TextBlock", "wrap": True, "text": "\n".join(f"- {line}" for line in shown)})

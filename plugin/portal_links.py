@@ -1,4 +1,4 @@
-"""Links into a panel of PMS Sync (Close-sync, Auto-import) for messages sent outside it.
+"""Links into a panel of PMS Sync (Close-sync, Auto-import, Drift) for messages sent outside it.
 
 An environment whose Portal page URL is set is linked through the Clio Operate portal page that
 hosts the widget: the page's address with `pms-sync-panel` and `pms-sync-environment` added to its
@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from plugin.services import EnvironmentSettings
 
-PANELS = ("close-sync", "auto-import")
+PANELS = ("close-sync", "auto-import", "drift")
 PANEL_PARAM = "pms-sync-panel"
 ENVIRONMENT_PARAM = "pms-sync-environment"
 

@@ -1,7 +1,8 @@
-"""Scheduled sync runs: close-sync and auto-import dry runs, and a Teams message only when
-there is something to act on. Each run is claimed first (a lease per environment, renewed while
-it runs), so with several replicas no schedule runs twice at once, and a replica that dies
-mid-run blocks the next run only until its lease expires."""
+"""Scheduled sync runs: close-sync and auto-import dry runs, the changes since import counted
+(plugin/drift_summary.py), and a Teams message only when there is something to act on. Each run
+is claimed first (a lease per environment, renewed while it runs), so with several replicas no
+schedule runs twice at once, and a replica that dies mid-run blocks the next run only until its
+lease expires."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from clients.otel import internal_span
 from clients.tracing import background_trace
 from plugin.auto_import import auto_import_dry_run
 from plugin.close_sync import close_sync_dry_run
+from plugin.drift_summary import DriftSummary, summarise_drift
 from plugin.errors import NotFound, UseCaseError
 from plugin.notifications import action_card
 from plugin.portal_links import panel_link
@@ -33,6 +35,7 @@ class RunReport:
     run_id: int
     close_sync: int | None = None
     auto_import: int | None = None
+    drift: DriftSummary | None = None  # None: the check could not run (said in `errors`)
     notification: str = "nothing to action"
     errors: list[str] = field(default_factory=list)
 
@@ -140,6 +143,7 @@ class SyncRunner:
             auto_import_count=report.auto_import,
             notification=report.notification,
             error="; ".join(report.errors) or None,
+            drift=None if report.drift is None else report.drift.to_json(),
         )
         self.services.telemetry.schedule_run_finished(report.outcome)
         return report
@@ -150,31 +154,38 @@ class SyncRunner:
             await self.services.db(self._leases.try_acquire, lease, self.holder, self.lease_ttl)
 
     async def _dry_runs(self, env: EnvironmentSettings, report: RunReport) -> None:
-        closes, imports = await asyncio.gather(
-            close_sync_dry_run(self.services, env), auto_import_dry_run(self.services, env), return_exceptions=True
+        """The three parts at once; a remote failure in one is reported and leaves the others."""
+        closes, imports, drift = await asyncio.gather(
+            close_sync_dry_run(self.services, env), auto_import_dry_run(self.services, env),
+            summarise_drift(self.services, env), return_exceptions=True,
         )
-        for name, result in (("Close-sync", closes), ("Auto-import", imports)):
+        parts = (("Close-sync could not run", closes), ("Auto-import could not run", imports),
+                 ("Changes since import could not be checked", drift))
+        for failed, result in parts:
             if isinstance(result, BaseException):
                 if not isinstance(result, (RemoteError, UseCaseError)):
                     raise result
-                report.errors.append(f"{name} could not run: {result}")
+                report.errors.append(f"{failed}: {result}")
         closes = closes if isinstance(closes, list) else None
         imports = imports if isinstance(imports, list) else None
         report.close_sync = None if closes is None else len(closes)
         report.auto_import = None if imports is None else len(imports)
-        if closes or imports:
-            report.notification = await self._notify(env, closes or [], imports or [])
+        report.drift = drift if isinstance(drift, DriftSummary) else None
+        to_apply = report.drift if report.drift is not None and report.drift.something_to_apply else None
+        if closes or imports or to_apply:
+            report.notification = await self._notify(env, closes or [], imports or [], to_apply)
 
-    async def _notify(self, env: EnvironmentSettings, closes: list, imports: list) -> str:
+    async def _notify(self, env: EnvironmentSettings, closes: list, imports: list, drift: DriftSummary | None) -> str:
         """Tell Teams, retrying with backoff; the outcome is recorded and never fails the run."""
         schedule = await self.services.db(self.services.store.schedules.schedule, env.organisation_id, env.id)
         if not schedule.teams_webhook:
             return "not sent: no Teams webhook is set"
         card = action_card(
-            env.name, closes, imports,
+            env.name, closes, imports, drift,
             links={
                 "close_sync": panel_link(env, "close-sync", service_url=self.public_url),
                 "auto_import": panel_link(env, "auto-import", service_url=self.public_url),
+                "drift": panel_link(env, "drift", service_url=self.public_url),
             },
         )
         webhook = self.services.connections.teams(schedule.teams_webhook, env)

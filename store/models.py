@@ -417,6 +417,8 @@ class ScheduleRun(SQLModel, table=True):
     finished_at: datetime | None = None
     close_sync_count: int | None = None
     auto_import_count: int | None = None
+    # Changes since import, counted (plugin.drift_summary.DriftSummary); None: not checked or could not be.
+    drift: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     notification: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, max_length=1000)
 

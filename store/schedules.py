@@ -153,6 +153,7 @@ class ScheduleStore:
         auto_import_count: int | None,
         notification: str | None,
         error: str | None = None,
+        drift: dict[str, int] | None = None,
     ) -> None:
         with Session(self.engine) as session:
             session.execute(
@@ -163,6 +164,7 @@ class ScheduleStore:
                     finished_at=utcnow(),
                     close_sync_count=close_sync_count,
                     auto_import_count=auto_import_count,
+                    drift=drift,
                     notification=(notification or "")[:500] or None,
                     error=(error or "")[:1000] or None,
                 )

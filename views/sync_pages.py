@@ -13,6 +13,7 @@ from starlette.routing import Route
 from embed_auth.callers import Caller
 from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_import_plan
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
+from plugin.drift_summary import DriftSummary
 from plugin.errors import InvalidInput
 from plugin.schedules import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
 from plugin.services import EnvironmentSettings, Services
@@ -20,7 +21,10 @@ from views.common import HANDLED, actor, http_error, principal_in, runtime, sign
 from views.rendering import page
 
 SCHEDULE = "/history/schedule"
-SCHEDULE_DEFAULTS = {"section": "history", "schedule": None, "form": None, "runs": [], "saved": False, "closed_phases": []}
+SCHEDULE_DEFAULTS = {
+    "section": "history", "schedule": None, "form": None, "runs": [], "saved": False, "closed_phases": [],
+    "last_run": None, "last_drift": None,
+}
 FIELDS = ("interval_minutes", "closed_phase", "auto_import_clients", "auto_import_since")
 # A schedule form's change: (caller, form, environment) -> the query of the page to go back to.
 Change = Callable[[Caller, FormData, EnvironmentSettings], Awaitable[dict[str, str]]]
@@ -46,11 +50,15 @@ def _shown(schedule: ScheduleSettings) -> dict[str, object]:
 async def _schedule(services: Services, env: EnvironmentSettings) -> dict:
     schedules = services.store.schedules
     schedule = await services.db(schedules.schedule, env.organisation_id, env.id)
+    runs = await services.db(schedules.runs, env.organisation_id, env.id)
+    last_run = next((r for r in runs if r.outcome != "running"), None)
     return {
         "schedule": schedule,
         "form": _shown(schedule),
-        "runs": await services.db(schedules.runs, env.organisation_id, env.id),
+        "runs": runs,
         "closed_phases": await closed_phase_choices(services, env, schedule.closed_phase),
+        "last_run": last_run,
+        "last_drift": DriftSummary.from_json(last_run.drift) if last_run else None,
     }
 
 

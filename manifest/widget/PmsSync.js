@@ -9,7 +9,7 @@
  * The token is the `_api` cookie the portal keeps fresh for its own API calls.
  *
  * A link to the portal page may ask for a panel of PMS Sync (Teams messages of the schedule do):
- *   ?pms-sync-panel=close-sync|auto-import&pms-sync-environment=<environment id>
+ *   ?pms-sync-panel=close-sync|auto-import|drift&pms-sync-environment=<environment id>
  * The widget passes them on to the iframe (`/embed?panel=…&environment=…`), which opens that panel
  * once the user is signed in. Anything else in them is ignored.
  */
@@ -20,7 +20,7 @@
     var SERVICE_URL = "__PMS_SYNC_SERVICE_URL__";
     var SERVICE_ORIGIN = new URL(SERVICE_URL).origin;
     var TOKEN_RESEND_MS = 5 * 60 * 1000;
-    var PANELS = ["close-sync", "auto-import"];
+    var PANELS = ["close-sync", "auto-import", "drift"];
 
     // The iframe's query for the panel the portal page's address asks for ("" for none).
     function requestedPanel(search) {

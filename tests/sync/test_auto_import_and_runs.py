@@ -111,9 +111,12 @@ def test_one_card_when_something_is_actionable(service: Service) -> None:
     assert {a["url"] for a in card["actions"]} == {  # the portal page hosting the widget, opening each panel
         "http://sandbox.test/production/portal/?pms-sync-panel=close-sync&pms-sync-environment=1",
         "http://sandbox.test/production/portal/?pms-sync-panel=auto-import&pms-sync-environment=1",
+        # the status the mapping writes to an attribute changed in Aderant: a change since import
+        "http://sandbox.test/production/portal/?pms-sync-panel=drift&pms-sync-environment=1",
     }
     [run] = service.store.schedules.runs(service.organisation_id, 1)
     assert (run.outcome, run.close_sync_count, run.auto_import_count, run.trigger) == ("succeeded", 1, 2, "run-now")
+    assert run.drift is not None and run.drift["to_apply"] == 1
 
 
 def test_a_failing_teams_webhook_is_retried_recorded_and_never_fails_the_run(service: Service) -> None:

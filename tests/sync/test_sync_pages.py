@@ -128,8 +128,8 @@ def test_run_now_records_a_run_and_lists_it_with_its_outcome_and_duration(servic
     [row] = re.findall(r"<tr>\s*<td>.*?</tr>", page.split('id="runs"')[1], flags=re.S)
     cells = [re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
     duration = f"{(run.finished_at - run.started_at).total_seconds():.1f}"
-    assert cells[1:6] == [["run-now"], ["succeeded"], [duration, "s"], ["1"], ["0"]]
-    assert " ".join(cells[6]) == "not sent: no Teams webhook is set"
+    assert cells[1:7] == [["run-now"], ["succeeded"], [duration, "s"], ["1"], ["0"], ["1"]], "its status changed in Aderant"
+    assert " ".join(cells[7]) == "not sent: no Teams webhook is set"
 
 
 def test_a_refused_run_now_shows_the_reason_above_the_schedule_form(service: Service) -> None:

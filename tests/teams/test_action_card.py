@@ -21,13 +21,16 @@ from clients.aderant_models import MatterSummary
 from clients.errors import RemoteRejected
 from clients.teams import MAX_BYTES, TeamsWebhook, fits, message_body
 from plugin.close_sync import CloseCandidate
+from plugin.drift_summary import DriftSummary
 from plugin.notifications import action_card
 from sandbox.teams import TeamsInbox
 
 LINKS = {
     "close_sync": "https://pms-sync.example.test/history/close-sync?environment=1",
     "auto_import": "https://pms-sync.example.test/history/auto-import?environment=1",
+    "drift": "https://pms-sync.example.test/history/drift?environment=1",
 }
+DRIFT = DriftSummary(compared=1200, to_apply=3, conflicts=2, clio_only=1, parties_added=2, parties_removed=1)
 STAND_IN = "http://127.0.0.1:8001/teams/pms-sync"
 
 
@@ -115,6 +118,30 @@ async def test_one_long_list_takes_the_room_a_short_one_leaves(teams: TeamsWebho
     assert not any(LINKS["close_sync"] in t for t in texts(card)), "the short list is whole: no 'more' line"
     shown = len(listed(card, 1))
     assert shown > 200 and f"[… and {2000 - shown} more in PMS Sync]({LINKS['auto_import']})" in texts(card)
+
+
+async def test_the_changes_since_import_are_counts_shown_whole_when_the_lists_are_cut(
+    teams: TeamsWebhook, inbox: TeamsInbox
+) -> None:
+    card = action_card("Production", closes(1000), imports(1000), DRIFT, links=LINKS)
+
+    await teams.post_card(card)
+    assert len(inbox.messages["pms-sync"]) == 1
+    assert len(listed(card, 0)) < 1000, "the lists of matters are cut to fit"
+    assert texts(card)[-2:] == [
+        "Changes in Aderant since import",
+        "- 3 matters have changes in Aderant to apply\n- 2 matters are in conflict (changed in both systems)\n"
+        "- 1 matter was edited in Clio Operate only\n- 2 parties added in Aderant\n- 1 party removed in Aderant",
+    ]
+    assert card["actions"][-1] == {"type": "Action.OpenUrl", "title": "Review changes since import", "url": LINKS["drift"]}
+
+
+def test_no_drift_section_when_nothing_can_be_applied() -> None:
+    nothing_to_apply = DriftSummary(compared=40, conflicts=2, clio_only=5)
+    card = action_card("Production", closes(2), [], nothing_to_apply, links=LINKS)
+
+    assert not any("since import" in t for t in texts(card))
+    assert [a["url"] for a in card["actions"]] == [LINKS["close_sync"]]
 
 
 def test_a_small_run_names_every_matter_with_no_more_line() -> None:

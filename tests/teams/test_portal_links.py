@@ -42,3 +42,8 @@ def test_only_the_known_panels_are_linked() -> None:
     assert [panel_path(p) for p in ("close-sync", "auto-import")] == ["/history/close-sync", "/history/auto-import"]
     with pytest.raises(ValueError):
         panel_link(ENV, "settings/connections", service_url=SERVICE)
+
+
+def test_the_changes_since_import_link_opens_history_drift() -> None:
+    assert panel_path("drift") == "/history/drift"
+    assert panel_link(ENV, "drift", service_url=SERVICE) == "https://pms-sync.example.test/history/drift?environment=7"
