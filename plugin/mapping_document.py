@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clients.clio_models import FormField
-from plugin.errors import InvalidInput
+from plugin.errors import InvalidDocument
 from plugin.mapping import (
     DATE_FIELDS,
     DATE_PREFIX,
@@ -31,12 +31,10 @@ FORMAT = "pms-sync-mapping"
 FORMAT_VERSION = 1
 
 
-class InvalidMapping(InvalidInput):
+class InvalidMapping(InvalidDocument):
     """A mapping document that does not validate; ``problems`` each start with the path of the field."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("The mapping is not valid: " + "; ".join(problems))
+    refusal = "The mapping is not valid"
 
 
 def to_document(mapping: Mapping) -> dict[str, Any]:
