@@ -19,7 +19,7 @@ from clients.siem import signing_key
 from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
 from plugin.errors import InvalidInput, NotFound
 from plugin.services import EnvironmentSettings, Services
-from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder, LastCheck
+from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentStore, EnvironmentValues, LastCheck
 from store.repository import normalise_issuer
 
 T = TypeVar("T")
@@ -449,28 +449,28 @@ async def _taken(
     store = environment_store(services)
     found: dict[str, str] = {}
     if values.name and "name" not in problems:
-        holder = await services.db(store.holder_of_name, organisation_id, values.name)
-        if holder and holder.environment_id != environment_id:
-            found["name"] = _name_taken(holder)
+        taken_by = await services.db(store.environment_named, organisation_id, values.name)
+        if taken_by and taken_by.environment_id != environment_id:
+            found["name"] = _name_taken(taken_by)
     if values.identity_url and "identity_url" not in problems:
-        holder = await services.db(store.holder_of_identity_url, values.identity_url)
-        if holder and holder.environment_id != environment_id:
-            found["identity_url"] = _identity_url_taken(holder, organisation_id)
+        taken_by = await services.db(store.environment_with_identity_url, values.identity_url)
+        if taken_by and taken_by.environment_id != environment_id:
+            found["identity_url"] = _identity_url_taken(taken_by, organisation_id)
     return found
 
 
-def _name_taken(holder: Holder) -> str:
-    return f"Your organisation already has an environment named {holder.name}: choose another name."
+def _name_taken(taken_by: EnvironmentRef) -> str:
+    return f"Your organisation already has an environment named {taken_by.name}: choose another name."
 
 
-def _identity_url_taken(holder: Holder, organisation_id: int) -> str:
+def _identity_url_taken(taken_by: EnvironmentRef, organisation_id: int) -> str:
     why = (
         "The identity URL is how sign-in finds the organisation and environment, so it must be "
         "unique across all organisations."
     )
-    if holder.organisation_id != organisation_id:
+    if taken_by.organisation_id != organisation_id:
         return f"Another organisation already uses this identity URL. {why}"
-    return f"{holder.name} already uses this identity URL. {why}"
+    return f"{taken_by.name} already uses this identity URL. {why}"
 
 
 async def _write(
