@@ -14,7 +14,7 @@ from embed_auth.callers import Caller
 from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_import_plan
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.errors import InvalidInput
-from plugin.schedules import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
+from plugin.schedule_settings import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
 from views.rendering import page
