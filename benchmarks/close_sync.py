@@ -75,9 +75,9 @@ from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
 from benchmarks.import_depth import (
-    MIN_RUNS, TLS_HELP, BenchmarkError, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
+    MIN_RUNS, TLS_HELP, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
 )
-from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, verdict
+from benchmarks.measure import BenchmarkError, Figure, Goal, figure, measure_use_case, render, verdict
 from sandbox.calls import count_by_system, remote_system, sequential_depth
 from sandbox.ports import free_port_pair
 
@@ -278,41 +278,23 @@ def set_up(
 async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float, ca_bundle: str) -> Measurement:
     from clients.aderant import STATUS_IDS_PER_CALL
     from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY
-    from clients.errors import RemoteError
     from plugin.close_sync import close_sync_dry_run
-    from plugin.connections import Connections
-    from plugin.services import Services
 
-    transport = RecordingTransport(ca_bundle=ca_bundle)
-    async with httpx2.AsyncClient(transport=transport) as http:
-        connections = Connections(http, timeout=60)
-        services = Services(store, connections)
-        try:
-            await connections.clio(env).check_token()  # the service token a running service has cached
-            if latency:
-                control.delay(AGENT_PATH, latency)
-                control.delay(CLIO_OPERATE_PATH, latency)
-            control.clear_calls()
-            started = time.time()
-            clock = time.perf_counter()
-            candidates = await close_sync_dry_run(services, env)
-            wall = time.perf_counter() - clock
-            finished = time.time()
-        except RemoteError as exc:
-            raise BenchmarkError(f"the dry run failed: {exc}") from exc
-        bounds = {
-            "aderant": (STATUS_IDS_PER_CALL, connections.agent(env).concurrency),
-            "clio-operate": (WORK_ITEM_IDS_PER_QUERY, connections.clio(env).concurrency),
-        }
-    await asyncio.sleep(0.05)  # let the sandbox log the last answer it sent
-    calls = [c for c in control.calls() if started <= c["started"] <= finished]
-    service_calls = transport.calls(started, finished)
+    measured = await measure_use_case(
+        store, env, control, lambda services: close_sync_dry_run(services, env),
+        what="the dry run", latency=latency, delayed=(AGENT_PATH, CLIO_OPERATE_PATH), ca_bundle=ca_bundle,
+    )
+    calls, service_calls = measured.calls, measured.service_calls
     if count_by_system(calls) != count_by_system(service_calls):
         raise BenchmarkError(
             f"the dry run sent {dict(count_by_system(service_calls))} calls and the sandbox logged "
             f"{dict(count_by_system(calls))}: the two views of the depth would not be of the same calls"
         )
-    return Measurement(calls, service_calls, started, wall, [c.work_item_id for c in candidates], bounds)
+    bounds = {
+        "aderant": (STATUS_IDS_PER_CALL, measured.connections.agent(env).concurrency),
+        "clio-operate": (WORK_ITEM_IDS_PER_QUERY, measured.connections.clio(env).concurrency),
+    }
+    return Measurement(calls, service_calls, measured.started, measured.wall, [c.work_item_id for c in measured.result], bounds)
 
 
 def run(

@@ -55,15 +55,14 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx2
 from sqlalchemy import create_engine, insert, update
 from sqlmodel import Session
 
 from benchmarks.close_sync import AGENT_PATH, CLIO_OPERATE_PATH, DEMO_GENERATED_MATTERS, FIRST_MATTER_UNO, TENANT, WORK_TYPE
 from benchmarks.import_depth import (
-    MIN_RUNS, TLS_HELP, BenchmarkError, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
+    MIN_RUNS, TLS_HELP, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
 )
-from benchmarks.measure import Goal, RecordingTransport, figure, render, verdict
+from benchmarks.measure import BenchmarkError, Goal, figure, measure_use_case, render, verdict
 from sandbox.calls import sequential_depth
 from sandbox.ports import free_port_pair
 
@@ -205,31 +204,14 @@ def set_up(demo: Any, data_dir: Path, matters: int, aderant_share: float, clio_s
 
 
 async def measure(store: Any, env: Any, control: SandboxControl, latency: float, ca_bundle: str) -> Measurement:
-    from clients.errors import RemoteError
-    from plugin.connections import Connections
     from plugin.drift_reads import drift_for
-    from plugin.services import Services
 
-    async with httpx2.AsyncClient(transport=RecordingTransport(ca_bundle=ca_bundle)) as http:  # the service's pool
-        connections = Connections(http, timeout=60)
-        services = Services(store, connections)
-        try:
-            await connections.clio(env).check_token()  # the service token a running service has cached
-            if latency:
-                control.delay(AGENT_PATH, latency)
-                control.delay(CLIO_OPERATE_PATH, latency)
-            control.clear_calls()
-            started = time.time()
-            clock = time.perf_counter()
-            drifts = await drift_for(services, env)
-            wall = time.perf_counter() - clock
-            finished = time.time()
-        except RemoteError as exc:
-            raise BenchmarkError(f"drift failed: {exc}") from exc
-    await asyncio.sleep(0.05)  # let the sandbox log the last answer it sent
-    calls = [c for c in control.calls() if started <= c["started"] <= finished]
-    found = {d.matter_number: {f"{x.kind} {x.field}" for x in d.differences} for d in drifts if d.differences}
-    return Measurement(calls, wall, found)
+    measured = await measure_use_case(
+        store, env, control, lambda services: drift_for(services, env),
+        what="drift", latency=latency, delayed=(AGENT_PATH, CLIO_OPERATE_PATH), ca_bundle=ca_bundle,
+    )
+    found = {d.matter_number: {f"{x.kind} {x.field}" for x in d.differences} for d in measured.result if d.differences}
+    return Measurement(measured.calls, measured.wall, found)
 
 
 def run(matters: int, latency: float, aderant_share: float, clio_share: float, tls: bool) -> tuple[Setup, Measurement]:

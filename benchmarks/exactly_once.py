@@ -41,8 +41,8 @@ elif str(ROOT) not in sys.path:
 
 import httpx2
 
-from benchmarks.import_depth import MIN_RUNS, BenchmarkError, ThreadServers, user_token
-from benchmarks.measure import Goal, figure, render, report, verdict
+from benchmarks.import_depth import MIN_RUNS, ThreadServers, user_token
+from benchmarks.measure import BenchmarkError, Goal, figure, render, report, verdict
 from plugin.importer import CLAIM_LEASE
 from sandbox.aderant_db import create_aderant_db
 from sandbox.clio.tenant import Tenant

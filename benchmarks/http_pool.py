@@ -49,7 +49,7 @@ import httpx
 import httpx2
 import uvicorn
 
-from benchmarks.measure import Figure, Goal, PeerCounter, figure, render, verdict
+from benchmarks.measure import BenchmarkError, Figure, Goal, PeerCounter, figure, render, verdict
 from clients.http import remote_http_client
 from plugin.settings import Settings
 
@@ -61,10 +61,6 @@ BEFORE = "httpx, limits 100 / 20"
 HTTPX_SERVICE_LIMITS = f"httpx, limits {CONCURRENCY} / {CONCURRENCY}"
 CPU_SHARE_GOAL = 0.5
 """The service's pool's median CPU per request, at most this share of httpx's with the same limits."""
-
-
-class BenchmarkError(Exception):
-    """The benchmark could not run as intended (exit status 2)."""
 
 
 Client = Callable[[int], AbstractAsyncContextManager[Any]]

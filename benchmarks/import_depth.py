@@ -43,7 +43,7 @@ elif str(ROOT) not in sys.path:
 import httpx2
 import uvicorn
 
-from benchmarks.measure import Figure, Goal, RecordingTransport, figure, render, report, verdict
+from benchmarks.measure import BenchmarkError, Figure, Goal, RecordingTransport, figure, render, report, verdict
 from clients.http import verification
 from sandbox.calls import count_by_system, sequential_depth
 from sandbox.ports import free_port_pair
@@ -68,10 +68,6 @@ WALL_GOAL = (50, 0.1, 5.0)
 
 TLS_HELP = ("serve the sandbox over HTTPS with a self-signed certificate made for the run, which the service "
             "trusts: every new connection then pays for a TLS handshake, as against the real systems")
-
-
-class BenchmarkError(Exception):
-    """The benchmark could not measure what it means to measure."""
 
 
 @dataclass

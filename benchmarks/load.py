@@ -54,10 +54,10 @@ import uvicorn
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.import_depth import (
-    AGENT_PATH, CLIO_OPERATE_PATH, MIN_RUNS, BenchmarkError, ForkedServer, SandboxControl, loopback_server,
+    AGENT_PATH, CLIO_OPERATE_PATH, MIN_RUNS, ForkedServer, SandboxControl, loopback_server,
     sandbox_certificate, trusted,
 )
-from benchmarks.measure import Figure, Goal, figure, render, report, verdict
+from benchmarks.measure import BenchmarkError, Figure, Goal, figure, render, report, verdict
 from clients.http import verification
 from sandbox.ports import free_port_pair
 

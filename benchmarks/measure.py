@@ -1,5 +1,6 @@
-"""What the benchmarks share: the service's own record of its outgoing calls, figures over runs
-(median and worst, every run listed) and goals checked against them."""
+"""What the benchmarks share: the service's own record of its outgoing calls, a use case measured
+as a running service would run it, figures over runs (median and worst, every run listed) and
+goals checked against them."""
 
 from __future__ import annotations
 
@@ -7,14 +8,25 @@ import asyncio
 import statistics
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx2
 
 from clients.http import pooled_transport
 from plugin.settings import Settings
+
+if TYPE_CHECKING:
+    from benchmarks.import_depth import SandboxControl
+    from plugin.connections import Connections
+    from plugin.services import Services
+
+T = TypeVar("T")
+
+
+class BenchmarkError(Exception):
+    """The benchmark could not measure what it means to measure (exit status 2)."""
 
 
 class _TimedStream(httpx2.AsyncByteStream):
@@ -72,6 +84,57 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
         """The calls started in [since, until] whose answers have been read."""
         with self._lock:
             return [dict(c) for c in self._calls if since <= c["started"] <= until and c["finished"] is not None]
+
+
+@dataclass(frozen=True)
+class Measured(Generic[T]):
+    """One use case as measured by `measure_use_case`."""
+
+    result: T
+    wall: float  # seconds, by the process clock
+    started: float  # when it started, in seconds since the epoch (as the call logs)
+    calls: list[dict[str, Any]]  # as the sandbox logged them
+    service_calls: list[dict[str, Any]]  # as the service's HTTP transport sent them and read their answers
+    connections: Connections  # the clients it ran with (closed): for the bounds they were built with
+
+
+async def measure_use_case(
+    store: Any,
+    env: Any,
+    control: SandboxControl,
+    use_case: Callable[[Services], Awaitable[T]],
+    *,
+    what: str,
+    latency: float,
+    delayed: Sequence[str],
+    ca_bundle: str = "",
+) -> Measured[T]:
+    """Run ``use_case`` on ``env`` in this process as a running service would: on the service's own
+    connection pool, with the service token already cached. Only then is every sandbox call to the
+    path patterns ``delayed`` delayed by ``latency`` seconds, and the sandbox's call log cleared.
+    A remote failure is a BenchmarkError saying ``what`` failed."""
+    from clients.errors import RemoteError
+    from plugin.connections import Connections
+    from plugin.services import Services
+
+    transport = RecordingTransport(ca_bundle=ca_bundle)
+    async with httpx2.AsyncClient(transport=transport) as http:
+        connections = Connections(http, timeout=60)
+        try:
+            await connections.clio(env).check_token()
+            for path in delayed if latency else ():
+                control.delay(path, latency)
+            control.clear_calls()
+            started = time.time()
+            clock = time.perf_counter()
+            result = await use_case(Services(store, connections))
+            wall = time.perf_counter() - clock
+            finished = time.time()
+        except RemoteError as exc:
+            raise BenchmarkError(f"{what} failed: {exc}") from exc
+    await asyncio.sleep(0.05)  # let the sandbox log the last answer it sent
+    calls = [c for c in control.calls() if started <= c["started"] <= finished]
+    return Measured(result, wall, started, calls, transport.calls(started, finished), connections)
 
 
 @dataclass(frozen=True)

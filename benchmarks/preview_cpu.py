@@ -44,8 +44,8 @@ elif str(ROOT) not in sys.path:
 
 import httpx2
 
-from benchmarks.import_depth import USER, BenchmarkError
-from benchmarks.measure import Figure, Goal, figure, render, report, verdict
+from benchmarks.import_depth import USER
+from benchmarks.measure import BenchmarkError, Figure, Goal, figure, render, report, verdict
 from sandbox.ports import free_port_pair
 
 MEASURED = (("82001", 4), ("82007", 50))

@@ -30,3 +30,16 @@ async def gather_bounded(items: Sequence[T], call: Callable[[T], Awaitable[R]], 
     except ExceptionGroup as failures:
         raise failures.exceptions[0] from None
     return [task.result() for task in tasks]
+
+
+async def settle_bounded(items: Sequence[T], call: Callable[[T], Awaitable[R]], limit: int) -> list[R | Exception]:
+    """Like `gather_bounded`, but every call runs to its end: a failure takes its item's place in the
+    results instead of cancelling the others (for calls whose side effects must all be recorded)."""
+
+    async def settled(item: T) -> R | Exception:
+        try:
+            return await call(item)
+        except Exception as exc:
+            return exc
+
+    return await gather_bounded(items, settled, limit)

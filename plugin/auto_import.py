@@ -11,12 +11,12 @@ before anything is applied.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from clients.aderant_models import MatterSummary
+from clients.concurrency import gather_bounded
 from clients.errors import RemoteError
 from plugin.errors import UseCaseError
 from plugin.importer import Actor, ImportResult, import_matter
@@ -106,20 +106,18 @@ async def apply_auto_import(
 
 async def auto_import_plan(services: Services, env: EnvironmentSettings, matters: Sequence[MatterSummary]) -> list[PlannedImport]:
     """Each matter's parties with the decision an auto-import would take for them. Writes nothing."""
-    limit = asyncio.Semaphore(PLAN_PREVIEWS_AT_ONCE)
 
     async def plan(matter: MatterSummary) -> PlannedImport:
-        async with limit:
-            try:
-                preview = await preview_matter(services, env, matter.matter_number)
-            except (RemoteError, UseCaseError) as exc:
-                return PlannedImport(matter, problem=f"Its parties could not be read: {str(exc).rstrip('.')}.")
+        try:
+            preview = await preview_matter(services, env, matter.matter_number)
+        except (RemoteError, UseCaseError) as exc:
+            return PlannedImport(matter, problem=f"Its parties could not be read: {str(exc).rstrip('.')}.")
         parties = tuple(_planned(p) for p in preview.parties)
         return PlannedImport(
             matter, parties, already_in_clio=preview.already_imported, problem=" ".join(preview.warnings) or None
         )
 
-    return list(await asyncio.gather(*(plan(m) for m in matters)))
+    return await gather_bounded(matters, plan, PLAN_PREVIEWS_AT_ONCE)
 
 
 def _planned(party: PartyPreview) -> PlannedParty:

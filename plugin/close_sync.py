@@ -20,6 +20,7 @@ from clients.aderant import STATUS_IDS_PER_CALL
 from clients.aderant_models import MatterStatus
 from clients.clio_models import PhaseRef, WorkItemRef
 from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY, ClioOperateClient
+from clients.concurrency import gather_bounded
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.services import Services
 from store.repository import EnvironmentSettings
@@ -206,18 +207,16 @@ async def apply_close_sync(
         wanted = set(work_item_ids)
         candidates = [c for c in candidates if c.work_item_id in wanted]
     clio = services.connections.clio(env)
-    limit = asyncio.Semaphore(services.concurrency)
 
     async def close(candidate: CloseCandidate) -> CloseOutcome:
         description = f"Closed in Aderant (matter {candidate.matter_number}); close-sync by {actor}"
-        async with limit:
-            try:
-                path = await walk_to_phase(clio, candidate.work_item_id, candidate.phase, schedule.closed_phase, description)
-            except RemoteNotFound:
-                await services.db(services.store.imports.mark_deleted, env.organisation_id, env.id, candidate.work_item_id, actor)
-                return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, DELETED)
-            except (NoPath, RemoteError) as exc:
-                return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, str(exc))
+        try:
+            path = await walk_to_phase(clio, candidate.work_item_id, candidate.phase, schedule.closed_phase, description)
+        except RemoteNotFound:
+            await services.db(services.store.imports.mark_deleted, env.organisation_id, env.id, candidate.work_item_id, actor)
+            return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, DELETED)
+        except (NoPath, RemoteError) as exc:
+            return CloseOutcome(candidate.matter_number, candidate.work_item_id, False, str(exc))
         await services.db(
             services.store.schedules.record_event, "close_sync.applied", env.organisation_id, env.id, actor,
             {"matter_number": candidate.matter_number, "work_item_id": candidate.work_item_id,
@@ -225,7 +224,7 @@ async def apply_close_sync(
         )
         return CloseOutcome(candidate.matter_number, candidate.work_item_id, True, f"Closed ({' → '.join(p.name for p in path)}).")
 
-    return list(await asyncio.gather(*(close(c) for c in candidates)))
+    return await gather_bounded(candidates, close, services.concurrency)
 
 
 MAX_STEPS = 10

@@ -7,30 +7,19 @@ only learns whether each one is set.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import Literal, TypeVar
+from typing import TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from clients.clio_routes import ClioRoutes, route_override_problems
-from clients.errors import (
-    RemoteAuthError,
-    RemoteError,
-    RemoteRejected,
-    RemoteTimeout,
-    RemoteUnavailable,
-    RemoteUnreachable,
-)
 from clients.relay import RELAY_HOST_SUFFIX
 from clients.siem import signing_key
 from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
-from plugin.errors import InvalidInput, NotConfigured, NotFound
+from plugin.errors import InvalidInput, NotFound
 from plugin.services import EnvironmentSettings, Services
-from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder, LastCheck
+from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentStore, EnvironmentValues, LastCheck
 from store.repository import normalise_issuer
 
 T = TypeVar("T")
@@ -126,7 +115,7 @@ class ConnectionForm:
 
     @property
     def via_relay(self) -> bool:
-        return _is_relay(self.agent_url.strip(), self.relay_key_name)
+        return is_relay(self.agent_url.strip(), self.relay_key_name)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -151,17 +140,17 @@ class InvalidSettings(InvalidInput):
 async def connections(services: Services, organisation_id: int) -> list[ConnectionForm]:
     """Each environment, with its last Test connection."""
     envs = await services.environments(organisation_id)
-    checks = await services.db(_store(services).last_checks, organisation_id)
+    checks = await services.db(environment_store(services).last_checks, organisation_id)
     return [replace(ConnectionForm.of(env), last_check=checks.get(env.id)) for env in envs]
 
 
 async def connection(services: Services, organisation_id: int, environment_id: int) -> ConnectionForm:
-    return ConnectionForm.of(await _environment(services, organisation_id, environment_id))
+    return ConnectionForm.of(await environment_settings(services, organisation_id, environment_id))
 
 
 async def add_connection(services: Services, organisation_id: int, actor: str, fields: Mapping[str, str]) -> int:
     """The new environment's id. Raises InvalidSettings."""
-    store = _store(services)
+    store = environment_store(services)
     form, values = await _validated(services, organisation_id, None, fields, ConnectionForm())
     return await _write(services, organisation_id, None, form, values, lambda v: store.add(organisation_id, v, actor))
 
@@ -171,7 +160,7 @@ async def save_connection(
 ) -> None:
     """Raises InvalidSettings, or NotFound."""
     saved = await connection(services, organisation_id, environment_id)
-    store = _store(services)
+    store = environment_store(services)
     form, values = await _validated(services, organisation_id, environment_id, fields, saved)
     changed = await _write(
         services, organisation_id, environment_id, form, values,
@@ -182,7 +171,7 @@ async def save_connection(
 
 
 async def set_default_connection(services: Services, organisation_id: int, environment_id: int, actor: str) -> None:
-    if not await services.db(_store(services).set_default, organisation_id, environment_id, actor):
+    if not await services.db(environment_store(services).set_default, organisation_id, environment_id, actor):
         raise NotFound(NOT_FOUND)
 
 
@@ -190,7 +179,7 @@ async def remove_connection(
     services: Services, organisation_id: int, environment_id: int, actor: str, *, confirmed: bool
 ) -> None:
     """Its History stays; sign-in and the switcher forget it."""
-    env = await _environment(services, organisation_id, environment_id)
+    env = await environment_settings(services, organisation_id, environment_id)
     if not confirmed:
         raise InvalidInput(f"Tick the box to confirm that {env.name} should be removed.")
     if len(await services.environments(organisation_id)) == 1:
@@ -198,7 +187,7 @@ async def remove_connection(
             f"{env.name} is your organisation's only environment: add another before removing it, "
             "because sign-in finds your organisation through its environments."
         )
-    if not await services.db(_store(services).remove, organisation_id, environment_id, actor):
+    if not await services.db(environment_store(services).remove, organisation_id, environment_id, actor):
         raise NotFound(NOT_FOUND)
 
 
@@ -346,7 +335,7 @@ class _Validation:
     def relay_key_name(self, agent_url: str) -> str | None:
         """The SAS rule name for a relay URL (an Azure Relay namespace, or any URL given a rule name),
         which also needs its key; a direct URL keeps neither."""
-        if "agent_url" in self.problems or not _is_relay(agent_url, self.form.relay_key_name):
+        if "agent_url" in self.problems or not is_relay(agent_url, self.form.relay_key_name):
             self.secrets["relay_key"] = None
             return None
         if not urlsplit(agent_url).path.strip("/"):
@@ -440,7 +429,7 @@ def _split(value: str) -> SplitResult | None:
     return parts
 
 
-def _is_relay(url: str, relay_key_name: str | None = None) -> bool:
+def is_relay(url: str, relay_key_name: str | None = None) -> bool:
     """An agent reached through Azure Relay: a namespace URL, or any URL configured with a SAS rule
     (a URL too broken to tell is reported on its own)."""
     parts = _split(url)
@@ -457,31 +446,31 @@ async def _taken(
     problems: Mapping[str, str],
 ) -> dict[str, str]:
     """Problems with a name or identity URL another environment already holds."""
-    store = _store(services)
+    store = environment_store(services)
     found: dict[str, str] = {}
     if values.name and "name" not in problems:
-        holder = await services.db(store.holder_of_name, organisation_id, values.name)
-        if holder and holder.environment_id != environment_id:
-            found["name"] = _name_taken(holder)
+        taken_by = await services.db(store.environment_named, organisation_id, values.name)
+        if taken_by and taken_by.environment_id != environment_id:
+            found["name"] = _name_taken(taken_by)
     if values.identity_url and "identity_url" not in problems:
-        holder = await services.db(store.holder_of_identity_url, values.identity_url)
-        if holder and holder.environment_id != environment_id:
-            found["identity_url"] = _identity_url_taken(holder, organisation_id)
+        taken_by = await services.db(store.environment_with_identity_url, values.identity_url)
+        if taken_by and taken_by.environment_id != environment_id:
+            found["identity_url"] = _identity_url_taken(taken_by, organisation_id)
     return found
 
 
-def _name_taken(holder: Holder) -> str:
-    return f"Your organisation already has an environment named {holder.name}: choose another name."
+def _name_taken(taken_by: EnvironmentRef) -> str:
+    return f"Your organisation already has an environment named {taken_by.name}: choose another name."
 
 
-def _identity_url_taken(holder: Holder, organisation_id: int) -> str:
+def _identity_url_taken(taken_by: EnvironmentRef, organisation_id: int) -> str:
     why = (
         "The identity URL is how sign-in finds the organisation and environment, so it must be "
         "unique across all organisations."
     )
-    if holder.organisation_id != organisation_id:
+    if taken_by.organisation_id != organisation_id:
         return f"Another organisation already uses this identity URL. {why}"
-    return f"{holder.name} already uses this identity URL. {why}"
+    return f"{taken_by.name} already uses this identity URL. {why}"
 
 
 async def _write(
@@ -501,212 +490,12 @@ async def _write(
         raise InvalidSettings(form, problems or meanwhile) from None
 
 
-def _store(services: Services) -> EnvironmentStore:
+def environment_store(services: Services) -> EnvironmentStore:
     return EnvironmentStore(services.store.engine, services.store.secrets)
 
 
-async def _environment(services: Services, organisation_id: int, environment_id: int) -> EnvironmentSettings:
+async def environment_settings(services: Services, organisation_id: int, environment_id: int) -> EnvironmentSettings:
     env = await services.db(services.store.environment, organisation_id, environment_id)
     if env is None:
         raise NotFound(NOT_FOUND)
     return env
-
-
-# Test connection -----------------------------------------------------------------------------
-
-AGENT_REACHED = "Aderant agent reached"
-DATABASE = "Aderant database answering"
-TOKEN = "Clio Operate token obtained"
-API = "Clio Operate API answering"
-
-Outcome = Literal["ok", "failed", "skipped"]
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One step from PMS Sync to a remote system, as Test connection found it."""
-
-    label: str
-    outcome: Outcome
-    message: str
-    fix: str = ""  # the likely fix, when it failed
-    latency_ms: int | None = None
-    summary: str = ""  # when it failed: a few words for the Connections list
-
-
-@dataclass(frozen=True)
-class ConnectionCheck:
-    environment: str
-    hops: tuple[Hop, ...]
-
-    @property
-    def ok(self) -> bool:
-        return all(hop.outcome == "ok" for hop in self.hops)
-
-    @property
-    def summary(self) -> str:
-        """The result in a few words: every hop answered, or what the first failure was."""
-        failed = next((hop for hop in self.hops if hop.outcome == "failed"), None)
-        if failed is None:
-            return f"All {len(self.hops)} hops answered"
-        return failed.summary or f"{failed.label}: failed"
-
-
-async def check_connection(
-    services: Services, organisation_id: int, environment_id: int, *, checked_by: str
-) -> ConnectionCheck:
-    """Each hop separately, with its latency: agent → its database, and token → API, concurrently.
-    The result is kept as the environment's last Test connection, shown in the Connections list."""
-    env = await _environment(services, organisation_id, environment_id)
-    aderant, clio = await asyncio.gather(_aderant_hops(services, env), _clio_hops(services, env))
-    check = ConnectionCheck(env.name, (*aderant, *clio))
-    last = LastCheck(datetime.now(timezone.utc), check.ok, check.summary, checked_by)
-    await services.db(_store(services).record_check, organisation_id, environment_id, last)
-    return check
-
-
-async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
-    via_relay = _is_relay(env.agent_url, env.relay_key_name)
-    label = AGENT_REACHED + (" through Azure Relay" if via_relay else "")
-    try:
-        agent = services.connections.agent(env)
-    except NotConfigured:
-        return _not_configured(label, "the Aderant agent URL and key", "Aderant agent"), _skipped(DATABASE)
-    health, reached = await _timed(label, "relay" if via_relay else "agent", agent.check_health)
-    if health is None:
-        return reached, _skipped(DATABASE)
-    if health.database_ok:
-        database = Hop(DATABASE, "ok", "The agent's database answered its health check.", latency_ms=reached.latency_ms)
-    else:
-        database = Hop(
-            DATABASE,
-            "failed",
-            f"The agent runs, but its database does not answer ({health.database}).",
-            "Check that the Aderant SQL Server is running and that the agent's SQL login can sign in; "
-            "the agent's log on the firm's server says more.",
-            reached.latency_ms,
-            "Aderant database not answering",
-        )
-    return reached, database
-
-
-async def _clio_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
-    try:
-        clio = services.connections.clio(env)
-    except NotConfigured:
-        return _not_configured(TOKEN, "the Clio Operate API URL, client ID and client secret", "Clio Operate"), _skipped(API)
-    _, token = await _timed(TOKEN, "token", clio.check_token)
-    if token.outcome != "ok":
-        return token, _skipped(API)
-    _, api = await _timed(API, "api", clio.work_type_tree)
-    return token, api
-
-
-async def _timed(label: str, hop: str, call: Callable[[], Awaitable[T]]) -> tuple[T | None, Hop]:
-    """Run one hop's call: its result (None if it failed) and the hop as reported."""
-    started = time.perf_counter()
-    try:
-        result = await call()
-    except RemoteError as exc:
-        summary = f"{SYSTEMS[hop]} {SUMMARIES[_kind(exc)]}"
-        return None, Hop(label, "failed", str(exc), _fix(hop, exc), _ms(started), summary)
-    return result, Hop(label, "ok", OK_MESSAGES[hop], latency_ms=_ms(started))
-
-
-def _ms(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)
-
-
-def _not_configured(label: str, what: str, system: str) -> Hop:
-    return Hop(
-        label, "failed", f"Not tried: {what} are not filled in.", f"Fill in {what}, save, then test again.",
-        summary=f"{system} not set up",
-    )
-
-
-def _skipped(label: str) -> Hop:
-    return Hop(label, "skipped", "Not tried: the step before it failed.")
-
-
-OK_MESSAGES = {
-    "agent": "The agent answered with our key.",
-    "relay": "The agent answered through the relay with our key.",
-    "token": "The identity server gave PMS Sync a service token.",
-    "api": "The API accepted the token and listed the work types.",
-}
-
-ERROR_KINDS: tuple[tuple[type[RemoteError], str], ...] = (
-    (RemoteUnreachable, "unreachable"),
-    (RemoteTimeout, "timeout"),
-    (RemoteAuthError, "refused"),
-    (RemoteUnavailable, "failing"),
-    (RemoteRejected, "rejected"),
-)
-
-SYSTEMS = {
-    "agent": "Aderant agent",
-    "relay": "Aderant agent (through Azure Relay)",
-    "token": "Clio Operate identity server",
-    "api": "Clio Operate API",
-}
-SUMMARIES = {
-    "unreachable": "not reachable",
-    "timeout": "did not answer in time",
-    "refused": "refused PMS Sync's credentials",
-    "failing": "not reachable",  # a gateway's 502/503: nothing answers behind it
-    "rejected": "rejected the request",
-    "unexpected": "answered unexpectedly",
-}
-
-FIXES = {
-    ("agent", "unreachable"): (
-        "Check the Aderant agent URL, and that PMS Sync can connect to that host (DNS, firewall)."
-    ),
-    ("agent", "timeout"): (
-        "Check that the agent is running, and that nothing between PMS Sync and the agent "
-        "(firewall, proxy, relay) holds requests."
-    ),
-    ("agent", "refused"): "Check the Aderant agent key: it must be one of the keys the agent was started with.",
-    ("relay", "refused"): (
-        "A 401 from the agent means a wrong Aderant agent key; a 401 or 403 from the relay means a wrong "
-        "SAS Rule Name or Azure Relay SAS Key, or a rule without the Send right."
-    ),
-    ("relay", "failing"): (
-        "Check that the agent runs on the firm's server and listens on this hybrid connection; "
-        "its log says why it is not connected."
-    ),
-    ("agent", "failing"): "Check that the agent is running; its log on the firm's server says why it failed.",
-    ("token", "unreachable"): "Check the Clio Operate identity URL, and that PMS Sync can connect to that host.",
-    ("token", "timeout"): "The identity server was too slow: try again, and check the identity URL if it persists.",
-    ("token", "refused"): (
-        "Check the client ID and client secret against the client registered in Clio Operate "
-        "(Admin > Integrations > Manage Identity Service)."
-    ),
-    ("token", "rejected"): "Check that the client may use client credentials with the sharedo scope.",
-    ("token", "failing"): (
-        "Check the Clio Operate identity URL: the tenant's identity server, the issuer of its tokens."
-    ),
-    ("api", "unreachable"): "Check the Clio Operate API URL, and that PMS Sync can connect to that host.",
-    ("api", "timeout"): "The API was too slow: try again, and check the Clio Operate API URL if it persists.",
-    ("api", "refused"): (
-        "The API refused the token: check that the API URL is the same tenant as the identity URL, "
-        "and that the client is allowed to use the API."
-    ),
-    ("api", "failing"): "Check the Clio Operate API URL; if it is right, Clio Operate is failing: try again later.",
-}
-UNEXPECTED = {
-    "agent": "Check that the Aderant agent URL points at the PMS Sync agent (its /v1/health should answer).",
-    "token": "Check that the Clio Operate identity URL points at the tenant's identity server.",
-    "api": "Check that the Clio Operate API URL points at the Clio Operate tenant.",
-}
-
-
-def _fix(hop: str, error: RemoteError) -> str:
-    """The likely fix for a failed hop; through the relay, the agent's advice applies unless the relay has its own."""
-    kind = _kind(error)
-    hops = (hop, "agent") if hop == "relay" else (hop,)
-    return next((FIXES[h, kind] for h in hops if (h, kind) in FIXES), UNEXPECTED[hops[-1]])
-
-
-def _kind(error: RemoteError) -> str:
-    return next((kind for error_type, kind in ERROR_KINDS if isinstance(error, error_type)), "unexpected")

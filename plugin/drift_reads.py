@@ -32,6 +32,7 @@ from typing import Any
 from clients.aderant_models import MatterDetail
 from clients.clio_models import FormField, WorkItemRef
 from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY, ClioOperateClient
+from clients.concurrency import gather_bounded
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.drift import NO_BASELINE, OTHER_KEY, Baseline, ClioNow, Difference, Fingerprint, MatterDrift, compare
 from plugin.mapping import MappedMatter, Mapping, apply_mapping
@@ -142,16 +143,14 @@ class _Page:
     async def _details(self, work_item_ids: list[str]) -> dict[str, Detail | None]:
         """Key dates and participants of each work item (None: deleted since the search)."""
         clio = self.services.connections.clio(self.env)
-        limit = asyncio.Semaphore(self.services.concurrency)
 
         async def read(work_item_id: str) -> Detail | None:
-            async with limit:
-                try:
-                    return await _detail(clio, work_item_id)
-                except RemoteNotFound:
-                    return None
+            try:
+                return await _detail(clio, work_item_id)
+            except RemoteNotFound:
+                return None
 
-        return dict(zip(work_item_ids, await asyncio.gather(*(read(i) for i in work_item_ids))))
+        return dict(zip(work_item_ids, await gather_bounded(work_item_ids, read, self.services.concurrency)))
 
 
 

@@ -9,6 +9,17 @@ class InvalidInput(UseCaseError):
     pass
 
 
+class InvalidDocument(InvalidInput):
+    """A document (JSON pasted or uploaded) that does not validate; ``problems`` each start with the
+    path of the value. A subclass names the document in ``refusal``, the message's opening."""
+
+    refusal = "The document was not loaded"
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{self.refusal}: " + "; ".join(problems))
+
+
 class NotFound(UseCaseError):
     pass
 

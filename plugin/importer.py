@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clients.clio_models import NewParticipant, NewWorkItem
+from clients.concurrency import settle_bounded
 from clients.errors import RemoteError, RemoteTimeout
 from clients.tracing import current_trace_id
 from plugin.clio_settings import ClioShapeSettings
@@ -353,7 +354,6 @@ class _Contacts:
         self.import_id = claim.import_id
         self.imports = services.store.imports
         self.exist: dict[int, ExistingContact] = {}
-        self._limit = asyncio.Semaphore(services.concurrency)
 
     async def make(self, preview: Preview, decisions: dict[str, Decision]) -> _MadeContacts:
         recorded = await self.services.db(self.imports.contacts, self.import_id)
@@ -364,25 +364,22 @@ class _Contacts:
         }
         slots = await self.services.db(self.imports.claim_contacts, self.attempt, self.claim, list(to_create), CLAIM_LEASE)
         try:
-            outcomes = await asyncio.gather(
-                *(self._bounded(party, slots[uno]) for uno, party in to_create.items()), return_exceptions=True
+            outcomes = await settle_bounded(
+                list(to_create), lambda uno: self._contact(to_create[uno], slots[uno]), self.services.concurrency
             )
         finally:
             if self.exist:
                 await self.services.db(self.imports.contacts_exist, self.attempt, self.claim, list(self.exist.values()))
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
+        made: dict[int, tuple[str, bool]] = {}
+        for uno, outcome in zip(to_create, outcomes):
+            if isinstance(outcome, Exception):
                 raise outcome
-        made = dict(zip(to_create, outcomes))
+            made[uno] = outcome
         # A retry's preview offers them as exact matches: still ours. Another import's are linked.
         return _MadeContacts(
             ids={**recorded, **{uno: ods_id for uno, (ods_id, _) in made.items()}},
             ours=set(recorded.values()) | {ods_id for ods_id, by_us in made.values() if by_us},
         )
-
-    async def _bounded(self, party: MappedParty, slot: ContactSlot) -> tuple[str, bool]:
-        async with self._limit:
-            return await self._contact(party, slot)
 
     async def _contact(self, party: MappedParty, slot: ContactSlot) -> tuple[str, bool]:
         """The party's contact and whether this attempt created it: the one contact of its Aderant

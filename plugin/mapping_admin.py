@@ -17,17 +17,8 @@ from dataclasses import dataclass, field
 from clients.clio_models import WorkType
 from clients.errors import RemoteError, RemoteNotFound
 from plugin.errors import InvalidInput, NotConfigured, NotFound
-from plugin.mapping import (
-    InvalidMapping,
-    MappedMatter,
-    Mapping,
-    Value,
-    apply_mapping,
-    concrete_work_types,
-    from_document,
-    parse_document,
-    to_document,
-)
+from plugin.mapping import MappedMatter, Mapping, Value, apply_mapping, concrete_work_types
+from plugin.mapping_document import InvalidMapping, from_document, parse_document, to_document
 from plugin.mapping_form import MappingForm, form_of
 from plugin.preview import _role_problem
 from plugin.services import Services

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugin.mapping import InvalidMapping, Mapping, parse_document, role_anchor, to_document
+from plugin.mapping import Mapping, role_anchor
+from plugin.mapping_document import InvalidMapping, parse_document, to_document
 
 BLANK_ROWS = 2  # empty rows offered under each list, to add to it
 RELOAD = "(form): the form was changed outside PMS Sync and cannot be read: reload the page and make the change again"

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 from clients.clio_models import ParticipantRole
 from plugin.errors import NotConfigured
-from plugin.mapping import DEFAULT_MAPPING, InvalidMapping, Mapping, from_document
+from plugin.mapping import DEFAULT_MAPPING, Mapping
+from plugin.mapping_document import InvalidMapping, from_document
 from store.mappings import MappingStore
 from store.models import DefaultTeam
 from store.repository import EnvironmentSettings, Store

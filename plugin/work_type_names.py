@@ -22,7 +22,7 @@ from typing import Any
 from clients.clio_models import WorkType
 from clients.errors import RemoteError
 from plugin.display_names import readable
-from plugin.errors import InvalidInput
+from plugin.errors import InvalidDocument
 from plugin.services import Services
 from store.repository import EnvironmentSettings
 from store.work_type_names import WorkTypeNamesStore
@@ -33,12 +33,10 @@ NAME_KEYS = ("title", "name")  # the modeller's display name; `title` first, as 
 CHILD_KEYS = ("children", "derivedTypes")
 
 
-class InvalidTypeTree(InvalidInput):
+class InvalidTypeTree(InvalidDocument):
     """A work type tree that does not validate; ``problems`` each start with the path of the value."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("The work type names were not loaded: " + "; ".join(problems))
+    refusal = "The work type names were not loaded"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any
 from clients.clio_models import ParticipantRole, WorkType
 from clients.errors import RemoteError
 from plugin.display_names import named
-from plugin.errors import InvalidInput, NotFound
+from plugin.errors import InvalidDocument, NotFound
 from plugin.mapping import concrete_work_types
 from plugin.services import Services
 from plugin.settings_cache import Roles
@@ -39,12 +39,10 @@ def not_loaded(work_type: str, consequence: str = "roles were not checked") -> s
     return f"The participant roles of {work_type} have not been loaded, so {consequence}: {WHERE_TO_LOAD}."
 
 
-class InvalidRoles(InvalidInput):
+class InvalidRoles(InvalidDocument):
     """A roles document that does not validate; ``problems`` each start with the path of the value."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("The participant roles were not loaded: " + "; ".join(problems))
+    refusal = "The participant roles were not loaded"
 
 
 @dataclass(frozen=True)

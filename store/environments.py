@@ -73,8 +73,8 @@ class LastCheck:
 
 
 @dataclass(frozen=True)
-class Holder:
-    """The environment that holds a name or an identity URL."""
+class EnvironmentRef:
+    """An environment in use, by its ids and name: the one that has taken a name or identity URL."""
 
     organisation_id: int
     environment_id: int
@@ -86,17 +86,17 @@ class EnvironmentStore:
         self.engine = engine
         self.secrets = secrets
 
-    def holder_of_name(self, organisation_id: int, name: str) -> Holder | None:
+    def environment_named(self, organisation_id: int, name: str) -> EnvironmentRef | None:
         """The environment in use with this name, case-insensitively."""
         query = _in_use_query(organisation_id).where(func.lower(Environment.name) == name.lower())
-        return self._holder(query)
+        return self._first(query)
 
-    def holder_of_identity_url(self, identity_url: str) -> Holder | None:
+    def environment_with_identity_url(self, identity_url: str) -> EnvironmentRef | None:
         """In any organisation: the identity URL is how sign-in finds the environment."""
         query = select(Environment).where(
             Environment.identity_url == normalise_issuer(identity_url), col(Environment.removed_at).is_(None)
         )
-        return self._holder(query)
+        return self._first(query)
 
     def add(self, organisation_id: int, values: EnvironmentValues, actor: str) -> int:
         """A new environment; the organisation's first one in use becomes its default."""
@@ -222,13 +222,13 @@ class EnvironmentStore:
             changes.append({"field": name, "change": change})
         return changes
 
-    def _holder(self, query: Any) -> Holder | None:
+    def _first(self, query: Any) -> EnvironmentRef | None:
         with Session(self.engine) as session:
             row = session.exec(query).first()
             if row is None:
                 return None
             assert row.id is not None
-            return Holder(row.organisation_id, row.id, row.name)
+            return EnvironmentRef(row.organisation_id, row.id, row.name)
 
 
 def _in_use_query(organisation_id: int) -> Any:

@@ -190,19 +190,7 @@ class ImportStore:
                 )
                 if taken.rowcount != 1:
                     raise _Conflict()
-            record = ImportAttempt(
-                organisation_id=attempt.organisation_id,
-                environment_id=attempt.environment_id,
-                matter_uno=attempt.matter_uno,
-                matter_number=attempt.matter_number,
-                user_name=attempt.user_name,
-                trigger=attempt.trigger,
-                outcome="in_progress",
-                started_at=now,
-                request_id=attempt.request_id,
-            )
-            session.add(record)
-            session.flush()
+            record = _add_attempt(session, attempt, "in_progress", started_at=now)
             _audit(session, attempt, "import.started", record.id, resumed=resumed)
             session.commit()
             assert record.id is not None and row.id is not None
@@ -666,6 +654,17 @@ def _finish_attempt(
     details: dict | None = None,
 ) -> int:
     now = utcnow()
+    record = _add_attempt(
+        session, attempt, outcome, work_item_id=work_item_id, error=error, details=details or {}, started_at=now, finished_at=now
+    )
+    assert record.id is not None
+    event = {"already_imported": "import.already_imported", "refused": "import.refused", "failed": "import.failed"}[outcome]
+    _audit(session, attempt, event, record.id, work_item_id=work_item_id, error=error)
+    return record.id
+
+
+def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any) -> ImportAttempt:
+    """A new attempt row for ``attempt``, flushed so it has its id."""
     record = ImportAttempt(
         organisation_id=attempt.organisation_id,
         environment_id=attempt.environment_id,
@@ -674,19 +673,12 @@ def _finish_attempt(
         user_name=attempt.user_name,
         trigger=attempt.trigger,
         outcome=outcome,
-        work_item_id=work_item_id,
-        error=error,
-        details=details or {},
-        started_at=now,
-        finished_at=now,
         request_id=attempt.request_id,
+        **values,
     )
     session.add(record)
     session.flush()
-    assert record.id is not None
-    event = {"already_imported": "import.already_imported", "refused": "import.refused", "failed": "import.failed"}[outcome]
-    _audit(session, attempt, event, record.id, work_item_id=work_item_id, error=error)
-    return record.id
+    return record
 
 
 def _update_attempt(session: Session, attempt_id: int, outcome: str, **values: object) -> None:

@@ -29,7 +29,7 @@ from embed_auth.portal_access import TAKES_EFFECT, PortalRefused
 from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections
-from plugin.scheduling import SyncRunner
+from plugin.scheduled_runs import SyncRunner
 from plugin.hop_statistics import HopStatistics
 from plugin.services import Services
 from plugin.status import AlertThresholds

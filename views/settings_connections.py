@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from embed_auth.principal import Principal
-from plugin import connections_admin
+from plugin import connection_check, connections_admin
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings, Services
 from views.common import caller_of, runtime, signed_form
@@ -106,7 +106,7 @@ async def connection_test(request: Request) -> Response:
     environment_id = _environment_id(request)
 
     async def act(services: Services, principal: Principal, _: dict[str, str]) -> dict:
-        result = await connections_admin.check_connection(
+        result = await connection_check.check_connection(
             services, principal.organisation_id, environment_id, checked_by=principal.user_name
         )
         return {**await _edit(services, principal, environment_id), "check": result}

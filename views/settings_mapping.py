@@ -11,7 +11,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from plugin.errors import InvalidInput
-from plugin.mapping import DATE_FIELDS, FIELDS, InvalidMapping
+from plugin.mapping import DATE_FIELDS, FIELDS
+from plugin.mapping_document import InvalidMapping
 from plugin.mapping_admin import (
     MAX_DOCUMENT,
     compare,

@@ -15,7 +15,7 @@ from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_impo
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.drift_summary import DriftSummary
 from plugin.errors import InvalidInput
-from plugin.schedules import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
+from plugin.schedule_settings import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
 from views.rendering import page
@@ -28,8 +28,7 @@ SCHEDULE_DEFAULTS = {
 FIELDS = ("interval_minutes", "closed_phase", "auto_import_clients", "auto_import_since")
 # A schedule form's change: (caller, form, environment) -> the query of the page to go back to.
 Change = Callable[[Caller, FormData, EnvironmentSettings], Awaitable[dict[str, str]]]
-# A Close-sync or Auto-import page's context: (environment, the signed form when applying).
-SyncBuild = Callable[[EnvironmentSettings, "tuple[Caller, FormData] | None"], Awaitable[dict]]
+
 
 def _back(path: str, env: EnvironmentSettings, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode({'environment': env.id, **params})}", status_code=303)
@@ -129,29 +128,38 @@ async def run_now(request: Request) -> Response:
 
 
 SYNC_DEFAULTS = {"section": "history", "candidates": [], "outcomes": None, "schedule": None, "closed_phase": None}
-NOTHING_TICKED = {
-    "close-sync": "Tick the matters to close first: nothing was closed.",
-    "auto-import": "Tick the matters to import first: nothing was imported.",
-}
+# Applying the ticked items (None: all) of a Close-sync or Auto-import page: their outcomes.
+Apply = Callable[[Caller, EnvironmentSettings, "list[str] | None"], Awaitable[list]]
+# The page's dry run and what else it shows, given the environment's schedule.
+Review = Callable[[EnvironmentSettings, ScheduleSettings], Awaitable[dict]]
 
 
-def _chosen(form: FormData, field: str, panel: str) -> list[str] | None:
+def _chosen(form: FormData, field: str, nothing_ticked: str) -> list[str] | None:
     """The ticked items, or None for "all"; InvalidInput when "selected" was asked with none ticked."""
     if form.get("apply") == "all":
         return None
     chosen = [str(v) for v in form.getlist(field)]
     if not chosen:
-        raise InvalidInput(NOTHING_TICKED[panel])
+        raise InvalidInput(nothing_ticked)
     return chosen
 
 
-async def _sync_page(request: Request, template: str, build: SyncBuild) -> Response:
-    """Close-sync and Auto-import: the dry run (GET), or apply then the dry run again (POST, CSRF
-    checked). A refusal to apply is shown above the list, which stays."""
+async def _sync_page(request: Request, template: str, field: str, nothing_ticked: str, apply: Apply, review: Review) -> Response:
+    """Close-sync and Auto-import: the dry run (GET), or apply the items ticked in ``field`` then the
+    dry run again (POST, CSRF checked). A refusal to apply is shown above the list, which stays."""
     signed = await signed_form(request) if request.method == "POST" else None
     if isinstance(signed, Response):
         return signed
+    services = runtime(request).services
     status = 200
+
+    async def build(env: EnvironmentSettings, signed: tuple[Caller, FormData] | None) -> dict:
+        outcomes = None
+        if signed is not None:
+            caller, form = signed
+            outcomes = await apply(caller, env, _chosen(form, field, nothing_ticked))
+        schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
+        return {**await review(env, schedule), "outcomes": outcomes, "schedule": schedule}
 
     async def built(env: EnvironmentSettings | None) -> dict:
         nonlocal status
@@ -171,35 +179,30 @@ async def _sync_page(request: Request, template: str, build: SyncBuild) -> Respo
 async def close_sync_page(request: Request) -> Response:
     services = runtime(request).services
 
-    async def build(env: EnvironmentSettings, signed: tuple[Caller, FormData] | None) -> dict:
-        outcomes = None
-        if signed is not None:
-            caller, form = signed
-            chosen = _chosen(form, "work_item", "close-sync")
-            outcomes = await apply_close_sync(services, env, caller.principal.user_name, chosen)
-        schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
+    async def apply(caller: Caller, env: EnvironmentSettings, chosen: list[str] | None) -> list:
+        return await apply_close_sync(services, env, caller.principal.user_name, chosen)
+
+    async def review(env: EnvironmentSettings, schedule: ScheduleSettings) -> dict:
         return {
-            "candidates": await close_sync_dry_run(services, env), "outcomes": outcomes, "schedule": schedule,
+            "candidates": await close_sync_dry_run(services, env),
             "closed_phase": await closed_phase(services, env, schedule.closed_phase),
         }
 
-    return await _sync_page(request, "sync_close.html", build)
+    nothing_ticked = "Tick the matters to close first: nothing was closed."
+    return await _sync_page(request, "sync_close.html", "work_item", nothing_ticked, apply, review)
 
 
 async def auto_import_page(request: Request) -> Response:
     services = runtime(request).services
 
-    async def build(env: EnvironmentSettings, signed: tuple[Caller, FormData] | None) -> dict:
-        outcomes = None
-        if signed is not None:
-            caller, form = signed
-            chosen = _chosen(form, "matter", "auto-import")
-            outcomes = await apply_auto_import(services, env, actor(await principal_in(request, caller, env)), chosen)
-        schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
-        plan = await auto_import_plan(services, env, await auto_import_dry_run(services, env))
-        return {"candidates": plan, "outcomes": outcomes, "schedule": schedule}
+    async def apply(caller: Caller, env: EnvironmentSettings, chosen: list[str] | None) -> list:
+        return await apply_auto_import(services, env, actor(await principal_in(request, caller, env)), chosen)
 
-    return await _sync_page(request, "sync_auto_import.html", build)
+    async def review(env: EnvironmentSettings, schedule: ScheduleSettings) -> dict:
+        return {"candidates": await auto_import_plan(services, env, await auto_import_dry_run(services, env))}
+
+    nothing_ticked = "Tick the matters to import first: nothing was imported."
+    return await _sync_page(request, "sync_auto_import.html", "matter", nothing_ticked, apply, review)
 
 
 routes = [

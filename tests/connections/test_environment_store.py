@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from store.environments import EnvironmentConflict, EnvironmentStore, EnvironmentValues, Holder
+from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentStore, EnvironmentValues
 from store.repository import SessionRecord, Store
 
 ACTOR = "admin@firm.example"
@@ -134,14 +134,14 @@ def test_who_holds_a_name_or_an_identity_url(store: Store, environments: Environ
     environments.remove(organisation, uat, ACTOR)
     other = store.create_organisation("Another firm", [])
 
-    assert environments.holder_of_name(organisation, "production") == Holder(organisation, production, "Production")
-    assert environments.holder_of_name(organisation, "UAT") is None, "a removed environment gives its name up"
-    assert environments.holder_of_name(other, "Production") is None
-    assert environments.holder_of_identity_url(" https://production-identity.example/ ") == Holder(
+    assert environments.environment_named(organisation, "production") == EnvironmentRef(organisation, production, "Production")
+    assert environments.environment_named(organisation, "UAT") is None, "a removed environment gives its name up"
+    assert environments.environment_named(other, "Production") is None
+    assert environments.environment_with_identity_url(" https://production-identity.example/ ") == EnvironmentRef(
         organisation, production, "Production"
     )
-    assert environments.holder_of_identity_url("https://uat-identity.example") is None
-    assert environments.holder_of_identity_url("https://nobody-identity.example") is None
+    assert environments.environment_with_identity_url("https://uat-identity.example") is None
+    assert environments.environment_with_identity_url("https://nobody-identity.example") is None
 
 
 def test_a_removed_environment_can_be_added_again_and_keeps_its_history(

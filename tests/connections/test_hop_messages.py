@@ -10,7 +10,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from plugin.connections import Connections
-from plugin.connections_admin import ConnectionCheck, Hop, check_connection
+from plugin.connection_check import ConnectionCheck, Hop, check_connection
 from plugin.services import Services
 from store.environments import EnvironmentStore
 from store.repository import Store

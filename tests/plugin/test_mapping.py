@@ -5,17 +5,8 @@ import pytest
 
 from clients.aderant_models import CodeDescription
 from clients.clio_models import ParticipantRole, ParticipantType
-from plugin.mapping import (
-    DEFAULT_MAPPING,
-    AttributeMap,
-    InvalidMapping,
-    Mapping,
-    WorkTypeRule,
-    apply_mapping,
-    from_document,
-    render_template,
-    to_document,
-)
+from plugin.mapping import DEFAULT_MAPPING, AttributeMap, Mapping, WorkTypeRule, apply_mapping, render_template
+from plugin.mapping_document import InvalidMapping, from_document, to_document
 from plugin.mapping_admin import work_type_role_problems
 
 from tests.plugin.fakes import matter, party

@@ -10,18 +10,8 @@ from datetime import date
 import pytest
 
 from clients.clio_models import FormField
-from plugin.mapping import (
-    DATE_FIELDS,
-    DEFAULT_MAPPING,
-    FIELDS,
-    AttributeMap,
-    InvalidMapping,
-    apply_mapping,
-    from_document,
-    matter_fields,
-    parse_document,
-    to_document,
-)
+from plugin.mapping import DATE_FIELDS, DEFAULT_MAPPING, FIELDS, AttributeMap, apply_mapping, matter_fields
+from plugin.mapping_document import InvalidMapping, from_document, parse_document, to_document
 from tests.plugin.fakes import matter
 
 

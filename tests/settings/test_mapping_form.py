@@ -7,7 +7,8 @@ import html
 import json
 from dataclasses import replace
 
-from plugin.mapping import DEFAULT_MAPPING, from_document, to_document
+from plugin.mapping import DEFAULT_MAPPING
+from plugin.mapping_document import from_document, to_document
 from plugin.mapping_form import MappingForm, RoleRow, form_of
 from store.mappings import MappingStore
 from tests.settings.conftest import STAFF, csrf

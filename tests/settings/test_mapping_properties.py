@@ -13,17 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.clio_models import FormField, WorkType
-from plugin.mapping import (
-    DATE_FIELDS,
-    FIELDS,
-    AttributeMap,
-    InvalidMapping,
-    Mapping,
-    WorkTypeRule,
-    from_document,
-    parse_document,
-    to_document,
-)
+from plugin.mapping import DATE_FIELDS, FIELDS, AttributeMap, Mapping, WorkTypeRule
+from plugin.mapping_document import InvalidMapping, from_document, parse_document, to_document
 from plugin.mapping_admin import document_text, import_mapping
 from plugin.services import Services
 from store.mappings import MappingStore

@@ -6,7 +6,8 @@ import copy
 import html
 import json
 
-from plugin.mapping import DEFAULT_MAPPING, from_document, to_document
+from plugin.mapping import DEFAULT_MAPPING
+from plugin.mapping_document import from_document, to_document
 from store.mappings import MappingStore
 from store.work_type_roles import WorkTypeRolesStore
 from tests.settings.conftest import STAFF, csrf

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from plugin.auto_import import apply_auto_import, auto_import_dry_run
 from plugin.importer import Actor
-from plugin.scheduling import SyncRunner
+from plugin.scheduled_runs import SyncRunner
 from plugin.settings import Settings
 from sandbox.clio.seed import ADMIN_USER_ID
 from store.schedules import ScheduleSettings
@@ -219,7 +219,7 @@ def test_a_run_cut_short_by_shutdown_is_recorded_as_interrupted_and_frees_its_le
         await asyncio.sleep(3600)
         return []
 
-    monkeypatch.setattr("plugin.scheduling.close_sync_dry_run", endless)
+    monkeypatch.setattr("plugin.scheduled_runs.close_sync_dry_run", endless)
     slow = runner(service)
 
     async def start_then_stop() -> None:
