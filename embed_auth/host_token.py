@@ -90,9 +90,10 @@ class HostTokenVerifier:
         clio: Callable[[EnvironmentSettings], ClioOperateClient],
         *,
         leeway: float = 30.0,
+        jwks_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._jwks = JwksCache(identity)
+        self._jwks = JwksCache(identity, clock=jwks_clock)
         self._clio = clio
         self._leeway = leeway
         self.access = PortalAccess(store)

@@ -93,6 +93,29 @@ async def test_delivers_each_environment_in_order_signed(
     assert len(siem.requests) == 4
 
 
+@pytest.mark.parametrize(
+    ("status", "delivered"),
+    [(200, True), (201, True), (202, True), (204, True), (299, True), (300, False), (304, False), (404, False)],
+)
+async def test_any_2xx_answer_delivers_the_event_and_nothing_else_does(
+    store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock, status: int, delivered: bool
+) -> None:
+    add_events(store, firm, firm.with_siem, 1)
+    siem.respond = lambda request: httpx2.Response(status)
+
+    assert await delivery(store, http, clock).run_once() == int(delivered)
+
+    [event] = events(store, firm, firm.with_siem)
+    if delivered:
+        assert event.delivered_at is not None and event.delivery_attempts == 0 and event.last_error is None
+    else:
+        assert event.delivered_at is None and event.delivery_attempts == 1 and (event.last_error or "").startswith("SIEM ")
+    clock.advance(3600)  # long past any backoff: only an undelivered event is sent again
+    siem.respond = None
+    await delivery(store, http, clock).run_once()
+    assert siem.ids() == (["evt_1"] if delivered else ["evt_1", "evt_1"])
+
+
 async def test_event_data_cannot_override_the_identifying_fields(
     store: Store, firm: Firm, http: httpx2.AsyncClient, siem: FakeSiem, clock: Clock
 ) -> None:

@@ -92,8 +92,23 @@ def tenant() -> Tenant:
     return t
 
 
+@dataclass
+class Clock:
+    """Monotonic seconds that move only when a test says so."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def setup(store: Store, tenant: Tenant):  # type: ignore[no-untyped-def]
+def jwks_clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def setup(store: Store, tenant: Tenant, jwks_clock: Clock):  # type: ignore[no-untyped-def]
     org = store.create_organisation("Firm", ["system-administrator"])
     env_id = store.save_environment(
         org, "Production", identity_url=ISSUER, api_url="https://firm.example.test", client_id="c", client_secret="s",
@@ -107,7 +122,7 @@ def setup(store: Store, tenant: Tenant):  # type: ignore[no-untyped-def]
     clio = FakeClio()
     tenants = {ISSUER: tenant, OTHER_ISSUER: Tenant(OTHER_ISSUER)}
     tenants[OTHER_ISSUER].add_key("o1", rsa_key("o1"))
-    verifier = HostTokenVerifier(store, lambda env: FakeIdentity(tenants[env.identity_url]), lambda env: clio)  # type: ignore[arg-type,return-value]
+    verifier = HostTokenVerifier(store, lambda env: FakeIdentity(tenants[env.identity_url]), lambda env: clio, jwks_clock=jwks_clock)  # type: ignore[arg-type,return-value]
     return verifier, clio, org, env_id, tenants
 
 
@@ -151,14 +166,18 @@ async def test_es256_is_accepted(setup, tenant) -> None:  # type: ignore[no-unty
     assert (await verifier.verify(tenant.token(kid="ec1", alg="ES256"))).user_name == "staff@firm.test"
 
 
-async def test_jwks_is_cached_and_refreshed_on_an_unknown_kid(setup, tenant) -> None:  # type: ignore[no-untyped-def]
+async def test_jwks_is_cached_and_refreshed_on_an_unknown_kid(setup, tenant, jwks_clock: Clock) -> None:  # type: ignore[no-untyped-def]
     verifier, *_ = setup
     await verifier.verify(tenant.token())
     await verifier.verify(tenant.token())
     assert tenant.jwks_calls == 1
-    verifier._jwks._min_refresh = 0  # the tenant rotates its key
-    tenant.add_key("k2", rsa_key("k2"))
-    await verifier.verify(tenant.token(kid="k2"))
+    tenant.add_key("k2", rsa_key("k2"))  # the tenant rotates its key
+    jwks_clock.now += 29
+    with pytest.raises(TokenRejected, match="a key this tenant does not publish"):
+        await verifier.verify(tenant.token(kid="k2"))
+    assert tenant.jwks_calls == 1, "an unknown key fetches the keys again at most every 30 s"
+    jwks_clock.now += 1
+    assert (await verifier.verify(tenant.token(kid="k2"))).user_name == "staff@firm.test"
     assert tenant.jwks_calls == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -123,6 +124,12 @@ class FakeClio:
     # Each work item's key dates and participants, as created (then as edited by a test).
     dates: dict[str, dict[str, object]] = field(default_factory=dict)
     participating: dict[str, list[WorkItemParticipant]] = field(default_factory=dict)
+    # Contact searches wait until this many are in flight together (0: none waits); one left
+    # waiting a second fails, as searches made one after another would.
+    searches_together: int = 0
+    searches_in_flight: int = field(default=0, init=False)
+    most_searches_in_flight: int = field(default=0, init=False)
+    all_searching: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     def delete(self, work_item_id: str) -> None:
         self.work_items = [w for w in self.work_items if w.id != work_item_id]
@@ -142,6 +149,8 @@ class FakeClio:
 
     async def search_contacts(self, text: str, *, kinds: tuple[str, ...] = ("person", "organisation"), **_: object) -> list[OdsContact]:
         self.calls.append(("search_contacts", text))
+        if self.searches_together:
+            await self._wait_for_the_other_searches()
         if self.error:
             raise self.error
         words = text.lower().split()
@@ -149,6 +158,20 @@ class FakeClio:
             c for c in self.contacts
             if c.kind in kinds and all(w in " ".join((c.name, *c.emails)).lower() for w in words)
         ]
+
+    async def _wait_for_the_other_searches(self) -> None:
+        self.searches_in_flight += 1
+        self.most_searches_in_flight = max(self.most_searches_in_flight, self.searches_in_flight)
+        if self.searches_in_flight >= self.searches_together:
+            self.all_searching.set()
+        try:
+            await asyncio.wait_for(self.all_searching.wait(), timeout=1.0)
+        except TimeoutError:
+            raise AssertionError(
+                f"only {self.searches_in_flight} of {self.searches_together} contact searches were in flight together"
+            ) from None
+        finally:
+            self.searches_in_flight -= 1
 
     async def find_work_items(
         self, *, attributes: dict[FormField, str] | None = None, work_item_ids: list[str] | None = None, **_: object

@@ -72,7 +72,9 @@ async def test_preview_finds_candidates_for_every_party_concurrently(world) -> N
         OdsContact("org-x", "organisation", "Mary Citizen Pty", None, None),
     ]
     services.store.add_default_team(env.organisation_id, env.id, work_type="matter-litigation", team_id="t1", team_name="Litigation – Sydney", role="reader")
+    clio.searches_together = 3  # one search per party: the client and the two others
     preview = await preview_matter(services, env, "82001")
+    assert clio.most_searches_in_flight == 3, "every party's search was in flight at once"
     by_key = {p.party.key: p for p in preview.parties}
     assert by_key["client-90001"].default_decision == {"link": "org-1"}
     assert by_key["client-90001"].candidates[0].exact

@@ -15,6 +15,7 @@ from plugin.importer import Actor
 from plugin.scheduled_runs import SyncRunner
 from plugin.settings import Settings
 from sandbox.clio.seed import ADMIN_USER_ID
+from store.leases import Leases
 from store.schedules import ScheduleSettings
 from tests.sync.conftest import import_matter, set_status
 from tests.views.conftest import SERVICE, Service
@@ -172,9 +173,8 @@ def test_two_replicas_with_a_schedule_due_run_it_once(service: Service) -> None:
 def test_a_runner_killed_mid_run_blocks_only_until_its_lease_expires(service: Service) -> None:
     save_schedule(service, enabled=True)
     short = timedelta(seconds=1)
-    dead = runner(service, "replica-dead", lease_ttl=short)
     # The dead replica took the lease and started a run, then vanished without finishing.
-    assert dead._leases.try_acquire("schedule:1", "replica-dead", short)
+    assert Leases(service.store.engine).try_acquire("schedule:1", "replica-dead", short)
     assert service.store.schedules.start_run(service.organisation_id, 1, trigger="schedule", holder="replica-dead")
     with service.store.engine.begin() as connection:  # the schedule is due again
         connection.execute(text("UPDATE schedule SET next_run_at = :t"), {"t": "2000-01-01 00:00:00"})
@@ -232,7 +232,7 @@ def test_a_run_cut_short_by_shutdown_is_recorded_as_interrupted_and_frees_its_le
     service.client.portal.call(start_then_stop)
     [run] = service.store.schedules.runs(service.organisation_id, 1)
     assert run.outcome == "interrupted" and run.finished_at is not None and "Run now" in run.error
-    assert slow._leases.try_acquire("schedule:1", "replica-b", timedelta(minutes=1)), "the lease was released"
+    assert Leases(service.store.engine).try_acquire("schedule:1", "replica-b", timedelta(minutes=1)), "the lease was released"
 
 
 def test_a_removed_environment_schedule_does_not_run(service: Service) -> None:

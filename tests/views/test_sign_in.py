@@ -12,6 +12,7 @@ import pytest
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import event
 
 from sandbox.clio.tenant import Tenant
 from tests.views.conftest import SANDBOX, Service
@@ -162,24 +163,25 @@ def test_a_refusal_at_a_known_portal_is_audited_for_its_environment(service: Ser
     assert "expired" in refused.data["reason"] and expired not in str(refused.data)
 
 
-def test_a_form_post_looks_the_session_up_once(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_form_post_looks_the_session_up_once(service: Service) -> None:
     """The CSRF check and the page both need the caller: one store read serves both."""
-    from embed_auth.sessions import SessionManager
-
     service.sign_in("admin@sandbox.test")
     page = service.client.get("/settings/members").text
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    loads = []
-    real_load = SessionManager.load
+    session_reads = []
 
-    async def counted(self, request):  # type: ignore[no-untyped-def]
-        loads.append(request.url.path)
-        return await real_load(self, request)
+    def count_session_reads(conn, cursor, statement: str, *args: object) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "FROM websession" in statement:
+            session_reads.append(statement)
 
-    monkeypatch.setattr(SessionManager, "load", counted)
-    response = service.client.post(
-        "/settings/members", data={"csrf_token": csrf, "email": "new@firm.test", "display_name": "New", "role": "staff"},
-        follow_redirects=False,
-    )
+    engine = service.client.app.state.runtime.services.store.engine  # the app's own connections
+    event.listen(engine, "before_cursor_execute", count_session_reads)
+    try:
+        response = service.client.post(
+            "/settings/members", data={"csrf_token": csrf, "email": "new@firm.test", "display_name": "New", "role": "staff"},
+            follow_redirects=False,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count_session_reads)
     assert response.status_code == 303
-    assert loads == ["/settings/members"]
+    assert len(session_reads) == 1
