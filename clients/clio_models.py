@@ -61,6 +61,33 @@ class NewWorkItem:
         }
 
 
+@dataclass(frozen=True)
+class WorkItemChanges:
+    """New values for a work item's title, reference and key dates (None: unchanged; a key date
+    None: removed). Written as the sample app edits a work item: the `GET …/workItem/{id}` answer,
+    changed, sent back with `PUT` (sharedo-tech/sharedo-sample-mobile-app
+    src/views/WorkItems/EditWorkItem.vue), so what is not changed is sent as the tenant holds it."""
+
+    title: str | None = None
+    reference: str | None = None
+    key_dates: Mapping[str, str | None] = field(default_factory=dict)
+
+    def applied_to(self, current: Json) -> Json:
+        """The body to send back: `current` (the GET answer) with these changes."""
+        item = dict(current.get("workItem") or {})
+        if self.title is not None:
+            item["title"] = self.title
+        if self.reference is not None:
+            item["reference"] = self.reference
+        dates = dict(current.get("keyDates") or {})
+        for kind, value in self.key_dates.items():
+            if value is None:
+                dates.pop(kind, None)
+            else:
+                dates[kind] = value
+        return {**current, "workItem": item, "keyDates": dates}
+
+
 PHONE_TYPES = frozenset({"mobile", "direct-line", "phone"})  # people: mobile, direct-line; organisations: phone
 
 

@@ -24,6 +24,7 @@ from clients.clio_models import (
     PhaseRef,
     Team,
     UserInfo,
+    WorkItemChanges,
     WorkItemParticipant,
     WorkItemPhase,
     WorkItemRef,
@@ -45,6 +46,7 @@ __all__ = [
     "ParticipantRole",
     "Team",
     "UserInfo",
+    "WorkItemChanges",
     "WorkItemParticipant",
     "WorkItemPhase",
     "WorkItemRef",
@@ -355,6 +357,27 @@ class ClioOperateClient:
             return None if dates is None else {str(kind): value for kind, value in dict(dates).items()}
 
         return self._remote.parse(read, data)
+
+    async def update_work_item(self, work_item_id: str, changes: WorkItemChanges) -> None:
+        """Read the work item, change it, send it back (`WorkItemChanges`)."""
+        missing = self._missing(work_item_id)
+        current = await self._call(self._routes.get_work_item, {"id": work_item_id}, not_found=missing)
+        body = self._remote.parse(changes.applied_to, current)
+        await self._call(self._routes.update_work_item, {"id": work_item_id}, json=body, not_found=missing)
+
+    async def set_attribute(self, work_item_id: str, name: str, value: str | None) -> None:
+        """Set one attribute (a form-builder field) of the work item; None clears it."""
+        await self._call(
+            self._routes.set_attribute, {"id": work_item_id, "name": name}, json={"value": value},
+            not_found=self._missing(work_item_id),
+        )
+
+    async def add_participant(self, work_item_id: str, participant: NewParticipant) -> None:
+        """Add one participant to an existing work item, in the create call's entry shape."""
+        await self._call(
+            self._routes.add_participant, {"id": work_item_id}, json=participant.to_json(),
+            not_found=self._missing(work_item_id),
+        )
 
     # Work types
 

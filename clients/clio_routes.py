@@ -92,6 +92,20 @@ class ClioRoutes:
         "GET", "/api/v1/public/workItem/{id}", "C",
         "sharedo-tech/sharedo-sample-mobile-app src/views/WorkItems/EditWorkItem.vue",
     )
+    update_work_item: Route = Route(
+        "PUT", "/api/v1/public/workItem/{id}", "C",
+        "the tenant's swagger (PUT with the shape GET answers); read, change, send back as "
+        "sharedo-tech/sharedo-sample-mobile-app src/views/WorkItems/EditWorkItem.vue does",
+    )
+    set_attribute: Route = Route(
+        "POST", "/api/v1/public/workItem/{id}/attributes/{name}", "C",
+        "sharedo-tech/forum2024-02-S3 IDE/Demo01/PMSWidget/PMSWidgetAgent.js ({value}, null clears)",
+    )
+    add_participant: Route = Route(
+        "POST", "/api/v2/public/workItem/{id}/participants", "I",
+        "configurable: the route name is public, its body is not; PMS Sync sends one entry of the "
+        "create call's participants ({roleSystemName, odsId, odsType, odsReference})",
+    )
     work_item_participants: Route = Route(
         "GET", "/api/v2/public/workItem/{id}/participants", "C",
         "sharedo-tech/sharedo-sample-mobile-app Participants.vue",

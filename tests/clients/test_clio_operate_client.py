@@ -13,11 +13,13 @@ from pytest_httpx import HTTPXMock
 
 from clients.clio_models import (
     FormField,
+    NewParticipant,
     NewWorkItem,
     ParticipantRole,
     ParticipantType,
     PhaseRef,
     PhaseTransition,
+    WorkItemChanges,
     WorkItemParticipant,
     WorkItemPhase,
     WorkItemRef,
@@ -503,6 +505,48 @@ async def test_key_dates_are_read_from_the_work_item_when_it_carries_them(clio: 
 
     assert await clio.key_dates("w-1") == {"kd-instruction-date": "2026-03-02"}
     assert await clio.key_dates("w-2") is None
+
+
+async def test_update_work_item_sends_back_what_get_answered_with_the_changes(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """`PUT /api/v1/public/workItem/{id}` takes the shape GET answers (the tenant's swagger,
+    reference/sharedo-api.md §2.3); the work item is read, changed and sent back as
+    sharedo-tech/sharedo-sample-mobile-app `src/views/WorkItems/EditWorkItem.vue` does, so nothing
+    else on it is lost. A key date None is removed."""
+    add_token(httpx_mock)
+    current = {
+        "workItem": {"id": "w-1", "title": "Old", "reference": "R-1", "sharedoTypeSystemName": "matter-commercial"},
+        "aspectData": {"formBuilder": {"formData": {"aderant-office": "Sydney"}, "formIds": []}},
+        "keyDates": {"kd-instruction-date": "2026-03-02", "kd-long-stop": "2027-01-01"},
+    }
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-1"), json=current)
+    httpx_mock.add_response(method="PUT", url=api("/api/v1/public/workItem/w-1"), json={})
+
+    await clio.update_work_item(
+        "w-1", WorkItemChanges(title="New", key_dates={"kd-instruction-date": "2026-05-05", "kd-long-stop": None})
+    )
+
+    sent = json.loads(httpx_mock.get_requests()[-1].content)
+    assert sent == {
+        "workItem": {"id": "w-1", "title": "New", "reference": "R-1", "sharedoTypeSystemName": "matter-commercial"},
+        "aspectData": {"formBuilder": {"formData": {"aderant-office": "Sydney"}, "formIds": []}},
+        "keyDates": {"kd-instruction-date": "2026-05-05"},
+    }
+
+
+async def test_set_attribute_and_add_participant(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
+    """An attribute: `POST …/workItem/{id}/attributes/{name}` `{value}` (sharedo-tech/forum2024-02-S3
+    `IDE/Demo01/PMSWidget/PMSWidgetAgent.js`). A participant: the create call's entry, to the
+    participants route whose body is not public (inferred: configurable)."""
+    add_token(httpx_mock)
+    httpx_mock.add_response(method="POST", url=api("/api/v1/public/workItem/w-1/attributes/aderant-office"), json={})
+    httpx_mock.add_response(method="POST", url=api("/api/v2/public/workItem/w-1/participants"), json={})
+
+    await clio.set_attribute("w-1", "aderant-office", "Perth")
+    await clio.add_participant("w-1", NewParticipant("witness", "p-9", "person", "Lee Wong"))
+
+    attribute, participant = (json.loads(r.content) for r in httpx_mock.get_requests()[-2:])
+    assert attribute == {"value": "Perth"}
+    assert participant == {"roleSystemName": "witness", "odsId": "p-9", "odsType": "person", "odsReference": "Lee Wong"}
 
 
 async def test_form_fields_asked_for_are_read_back_without_filtering(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
