@@ -28,6 +28,7 @@ from sandbox.clio.state import (
     NotFound,
     TenantState,
     WorkItemQuery,
+    WorkItemUpdate,
     attribute_text,
 )
 from sandbox.clio.tenant import Tenant
@@ -116,10 +117,39 @@ def _new_work_item(body: dict[str, Any]) -> NewWorkItem:
         form_ids=tuple(form.get("formIds") or ()),
         key_dates=_object(body.get("keyDates"), "keyDates"),
         other_aspects=aspects,
-        participants=tuple(
-            NewParticipant(_required_text(p, "roleSystemName"), _required_text(p, "odsId"), p.get("odsType"))
-            for p in _objects(body.get("participants"), "participants")
-        ),
+        participants=tuple(_new_participant(p) for p in _objects(body.get("participants"), "participants")),
+    )
+
+
+def _new_participant(entry: dict[str, Any]) -> NewParticipant:
+    return NewParticipant(_required_text(entry, "roleSystemName"), _required_text(entry, "odsId"), entry.get("odsType"))
+
+
+UPDATE_FIELDS = frozenset({"workItem", "aspectData", "keyDates"})
+# What `PUT …/workItem/{id}` may change in `workItem`: the rest must be sent back as `GET` answered it.
+UPDATABLE = frozenset({"title", "reference", "description"})
+
+
+def _work_item_update(work_item_id: str, body: dict[str, Any]) -> WorkItemUpdate:
+    """Only the shape `GET` answers is accepted (`{workItem, aspectData, keyDates}`, the item's own id
+    and type): a flat body, another item's id or a type change is refused, as are unknown fields."""
+    unknown = sorted(set(body) - UPDATE_FIELDS)
+    if unknown:
+        raise InvalidRequest(f"Unknown field(s) {', '.join(unknown)}: send the work item as GET answers it")
+    if "workItem" not in body:
+        raise InvalidRequest("'workItem' is required: send the work item as GET answers it")
+    item = _object(body["workItem"], "workItem")
+    if item.get("id") != work_item_id:
+        raise InvalidRequest("'workItem.id' must be the id of the work item updated")
+    for name in UPDATABLE:
+        if name in item and not isinstance(item[name], str):
+            raise InvalidRequest(f"'workItem.{name}' must be a string")
+    form = _object(_object(body.get("aspectData"), "aspectData").get("formBuilder"), "formBuilder")
+    return WorkItemUpdate(
+        type_system_name=_required_text(item, "sharedoTypeSystemName"),
+        changes={name: item[name] for name in UPDATABLE if name in item},
+        attributes=_object(form.get("formData"), "formData") if "formData" in form else None,
+        key_dates=_object(body.get("keyDates"), "keyDates") if "keyDates" in body else None,
     )
 
 
@@ -197,11 +227,13 @@ class TenantApi:
                 Route("/v1/public/workItem/", self.create_work_item, methods=["POST"]),
                 Route("/v1/public/workItem/findByQuery", self.find_work_items, methods=["POST"]),
                 Route(work_item, self.get_work_item, methods=["GET"]),
+                Route(work_item, self.update_work_item, methods=["PUT"]),
                 Route(f"{work_item}/attributes", self.get_attributes, methods=["GET"]),
                 Route(f"{work_item}/attributes/{{name}}", self.set_attribute, methods=["POST"]),
                 Route(f"{work_item}/phase", self.get_phase, methods=["GET"]),
                 Route(f"{work_item}/phase", self.change_phase, methods=["PUT"]),
                 Route("/v2/public/workItem/{id}/participants", self.participants, methods=["GET"]),
+                Route("/v2/public/workItem/{id}/participants", self.add_participant, methods=["POST"]),
             ],
             middleware=[Middleware(BearerAuthentication, tokens=self.tenant.tokens)],
             exception_handlers={InvalidRequest: _bad_request, NotFound: _not_found},
@@ -333,6 +365,12 @@ class TenantApi:
     async def get_work_item(self, request: Request) -> Response:
         return JSONResponse(shapes.work_item(self.state.work_item(request.path_params["id"])))
 
+    async def update_work_item(self, request: Request) -> Response:
+        """`PUT`: the shape `GET` answers, sent back changed (`_work_item_update`)."""
+        work_item_id = request.path_params["id"]
+        self.state.update_work_item(work_item_id, _work_item_update(work_item_id, await json_object(request)))
+        return JSONResponse(shapes.work_item(self.state.work_item(work_item_id)))
+
     async def find_work_items(self, request: Request) -> Response:
         body = await json_object(request)
         search = _object(body.get("search"), "search")
@@ -373,6 +411,11 @@ class TenantApi:
         body = await json_object(request)
         phase = self.state.change_phase(request.path_params["id"], _required_text(body, "toPhaseSystemName"))
         return JSONResponse({"systemName": phase.system_name, "name": phase.name})
+
+    async def add_participant(self, request: Request) -> Response:
+        body = await json_object(request)
+        self.state.add_participant(request.path_params["id"], _new_participant(body))
+        return JSONResponse(shapes.participants(self.state.work_item(request.path_params["id"])))
 
     async def participants(self, request: Request) -> Response:
         return JSONResponse(shapes.participants(self.state.work_item(request.path_params["id"])))

@@ -83,6 +83,17 @@ class NewWorkItem:
 
 
 @dataclass(frozen=True)
+class WorkItemUpdate:
+    """A `PUT` of a work item: its type as sent (must be its own), the `workItem` fields changed,
+    and the form data and key dates as sent back (None: not sent, left as they are)."""
+
+    type_system_name: str
+    changes: dict[str, str]
+    attributes: dict[str, object] | None = None
+    key_dates: dict[str, object] | None = None
+
+
+@dataclass(frozen=True)
 class WorkItemQuery:
     """`findByQuery` filters; an empty collection or None means "do not filter on this"."""
 
@@ -394,6 +405,33 @@ class TenantState:
         which searches leave it out and its routes answer 404."""
         item = self.work_item(work_item_id)
         item.phase = next(p for p in self.phase_plan.phases if p.is_removed)
+        self.revision += 1
+
+    def update_work_item(self, work_item_id: str, update: WorkItemUpdate) -> None:
+        item = self.work_item(work_item_id)
+        if update.type_system_name != item.type_system_name:
+            raise InvalidRequest(f"The work type of '{work_item_id}' cannot be changed by an update")
+        if update.changes.get("title") == "":
+            raise InvalidRequest("A work item needs a title")
+        if update.key_dates is not None:
+            unknown = sorted(set(update.key_dates) - self.key_dates_for(item.type_system_name))
+            if unknown:
+                raise InvalidRequest(f"Key date type(s) {', '.join(unknown)} are not valid for '{item.type_system_name}'")
+            item.key_dates = dict(update.key_dates)
+        for name, value in update.changes.items():
+            setattr(item, name, value)
+        if update.attributes is not None:
+            item.attributes = {k: attribute_text(v) for k, v in update.attributes.items() if v is not None}
+            self._attribute_index = None
+        self.revision += 1
+
+    def add_participant(self, work_item_id: str, new: NewParticipant) -> None:
+        """One participant added to an existing work item; the same contact twice in a role is refused."""
+        item = self.work_item(work_item_id)
+        participant = self._participant(self.work_types[item.type_system_name], new)
+        if any(p.role.system_name == participant.role.system_name and p.ods_id == participant.ods_id for p in item.participants):
+            raise InvalidRequest(f"'{new.ods_id}' is already a participant in role '{new.role_system_name}'")
+        item.participants.append(participant)
         self.revision += 1
 
     def set_attribute(self, work_item_id: str, name: str, value: object) -> None:
