@@ -28,7 +28,7 @@ no baseline, as does one of version 1, which held the values themselves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from plugin.mapping import MappedMatter, MappedParty
@@ -86,6 +86,33 @@ class Baseline:
                 for p in self.parties
             ],
         }
+
+    def digest_of(self, field_name: str) -> str | None:
+        """The digest kept for a value field (`Difference.field`: title, reference,
+        attribute:<target>, key_date:<type>); None when no value was written."""
+        kind, _, key = field_name.partition(":")
+        if kind in ("title", "reference"):
+            return getattr(self, kind)
+        if kind == "attribute":
+            return self.attributes.get(key)
+        if kind == "key_date":
+            return self.key_dates.get(key)
+        raise ValueError(f"{field_name!r} is not a value field")
+
+    def with_value(self, field_name: str, digest: str | None) -> Baseline:
+        """This baseline once the value of `field_name` whose digest is `digest` was written."""
+        kind, _, key = field_name.partition(":")
+        if kind in ("title", "reference"):
+            return replace(self, **{kind: digest})
+        if kind == "attribute":
+            return replace(self, attributes={**self.attributes, key: digest})
+        if kind == "key_date":
+            return replace(self, key_dates={**self.key_dates, key: digest})
+        raise ValueError(f"{field_name!r} is not a value field")
+
+    def with_party(self, party: BaselineParty) -> Baseline:
+        """This baseline once `party` was added to the work item."""
+        return replace(self, parties=(*self.parties, party))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Baseline | None:

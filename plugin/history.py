@@ -12,7 +12,7 @@ from plugin.services import Services
 from plugin.time_zone import days_between, organisation_zone
 from store.repository import EnvironmentSettings
 
-OUTCOMES = ("imported", "already_imported", "failed", "refused", "in_progress", "interrupted")
+OUTCOMES = ("imported", "already_imported", "updated", "failed", "refused", "in_progress", "interrupted")  # updated: a change from Aderant applied
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 ALL_ENVIRONMENTS_ADMIN_ONLY = (

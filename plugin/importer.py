@@ -30,6 +30,7 @@ from clients.concurrency import settle_bounded
 from clients.errors import RemoteError, RemoteTimeout
 from clients.tracing import current_trace_id
 from plugin.clio_settings import ClioShapeSettings
+from plugin.contact_writes import create_contact, find_contact_by_reference
 from plugin.drift import Baseline, baseline_of
 from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
 from plugin.mapping import MappedParty
@@ -398,7 +399,7 @@ class _Contacts:
                 continue
             if slot.kind == "unknown":
                 assert slot.sent_at is not None
-                found = await _find_contact(self.clio, party)
+                found = await find_contact_by_reference(self.clio, party)
                 if found is not None:
                     return self._exists(party, found, created=False)
                 retry_after = slot.sent_at + self.services.settle
@@ -418,7 +419,7 @@ class _Contacts:
         """Create the contact this attempt holds the claim of; a create that may have happened
         without an answer is recorded as unknown at once, one that was refused frees the name."""
         try:
-            ods_id = await _create_contact(self.clio, party)
+            ods_id = await create_contact(self.clio, party)
         except RemoteTimeout as exc:
             await self.services.db(self.imports.contact_unknown, self.attempt, party.name_uno)
             raise _OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
@@ -478,30 +479,6 @@ def _with_work_item(result: ImportResult, env: EnvironmentSettings, work_item_id
     result.work_item_id = work_item_id
     result.work_item_url = env.work_item_url(work_item_id)
     return result
-
-
-async def _find_contact(clio: Any, party: MappedParty) -> str | None:
-    """The contact stamped with the party's Aderant reference, if Clio Operate has one."""
-    found = [c for c in await clio.search_contacts(party.reference) if party.reference in (c.reference, c.external_reference)]
-    return found[0].id if found else None
-
-
-async def _create_contact(clio: Any, party: MappedParty) -> str:
-    source = party.party
-    if party.kind == "organisation":
-        return await clio.create_organisation(
-            name=party.name, reference=party.reference, external_reference=party.reference,
-            email=source.email, phone=source.phone,
-        )
-    first, _, last = party.name.rpartition(" ")
-    return await clio.create_person(
-        first_name=source.first_name or first or party.name,
-        surname=source.last_name or last,
-        reference=party.reference,
-        external_reference=party.reference,
-        email=source.email,
-        direct_line=source.phone,
-    )
 
 
 def _unique(participants: list[NewParticipant]) -> tuple[NewParticipant, ...]:

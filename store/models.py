@@ -201,6 +201,37 @@ class ImportAttempt(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=32)
 
 
+class DriftChange(SQLModel, table=True):
+    """A change from Aderant applied to an imported matter's work item (History → Drift), claimed
+    before it is written so a double click or a second replica writes it once. Pointers and digests
+    only: the field, keyed digests (under `key_id`, its baseline's key) of the value the baseline
+    held and of the value written, the contact a new party became; never the values."""
+
+    __table_args__ = (
+        UniqueConstraint("matter_import_id", "field", "before_digest", "after_digest", name="uq_drift_change"),
+        Index("ix_driftchange_org_env_id", "organisation_id", "environment_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    environment_id: int = Field(foreign_key="environment.id")
+    matter_import_id: int = Field(foreign_key="matterimport.id")
+    matter_number: str = Field(max_length=50)
+    field: str = Field(max_length=300)  # as plugin.drift.Difference.field
+    before_digest: str = Field(max_length=100)  # "": no value
+    after_digest: str = Field(max_length=100)
+    key_id: str = Field(max_length=100)
+    status: str = Field(max_length=20)  # applying | applied | failed
+    user_name: str = Field(max_length=200)
+    request_id: str | None = Field(default=None, max_length=32)
+    attempt_id: int | None = Field(default=None, foreign_key="importattempt.id")  # its History row
+    contact_id: str | None = Field(default=None, max_length=100)
+    error: str | None = None
+    claimed_at: datetime = Field(default_factory=utcnow)
+    lease_expires_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
 class PersonName(SQLModel, table=True):
     """A user's display name in an organisation, as last seen at sign-in: History shows it
     without asking Clio Operate for each row."""

@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from store.db import ping
+from store.drift_changes import DriftChangeStore
 from store.imports import ImportStore
 from store.people import PeopleStore
 from store.schedules import ScheduleStore
@@ -104,6 +105,7 @@ class Store:
         self.engine = engine
         self.secrets = secrets
         self.imports = ImportStore(engine)
+        self.drift_changes = DriftChangeStore(engine)
         self.people = PeopleStore(engine)
         self.schedules = ScheduleStore(engine, secrets)
 

@@ -37,7 +37,7 @@ from plugin.status_alerts import StatusAlerts
 from plugin.settings import Settings
 from plugin.time_zone import shown
 from plugin.setup import open_store
-from views import api, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, settings_work_types, signin
+from views import api, drift_pages, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, settings_work_types, signin
 from views.rendering import ago, noun, plural
 from views import metrics as metrics_route
 from views.metrics import ServiceMetrics
@@ -150,6 +150,7 @@ def create_app(
         *sync_pages.routes,
         *pages.routes,
         *history_pages.routes,
+        *drift_pages.routes,
         *signin.routes,
         *settings_connections.routes,
         *settings_teams.routes,

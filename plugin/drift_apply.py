@@ -1,0 +1,309 @@
+"""Apply changes from Aderant to imported matters' work items (History → Drift).
+
+A change is named `"{matter_number}|{field}"` (`plugin.drift.Difference.field`). What may be
+applied: a value changed in Aderant only (`aderant_only`), and a party added in Aderant
+(`party_added`), added as a participant with its contact resolved as at import (the preview's
+candidates: the one with strong evidence is linked, else the contact stamped with its Aderant
+reference is reused, else one is created). A conflict (`both`) is applied only when the person chose
+the Aderant value for it; an edit in Clio Operate (`clio_only`) never, nor a party removed in
+Aderant (flagged only: never removed).
+
+Drift is read again (batched, `drift_for`) just before applying, so a change that is no longer what
+the person saw (now in conflict, or in step again) is not applied and they are told. Each change is
+claimed in the store before it is written (`store.drift_changes`): a double click or a second
+replica writes it once. Once written, the matter's baseline moves on to the digest of the value
+written (or the party added), so the change no longer shows, and the change is in History (outcome
+updated, trigger drift) and the audit trail (`drift.applied`, with the digests before and after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from clients.clio_models import NewParticipant, WorkItemChanges
+from clients.errors import RemoteError
+from clients.tracing import current_trace_id
+from plugin.contact_writes import create_contact, find_contact_by_reference
+from plugin.drift import Baseline, BaselineParty, Difference, Fingerprint, Kind, MatterDrift
+from plugin.drift_reads import drift_for
+from plugin.errors import InvalidInput
+from plugin.preview import PartyPreview, preview_matter
+from plugin.services import Services
+from store.drift_changes import ChangeClaim, ChangeToApply
+from store.imports import ImportedBaseline
+from store.repository import EnvironmentSettings
+
+SEPARATOR = "|"
+APPLICABLE: frozenset[Kind] = frozenset({"aderant_only", "party_added"})
+# A request that died while writing a change holds it this long; then a retry takes it over.
+CHANGE_LEASE = timedelta(seconds=60)
+REFUSED: dict[Kind, str] = {
+    "both": "In conflict with an edit in Clio Operate: choose the Aderant value for it to overwrite that edit.",
+    "clio_only": "Edited in Clio Operate only: PMS Sync leaves it as it is.",
+    "party_removed": "Removed in Aderant: PMS Sync never removes a participant; remove it in Clio Operate if it should go.",
+}
+NO_LONGER = "No longer differs from Aderant: nothing to apply."
+NOT_IMPORTED = "Not an imported matter of this environment."
+
+
+def change_id(matter_number: str, difference: Difference) -> str:
+    return f"{matter_number}{SEPARATOR}{difference.field}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a person chose: `changes` by id, `conflicts` (ids) whose Aderant value they chose, and
+    every applicable change of the matters in `whole_matters`, or of all when `everything`."""
+
+    changes: frozenset[str] = frozenset()
+    conflicts: frozenset[str] = frozenset()
+    whole_matters: frozenset[str] = frozenset()
+    everything: bool = False
+
+    def __post_init__(self) -> None:
+        for chosen in (*self.changes, *self.conflicts):
+            number, _, field_name = chosen.partition(SEPARATOR)
+            if not number or not field_name:
+                raise InvalidInput(f"{chosen!r} is not a change: expected matter number|field.")
+        if not (self.changes or self.conflicts or self.whole_matters or self.everything):
+            raise InvalidInput("Tick the changes to apply first: nothing was applied.")
+
+    @property
+    def matter_numbers(self) -> list[str] | None:
+        """The matters concerned (None: all)."""
+        if self.everything:
+            return None
+        return sorted({c.partition(SEPARATOR)[0] for c in (*self.changes, *self.conflicts)} | self.whole_matters)
+
+    def wants(self, matter_number: str, difference: Difference) -> bool:
+        chosen = change_id(matter_number, difference)
+        whole = self.everything or matter_number in self.whole_matters
+        return chosen in self.changes or chosen in self.conflicts or (whole and difference.kind in APPLICABLE)
+
+    def allows(self, matter_number: str, difference: Difference) -> str | None:
+        """Why the chosen `difference` is not applied (None: it is)."""
+        if difference.kind in APPLICABLE:
+            return None
+        if difference.kind == "both" and change_id(matter_number, difference) in self.conflicts:
+            return None
+        return REFUSED[difference.kind]
+
+    def gone(self, found: Iterable[str]) -> list[str]:
+        """Chosen ids among the matters read that no longer differ."""
+        return sorted((self.changes | self.conflicts) - set(found))
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    change_id: str
+    label: str
+    applied: bool
+    message: str
+
+
+async def apply_drift_changes(
+    services: Services, env: EnvironmentSettings, user_name: str, selection: Selection
+) -> list[ApplyOutcome]:
+    """Apply the changes chosen (module docstring), each matter at once up to the services' bound."""
+    drifts = await drift_for(services, env, selection.matter_numbers)
+    records = {r.matter_number: r for r in await _records(services, env, [d.matter_number for d in drifts])}
+    limit = asyncio.Semaphore(services.concurrency)
+
+    async def one(drift: MatterDrift) -> list[ApplyOutcome]:
+        async with limit:
+            return await _Matter(services, env, user_name, drift, records.get(drift.matter_number)).apply(selection)
+
+    outcomes = [o for matter in await asyncio.gather(*(one(d) for d in drifts)) for o in matter]
+    seen = [change_id(d.matter_number, x) for d in drifts for x in d.differences]
+    read = {d.matter_number for d in drifts}
+    outcomes += [
+        ApplyOutcome(gone, gone.partition(SEPARATOR)[2], False, NO_LONGER if gone.partition(SEPARATOR)[0] in read else NOT_IMPORTED)
+        for gone in selection.gone(seen)
+    ]
+    return outcomes
+
+
+async def _records(services: Services, env: EnvironmentSettings, numbers: Sequence[str]) -> list[ImportedBaseline]:
+    if not numbers:
+        return []
+    return await services.db(
+        services.store.imports.baselines, env.organisation_id, env.id, matter_numbers=numbers, limit=len(numbers)
+    )
+
+
+@dataclass
+class _Matter:
+    """The changes chosen of one imported matter."""
+
+    services: Services
+    env: EnvironmentSettings
+    user_name: str
+    drift: MatterDrift
+    record: ImportedBaseline | None
+
+    async def apply(self, selection: Selection) -> list[ApplyOutcome]:
+        number = self.drift.matter_number
+        chosen = [d for d in self.drift.differences if selection.wants(number, d)]
+        if self.drift.status != "compared" or self.record is None:
+            return [self._outcome(d, False, self.drift.message or NOT_IMPORTED) for d in chosen]
+        baseline, fingerprint = self._baseline()
+        refused = [(d, selection.allows(number, d)) for d in chosen]
+        outcomes = [self._outcome(d, False, why) for d, why in refused if why]
+        allowed = [d for d, why in refused if not why]
+        values = [d for d in allowed if not d.field.startswith("party:")]
+        parties = [d for d in allowed if d.field.startswith("party:")]
+        if values:
+            outcomes += await self._values(values, baseline, fingerprint)
+        if parties:
+            outcomes += await self._parties(parties, baseline, fingerprint)
+        return outcomes
+
+    def _baseline(self) -> tuple[Baseline, Fingerprint]:
+        """The matter's baseline and its key (drift compared it: both are there)."""
+        assert self.record is not None and self.record.baseline is not None
+        baseline = Baseline.from_json(self.record.baseline)
+        assert baseline is not None
+        fingerprint = self.services.store.secrets.fingerprint_for(baseline.key_id)
+        assert fingerprint is not None
+        return baseline, fingerprint
+
+    def _change(self, difference: Difference, before: str | None, after: str | None, key_id: str) -> ChangeToApply:
+        assert self.record is not None
+        return ChangeToApply(
+            self.env.organisation_id, self.env.id, self.record.import_id, self.record.matter_uno,
+            self.drift.matter_number, self.drift.work_item_id, difference.field, before or "", after or "", key_id,
+            self.user_name, current_trace_id(),
+        )
+
+    async def _claim(self, change: ChangeToApply, still_before: Callable[[Baseline], bool]) -> ChangeClaim:
+        def holds(data: dict[str, Any] | None) -> bool:
+            kept = Baseline.from_json(data) if data is not None else None
+            return kept is not None and still_before(kept)
+
+        return await self.services.db(self.services.store.drift_changes.claim, change, CHANGE_LEASE, holds)
+
+    async def _values(self, differences: list[Difference], baseline: Baseline, fingerprint: Fingerprint) -> list[ApplyOutcome]:
+        """Title, reference and key dates in one update of the work item, each attribute on its own."""
+        claimed: list[tuple[Difference, ChangeToApply, ChangeClaim]] = []
+        outcomes = []
+        for d in differences:
+            before = baseline.digest_of(d.field)
+            change = self._change(d, before, fingerprint(d.aderant), fingerprint.key_id)
+            claim = await self._claim(change, lambda kept, field=d.field, before=before: kept.digest_of(field) == before)
+            if claim.kind == "claimed":
+                claimed.append((d, change, claim))
+            else:
+                outcomes.append(self._outcome(d, claim.kind == "applied", _not_claimed(claim)))
+        clio = self.services.connections.clio(self.env)
+        work_item = [entry for entry in claimed if not entry[0].field.startswith("attribute:")]
+        if work_item:
+            changes = _work_item_changes([d for d, _, _ in work_item])
+            outcomes += await self._write(work_item, clio.update_work_item(self.drift.work_item_id, changes))
+        for entry in claimed:
+            d = entry[0]
+            if d.field.startswith("attribute:"):
+                target = d.field.partition(":")[2]
+                outcomes += await self._write([entry], clio.set_attribute(self.drift.work_item_id, target, d.aderant))
+        return outcomes
+
+    async def _write(self, entries: list[tuple[Difference, ChangeToApply, ChangeClaim]], write: Any) -> list[ApplyOutcome]:
+        """Send one write covering `entries`, then record each change's outcome."""
+        store = self.services.store.drift_changes
+        try:
+            await write
+        except RemoteError as exc:
+            for d, change, claim in entries:
+                await self.services.db(store.failed, change, claim, str(exc), _details(d))
+            return [self._outcome(d, False, f"Not applied: {exc}. It is safe to apply again.") for d, _, _ in entries]
+        for d, change, claim in entries:
+            digest = change.after_digest or None
+
+            def moved_on(data: dict[str, Any] | None, field: str = d.field, digest: str | None = digest) -> dict[str, Any]:
+                return _kept(data).with_value(field, digest).to_json()
+
+            await self.services.db(store.applied, change, claim, moved_on, _details(d))
+        return [self._outcome(d, True, "Applied in Clio Operate.") for d, _, _ in entries]
+
+    async def _parties(self, differences: list[Difference], baseline: Baseline, fingerprint: Fingerprint) -> list[ApplyOutcome]:
+        """Each party added as a participant, its contact resolved as at import (the preview's)."""
+        preview = await preview_matter(self.services, self.env, self.drift.matter_number)
+        found = {(p.party.name_uno, p.party.role): p for p in preview.parties}
+        clio = self.services.connections.clio(self.env)
+        present = {(p.role, p.ods_id) for p in await clio.participants(self.drift.work_item_id)}
+        outcomes = []
+        for d in differences:
+            party = found.get((int(d.field.partition(":")[2]), d.aderant or ""))
+            if party is None:
+                outcomes.append(self._outcome(d, False, NO_LONGER))
+                continue
+            outcomes.append(await self._party(d, party, present, fingerprint))
+        return outcomes
+
+    async def _party(
+        self, d: Difference, preview: PartyPreview, present: set[tuple[str, str]], fingerprint: Fingerprint
+    ) -> ApplyOutcome:
+        party = preview.party
+        change = self._change(d, None, fingerprint(party.role), fingerprint.key_id)
+        claim = await self._claim(change, lambda kept: all((p.name_uno, p.role) != (party.name_uno, party.role) for p in kept.parties))
+        if claim.kind != "claimed":
+            return self._outcome(d, claim.kind == "applied", _not_claimed(claim))
+        store = self.services.store.drift_changes
+        clio = self.services.connections.clio(self.env)
+        try:
+            contact_id = await _contact(clio, preview)
+            if (party.role, contact_id) not in present:  # a retry after a lost answer adds it once
+                await clio.add_participant(self.drift.work_item_id, NewParticipant(party.role, contact_id, party.kind, party.name))
+        except RemoteError as exc:
+            await self.services.db(store.failed, change, claim, str(exc), _details(d))
+            return self._outcome(d, False, f"Not applied: {exc}. It is safe to apply again.")
+        added = BaselineParty(party.name_uno, party.kind, party.role, contact_id)
+
+        def moved_on(data: dict[str, Any] | None) -> dict[str, Any]:
+            return _kept(data).with_party(added).to_json()
+
+        details = {**_details(d), "contact_id": contact_id, "role": party.role}
+        await self.services.db(store.applied, change, claim, moved_on, details, contact_id)
+        return self._outcome(d, True, f"Added in Clio Operate as {preview.role_name or party.role}.")
+
+    def _outcome(self, d: Difference, applied: bool, message: str) -> ApplyOutcome:
+        return ApplyOutcome(change_id(self.drift.matter_number, d), d.label, applied, message)
+
+
+async def _contact(clio: Any, preview: PartyPreview) -> str:
+    """As an import decides by default: link the candidate with strong evidence, else the contact
+    stamped with the party's Aderant reference, else a new one."""
+    decision = preview.default_decision
+    if isinstance(decision, dict):
+        return decision["link"]
+    return await find_contact_by_reference(clio, preview.party) or await create_contact(clio, preview.party)
+
+
+def _work_item_changes(differences: list[Difference]) -> WorkItemChanges:
+    values = {d.field: d.aderant for d in differences}
+    return WorkItemChanges(
+        title=values.get("title"),
+        reference=values.get("reference"),
+        key_dates={f.partition(":")[2]: v for f, v in values.items() if f.startswith("key_date:")},
+    )
+
+
+def _kept(data: dict[str, Any] | None) -> Baseline:
+    baseline = Baseline.from_json(data) if data is not None else None
+    if baseline is None:
+        raise ValueError("the matter's baseline changed version while a change was applied")
+    return baseline
+
+
+def _details(d: Difference) -> dict[str, Any]:
+    """What History keeps of a change: which field and what kind, never its values."""
+    return {"drift": {"field": d.field, "kind": d.kind, "label": d.label if not d.field.startswith("party:") else d.field}}
+
+
+def _not_claimed(claim: ChangeClaim) -> str:
+    if claim.kind == "applied":
+        return "Already applied."
+    return "Being applied by another request: open the page again in a moment."

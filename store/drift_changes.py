@@ -1,0 +1,182 @@
+"""Changes from Aderant applied to imported matters' work items (History → Drift): the claim taken
+before a change is written, and its outcome recorded with its History row, its audit event and,
+when applied, the baseline moved on, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.imports import lease_expired
+from store.models import AuditEvent, DriftChange, ImportAttempt, MatterImport, utcnow
+
+TRIGGER = "drift"
+Baseline = dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ChangeToApply:
+    """One change of one imported matter, as claimed: digests of the value its baseline holds and
+    of the value to write ("" for none), under the baseline's key `key_id`."""
+
+    organisation_id: int
+    environment_id: int
+    import_id: int
+    matter_uno: str
+    matter_number: str
+    work_item_id: str
+    field: str
+    before_digest: str
+    after_digest: str
+    key_id: str
+    user_name: str
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeClaim:
+    """`claimed`: this request writes it now. `applied`: it was written already. `in_progress`:
+    another request is writing it."""
+
+    kind: Literal["claimed", "applied", "in_progress"]
+    change_id: int
+
+
+class DriftChangeStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def claim(self, change: ChangeToApply, lease: timedelta, still_before: Callable[[Baseline], bool]) -> ChangeClaim:
+        """Claim the change before writing it. A failed or abandoned (lease run out) one is taken
+        over; an applied one only when the matter's baseline holds its `before` value again
+        (`still_before`: Aderant changed back and then once more), else it was written already."""
+        try:
+            return self._claim(change, lease, still_before)
+        except IntegrityError:  # another request inserted it first: see what it holds
+            return self._claim(change, lease, still_before)
+
+    def _claim(self, change: ChangeToApply, lease: timedelta, still_before: Callable[[Baseline], bool]) -> ChangeClaim:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(DriftChange).where(
+                    DriftChange.matter_import_id == change.import_id,
+                    DriftChange.field == change.field,
+                    DriftChange.before_digest == change.before_digest,
+                    DriftChange.after_digest == change.after_digest,
+                )
+            ).first()
+            holding = {"status": "applying", "lease_expires_at": utcnow() + lease, "claimed_at": utcnow(),
+                       "user_name": change.user_name, "request_id": change.request_id}
+            if row is None:
+                row = DriftChange(
+                    organisation_id=change.organisation_id, environment_id=change.environment_id,
+                    matter_import_id=change.import_id, matter_number=change.matter_number, field=change.field,
+                    before_digest=change.before_digest, after_digest=change.after_digest, key_id=change.key_id,
+                    **holding,
+                )
+                session.add(row)
+                session.commit()
+                assert row.id is not None
+                return ChangeClaim("claimed", row.id)
+            assert row.id is not None
+            if row.status == "applying" and not lease_expired(_aware(row.lease_expires_at)):
+                return ChangeClaim("in_progress", row.id)
+            if row.status == "applied" and not still_before(_baseline(session, change)):
+                return ChangeClaim("applied", row.id)
+            taken = session.execute(
+                update(DriftChange)
+                .where(col(DriftChange.id) == row.id, col(DriftChange.claimed_at) == row.claimed_at)
+                .values(**holding, error=None, finished_at=None, attempt_id=None)
+            )
+            session.commit()
+            return ChangeClaim("claimed" if taken.rowcount == 1 else "in_progress", row.id)  # type: ignore[attr-defined]
+
+    def applied(
+        self,
+        change: ChangeToApply,
+        claim: ChangeClaim,
+        moved_on: Callable[[Baseline], dict[str, Any]],
+        details: dict[str, Any],
+        contact_id: str | None = None,
+    ) -> int:
+        """Record the change as written: the matter's baseline becomes `moved_on(baseline)` (read and
+        written in this transaction, so changes to other fields of the matter are kept), a History row
+        (outcome updated) and the audit event `drift.applied`. Returns the History row's id."""
+        with Session(self.engine) as session:
+            record = session.exec(
+                select(MatterImport).where(
+                    MatterImport.id == change.import_id,
+                    MatterImport.organisation_id == change.organisation_id,
+                    MatterImport.environment_id == change.environment_id,
+                ).with_for_update()
+            ).one()
+            record.baseline = moved_on(record.baseline)
+            session.add(record)
+            attempt_id = self._finish(session, change, claim, "applied", details, contact_id=contact_id)
+            session.commit()
+            return attempt_id
+
+    def failed(self, change: ChangeToApply, claim: ChangeClaim, error: str, details: dict[str, Any]) -> int:
+        """Record the change as not written (a retry takes the claim over); History and audit say why."""
+        with Session(self.engine) as session:
+            attempt_id = self._finish(session, change, claim, "failed", details, error=error)
+            session.commit()
+            return attempt_id
+
+    @staticmethod
+    def _finish(
+        session: Session,
+        change: ChangeToApply,
+        claim: ChangeClaim,
+        status: Literal["applied", "failed"],
+        details: dict[str, Any],
+        *,
+        contact_id: str | None = None,
+        error: str | None = None,
+    ) -> int:
+        now = utcnow()
+        attempt = ImportAttempt(
+            organisation_id=change.organisation_id, environment_id=change.environment_id,
+            matter_uno=change.matter_uno, matter_number=change.matter_number, user_name=change.user_name,
+            trigger=TRIGGER, outcome="updated" if status == "applied" else "failed",
+            work_item_id=change.work_item_id, error=error, details=details, started_at=now, finished_at=now,
+            request_id=change.request_id,
+        )
+        session.add(attempt)
+        session.flush()
+        assert attempt.id is not None
+        session.execute(
+            update(DriftChange)
+            .where(col(DriftChange.id) == claim.change_id)
+            .values(status=status, finished_at=now, lease_expires_at=None, attempt_id=attempt.id,
+                    contact_id=contact_id, error=error)
+        )
+        session.add(AuditEvent(
+            type=f"drift.{status}",
+            organisation_id=change.organisation_id,
+            environment_id=change.environment_id,
+            actor=change.user_name,
+            data={
+                "attempt_id": attempt.id, "matter_number": change.matter_number, "matter_uno": change.matter_uno,
+                "work_item_id": change.work_item_id, "field": change.field, "key_id": change.key_id,
+                "before": change.before_digest or None, "after": change.after_digest or None,
+                **({"contact_id": contact_id} if contact_id else {}), **({"error": error} if error else {}),
+            },
+        ))
+        return attempt.id
+
+
+def _baseline(session: Session, change: ChangeToApply) -> Baseline:
+    record = session.get(MatterImport, change.import_id)
+    return record.baseline if record is not None and record.organisation_id == change.organisation_id else None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without their zone (they were stored in UTC)."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
