@@ -89,6 +89,20 @@ def test_a_title_changed_in_aderant_only_is_safe_to_apply() -> None:
     )
 
 
+def test_a_change_applied_moves_the_baseline_on_so_it_no_longer_differs() -> None:
+    baseline, clio = written()
+    renamed = aderant(title="Harbour Holdings v Coastal Freight (appeal)")
+    [title] = compared(baseline, renamed, clio)
+    assert baseline.digest_of("title") == FINGERPRINT(clio.title)
+
+    applied = baseline.with_value("title", FINGERPRINT(title.aderant))
+
+    assert compared(applied, renamed, replace(clio, title=title.aderant)) == ()
+    assert applied.with_value("key_date:kd-long-stop", FINGERPRINT("2027-01-01")).key_dates["kd-long-stop"] == FINGERPRINT("2027-01-01")
+    added = applied.with_party(BaselineParty(90006, "person", "witness", "person-9"))
+    assert Baseline.from_json(added.to_json()) == added and added.parties[-1].contact_id == "person-9"
+
+
 def test_a_value_edited_in_clio_operate_only_is_left_and_shown() -> None:
     baseline, clio = written()
     clio = replace(clio, attributes={**clio.attributes, "aderant-office": "Melbourne"})

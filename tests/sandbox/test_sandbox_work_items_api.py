@@ -330,3 +330,48 @@ async def test_the_pascal_case_form_builder_aspect_is_accepted(
 
     assert attributes == {"aderant-matter-id": "82009"}
     assert aspects == {"formBuilder": {"formData": {"aderant-matter-id": "82009"}, "formIds": ["pms-sync"]}}
+
+
+async def test_an_update_takes_the_shape_get_answers_and_refuses_any_other(
+    client: httpx2.AsyncClient, staff_auth: dict[str, str]
+) -> None:
+    """`PUT …/workItem/{id}` with the GET answer changed (the tenant's swagger; read, change, send
+    back as sharedo-tech/sharedo-sample-mobile-app src/views/WorkItems/EditWorkItem.vue does)."""
+    work_item_id = await create(client, staff_auth, matter())
+    current = (await client.get(f"{WORK_ITEM}/{work_item_id}", headers=staff_auth)).json()
+    url = f"{WORK_ITEM}/{work_item_id}"
+
+    refused = [
+        {"title": "Flat"},
+        {**current, "extra": 1},
+        {**current, "workItem": {**current["workItem"], "id": "another"}},
+        {**current, "workItem": {**current["workItem"], "sharedoTypeSystemName": "matter-commercial"}},
+        {**current, "workItem": {**current["workItem"], "title": ""}},
+        {**current, "keyDates": {"kd-unknown": "2026-01-01"}},
+    ]
+    for body in refused:
+        answer = await client.put(url, json=body, headers=staff_auth)
+        assert answer.status_code == 400, body
+
+    changed = {**current, "workItem": {**current["workItem"], "title": "Renamed"}, "keyDates": {"kd-instruction-date": "2026-05-05"}}
+    answer = await client.put(url, json=changed, headers=staff_auth)
+
+    assert answer.status_code == 200
+    now = (await client.get(url, headers=staff_auth)).json()
+    assert now["workItem"]["title"] == "Renamed" and now["workItem"]["reference"] == current["workItem"]["reference"]
+    assert now["keyDates"] == {"kd-instruction-date": "2026-05-05"}
+    assert now["aspectData"]["formBuilder"]["formData"] == current["aspectData"]["formBuilder"]["formData"]
+
+
+async def test_a_participant_is_added_once(client: httpx2.AsyncClient, staff_auth: dict[str, str]) -> None:
+    work_item_id = await create(client, staff_auth, matter(participants=[]))
+    url = f"/production/api/v2/public/workItem/{work_item_id}/participants"
+    entry = {"roleSystemName": "witness", "odsId": MARY_CITIZEN_ID, "odsType": "person", "odsReference": "Mary Citizen"}
+
+    added = await client.post(url, json=entry, headers=staff_auth)
+    twice = await client.post(url, json=entry, headers=staff_auth)
+    wrong_role = await client.post(url, json={**entry, "roleSystemName": "no-such-role"}, headers=staff_auth)
+
+    assert added.status_code == 200 and twice.status_code == 400 and wrong_role.status_code == 400
+    listed = (await client.get(url, headers=staff_auth)).json()
+    assert [(p["participantRoleSystemName"], p["odsId"]) for p in listed] == [("witness", MARY_CITIZEN_ID)]
