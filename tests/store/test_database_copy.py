@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from store.db import make_engine, normalise_url, upgrade
+from store.drift_changes import ChangeToApply
 from store.environments import EnvironmentStore, LastCheck
 from store.imports import Attempt, ExistingContact
 from store.incidents import IncidentStore, Problem
@@ -66,7 +67,11 @@ def fill(store: Store) -> dict[str, int]:
     store.imports.contacts_exist(
         attempt, claim, [ExistingContact(71, "contact-71", "person", True), ExistingContact(72, "contact-72", "org", False)]
     )
-    store.imports.succeed(attempt, claim, "wi-1", {"teams": ["t-1"]}, {"ALPHA-71": "contact-71"})
+    store.imports.succeed(attempt, claim, "wi-1", {"teams": ["t-1"]}, {"ALPHA-71": "contact-71"}, {"title": "digest-a"})
+    assert claim.import_id is not None
+    change = ChangeToApply(org, prod, claim.import_id, "4100", "2026-0001", "wi-1", "title", "digest-a", "digest-b", "k1", "ada@harbour.example")
+    applied = store.drift_changes.claim(change, timedelta(minutes=1), lambda baseline: False)
+    store.drift_changes.applied(change, applied, lambda baseline: {"title": "digest-b"}, {"drift": {"field": "title"}})
     failing = Attempt(org, prod, "4101", "2026-0002", "bob@harbour.example", trigger="auto-import")
     store.imports.fail(failing, store.imports.claim(failing, timedelta(minutes=5)), "Clio Operate answered 503")
     store.imports.refuse(Attempt(org, uat, "4102", "2026-0003", "bob@harbour.example"), "imports are off")
