@@ -19,7 +19,8 @@ updated, trigger drift) and the audit trail (`drift.applied`, with the digests b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -47,6 +48,7 @@ REFUSED: dict[Kind, str] = {
     "party_removed": "Removed in Aderant: PMS Sync never removes a participant; remove it in Clio Operate if it should go.",
 }
 NO_LONGER = "No longer differs from Aderant: nothing to apply."
+ALREADY = "Already applied."
 NOT_IMPORTED = "Not an imported matter of this environment."
 
 
@@ -112,19 +114,28 @@ async def apply_drift_changes(
     drifts = await drift_for(services, env, selection.matter_numbers)
     records = {r.matter_number: r for r in await _records(services, env, [d.matter_number for d in drifts])}
     limit = asyncio.Semaphore(services.concurrency)
+    contact_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # by Aderant name id
 
     async def one(drift: MatterDrift) -> list[ApplyOutcome]:
         async with limit:
-            return await _Matter(services, env, user_name, drift, records.get(drift.matter_number)).apply(selection)
+            matter = _Matter(services, env, user_name, drift, records.get(drift.matter_number), contact_locks)
+            return await matter.apply(selection)
 
     outcomes = [o for matter in await asyncio.gather(*(one(d) for d in drifts)) for o in matter]
+    read = {d.matter_number: d for d in drifts}
     seen = [change_id(d.matter_number, x) for d in drifts for x in d.differences]
-    read = {d.matter_number for d in drifts}
-    outcomes += [
-        ApplyOutcome(gone, gone.partition(SEPARATOR)[2], False, NO_LONGER if gone.partition(SEPARATOR)[0] in read else NOT_IMPORTED)
-        for gone in selection.gone(seen)
-    ]
-    return outcomes
+    return outcomes + [_gone(gone, read.get(gone.partition(SEPARATOR)[0])) for gone in selection.gone(seen)]
+
+
+def _gone(chosen: str, drift: MatterDrift | None) -> ApplyOutcome:
+    """A change chosen that drift no longer shows: in step again, or its matter not compared now."""
+    if drift is None:
+        why = NOT_IMPORTED
+    elif drift.status != "compared":
+        why = drift.message
+    else:
+        why = NO_LONGER
+    return ApplyOutcome(chosen, chosen.partition(SEPARATOR)[2], False, why)
 
 
 async def _records(services: Services, env: EnvironmentSettings, numbers: Sequence[str]) -> list[ImportedBaseline]:
@@ -144,12 +155,13 @@ class _Matter:
     user_name: str
     drift: MatterDrift
     record: ImportedBaseline | None
+    contact_locks: defaultdict[int, asyncio.Lock]  # one party new to several matters: one contact
 
     async def apply(self, selection: Selection) -> list[ApplyOutcome]:
         number = self.drift.matter_number
-        chosen = [d for d in self.drift.differences if selection.wants(number, d)]
-        if self.drift.status != "compared" or self.record is None:
-            return [self._outcome(d, False, self.drift.message or NOT_IMPORTED) for d in chosen]
+        chosen = [d for d in self.drift.differences if selection.wants(number, d)]  # none unless compared
+        if not chosen:
+            return []
         baseline, fingerprint = self._baseline()
         refused = [(d, selection.allows(number, d)) for d in chosen]
         outcomes = [self._outcome(d, False, why) for d, why in refused if why]
@@ -191,8 +203,11 @@ class _Matter:
         claimed: list[tuple[Difference, ChangeToApply, ChangeClaim]] = []
         outcomes = []
         for d in differences:
-            before = baseline.digest_of(d.field)
-            change = self._change(d, before, fingerprint(d.aderant), fingerprint.key_id)
+            before, after = baseline.digest_of(d.field), fingerprint(d.aderant)
+            if before == after:  # written by another request since this one read drift
+                outcomes.append(self._outcome(d, True, ALREADY))
+                continue
+            change = self._change(d, before, after, fingerprint.key_id)
             claim = await self._claim(change, lambda kept, field=d.field, before=before: kept.digest_of(field) == before)
             if claim.kind == "claimed":
                 claimed.append((d, change, claim))
@@ -210,7 +225,9 @@ class _Matter:
                 outcomes += await self._write([entry], clio.set_attribute(self.drift.work_item_id, target, d.aderant))
         return outcomes
 
-    async def _write(self, entries: list[tuple[Difference, ChangeToApply, ChangeClaim]], write: Any) -> list[ApplyOutcome]:
+    async def _write(
+        self, entries: list[tuple[Difference, ChangeToApply, ChangeClaim]], write: Awaitable[None]
+    ) -> list[ApplyOutcome]:
         """Send one write covering `entries`, then record each change's outcome."""
         store = self.services.store.drift_changes
         try:
@@ -240,13 +257,16 @@ class _Matter:
             if party is None:
                 outcomes.append(self._outcome(d, False, NO_LONGER))
                 continue
-            outcomes.append(await self._party(d, party, present, fingerprint))
+            outcomes.append(await self._party(d, party, present, baseline, fingerprint))
         return outcomes
 
     async def _party(
-        self, d: Difference, preview: PartyPreview, present: set[tuple[str, str]], fingerprint: Fingerprint
+        self, d: Difference, preview: PartyPreview, present: set[tuple[str, str]], baseline: Baseline,
+        fingerprint: Fingerprint,
     ) -> ApplyOutcome:
         party = preview.party
+        if any((p.name_uno, p.role) == (party.name_uno, party.role) for p in baseline.parties):
+            return self._outcome(d, True, ALREADY)  # added by another request since this one read drift
         change = self._change(d, None, fingerprint(party.role), fingerprint.key_id)
         claim = await self._claim(change, lambda kept: all((p.name_uno, p.role) != (party.name_uno, party.role) for p in kept.parties))
         if claim.kind != "claimed":
@@ -254,7 +274,8 @@ class _Matter:
         store = self.services.store.drift_changes
         clio = self.services.connections.clio(self.env)
         try:
-            contact_id = await _contact(clio, preview)
+            async with self.contact_locks[party.name_uno]:
+                contact_id = await _contact(clio, preview)
             if (party.role, contact_id) not in present:  # a retry after a lost answer adds it once
                 await clio.add_participant(self.drift.work_item_id, NewParticipant(party.role, contact_id, party.kind, party.name))
         except RemoteError as exc:
@@ -305,5 +326,5 @@ def _details(d: Difference) -> dict[str, Any]:
 
 def _not_claimed(claim: ChangeClaim) -> str:
     if claim.kind == "applied":
-        return "Already applied."
+        return ALREADY
     return "Being applied by another request: open the page again in a moment."
