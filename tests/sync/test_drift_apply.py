@@ -167,3 +167,26 @@ def test_a_remote_system_down_is_said_plainly(service: Service) -> None:
 
     assert page.status_code == 200
     assert 'id="unavailable"' in page.text and "Changes since import could not be read" in page.text
+
+
+def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service) -> None:
+    first, second = import_matter(service, NUMBER), import_matter(service, "82005")
+    aderant = AderantChanges(service.aderant_url)
+    try:
+        added = aderant.change_matter(NUMBER, {"add_parties": [{"name": "Tasman Insurance Ltd", "kind": "O", "role": "INT"}]})
+        name_uno = added["add_parties"][0]["name_uno"]
+        aderant.change_matter("82005", {"add_parties": [{"name_uno": name_uno, "role": "INT"}]})
+    finally:
+        aderant.dispose()
+    token = admin(service, DRIFT)
+    service.faults.add(path="/production/api/v2/public/organisation", method="POST", delay=0.5)  # both matters at once
+
+    page = service.client.post(DRIFT, data={"csrf_token": token, "apply": "all"})
+
+    assert page.status_code == 200
+    assert rows(page.text) == set(), "both added: nothing differs any more"
+    state = service.tenant().state
+    tasman = [o.id for o in state.organisations.values() if o.name == "Tasman Insurance Ltd"]
+    assert len(tasman) == 1
+    for work_item_id in (first, second):
+        assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
