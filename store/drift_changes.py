@@ -65,6 +65,8 @@ class DriftChangeStore:
         with Session(self.engine) as session:
             row = session.exec(
                 select(DriftChange).where(
+                    DriftChange.organisation_id == change.organisation_id,
+                    DriftChange.environment_id == change.environment_id,
                     DriftChange.matter_import_id == change.import_id,
                     DriftChange.field == change.field,
                     DriftChange.before_digest == change.before_digest,
@@ -91,7 +93,10 @@ class DriftChangeStore:
                 return ChangeClaim("applied", row.id)
             taken = session.execute(
                 update(DriftChange)
-                .where(col(DriftChange.id) == row.id, col(DriftChange.claimed_at) == row.claimed_at)
+                .where(
+                    col(DriftChange.id) == row.id, col(DriftChange.organisation_id) == change.organisation_id,
+                    col(DriftChange.claimed_at) == row.claimed_at,
+                )
                 .values(**holding, error=None, finished_at=None, attempt_id=None)
             )
             session.commit()
@@ -153,7 +158,7 @@ class DriftChangeStore:
         assert attempt.id is not None
         session.execute(
             update(DriftChange)
-            .where(col(DriftChange.id) == claim.change_id)
+            .where(col(DriftChange.id) == claim.change_id, col(DriftChange.organisation_id) == change.organisation_id)
             .values(status=status, finished_at=now, lease_expires_at=None, attempt_id=attempt.id,
                     contact_id=contact_id, error=error)
         )
@@ -173,8 +178,13 @@ class DriftChangeStore:
 
 
 def _baseline(session: Session, change: ChangeToApply) -> Baseline:
-    record = session.get(MatterImport, change.import_id)
-    return record.baseline if record is not None and record.organisation_id == change.organisation_id else None
+    return session.exec(
+        select(MatterImport.baseline).where(
+            MatterImport.id == change.import_id,
+            MatterImport.organisation_id == change.organisation_id,
+            MatterImport.environment_id == change.environment_id,
+        )
+    ).first()
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -61,7 +61,8 @@ def drifted(service: Service) -> str:
 
 
 def test_the_drift_page_shows_each_kind_and_filters_by_it(service: Service) -> None:
-    drifted(service)
+    work_item_id = drifted(service)
+    service.tenant().state.work_items[work_item_id].attributes["aderant-office"] = "<b>Melbourne</b>"
     admin(service, DRIFT)
 
     page = service.client.get(DRIFT).text
@@ -69,7 +70,7 @@ def test_the_drift_page_shows_each_kind_and_filters_by_it(service: Service) -> N
     assert rows(page) == {
         ("aderant_only", "title"), ("party_added", PARTY), ("both", KEY_DATE), ("clio_only", "attribute:aderant-office"),
     }
-    assert TITLE in page and "Melbourne" in page and "2026-04-01" in page
+    assert TITLE in page and "&lt;b&gt;Melbourne&lt;/b&gt;" in page and "<b>Melbourne" not in page and "2026-04-01" in page
     assert re.findall(r'name="change" value="([^"]+)"', page) == [change("title"), change(PARTY)]
     assert re.findall(r'name="use_aderant" value="([^"]+)"', page) == [change(KEY_DATE)], "a conflict: only by choice"
     assert rows(service.client.get(DRIFT + "&kind=aderant_only").text) == {("aderant_only", "title")}
@@ -86,6 +87,9 @@ def test_applying_twice_writes_clio_operate_once_and_a_conflict_only_when_chosen
     token = admin(service, DRIFT)
     service.calls.clear()
     ticked = {"csrf_token": token, "apply": "selected", "change": [change("title"), change(PARTY), change(KEY_DATE)]}
+
+    forged = service.client.post(DRIFT, data={**ticked, "csrf_token": "forged"})
+    assert forged.status_code == 403 and writes(service, work_item_id) == []
 
     first = service.client.post(DRIFT, data=ticked)
     again = service.client.post(DRIFT, data=ticked)  # a double click
