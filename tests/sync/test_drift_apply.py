@@ -122,6 +122,9 @@ def test_applying_twice_writes_clio_operate_once_and_a_conflict_only_when_chosen
     assert len(applied) == 3
     listed = service.client.get("/history?environment=1&outcome=updated").text
     assert listed.count('<span class="outcome updated">') == 3
+    title_attempt = next(a for a in history if a.details["drift"]["field"] == "title")
+    detail = service.client.get(f"/history/{title_attempt.id}?environment=1").text
+    assert 'id="drift-applied"' in detail and "Title applied from Aderant to Clio Operate" in detail
 
 
 def test_two_requests_at_once_write_once(service: Service) -> None:
