@@ -49,6 +49,7 @@ REFUSED: dict[Kind, str] = {
 }
 NO_LONGER = "No longer differs from Aderant: nothing to apply."
 ALREADY = "Already applied."
+BEING_APPLIED = "Being applied by another request: open the page again in a moment."
 NOT_IMPORTED = "Not an imported matter of this environment."
 
 
@@ -327,4 +328,4 @@ def _details(d: Difference) -> dict[str, Any]:
 def _not_claimed(claim: ChangeClaim) -> str:
     if claim.kind == "applied":
         return ALREADY
-    return "Being applied by another request: open the page again in a moment."
+    return BEING_APPLIED
