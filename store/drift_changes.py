@@ -13,8 +13,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.imports import lease_expired
-from store.models import AuditEvent, DriftChange, ImportAttempt, MatterImport, utcnow
+from store.imports import Attempt, _add_attempt, lease_expired
+from store.models import AuditEvent, DriftChange, MatterImport, utcnow
 
 TRIGGER = "drift"
 Baseline = dict[str, Any] | None
@@ -146,15 +146,14 @@ class DriftChangeStore:
         error: str | None = None,
     ) -> int:
         now = utcnow()
-        attempt = ImportAttempt(
-            organisation_id=change.organisation_id, environment_id=change.environment_id,
-            matter_uno=change.matter_uno, matter_number=change.matter_number, user_name=change.user_name,
-            trigger=TRIGGER, outcome="updated" if status == "applied" else "failed",
-            work_item_id=change.work_item_id, error=error, details=details, started_at=now, finished_at=now,
-            request_id=change.request_id,
+        about = Attempt(
+            change.organisation_id, change.environment_id, change.matter_uno, change.matter_number, change.user_name,
+            TRIGGER, change.request_id,
         )
-        session.add(attempt)
-        session.flush()
+        attempt = _add_attempt(
+            session, about, "updated" if status == "applied" else "failed",
+            work_item_id=change.work_item_id, error=error, details=details, started_at=now, finished_at=now,
+        )
         assert attempt.id is not None
         session.execute(
             update(DriftChange)
