@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
+
+from store.settings_version import raise_version
 
 from tests.connections.conftest import submit
 from tests.boundary.conftest import (
@@ -125,9 +128,10 @@ def test_roles_that_cannot_be_read_give_staff_at_most(service: Service) -> None:
     sign_in_through_uat(service, ADMIN)
     assert service.client.get(f"/history?environment={PRODUCTION}").status_code == 403
 
-    with service.store.engine.begin() as connection:
-        connection.execute(text("UPDATE environment SET staff_roles = '[]' WHERE id = :id"), {"id": PRODUCTION})
-        connection.execute(text("UPDATE organisation SET settings_version = settings_version + 1"))  # as every save does
+    with Session(service.store.engine) as session:
+        session.execute(text("UPDATE environment SET staff_roles = '[]' WHERE id = :id"), {"id": PRODUCTION})
+        raise_version(session, service.organisation_id)  # as every save does
+        session.commit()
     sign_in_through_uat(service, ADMIN)  # a new session: the earlier answer is not reused
 
     assert service.client.get(PRODUCTION_CONNECTION).status_code == 403
