@@ -103,7 +103,8 @@ class StateFile:
         self.path = path
         self._tenants = tenants
         self._saved: dict[str, tuple[TenantState, int]] = {}
-        self._contact_records: dict[str, tuple[Contact, dict[str, Any]]] = {}
+        # Keyed by tenant and id: the tenants' seeds share their contacts' ids.
+        self._contact_records: dict[tuple[str, str], tuple[Contact, dict[str, Any]]] = {}
         self._versions = itertools.count(1)
         self._write_lock = threading.Lock()
         self._written = 0  # the version of the document on disk: an older one never replaces it
@@ -168,23 +169,26 @@ class StateFile:
 
     def _document(self) -> tuple[int, str]:
         """The document to save and its version, marked saved."""
-        tenants = {name: self._tenant_records(tenant.state) for name, tenant in self._tenants.items()}
+        tenants = {name: self._tenant_records(name, tenant.state) for name, tenant in self._tenants.items()}
         text = json.dumps({"format": FORMAT, "tenants": tenants}, ensure_ascii=False)
         self._mark_saved()
         return next(self._versions), text
 
-    def _tenant_records(self, state: TenantState) -> dict[str, Any]:
+    def _tenant_records(self, tenant: str, state: TenantState) -> dict[str, Any]:
         """A tenant's changeable records; each contact's is made once, as contacts do not change."""
         return {
-            "people": [self._contact_record(person) for person in state.people.values()],
-            "organisations": [self._contact_record(organisation) for organisation in state.organisations.values()],
+            "people": [self._contact_record(tenant, person) for person in state.people.values()],
+            "organisations": [
+                self._contact_record(tenant, organisation) for organisation in state.organisations.values()
+            ],
             "work_items": [_work_item_record(item) for item in state.work_items.values()],
         }
 
-    def _contact_record(self, contact: Contact) -> dict[str, Any]:
-        cached = self._contact_records.get(contact.id)
+    def _contact_record(self, tenant: str, contact: Contact) -> dict[str, Any]:
+        key = (tenant, contact.id)
+        cached = self._contact_records.get(key)
         if cached is None or cached[0] is not contact:
-            cached = self._contact_records[contact.id] = (contact, _contact_record(contact))
+            cached = self._contact_records[key] = (contact, _contact_record(contact))
         return cached[1]
 
     def _write(self, version: int, text: str) -> None:
