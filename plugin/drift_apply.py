@@ -321,8 +321,11 @@ def _kept(data: dict[str, Any] | None) -> Baseline:
 
 
 def _details(d: Difference) -> dict[str, Any]:
-    """What History keeps of a change: which field and what kind, never its values."""
-    return {"drift": {"field": d.field, "kind": d.kind, "label": d.label if not d.field.startswith("party:") else d.field}}
+    """What History keeps of a change: which field, what kind, and its values before (Clio Operate's,
+    as the write found it; none for a party added) and after (Aderant's, as written). The audit
+    event carries their digests only, so no client data leaves for the SIEM."""
+    before = None if d.kind == "party_added" else d.clio
+    return {"drift": {"field": d.field, "kind": d.kind, "label": d.label, "before": before, "after": d.aderant}}
 
 
 def _not_claimed(claim: ChangeClaim) -> str:

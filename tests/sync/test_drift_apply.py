@@ -123,8 +123,14 @@ def test_applying_twice_writes_clio_operate_once_and_a_conflict_only_when_chosen
     listed = service.client.get("/history?environment=1&outcome=updated").text
     assert listed.count('<span class="outcome updated">') == 3
     title_attempt = next(a for a in history if a.details["drift"]["field"] == "title")
+    kept = title_attempt.details["drift"]
+    assert kept["after"] == TITLE and kept["before"] and kept["before"] != TITLE, "History keeps the values"
+    conflict = next(a for a in history if a.details["drift"]["field"] == KEY_DATE).details["drift"]
+    assert (conflict["before"], conflict["after"]) == ("2026-04-01", "2026-05-05"), "the edit it overwrote, and the value"
     detail = service.client.get(f"/history/{title_attempt.id}?environment=1").text
     assert 'id="drift-applied"' in detail and "Title applied from Aderant to Clio Operate" in detail
+    shown = re.search(r'<table class="drift-values" id="drift-values">(.*?)</table>', detail, re.S)
+    assert shown and TITLE in shown.group(1) and str(kept["before"]) in shown.group(1)
 
 
 def test_two_requests_at_once_write_once(service: Service) -> None:
