@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +32,8 @@ from plugin.contact_writes import create_contact, find_contact_by_reference
 from plugin.drift import Baseline, BaselineParty, Difference, Fingerprint, Kind, MatterDrift
 from plugin.drift_reads import drift_for
 from plugin.errors import InvalidInput
+from plugin.importer import Decision
+from plugin.mapping import MappedParty
 from plugin.preview import PartyPreview, preview_matter
 from plugin.services import Services
 from store.drift_changes import ChangeClaim, ChangeToApply
@@ -51,6 +53,7 @@ NO_LONGER = "No longer differs from Aderant: nothing to apply."
 ALREADY = "Already applied."
 BEING_APPLIED = "Being applied by another request: open the page again in a moment."
 NOT_IMPORTED = "Not an imported matter of this environment."
+NOT_A_CANDIDATE = "The contact chosen is not one of the party's candidates now: open the page again and choose again."
 
 
 def change_id(matter_number: str, difference: Difference) -> str:
@@ -60,12 +63,15 @@ def change_id(matter_number: str, difference: Difference) -> str:
 @dataclass(frozen=True)
 class Selection:
     """What a person chose: `changes` by id, `conflicts` (ids) whose Aderant value they chose, and
-    every applicable change of the matters in `whole_matters`, or of all when `everything`."""
+    every applicable change of the matters in `whole_matters`, or of all when `everything`;
+    `contacts`: for a party added, by change id, "create" or {"link": contact id} (else the
+    import's default decision)."""
 
     changes: frozenset[str] = frozenset()
     conflicts: frozenset[str] = frozenset()
     whole_matters: frozenset[str] = frozenset()
     everything: bool = False
+    contacts: Mapping[str, Decision] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for chosen in (*self.changes, *self.conflicts):
@@ -172,7 +178,7 @@ class _Matter:
         if values:
             outcomes += await self._values(values, baseline, fingerprint)
         if parties:
-            outcomes += await self._parties(parties, baseline, fingerprint)
+            outcomes += await self._parties(parties, baseline, fingerprint, selection.contacts)
         return outcomes
 
     def _baseline(self) -> tuple[Baseline, Fingerprint]:
@@ -246,8 +252,11 @@ class _Matter:
             await self.services.db(store.applied, change, claim, moved_on, _details(d))
         return [self._outcome(d, True, "Applied in Clio Operate.") for d, _, _ in entries]
 
-    async def _parties(self, differences: list[Difference], baseline: Baseline, fingerprint: Fingerprint) -> list[ApplyOutcome]:
-        """Each party added as a participant, its contact resolved as at import (the preview's)."""
+    async def _parties(
+        self, differences: list[Difference], baseline: Baseline, fingerprint: Fingerprint, contacts: Mapping[str, Decision]
+    ) -> list[ApplyOutcome]:
+        """Each party added as a participant, its contact the one chosen among the preview's
+        candidates, or created; else as an import decides by default."""
         preview = await preview_matter(self.services, self.env, self.drift.matter_number)
         found = {(p.party.name_uno, p.party.role): p for p in preview.parties}
         clio = self.services.connections.clio(self.env)
@@ -258,12 +267,16 @@ class _Matter:
             if party is None:
                 outcomes.append(self._outcome(d, False, NO_LONGER))
                 continue
-            outcomes.append(await self._party(d, party, present, baseline, fingerprint))
+            decision = contacts.get(change_id(self.drift.matter_number, d), party.default_decision)
+            if isinstance(decision, dict) and decision["link"] not in {c.ods_id for c in party.candidates}:
+                outcomes.append(self._outcome(d, False, NOT_A_CANDIDATE))
+                continue
+            outcomes.append(await self._party(d, party, decision, present, baseline, fingerprint))
         return outcomes
 
     async def _party(
-        self, d: Difference, preview: PartyPreview, present: set[tuple[str, str]], baseline: Baseline,
-        fingerprint: Fingerprint,
+        self, d: Difference, preview: PartyPreview, decision: Decision, present: set[tuple[str, str]],
+        baseline: Baseline, fingerprint: Fingerprint,
     ) -> ApplyOutcome:
         party = preview.party
         if any((p.name_uno, p.role) == (party.name_uno, party.role) for p in baseline.parties):
@@ -276,7 +289,7 @@ class _Matter:
         clio = self.services.connections.clio(self.env)
         try:
             async with self.contact_locks[party.name_uno]:
-                contact_id = await _contact(clio, preview)
+                contact_id = await _contact(clio, preview.party, decision)
             if (party.role, contact_id) not in present:  # a retry after a lost answer adds it once
                 await clio.add_participant(self.drift.work_item_id, NewParticipant(party.role, contact_id, party.kind, party.name))
         except RemoteError as exc:
@@ -295,13 +308,12 @@ class _Matter:
         return ApplyOutcome(change_id(self.drift.matter_number, d), d.label, applied, message)
 
 
-async def _contact(clio: Any, preview: PartyPreview) -> str:
-    """As an import decides by default: link the candidate with strong evidence, else the contact
-    stamped with the party's Aderant reference, else a new one."""
-    decision = preview.default_decision
+async def _contact(clio: Any, party: MappedParty, decision: Decision) -> str:
+    """The contact linked, else the one stamped with the party's Aderant reference (created by an
+    earlier try whose answer was lost), else a new one."""
     if isinstance(decision, dict):
         return decision["link"]
-    return await find_contact_by_reference(clio, preview.party) or await create_contact(clio, preview.party)
+    return await find_contact_by_reference(clio, party) or await create_contact(clio, party)
 
 
 def _work_item_changes(differences: list[Difference]) -> WorkItemChanges:

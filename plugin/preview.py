@@ -217,7 +217,7 @@ async def preview_matter(
     preview.parties = [
         PartyPreview(
             party,
-            _candidates(env, party, by_text.get(search_text(party), []), linked_before.get(party.reference)),
+            candidates_of(env, party, by_text.get(search_text(party), []), linked_before.get(party.reference)),
             _role_problem(party, allowed, mapped.work_type),
             work_type=mapped.work_type,
             notes=tuple(party_notes(party, mapped.parties)),
@@ -269,7 +269,7 @@ def search_text(party: MappedParty) -> str:
     return " ".join(kept or words)
 
 
-def _candidates(
+def candidates_of(
     env: EnvironmentSettings, party: MappedParty, contacts: list[OdsContact], linked_before: RememberedLink | None
 ) -> tuple[Candidate, ...]:
     """Contacts of the party's kind, best match first."""

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from store.party_links import RememberedLink, remember_links
+from store.party_links import RememberedLink, remember_links, remembered_links
 from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, Organisation, PartyLink, utcnow
 
 T = TypeVar("T")
@@ -391,6 +391,11 @@ class ImportStore:
                 if link is not None
             }
             return record, links
+
+    def links(self, organisation_id: int, environment_id: int, references: Sequence[str]) -> dict[str, RememberedLink]:
+        """The link last recorded for each of these party references (`record_and_links` without a matter)."""
+        with Session(self.engine) as session:
+            return remembered_links(session, organisation_id, environment_id, list(references))
 
     def contacts(self, import_id: int) -> dict[int, str]:
         with Session(self.engine) as session:

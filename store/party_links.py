@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.models import PartyLink, utcnow
 
@@ -40,3 +40,19 @@ def remember_links(
                 set_={"ods_id": ods_id, "linked_by": linked_by, "linked_at": now},
             )
         )
+
+
+def remembered_links(
+    session: Session, organisation_id: int, environment_id: int, references: list[str]
+) -> dict[str, RememberedLink]:
+    """The link last recorded for each of these party references in the environment, in one query."""
+    if not references:
+        return {}
+    rows = session.exec(
+        select(PartyLink).where(
+            PartyLink.organisation_id == organisation_id,
+            PartyLink.environment_id == environment_id,
+            col(PartyLink.party_reference).in_(sorted(set(references))),
+        )
+    )
+    return {r.party_reference: RememberedLink(r.party_reference, r.ods_id, r.linked_by, r.linked_at) for r in rows}

@@ -11,6 +11,8 @@ from starlette.routing import Route
 from clients.errors import RemoteError
 from plugin.drift import Kind, MatterDrift
 from plugin.drift_apply import SEPARATOR, Selection, apply_drift_changes
+from plugin.drift_parties import party_choices
+from plugin.importer import Decision
 from plugin.drift_reads import drift_for
 from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings, Services
@@ -18,6 +20,7 @@ from views.common import http_error, runtime, signed_form, text
 from views.rendering import page
 
 PATH = "/history/drift"
+CONTACT = "contact:"  # a form field per party added: its contact, link or create
 KINDS: dict[Kind, str] = {
     "aderant_only": "Changed in Aderant",
     "clio_only": "Edited in Clio Operate",
@@ -27,7 +30,7 @@ KINDS: dict[Kind, str] = {
 }
 DEFAULTS = {
     "section": "history", "matters": [], "kinds": KINDS, "kind": "", "outcomes": None, "unavailable": None,
-    "separator": SEPARATOR,
+    "separator": SEPARATOR, "choices": {}, "contact_field": CONTACT,
 }
 
 
@@ -45,7 +48,18 @@ def _selection(form: FormData) -> Selection:
         conflicts=frozenset(str(v) for v in form.getlist("use_aderant")),
         whole_matters=frozenset({whole} if whole else ()),
         everything=text(form, "apply") == "all",
+        contacts={key.removeprefix(CONTACT): _decision(text(form, key)) for key in form if key.startswith(CONTACT)},
     )
+
+
+def _decision(value: str) -> Decision:
+    """A party's contact as the form sends it: "create" or "link:<contact id>"."""
+    if value == "create":
+        return "create"
+    kind, _, contact_id = value.partition(":")
+    if kind != "link" or not contact_id:
+        raise InvalidInput(f'{value!r} is not a contact choice: expected "create" or "link:<contact id>".')
+    return {"link": contact_id}
 
 
 async def _drifted(services: Services, env: EnvironmentSettings, kind: Kind | None) -> list[MatterDrift]:
@@ -76,6 +90,7 @@ async def drift_page(request: Request) -> Response:
                 caller, form = signed
                 context["outcomes"] = await apply_drift_changes(services, env, caller.principal.user_name, _selection(form))
             context["matters"] = await _drifted(services, env, kind)
+            context["choices"] = await party_choices(services, env, context["matters"])
         except InvalidInput as exc:
             status, context["error"] = http_error(exc)
             context["matters"] = await _drifted(services, env, kind)

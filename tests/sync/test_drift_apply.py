@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from plugin.drift_apply import ALREADY, BEING_APPLIED, NO_LONGER, Selection, apply_drift_changes
 from sandbox.aderant_changes import AderantChanges
 from sandbox.aderant_db import LEE_WONG
+from sandbox.clio.state import NewContactFields
 from store.models import AuditEvent, DriftChange, ImportAttempt
 from tests.sync.conftest import import_matter
 from tests.sync.test_sync_pages import admin, csrf
@@ -206,3 +207,49 @@ def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service
     assert len(tasman) == 1
     for work_item_id in (first, second):
         assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
+
+
+def test_a_new_party_is_linked_to_the_candidate_chosen_or_created(service: Service) -> None:
+    """As at import: the page offers the new party's candidates and "Create a new contact", the
+    default decision selected; the choice is applied, and a contact that is not a candidate is refused."""
+    work_item_id = drifted(service)
+    state = service.tenant().state
+    namesake = state.add_person("Lee", "Wong", NewContactFields())  # a candidate by name only: not linked by default
+    token = admin(service, DRIFT)
+    field = f"contact:{change(PARTY)}"
+
+    choice = re.search(rf'<select name="{re.escape(field)}"[^>]*>(.*?)</select>', service.client.get(DRIFT).text, re.S)
+
+    assert choice, "a contact choice for the party added"
+    options = re.findall(r'<option value="([^"]+)"( selected)?>', choice.group(1))
+    assert options == [(f"link:{namesake.id}", ""), ("create", " selected")], "the candidate offered, create by default"
+
+    def apply(contact: str) -> str:
+        answer = service.client.post(DRIFT, data={"csrf_token": token, "apply": "selected", "change": change(PARTY), field: contact})
+        assert answer.status_code == 200
+        outcomes = re.search(r'<ul id="outcomes">(.*?)</ul>', answer.text, re.S)
+        assert outcomes and f'data-change="{change(PARTY)}"' in outcomes.group(1)
+        return outcomes.group(1)
+
+    def added() -> list[str]:
+        return [p.ods_id for p in state.work_items[work_item_id].participants if p.ods_name == LEE_WONG.name]
+
+    assert "not one of the party&#39;s candidates" in apply("link:not-a-candidate") and added() == []
+    people = len(state.people)
+    assert "Added in Clio Operate" in apply(f"link:{namesake.id}")
+    assert added() == [namesake.id] and len(state.people) == people, "linked to the contact chosen, none created"
+
+
+def test_a_new_party_can_be_created_though_it_has_a_candidate(service: Service) -> None:
+    work_item_id = drifted(service)
+    state = service.tenant().state
+    namesake = state.add_person("Lee", "Wong", NewContactFields())
+    token = admin(service, DRIFT)
+    people = len(state.people)
+
+    service.client.post(DRIFT, data={
+        "csrf_token": token, "apply": "selected", "change": change(PARTY), f"contact:{change(PARTY)}": "create",
+    })
+
+    added = [p.ods_id for p in state.work_items[work_item_id].participants if p.ods_name == LEE_WONG.name]
+    assert len(added) == 1 and added[0] != namesake.id and len(state.people) == people + 1
