@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -166,6 +167,6 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[SecurityHeaders.middleware(), RequestContext.middleware(metrics), RequestLimits.middleware()],
+        middleware=[Middleware(SecurityHeaders), Middleware(RequestContext, metrics=metrics), Middleware(RequestLimits)],
         exception_handlers={HTTPException: api.starlette_refusal, PortalRefused: pages.refused_on_recheck},
     )

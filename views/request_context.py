@@ -12,7 +12,6 @@ import logging
 import time
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.middleware import Middleware
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,10 +47,6 @@ class RequestContext:
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
         self.app = app
         self.metrics = metrics
-
-    @classmethod
-    def middleware(cls, metrics: ServiceMetrics) -> Middleware:
-        return Middleware(cls, metrics=metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

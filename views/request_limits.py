@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from starlette.datastructures import Headers
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 KB = 1024
@@ -40,10 +39,6 @@ def header_block_size(headers: list[tuple[bytes, bytes]]) -> int:
 class RequestLimits:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-
-    @classmethod
-    def middleware(cls) -> Middleware:
-        return Middleware(cls)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from starlette.datastructures import MutableHeaders
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BASE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
@@ -19,10 +18,6 @@ def content_security_policy(frame_ancestors: Iterable[str]) -> str:
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-
-    @classmethod
-    def middleware(cls) -> Middleware:
-        return Middleware(cls)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
