@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -84,7 +85,7 @@ def test_an_unexpected_error_is_answered_with_its_reference_and_logged(json_line
     metrics = ServiceMetrics()
     app = Starlette(
         routes=[Route("/broken/{matter_number}", broken), Route("/api/v1/broken", broken)],
-        middleware=[RequestContext.middleware(metrics)],
+        middleware=[Middleware(RequestContext, metrics=metrics)],
     )
     client = TestClient(app)
     page = client.get("/broken/82001", headers={"traceparent": TRACEPARENT})
