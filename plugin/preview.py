@@ -175,23 +175,18 @@ async def preview_matter(
         waiting_for("Clio Operate")
     texts = sorted({search_text(p) for p in mapped.parties})
     references = sorted({p.reference for p in mapped.parties})
-    stored, existing, type_names, *found = await asyncio.gather(
+    (record, linked_before), existing, type_names, found = await asyncio.gather(
         services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
-        bounded(find_imported(clio, mapped)),
+        _or_error(bounded(find_imported(clio, mapped))),
         known_work_type_names(clio, configuration.work_type_names),
-        *(bounded(clio.search_contacts(text)) for text in texts),
-        return_exceptions=True,
+        asyncio.gather(*(_or_error(bounded(clio.search_contacts(text))) for text in texts)),
     )
-    for result in (stored, existing, type_names, *found):
-        if isinstance(result, BaseException) and not isinstance(result, RemoteError):
-            raise result
-    record, linked_before = stored  # type: ignore[misc]
     allowed = configuration.roles.get(mapped.work_type)
 
     preview = Preview(environment=env, matter=matter, mapped=mapped, parties=[], teams=[])
-    preview.work_type_name = work_type_name(type_names, mapped.work_type)  # type: ignore[arg-type]
+    preview.work_type_name = work_type_name(type_names, mapped.work_type)
     found_ids = [w.id for w in existing] if isinstance(existing, list) else None
-    if record is not None and record.status == "imported":
+    if record is not None and record.status == "imported" and record.work_item_id is not None:
         preview.work_item_id, preview.baseline = record.work_item_id, record.baseline
         if found_ids is not None and record.work_item_id not in found_ids and await _deleted(clio, record.work_item_id):
             await services.db(services.store.imports.mark_deleted, env.organisation_id, env.id, record.work_item_id, seen_by or "PMS Sync")
@@ -237,6 +232,14 @@ async def preview_matter(
     ]
     preview.warnings += [f"Default team {t.name} will not be added: {t.problem}" for t in preview.teams if t.problem]
     return preview
+
+
+async def _or_error(call: Awaitable[T]) -> T | RemoteError:
+    """The answer, or the remote failure that stood in its place (a preview says what failed)."""
+    try:
+        return await call
+    except RemoteError as exc:
+        return exc
 
 
 async def _deleted(clio: ClioOperateClient, work_item_id: str) -> bool:
