@@ -45,7 +45,7 @@ def contains_search_statement(schema: AgentSchema, query: str, *, offset: int, l
     correlated EXISTS: the search when nothing starts with it, which reads every matter."""
     m, c = schema.matter, schema.client
     contains = f"%{escape_like(query)}%"
-    matches = [
+    matches: list[ColumnElement[bool]] = [
         c.col("client_name").ilike(contains, escape=LIKE_ESCAPE),
         m.col("title").ilike(contains, escape=LIKE_ESCAPE),
     ]

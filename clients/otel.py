@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from clients.tracing import current_trace, new_span_id
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import Span, TracerProvider
-    from opentelemetry.trace import Tracer
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Span, Tracer
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +134,16 @@ def internal_span(name: str) -> Iterator[None]:
         yield
 
 
-def finish(span: Span | None, *, status_code: int | None, error: str | None, route: str | None = None) -> None:
-    """Record how the request or call ended: its route (a request's span is then named by it), its
-    HTTP status when there was an answer, and ``error`` (the status or what stopped it) when it failed."""
+def finish(
+    span: Span | None, *, status_code: int | None, error: str | None, route: str | None = None, method: str = ""
+) -> None:
+    """Record how the request or call ended: a request's route (its span is then named by its method
+    and route), its HTTP status when there was an answer, and ``error`` (the status or what stopped
+    it) when it failed."""
     if span is None:
         return
     if route is not None:
-        span.update_name(f"{span.name} {route}")  # the span was named by its method
+        span.update_name(f"{method} {route}".strip())
         span.set_attribute("http.route", route)
     if status_code is not None:
         span.set_attribute("http.response.status_code", status_code)

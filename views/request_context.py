@@ -79,6 +79,9 @@ class RequestContext:
                     route, answered = route_template(scope), status or 500
                     self.metrics.request_finished(route, scope["method"], answered, seconds)
                     # A server span fails from 500 up (OpenTelemetry's HTTP conventions).
-                    finish(span, status_code=answered, error=str(answered) if answered >= 500 else None, route=route)
+                    finish(
+                        span, status_code=answered, error=str(answered) if answered >= 500 else None,
+                        route=route, method=scope["method"],
+                    )
         finally:
             leave_trace(token)

@@ -183,10 +183,11 @@ class TenantState:
         (the portal searches people by surname or e-mail: Alter-Igor/Test src/WebBased/Common/OdsHelper.ts)."""
         words = search.casefold().split()
         texts = self._contact_texts
-        found = []
+        found: list[Person | Organisation] = []
+        contacts: Iterable[Person | Organisation] = chain(self.people.values(), self.organisations.values())
         # One loop with the cached text read inline: a burst of a preview's searches each reads
         # every contact, and a call per contact was most of the sandbox's CPU per search.
-        for contact in chain(self.people.values(), self.organisations.values()):
+        for contact in contacts:
             if entity_types and contact.ods_entity_type not in entity_types:
                 continue
             cached = texts.get(contact.id)
