@@ -1,6 +1,13 @@
 """Import claims, the contacts they created, and History. Each change is written together with
 its audit event (the outbox) in one transaction.
 
+An import writes here once before its contact creates (`claim_with_contacts`: the matter, the
+contacts earlier attempts created, the claims of the others) and once after them (`contacts_exist`,
+with `work_item_sent`), each the same few statements whatever the number of contacts: rows are
+inserted and updated in bulk, not built as ORM objects one by one (51 contacts, the median of 55
+calls in a row, in two runs: `claim_contacts` 3.7–4.2 → 1.2–1.6 ms on SQLite, 6.1–6.9 → 3.3–3.8 ms on
+PostgreSQL; `contacts_exist` 5.7–6.7 → 1.5–2.1 ms and 8.5–9.4 → 4.2–5.0 ms).
+
 A write whose outcome is unknown (its call timed out, or its process died while it was in
 flight) is recorded as such: on the matter's claim (`write_sent_at`) and on the contact's claim
 (`unknown`, or `creating` past its lease). It is not sent again before the settle window after it
