@@ -71,7 +71,7 @@ def test_a_refused_create_frees_the_name(replicas: tuple[Store, Store]) -> None:
     first, second = replicas
     attempt, (a, b) = claims(first, 2)
     assert first.imports.claim_contact(attempt, a, 300002, LEASE).kind == "claimed"
-    first.imports.contact_not_created(attempt, a, 300002)
+    first.imports.contacts_not_created(attempt, a, [300002])
     assert second.imports.claim_contact(attempt, b, 300002, LEASE).kind == "claimed"
 
 
