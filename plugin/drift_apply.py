@@ -2,9 +2,10 @@
 
 A change is named `"{matter_number}|{field}"` (`plugin.drift.Difference.field`). What may be
 applied: a value changed in Aderant only (`aderant_only`), and a party added in Aderant
-(`party_added`), added as a participant with its contact resolved as at import (the preview's
-candidates: the one with strong evidence is linked, else the contact stamped with its Aderant
-reference is reused, else one is created). A conflict (`both`) is applied only when the person chose
+(`party_added`), added as a participant with its contact chosen as at import: a candidate of the
+preview's linked (by default the one with strong evidence), else the one contact of its Aderant name
+in the environment, claimed in the store as an import claims it, so requests or replicas adding it
+to several matters at once create it once. A conflict (`both`) is applied only when the person chose
 the Aderant value for it; an edit in Clio Operate (`clio_only`) never, nor a party removed in
 Aderant (flagged only: never removed).
 
@@ -13,13 +14,13 @@ the person saw (now in conflict, or in step again) is not applied and they are t
 claimed in the store before it is written (`store.drift_changes`): a double click or a second
 replica writes it once. Once written, the matter's baseline moves on to the digest of the value
 written (or the party added), so the change no longer shows, and the change is in History (outcome
-updated, trigger drift) and the audit trail (`drift.applied`, with the digests before and after).
+updated, trigger drift, with the values before and after) and the audit trail (`drift.applied`,
+with their digests).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,16 +29,16 @@ from typing import Any
 from clients.clio_models import NewParticipant, WorkItemChanges
 from clients.errors import RemoteError
 from clients.tracing import current_trace_id
-from plugin.contact_writes import create_contact, find_contact_by_reference
 from plugin.drift import Baseline, BaselineParty, Difference, Fingerprint, Kind, MatterDrift
 from plugin.drift_reads import drift_for
-from plugin.errors import InvalidInput
-from plugin.importer import Decision
+from plugin.errors import InvalidInput, UseCaseError
+from plugin.importer import CLAIM_LEASE, Contacts, Decision, OutcomeUnknown
 from plugin.mapping import MappedParty
-from plugin.preview import PartyPreview, preview_matter
+from plugin.preview import PartyPreview, Preview, preview_matter
 from plugin.services import Services
-from store.drift_changes import ChangeClaim, ChangeToApply
-from store.imports import ImportedBaseline
+from store.drift_changes import TRIGGER, ChangeClaim, ChangeToApply
+from store.imports import Attempt, ImportedBaseline, settling_message
+from store.models import utcnow
 from store.repository import EnvironmentSettings
 
 SEPARATOR = "|"
@@ -121,11 +122,10 @@ async def apply_drift_changes(
     drifts = await drift_for(services, env, selection.matter_numbers)
     records = {r.matter_number: r for r in await _records(services, env, [d.matter_number for d in drifts])}
     limit = asyncio.Semaphore(services.concurrency)
-    contact_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # by Aderant name id
 
     async def one(drift: MatterDrift) -> list[ApplyOutcome]:
         async with limit:
-            matter = _Matter(services, env, user_name, drift, records.get(drift.matter_number), contact_locks)
+            matter = _Matter(services, env, user_name, drift, records.get(drift.matter_number))
             return await matter.apply(selection)
 
     outcomes = [o for matter in await asyncio.gather(*(one(d) for d in drifts)) for o in matter]
@@ -162,7 +162,6 @@ class _Matter:
     user_name: str
     drift: MatterDrift
     record: ImportedBaseline | None
-    contact_locks: defaultdict[int, asyncio.Lock]  # one party new to several matters: one contact
 
     async def apply(self, selection: Selection) -> list[ApplyOutcome]:
         number = self.drift.matter_number
@@ -271,14 +270,14 @@ class _Matter:
             if isinstance(decision, dict) and decision["link"] not in {c.ods_id for c in party.candidates}:
                 outcomes.append(self._outcome(d, False, NOT_A_CANDIDATE))
                 continue
-            outcomes.append(await self._party(d, party, decision, present, baseline, fingerprint))
+            outcomes.append(await self._party(d, preview, party, decision, present, baseline, fingerprint))
         return outcomes
 
     async def _party(
-        self, d: Difference, preview: PartyPreview, decision: Decision, present: set[tuple[str, str]],
+        self, d: Difference, preview: Preview, chosen: PartyPreview, decision: Decision, present: set[tuple[str, str]],
         baseline: Baseline, fingerprint: Fingerprint,
     ) -> ApplyOutcome:
-        party = preview.party
+        party = chosen.party
         if any((p.name_uno, p.role) == (party.name_uno, party.role) for p in baseline.parties):
             return self._outcome(d, True, ALREADY)  # added by another request since this one read drift
         change = self._change(d, None, fingerprint(party.role), fingerprint.key_id)
@@ -288,13 +287,16 @@ class _Matter:
         store = self.services.store.drift_changes
         clio = self.services.connections.clio(self.env)
         try:
-            async with self.contact_locks[party.name_uno]:
-                contact_id = await _contact(clio, preview.party, decision)
+            contact_id = decision["link"] if isinstance(decision, dict) else await self._created(preview, party, change, claim)
             if (party.role, contact_id) not in present:  # a retry after a lost answer adds it once
                 await clio.add_participant(self.drift.work_item_id, NewParticipant(party.role, contact_id, party.kind, party.name))
-        except RemoteError as exc:
+        except (RemoteError, UseCaseError) as exc:
             await self.services.db(store.failed, change, claim, str(exc), _details(d))
             return self._outcome(d, False, f"Not applied: {exc}. It is safe to apply again.")
+        except OutcomeUnknown as exc:
+            message = f"Not applied: {exc.cause}. " + settling_message(exc.what, utcnow() + self.services.settle)
+            await self.services.db(store.failed, change, claim, message, _details(d))
+            return self._outcome(d, False, message)
         added = BaselineParty(party.name_uno, party.kind, party.role, contact_id)
 
         def moved_on(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -302,18 +304,24 @@ class _Matter:
 
         details = {**_details(d), "contact_id": contact_id, "role": party.role}
         await self.services.db(store.applied, change, claim, moved_on, details, contact_id)
-        return self._outcome(d, True, f"Added in Clio Operate as {preview.role_name or party.role}.")
+        return self._outcome(d, True, f"Added in Clio Operate as {chosen.role_name or party.role}.")
+
+    async def _created(self, preview: Preview, party: MappedParty, change: ChangeToApply, claim: ChangeClaim) -> str:
+        """The one contact of the party's Aderant name in the environment, claimed in the store as an
+        import claims it (`plugin.importer.Contacts`): requests or replicas adding the party to
+        different matters at once create it once, and one whose create lost its answer finds it."""
+        attempt = Attempt(
+            self.env.organisation_id, self.env.id, change.matter_uno, change.matter_number, self.user_name, TRIGGER,
+            change.request_id,
+        )
+        imports = self.services.store.imports
+        slots = await self.services.db(imports.claim_contacts, attempt, claim, [party.name_uno], CLAIM_LEASE)
+        contacts = Contacts(self.services, self.services.connections.clio(self.env), attempt, claim, recorded={}, slots=slots)
+        made = await contacts.make(preview, {p.party.key: "create" for p in preview.parties}, work_item_next=False)
+        return made.ids[party.name_uno]
 
     def _outcome(self, d: Difference, applied: bool, message: str) -> ApplyOutcome:
         return ApplyOutcome(change_id(self.drift.matter_number, d), d.label, applied, message)
-
-
-async def _contact(clio: Any, party: MappedParty, decision: Decision) -> str:
-    """The contact linked, else the one stamped with the party's Aderant reference (created by an
-    earlier try whose answer was lost), else a new one."""
-    if isinstance(decision, dict):
-        return decision["link"]
-    return await find_contact_by_reference(clio, party) or await create_contact(clio, party)
 
 
 def _work_item_changes(differences: list[Difference]) -> WorkItemChanges:

@@ -42,7 +42,7 @@ from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseC
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
 from plugin.services import Services
-from store.imports import Attempt, Claim, ClaimedImport, ContactSlot, ExistingContact, settling_message
+from store.imports import Attempt, Claim, ClaimedImport, ContactHolder, ContactSlot, ExistingContact, settling_message
 from store.models import utcnow
 from store.repository import EnvironmentSettings
 
@@ -75,7 +75,7 @@ class WorkItemDeleted(ImportInProgress):
     """The matter's work item was deleted in Clio Operate; an administrator releases it first."""
 
 
-class _OutcomeUnknown(Exception):
+class OutcomeUnknown(Exception):
     """A create call timed out: Clio Operate may have applied it, or may still."""
 
     def __init__(self, what: str, cause: RemoteTimeout, *, work_item: bool) -> None:
@@ -228,7 +228,7 @@ async def _import_matter(
     heartbeat = asyncio.create_task(_heartbeat(services, claim))
     try:
         result = await _write(services, env, actor, preview, chosen, attempt, taken)
-    except _OutcomeUnknown as exc:
+    except OutcomeUnknown as exc:
         message = f"The import did not complete: {exc.cause}. " + settling_message(exc.what, utcnow() + services.settle)
         await services.db(imports.fail, attempt, claim, message, unknown=exc.work_item)
         raise ImportFailed(message, claim.attempt_id, timed_out=True) from exc.cause
@@ -313,7 +313,7 @@ async def _write(
     claim = taken.claim
     clio = services.connections.clio(env)
     result = ImportResult("imported", claim.attempt_id, "", "", title=preview.mapped.title)
-    making = _Contacts(services, clio, attempt, taken)
+    making = Contacts(services, clio, attempt, taken.claim, recorded=taken.recorded, slots=taken.slots)
     try:
         user = await _importing_user(clio, env, actor, result.warnings)
     except BaseException:
@@ -338,7 +338,7 @@ async def _write(
     try:
         work_item_id = await clio.create_work_item(_new_work_item(preview, participants))
     except RemoteTimeout as exc:
-        raise _OutcomeUnknown("this matter", exc, work_item=True) from exc
+        raise OutcomeUnknown("this matter", exc, work_item=True) from exc
     return _with_work_item(result, env, work_item_id)
 
 
@@ -351,8 +351,8 @@ class _MadeContacts:
     ours: set[str]
 
 
-class _Contacts:
-    """The contacts one import attempt creates, all at once.
+class Contacts:
+    """The contacts one import attempt (or a change applied from drift: `holder`) creates, all at once.
 
     Each contact is claimed per (environment, Aderant name) before it is created, so imports sharing
     a party create it once: in the transaction that claims the matter (`ClaimedImport`), so nothing
@@ -363,13 +363,18 @@ class _Contacts:
     next attempt finds the contacts by the Aderant reference stamped on each, as after a lost answer.
     """
 
-    def __init__(self, services: Services, clio: Any, attempt: Attempt, taken: ClaimedImport) -> None:
+    def __init__(
+        self, services: Services, clio: Any, attempt: Attempt, holder: ContactHolder, *,
+        recorded: dict[int, str], slots: dict[int, ContactSlot],
+    ) -> None:
+        """`slots`: the claims of the contacts to create, taken by `holder`; `recorded`: those an
+        earlier attempt of the same import created."""
         self.services = services
         self.clio = clio
         self.attempt = attempt
-        self.claim = taken.claim
-        self.recorded = taken.recorded
-        self.slots = taken.slots
+        self.claim = holder
+        self.recorded = recorded
+        self.slots = slots
         self.imports = services.store.imports
         self.exist: dict[int, ExistingContact] = {}
 
@@ -451,7 +456,7 @@ class _Contacts:
             ods_id = await create_contact(self.clio, party)
         except RemoteTimeout as exc:
             await self.services.db(self.imports.contact_unknown, self.attempt, party.name_uno)
-            raise _OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
+            raise OutcomeUnknown(f"the contact {party.name}", exc, work_item=False) from exc
         except RemoteError:  # Clio Operate answered: it did not create it
             await self.services.db(self.imports.contacts_not_created, self.attempt, self.claim, [party.name_uno])
             raise

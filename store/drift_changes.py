@@ -46,6 +46,12 @@ class ChangeClaim:
 
     kind: Literal["claimed", "applied", "in_progress"]
     change_id: int
+    import_id: int  # the imported matter's: a contact created to apply the change is recorded as its
+
+    @property
+    def holder(self) -> str:
+        """As the holder of the claims of contacts it creates (`store.imports.ContactHolder`)."""
+        return f"drift:{self.change_id}"
 
 
 class DriftChangeStore:
@@ -85,12 +91,12 @@ class DriftChangeStore:
                 session.add(row)
                 session.commit()
                 assert row.id is not None
-                return ChangeClaim("claimed", row.id)
+                return ChangeClaim("claimed", row.id, change.import_id)
             assert row.id is not None
             if row.status == "applying" and not lease_expired(_aware(row.lease_expires_at)):
-                return ChangeClaim("in_progress", row.id)
+                return ChangeClaim("in_progress", row.id, change.import_id)
             if row.status == "applied" and not still_before(_baseline(session, change)):
-                return ChangeClaim("applied", row.id)
+                return ChangeClaim("applied", row.id, change.import_id)
             taken = session.execute(
                 update(DriftChange)
                 .where(
@@ -100,7 +106,7 @@ class DriftChangeStore:
                 .values(**holding, error=None, finished_at=None, attempt_id=None)
             )
             session.commit()
-            return ChangeClaim("claimed" if taken.rowcount == 1 else "in_progress", row.id)  # type: ignore[attr-defined]
+            return ChangeClaim("claimed" if taken.rowcount == 1 else "in_progress", row.id, change.import_id)  # type: ignore[attr-defined]
 
     def applied(
         self,

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Engine, and_, bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -44,6 +44,17 @@ def settling_message(what: str, retry_after: datetime) -> str:
     return f"Clio Operate may still be creating {what}; try again after {retry_after:%H:%M:%S} UTC."
 
 
+class ContactHolder(Protocol):
+    """Who holds a contact's claim while creating it (an import attempt, or a change applied from
+    drift), and the import its created contacts are recorded as made by."""
+
+    @property
+    def holder(self) -> str: ...
+
+    @property
+    def import_id(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Claim:
     kind: Literal["claimed", "imported", "in_progress", "settling", "deleted"]
@@ -54,6 +65,10 @@ class Claim:
     started_at: datetime | None = None  # identifies this holding of the claim (heartbeat, release)
     retry_after: datetime | None = None  # settling: when a retry may send the write again
     message: str | None = None  # why it was refused
+
+    @property
+    def holder(self) -> str:
+        return f"attempt:{self.attempt_id}"
 
 
 @dataclass(frozen=True)
@@ -184,7 +199,7 @@ class ImportStore:
             ).rowcount
             session.execute(
                 update(ContactClaim)
-                .where(col(ContactClaim.holder) == _holder(claim), col(ContactClaim.status) == "creating")
+                .where(col(ContactClaim.holder) == claim.holder, col(ContactClaim.status) == "creating")
                 .values(lease_expires_at=now + lease)
             )
             session.commit()
@@ -199,13 +214,13 @@ class ImportStore:
 
     # Contacts, one per Aderant name and environment -----------------------------------------
 
-    def claim_contact(self, attempt: Attempt, claim: Claim, name_uno: int, lease: timedelta) -> ContactSlot:
+    def claim_contact(self, attempt: Attempt, claim: ContactHolder, name_uno: int, lease: timedelta) -> ContactSlot:
         """The contact of `name_uno` in the environment: claim it for this attempt to create, or
         say who has it. A unique key, so two imports (on any replica) never both create it."""
         return self.claim_contacts(attempt, claim, [name_uno], lease)[name_uno]
 
     def claim_contacts(
-        self, attempt: Attempt, claim: Claim, name_unos: Sequence[int], lease: timedelta
+        self, attempt: Attempt, claim: ContactHolder, name_unos: Sequence[int], lease: timedelta
     ) -> dict[int, ContactSlot]:
         """`claim_contact` for every name in one transaction, so an import's contact creates all
         start at once instead of one claim after another."""
@@ -218,7 +233,7 @@ class ImportStore:
 
         return _retrying(run) if name_unos else {}
 
-    def retake_contact(self, attempt: Attempt, claim: Claim, name_uno: int, sent_at: datetime, lease: timedelta) -> bool:
+    def retake_contact(self, attempt: Attempt, claim: ContactHolder, name_uno: int, sent_at: datetime, lease: timedelta) -> bool:
         """Take over a contact whose earlier create is known not to have happened (looked for after
         its settle window, not found); False when another attempt took it first."""
         now = utcnow()
@@ -231,13 +246,13 @@ class ImportStore:
                     col(ContactClaim.status) != "created",
                     col(ContactClaim.sent_at) == sent_at,
                 )
-                .values(status="creating", holder=_holder(claim), sent_at=now, lease_expires_at=now + lease)
+                .values(status="creating", holder=claim.holder, sent_at=now, lease_expires_at=now + lease)
             ).rowcount
             session.commit()
             return taken == 1
 
     def contacts_exist(
-        self, attempt: Attempt, claim: Claim, contacts: Sequence[ExistingContact], *, work_item_sent: bool = False
+        self, attempt: Attempt, claim: ContactHolder, contacts: Sequence[ExistingContact], *, work_item_sent: bool = False
     ) -> None:
         """The contacts exist (created by this attempt, or found by their Aderant reference): everyone
         reuses them from now on, and a retry of this import counts those it created as its own. One
@@ -271,7 +286,7 @@ class ImportStore:
             )
             session.commit()
 
-    def contacts_not_created(self, attempt: Attempt, claim: Claim, name_unos: Sequence[int]) -> None:
+    def contacts_not_created(self, attempt: Attempt, claim: ContactHolder, name_unos: Sequence[int]) -> None:
         """Clio Operate refused the creates, or they were never sent (they did not happen): free
         the names for the next attempt."""
         with Session(self.engine) as session:
@@ -279,7 +294,7 @@ class ImportStore:
                 delete(ContactClaim).where(
                     col(ContactClaim.environment_id) == attempt.environment_id,
                     col(ContactClaim.name_uno).in_(name_unos),
-                    col(ContactClaim.holder) == _holder(claim),
+                    col(ContactClaim.holder) == claim.holder,
                     col(ContactClaim.status) == "creating",
                 )
             )
@@ -625,7 +640,7 @@ def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: 
 
 
 def _claim_contacts(
-    session: Session, attempt: Attempt, claim: Claim, name_unos: Sequence[int], lease: timedelta
+    session: Session, attempt: Attempt, claim: ContactHolder, name_unos: Sequence[int], lease: timedelta
 ) -> dict[int, ContactSlot]:
     """`ImportStore.claim_contacts` within `session`, which the caller commits."""
     if not name_unos:
@@ -649,14 +664,14 @@ def _claim_contacts(
         if row is None:
             new.append({
                 "organisation_id": attempt.organisation_id, "environment_id": attempt.environment_id,
-                "name_uno": name_uno, "status": "creating", "holder": _holder(claim), "sent_at": now,
+                "name_uno": name_uno, "status": "creating", "holder": claim.holder, "sent_at": now,
                 "lease_expires_at": now + lease,
             })
             slots[name_uno] = ContactSlot("claimed")
         elif row.status == "created":
             slots[name_uno] = ContactSlot("created", row.ods_id)
         elif row.status == "creating" and not lease_expired(row.lease_expires_at):
-            slots[name_uno] = ContactSlot("claimed" if row.holder == _holder(claim) else "busy")
+            slots[name_uno] = ContactSlot("claimed" if row.holder == claim.holder else "busy")
         else:
             slots[name_uno] = ContactSlot("unknown", sent_at=row.sent_at)
     if new:
@@ -665,7 +680,7 @@ def _claim_contacts(
 
 
 def _record_contacts(
-    session: Session, attempt: Attempt, claim: Claim, contacts: Sequence[ExistingContact], now: datetime
+    session: Session, attempt: Attempt, claim: ContactHolder, contacts: Sequence[ExistingContact], now: datetime
 ) -> None:
     """`ImportStore.contacts_exist` within `session`: each name's claim marked created (or added,
     when it has none), and the contacts this attempt created recorded as the import's; a few
@@ -709,7 +724,7 @@ def _recorded_contacts(session: Session, import_id: int) -> dict[int, str]:
     return dict(rows.all())
 
 
-def _work_item_sent(session: Session, claim: Claim) -> None:
+def _work_item_sent(session: Session, claim: ContactHolder) -> None:
     session.execute(update(MatterImport).where(col(MatterImport.id) == claim.import_id).values(write_sent_at=utcnow()))
 
 
@@ -791,10 +806,6 @@ def _audit(session: Session, attempt: Attempt, type: str, attempt_id: int | None
             },
         )
     )
-
-
-def _holder(claim: Claim) -> str:
-    return f"attempt:{claim.attempt_id}"
 
 
 def _about(row: MatterImport, actor: str) -> Attempt:

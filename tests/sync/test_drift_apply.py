@@ -209,6 +209,41 @@ def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service
         assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
 
 
+def test_two_requests_adding_one_new_party_to_two_matters_create_one_contact(service: Service) -> None:
+    """Two replicas (each its own request) apply the same new party to two matters at once: the
+    contact is claimed in the database per environment and Aderant name, so one create is sent and
+    both matters get that contact."""
+    first, second = import_matter(service, NUMBER), import_matter(service, "82005")
+    aderant = AderantChanges(service.aderant_url)
+    try:
+        added = aderant.change_matter(NUMBER, {"add_parties": [{"name": "Tasman Insurance Ltd", "kind": "O", "role": "INT"}]})
+        name_uno = added["add_parties"][0]["name_uno"]
+        aderant.change_matter("82005", {"add_parties": [{"name_uno": name_uno, "role": "INT"}]})
+    finally:
+        aderant.dispose()
+    services = service.client.app.state.runtime.services
+    env = service.store.environment(service.organisation_id, 1)
+    service.faults.add(path="/production/api/v2/public/organisation", method="POST", delay=0.5)  # both at once
+    service.calls.clear()
+
+    async def both() -> list:
+        return await asyncio.gather(*(
+            apply_drift_changes(services, env, "admin@sandbox.test", Selection(whole_matters=frozenset({number})))
+            for number in (NUMBER, "82005")
+        ))
+
+    outcomes = [o for matter in service.client.portal.call(both) for o in matter]
+
+    assert [o.applied for o in outcomes] == [True, True], outcomes
+    creates = [c for c in service.calls.calls if c.method == "POST" and c.path.endswith("/organisation")]
+    assert len(creates) == 1, "one create for the one Aderant name"
+    state = service.tenant().state
+    tasman = [o.id for o in state.organisations.values() if o.name == "Tasman Insurance Ltd"]
+    assert len(tasman) == 1
+    for work_item_id in (first, second):
+        assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
+
+
 def test_a_new_party_is_linked_to_the_candidate_chosen_or_created(service: Service) -> None:
     """As at import: the page offers the new party's candidates and "Create a new contact", the
     default decision selected; the choice is applied, and a contact that is not a candidate is refused."""
