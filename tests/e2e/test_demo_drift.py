@@ -53,6 +53,10 @@ def test_drift_is_shown_and_the_changes_from_aderant_applied_once(demo: Demo) ->
 
     with httpx2.Client(base_url=demo.service_url, timeout=30) as client:
         admin = session(client, demo, "admin@sandbox.test")
+        preview = client.get(f"/matters/{NUMBER}/preview", headers=session(client, demo, "staff@sandbox.test")).text
+        assert set(re.findall(r'<tr data-kind="(\w+)" data-field="([^"]+)">', preview)) == {
+            ("aderant_only", "title"), ("party_added", PARTY), ("both", KEY_DATE), ("clio_only", "attribute:aderant-office"),
+        }, "the preview shows the same three kinds"
         page = client.get("/history/drift", headers=admin).text
         assert matter_rows(page) == {
             ("aderant_only", "title"), ("party_added", PARTY), ("both", KEY_DATE), ("clio_only", "attribute:aderant-office"),
