@@ -31,6 +31,7 @@ from sandbox.clio.identity import IdentityServer
 from sandbox.clio.saved_state import StateFile
 from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
 from sandbox.clio.tenant import Tenant
+from sandbox.clio.tokens import SigningKeys, new_signing_key
 from sandbox.faults import CONTROL_PREFIX, CallLog, FaultMiddleware, Faults
 from sandbox.portal import Portal, contact_link, work_item_link
 from sandbox.relay import PREFIX as RELAY_PREFIX
@@ -56,9 +57,11 @@ class Sandbox:
         sign_in_redirect_uris: Sequence[str] = (),
         state_file: Path | None = None,
         aderant_database_url: str | None = None,
+        signing_keys: SigningKeys = new_signing_key,
     ) -> None:
         self.tenants = {
-            name: Tenant(name, display_name, base_url, sign_in_redirect_uris) for name, display_name in TENANTS.items()
+            name: Tenant(name, display_name, base_url, sign_in_redirect_uris, signing_keys)
+            for name, display_name in TENANTS.items()
         }
         self.faults = Faults()
         self.calls = CallLog()
@@ -184,6 +187,7 @@ def create_sandbox_app(
     relay_rules: Mapping[str, SasRule] | None = None,
     sign_in_redirect_uris: Sequence[str] = (),
     state_file: Path | None = None,
+    signing_keys: SigningKeys = new_signing_key,
 ) -> Starlette:
     """The whole sandbox as one ASGI app served at `base_url`.
 
@@ -192,11 +196,13 @@ def create_sandbox_app(
     `relay_rules` are the SAS rules of the stand-in relay's hybrid connection `aderant` (none: every
     token is refused). `sign_in_redirect_uris` are where the identity servers may send a person back
     to PMS Sync's standalone sign-in (client `pms-sync-sign-in`). `state_file` keeps the tenants'
-    contacts and work items across restarts (without it they live in memory only).
+    contacts and work items across restarts (without it they live in memory only). `signing_keys`
+    gives each tenant's identity server its RSA key (by default a new one on every start; tests
+    reuse one per identity server, as generating a 2048-bit key takes tens of milliseconds).
     """
     sandbox = Sandbox(
         base_url, relay_rules, sign_in_redirect_uris=sign_in_redirect_uris, state_file=state_file,
-        aderant_database_url=aderant_database_url,
+        aderant_database_url=aderant_database_url, signing_keys=signing_keys,
     )
     agent_app = create_agent_app(database_url=aderant_database_url, api_keys=[agent_api_key])
     routes = [

@@ -9,7 +9,9 @@ from sandbox.clio.authorize import AuthorizationCodes
 from sandbox.clio.clients import registered_clients
 from sandbox.clio.model import User
 from sandbox.clio.seed import CLIENT_ID, PORTAL_CLIENT_ID, build_state
-from sandbox.clio.tokens import TOKEN_LIFETIME, TokenIssuer, client_claims, user_claims
+from sandbox.clio.tokens import (
+    TOKEN_LIFETIME, SigningKeys, TokenIssuer, client_claims, new_signing_key, user_claims,
+)
 
 
 class UnknownUser(LookupError):
@@ -17,7 +19,10 @@ class UnknownUser(LookupError):
 
 
 class Tenant:
-    def __init__(self, name: str, display_name: str, base_url: str, sign_in_redirect_uris: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, display_name: str, base_url: str, sign_in_redirect_uris: Sequence[str] = (),
+        signing_keys: SigningKeys = new_signing_key,
+    ) -> None:
         base = base_url.rstrip("/")
         self.name = name
         self.display_name = display_name
@@ -25,7 +30,7 @@ class Tenant:
         self.api_url = f"{base}/{name}"
         self.portal_url = f"{base}/{name}/portal/"
         self.clients = registered_clients(sign_in_redirect_uris)
-        self.tokens = TokenIssuer(self.identity_url)
+        self.tokens = TokenIssuer(self.identity_url, signing_keys(self.identity_url))
         self.codes = AuthorizationCodes()
         self.state = build_state(name)
 

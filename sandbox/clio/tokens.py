@@ -9,6 +9,7 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -24,6 +25,13 @@ CLIENT_SCOPES = ["sharedo"]
 WS_NAME_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 
 Claims = dict[str, Any]
+SigningKeys = Callable[[str], rsa.RSAPrivateKey]
+"""The signing key of the identity server whose issuer URL is given."""
+
+
+def new_signing_key(issuer: str) -> rsa.RSAPrivateKey:
+    """A new 2048-bit RSA key: the sandbox's identity servers get one on every start."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def user_claims(user: User, client_id: str) -> Claims:
@@ -53,12 +61,12 @@ def _thumbprint(key: rsa.RSAPublicKey) -> str:
 
 
 class TokenIssuer:
-    """Signs and resolves the tokens of one identity server. The key is new on every start."""
+    """Signs and resolves the tokens of one identity server, with `key`."""
 
-    def __init__(self, issuer: str) -> None:
+    def __init__(self, issuer: str, key: rsa.RSAPrivateKey) -> None:
         self.issuer = issuer
         self.audience = f"{issuer}/resources"
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._key = key
         self.key_id = _thumbprint(self._key.public_key())
         self._reference_tokens: dict[str, Claims] = {}
         self._public_key = self._key.public_key()

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from plugin.settings import Settings
 from sandbox.app import create_sandbox_app
+from sandbox.clio.tokens import SigningKeys
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
@@ -29,12 +30,18 @@ LOGIN, EMAIL = "admin@firm.test", "ada.admin@firm.test"  # an account at the Ope
 
 
 @pytest.fixture
-def empty_service(database_url: str, aderant_db: str, oidc_provider: Provider, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, object, Store]]:
+def empty_service(
+    database_url: str, aderant_db: str, oidc_provider: Provider, monkeypatch: pytest.MonkeyPatch,
+    signing_keys: SigningKeys,
+) -> Iterator[tuple[TestClient, object, Store]]:
     """The service with no organisation at all, the sandbox's tenants beside it."""
     key = SecretBox.generate_key()
     monkeypatch.setenv("PMS_SYNC_DATABASE_URL", database_url)
     monkeypatch.setenv("PMS_SYNC_SECRET_KEYS", key)
-    sandbox = create_sandbox_app(base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE)
+    sandbox = create_sandbox_app(
+        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE,
+        signing_keys=signing_keys,
+    )
     settings = Settings(
         database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False, oidc_providers=oidc_provider.settings
     )

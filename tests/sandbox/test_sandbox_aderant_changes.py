@@ -13,18 +13,20 @@ from starlette.applications import Starlette
 
 from sandbox.aderant_db import COASTAL_FREIGHT, LEE_WONG, create_aderant_db
 from sandbox.app import create_sandbox_app
+from sandbox.clio.tokens import SigningKeys
 from tests.sandbox.conftest import AGENT_KEY, BASE_URL, SERVICE_URL
 
 AGENT = {"Authorization": f"Bearer {AGENT_KEY}"}
 
 
 @pytest.fixture
-async def http(tmp_path: Path) -> AsyncIterator[httpx2.AsyncClient]:
+async def http(tmp_path: Path, signing_keys: SigningKeys) -> AsyncIterator[httpx2.AsyncClient]:
     """A sandbox of its own: these changes must not reach the shared one's Aderant database."""
     database_url = f"sqlite:///{tmp_path / 'aderant.db'}"
     create_aderant_db(database_url, generated_matters=0)
     app: Starlette = create_sandbox_app(
-        base_url=BASE_URL, aderant_database_url=database_url, agent_api_key=AGENT_KEY, service_url=SERVICE_URL
+        base_url=BASE_URL, aderant_database_url=database_url, agent_api_key=AGENT_KEY, service_url=SERVICE_URL,
+        signing_keys=signing_keys,
     )
     async with app.router.lifespan_context(app):
         async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=BASE_URL) as client:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -133,10 +134,10 @@ def keys() -> str:
 
 
 @pytest.fixture
-def trial(tmp_path: Path, keys: str) -> Iterator[tuple[str, dict[str, int]]]:
+def trial(tmp_path: Path, keys: str, migrated_sqlite: Path) -> Iterator[tuple[str, dict[str, int]]]:
     """A trial's SQLite database with rows in every table, and the ids of its organisation and environment."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "trial.db")
     url = f"sqlite:///{tmp_path / 'trial.db'}"
-    upgrade(url)
     store = Store(make_engine(url), SecretBox(keys))
     ids = fill(store)
     store.engine.dispose()

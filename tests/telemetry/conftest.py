@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from plugin.settings import Settings
 from sandbox.app import create_sandbox_app
+from sandbox.clio.tokens import SigningKeys
 from sandbox.demo import configure_sandbox_organisation
 from store.db import make_engine
 from store.repository import Store
@@ -46,11 +47,12 @@ def scrape(client: TestClient, token: str = METRICS_TOKEN) -> Samples:
 
 
 @pytest.fixture
-def make_service(database_url: str, aderant_db: str) -> Iterator[MakeService]:  # noqa: F811
+def make_service(database_url: str, aderant_db: str, signing_keys: SigningKeys) -> Iterator[MakeService]:  # noqa: F811
     """Services over one database and sandbox, each with its own settings (``metrics_token`` …)."""
     key = SecretBox.generate_key()
     sandbox = create_sandbox_app(
-        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE
+        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE,
+        signing_keys=signing_keys,
     )
     store = Store(make_engine(database_url), SecretBox(key))
     organisation = configure_sandbox_organisation(

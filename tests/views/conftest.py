@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from plugin.settings import Settings
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
+from sandbox.clio.tokens import SigningKeys
 from sandbox.clio.tenant import Tenant
 from sandbox.demo import configure_sandbox_organisation
 from store.db import make_engine
@@ -66,11 +67,13 @@ def aderant_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def service(
-    database_url: str, aderant_db: str, remote_transport: Callable[[Starlette], httpx2.AsyncBaseTransport]
+    database_url: str, aderant_db: str, remote_transport: Callable[[Starlette], httpx2.AsyncBaseTransport],
+    signing_keys: SigningKeys,
 ) -> Iterator[Service]:
     key = SecretBox.generate_key()
     sandbox = create_sandbox_app(
-        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE
+        base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE,
+        signing_keys=signing_keys,
     )
     store = Store(make_engine(database_url), SecretBox(key))
     organisation = configure_sandbox_organisation(
