@@ -186,7 +186,8 @@ def test_a_remote_system_down_is_said_plainly(service: Service) -> None:
     assert 'id="unavailable"' in page.text and "Changes since import could not be read" in page.text
 
 
-def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service) -> None:
+def sharing_a_new_party(service: Service) -> tuple[str, str]:
+    """Import 82001 and 82005, then add one new organisation to both in Aderant: their work item ids."""
     first, second = import_matter(service, NUMBER), import_matter(service, "82005")
     aderant = AderantChanges(service.aderant_url)
     try:
@@ -195,6 +196,19 @@ def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service
         aderant.change_matter("82005", {"add_parties": [{"name_uno": name_uno, "role": "INT"}]})
     finally:
         aderant.dispose()
+    return first, second
+
+
+def assert_one_contact_in_both(service: Service, *work_item_ids: str) -> None:
+    state = service.tenant().state
+    tasman = [o.id for o in state.organisations.values() if o.name == "Tasman Insurance Ltd"]
+    assert len(tasman) == 1
+    for work_item_id in work_item_ids:
+        assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
+
+
+def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service) -> None:
+    first, second = sharing_a_new_party(service)
     token = admin(service, DRIFT)
     service.faults.add(path="/production/api/v2/public/organisation", method="POST", delay=0.5)  # both matters at once
 
@@ -202,25 +216,14 @@ def test_a_party_new_to_two_matters_becomes_one_contact_in_both(service: Service
 
     assert page.status_code == 200
     assert rows(page.text) == set(), "both added: nothing differs any more"
-    state = service.tenant().state
-    tasman = [o.id for o in state.organisations.values() if o.name == "Tasman Insurance Ltd"]
-    assert len(tasman) == 1
-    for work_item_id in (first, second):
-        assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
+    assert_one_contact_in_both(service, first, second)
 
 
 def test_two_requests_adding_one_new_party_to_two_matters_create_one_contact(service: Service) -> None:
     """Two replicas (each its own request) apply the same new party to two matters at once: the
     contact is claimed in the database per environment and Aderant name, so one create is sent and
     both matters get that contact."""
-    first, second = import_matter(service, NUMBER), import_matter(service, "82005")
-    aderant = AderantChanges(service.aderant_url)
-    try:
-        added = aderant.change_matter(NUMBER, {"add_parties": [{"name": "Tasman Insurance Ltd", "kind": "O", "role": "INT"}]})
-        name_uno = added["add_parties"][0]["name_uno"]
-        aderant.change_matter("82005", {"add_parties": [{"name_uno": name_uno, "role": "INT"}]})
-    finally:
-        aderant.dispose()
+    first, second = sharing_a_new_party(service)
     services = service.client.app.state.runtime.services
     env = service.store.environment(service.organisation_id, 1)
     service.faults.add(path="/production/api/v2/public/organisation", method="POST", delay=0.5)  # both at once
@@ -237,11 +240,7 @@ def test_two_requests_adding_one_new_party_to_two_matters_create_one_contact(ser
     assert [o.applied for o in outcomes] == [True, True], outcomes
     creates = [c for c in service.calls.calls if c.method == "POST" and c.path.endswith("/organisation")]
     assert len(creates) == 1, "one create for the one Aderant name"
-    state = service.tenant().state
-    tasman = [o.id for o in state.organisations.values() if o.name == "Tasman Insurance Ltd"]
-    assert len(tasman) == 1
-    for work_item_id in (first, second):
-        assert tasman[0] in {p.ods_id for p in state.work_items[work_item_id].participants}
+    assert_one_contact_in_both(service, first, second)
 
 
 def test_a_new_party_is_linked_to_the_candidate_chosen_or_created(service: Service) -> None:
