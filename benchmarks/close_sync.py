@@ -348,6 +348,7 @@ def ids_digest(ids: Any) -> int:
 def measure_memory(database_url: str, secret_key: str, organisation_id: int, environment_id: int) -> MemoryRun:
     """In a fresh (spawned) process: one close-sync dry run that counts its candidates as they come,
     holding none; the process's peak resident memory."""
+    from clients.remote_clients import RemoteClients
     from plugin.close_sync import CloseCandidate, find_close_candidates
     from plugin.connections import Connections
     from plugin.services import Services
@@ -366,7 +367,7 @@ def measure_memory(database_url: str, secret_key: str, organisation_id: int, env
 
     async def dry_run() -> tuple[float, float]:
         async with httpx2.AsyncClient() as http:
-            services = Services(store, Connections(http, timeout=60))
+            services = Services(store, Connections(RemoteClients(http, timeout=60)))
             await services.connections.clio(env).check_token()
             before = proc_status_mb("VmRSS")
             clock = time.perf_counter()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx2
 
 from clients.http import pooled_transport
+from clients.remote_clients import RemoteClients
 from plugin.settings import Settings
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ async def measure_use_case(
 
     transport = RecordingTransport(ca_bundle=ca_bundle)
     async with httpx2.AsyncClient(transport=transport) as http:
-        connections = Connections(http, timeout=60)
+        connections = Connections(RemoteClients(http, timeout=60))
         try:
             await connections.clio(env).check_token()
             for path in delayed if latency else ():

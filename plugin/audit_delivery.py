@@ -23,11 +23,10 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-import httpx2
-
 from clients.errors import RemoteError
 from clients.otel import internal_span
-from clients.siem import SiemWebhook, WebhookGone, retry_after
+from clients.remote_clients import RemoteClients
+from clients.siem import WebhookGone, retry_after
 from clients.tracing import background_trace
 from plugin.telemetry import NoTelemetry, Telemetry
 from store.leases import Leases
@@ -77,7 +76,7 @@ class AuditDelivery:
     def __init__(
         self,
         store: Store,
-        http: httpx2.AsyncClient,
+        remote: RemoteClients,
         *,
         holder: str,
         clock: Callable[[], datetime] = utcnow,
@@ -85,24 +84,22 @@ class AuditDelivery:
         batch: int = 50,
         backoff_base: float = 2.0,
         backoff_cap: float = 3600.0,
-        timeout: float = 20.0,
         lease_ttl: timedelta = timedelta(minutes=2),
         telemetry: Telemetry | None = None,
     ) -> None:
         """The lease is renewed before each event and must outlast its delivery, so it lasts at
-        least three `timeout`s."""
+        least three of the remote clients' timeouts."""
         self._store = store
         self._outbox = Outbox(store.engine)
         self._leases = Leases(store.engine)
-        self._http = http
+        self._remote = remote
         self.holder = holder
         self._clock = clock
         self._jitter = jitter
         self._batch = batch
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
-        self._timeout = timeout
-        self._lease_ttl = max(lease_ttl, timedelta(seconds=3 * timeout))
+        self._lease_ttl = max(lease_ttl, timedelta(seconds=3 * remote.timeout))
         # A lease is re-entrant for its holder, so this worker's own runs must not overlap.
         self._running = asyncio.Lock()
         self._telemetry = telemetry or NoTelemetry()
@@ -155,9 +152,7 @@ class AuditDelivery:
         if env is None or not env.siem_url:
             return 0
         try:
-            webhook = SiemWebhook(
-                env.siem_url, env.siem_secret or "", self._http, self._timeout, environment_name=env.name
-            )
+            webhook = self._remote.siem(env.siem_url, env.siem_secret or "", environment_name=env.name)
         except ValueError as problem:
             await self._record_failure(events[0], pending.environment_id, str(problem), self._backoff_cap)
             return 0

@@ -1,4 +1,4 @@
-"""Clients for an environment's remote systems, sharing one HTTP connection pool.
+"""Clients for an environment's remote systems, built by `clients.remote_clients` on one HTTP connection pool.
 
 Clio Operate clients are kept per environment (and per configuration) so their service token
 cache lives across requests; agent clients likewise, so a request does not build one (its relay
@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-import httpx2
-
 from clients.aderant import AderantAgentClient
 from clients.clio_operate import ClioIdentity, ClioOperateClient
+from clients.remote_clients import RemoteClients
 from clients.teams import TeamsWebhook
 from plugin.clio_settings import ClioShapeSettings
 from plugin.errors import NotConfigured
@@ -21,9 +20,8 @@ from store.repository import EnvironmentSettings
 
 
 class Connections:
-    def __init__(self, http: httpx2.AsyncClient, *, timeout: float = 20.0) -> None:
-        self.http = http
-        self.timeout = timeout
+    def __init__(self, remote: RemoteClients) -> None:
+        self.remote = remote
         self._clio: dict[tuple[int, str], ClioOperateClient] = {}
         self._agents: dict[int, tuple[tuple[str | None, ...], AderantAgentClient]] = {}
 
@@ -34,15 +32,13 @@ class Connections:
         kept = self._agents.get(env.id)
         if kept is not None and kept[0] == configured:
             return kept[1]
-        client = AderantAgentClient(
+        client = self.remote.agent(
             base_url=env.agent_url,
             api_key=env.agent_key,
             environment_name=env.name,
             environment_id=env.id,
-            http=self.http,
             relay_key_name=env.relay_key_name,
             relay_key=env.relay_key,
-            timeout=self.timeout,
         )
         self._agents[env.id] = (configured, client)
         return client
@@ -61,27 +57,24 @@ class Connections:
         key = (env.id, fingerprint)
         if key not in self._clio:
             self._clio = {k: v for k, v in self._clio.items() if k[0] != env.id}
-            self._clio[key] = ClioOperateClient(
+            self._clio[key] = self.remote.clio(
                 identity_url=env.identity_url,
                 api_url=env.api_url,
                 client_id=env.client_id,
                 client_secret=env.client_secret,
                 environment_name=env.name,
                 environment_id=env.id,
-                http=self.http,
-                timeout=self.timeout,
                 routes=shapes.clio_routes,
                 team_search_body=shapes.team_search_body,
             )
         return self._clio[key]
 
     def teams(self, webhook_url: str, env: EnvironmentSettings) -> TeamsWebhook:
-        return TeamsWebhook(webhook_url, self.http, environment_name=env.name, timeout=self.timeout)
+        return self.remote.teams(webhook_url, environment_name=env.name)
 
     def identity(self, env: EnvironmentSettings) -> ClioIdentity:
-        return ClioIdentity(
+        return self.remote.identity(
             identity_url=env.identity_url,
-            http=self.http,
             environment_name=env.name,
             routes=ClioShapeSettings.of(env.clio_settings).clio_routes,
         )

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from clients.http import CallObservers, remote_http_client
+from clients.remote_clients import RemoteClients
 from clients.tracing import current_trace_id
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
@@ -102,7 +103,8 @@ def create_app(
             observer=CallObservers(metrics, hops),
             ca_bundle=settings.ca_bundle,
         ) as http:
-            connections = Connections(http, timeout=settings.remote_timeout)
+            remote = RemoteClients(http, timeout=settings.remote_timeout)
+            connections = Connections(remote)
             verifier = HostTokenVerifier(store, connections.identity, connections.clio)
             sessions = SessionManager(
                 store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
@@ -127,7 +129,7 @@ def create_app(
                 ),
             )
             stop = asyncio.Event()
-            delivery = AuditDelivery(store, http, holder=holder, timeout=settings.remote_timeout, telemetry=metrics)
+            delivery = AuditDelivery(store, remote, holder=holder, telemetry=metrics)
             delivering = asyncio.create_task(delivery.run_forever(stop))
             scheduler = AsyncIOScheduler()
             scheduler.add_job(runner.run_due, "interval", seconds=scheduler_tick, id="schedules", max_instances=1, coalesce=True)

@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from clients.errors import RemoteUnavailable
+from clients.remote_clients import RemoteClients
 from clients.siem import WebhookGone
 from embed_auth.portal_access import PortalAccess, PortalRefused, refusal
 from plugin.audit_delivery import AuditDelivery
@@ -40,7 +41,7 @@ from views.app import create_app
 def delivery(
     store: Store, http: httpx2.AsyncClient, clock: Clock, holder: str = "replica-a", **options: Any
 ) -> AuditDelivery:
-    return AuditDelivery(store, http, holder=holder, clock=clock, **options)
+    return AuditDelivery(store, RemoteClients(http), holder=holder, clock=clock, **options)
 
 
 def events(store: Store, firm: Firm, environment_id: int) -> list[AuditEvent]:
@@ -179,7 +180,7 @@ async def test_a_timeout_is_recorded_and_retried(
 
 
 def test_backoff_grows_exponentially_with_full_jitter_and_a_cap(store: Store, http: httpx2.AsyncClient) -> None:
-    worker = AuditDelivery(store, http, holder="a")
+    worker = AuditDelivery(store, RemoteClients(http), holder="a")
     down = RemoteUnavailable("SIEM", "Production", "HTTP 500")
     for attempts in range(1, 30):
         ceiling = min(3600.0, 2.0 * 2 ** (attempts - 1))
@@ -190,7 +191,7 @@ def test_backoff_grows_exponentially_with_full_jitter_and_a_cap(store: Store, ht
 
 
 def test_backoff_honours_retry_after_and_waits_longest_after_a_410(store: Store, http: httpx2.AsyncClient) -> None:
-    worker = AuditDelivery(store, http, holder="a", jitter=lambda ceiling: 0.0)
+    worker = AuditDelivery(store, RemoteClients(http), holder="a", jitter=lambda ceiling: 0.0)
     throttled = RemoteUnavailable("SIEM", "Production", "HTTP 429")
     throttled.retry_after = 120  # type: ignore[attr-defined]
     assert worker.backoff(1, throttled) == 120

@@ -10,6 +10,7 @@ import httpx2
 import pytest
 from sqlmodel import Session, select
 
+from clients.remote_clients import RemoteClients
 from plugin.audit_delivery import AuditDelivery
 from store.environments import EnvironmentStore
 from store.members import MemberStore
@@ -35,7 +36,7 @@ from tests.audit.conftest import (  # noqa: F401
 
 
 def worker(store: Store, http: httpx2.AsyncClient, clock: Clock) -> AuditDelivery:
-    return AuditDelivery(store, http, holder="replica-a", clock=clock, jitter=lambda ceiling: ceiling)
+    return AuditDelivery(store, RemoteClients(http), holder="replica-a", clock=clock, jitter=lambda ceiling: ceiling)
 
 
 def organisation_event(store: Store, firm: Firm, type: str = "member.added") -> None:

@@ -33,6 +33,7 @@ from clients.errors import (
     RemoteTimeout,
     RemoteUnavailable,
 )
+from clients.remote_clients import RemoteClients
 from plugin.connections import Connections
 from store.repository import EnvironmentSettings
 from tests.clients.client_samples import API_URL, CLIENT_ID, CLIENT_SECRET, IDENTITY_URL, assert_no_secrets
@@ -729,7 +730,7 @@ async def test_an_environment_may_move_discovery(http: httpx2.AsyncClient, httpx
         clio_settings={"routes": {"discovery": "/identity/.well-known/openid-configuration"}},
     )
 
-    assert await Connections(http).identity(env).jwks() == {"keys": []}
+    assert await Connections(RemoteClients(http)).identity(env).jwks() == {"keys": []}
 
 
 async def test_identity_errors_name_the_host_when_no_environment_is_given(

@@ -9,6 +9,7 @@ import httpx2
 import pytest
 from pytest_httpx import HTTPXMock
 
+from clients.remote_clients import RemoteClients
 from plugin.connections import Connections
 from plugin.connection_check import ConnectionCheck, Hop, check_connection
 from plugin.services import Services
@@ -32,7 +33,7 @@ async def check(store: Store) -> AsyncIterator[Check]:
     """Test connection of an environment saved with these settings (agent through the relay by default)."""
     organisation = store.create_organisation("Firm", ["system-administrator"])
     async with httpx2.AsyncClient() as http:
-        services = Services(store, Connections(http, timeout=5))
+        services = Services(store, Connections(RemoteClients(http, timeout=5)))
 
         async def run(**settings: object) -> ConnectionCheck:
             defaults: dict = {

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from clients.http import remote_http_client
+from clients.remote_clients import RemoteClients
 from plugin.audit_delivery import AuditDelivery
 from plugin.connections import Connections
 from plugin.services import Services
@@ -28,7 +29,7 @@ async def test_backlog_and_failures_follow_delivery(
 ) -> None:
     metrics = ServiceMetrics()
     http = remote_http_client(transport=httpx2.MockTransport(siem.handle), timeout=5, concurrency=4, observer=metrics)
-    metrics.watch(Services(store, Connections(http)))
+    metrics.watch(Services(store, Connections(RemoteClients(http))))
     assert value(figures(metrics), "pms_sync_audit_backlog_events") == 0
     assert value(figures(metrics), "pms_sync_audit_backlog_oldest_age_seconds") == 0
 
@@ -44,7 +45,7 @@ async def test_backlog_and_failures_follow_delivery(
     assert 2 * 3600 <= value(found, "pms_sync_audit_backlog_oldest_age_seconds") < 3 * 3600
 
     siem.respond = lambda request: httpx2.Response(503, text="down")
-    worker = AuditDelivery(store, http, holder="replica-a", clock=clock, jitter=lambda ceiling: ceiling, telemetry=metrics)
+    worker = AuditDelivery(store, RemoteClients(http), holder="replica-a", clock=clock, jitter=lambda ceiling: ceiling, telemetry=metrics)
     assert await worker.run_once() == 0
     found = figures(metrics)
     assert value(found, "pms_sync_audit_delivery_failures_total") == 2  # one per webhook: each stops at its first event
