@@ -29,9 +29,9 @@ from clients.remote_clients import RemoteClients
 from clients.siem import WebhookGone, retry_after
 from clients.tracing import background_trace
 from plugin.telemetry import NoTelemetry, Telemetry
+from store.clock import utcnow
 from store.leases import Leases
-from store.models import AuditEvent, utcnow
-from store.outbox import Outbox, OutboxEvent, PendingEnvironment
+from store.outbox import AuditRecord, Outbox, OutboxEvent, PendingEnvironment
 from store.repository import Store
 
 __all__ = ["AuditDelivery", "event_payload", "full_jitter", "replica_holder", "webhook_id"]
@@ -41,11 +41,11 @@ RETRY_AFTER_LIMIT = 24 * 3600.0  # a longer Retry-After is taken as this, so a b
 logger = logging.getLogger(__name__)
 
 
-def webhook_id(event: AuditEvent) -> str:
+def webhook_id(event: AuditRecord) -> str:
     return f"evt_{event.id}"
 
 
-def event_payload(event: AuditEvent) -> bytes:
+def event_payload(event: AuditRecord) -> bytes:
     """The Standard Webhooks body: `{"type", "timestamp", "data"}`, serialised once so that the
     bytes signed are the bytes sent. The event's own data cannot override the identifying keys."""
     identity = {

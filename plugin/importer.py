@@ -42,8 +42,8 @@ from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseC
 from plugin.mapping import MappedParty
 from plugin.preview import Preview, find_imported, preview_matter
 from plugin.services import Services
+from store.clock import utcnow
 from store.imports import Attempt, Claim, ClaimedImport, ContactHolder, ContactSlot, ExistingContact, settling_message
-from store.models import utcnow
 from store.repository import EnvironmentSettings
 
 log = logging.getLogger("pms_sync.importer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.models import utcnow
+from store.clock import utcnow
 from store.outbox import Outbox
 from store.repository import Store
 

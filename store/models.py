@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, event, text
 from sqlmodel import Field, Session, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from store.clock import utcnow
 
 
 class Organisation(SQLModel, table=True):

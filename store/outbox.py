@@ -38,17 +38,35 @@ class PendingEnvironment(NamedTuple):
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    """What an audit event says, as delivered: its outbox state stays in the store."""
+
+    id: int
+    organisation_id: int | None
+    environment_id: int | None
+    type: str
+    actor: str | None
+    occurred_at: datetime
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: AuditEvent) -> AuditRecord:
+        assert row.id is not None
+        return cls(row.id, row.organisation_id, row.environment_id, row.type, row.actor, row.occurred_at, dict(row.data))
+
+
+@dataclass(frozen=True)
 class OutboxEvent:
     """An event due to one destination, with that destination's failed attempts so far."""
 
-    event: AuditEvent
+    event: AuditRecord
     attempts: int
     next_attempt_at: datetime | None
+    last_error: str | None
     organisation_level: bool
 
     @property
     def id(self) -> int:
-        assert self.event.id is not None
         return self.event.id
 
 
@@ -115,15 +133,11 @@ class Outbox:
             organisation_level = environment_id in _organisation_destinations(rows)
             count, first = _waiting(session, organisation_id, environment_id, organisation_level)
             head = _stream(session, organisation_id, environment_id, organisation_level, 1)
-            last_error = head[0].event.last_error if head else None
-            if head and head[0].organisation_level:
-                progress = session.get(OrganisationAuditDelivery, (head[0].id, environment_id))
-                last_error = progress.last_error if progress is not None else None
-        return EnvironmentBacklog(count, first, last_error)
+        return EnvironmentBacklog(count, first, head[0].last_error if head else None)
 
-    def pending_events(self, environment_id: int, limit: int) -> list[AuditEvent]:
+    def pending_events(self, environment_id: int, limit: int) -> list[OutboxEvent]:
         """The environment's undelivered events, oldest first (organisation-level ones included)."""
-        return [pending.event for pending in self._pending(environment_id, limit)]
+        return self._pending(environment_id, limit)
 
     def due_events(self, environment_id: int, now: datetime, limit: int) -> list[OutboxEvent]:
         """The pending events, but none at all while the first of them waits for its next attempt."""
@@ -222,10 +236,14 @@ def _stream(session: Session, organisation_id: int, environment_id: int, organis
     )
     found = []
     for event, progress in session.exec(query).all():
+        record = AuditRecord.of(event)
         if event.environment_id is None:
-            found.append(OutboxEvent(event, progress.delivery_attempts, progress.next_attempt_at, True) if progress else OutboxEvent(event, 0, None, True))
+            if progress is None:
+                found.append(OutboxEvent(record, 0, None, None, True))
+            else:
+                found.append(OutboxEvent(record, progress.delivery_attempts, progress.next_attempt_at, progress.last_error, True))
         else:
-            found.append(OutboxEvent(event, event.delivery_attempts, event.next_attempt_at, False))
+            found.append(OutboxEvent(record, event.delivery_attempts, event.next_attempt_at, event.last_error, False))
     return found
 
 

@@ -43,7 +43,7 @@ def test_a_failure_is_recorded_and_holds_back_the_environment_until_it_is_due(st
     outbox.mark_failed(1, "SIEM is not reachable for Production: HTTP 503", NOW + timedelta(seconds=90))
 
     [first, *_] = outbox.pending_events(firm.with_siem, 10)
-    assert first.delivery_attempts == 2
+    assert first.attempts == 2
     assert first.last_error == "SIEM is not reachable for Production: HTTP 503"
     assert first.next_attempt_at is not None
     assert first.next_attempt_at.replace(tzinfo=first.next_attempt_at.tzinfo or timezone.utc) == NOW + timedelta(seconds=90)
@@ -166,4 +166,4 @@ def test_an_environments_events_commit_in_id_order(store: Store, firm: Firm) -> 
     writer.join(5)
     assert second_done.is_set()
     pending = Outbox(store.engine).pending_events(firm.with_siem, 10)
-    assert [e.type for e in pending] == ["first", "second"] and pending[0].id < pending[1].id
+    assert [e.event.type for e in pending] == ["first", "second"] and pending[0].id < pending[1].id

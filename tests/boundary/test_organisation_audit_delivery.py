@@ -180,7 +180,7 @@ def test_an_organisation_event_and_an_environment_event_commit_in_id_order(store
     first.close()
     writer.join(5)
     assert later_done.is_set()
-    pending = [e.type for e in Outbox(store.engine).pending_events(firm.other_siem, 10)]
+    pending = [e.event.type for e in Outbox(store.engine).pending_events(firm.other_siem, 10)]
     assert pending == ["training's", "member.added", "member.removed", "import.started"]
 
 

@@ -1,0 +1,9 @@
+"""The service's clock: every stored time is UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
