@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from plugin.errors import Forbidden, InvalidInput, NotFound
 from plugin.services import Services
 from plugin.setup import create_organisation
-from store.members import ROLES, LastAdministrator, MemberExists, MemberNotFound, MemberStore, email_address
-from store.models import Membership
+from store.members import ROLES, LastAdministrator, Member, MemberExists, MemberNotFound, MemberStore, email_address
 from store.repository import Store
 
 __all__ = [
@@ -76,25 +75,25 @@ def _plain_errors(doing: str) -> Iterator[None]:
         ) from None
 
 
-async def members(services: Services, organisation_id: int) -> list[Membership]:
+async def members(services: Services, organisation_id: int) -> list[Member]:
     return await services.db(_store(services).members, organisation_id)
 
 
 async def add_member(
     services: Services, organisation_id: int, actor: str, email: str, display_name: str, role: str
-) -> Membership:
+) -> Member:
     address, name, chosen = _email(email), _name(display_name), _role(role)
     with _plain_errors("add"):
         return await services.db(_store(services).add, organisation_id, address, name, chosen, actor=actor)
 
 
-async def change_role(services: Services, organisation_id: int, actor: str, member_id: int, role: str) -> Membership:
+async def change_role(services: Services, organisation_id: int, actor: str, member_id: int, role: str) -> Member:
     chosen = _role(role)
     with _plain_errors("take the administrator role from"):
         return await services.db(_store(services).set_role, organisation_id, member_id, chosen, actor=actor)
 
 
-async def remove_member(services: Services, organisation_id: int, actor: str, member_id: int) -> Membership:
+async def remove_member(services: Services, organisation_id: int, actor: str, member_id: int) -> Member:
     with _plain_errors("remove"):
         return await services.db(_store(services).remove, organisation_id, member_id, actor=actor)
 

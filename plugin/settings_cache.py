@@ -31,10 +31,9 @@ from plugin.errors import NotConfigured
 from plugin.mapping import DEFAULT_MAPPING, Mapping
 from plugin.mapping_document import InvalidMapping, from_document
 from store.mappings import MappingStore
-from store.models import DefaultTeam
 from store.repository import EnvironmentSettings, Store
 from store.settings_version import saves_here
-from store.teams import DefaultTeamStore
+from store.teams import DefaultTeamEntry, DefaultTeamStore
 from store.work_type_names import WorkTypeNamesStore
 from store.work_type_roles import WorkTypeRolesStore
 
@@ -46,7 +45,7 @@ class EnvironmentConfiguration:
     """What previews and imports read of an environment besides its connection settings."""
 
     saved_mapping: Mapping | None  # None when the saved mapping no longer validates
-    default_teams: tuple[DefaultTeam, ...]  # every work type's, by team name
+    default_teams: tuple[DefaultTeamEntry, ...]  # every work type's, by team name
     roles: dict[str, dict[str, ParticipantRole]]  # work type → its loaded roles by name
     mapping_problem: str = ""  # why the saved mapping no longer validates
     work_type_names: dict[str, str] = field(default_factory=dict)  # system name → name, as loaded from the modeller
@@ -58,7 +57,7 @@ class EnvironmentConfiguration:
             raise NotConfigured(self.mapping_problem)
         return self.saved_mapping
 
-    def teams_for(self, work_type: str) -> list[DefaultTeam]:
+    def teams_for(self, work_type: str) -> list[DefaultTeamEntry]:
         """The default teams of this work type and of every work type ("*"), by team name."""
         return [team for team in self.default_teams if team.work_type in (work_type, "*")]
 

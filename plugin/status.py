@@ -15,10 +15,10 @@ from datetime import datetime, timedelta, timezone
 from plugin.hop_statistics import HopStatistics, HopSummary
 from plugin.services import EnvironmentSettings, Services
 from plugin.time_zone import day_start, in_zone, organisation_zone
-from store.models import ScheduleRun
 from store.environments import EnvironmentStore, LastCheck
 from store.incidents import Problem
 from store.outbox import EnvironmentBacklog, Outbox
+from store.schedules import RunRecord
 from store.status import StatusStore, StuckWork
 
 # Import outcomes in the order the page lists them (others, should there be any, after these).
@@ -110,7 +110,7 @@ def _status(
     return _with_problems(status)
 
 
-def _last_run(run: ScheduleRun) -> LastRun:
+def _last_run(run: RunRecord) -> LastRun:
     finished = _aware(run.finished_at) if run.finished_at else None
     return LastRun(run.trigger, run.outcome, _aware(run.started_at), finished, run.error)
 

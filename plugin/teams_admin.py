@@ -18,9 +18,8 @@ from plugin.mapping import concrete_work_types
 from plugin.preview import _team_problem
 from plugin.services import Services
 from plugin.work_type_roles import Roles, not_loaded, roles_of
-from store.models import DefaultTeam
 from store.repository import EnvironmentSettings
-from store.teams import DefaultTeamStore
+from store.teams import DefaultTeamEntry, DefaultTeamStore
 
 EVERY_TYPE = "*"
 ACL = "ACL"
@@ -158,13 +157,13 @@ def _pairing(role: str, work_type: str, roles: dict[str, Roles], concrete: list[
     return problems, unchecked
 
 
-def _checked(row: DefaultTeam, roles: dict[str, Roles], concrete: list[str]) -> SavedTeam:
-    problems, unchecked = _pairing(row.role, row.work_type, roles, concrete)
-    return replace(_saved(row), problems=tuple(problems), unchecked=unchecked)
+def _checked(team: DefaultTeamEntry, roles: dict[str, Roles], concrete: list[str]) -> SavedTeam:
+    problems, unchecked = _pairing(team.role, team.work_type, roles, concrete)
+    return replace(_saved(team), problems=tuple(problems), unchecked=unchecked)
 
 
-def _saved(row: DefaultTeam) -> SavedTeam:
-    return SavedTeam(row.id or 0, row.work_type, row.team_id, row.team_name, row.role)
+def _saved(team: DefaultTeamEntry) -> SavedTeam:
+    return SavedTeam(team.id, team.work_type, team.team_id, team.team_name, team.role)
 
 
 def _team_roles(work_type: str, roles: dict[str, Roles], concrete: list[str], warnings: list[str]) -> list[ParticipantRole]:

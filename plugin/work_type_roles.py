@@ -26,9 +26,8 @@ from plugin.errors import InvalidDocument, NotFound
 from plugin.mapping import concrete_work_types
 from plugin.services import Services
 from plugin.settings_cache import Roles
-from store.models import WorkTypeRoles
 from store.repository import EnvironmentSettings
-from store.work_type_roles import WorkTypeRolesStore
+from store.work_type_roles import LoadedRolesRecord, WorkTypeRolesStore
 
 MAX_DOCUMENT = 1024 * 1024
 MAX_SOURCE = 200
@@ -71,7 +70,7 @@ def _store(services: Services) -> WorkTypeRolesStore:
     return WorkTypeRolesStore(services.store.engine)
 
 
-def _loaded(row: WorkTypeRoles) -> LoadedRoles:
+def _loaded(row: LoadedRolesRecord) -> LoadedRoles:
     roles = tuple(ParticipantRole.from_json(role) for role in row.roles)
     return LoadedRoles(row.work_type, roles, row.source, row.loaded_by, row.loaded_at)
 

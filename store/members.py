@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func
@@ -29,6 +31,23 @@ def email_address(value: object) -> str | None:
         return None
     email = value.strip().lower()
     return email if len(email) <= 320 and EMAIL.fullmatch(email) else None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person who may sign in to an organisation outside Clio Operate, and their role."""
+
+    id: int
+    organisation_id: int
+    email: str
+    display_name: str
+    role: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Membership) -> Member:
+        assert row.id is not None
+        return cls(row.id, row.organisation_id, row.email, row.display_name, row.role, row.created_at)
 
 
 class MemberError(Exception):
@@ -51,18 +70,18 @@ class MemberStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def members(self, organisation_id: int) -> list[Membership]:
+    def members(self, organisation_id: int) -> list[Member]:
         with Session(self.engine) as session:
             query = select(Membership).where(Membership.organisation_id == organisation_id)
-            return list(session.exec(query.order_by(col(Membership.email))).all())
+            return [Member.of(row) for row in session.exec(query.order_by(col(Membership.email))).all()]
 
-    def memberships(self, email: str) -> list[Membership]:
+    def memberships(self, email: str) -> list[Member]:
         """Sign-in lookup, the one not scoped by organisation: the e-mail is what names it."""
         with Session(self.engine) as session:
             query = select(Membership).where(Membership.email == email.lower())
-            return list(session.exec(query.order_by(col(Membership.organisation_id))).all())
+            return [Member.of(row) for row in session.exec(query.order_by(col(Membership.organisation_id))).all()]
 
-    def add(self, organisation_id: int, email: str, display_name: str, role: str | None, *, actor: str) -> Membership:
+    def add(self, organisation_id: int, email: str, display_name: str, role: str | None, *, actor: str) -> Member:
         member = Membership(organisation_id=organisation_id, email=email.lower(), display_name=display_name, role=role)
 
         def change(session: Session) -> Membership:
@@ -77,7 +96,7 @@ class MemberStore:
         except IntegrityError:  # added by someone else between the check and the commit
             raise MemberExists(member.email) from None
 
-    def set_role(self, organisation_id: int, member_id: int, role: str | None, *, actor: str) -> Membership:
+    def set_role(self, organisation_id: int, member_id: int, role: str | None, *, actor: str) -> Member:
         def change(session: Session) -> Membership:
             member = _member(session, organisation_id, member_id)
             if member.role != role:
@@ -89,7 +108,7 @@ class MemberStore:
 
         return self._write(organisation_id, change)
 
-    def remove(self, organisation_id: int, member_id: int, *, actor: str) -> Membership:
+    def remove(self, organisation_id: int, member_id: int, *, actor: str) -> Member:
         def change(session: Session) -> Membership:
             member = _member(session, organisation_id, member_id)
             _keep_an_administrator(session, member, None)
@@ -113,14 +132,14 @@ class MemberStore:
         self.set_role(organisation_id, existing.id, ADMINISTRATOR, actor=actor)
         return True
 
-    def _write(self, organisation_id: int, change: Callable[[Session], Membership]) -> Membership:
+    def _write(self, organisation_id: int, change: Callable[[Session], Membership]) -> Member:
         with Session(self.engine) as session:
             session.exec(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()).first()
             member = change(session)
             session.commit()
             if member in session:  # a removed member is gone from the session, and fully loaded already
                 session.refresh(member)
-            return member
+            return Member.of(member)
 
 
 def _member(session: Session, organisation_id: int, member_id: int) -> Membership:

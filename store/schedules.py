@@ -35,6 +35,33 @@ class ImportedMatter:
     import_id: int  # the import record's id: the key close-sync pages on
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of a schedule (or of "Run now"), with what it found and whether Teams was told."""
+
+    id: int
+    organisation_id: int
+    environment_id: int
+    trigger: str
+    holder: str
+    outcome: str
+    started_at: datetime
+    finished_at: datetime | None
+    close_sync_count: int | None
+    auto_import_count: int | None
+    drift: dict[str, int] | None
+    notification: str | None
+    error: str | None
+
+    @classmethod
+    def of(cls, row: ScheduleRun) -> RunRecord:
+        assert row.id is not None
+        return cls(
+            row.id, row.organisation_id, row.environment_id, row.trigger, row.holder, row.outcome, row.started_at,
+            row.finished_at, row.close_sync_count, row.auto_import_count, row.drift, row.notification, row.error,
+        )
+
+
 class ScheduleStore:
     def __init__(self, engine: Engine, secrets: SecretBox) -> None:
         self.engine = engine
@@ -171,16 +198,15 @@ class ScheduleStore:
             )
             session.commit()
 
-    def runs(self, organisation_id: int, environment_id: int, limit: int = 20) -> list[ScheduleRun]:
+    def runs(self, organisation_id: int, environment_id: int, limit: int = 20) -> list[RunRecord]:
         with Session(self.engine) as session:
-            return list(
-                session.exec(
-                    select(ScheduleRun)
-                    .where(ScheduleRun.organisation_id == organisation_id, ScheduleRun.environment_id == environment_id)
-                    .order_by(col(ScheduleRun.id).desc())
-                    .limit(limit)
-                ).all()
-            )
+            rows = session.exec(
+                select(ScheduleRun)
+                .where(ScheduleRun.organisation_id == organisation_id, ScheduleRun.environment_id == environment_id)
+                .order_by(col(ScheduleRun.id).desc())
+                .limit(limit)
+            ).all()
+            return [RunRecord.of(row) for row in rows]
 
     def last_successes(self) -> dict[int, datetime]:
         """When each environment's schedule last finished a successful run, every organisation's

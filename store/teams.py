@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -10,20 +12,37 @@ from store.models import AuditEvent, DefaultTeam
 from store.settings_version import raise_version
 
 
+@dataclass(frozen=True)
+class DefaultTeamEntry:
+    """A security team added to every imported matter of a work type ("*": every type), in a role."""
+
+    id: int
+    organisation_id: int
+    environment_id: int
+    work_type: str
+    team_id: str
+    team_name: str
+    role: str
+
+    @classmethod
+    def of(cls, row: DefaultTeam) -> DefaultTeamEntry:
+        assert row.id is not None
+        return cls(row.id, row.organisation_id, row.environment_id, row.work_type, row.team_id, row.team_name, row.role)
+
+
 class DefaultTeamStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def all(self, organisation_id: int, environment_id: int) -> list[DefaultTeam]:
+    def all(self, organisation_id: int, environment_id: int) -> list[DefaultTeamEntry]:
         """Every default team of the environment, by work type ("*" first), then team name."""
         with Session(self.engine) as session:
-            return list(
-                session.exec(
-                    select(DefaultTeam)
-                    .where(DefaultTeam.organisation_id == organisation_id, DefaultTeam.environment_id == environment_id)
-                    .order_by(col(DefaultTeam.work_type), col(DefaultTeam.team_name), col(DefaultTeam.id))
-                ).all()
-            )
+            rows = session.exec(
+                select(DefaultTeam)
+                .where(DefaultTeam.organisation_id == organisation_id, DefaultTeam.environment_id == environment_id)
+                .order_by(col(DefaultTeam.work_type), col(DefaultTeam.team_name), col(DefaultTeam.id))
+            ).all()
+            return [DefaultTeamEntry.of(row) for row in rows]
 
     def add(
         self,
@@ -35,7 +54,7 @@ class DefaultTeamStore:
         team_name: str,
         role: str,
         actor: str,
-    ) -> DefaultTeam | None:
+    ) -> DefaultTeamEntry | None:
         """The new default team; None when the team is already one for that work type."""
         row = DefaultTeam(
             organisation_id=organisation_id,
@@ -55,9 +74,9 @@ class DefaultTeamStore:
             raise_version(session, organisation_id)
             session.commit()
             session.refresh(row)
-            return row
+            return DefaultTeamEntry.of(row)
 
-    def remove(self, organisation_id: int, environment_id: int, default_team_id: int, *, actor: str) -> DefaultTeam | None:
+    def remove(self, organisation_id: int, environment_id: int, default_team_id: int, *, actor: str) -> DefaultTeamEntry | None:
         """The removed default team; None when the environment has no such default team."""
         with Session(self.engine) as session:
             row = session.exec(
@@ -74,7 +93,7 @@ class DefaultTeamStore:
             session.add(_event("default_team.removed", removed, actor))
             raise_version(session, organisation_id)
             session.commit()
-            return removed
+            return DefaultTeamEntry.of(removed)
 
 
 def _event(type: str, row: DefaultTeam, actor: str) -> AuditEvent:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -12,14 +14,30 @@ from store.models import AuditEvent, WorkTypeRoles, utcnow
 from store.settings_version import raise_version
 
 
+@dataclass(frozen=True)
+class LoadedRolesRecord:
+    """One work type's participant roles as loaded (Clio Operate's JSON, one object per role)."""
+
+    work_type: str
+    roles: list[dict[str, Any]]
+    source: str
+    loaded_by: str
+    loaded_at: datetime
+
+    @classmethod
+    def of(cls, row: WorkTypeRoles) -> LoadedRolesRecord:
+        return cls(row.work_type, list(row.roles), row.source, row.loaded_by, row.loaded_at)
+
+
 class WorkTypeRolesStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def all(self, organisation_id: int, environment_id: int) -> list[WorkTypeRoles]:
+    def all(self, organisation_id: int, environment_id: int) -> list[LoadedRolesRecord]:
         """Every work type with loaded roles, by work type."""
         with Session(self.engine) as session:
-            return list(session.exec(self._query(organisation_id, environment_id).order_by(col(WorkTypeRoles.work_type))).all())
+            rows = session.exec(self._query(organisation_id, environment_id).order_by(col(WorkTypeRoles.work_type))).all()
+            return [LoadedRolesRecord.of(row) for row in rows]
 
     def load(
         self,
@@ -30,7 +48,7 @@ class WorkTypeRolesStore:
         source: str,
         actor: str,
         audited: bool = True,
-    ) -> list[WorkTypeRoles]:
+    ) -> list[LoadedRolesRecord]:
         """Replace the roles of each work type given (others keep theirs), with one audit event,
         in one transaction. Only a set-up outside the product (the demo's) is not ``audited``."""
         now = utcnow()
@@ -56,9 +74,9 @@ class WorkTypeRolesStore:
             session.commit()
             for row in rows:
                 session.refresh(row)
-            return rows
+            return [LoadedRolesRecord.of(row) for row in rows]
 
-    def remove(self, organisation_id: int, environment_id: int, work_type: str, *, actor: str) -> WorkTypeRoles | None:
+    def remove(self, organisation_id: int, environment_id: int, work_type: str, *, actor: str) -> LoadedRolesRecord | None:
         """Forget the loaded roles of a work type; None when none were loaded."""
         with Session(self.engine) as session:
             row = session.exec(self._query(organisation_id, environment_id).where(WorkTypeRoles.work_type == work_type)).first()
@@ -70,7 +88,7 @@ class WorkTypeRolesStore:
             session.add(_event("work_type_roles.removed", organisation_id, environment_id, actor, data))
             raise_version(session, organisation_id)
             session.commit()
-            return removed
+            return LoadedRolesRecord.of(removed)
 
     @staticmethod
     def _query(organisation_id: int, environment_id: int):  # type: ignore[no-untyped-def]
