@@ -1,4 +1,22 @@
-"""Errors a use case raises for the person asking; each message says what happened and what to do."""
+"""Errors a use case raises for the person asking; each message says what happened and what to do.
+
+A remote system's failure reaches the pages as the client raised it (its message names the system,
+the environment and what to do), re-exported here so that pages know the application only.
+"""
+
+from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
+
+__all__ = [
+    "Forbidden",
+    "InvalidDocument",
+    "InvalidInput",
+    "NotConfigured",
+    "NotFound",
+    "RemoteError",
+    "RemoteNotFound",
+    "RemoteTimeout",
+    "UseCaseError",
+]
 
 
 class UseCaseError(Exception):

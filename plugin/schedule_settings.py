@@ -1,4 +1,4 @@
-"""History → Schedule: reading and saving an environment's schedule, with plain validation."""
+"""History → Schedule: reading and saving an environment's schedule, with plain validation, and its runs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,18 @@ from plugin.auto_import import clean_client_codes
 from plugin.errors import InvalidInput
 from plugin.services import Services
 from store.repository import EnvironmentSettings
-from store.schedules import ScheduleSettings
+from store.schedules import RunRecord, ScheduleSettings
 
-__all__ = ["ClosedPhase", "ScheduleSettings", "closed_phase", "closed_phase_choices", "save_schedule"]
+__all__ = [
+    "ClosedPhase",
+    "RunRecord",
+    "ScheduleSettings",
+    "closed_phase",
+    "closed_phase_choices",
+    "recent_runs",
+    "save_schedule",
+    "schedule_of",
+]
 
 MIN_INTERVAL, MAX_INTERVAL = 5, 7 * 24 * 60
 DEFAULT_CLOSED_PHASE = ScheduleSettings.closed_phase  # the closed phase of Sharedo's demo matter type
@@ -25,6 +34,16 @@ class ClosedPhase:
 
     system_name: str
     name: str | None = None
+
+
+async def schedule_of(services: Services, env: EnvironmentSettings) -> ScheduleSettings:
+    """The environment's schedule (the defaults when none was saved)."""
+    return await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
+
+
+async def recent_runs(services: Services, env: EnvironmentSettings) -> list[RunRecord]:
+    """The environment's latest runs, newest first."""
+    return await services.db(services.store.schedules.runs, env.organisation_id, env.id)
 
 
 async def closed_phase_choices(services: Services, env: EnvironmentSettings, configured: str) -> list[ClosedPhase]:

@@ -10,12 +10,20 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.principal import AccessRefused, Principal
 from embed_auth.callers import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
-from plugin.errors import Forbidden, InvalidInput, NotConfigured, NotFound, UseCaseError
+from plugin.errors import (
+    Forbidden,
+    InvalidInput,
+    NotConfigured,
+    NotFound,
+    RemoteError,
+    RemoteNotFound,
+    RemoteTimeout,
+    UseCaseError,
+)
 from plugin.history import PAGE_SIZE, HistoryEntry, HistoryFilter
 from plugin.importer import Actor, ImportFailed, ImportInProgress
 from plugin.refused_imports import refuse_import

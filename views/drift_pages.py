@@ -8,13 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from clients.errors import RemoteError
 from plugin.drift import Kind, MatterDrift
 from plugin.drift_apply import SEPARATOR, Selection, apply_drift_changes
 from plugin.drift_parties import party_choices
 from plugin.importer import Decision
 from plugin.drift_reads import drift_for
-from plugin.errors import InvalidInput
+from plugin.errors import InvalidInput, RemoteError
 from plugin.services import EnvironmentSettings, Services
 from views.common import http_error, runtime, signed_form, text
 from views.rendering import page

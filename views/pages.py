@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from urllib.parse import urlencode, urlsplit
@@ -16,10 +15,12 @@ from embed_auth.portal_access import PortalRefused
 from plugin.drift_reads import preview_drift
 from plugin.errors import InvalidInput
 from plugin.importer import ImportFailed, import_matter
+from plugin.operations import check_database
 from plugin.portal_links import PANELS, panel_path
 from plugin.preview import Preview, preview_matter
 from plugin.search import search_matters
 from plugin.services import EnvironmentSettings
+from plugin.sign_in import environment_of_portal, portal_origins, sign_in_refused, sign_in_succeeded
 from views import parsing, signin
 from views.common import actor, caller_of, http_error, principal_in, refuse_import_request, runtime, signed_form
 from views.rendering import page, render
@@ -33,7 +34,7 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     try:
-        await asyncio.to_thread(runtime(request).services.store.ping)
+        await check_database(runtime(request).services)
     except Exception as exc:  # any database failure means "not ready"
         log.warning("readiness check failed: %s", type(exc).__name__)
         return PlainTextResponse("database unavailable", status_code=503)
@@ -45,7 +46,7 @@ async def embed(request: Request) -> Response:
     opens the panel the portal page was linked to (`?panel=close-sync&environment=2`), if any.
     Opened directly (not framed), it says where PMS Sync opens and offers the standalone sign-in."""
     rt = runtime(request)
-    origins = await asyncio.to_thread(rt.services.store.all_portal_origins)
+    origins = await portal_origins(rt.services)
     context = {
         "portal_origins": origins,
         "portal_url": signin.portal_url(rt.settings, origins),
@@ -78,7 +79,7 @@ async def embed_session(request: Request) -> Response:
         token = body.get("token") if isinstance(body, dict) else None
         portal_origin = body.get("portal_origin") if isinstance(body, dict) else None
         if isinstance(portal_origin, str):
-            hint = await asyncio.to_thread(rt.services.store.environment_by_portal_origin, portal_origin)
+            hint = await environment_of_portal(rt.services, portal_origin)
         principal = await rt.auth.verifier.verify(token if isinstance(token, str) else "", environment_hint=hint)
     except (ValueError, InvalidInput):
         return JSONResponse({"error": "The sign-in request was not valid JSON."}, status_code=400)
@@ -87,23 +88,22 @@ async def embed_session(request: Request) -> Response:
     except (TokenRejected, SignInUnavailable) as exc:
         status, message = http_error(exc)
         log.warning("sign-in refused: %s", message)
-        await asyncio.to_thread(  # the firm's own SIEM hears of it when we know whose portal it was
-            rt.services.store.add_audit_event,
-            "sign_in.refused",
+        await sign_in_refused(  # the firm's own SIEM hears of it when we know whose portal it was
+            rt.services,
+            reason=message,
             organisation_id=hint.organisation_id if hint else None,
             environment_id=hint.id if hint else None,
-            data={"reason": message},
         )
         return JSONResponse({"error": message}, status_code=status)
     response = JSONResponse({"redirect": f"/?{urlencode({'environment': principal.environment_id})}"})
     await rt.auth.sessions.open(response, principal)
-    await asyncio.to_thread(
-        rt.services.store.add_audit_event,
-        "sign_in.succeeded",
+    await sign_in_succeeded(
+        rt.services,
         organisation_id=principal.organisation_id,
         environment_id=principal.environment_id,
         actor=principal.user_name,
-        data={"role": principal.role, "method": "embedded"},
+        role=principal.role,
+        method="embedded",
     )
     log.info("signed in %s (%s)", principal.user_name, principal.role)
     return response
@@ -114,7 +114,7 @@ async def refused_on_recheck(request: Request, exc: Exception) -> Response:
     the session has ended; the refusal is shown, as ``{"error": ...}`` under ``/api/``."""
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": str(exc)}, status_code=403)
-    origins = await asyncio.to_thread(runtime(request).services.store.all_portal_origins)
+    origins = await portal_origins(runtime(request).services)
     context = {"heading": "Sign-in refused", "message": str(exc)}
     return render(request, "refused.html", context, frame_ancestors=origins, status=403)
 

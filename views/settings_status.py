@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from plugin.hop_statistics import WINDOW_MINUTES, HopSummary
+from plugin.schedule_settings import schedule_of
 from plugin.services import EnvironmentSettings
 from plugin.status import environment_status
 from views.common import runtime
@@ -86,7 +87,7 @@ async def status_page(request: Request) -> Response:
     async def build(env: EnvironmentSettings) -> dict:
         alerts = rt.alerts
         status = await environment_status(rt.services, alerts.hops, env, alerts.thresholds)
-        schedule = await rt.services.db(rt.services.store.schedules.schedule, env.organisation_id, env.id)
+        schedule = await schedule_of(rt.services, env)
         return {
             "status": status,
             "charts": {hop.key: chart(hop) for hop in status.hops},

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from embed_auth.host_token import SignInUnavailable
 from embed_auth.oidc import FlowCookie, OidcClient, SignInRefused, member_principal
 from plugin.settings import Settings
+from plugin.sign_in import flow_secrets, portal_origins, sign_in_refused, sign_in_succeeded
 from views.common import runtime
 from views.rendering import render
 
@@ -35,7 +36,7 @@ def _clients(request: Request) -> dict[str, OidcClient]:
 
 def _flow_cookie(request: Request) -> FlowCookie:
     rt = runtime(request)
-    return FlowCookie(rt.services.store.secrets, secure=rt.settings.cookie_secure)
+    return FlowCookie(flow_secrets(rt.services), secure=rt.settings.cookie_secure)
 
 
 def provider_buttons(request: Request) -> list[tuple[str, str]]:
@@ -53,7 +54,7 @@ def portal_url(settings: Settings, portal_origins: list[str]) -> str | None:
 
 async def _sign_in_page(request: Request, *, error: str | None = None, status: int = 200) -> Response:
     rt = runtime(request)
-    origins = await rt.services.db(rt.services.store.all_portal_origins)
+    origins = await portal_origins(rt.services)
     context = {"providers": provider_buttons(request), "error": error, "portal_url": portal_url(rt.settings, origins)}
     return render(request, "signin.html", context, frame_ancestors=[], status=status)
 
@@ -91,12 +92,13 @@ async def callback(request: Request) -> Response:
     else:
         response = RedirectResponse("/", status_code=303)
         await rt.auth.sessions.open(response, principal)
-        await rt.services.db(
-            rt.services.store.add_audit_event,
-            "sign_in.succeeded",
+        await sign_in_succeeded(
+            rt.services,
             organisation_id=principal.organisation_id,
             actor=principal.user_name,
-            data={"role": principal.role, "method": "oidc", "provider": client.name},
+            role=principal.role,
+            method="oidc",
+            provider=client.name,
         )
         log.info("signed in %s (%s) with %s", principal.user_name, principal.role, client.name)
     cookie.clear(response)
@@ -107,13 +109,13 @@ async def _refused(request: Request, provider: str, exc: SignInRefused | SignInU
     refusal = exc if isinstance(exc, SignInRefused) else SignInRefused(str(exc))
     unavailable = refusal is not exc
     log.warning("sign-in with %s refused: %s", provider, refusal)
-    services = runtime(request).services
-    await services.db(
-        services.store.add_audit_event,
-        "sign_in.refused",
+    await sign_in_refused(
+        runtime(request).services,
+        reason=str(refusal),
         organisation_id=refusal.organisation_id,
         actor=refusal.actor,
-        data={"reason": str(refusal), "method": "oidc", "provider": provider},
+        method="oidc",
+        provider=provider,
     )
     context = {"heading": "Sign-in unavailable" if unavailable else "Sign-in refused", "message": str(refusal)}
     return render(request, "refused.html", context, frame_ancestors=[], status=502 if unavailable else 403)

@@ -15,7 +15,14 @@ from plugin.auto_import import apply_auto_import, auto_import_dry_run, auto_impo
 from plugin.close_sync import apply_close_sync, close_sync_dry_run
 from plugin.drift_summary import DriftSummary
 from plugin.errors import InvalidInput
-from plugin.schedule_settings import ScheduleSettings, closed_phase, closed_phase_choices, save_schedule
+from plugin.schedule_settings import (
+    ScheduleSettings,
+    closed_phase,
+    closed_phase_choices,
+    recent_runs,
+    save_schedule,
+    schedule_of,
+)
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
 from views.rendering import page
@@ -47,9 +54,8 @@ def _shown(schedule: ScheduleSettings) -> dict[str, object]:
 
 
 async def _schedule(services: Services, env: EnvironmentSettings) -> dict:
-    schedules = services.store.schedules
-    schedule = await services.db(schedules.schedule, env.organisation_id, env.id)
-    runs = await services.db(schedules.runs, env.organisation_id, env.id)
+    schedule = await schedule_of(services, env)
+    runs = await recent_runs(services, env)
     last_run = next((r for r in runs if r.outcome != "running"), None)
     return {
         "schedule": schedule,
@@ -158,7 +164,7 @@ async def _sync_page(request: Request, template: str, field: str, nothing_ticked
         if signed is not None:
             caller, form = signed
             outcomes = await apply(caller, env, _chosen(form, field, nothing_ticked))
-        schedule = await services.db(services.store.schedules.schedule, env.organisation_id, env.id)
+        schedule = await schedule_of(services, env)
         return {**await review(env, schedule), "outcomes": outcomes, "schedule": schedule}
 
     async def built(env: EnvironmentSettings | None) -> dict:
