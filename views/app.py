@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import gc
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import httpx2
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -21,24 +17,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from clients.http import CallObservers, remote_http_client
-from clients.remote_clients import RemoteClients
 from clients.tracing import current_trace_id
-from embed_auth.environment_access import EnvironmentAccess
-from embed_auth.host_token import HostTokenVerifier
-from embed_auth.callers import Authenticator
 from embed_auth.portal_access import TAKES_EFFECT, PortalRefused
-from embed_auth.sessions import SessionManager
-from plugin.audit_delivery import AuditDelivery, replica_holder
-from plugin.connections import Connections
-from plugin.scheduled_runs import SyncRunner
 from plugin.hop_statistics import HopStatistics
-from plugin.services import Services
-from plugin.status import AlertThresholds
-from plugin.status_alerts import StatusAlerts
 from plugin.settings import Settings
 from plugin.time_zone import shown
-from plugin.setup import open_store
 from views import api, drift_pages, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, settings_work_types, signin
 from views.rendering import ago, noun, plural
 from views import metrics as metrics_route
@@ -46,21 +29,10 @@ from views.metrics import ServiceMetrics
 from views.request_context import RequestContext
 from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
+from views.runtime import running
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-@dataclass
-class Runtime:
-    """Everything the endpoints need, built in the app's lifespan and kept on ``app.state``."""
-
-    settings: Settings
-    services: Services
-    auth: Authenticator
-    templates: Jinja2Templates
-    runner: SyncRunner
-    alerts: StatusAlerts  # its hop statistics and thresholds feed Settings → Status
 
 
 @functools.cache
@@ -91,60 +63,13 @@ def create_app(
     templates.env.globals["access_takes_effect"] = TAKES_EFFECT  # how soon Settings' role and member changes count
     metrics = ServiceMetrics()
     hops = HopStatistics()
-    thresholds = AlertThresholds(settings.alert_hop_failures, settings.alert_siem_backlog_minutes, settings.alert_failed_runs)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = open_store(settings)
-        async with remote_http_client(
-            transport=transport,
-            timeout=settings.remote_timeout,
-            concurrency=settings.remote_concurrency,
-            observer=CallObservers(metrics, hops),
-            ca_bundle=settings.ca_bundle,
-        ) as http:
-            remote = RemoteClients(http, timeout=settings.remote_timeout)
-            connections = Connections(remote)
-            verifier = HostTokenVerifier(store, connections.identity, connections.clio)
-            sessions = SessionManager(
-                store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
-            )
-            services = Services(
-                store, connections, concurrency=settings.remote_concurrency,
-                settle=timedelta(seconds=settings.import_settle_seconds), telemetry=metrics,
-                settings_recheck=settings.settings_recheck_seconds,
-            )
-            metrics.watch(services)
-            holder = replica_holder()
-            runner = SyncRunner(services, holder=holder, public_url=settings.public_url)
-            app.state.runtime = Runtime(
-                settings=settings,
-                services=services,
-                auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio, portal=verifier.access)),
-                templates=templates,
-                runner=runner,
-                alerts=StatusAlerts(
-                    services, hops, thresholds, public_url=settings.public_url, replica=holder,
-                    interval=timedelta(seconds=scheduler_tick),
-                ),
-            )
-            stop = asyncio.Event()
-            delivery = AuditDelivery(store, remote, holder=holder, telemetry=metrics)
-            delivering = asyncio.create_task(delivery.run_forever(stop))
-            scheduler = AsyncIOScheduler()
-            scheduler.add_job(runner.run_due, "interval", seconds=scheduler_tick, id="schedules", max_instances=1, coalesce=True)
-            scheduler.add_job(
-                app.state.runtime.alerts.check_all, "interval", seconds=scheduler_tick, id="status-alerts",
-                max_instances=1, coalesce=True,
-            )
-            scheduler.start()
+        async with running(settings, templates, metrics, hops, transport=transport, scheduler_tick=scheduler_tick) as runtime:
+            app.state.runtime = runtime
             _freeze_start_up()
             yield
-            scheduler.shutdown(wait=False)
-            stop.set()
-            await delivering
-            metrics.forget_store()
-        store.engine.dispose()
 
     routes = [
         Route("/healthz", pages.healthz),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -29,9 +28,7 @@ from plugin.importer import Actor, ImportFailed, ImportInProgress
 from plugin.refused_imports import refuse_import
 from plugin.services import EnvironmentSettings
 from views.parsing import day, matter_number, whole_number
-
-if TYPE_CHECKING:
-    from views.app import Runtime
+from views.runtime import Runtime
 
 log = logging.getLogger("pms_sync.views")
 
@@ -43,7 +40,7 @@ class NotSignedIn(Exception):
     pass
 
 
-def runtime(request: Request) -> "Runtime":
+def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
