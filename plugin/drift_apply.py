@@ -36,9 +36,9 @@ from plugin.importer import CLAIM_LEASE, Contacts, Decision, OutcomeUnknown
 from plugin.mapping import MappedParty
 from plugin.preview import PartyPreview, Preview, preview_matter
 from plugin.services import Services
+from store.clock import utcnow
 from store.drift_changes import TRIGGER, ChangeClaim, ChangeToApply
 from store.imports import Attempt, ImportedBaseline, settling_message
-from store.models import utcnow
 from store.repository import EnvironmentSettings
 
 SEPARATOR = "|"
