@@ -421,7 +421,7 @@ def memory_benchmark(imported: int, latency: float, aderant_closed_share: float,
             database_url = str(store.engine.url)
             secret_key = (data_dir / "secret.key").read_text().strip()
             store.engine.dispose()
-            sandbox = ForkedServer(demo.sandbox, port + 1)
+            sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1))
             sandbox.start()
             control = SandboxControl(demo.info["sandbox_url"])
             try:

@@ -1,4 +1,4 @@
-"""The benchmark scripts start: `--help` describes each, and tiny runs of the load and History
+"""The benchmark scripts start: `--help` describes each, and tiny runs of the load, close-sync memory and History
 benchmarks measure (exit 0, goals met, or 1, missed) rather than fail to run (2); a tiny run of the
 exactly-once benchmark's settle window meets its goal."""
 
@@ -61,6 +61,14 @@ def test_a_tiny_history_run_finds_nothing_with_each_filter() -> None:
     goal_lines = re.findall(r"^  (?:met   |MISSED)  SQLite, .*$", result.stdout, re.MULTILINE)
     assert len(goal_lines) == 6, result.stdout
     assert not any("rows, not none" in line for line in goal_lines), result.stdout
+
+
+@pytest.mark.benchmark
+def test_a_tiny_close_sync_memory_run_finds_its_candidates() -> None:
+    result = benchmark("close_sync.py", "--imported", "500", "--latency", "0.01")
+    assert result.returncode in GOAL_STATUSES, result.stdout + result.stderr
+    assert re.search(r"^  peak RSS MB: \d+\.\d / ", result.stdout, re.MULTILINE), result.stdout
+    assert "OK: close-sync found the expected candidates in every run." in result.stdout, result.stdout
 
 
 @pytest.mark.benchmark
