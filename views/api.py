@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import date
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -132,7 +133,7 @@ def preview_json(preview: Preview) -> dict:
         "work_item_id": preview.work_item_id,
         "work_item_url": preview.work_item_url,
         "work_item_deleted": preview.deleted,
-        "source": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in mapped.source.items()},
+        "source": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in mapped.source.items()},
         "warnings": preview.warnings,
     }
 

@@ -44,14 +44,11 @@ def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-_UNKNOWN = object()
-
-
 async def caller_of(request: Request) -> Caller | None:
     """Who is calling (session cookie or Bearer token), looked up once per request."""
-    caller = getattr(request.state, "caller", _UNKNOWN)
-    if caller is _UNKNOWN:
-        caller = request.state.caller = await runtime(request).auth.caller(request)
+    if not hasattr(request.state, "caller"):
+        request.state.caller = await runtime(request).auth.caller(request)
+    caller: Caller | None = request.state.caller
     return caller
 
 

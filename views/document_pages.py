@@ -62,7 +62,7 @@ class DocumentPage:
 
     @property
     def defaults(self) -> dict:
-        blank = {"section": "settings", "page": None, "notice": None, "problems": [], "pasted": ""}
+        blank: dict[str, object] = {"section": "settings", "page": None, "notice": None, "problems": [], "pasted": ""}
         return {**blank, **{name: "" for name in self.kept}}
 
     def not_text(self, name: str) -> InvalidDocument:

@@ -27,7 +27,7 @@ KINDS: dict[Kind, str] = {
     "party_added": "Party added",
     "party_removed": "Party removed",
 }
-DEFAULTS = {
+DEFAULTS: dict[str, object] = {
     "section": "history", "matters": [], "kinds": KINDS, "kind": "", "outcomes": None, "unavailable": None,
     "separator": SEPARATOR, "choices": {}, "contact_field": CONTACT,
 }
@@ -79,9 +79,8 @@ async def drift_page(request: Request) -> Response:
     services = runtime(request).services
     status = 200
 
-    async def build(env: EnvironmentSettings | None) -> dict:
+    async def build(env: EnvironmentSettings) -> dict:
         nonlocal status
-        assert env is not None
         kind = _kind(request)
         context: dict = {"kind": kind or ""}
         try:

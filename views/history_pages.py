@@ -27,7 +27,7 @@ FILTERS = ("outcome", "matter", "user", "from", "to", "environments")
 
 def filter_query(request: Request, env: EnvironmentSettings | None, **extra: object) -> str:
     """The query string of the History shown: its environment and filters (for paging, the CSV)."""
-    params = {"environment": env.id} if env else {}
+    params: dict[str, object] = {"environment": env.id} if env else {}
     params.update({name: request.query_params[name] for name in FILTERS if request.query_params.get(name)})
     return urlencode({**params, **extra})
 
@@ -35,8 +35,7 @@ def filter_query(request: Request, env: EnvironmentSettings | None, **extra: obj
 async def history_list(request: Request) -> Response:
     query_params = request.query_params
 
-    async def build(env: EnvironmentSettings | None) -> dict:
-        assert env is not None
+    async def build(env: EnvironmentSettings) -> dict:
         services = runtime(request).services
         caller = await require_caller(request)
         query = history_filter(request)
@@ -91,8 +90,7 @@ async def release_page(request: Request) -> Response:
         return signed
     caller, form = signed
 
-    async def build(env: EnvironmentSettings | None) -> dict | Response:
-        assert env is not None
+    async def build(env: EnvironmentSettings) -> dict | Response:
         principal = await principal_in(request, caller, env)
         import_id = parsing.whole_number(str(form.get("import_id") or ""), "import_id")
         if import_id is None:
@@ -108,8 +106,7 @@ async def release_page(request: Request) -> Response:
 async def history_detail(request: Request) -> Response:
     attempt_id: int = request.path_params["attempt_id"]
 
-    async def build(env: EnvironmentSettings | None) -> dict:
-        assert env is not None
+    async def build(env: EnvironmentSettings) -> dict:
         services = runtime(request).services
         entry = await history_entry(services, env.organisation_id, attempt_id)
         in_use = {e.id: e for e in await services.environments(env.organisation_id)}

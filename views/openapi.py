@@ -103,10 +103,8 @@ def query(name: str, schema: Schema, description: str) -> Schema:
 
 
 ENVIRONMENT = query("environment", ID, "An environment id; the one the user signed in through by default")
-MATTER_NUMBER = {
-    "name": "matter_number", "in": "path", "required": True,
-    "schema": {"type": "string", "minLength": 1, "maxLength": MATTER_NUMBER_LENGTH},
-}
+MATTER_NUMBER_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MATTER_NUMBER_LENGTH}
+MATTER_NUMBER = {"name": "matter_number", "in": "path", "required": True, "schema": MATTER_NUMBER_SCHEMA}
 
 
 def answer(description: str, schema: Schema) -> Schema:
@@ -152,7 +150,7 @@ def api_description() -> Schema:
             "/api/v1/history": {"get": operation(
                 "Import attempts, newest first",
                 [ENVIRONMENT, query("outcome", {"enum": list(OUTCOMES)}, "Only attempts with this outcome"),
-                 query("matter", MATTER_NUMBER["schema"], "Only attempts of this matter number"),
+                 query("matter", MATTER_NUMBER_SCHEMA, "Only attempts of this matter number"),
                  query("user", TEXT, "Only attempts by this user name"),
                  query("from", {"type": "string", "format": "date"},
                        "Only attempts started on or after this day, in the organisation's time zone"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, cast, overload
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -30,7 +30,9 @@ HISTORY_ADMIN_ONLY = (
     "if a matter needs closing or importing."
 )
 
-Build = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
+Build = Callable[[EnvironmentSettings], Awaitable[dict | Response]]
+# A page that does not need an environment is built with None when none is usable yet.
+BuildWithout = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
 Rights = Literal["environment", "organisation", "either"]
 
 
@@ -53,10 +55,24 @@ def render(request: Request, template: str, context: dict, *, frame_ancestors: l
     return response
 
 
+@overload
+async def page(
+    request: Request, template: str, build: Build, defaults: dict, *, admin: bool = False,
+    needs_environment: Literal[True] = True, environment_id: int | None = None, rights: Rights = "environment",
+) -> Response: ...
+
+
+@overload
+async def page(
+    request: Request, template: str, build: BuildWithout, defaults: dict, *, admin: bool = False,
+    needs_environment: Literal[False], environment_id: int | None = None, rights: Rights = "environment",
+) -> Response: ...
+
+
 async def page(
     request: Request,
     template: str,
-    build: Build,
+    build: Build | BuildWithout,
     defaults: dict,
     *,
     admin: bool = False,
@@ -112,7 +128,7 @@ async def page(
             raise Forbidden(refusal)
         context["environment"] = env
         building = True
-        built = await build(env)
+        built = await (build(env) if env is not None else cast(BuildWithout, build)(None))
         if isinstance(built, Response):
             return built
         context.update(built)

@@ -11,7 +11,7 @@ from embed_auth.callers import Caller
 from plugin.services import EnvironmentSettings
 from plugin.time_zone import set_organisation_zone, zone_names
 from views.common import runtime, signed_form, text
-from views.rendering import Build, page
+from views.rendering import BuildWithout, page
 
 PATH = "/settings/organisation"
 
@@ -40,7 +40,7 @@ async def save_time_zone(request: Request) -> Response:
     return await _page(request, build)
 
 
-async def _page(request: Request, build: Build) -> Response:
+async def _page(request: Request, build: BuildWithout) -> Response:
     defaults = {"section": "settings", "saved": False, "zone_names": sorted(zone_names())}
     return await page(
         request, "settings_organisation.html", build, defaults, admin=True, needs_environment=False, rights="organisation"

@@ -28,7 +28,7 @@ from views.common import HANDLED, actor, http_error, principal_in, runtime, sign
 from views.rendering import page
 
 SCHEDULE = "/history/schedule"
-SCHEDULE_DEFAULTS = {
+SCHEDULE_DEFAULTS: dict[str, object] = {
     "section": "history", "schedule": None, "form": None, "runs": [], "saved": False, "closed_phases": [],
     "last_run": None, "last_drift": None,
 }
@@ -73,8 +73,7 @@ def _closed_phase(form: FormData) -> str:
 
 
 async def schedule_page(request: Request) -> Response:
-    async def build(env: EnvironmentSettings | None) -> dict:
-        assert env is not None
+    async def build(env: EnvironmentSettings) -> dict:
         return {**await _schedule(runtime(request).services, env), "saved": request.query_params.get("saved") == "1"}
 
     return await page(request, "sync_schedule.html", build, SCHEDULE_DEFAULTS, admin=True)
@@ -89,9 +88,8 @@ async def _schedule_post(request: Request, change: Change, *, keep_submitted: bo
     caller, form = signed
     status = 200
 
-    async def build(env: EnvironmentSettings | None) -> dict | Response:
+    async def build(env: EnvironmentSettings) -> dict | Response:
         nonlocal status
-        assert env is not None
         try:
             return _back(SCHEDULE, env, **await change(caller, form, env))
         except HANDLED as exc:
@@ -133,7 +131,7 @@ async def run_now(request: Request) -> Response:
     return await _schedule_post(request, change, keep_submitted=False)
 
 
-SYNC_DEFAULTS = {"section": "history", "candidates": [], "outcomes": None, "schedule": None, "closed_phase": None}
+SYNC_DEFAULTS: dict[str, object] = {"section": "history", "candidates": [], "outcomes": None, "schedule": None, "closed_phase": None}
 # Applying the ticked items (None: all) of a Close-sync or Auto-import page: their outcomes.
 Apply = Callable[[Caller, EnvironmentSettings, "list[str] | None"], Awaitable[list]]
 # The page's dry run and what else it shows, given the environment's schedule.
@@ -167,9 +165,8 @@ async def _sync_page(request: Request, template: str, field: str, nothing_ticked
         schedule = await schedule_of(services, env)
         return {**await review(env, schedule), "outcomes": outcomes, "schedule": schedule}
 
-    async def built(env: EnvironmentSettings | None) -> dict:
+    async def built(env: EnvironmentSettings) -> dict:
         nonlocal status
-        assert env is not None
         try:
             return await build(env, signed)
         except InvalidInput as exc:
