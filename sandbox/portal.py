@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from sandbox.clio.model import User, WorkItem
+from sandbox.clio.model import Organisation, Person, User, WorkItem
 from sandbox.clio.tenant import Tenant, UnknownUser
 
 TOKEN_COOKIE = "_api"
@@ -200,8 +200,11 @@ class Portal:
         if user is None:
             return self._sign_in_page(request, reference=False)
         state = self.tenant.state
-        records = {"person": state.people, "organisation": state.organisations}.get(request.path_params["kind"], {})
-        contact = records.get(request.path_params["contact_id"])
+        kind, contact_id = request.path_params["kind"], request.path_params["contact_id"]
+        contact: Person | Organisation | None = (
+            state.people.get(contact_id) if kind == "person"
+            else state.organisations.get(contact_id) if kind == "organisation" else None
+        )
         return self._page(
             request, "contact.html", 200 if contact else 404, style_nonce=secrets.token_urlsafe(16), user=user, contact=contact,
         )
