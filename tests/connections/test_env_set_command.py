@@ -1,4 +1,5 @@
-"""`pms-sync env set`: checked and audited as Settings → Connections saves an environment, secrets unprinted."""
+"""`pms-sync env set` and the demo's set-up: checked and audited as Settings → Connections saves an
+environment, secrets unprinted."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandbox.demo import DEMO_ACTOR, configure_sandbox_organisation
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
+from tests.views.conftest import AGENT_KEY as SANDBOX_AGENT_KEY
+from tests.views.conftest import SANDBOX, Service
 from views.cli import main
 
 ORGANISATION = "Harbour Legal"
@@ -99,3 +103,15 @@ def test_env_set_writes_the_audit_events_of_the_form(
     )
     [env] = cli_store.environments(org)
     assert (env.client_secret, env.agent_key, env.is_default) == (CLIENT_SECRET, AGENT_KEY, True)
+
+
+def test_the_demo_set_up_is_audited_once(service: Service) -> None:
+    events = service.store.audit_events(service.organisation_id, limit=500)
+    added = [e.data["environment"] for e in events if e.type == "environment.added" and e.actor == DEMO_ACTOR]
+    assert sorted(added) == ["Production", "UAT"]
+
+    configure_sandbox_organisation(  # as a restarted demo does
+        service.store, service.sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=SANDBOX_AGENT_KEY
+    )
+
+    assert len(service.store.audit_events(service.organisation_id, limit=500)) == len(events)
