@@ -22,6 +22,11 @@ from views.app import create_app
 from views.logs import configure_logging
 from views.server import server_config
 
+ENV_SET_ACTOR = "pms-sync env set"  # the actor of the audit events `pms-sync env set` writes
+SECRET_VARIABLES = {
+    "client_secret": "PMS_SYNC_CLIENT_SECRET", "agent_key": "PMS_SYNC_AGENT_KEY", "relay_key": "PMS_SYNC_RELAY_KEY",
+}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pms-sync", description="PMS Sync: Aderant matters into Clio Operate.")
@@ -147,12 +152,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{result.email} {'is now' if result.member_changed else 'was already'} an administrator of {args.organisation!r}")
         return 0
     return _set_environment(args, store)
-
-
-ENV_SET_ACTOR = "pms-sync env set"
-SECRET_VARIABLES = {
-    "client_secret": "PMS_SYNC_CLIENT_SECRET", "agent_key": "PMS_SYNC_AGENT_KEY", "relay_key": "PMS_SYNC_RELAY_KEY",
-}
 
 
 def _set_environment(args: argparse.Namespace, store: Store) -> int:
