@@ -72,7 +72,7 @@ async def check_connection(
     aderant, clio = await asyncio.gather(_aderant_hops(services, env), _clio_hops(services, env))
     check = ConnectionCheck(env.name, (*aderant, *clio))
     last = LastCheck(datetime.now(timezone.utc), check.ok, check.summary, checked_by)
-    await services.db(environment_store(services).record_check, organisation_id, environment_id, last)
+    await services.db(environment_store(services.store).record_check, organisation_id, environment_id, last)
     return check
 
 

@@ -20,7 +20,7 @@ from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
 from plugin.errors import InvalidInput, NotFound
 from plugin.services import EnvironmentSettings, Services
 from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentStore, EnvironmentValues, LastCheck
-from store.repository import normalise_issuer
+from store.repository import Store, normalise_issuer
 
 T = TypeVar("T")
 
@@ -140,7 +140,7 @@ class InvalidSettings(InvalidInput):
 async def connections(services: Services, organisation_id: int) -> list[ConnectionForm]:
     """Each environment, with its last Test connection."""
     envs = await services.environments(organisation_id)
-    checks = await services.db(environment_store(services).last_checks, organisation_id)
+    checks = await services.db(environment_store(services.store).last_checks, organisation_id)
     return [replace(ConnectionForm.of(env), last_check=checks.get(env.id)) for env in envs]
 
 
@@ -150,28 +150,66 @@ async def connection(services: Services, organisation_id: int, environment_id: i
 
 async def add_connection(services: Services, organisation_id: int, actor: str, fields: Mapping[str, str]) -> int:
     """The new environment's id. Raises InvalidSettings."""
-    store = environment_store(services)
-    form, values = await _validated(services, organisation_id, None, fields, ConnectionForm())
-    return await _write(services, organisation_id, None, form, values, lambda v: store.add(organisation_id, v, actor))
+    return await services.db(_add, services.store, organisation_id, actor, fields)
 
 
 async def save_connection(
     services: Services, organisation_id: int, environment_id: int, actor: str, fields: Mapping[str, str]
 ) -> None:
     """Raises InvalidSettings, or NotFound."""
-    saved = await connection(services, organisation_id, environment_id)
-    store = environment_store(services)
-    form, values = await _validated(services, organisation_id, environment_id, fields, saved)
-    changed = await _write(
-        services, organisation_id, environment_id, form, values,
-        lambda v: store.update(organisation_id, environment_id, v, actor),
+    await services.db(_save, services.store, organisation_id, environment_id, actor, fields)
+
+
+async def set_default_connection(services: Services, organisation_id: int, environment_id: int, actor: str) -> None:
+    await services.db(_set_default, services.store, organisation_id, environment_id, actor)
+
+
+def set_connection(
+    store: Store, organisation_id: int, name: str, actor: str, fields: Mapping[str, str], *, make_default: bool = False
+) -> int:
+    """Add the environment named `name`, or save it, as the settings form would (same checks, same
+    audit events): for `pms-sync env set` and the demo's set-up, which run outside a request.
+
+    The plain fields left out of `fields` keep their saved values; a secret typed again as it is
+    stored is left alone, so setting an environment again as it is changes (and audits) nothing.
+    Returns its id; raises InvalidSettings.
+    """
+    fields = {**fields, "name": name}
+    found = environment_store(store).environment_named(organisation_id, name)
+    if found is None:
+        environment_id = _add(store, organisation_id, actor, fields)
+    else:
+        environment_id = found.environment_id
+        saved = _environment(store, organisation_id, environment_id)
+        form = ConnectionForm.of(saved)
+        unchanged_secrets = [n for n in SECRETS if fields.get(n) and fields[n] == getattr(saved, n)]
+        kept = {n: getattr(form, n) for n in PLAIN if n not in fields}
+        _save(store, organisation_id, environment_id, actor, {**kept, **fields, **dict.fromkeys(unchanged_secrets, "")})
+    if make_default:
+        _set_default(store, organisation_id, environment_id, actor)
+    return environment_id
+
+
+def _add(store: Store, organisation_id: int, actor: str, fields: Mapping[str, str]) -> int:
+    environments = environment_store(store)
+    form, values = _validated(store, organisation_id, None, fields, ConnectionForm())
+    return _write(store, organisation_id, None, form, values, lambda v: environments.add(organisation_id, v, actor))
+
+
+def _save(store: Store, organisation_id: int, environment_id: int, actor: str, fields: Mapping[str, str]) -> None:
+    saved = ConnectionForm.of(_environment(store, organisation_id, environment_id))
+    environments = environment_store(store)
+    form, values = _validated(store, organisation_id, environment_id, fields, saved)
+    changed = _write(
+        store, organisation_id, environment_id, form, values,
+        lambda v: environments.update(organisation_id, environment_id, v, actor),
     )
     if changed is None:
         raise NotFound(NOT_FOUND)
 
 
-async def set_default_connection(services: Services, organisation_id: int, environment_id: int, actor: str) -> None:
-    if not await services.db(environment_store(services).set_default, organisation_id, environment_id, actor):
+def _set_default(store: Store, organisation_id: int, environment_id: int, actor: str) -> None:
+    if not environment_store(store).set_default(organisation_id, environment_id, actor):
         raise NotFound(NOT_FOUND)
 
 
@@ -187,7 +225,7 @@ async def remove_connection(
             f"{env.name} is your organisation's only environment: add another before removing it, "
             "because sign-in finds your organisation through its environments."
         )
-    if not await services.db(environment_store(services).remove, organisation_id, environment_id, actor):
+    if not await services.db(environment_store(services.store).remove, organisation_id, environment_id, actor):
         raise NotFound(NOT_FOUND)
 
 
@@ -212,8 +250,8 @@ def _submitted(fields: Mapping[str, str], saved: ConnectionForm) -> tuple[Connec
     return form, secrets
 
 
-async def _validated(
-    services: Services,
+def _validated(
+    store: Store,
     organisation_id: int,
     environment_id: int | None,
     fields: Mapping[str, str],
@@ -222,7 +260,7 @@ async def _validated(
     form, secrets = _submitted(fields, saved)
     check = _Validation(form, secrets)
     values = check.values()
-    problems = {**await _taken(services, organisation_id, environment_id, values, check.problems), **check.problems}
+    problems = {**_taken(store, organisation_id, environment_id, values, check.problems), **check.problems}
     if problems:
         raise InvalidSettings(form, problems)
     return form, values
@@ -438,22 +476,22 @@ def is_relay(url: str, relay_key_name: str | None = None) -> bool:
     return (parts.hostname or "").endswith(RELAY_HOST_SUFFIX) or bool((relay_key_name or "").strip())
 
 
-async def _taken(
-    services: Services,
+def _taken(
+    store: Store,
     organisation_id: int,
     environment_id: int | None,
     values: EnvironmentValues,
     problems: Mapping[str, str],
 ) -> dict[str, str]:
     """Problems with a name or identity URL another environment already holds."""
-    store = environment_store(services)
+    environments = environment_store(store)
     found: dict[str, str] = {}
     if values.name and "name" not in problems:
-        taken_by = await services.db(store.environment_named, organisation_id, values.name)
+        taken_by = environments.environment_named(organisation_id, values.name)
         if taken_by and taken_by.environment_id != environment_id:
             found["name"] = _name_taken(taken_by)
     if values.identity_url and "identity_url" not in problems:
-        taken_by = await services.db(store.environment_with_identity_url, values.identity_url)
+        taken_by = environments.environment_with_identity_url(values.identity_url)
         if taken_by and taken_by.environment_id != environment_id:
             found["identity_url"] = _identity_url_taken(taken_by, organisation_id)
     return found
@@ -473,8 +511,8 @@ def _identity_url_taken(taken_by: EnvironmentRef, organisation_id: int) -> str:
     return f"{taken_by.name} already uses this identity URL. {why}"
 
 
-async def _write(
-    services: Services,
+def _write(
+    store: Store,
     organisation_id: int,
     environment_id: int | None,
     form: ConnectionForm,
@@ -483,19 +521,23 @@ async def _write(
 ) -> T:
     """Run the store write; a name or identity URL taken meanwhile is reported as a problem."""
     try:
-        return await services.db(write, values)
+        return write(values)
     except EnvironmentConflict:
-        problems = await _taken(services, organisation_id, environment_id, values, {})
+        problems = _taken(store, organisation_id, environment_id, values, {})
         meanwhile = {"name": "Someone changed these settings meanwhile: try again."}
         raise InvalidSettings(form, problems or meanwhile) from None
 
 
-def environment_store(services: Services) -> EnvironmentStore:
-    return EnvironmentStore(services.store.engine, services.store.secrets)
+def environment_store(store: Store) -> EnvironmentStore:
+    return EnvironmentStore(store.engine, store.secrets)
 
 
 async def environment_settings(services: Services, organisation_id: int, environment_id: int) -> EnvironmentSettings:
-    env = await services.db(services.store.environment, organisation_id, environment_id)
+    return await services.db(_environment, services.store, organisation_id, environment_id)
+
+
+def _environment(store: Store, organisation_id: int, environment_id: int) -> EnvironmentSettings:
+    env = store.environment(organisation_id, environment_id)
     if env is None:
         raise NotFound(NOT_FOUND)
     return env

@@ -27,6 +27,7 @@ from agent.app import create_agent_app
 from agent.relay.listener import RelayListener, listen_on_relay
 from agent.relay.sas import RelayEndpoint
 from manifest.build import build_widget
+from plugin.connections_admin import set_connection
 from plugin.settings import OidcProviderSettings, Settings
 from plugin.setup import create_organisation, open_store, upgrade_database
 from plugin.work_type_names import read_type_tree
@@ -68,6 +69,7 @@ LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
 ROLES_FILE = "participant-roles.json"
 WORK_TYPES_FILE = "work-types.json"
 STATE_FILE = "sandbox-state.json"
+DEMO_ACTOR = "demo set-up"  # the audit events' actor of what the demo sets up
 # The standalone sign-in ("Sign in with Alterspective") goes to Production's identity server, which
 # stands in for the firm's identity provider; admin@sandbox.test is a member, so it may sign in.
 SIGN_IN_PROVIDER = "alterspective"
@@ -203,7 +205,7 @@ def _schedule_production(store: Store, organisation: int, *, teams_webhook: str)
         organisation, production.id, enabled=True, interval_minutes=60,
         auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1),
     )
-    store.schedules.save(settings, actor="demo set-up", teams_webhook=teams_webhook)
+    store.schedules.save(settings, actor=DEMO_ACTOR, teams_webhook=teams_webhook)
 
 
 def _admin_may_sign_in_outside_the_portal(store: Store, organisation: int) -> None:
@@ -211,7 +213,7 @@ def _admin_may_sign_in_outside_the_portal(store: Store, organisation: int) -> No
     added when they are no member (a role changed on the Members page is kept)."""
     members = MemberStore(store.engine)
     if not any(m.organisation_id == organisation for m in members.memberships(ADMIN_USERNAME)):
-        members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor="demo set-up")
+        members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor=DEMO_ACTOR)
 
 
 def participant_roles_document() -> str:
@@ -245,22 +247,26 @@ def configure_sandbox_organisation(
     for index, env in enumerate(environments):
         portal = urlsplit(env["portal_url"])
         relayed = relayed_agent if index == 0 else None
-        env_id = store.save_environment(
+        env_id = set_connection(
+            store,
             organisation,
             env["name"],
-            identity_url=env["identity_url"],
-            api_url=env["api_url"],
-            client_id=env["client_id"],
-            client_secret=env["client_secret"],
-            agent_url=relayed.agent_url if relayed else agent_url,
-            agent_key=agent_key,
-            relay_key_name=SEND_RULE if relayed else None,
-            relay_key=relayed.send_key if relayed else None,
-            portal_origins=[f"{portal.scheme}://{portal.netloc}"],
-            portal_page_url=env["portal_url"],  # Teams messages link to the widget's panels there
-            is_default=index == 0,
-            import_writes_enabled=index == 0,  # Production imports; UAT shows the write gate
-            staff_roles=STAFF_ROLES if index == 0 else (),  # UAT: every portal user is staff
+            DEMO_ACTOR,
+            {
+                "identity_url": env["identity_url"],
+                "api_url": env["api_url"],
+                "client_id": env["client_id"],
+                "client_secret": env["client_secret"],
+                "agent_url": relayed.agent_url if relayed else agent_url,
+                "agent_key": agent_key,
+                "relay_key_name": SEND_RULE if relayed else "",
+                "relay_key": relayed.send_key if relayed else "",
+                "portal_origins": f"{portal.scheme}://{portal.netloc}",
+                "portal_page_url": env["portal_url"],  # Teams messages link to the widget's panels there
+                **({"import_writes_enabled": "on"} if index == 0 else {}),  # Production imports; UAT shows the write gate
+                "staff_roles": "\n".join(STAFF_ROLES) if index == 0 else "",  # UAT: every portal user is staff
+            },
+            make_default=index == 0,
         )
         if index == 0 and not store.imported_matters(organisation, env_id, ["82003"]):
             store.record_import(
@@ -270,11 +276,11 @@ def configure_sandbox_organisation(
         roles = WorkTypeRolesStore(store.engine)
         if not roles.all(organisation, env_id):
             loaded = read_roles(participant_roles_document(), "")
-            roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor="demo set-up", audited=False)
+            roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor=DEMO_ACTOR, audited=False)
         names = WorkTypeNamesStore(store.engine)
         if names.loaded(organisation, env_id) is None:
             types = read_type_tree(work_type_tree_document())
-            names.load(organisation, env_id, types, source=WORK_TYPES_FILE, actor="demo set-up", audited=False)
+            names.load(organisation, env_id, types, source=WORK_TYPES_FILE, actor=DEMO_ACTOR, audited=False)
         if not store.default_teams(organisation, env_id, "matter-litigation"):
             store.add_default_team(organisation, env_id, work_type="matter-litigation",
                                    team_id=TEAM_LITIGATION_SYDNEY_ID, team_name="Litigation – Sydney", role="reader")

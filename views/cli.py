@@ -12,13 +12,20 @@ import uvicorn
 
 from clients import otel
 from plugin import setup
+from plugin.connections_admin import set_connection
 from plugin.errors import InvalidInput
 from plugin.members import bootstrap_administrator
 from plugin.settings import Settings
 from plugin.setup import SecretKeyError
+from store.repository import Store
 from views.app import create_app
 from views.logs import configure_logging
 from views.server import server_config
+
+ENV_SET_ACTOR = "pms-sync env set"  # the actor of the audit events `pms-sync env set` writes
+SECRET_VARIABLES = {
+    "client_secret": "PMS_SYNC_CLIENT_SECRET", "agent_key": "PMS_SYNC_AGENT_KEY", "relay_key": "PMS_SYNC_RELAY_KEY",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
     env = commands.add_parser(
         "env",
-        help="create or update an environment; secrets are read from the variables "
-        "PMS_SYNC_CLIENT_SECRET, PMS_SYNC_AGENT_KEY and PMS_SYNC_RELAY_KEY, never from arguments",
+        help="create or update an environment, checked and audited as Settings → Connections saves it; secrets are "
+        "read from the variables PMS_SYNC_CLIENT_SECRET, PMS_SYNC_AGENT_KEY and PMS_SYNC_RELAY_KEY, never from "
+        "arguments (one left unset keeps its stored value); settings without an argument here keep theirs",
     )
     env.add_argument("action", choices=["set"])
     env.add_argument("organisation")
@@ -143,25 +151,31 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"created organisation {args.organisation!r} (id {result.organisation_id})")
         print(f"{result.email} {'is now' if result.member_changed else 'was already'} an administrator of {args.organisation!r}")
         return 0
+    return _set_environment(args, store)
+
+
+def _set_environment(args: argparse.Namespace, store: Store) -> int:
     organisation_id = setup.organisation_id(store, args.organisation)
     if organisation_id is None:
         print(f"pms-sync: no organisation named {args.organisation!r}", file=sys.stderr)
         return 2
-    environment_id = store.save_environment(
-        organisation_id,
-        args.name,
-        identity_url=args.identity_url,
-        api_url=args.api_url,
-        client_id=args.client_id,
-        client_secret=os.environ.get("PMS_SYNC_CLIENT_SECRET"),
-        agent_url=args.agent_url,
-        agent_key=os.environ.get("PMS_SYNC_AGENT_KEY"),
-        relay_key_name=args.relay_key_name,
-        relay_key=os.environ.get("PMS_SYNC_RELAY_KEY"),
-        portal_origins=args.portal_origin,
-        is_default=args.default,
-        import_writes_enabled=args.import_writes,
-    )
+    fields = {
+        "identity_url": args.identity_url,
+        "api_url": args.api_url,
+        "client_id": args.client_id,
+        "agent_url": args.agent_url,
+        "relay_key_name": args.relay_key_name or "",
+        "portal_origins": "\n".join(args.portal_origin),
+        **({"import_writes_enabled": "on"} if args.import_writes else {}),
+        **{name: os.environ.get(variable, "") for name, variable in SECRET_VARIABLES.items()},
+    }
+    try:
+        environment_id = set_connection(
+            store, organisation_id, args.name, ENV_SET_ACTOR, fields, make_default=args.default
+        )
+    except InvalidInput as exc:
+        print(f"pms-sync: {exc}", file=sys.stderr)
+        return 2
     print(environment_id)
     return 0
 

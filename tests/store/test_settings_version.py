@@ -41,7 +41,7 @@ SAVES: dict[str, Callable[[Store, int, int], object]] = {
     "Connections: remove an environment": lambda s, o, e: _environments(s).remove(o, e, "admin"),
     "Connections: choose the default": lambda s, o, e: _environments(s).set_default(
         o, _environments(s).add(o, EnvironmentValues("UAT", "https://uat-id.example.test", "https://uat.example.test"), "admin"), "admin"),
-    "pms-sync env set and the demo": lambda s, o, e: s.save_environment(
+    "Store: save an environment (test set-ups)": lambda s, o, e: s.save_environment(
         o, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
         client_id="c", client_secret=None, agent_url="https://agent2.example.test", agent_key=None),
     "Mapping: save": lambda s, o, e: MappingStore(s.engine).save(o, e, {"k": 1}, author="admin", note="", event="mapping.saved"),

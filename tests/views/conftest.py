@@ -15,8 +15,9 @@ from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
 from sandbox.clio.tokens import SigningKeys
 from sandbox.clio.tenant import Tenant
-from sandbox.demo import configure_sandbox_organisation
+from sandbox.demo import DEMO_ACTOR, configure_sandbox_organisation
 from store.db import make_engine
+from store.models import AuditEvent
 from store.repository import Store
 from store.secrets import SecretBox
 from views.app import create_app
@@ -48,6 +49,10 @@ class Service:
         return self.client.post(
             "/embed/session", json={"token": self.token(username, **kwargs), "portal_origin": SANDBOX}  # type: ignore[arg-type]
         )
+
+    def audit_events(self) -> list[AuditEvent]:
+        """The organisation's audit events, newest first, but for the demo's set-up of its environments."""
+        return [e for e in self.store.audit_events(self.organisation_id, limit=500) if e.actor != DEMO_ACTOR]
 
     @property
     def faults(self):  # type: ignore[no-untyped-def]

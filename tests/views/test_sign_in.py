@@ -147,7 +147,7 @@ def test_refusals_and_sign_ins_are_audited_without_the_token(service: Service) -
     token = service.token()
     service.client.post("/embed/session", json={"token": token})
     refused = service.store.audit_events(None)
-    signed_in = service.store.audit_events(service.organisation_id)
+    signed_in = service.audit_events()
     assert [e.type for e in refused] == ["sign_in.refused"]
     assert [e.type for e in signed_in] == ["sign_in.succeeded"] and signed_in[0].actor == "staff@sandbox.test"
     assert token not in str([e.data for e in refused + signed_in])
@@ -158,7 +158,7 @@ def test_a_refusal_at_a_known_portal_is_audited_for_its_environment(service: Ser
     expired = service.token(lifetime=-600)
     response = service.client.post("/embed/session", json={"token": expired, "portal_origin": SANDBOX})
     assert response.status_code == 401
-    [refused] = service.store.audit_events(service.organisation_id)
+    [refused] = service.audit_events()
     assert (refused.type, refused.environment_id) == ("sign_in.refused", 1)
     assert "expired" in refused.data["reason"] and expired not in str(refused.data)
 
