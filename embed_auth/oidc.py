@@ -31,7 +31,7 @@ from starlette.responses import Response
 
 from embed_auth.host_token import SignInUnavailable
 from embed_auth.principal import Principal
-from store.members import MemberStore, email_address
+from store.members import email_address
 from store.repository import Store
 from store.secrets import SecretBox, SecretKeyError
 
@@ -262,7 +262,7 @@ def identity_email(claims: Mapping[str, Any]) -> str | None:
 
 async def member_principal(store: Store, identity: Identity) -> Principal:
     """The member who signed in, in the first organisation (by id) where they have a role."""
-    memberships = await asyncio.to_thread(MemberStore(store.engine).memberships, identity.email)
+    memberships = await asyncio.to_thread(store.members.memberships, identity.email)
     if not memberships:
         raise SignInRefused(NOT_A_MEMBER, actor=identity.email)
     member = next((m for m in memberships if m.role), memberships[0])

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NoReturn
 
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
-from store.members import MemberStore
 from store.repository import EnvironmentSettings, Store
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ class PortalAccess:
         self, store: Store, *, quiet: timedelta = timedelta(minutes=10), clock: Callable[[], datetime] = _utcnow
     ) -> None:
         self._store = store
-        self._members = MemberStore(store.engine)
+        self._members = store.members
         self._quiet = quiet
         self._clock = clock
 

@@ -30,8 +30,7 @@ from clients.siem import WebhookGone, retry_after
 from clients.tracing import background_trace
 from plugin.telemetry import NoTelemetry, Telemetry
 from store.clock import utcnow
-from store.leases import Leases
-from store.outbox import AuditRecord, Outbox, OutboxEvent, PendingEnvironment
+from store.outbox import AuditRecord, OutboxEvent, PendingEnvironment
 from store.repository import Store
 
 __all__ = ["AuditDelivery", "event_payload", "full_jitter", "replica_holder", "webhook_id"]
@@ -90,8 +89,8 @@ class AuditDelivery:
         """The lease is renewed before each event and must outlast its delivery, so it lasts at
         least three of the remote clients' timeouts."""
         self._store = store
-        self._outbox = Outbox(store.engine)
-        self._leases = Leases(store.engine)
+        self._outbox = store.outbox
+        self._leases = store.leases
         self._remote = remote
         self.holder = holder
         self._clock = clock

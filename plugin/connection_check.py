@@ -18,7 +18,7 @@ from clients.errors import (
     RemoteUnavailable,
     RemoteUnreachable,
 )
-from plugin.connections_admin import environment_settings, environment_store, is_relay
+from plugin.connections_admin import environment_settings, is_relay
 from plugin.errors import NotConfigured
 from plugin.services import EnvironmentSettings, Services
 from store.environments import LastCheck
@@ -72,7 +72,7 @@ async def check_connection(
     aderant, clio = await asyncio.gather(_aderant_hops(services, env), _clio_hops(services, env))
     check = ConnectionCheck(env.name, (*aderant, *clio))
     last = LastCheck(datetime.now(timezone.utc), check.ok, check.summary, checked_by)
-    await services.db(environment_store(services.store).record_check, organisation_id, environment_id, last)
+    await services.db(services.store.connections.record_check, organisation_id, environment_id, last)
     return check
 
 

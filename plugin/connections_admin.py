@@ -19,8 +19,8 @@ from clients.siem import signing_key
 from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
 from plugin.errors import InvalidInput, NotFound
 from plugin.services import EnvironmentSettings, Services
-from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentStore, EnvironmentValues, LastCheck
-from store.repository import Store, normalise_issuer
+from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentValues, LastCheck, normalise_issuer
+from store.repository import Store
 
 T = TypeVar("T")
 
@@ -140,7 +140,7 @@ class InvalidSettings(InvalidInput):
 async def connections(services: Services, organisation_id: int) -> list[ConnectionForm]:
     """Each environment, with its last Test connection."""
     envs = await services.environments(organisation_id)
-    checks = await services.db(environment_store(services.store).last_checks, organisation_id)
+    checks = await services.db(services.store.connections.last_checks, organisation_id)
     return [replace(ConnectionForm.of(env), last_check=checks.get(env.id)) for env in envs]
 
 
@@ -175,7 +175,7 @@ def set_connection(
     Returns its id; raises InvalidSettings.
     """
     fields = {**fields, "name": name}
-    found = environment_store(store).environment_named(organisation_id, name)
+    found = store.connections.environment_named(organisation_id, name)
     if found is None:
         environment_id = _add(store, organisation_id, actor, fields)
     else:
@@ -191,14 +191,14 @@ def set_connection(
 
 
 def _add(store: Store, organisation_id: int, actor: str, fields: Mapping[str, str]) -> int:
-    environments = environment_store(store)
+    environments = store.connections
     form, values = _validated(store, organisation_id, None, fields, ConnectionForm())
     return _write(store, organisation_id, None, form, values, lambda v: environments.add(organisation_id, v, actor))
 
 
 def _save(store: Store, organisation_id: int, environment_id: int, actor: str, fields: Mapping[str, str]) -> None:
     saved = ConnectionForm.of(_environment(store, organisation_id, environment_id))
-    environments = environment_store(store)
+    environments = store.connections
     form, values = _validated(store, organisation_id, environment_id, fields, saved)
     changed = _write(
         store, organisation_id, environment_id, form, values,
@@ -209,7 +209,7 @@ def _save(store: Store, organisation_id: int, environment_id: int, actor: str, f
 
 
 def _set_default(store: Store, organisation_id: int, environment_id: int, actor: str) -> None:
-    if not environment_store(store).set_default(organisation_id, environment_id, actor):
+    if not store.connections.set_default(organisation_id, environment_id, actor):
         raise NotFound(NOT_FOUND)
 
 
@@ -225,7 +225,7 @@ async def remove_connection(
             f"{env.name} is your organisation's only environment: add another before removing it, "
             "because sign-in finds your organisation through its environments."
         )
-    if not await services.db(environment_store(services.store).remove, organisation_id, environment_id, actor):
+    if not await services.db(services.store.connections.remove, organisation_id, environment_id, actor):
         raise NotFound(NOT_FOUND)
 
 
@@ -484,7 +484,7 @@ def _taken(
     problems: Mapping[str, str],
 ) -> dict[str, str]:
     """Problems with a name or identity URL another environment already holds."""
-    environments = environment_store(store)
+    environments = store.connections
     found: dict[str, str] = {}
     if values.name and "name" not in problems:
         taken_by = environments.environment_named(organisation_id, values.name)
@@ -526,10 +526,6 @@ def _write(
         problems = _taken(store, organisation_id, environment_id, values, {})
         meanwhile = {"name": "Someone changed these settings meanwhile: try again."}
         raise InvalidSettings(form, problems or meanwhile) from None
-
-
-def environment_store(store: Store) -> EnvironmentStore:
-    return EnvironmentStore(store.engine, store.secrets)
 
 
 async def environment_settings(services: Services, organisation_id: int, environment_id: int) -> EnvironmentSettings:

@@ -23,15 +23,12 @@ from plugin.mapping_form import MappingForm, form_of
 from plugin.preview import _role_problem
 from plugin.services import Services
 from plugin.work_type_roles import Roles, not_loaded, party_roles, roles_of
-from store.mappings import MappingRecord, MappingStore
+from store.mappings import MappingRecord
 from store.repository import EnvironmentSettings
 
 MAX_NOTE = 500
 MAX_DOCUMENT = 256 * 1024
 
-
-def _store(services: Services) -> MappingStore:
-    return MappingStore(services.store.engine)
 
 
 def document_text(mapping: Mapping) -> str:
@@ -61,7 +58,7 @@ class MappingOverview:
 
 async def overview(services: Services, env: EnvironmentSettings) -> MappingOverview:
     versions, tree, loaded = await asyncio.gather(
-        services.db(_store(services).versions, env.organisation_id, env.id),
+        services.db(services.store.mappings.versions, env.organisation_id, env.id),
         services.connections.clio(env).work_type_tree(),
         party_roles(services, env),
         return_exceptions=True,
@@ -101,7 +98,7 @@ async def import_mapping(services: Services, env: EnvironmentSettings, author: s
 
 async def restore_mapping(services: Services, env: EnvironmentSettings, author: str, version: int) -> int:
     """A new version equal to an earlier one; its number."""
-    record = await services.db(_store(services).version, env.organisation_id, env.id, version)
+    record = await services.db(services.store.mappings.version, env.organisation_id, env.id, version)
     if record is None:
         raise NotFound(f"{env.name} has no mapping version {version}.")
     try:
@@ -120,10 +117,10 @@ class Export:
 async def export_mapping(services: Services, env: EnvironmentSettings, version: int | None = None) -> Export:
     """Backup/share: the mapping in force (or an earlier version) as one JSON document."""
     if version is None:
-        record = await services.db(_store(services).latest, env.organisation_id, env.id)
+        record = await services.db(services.store.mappings.latest, env.organisation_id, env.id)
         mapping = await services.mapping(env)
     else:
-        record = await services.db(_store(services).version, env.organisation_id, env.id, version)
+        record = await services.db(services.store.mappings.version, env.organisation_id, env.id, version)
         if record is None:
             raise NotFound(f"{env.name} has no mapping version {version}.")
         mapping = from_document(record.document)
@@ -150,7 +147,7 @@ async def _save(
     if problems:
         raise InvalidMapping(problems)
     return await services.db(
-        _store(services).save, env.organisation_id, env.id, to_document(mapping), author=author, note=note, event=event, data=data
+        services.store.mappings.save, env.organisation_id, env.id, to_document(mapping), author=author, note=note, event=event, data=data
     )
 
 

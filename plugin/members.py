@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from plugin.errors import Forbidden, InvalidInput, NotFound
 from plugin.services import Services
 from plugin.setup import create_organisation
-from store.members import ROLES, LastAdministrator, Member, MemberExists, MemberNotFound, MemberStore, email_address
+from store.members import ROLES, LastAdministrator, Member, MemberExists, MemberNotFound, email_address
 from store.repository import Store
 
 __all__ = [
@@ -31,9 +31,6 @@ __all__ = [
 
 BOOTSTRAP_ACTOR = "pms-sync admin bootstrap"
 
-
-def _store(services: Services) -> MemberStore:
-    return MemberStore(services.store.engine)
 
 
 def _email(value: str) -> str:
@@ -76,7 +73,7 @@ def _plain_errors(doing: str) -> Iterator[None]:
 
 
 async def members(services: Services, organisation_id: int) -> list[Member]:
-    return await services.db(_store(services).members, organisation_id)
+    return await services.db(services.store.members.members, organisation_id)
 
 
 async def add_member(
@@ -84,18 +81,18 @@ async def add_member(
 ) -> Member:
     address, name, chosen = _email(email), _name(display_name), _role(role)
     with _plain_errors("add"):
-        return await services.db(_store(services).add, organisation_id, address, name, chosen, actor=actor)
+        return await services.db(services.store.members.add, organisation_id, address, name, chosen, actor=actor)
 
 
 async def change_role(services: Services, organisation_id: int, actor: str, member_id: int, role: str) -> Member:
     chosen = _role(role)
     with _plain_errors("take the administrator role from"):
-        return await services.db(_store(services).set_role, organisation_id, member_id, chosen, actor=actor)
+        return await services.db(services.store.members.set_role, organisation_id, member_id, chosen, actor=actor)
 
 
 async def remove_member(services: Services, organisation_id: int, actor: str, member_id: int) -> Member:
     with _plain_errors("remove"):
-        return await services.db(_store(services).remove, organisation_id, member_id, actor=actor)
+        return await services.db(services.store.members.remove, organisation_id, member_id, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -157,5 +154,5 @@ def bootstrap_administrator(store: Store, organisation: str, email: str, display
     address, name = _email(email), _name(display_name)
     existed = store.organisation_by_name(organisation) is not None
     organisation_id = create_organisation(store, organisation, ())
-    changed = MemberStore(store.engine).ensure_administrator(organisation_id, address, name, actor=BOOTSTRAP_ACTOR)
+    changed = store.members.ensure_administrator(organisation_id, address, name, actor=BOOTSTRAP_ACTOR)
     return Bootstrap(organisation_id, address, not existed, changed)

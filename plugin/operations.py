@@ -9,7 +9,6 @@ from datetime import datetime
 
 from plugin.services import Services
 from store.clock import utcnow
-from store.outbox import Outbox
 from store.repository import Store
 
 
@@ -22,7 +21,7 @@ class OperationsFigures:
 
 def operations_figures(store: Store) -> OperationsFigures:
     """Blocking: run off the event loop."""
-    backlog = Outbox(store.engine).backlog()
+    backlog = store.outbox.backlog()
     age = 0.0 if backlog.oldest is None else max(0.0, (utcnow() - backlog.oldest).total_seconds())
     return OperationsFigures(backlog.waiting, age, store.schedules.last_successes())
 

@@ -22,7 +22,6 @@ from plugin.errors import NotFound, UseCaseError
 from plugin.notifications import action_card
 from plugin.portal_links import panel_link
 from plugin.services import Services
-from store.leases import Leases
 from store.repository import EnvironmentSettings
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ class SyncRunner:
         self.lease_ttl = lease_ttl
         self.notify_attempts = notify_attempts
         self.notify_backoff = notify_backoff
-        self._leases = Leases(services.store.engine)
+        self._leases = services.store.leases
         self._running: set[int] = set()  # the lease is re-entrant for its holder; this is not
 
     async def run_due(self) -> int:

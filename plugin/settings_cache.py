@@ -30,12 +30,9 @@ from clients.clio_models import ParticipantRole
 from plugin.errors import NotConfigured
 from plugin.mapping import DEFAULT_MAPPING, Mapping
 from plugin.mapping_document import InvalidMapping, from_document
-from store.mappings import MappingStore
 from store.repository import EnvironmentSettings, Store
 from store.settings_version import saves_here
-from store.teams import DefaultTeamEntry, DefaultTeamStore
-from store.work_type_names import WorkTypeNamesStore
-from store.work_type_roles import WorkTypeRolesStore
+from store.teams import DefaultTeamEntry
 
 Roles = dict[str, ParticipantRole] | None  # a work type's roles by name; None when not loaded
 
@@ -124,8 +121,8 @@ class SettingsCache:
         return OrganisationSettings(version, {env.id: env for env in environments})
 
     def _read_configuration(self, env: EnvironmentSettings) -> EnvironmentConfiguration:
-        engine = self._store.engine
-        record = MappingStore(engine).latest(env.organisation_id, env.id)
+        store = self._store
+        record = store.mappings.latest(env.organisation_id, env.id)
         mapping: Mapping | None = DEFAULT_MAPPING
         problem = ""
         if record is not None:
@@ -137,9 +134,9 @@ class SettingsCache:
                     f"The saved mapping of {env.name} (version {record.version}) is no longer valid ({'; '.join(exc.problems)}): "
                     "ask your administrator to fix it in Settings → Mapping."
                 )
-        teams = tuple(sorted(DefaultTeamStore(engine).all(env.organisation_id, env.id), key=lambda t: t.team_name))
-        rows = WorkTypeRolesStore(engine).all(env.organisation_id, env.id)
+        teams = tuple(sorted(store.teams.all(env.organisation_id, env.id), key=lambda t: t.team_name))
+        rows = store.work_type_roles.all(env.organisation_id, env.id)
         roles = {row.work_type: {r.system_name: r for r in map(ParticipantRole.from_json, row.roles)} for row in rows}
-        names = WorkTypeNamesStore(engine).loaded(env.organisation_id, env.id)
+        names = store.work_type_names.loaded(env.organisation_id, env.id)
         loaded_names = {system_name: t["name"] for system_name, t in (names.types if names else {}).items() if t.get("name")}
         return EnvironmentConfiguration(mapping, teams, roles, problem, loaded_names)

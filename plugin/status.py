@@ -15,11 +15,11 @@ from datetime import datetime, timedelta, timezone
 from plugin.hop_statistics import HopStatistics, HopSummary
 from plugin.services import EnvironmentSettings, Services
 from plugin.time_zone import day_start, in_zone, organisation_zone
-from store.environments import EnvironmentStore, LastCheck
+from store.environments import LastCheck
 from store.incidents import Problem
-from store.outbox import EnvironmentBacklog, Outbox
+from store.outbox import EnvironmentBacklog
 from store.schedules import RunRecord
-from store.status import StatusStore, StuckWork
+from store.status import StuckWork
 
 # Import outcomes in the order the page lists them (others, should there be any, after these).
 IMPORT_OUTCOMES = ("imported", "already_imported", "failed", "refused", "interrupted", "in_progress")
@@ -84,14 +84,13 @@ def _status(
     """Blocking: the database reads, one after another, off the event loop."""
     store = services.store
     org, now = env.organisation_id, datetime.now(timezone.utc)
-    checks = EnvironmentStore(store.engine, store.secrets).last_checks(org)
+    checks = store.connections.last_checks(org)
     runs = store.schedules.runs(org, env.id, RUNS_LOOKED_AT)
     finished = [run for run in runs if run.outcome != "running"]
     failed_in_a_row = next((i for i, run in enumerate(finished) if run.outcome != "failed"), len(finished))
-    status_store = StatusStore(store.engine)
     today = day_start(in_zone(now, zone).date(), zone)
-    counted = status_store.imports_since(org, env.id, today)
-    siem = Outbox(store.engine).environment_backlog(org, env.id) if env.siem_url else None
+    counted = store.status.imports_since(org, env.id, today)
+    siem = store.outbox.environment_backlog(org, env.id) if env.siem_url else None
     status = EnvironmentStatus(
         environment=env,
         checked_at=now,
@@ -103,7 +102,7 @@ def _status(
         siem=siem,
         imports_today=tuple((o, counted.get(o, 0)) for o in IMPORT_OUTCOMES)
         + tuple((o, n) for o, n in sorted(counted.items()) if o not in IMPORT_OUTCOMES),
-        stuck=status_store.stuck(org, env.id, now),
+        stuck=store.status.stuck(org, env.id, now),
         problems=(),
         thresholds=thresholds,
     )

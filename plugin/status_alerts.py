@@ -30,7 +30,6 @@ from plugin.hop_statistics import HopStatistics
 from plugin.services import EnvironmentSettings, Services
 from plugin.status import AlertThresholds, Problem, environment_status
 from store.incidents import Incident, IncidentStore
-from store.status import StatusStore
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ class StatusAlerts:
         self.hops = hops
         self.thresholds = thresholds
         self.public_url = public_url.rstrip("/")
-        self.book = IncidentBook(IncidentStore(services.store.engine), replica=replica, interval=interval)
+        self.book = IncidentBook(services.store.incidents, replica=replica, interval=interval)
         self._checking = asyncio.Lock()  # one check at a time in this replica
 
     async def check_all(self) -> int:
@@ -100,7 +99,7 @@ class StatusAlerts:
 
     async def _check_all(self) -> int:
         sent = 0
-        for organisation_id, environment_id in await self.services.db(StatusStore(self.services.store.engine).environments_in_use):
+        for organisation_id, environment_id in await self.services.db(self.services.store.status.environments_in_use):
             env = await self.services.db(self.services.store.environment, organisation_id, environment_id)
             if env is None:
                 continue

@@ -19,7 +19,7 @@ from plugin.preview import _team_problem
 from plugin.services import Services
 from plugin.work_type_roles import Roles, not_loaded, roles_of
 from store.repository import EnvironmentSettings
-from store.teams import DefaultTeamEntry, DefaultTeamStore
+from store.teams import DefaultTeamEntry
 
 EVERY_TYPE = "*"
 ACL = "ACL"
@@ -47,16 +47,13 @@ class TeamsOverview:
     warnings: list[str] = field(default_factory=list)
 
 
-def _store(services: Services) -> DefaultTeamStore:
-    return DefaultTeamStore(services.store.engine)
-
 
 async def overview(services: Services, env: EnvironmentSettings, work_type: str = "", query: str | None = None) -> TeamsOverview:
     """The saved pairings, each re-checked against the live roles; and, to add one, the teams
     matching ``query`` and the roles of ``work_type`` that take a team."""
     clio = services.connections.clio(env)
     rows, tree, found = await asyncio.gather(
-        services.db(_store(services).all, env.organisation_id, env.id),
+        services.db(services.store.teams.all, env.organisation_id, env.id),
         clio.work_type_tree(),
         clio.search_teams(query.strip()) if query is not None else _nothing(),
         return_exceptions=True,
@@ -111,7 +108,7 @@ async def add_team(
     if problems:
         raise InvalidInput(f"{team.name} was not added: {'; '.join(problems)}.")
     row = await services.db(
-        _store(services).add, env.organisation_id, env.id,
+        services.store.teams.add, env.organisation_id, env.id,
         work_type=work_type, team_id=team.id, team_name=team.name, role=role, actor=actor,
     )
     if row is None:
@@ -120,7 +117,7 @@ async def add_team(
 
 
 async def remove_team(services: Services, env: EnvironmentSettings, actor: str, default_team_id: int) -> SavedTeam:
-    row = await services.db(_store(services).remove, env.organisation_id, env.id, default_team_id, actor=actor)
+    row = await services.db(services.store.teams.remove, env.organisation_id, env.id, default_team_id, actor=actor)
     if row is None:
         raise NotFound(f"That default team is not set for {env.name} (any more): reload the page.")
     return _saved(row)

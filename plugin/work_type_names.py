@@ -25,7 +25,6 @@ from plugin.display_names import readable
 from plugin.errors import InvalidDocument
 from plugin.services import Services
 from store.repository import EnvironmentSettings
-from store.work_type_names import WorkTypeNamesStore
 
 MAX_DOCUMENT = 1024 * 1024
 MAX_SOURCE = 200
@@ -56,13 +55,10 @@ class NamesOverview:
     warnings: list[str] = field(default_factory=list)
 
 
-def _store(services: Services) -> WorkTypeNamesStore:
-    return WorkTypeNamesStore(services.store.engine)
-
 
 async def overview(services: Services, env: EnvironmentSettings) -> NamesOverview:
     row, tree = await asyncio.gather(
-        services.db(_store(services).loaded, env.organisation_id, env.id),
+        services.db(services.store.work_type_names.loaded, env.organisation_id, env.id),
         services.connections.clio(env).work_type_tree(),
         return_exceptions=True,
     )
@@ -97,7 +93,7 @@ async def load_type_names(services: Services, env: EnvironmentSettings, actor: s
     number of work types loaded, or InvalidTypeTree listing every problem, and nothing changes."""
     source = " ".join(source.split())[:MAX_SOURCE] or "pasted text"
     types = read_type_tree(text)
-    await services.db(_store(services).load, env.organisation_id, env.id, types, source=source, actor=actor)
+    await services.db(services.store.work_type_names.load, env.organisation_id, env.id, types, source=source, actor=actor)
     return len(types)
 
 

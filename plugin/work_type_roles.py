@@ -27,7 +27,7 @@ from plugin.mapping import concrete_work_types
 from plugin.services import Services
 from plugin.settings_cache import Roles
 from store.repository import EnvironmentSettings
-from store.work_type_roles import LoadedRolesRecord, WorkTypeRolesStore
+from store.work_type_roles import LoadedRolesRecord
 
 MAX_DOCUMENT = 1024 * 1024
 MAX_SOURCE = 200
@@ -66,9 +66,6 @@ class RolesOverview:
         return [t.system_name for t in self.work_types or () if t.system_name not in have]
 
 
-def _store(services: Services) -> WorkTypeRolesStore:
-    return WorkTypeRolesStore(services.store.engine)
-
 
 def _loaded(row: LoadedRolesRecord) -> LoadedRoles:
     roles = tuple(ParticipantRole.from_json(role) for role in row.roles)
@@ -91,7 +88,7 @@ async def party_roles(services: Services, env: EnvironmentSettings) -> dict[str,
 
 async def overview(services: Services, env: EnvironmentSettings) -> RolesOverview:
     rows, tree = await asyncio.gather(
-        services.db(_store(services).all, env.organisation_id, env.id),
+        services.db(services.store.work_type_roles.all, env.organisation_id, env.id),
         services.connections.clio(env).work_type_tree(),
         return_exceptions=True,
     )
@@ -121,12 +118,12 @@ async def load_roles(
         raise InvalidRoles(
             [f"{name}: not a work type a matter can be created as in {env.name} (choose one of {', '.join(sorted(concrete))})" for name in unknown]
         )
-    await services.db(_store(services).load, env.organisation_id, env.id, roles, source=source, actor=actor)
+    await services.db(services.store.work_type_roles.load, env.organisation_id, env.id, roles, source=source, actor=actor)
     return sorted(roles)
 
 
 async def remove_roles(services: Services, env: EnvironmentSettings, actor: str, work_type: str) -> None:
-    removed = await services.db(_store(services).remove, env.organisation_id, env.id, work_type, actor=actor)
+    removed = await services.db(services.store.work_type_roles.remove, env.organisation_id, env.id, work_type, actor=actor)
     if removed is None:
         raise NotFound(f"No participant roles are loaded for {work_type} in {env.name} (any more): reload the page.")
 

@@ -50,12 +50,10 @@ from sandbox.clio.seed import (
 )
 from sandbox.relay import PREFIX as RELAY_PREFIX
 from sandbox.relay import SasRule
-from store.members import ADMINISTRATOR, MemberStore
+from store.members import ADMINISTRATOR
 from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox
-from store.work_type_names import WorkTypeNamesStore
-from store.work_type_roles import WorkTypeRolesStore
 from views.app import create_app
 from views.server import server_config
 
@@ -167,7 +165,7 @@ def build_demo(
     )
     _schedule_production(store, organisation, teams_webhook=f"{sandbox_url}/teams/pms-sync")
     _admin_may_sign_in_outside_the_portal(store, organisation)
-    store.engine.dispose()
+    store.close()
 
     info = {
         "service_url": service_url,
@@ -211,7 +209,7 @@ def _schedule_production(store: Store, organisation: int, *, teams_webhook: str)
 def _admin_may_sign_in_outside_the_portal(store: Store, organisation: int) -> None:
     """admin@sandbox.test as an administrator member, so "Sign in with Alterspective" signs them in;
     added when they are no member (a role changed on the Members page is kept)."""
-    members = MemberStore(store.engine)
+    members = store.members
     if not any(m.organisation_id == organisation for m in members.memberships(ADMIN_USERNAME)):
         members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor=DEMO_ACTOR)
 
@@ -273,19 +271,19 @@ def configure_sandbox_organisation(
                 organisation, env_id, matter_uno="82003", matter_number="82003",
                 work_item_id=IMPORTED_WORK_ITEM_ID, imported_by="earlier import",
             )
-        roles = WorkTypeRolesStore(store.engine)
+        roles = store.work_type_roles
         if not roles.all(organisation, env_id):
             loaded = read_roles(participant_roles_document(), "")
             roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor=DEMO_ACTOR, audited=False)
-        names = WorkTypeNamesStore(store.engine)
+        names = store.work_type_names
         if names.loaded(organisation, env_id) is None:
             types = read_type_tree(work_type_tree_document())
             names.load(organisation, env_id, types, source=WORK_TYPES_FILE, actor=DEMO_ACTOR, audited=False)
-        if not store.default_teams(organisation, env_id, "matter-litigation"):
-            store.add_default_team(organisation, env_id, work_type="matter-litigation",
-                                   team_id=TEAM_LITIGATION_SYDNEY_ID, team_name="Litigation – Sydney", role="reader")
-            store.add_default_team(organisation, env_id, work_type="matter-commercial",
-                                   team_id=TEAM_COMMERCIAL_SYDNEY_ID, team_name="Commercial – Sydney", role="reader")
+        if not store.teams.all(organisation, env_id):
+            store.teams.add(organisation, env_id, work_type="matter-litigation", team_id=TEAM_LITIGATION_SYDNEY_ID,
+                            team_name="Litigation – Sydney", role="reader", actor=DEMO_ACTOR, audited=False)
+            store.teams.add(organisation, env_id, work_type="matter-commercial", team_id=TEAM_COMMERCIAL_SYDNEY_ID,
+                            team_name="Commercial – Sydney", role="reader", actor=DEMO_ACTOR, audited=False)
     return organisation
 
 

@@ -92,5 +92,5 @@ def configure_organisation(database_url: str, sandbox: Starlette, base: str) -> 
             store, sandbox.state.sandbox.environments(), agent_url=f"{base}/aderant", agent_key=AGENT_KEY
         )
     finally:
-        store.engine.dispose()
+        store.close()
     return key

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
-from store.repository import normalise_issuer
 from store.secrets import SecretBox
 from store.settings_version import raise_version
 from store.web_sessions import end_portal_sessions
@@ -36,6 +35,10 @@ PLAIN_FIELDS = (
 
 class EnvironmentConflict(ValueError):
     """The name or identity URL was taken by someone else between the check and the write."""
+
+
+def normalise_issuer(url: str) -> str:
+    return url.strip().rstrip("/")
 
 
 @dataclass(frozen=True)

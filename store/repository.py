@@ -15,12 +15,21 @@ from sqlmodel import Session, SQLModel, col, select
 
 from store.db import ping
 from store.drift_changes import DriftChangeStore
+from store.environments import EnvironmentStore, normalise_issuer
 from store.imports import ImportStore
+from store.incidents import IncidentStore
+from store.leases import Leases
+from store.mappings import MappingStore
+from store.members import MemberStore
+from store.outbox import Outbox
 from store.people import PeopleStore
 from store.schedules import ScheduleStore
+from store.status import StatusStore
+from store.teams import DefaultTeamStore
+from store.work_type_names import WorkTypeNamesStore
+from store.work_type_roles import WorkTypeRolesStore
 from store.models import (
     AuditEvent,
-    DefaultTeam,
     Environment,
     MatterImport,
     Organisation,
@@ -88,10 +97,6 @@ class SessionRecord:
     checked_at: datetime | None = None  # when its access was last decided (None: due now)
 
 
-def normalise_issuer(url: str) -> str:
-    return url.strip().rstrip("/")
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -101,16 +106,33 @@ _SESSION = select(WebSession).where(col(WebSession.token_hash) == bindparam("tok
 
 
 class Store:
+    """The one way in to the database: the queries below, and a part for each kind of record.
+    The parts are built here once; code outside store/ uses them and never the engine."""
+
     def __init__(self, engine: Engine, secrets: SecretBox) -> None:
         self.engine = engine
         self.secrets = secrets
+        self.connections = EnvironmentStore(engine, secrets)
         self.imports = ImportStore(engine)
         self.drift_changes = DriftChangeStore(engine)
         self.people = PeopleStore(engine)
         self.schedules = ScheduleStore(engine, secrets)
+        self.teams = DefaultTeamStore(engine)
+        self.mappings = MappingStore(engine)
+        self.members = MemberStore(engine)
+        self.work_type_roles = WorkTypeRolesStore(engine)
+        self.work_type_names = WorkTypeNamesStore(engine)
+        self.outbox = Outbox(engine)
+        self.leases = Leases(engine)
+        self.status = StatusStore(engine)
+        self.incidents = IncidentStore(engine)
 
     def ping(self) -> None:
         ping(self.engine)
+
+    def close(self) -> None:
+        """Close the pooled database connections (at shutdown)."""
+        self.engine.dispose()
 
     def settings_version(self, organisation_id: int) -> int | None:
         """See store/settings_version.py; None when there is no such organisation."""
@@ -418,39 +440,6 @@ class Store:
                 )
             )
             session.commit()
-
-    # Default teams -----------------------------------------------------------------------
-
-    def add_default_team(
-        self, organisation_id: int, environment_id: int, *, work_type: str, team_id: str, team_name: str, role: str
-    ) -> None:
-        with Session(self.engine) as session:
-            session.add(
-                DefaultTeam(
-                    organisation_id=organisation_id,
-                    environment_id=environment_id,
-                    work_type=work_type,
-                    team_id=team_id,
-                    team_name=team_name,
-                    role=role,
-                )
-            )
-            raise_version(session, organisation_id)
-            session.commit()
-
-    def default_teams(self, organisation_id: int, environment_id: int, work_type: str) -> list[DefaultTeam]:
-        with Session(self.engine) as session:
-            return list(
-                session.exec(
-                    select(DefaultTeam)
-                    .where(
-                        DefaultTeam.organisation_id == organisation_id,
-                        DefaultTeam.environment_id == environment_id,
-                        or_(DefaultTeam.work_type == work_type, DefaultTeam.work_type == "*"),
-                    )
-                    .order_by(DefaultTeam.team_name)
-                ).all()
-            )
 
     # Sessions ----------------------------------------------------------------------------
 

@@ -54,8 +54,10 @@ class DefaultTeamStore:
         team_name: str,
         role: str,
         actor: str,
+        audited: bool = True,
     ) -> DefaultTeamEntry | None:
-        """The new default team; None when the team is already one for that work type."""
+        """The new default team, with its audit event in the same transaction; None when the team is
+        already one for that work type. Only a set-up outside the product (the demo's) is not ``audited``."""
         row = DefaultTeam(
             organisation_id=organisation_id,
             environment_id=environment_id,
@@ -70,7 +72,8 @@ class DefaultTeamStore:
                 session.flush()
             except IntegrityError:  # the unique (environment, work type, team) key
                 return None
-            session.add(_event("default_team.added", row, actor))
+            if audited:
+                session.add(_event("default_team.added", row, actor))
             raise_version(session, organisation_id)
             session.commit()
             session.refresh(row)

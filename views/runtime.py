@@ -105,4 +105,4 @@ async def running(
         stop.set()
         await delivering
         metrics.forget_store()
-    store.engine.dispose()
+    store.close()

@@ -98,8 +98,8 @@ async def test_a_lost_work_item_answer_missed_by_a_lagging_search_is_found_befor
 async def test_a_default_team_in_a_role_the_work_type_lacks_is_left_out_with_a_warning(firm) -> None:  # type: ignore[no-untyped-def]
     services, env, clio, actor = firm
     store = services.store
-    store.add_default_team(env.organisation_id, env.id, work_type="*", team_id="t1", team_name="Litigation", role="reader")
-    store.add_default_team(env.organisation_id, env.id, work_type="*", team_id="t2", team_name="Compliance", role="auditor")
+    store.teams.add(env.organisation_id, env.id, work_type="*", team_id="t1", team_name="Litigation", role="reader", actor="admin")
+    store.teams.add(env.organisation_id, env.id, work_type="*", team_id="t2", team_name="Compliance", role="auditor", actor="admin")
 
     result = await import_matter(services, env, actor, "82001")
 

@@ -53,7 +53,7 @@ def firm(store: Store, name: str, team: str) -> int:
         client_id="c", client_secret=f"{name}-secret", agent_url="https://agent.example.test", agent_key="k", is_default=True,
     )
     WorkTypeRolesStore(store.engine).load(org, env, {"matter-litigation": ROLES}, source="roles.json", actor="admin")
-    store.add_default_team(org, env, work_type="matter-litigation", team_id=f"{name}-team", team_name=team, role="reader")
+    store.teams.add(org, env, work_type="matter-litigation", team_id=f"{name}-team", team_name=team, role="reader", actor="admin")
     return org
 
 
@@ -81,7 +81,7 @@ async def test_a_save_is_used_by_the_next_call(services: Services) -> None:
     org = firm(services.store, "harbour", "Litigation – Sydney")
     env = await services.environment(org, None)
     assert [t.name for t in (await preview_matter(services, env, "82001")).teams] == ["Litigation – Sydney"]
-    services.store.add_default_team(org, env.id, work_type="*", team_id="t2", team_name="Risk", role="reader")
+    services.store.teams.add(org, env.id, work_type="*", team_id="t2", team_name="Risk", role="reader", actor="admin")
     values = EnvironmentValues(env.name, env.identity_url, env.api_url, client_id="c", agent_url=env.agent_url,
                                secrets={"client_secret": "rotated"})
     EnvironmentStore(services.store.engine, services.store.secrets).update(org, env.id, values, "admin")

@@ -13,8 +13,6 @@ from sandbox.clio.seed import (
     TEAM_RISK_COMPLIANCE_ID,
 )
 from sandbox.demo import participant_roles_document
-from store.teams import DefaultTeamStore
-from store.work_type_roles import WorkTypeRolesStore
 from tests.settings.conftest import STAFF, csrf
 from tests.views.conftest import Service
 
@@ -31,7 +29,7 @@ def add(service: Service, token: str, work_type: str, query: str, team_id: str, 
 
 
 def saved(service: Service, environment_id: int = 1) -> set[tuple[str, str, str]]:
-    rows = DefaultTeamStore(service.store.engine).all(service.organisation_id, environment_id)
+    rows = service.store.teams.all(service.organisation_id, environment_id)
     return {(r.work_type, r.team_name, r.role) for r in rows}
 
 
@@ -123,7 +121,7 @@ def test_pairings_are_flagged_when_the_work_types_roles_change_later(service: Se
 
 
 def test_a_pairing_saved_before_is_flagged_when_invalid_or_its_work_type_is_gone(service: Service, admin: str) -> None:
-    store = DefaultTeamStore(service.store.engine)
+    store = service.store.teams
     store.add(service.organisation_id, 1, work_type="matter-litigation", team_id=TEAM_PROPERTY_MELBOURNE_ID,
               team_name="Property – Melbourne", role="witness", actor="an earlier release")
     store.add(service.organisation_id, 1, work_type="matter-property", team_id=TEAM_COMMERCIAL_SYDNEY_ID,
@@ -139,7 +137,7 @@ def test_a_pairing_saved_before_is_flagged_when_invalid_or_its_work_type_is_gone
 
 
 def test_removing_a_default_team_is_audited_and_scoped_to_the_environment(service: Service, admin: str) -> None:
-    store = DefaultTeamStore(service.store.engine)
+    store = service.store.teams
     production = {r.team_name: r.id for r in store.all(service.organisation_id, 1)}
     uat = {r.team_name: r.id for r in store.all(service.organisation_id, 2)}
     elsewhere = post(service, admin, action="remove", id=str(uat["Litigation – Sydney"]))  # a UAT row through Production
@@ -155,7 +153,7 @@ def test_removing_a_default_team_is_audited_and_scoped_to_the_environment(servic
 
 
 def test_team_forms_without_a_valid_csrf_token_are_refused(service: Service, admin: str) -> None:
-    row_id = DefaultTeamStore(service.store.engine).all(service.organisation_id, 1)[0].id
+    row_id = service.store.teams.all(service.organisation_id, 1)[0].id
     for token in ("", "forged"):
         added = add(service, token, "matter-litigation", "Property", TEAM_PROPERTY_MELBOURNE_ID, "reader")
         removed = post(service, token, action="remove", id=str(row_id))
@@ -169,7 +167,7 @@ def test_only_administrators_see_or_change_default_teams(service: Service) -> No
     page = service.client.get(PAGE)
     assert page.status_code == 403 and "Only administrators" in page.text
     assert add(service, token, "matter-litigation", "Property", TEAM_PROPERTY_MELBOURNE_ID, "reader").status_code == 403
-    row_id = DefaultTeamStore(service.store.engine).all(service.organisation_id, 1)[0].id
+    row_id = service.store.teams.all(service.organisation_id, 1)[0].id
     assert post(service, token, action="remove", id=str(row_id)).status_code == 403
     assert saved(service) == SEEDED and audit(service) == []
 
@@ -186,7 +184,7 @@ def test_when_clio_operate_does_not_answer_the_list_still_shows_and_nothing_is_a
 
 
 def test_without_loaded_roles_a_pairing_is_not_checked_and_none_can_be_added(service: Service, admin: str) -> None:
-    WorkTypeRolesStore(service.store.engine).remove(service.organisation_id, 1, "matter-litigation", actor="admin")
+    service.store.work_type_roles.remove(service.organisation_id, 1, "matter-litigation", actor="admin")
     page = service.client.get(f"{PAGE}&work_type=matter-litigation&q=Sydney").text
     litigation = row(page, TEAM_LITIGATION_SYDNEY_ID, "matter-litigation")
     assert 'data-flagged="no"' in litigation and "Not checked" in litigation
@@ -195,3 +193,4 @@ def test_without_loaded_roles_a_pairing_is_not_checked_and_none_can_be_added(ser
     refused = add(service, admin, "matter-litigation", "Property", TEAM_PROPERTY_MELBOURNE_ID, "reader")
     assert refused.status_code == 400 and "have not been loaded" in html.unescape(refused.text)
     assert ("matter-litigation", "Property – Melbourne", "reader") not in saved(service)
+

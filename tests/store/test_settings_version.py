@@ -7,12 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from store.environments import EnvironmentStore, EnvironmentValues
-from store.mappings import MappingStore
+from store.environments import EnvironmentValues
 from store.repository import Store
-from store.teams import DefaultTeamStore
-from store.work_type_names import WorkTypeNamesStore
-from store.work_type_roles import WorkTypeRolesStore
 
 ROLES = {"matter-litigation": [{"systemName": "reader", "allowedParticipantTypes": ["team"]}]}
 NAMES = {"matter-litigation": {"name": "Litigation", "isAbstract": False}}
@@ -29,30 +25,27 @@ def organisation(store: Store) -> tuple[int, int]:
     return org, env
 
 
-def _environments(store: Store) -> EnvironmentStore:
-    return EnvironmentStore(store.engine, store.secrets)
-
-
 SAVES: dict[str, Callable[[Store, int, int], object]] = {
-    "Connections: add an environment": lambda s, o, e: _environments(s).add(
+    "Connections: add an environment": lambda s, o, e: s.connections.add(
         o, EnvironmentValues("UAT", "https://uat-id.example.test", "https://uat.example.test"), "admin"),
-    "Connections: change an environment": lambda s, o, e: _environments(s).update(
+    "Connections: change an environment": lambda s, o, e: s.connections.update(
         o, e, EnvironmentValues("Production", "https://id.example.test", "https://api.example.test", client_id="c2"), "admin"),
-    "Connections: remove an environment": lambda s, o, e: _environments(s).remove(o, e, "admin"),
-    "Connections: choose the default": lambda s, o, e: _environments(s).set_default(
-        o, _environments(s).add(o, EnvironmentValues("UAT", "https://uat-id.example.test", "https://uat.example.test"), "admin"), "admin"),
+    "Connections: remove an environment": lambda s, o, e: s.connections.remove(o, e, "admin"),
+    "Connections: choose the default": lambda s, o, e: s.connections.set_default(
+        o, s.connections.add(o, EnvironmentValues("UAT", "https://uat-id.example.test", "https://uat.example.test"), "admin"), "admin"),
     "Store: save an environment (test set-ups)": lambda s, o, e: s.save_environment(
         o, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
         client_id="c", client_secret=None, agent_url="https://agent2.example.test", agent_key=None),
-    "Mapping: save": lambda s, o, e: MappingStore(s.engine).save(o, e, {"k": 1}, author="admin", note="", event="mapping.saved"),
-    "Teams: add": lambda s, o, e: DefaultTeamStore(s.engine).add(
+    "Mapping: save": lambda s, o, e: s.mappings.save(o, e, {"k": 1}, author="admin", note="", event="mapping.saved"),
+    "Teams: add": lambda s, o, e: s.teams.add(
         o, e, work_type="*", team_id="t1", team_name="Team", role="reader", actor="admin"),
-    "Teams: add (the demo)": lambda s, o, e: s.add_default_team(o, e, work_type="*", team_id="t1", team_name="Team", role="reader"),
-    "Roles: load": lambda s, o, e: WorkTypeRolesStore(s.engine).load(o, e, ROLES, source="roles.json", actor="admin"),
-    "Roles: load (the demo, not audited)": lambda s, o, e: WorkTypeRolesStore(s.engine).load(
+    "Teams: add (the demo, not audited)": lambda s, o, e: s.teams.add(
+        o, e, work_type="*", team_id="t1", team_name="Team", role="reader", actor="demo set-up", audited=False),
+    "Roles: load": lambda s, o, e: s.work_type_roles.load(o, e, ROLES, source="roles.json", actor="admin"),
+    "Roles: load (the demo, not audited)": lambda s, o, e: s.work_type_roles.load(
         o, e, ROLES, source="roles.json", actor="demo set-up", audited=False),
-    "Work type names: load": lambda s, o, e: WorkTypeNamesStore(s.engine).load(o, e, NAMES, source="types.json", actor="admin"),
-    "Work type names: load (the demo, not audited)": lambda s, o, e: WorkTypeNamesStore(s.engine).load(
+    "Work type names: load": lambda s, o, e: s.work_type_names.load(o, e, NAMES, source="types.json", actor="admin"),
+    "Work type names: load (the demo, not audited)": lambda s, o, e: s.work_type_names.load(
         o, e, NAMES, source="types.json", actor="demo set-up", audited=False),
 }
 
@@ -68,12 +61,12 @@ def test_each_settings_save_raises_the_version_once(store: Store, organisation: 
 
 def test_removing_a_team_or_roles_raises_it_too(store: Store, organisation: tuple[int, int]) -> None:
     org, env = organisation
-    team = DefaultTeamStore(store.engine).add(org, env, work_type="*", team_id="t1", team_name="Team", role="reader", actor="admin")
-    WorkTypeRolesStore(store.engine).load(org, env, ROLES, source="roles.json", actor="admin")
+    team = store.teams.add(org, env, work_type="*", team_id="t1", team_name="Team", role="reader", actor="admin")
+    store.work_type_roles.load(org, env, ROLES, source="roles.json", actor="admin")
     assert team is not None and team.id is not None
     before = store.settings_version(org)
-    DefaultTeamStore(store.engine).remove(org, env, team.id, actor="admin")
-    WorkTypeRolesStore(store.engine).remove(org, env, "matter-litigation", actor="admin")
+    store.teams.remove(org, env, team.id, actor="admin")
+    store.work_type_roles.remove(org, env, "matter-litigation", actor="admin")
     assert store.settings_version(org) == (before or 0) + 2
 
 
@@ -82,9 +75,9 @@ def test_a_save_that_changes_nothing_leaves_it_and_other_organisations_keep_thei
     other = store.create_organisation("Other firm", [])
     values = EnvironmentValues("Production", "https://id.example.test", "https://api.example.test", client_id="c",
                                agent_url="https://agent.example.test")
-    _environments(store).update(org, env, values, "admin")
+    store.connections.update(org, env, values, "admin")
     mine, theirs = store.settings_version(org), store.settings_version(other)
-    assert _environments(store).update(org, env, values, "admin") == 0
-    MappingStore(store.engine).save(org, env, {"k": 1}, author="admin", note="", event="mapping.saved")
+    assert store.connections.update(org, env, values, "admin") == 0
+    store.mappings.save(org, env, {"k": 1}, author="admin", note="", event="mapping.saved")
     assert store.settings_version(org) == (mine or 0) + 1 and store.settings_version(other) == theirs == 0
     assert store.settings_version(other + 1) is None

@@ -120,13 +120,19 @@ def test_imported_pages_follow_the_key_and_leave_out_matters_closed_in_both(stor
     )
 
 
-def test_default_teams_for_a_work_type_include_the_catch_all(store: Store) -> None:
+def test_default_teams_are_listed_catch_all_first_and_each_add_is_audited_but_the_demo_set_up(store: Store) -> None:
     org = store.create_organisation("Firm", [])
     env = make_env(store, org)
-    store.add_default_team(org, env, work_type="matter-litigation", team_id="t1", team_name="Litigation", role="reader")
-    store.add_default_team(org, env, work_type="*", team_id="t2", team_name="Compliance", role="reader")
-    store.add_default_team(org, env, work_type="matter-commercial", team_id="t3", team_name="Commercial", role="reader")
-    assert [t.team_name for t in store.default_teams(org, env, "matter-litigation")] == ["Compliance", "Litigation"]
+    for work_type, team_id, team_name in (
+        ("matter-litigation", "t1", "Litigation"), ("*", "t2", "Compliance"), ("matter-commercial", "t3", "Commercial"),
+    ):
+        store.teams.add(org, env, work_type=work_type, team_id=team_id, team_name=team_name, role="reader", actor="admin")
+    store.teams.add(org, env, work_type="*", team_id="t4", team_name="Set-up", role="reader", actor="demo set-up", audited=False)
+    assert [(t.work_type, t.team_name) for t in store.teams.all(org, env)] == [
+        ("*", "Compliance"), ("*", "Set-up"), ("matter-commercial", "Commercial"), ("matter-litigation", "Litigation"),
+    ]
+    added = [e.data["team_name"] for e in store.audit_events(org) if e.type == "default_team.added"]
+    assert sorted(added) == ["Commercial", "Compliance", "Litigation"]
 
 
 def test_sessions_are_stored_hashed_and_expire(store: Store) -> None:
