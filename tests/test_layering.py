@@ -2,6 +2,8 @@
 each product module's source with `ast`: the application (plugin/) speaks neither HTTP nor SQL
 nor the store's tables, pages (views/) know neither remote errors nor tables, the sandbox stays
 outside the product, and no product module reaches itself again through its module-level imports.
+Outside store/, no product code reaches the database engine (`Store.engine`): it uses the store's
+parts (`store.repository.Store`).
 
 Every import counts for the rules, those inside functions too; a cycle is looked for among the
 imports that run when a module is loaded (module and class bodies, not functions, not
@@ -33,6 +35,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "sandbox.demo": frozenset({"plugin", "store", "views"}),
     "sandbox.loopback": frozenset({"store"}),  # the demo's service, started on loopback
 }
+
+
+# Rooms that reach the database only through the store's parts, never its `.engine`.
+NO_ENGINE = ("embed_auth", "plugin", "views")
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,15 @@ def violations(room: str, imports: Mapping[str, Iterable[Import]]) -> list[str]:
     return found
 
 
+def engine_uses(source: str, module: str) -> list[str]:
+    """Each `<anything>.engine` the module's source reads."""
+    return [
+        f"{module} (line {node.lineno}) uses .engine"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "engine"
+    ]
+
+
 def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
     """One cycle of the graph, as the modules along it (the first repeated at the end), or None."""
     state: dict[str, int] = {}  # 1: on the current path, 2: done
@@ -154,6 +169,16 @@ def load_graph(imports: Mapping[str, Iterable[Import]]) -> dict[str, set[str]]:
 @pytest.mark.parametrize("room", sorted(FORBIDDEN))
 def test_rooms_import_only_what_the_plan_allows(room: str) -> None:
     assert violations(room, product_imports()) == []
+
+
+def test_only_the_store_reaches_the_engine() -> None:
+    found = [
+        use
+        for module, path in product_modules().items()
+        if module.split(".")[0] in NO_ENGINE
+        for use in engine_uses(path.read_text(), module)
+    ]
+    assert found == []
 
 
 def test_no_product_module_imports_itself_again() -> None:
@@ -193,6 +218,12 @@ def test_each_rule_catches_its_import() -> None:
         "sandbox.demo (line 2) imports clients.http",
         "sandbox.example (line 2) imports embed_auth.sessions",
     ]
+
+
+def test_the_engine_rule_catches_a_store_class_built_from_it() -> None:
+    source = "def members(services):\n    return MemberStore(services.store.engine)\n"
+    assert engine_uses(source, "plugin.example") == ["plugin.example (line 2) uses .engine"]
+    assert engine_uses("def members(services):\n    return services.store.members\n", "plugin.example") == []
 
 
 def test_a_cycle_is_found_through_load_time_imports_only() -> None:
