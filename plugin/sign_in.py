@@ -38,14 +38,7 @@ async def sign_in_succeeded(
     provider: str | None = None,
 ) -> None:
     data = {"role": role, "method": method} | ({"provider": provider} if provider else {})
-    await services.db(
-        services.store.add_audit_event,
-        "sign_in.succeeded",
-        organisation_id=organisation_id,
-        environment_id=environment_id,
-        actor=actor,
-        data=data,
-    )
+    await _audit(services, "sign_in.succeeded", organisation_id, environment_id, actor, data)
 
 
 async def sign_in_refused(
@@ -60,11 +53,14 @@ async def sign_in_refused(
 ) -> None:
     """Audited in the organisation when it is known, so that its SIEM hears of it."""
     data = {"reason": reason} | ({"method": method} if method else {}) | ({"provider": provider} if provider else {})
+    await _audit(services, "sign_in.refused", organisation_id, environment_id, actor, data)
+
+
+async def _audit(
+    services: Services, event: str, organisation_id: int | None, environment_id: int | None, actor: str | None,
+    data: dict[str, str],
+) -> None:
     await services.db(
-        services.store.add_audit_event,
-        "sign_in.refused",
-        organisation_id=organisation_id,
-        environment_id=environment_id,
-        actor=actor,
-        data=data,
+        services.store.add_audit_event, event,
+        organisation_id=organisation_id, environment_id=environment_id, actor=actor, data=data,
     )
