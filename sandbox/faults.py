@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -159,15 +160,18 @@ async def _buffered(receive: Receive) -> Receive:
 
 
 class FaultMiddleware:
-    def __init__(self, app: ASGIApp, faults: Faults, calls: CallLog) -> None:
+    def __init__(
+        self, app: ASGIApp, faults: Faults, calls: CallLog, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> None:
         self.app = app
         self.faults = faults
         self.calls = calls
+        self._sleep = sleep  # how a rule's delay and a late write wait
         self._late: set[asyncio.Task[None]] = set()  # writes still to land
 
     def _apply_later(self, seconds: float, scope: Scope, receive: Receive) -> None:
         async def land() -> None:
-            await asyncio.sleep(seconds)
+            await self._sleep(seconds)
             await self.app(scope, receive, _discard)
 
         task = asyncio.create_task(land())
@@ -201,7 +205,7 @@ class FaultMiddleware:
         if rule is not None and rule.delay:
             # The request was received before the wait: it is applied even if its caller is gone by then.
             receive = await _buffered(receive)
-            await asyncio.sleep(rule.delay)
+            await self._sleep(rule.delay)
         if rule is not None and rule.late is not None:
             self._apply_later(rule.late, dict(scope), await _buffered(receive))
             await JSONResponse({"error": "injected late write: gateway timeout"}, status_code=504)(scope, receive, send)

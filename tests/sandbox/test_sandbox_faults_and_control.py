@@ -2,37 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx2
 import pytest
+from starlette.applications import Starlette
 
 from sandbox.app import Sandbox
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
+from sandbox.faults import CallLog, FaultMiddleware, Faults
+from tests.sandbox.conftest import BASE_URL
 
 TREE = "/production/api/v2/public/types/tree"
 USER_INFO = "/production/api/security/userInfo"
 
 
-async def timed_get(
-    client: httpx2.AsyncClient, url: str, headers: dict[str, str]
-) -> tuple[httpx2.Response, float]:
-    started = time.perf_counter()
-    response = await client.get(url, headers=headers)
-    return response, time.perf_counter() - started
+async def test_delay_slows_only_the_matching_endpoint(sandbox_app: Starlette, staff_auth: dict[str, str]) -> None:
+    delays: list[float] = []
+    delaying, release = asyncio.Event(), asyncio.Event()
 
+    async def held_sleep(seconds: float) -> None:
+        """The first delay lasts until the test releases it; any other passes at once (and is noted)."""
+        delays.append(seconds)
+        if len(delays) == 1:
+            delaying.set()
+            await release.wait()
 
-async def test_delay_slows_only_the_matching_endpoint(
-    client: httpx2.AsyncClient, sandbox: Sandbox, staff_auth: dict[str, str]
-) -> None:
-    rule = sandbox.faults.add(TREE, method="GET", delay=0.3)
-
-    slow, slow_seconds = await timed_get(client, TREE, staff_auth)
-    fast = await client.get(USER_INFO, headers=staff_auth)
-
-    assert slow.status_code == 200 and fast.status_code == 200
-    assert slow_seconds >= 0.3
-    assert rule.fired == 1  # the user-info call did not match the rule, so it was not delayed
+    faults = Faults()
+    rule = faults.add(TREE, method="GET", delay=0.3)
+    delayed = FaultMiddleware(sandbox_app, faults, CallLog(), sleep=held_sleep)
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=delayed), base_url=BASE_URL) as client:
+        slow = asyncio.create_task(client.get(TREE, headers=staff_auth))
+        await asyncio.wait({slow, asyncio.create_task(delaying.wait())}, return_when=asyncio.FIRST_COMPLETED)
+        assert delaying.is_set(), "the tree call waits out its delay"
+        fast = await client.get(USER_INFO, headers=staff_auth)
+        assert fast.status_code == 200 and not slow.done(), "the user-info call is answered while the tree call waits"
+        release.set()
+        assert (await slow).status_code == 200
+    assert delays == [0.3] and rule.fired == 1
 
 
 async def test_status_is_injected_for_a_prefix(
