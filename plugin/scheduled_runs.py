@@ -62,11 +62,13 @@ class SyncRunner:
         self.notify_backoff = notify_backoff
         self._leases = services.store.leases
         self._running: set[int] = set()  # the lease is re-entrant for its holder; this is not
+        self.due_checks = 0  # how many times run_due has looked for due schedules and run them
 
     async def run_due(self) -> int:
         """Run every schedule that is due (the scheduler's job). Returns how many ran here."""
         due = await self.services.db(self.services.store.schedules.due)
         reports = await asyncio.gather(*(self._run_scheduled(org, env) for org, env in due))
+        self.due_checks += 1
         return sum(1 for r in reports if r is not None)
 
     async def run_now(self, organisation_id: int, environment_id: int) -> RunReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import httpx2
@@ -50,14 +51,23 @@ def expire_leases(service: Service) -> None:
         connection.execute(text("UPDATE lease SET expires_at = :t"), {"t": "2000-01-01 00:00:00"})
 
 
-def finished_runs(service: Service, client: TestClient, timeout: float = 20.0) -> list:  # type: ignore[type-arg]
+def until(client: TestClient, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Wait, while the app in ``client`` lives, until ``condition`` holds (``timeout`` only bounds a failure)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        client.portal.call(asyncio.sleep, 0.02)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def finished_runs(service: Service, client: TestClient) -> list:  # type: ignore[type-arg]
     """Wait, while the app in ``client`` lives, until its scheduler has finished a run."""
-    for _ in range(int(timeout / 0.05)):
-        runs = service.store.schedules.runs(service.organisation_id, 1)
-        if runs and all(r.outcome != "running" for r in runs):
-            return runs
-        client.portal.call(asyncio.sleep, 0.05)
-    raise AssertionError(f"no finished run within {timeout} s")
+
+    def runs() -> list:  # type: ignore[type-arg]
+        return service.store.schedules.runs(service.organisation_id, 1)
+
+    until(client, lambda: bool(runs()) and all(r.outcome != "running" for r in runs()), "a finished run")
+    return runs()
 
 
 class TimedASGITransport(httpx2.ASGITransport):
@@ -203,7 +213,10 @@ def test_two_app_instances_on_one_database_run_a_due_schedule_once(service: Serv
     apps = [create_app(settings, transport=httpx2.ASGITransport(app=service.sandbox), scheduler_tick=0.1) for _ in range(2)]
     with TestClient(apps[0], base_url=SERVICE) as first, TestClient(apps[1], base_url=SERVICE):
         finished_runs(service, first)
-        first.portal.call(asyncio.sleep, 1.0)  # ten more ticks of each instance
+        runners = [app.state.runtime.runner for app in apps]
+        # Each instance looks for due schedules twice more: the second look began after the run finished.
+        wanted = [r.due_checks + 2 for r in runners]
+        until(first, lambda: all(r.due_checks >= n for r, n in zip(runners, wanted)), "two more looks by each instance")
     runs = service.store.schedules.runs(service.organisation_id, 1)
     assert len(runs) == 1 and runs[0].outcome == "succeeded"
 
