@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from store.leases import Leases
@@ -146,10 +148,12 @@ def test_an_environments_events_commit_in_id_order(store: Store, firm: Firm) -> 
     first = Session(store.engine)
     first.add(event("first", firm.with_siem))
     first.flush()  # the earlier id is taken, not yet committed
+    second_pid: list[int] = []
     second_done = threading.Event()
 
     def write_second() -> None:
         with Session(store.engine) as second:
+            second_pid.append(second.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
             second.add(event("second", firm.with_siem))
             second.commit()
         second_done.set()
@@ -160,10 +164,27 @@ def test_an_environments_events_commit_in_id_order(store: Store, firm: Firm) -> 
     other_environment.add(event("elsewhere", firm.other_siem))
     other_environment.commit()
     other_environment.close()
-    assert not second_done.wait(0.5), "the later event committed while the earlier one was open"
+    assert waits_for_a_lock(store, second_pid, second_done), "the later event went ahead while the earlier one was open"
+    assert not second_done.is_set()
     first.commit()
     first.close()
     writer.join(5)
     assert second_done.is_set()
     pending = Outbox(store.engine).pending_events(firm.with_siem, 10)
     assert [e.event.type for e in pending] == ["first", "second"] and pending[0].id < pending[1].id
+
+
+def waits_for_a_lock(store: Store, pid: list[int], done: threading.Event, timeout: float = 10.0) -> bool:
+    """Whether the writer whose backend is ``pid[0]`` is seen waiting for an advisory lock (PostgreSQL's
+    pg_locks) before it is ``done``; ``timeout`` only bounds a writer that never gets that far."""
+    deadline = time.monotonic() + timeout
+    with store.engine.connect() as watcher:
+        while not done.is_set() and time.monotonic() < deadline:
+            if pid and watcher.execute(
+                text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND locktype = 'advisory' AND NOT granted"),
+                {"pid": pid[0]},
+            ).scalar_one():
+                return True
+            watcher.rollback()  # a fresh snapshot of pg_locks
+            time.sleep(0.01)
+    return False
