@@ -79,7 +79,7 @@ from benchmarks.import_depth import (
 )
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, measure_use_case, render, verdict
 from sandbox.calls import count_by_system, remote_system, sequential_depth
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket_pair, port_of
 
 AGENT_PATH = "/aderant/*"
 CLIO_OPERATE_PATH = "/production/*"  # identity and API of the tenant the Production environment uses
@@ -306,14 +306,15 @@ def run(
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-close-sync-") as folder:
         data_dir = Path(folder)
-        port = free_port_pair()
+        sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)
+        port = port_of(sockets[0])
         generated = max(DEMO_GENERATED_MATTERS, matters)
         certificate = sandbox_certificate(tls, folder)
         demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=generated,
                           sandbox_certificate=certificate.certificate_file if certificate else None)
         setup, store, env = set_up(demo, data_dir, matters, aderant_closed_share, clio_closed_share, generated)
         store.engine.dispose()  # no connection of this process crosses the fork
-        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # after the set-up: seeded state
+        sandbox = ForkedServer(loopback_server(demo.sandbox, sockets[1], certificate))  # after the set-up: seeded state
         sandbox.start()
         control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))
         try:
@@ -414,14 +415,15 @@ def memory_benchmark(imported: int, latency: float, aderant_closed_share: float,
             pool.submit(idle).result()
         with tempfile.TemporaryDirectory(prefix="pms-sync-close-sync-memory-") as folder:
             data_dir = Path(folder)
-            port = free_port_pair()
+            sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)
+            port = port_of(sockets[0])
             generated = max(DEMO_GENERATED_MATTERS, imported)
             demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=generated)
             setup, store, env = set_up(demo, data_dir, imported, aderant_closed_share, clio_closed_share, generated)
             database_url = str(store.engine.url)
             secret_key = (data_dir / "secret.key").read_text().strip()
             store.engine.dispose()
-            sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1))
+            sandbox = ForkedServer(loopback_server(demo.sandbox, sockets[1]))
             sandbox.start()
             control = SandboxControl(demo.info["sandbox_url"])
             try:

@@ -64,7 +64,7 @@ from benchmarks.import_depth import (
 )
 from benchmarks.measure import BenchmarkError, Goal, figure, measure_use_case, render, verdict
 from sandbox.calls import sequential_depth
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket_pair, port_of
 
 SEED = 20261203
 PAGE = 1000  # plugin.drift_reads.PAGE
@@ -221,13 +221,14 @@ def run(matters: int, latency: float, aderant_share: float, clio_share: float, t
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-drift-") as folder:
         data_dir = Path(folder)
-        port = free_port_pair()
+        sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)
+        port = port_of(sockets[0])
         certificate = sandbox_certificate(tls, folder)
         demo = build_demo(host="127.0.0.1", port=port, data_dir=data_dir, generated_matters=max(DEMO_GENERATED_MATTERS, matters),
                           sandbox_certificate=certificate.certificate_file if certificate else None)
         setup, store, env = set_up(demo, data_dir, matters, aderant_share, clio_share)
         store.engine.dispose()  # no connection of this process crosses the fork
-        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # after the set-up: seeded state
+        sandbox = ForkedServer(loopback_server(demo.sandbox, sockets[1], certificate))  # after the set-up: seeded state
         sandbox.start()
         control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))
         try:

@@ -47,7 +47,7 @@ from plugin.importer import CLAIM_LEASE
 from sandbox.aderant_db import create_aderant_db
 from sandbox.clio.tenant import Tenant
 from sandbox.crash import MATTER, kill_mid_import
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket_pair, port_of
 from store.db import upgrade
 
 WORK_ITEM = "/production/api/v1/public/workItem"
@@ -96,9 +96,10 @@ def settle_run(settle: float, late: float, poll: float) -> Settling:
     from sandbox.demo import build_demo
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
-        port = free_port_pair()
+        sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)
+        port = port_of(sockets[0])
         demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir), generated_matters=50)
-        servers = ThreadServers([(demo.service, port), (demo.sandbox, port + 1)])
+        servers = ThreadServers([(demo.service, sockets[0]), (demo.sandbox, sockets[1])])
         try:
             servers.start()
             controls = demo.sandbox.state.sandbox

@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -46,7 +47,7 @@ import uvicorn
 from benchmarks.measure import BenchmarkError, Figure, Goal, RecordingTransport, figure, render, report, verdict
 from clients.http import verification
 from sandbox.calls import count_by_system, sequential_depth
-from sandbox.ports import free_port_pair
+from sandbox.ports import SocketServer, bound_socket_pair, port_of
 from sandbox.tls import Certificate, self_signed_certificate
 
 WARM_UP_MATTER = "82001"
@@ -95,9 +96,10 @@ class Measurement:
         return sequential_depth(self.service_calls)
 
 
-def loopback_server(app: Any, port: int, certificate: Certificate | None = None) -> uvicorn.Server:
+def loopback_server(app: Any, sock: socket.socket, certificate: Certificate | None = None) -> uvicorn.Server:
+    """uvicorn serving ``app`` on the bound loopback socket (see sandbox.ports)."""
     tls = {"ssl_certfile": str(certificate.certificate_file), "ssl_keyfile": str(certificate.key_file)} if certificate else {}
-    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **tls))
+    return SocketServer(uvicorn.Config(app, log_level="warning", access_log=False, **tls), sock)
 
 
 def sandbox_certificate(tls: bool, data_dir: str) -> Certificate | None:
@@ -113,8 +115,8 @@ def trusted(certificate: Certificate | None) -> str:
 class ThreadServers:
     """Servers run by uvicorn from one event loop in a background thread."""
 
-    def __init__(self, apps: list[tuple[Any, int]]) -> None:
-        self.servers = [loopback_server(app, port) for app, port in apps]
+    def __init__(self, apps: list[tuple[Any, socket.socket]]) -> None:
+        self.servers = [loopback_server(app, sock) for app, sock in apps]
         self.thread = threading.Thread(target=self._run, name="benchmark-servers", daemon=True)
         self.error: BaseException | None = None
 
@@ -232,14 +234,15 @@ def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
     from sandbox.demo import build_demo
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
-        port = free_port_pair()
+        sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)
+        port = port_of(sockets[0])
         certificate = sandbox_certificate(tls, data_dir)
         transport = RecordingTransport(ca_bundle=trusted(certificate))
         demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(data_dir), transport=transport,
                           sandbox_certificate=certificate.certificate_file if certificate else None)
-        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))  # before any thread starts
+        sandbox = ForkedServer(loopback_server(demo.sandbox, sockets[1], certificate))  # before any thread starts
         sandbox.start()
-        servers = ThreadServers([(demo.service, port)])
+        servers = ThreadServers([(demo.service, sockets[0])])
         control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))
         try:
             servers.start()

@@ -50,7 +50,6 @@ elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import httpx2
-import uvicorn
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.import_depth import (
@@ -59,7 +58,7 @@ from benchmarks.import_depth import (
 )
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, render, report, verdict
 from clients.http import verification
-from sandbox.ports import free_port_pair
+from sandbox.ports import SocketServer, bound_socket_pair, port_of
 
 STAFF = "staff@sandbox.test"
 PORTAL_TOKEN_COOKIE = "_api"  # sandbox.portal.TOKEN_COOKIE
@@ -268,16 +267,17 @@ def run(scenario: Scenario, users: int, latency: float, duration: float, tls: bo
     from views.server import server_config
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-load-") as folder:
-        port = free_port_pair()
+        sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)
+        port = port_of(sockets[0])
         certificate = sandbox_certificate(tls, folder)
         demo = build_demo(host="127.0.0.1", port=port, data_dir=Path(folder),
                           sandbox_certificate=certificate.certificate_file if certificate else None)
         matters = matters_with_parties(f"sqlite:///{Path(folder, 'aderant.db').resolve()}", scenario.parties)
         # Both forked before this process starts any thread; the service as `pms-sync serve` runs it.
-        sandbox = ForkedServer(loopback_server(demo.sandbox, port + 1, certificate))
-        service = ForkedServer(uvicorn.Server(server_config(
+        sandbox = ForkedServer(loopback_server(demo.sandbox, sockets[1], certificate))
+        service = ForkedServer(SocketServer(server_config(
             demo.service, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-        )), name="benchmark-service")
+        ), sockets[0]), name="benchmark-service")
         sandbox.start()
         service.start()
         control = SandboxControl(demo.info["sandbox_url"], trusted(certificate))

@@ -46,7 +46,6 @@ import httpx2
 
 from benchmarks.import_depth import USER
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, render, report, verdict
-from sandbox.ports import free_port_pair
 
 MEASURED = (("82001", 4), ("82007", 50))
 """(matter number, Aderant parties besides the client): litigation matters of client CL080001."""
@@ -56,6 +55,7 @@ MIN_RUNS = 3
 WARM_UP = 2
 """Unmeasured previews of each matter before the measured ones."""
 SANDBOX_THREAD = "benchmark-sandbox"
+UNSERVED_PORT = 8000  # only in the demo's URLs
 SANDBOX_WORKERS = "AnyIO worker thread"
 """The threads the sandbox's agent reads its database on (Starlette's `run_in_threadpool`); the
 service runs its store reads on asyncio's (`asyncio.to_thread`)."""
@@ -141,7 +141,8 @@ def run(previews: int, profile: cProfile.Profile | None = None) -> dict[str, Spe
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         sandbox = SandboxThread()
-        demo = build_demo(host="127.0.0.1", port=free_port_pair(), data_dir=Path(data_dir), transport=sandbox)
+        # No server listens: every call of the service reaches the sandbox through the in-process transport.
+        demo = build_demo(host="127.0.0.1", port=UNSERVED_PORT, data_dir=Path(data_dir), transport=sandbox)
         sandbox.serve(demo.sandbox)
         try:
             token = demo.sandbox.state.sandbox.tenants["production"].mint_user_token(USER)

@@ -15,7 +15,7 @@ import httpx2
 
 from sandbox.clio.tenant import Tenant
 from sandbox.loopback import configure_organisation, sandbox_on_loopback, serve_service, stop_service
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket, port_of
 
 PEOPLE = "/production/api/public/v1/people"
 MATTER = "82001"
@@ -51,16 +51,16 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
     """Import 82001 through a service whose contact create Clio Operate holds for 3 s, SIGKILL the
     service while it waits, start it again, and retry the import every 0.25 s until it is not
     refused as in progress (or `give_up_after` seconds have passed since the kill)."""
-    port = free_port_pair()
-    service_url = f"http://127.0.0.1:{port}"
-    with sandbox_on_loopback(aderant_url, service_url) as (sandbox, base):
+    service_socket = bound_socket()  # the service's, kept open here so the restarted service serves on it too
+    service_url = f"http://127.0.0.1:{port_of(service_socket)}"
+    with service_socket, sandbox_on_loopback(aderant_url, service_url) as (sandbox, base):
         controls = sandbox.state.sandbox
         key = configure_organisation(database_url, sandbox, base)
         tenant = controls.tenants["production"]
         headers = {"Authorization": f"Bearer {tenant.mint_user_token('staff@sandbox.test')}"}
         url = f"{service_url}/api/v1/matters/{MATTER}/import"
 
-        process = serve_service(database_url, key, port)
+        process = serve_service(database_url, key, service_socket)
         try:
             people = len(tenant.state.people)
             rule = controls.faults.add(PEOPLE, method="POST", delay=3, times=1)  # a contact create in flight
@@ -77,7 +77,7 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
         finally:
             stop_service(process)
 
-        restarted = serve_service(database_url, key, port)
+        restarted = serve_service(database_url, key, service_socket)
         try:
             with httpx2.Client(base_url=service_url, headers=headers, timeout=30) as client:
                 first = retry = client.post(f"/api/v1/matters/{MATTER}/import", json={})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import socket
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -287,13 +288,18 @@ def configure_sandbox_organisation(
     return organisation
 
 
-async def run_demo(*, host: str, port: int, data_dir: Path, relay: bool = False) -> None:
+async def run_demo(
+    *, host: str, port: int, data_dir: Path, relay: bool = False, sockets: tuple[socket.socket, socket.socket] | None = None
+) -> None:
+    """With ``sockets`` (bound to ports P and P + 1), the service and the sandbox serve on them; ``port`` is then P."""
+    if sockets is not None:
+        port = sockets[0].getsockname()[1]
     demo = build_demo(host=host, port=port, data_dir=data_dir, relay=relay)
     servers = [
         uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),
         uvicorn.Server(server_config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
     ]
-    running = [server.serve() for server in servers]
+    running = [server.serve(sockets=[sock] if sock else None) for server, sock in zip(servers, sockets or (None, None))]
     if demo.relayed_agent is not None:
         running.append(_listen_once_the_sandbox_serves(servers[1], demo.relayed_agent))
     _print_welcome(demo.info, data_dir)

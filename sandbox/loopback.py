@@ -4,6 +4,7 @@ tests and benchmarks that kill a service, or run two replicas over one database.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ from starlette.applications import Starlette
 
 from sandbox.app import create_sandbox_app
 from sandbox.demo import configure_sandbox_organisation
-from sandbox.ports import free_port_pair
+from sandbox.ports import SocketServer, bound_socket, port_of
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
@@ -30,10 +31,10 @@ AGENT_KEY = "agent-key-on-loopback"
 @contextmanager
 def sandbox_on_loopback(aderant_url: str, service_url: str) -> Iterator[tuple[Starlette, str]]:
     """The sandbox served by uvicorn from a thread of this process: (its app, its base URL)."""
-    port = free_port_pair()
-    base = f"http://127.0.0.1:{port}"
+    sock = bound_socket()
+    base = f"http://127.0.0.1:{port_of(sock)}"
     app = create_sandbox_app(base_url=base, aderant_database_url=aderant_url, agent_api_key=AGENT_KEY, service_url=service_url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = SocketServer(uvicorn.Config(app, log_level="warning"), sock)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -48,16 +49,16 @@ def sandbox_on_loopback(aderant_url: str, service_url: str) -> Iterator[tuple[St
         thread.join(timeout=10)
 
 
-def serve_service(database_url: str, key: str, port: int) -> subprocess.Popen:
-    """`pms-sync serve` on the port, once it answers /readyz."""
-    service_url = f"http://127.0.0.1:{port}"
+def serve_service(database_url: str, key: str, sock: socket.socket) -> subprocess.Popen:
+    """`pms-sync serve` on the bound socket (see sandbox.ports), once it answers /readyz."""
+    service_url = f"http://127.0.0.1:{port_of(sock)}"
     env = {
         **os.environ, "PMS_SYNC_DATABASE_URL": database_url, "PMS_SYNC_SECRET_KEYS": key,
         "PMS_SYNC_PUBLIC_URL": service_url, "PMS_SYNC_COOKIE_SECURE": "false", "PMS_SYNC_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "views.cli", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "views.cli", "serve", "--fd", str(sock.fileno())],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(sock.fileno(),),
     )
     deadline = time.monotonic() + 30
     while True:

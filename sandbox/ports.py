@@ -1,20 +1,48 @@
-"""Free loopback ports for running the demo (service on P, sandbox on P + 1) in tests and benchmarks."""
+"""Loopback sockets bound before their server starts and handed to it, for running the demo
+(service on P, sandbox on P + 1) and `pms-sync serve` in tests and benchmarks: the port is the
+operating system's pick and stays ours, never found free and let go for a server to take later."""
 
 from __future__ import annotations
 
 import socket
 
+import uvicorn
 
-def free_port_pair() -> int:
-    """A port P with P and P + 1 both free on 127.0.0.1."""
+
+def bound_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``port`` (0: one the operating system picks), not yet listening;
+    inheritable, so a child process can serve on it (``pms-sync serve --fd``)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def bound_socket_pair(host: str = "127.0.0.1") -> tuple[socket.socket, socket.socket]:
+    """Sockets bound to P (the operating system's pick) and P + 1, as the demo's service and sandbox use."""
     for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no two consecutive free ports on 127.0.0.1")
+        first = bound_socket(host)
+        try:
+            return first, bound_socket(host, port_of(first) + 1)
+        except OSError:
+            first.close()
+    raise RuntimeError(f"no two consecutive free ports on {host}")
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
+
+
+class SocketServer(uvicorn.Server):
+    """A uvicorn server that serves on a socket bound beforehand (``run()`` and ``serve()`` alike)."""
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket) -> None:
+        super().__init__(config)
+        self.sock = sock
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().serve(sockets=sockets or [self.sock])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -35,11 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the service (settings from PMS_SYNC_* variables)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--fd", type=int, help="serve on this bound socket, inherited from the parent process, instead of --host and --port")
 
     demo = commands.add_parser("demo", help="run the service with the sandbox, on SQLite")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000, help="the service's port; the sandbox takes the next one")
     demo.add_argument("--data-dir", type=Path, default=Path("demo-data"))
+    demo.add_argument(
+        "--fds", type=int, nargs=2, metavar=("SERVICE", "SANDBOX"),
+        help="serve on these bound sockets (ports P and P + 1), inherited from the parent process, instead of --port",
+    )
     demo.add_argument(
         "--relay", action="store_true",
         help="Production reaches the Aderant agent through the sandbox's stand-in Azure Relay, the agent listening on it",
@@ -117,14 +123,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         otel.enable_from_environment()
         try:
-            uvicorn.Server(config).run()
+            uvicorn.Server(config).run(sockets=None if args.fd is None else [socket.socket(fileno=args.fd)])
         finally:
             otel.shutdown()
         return 0
     if args.command == "demo":
         from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo
 
-        asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir, relay=args.relay))
+        sockets = None if args.fds is None else (socket.socket(fileno=args.fds[0]), socket.socket(fileno=args.fds[1]))
+        asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir, relay=args.relay, sockets=sockets))
         return 0
     if args.command == "db":
         return _database(args, settings)

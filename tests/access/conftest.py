@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import httpx2
 import pytest
 
 from plugin.settings import OidcProviderSettings
+from sandbox.ports import bound_socket, port_of
 from tests.views.conftest import SERVICE, Service, aderant_db, service  # noqa: F401
 
 OIDC_DIR = Path(__file__).parent / "oidc"
@@ -41,12 +41,6 @@ class Provider:
     settings: tuple[OidcProviderSettings, ...]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
     """The `oidc-provider` package run by Node.js, with one client per provider of ours."""
@@ -55,7 +49,8 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider
         pytest.skip(f"Node.js is not installed: the oidc-provider for these tests runs on it ({INSTALL})")
     if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
         pytest.skip(f"the oidc-provider package is not installed: {INSTALL}")
-    port = free_port()
+    listening = bound_socket()  # kept open until the provider has stopped
+    port = port_of(listening)
     issuer = f"http://127.0.0.1:{port}"
     settings = tuple(
         OidcProviderSettings(name, issuer, f"pms-sync-{name}", f"secret-of-{name}") for name in ("alterspective", "entra")
@@ -64,16 +59,19 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider
         {"client_id": p.client_id, "client_secret": p.client_secret, "redirect_uris": [f"{SERVICE}/sign-in/{p.name}/callback"]}
         for p in settings
     ]
-    env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients), "OIDC_ACCOUNTS": json.dumps(ACCOUNTS)}
+    env = {**os.environ, "OIDC_FD": str(listening.fileno()), "OIDC_PORT": str(port), "OIDC_CLIENTS": json.dumps(clients), "OIDC_ACCOUNTS": json.dumps(ACCOUNTS)}
     log = tmp_path_factory.mktemp("oidc") / "provider.log"
     with log.open("w") as output:
-        process = subprocess.Popen([node, "provider.mjs"], cwd=OIDC_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [node, "provider.mjs"], cwd=OIDC_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, pass_fds=(listening.fileno(),)
+        )
     try:
         _wait_for_discovery(issuer, process, log)
         yield Provider(issuer, settings)
     finally:
         process.terminate()
         process.wait(timeout=10)
+        listening.close()
 
 
 def _wait_for_discovery(issuer: str, process: subprocess.Popen, log: Path) -> None:

@@ -12,9 +12,10 @@ from sqlmodel import Session, select
 
 from embed_auth.oidc import FLOW_COOKIE, FlowCookie
 from plugin.settings import OidcProviderSettings, Settings
+from sandbox.ports import bound_socket, port_of
 from store.members import MemberStore
 from store.models import AuditEvent, WebSession
-from tests.access.conftest import Browser, Service, free_port
+from tests.access.conftest import Browser, Service
 from tests.views.conftest import SANDBOX
 from views.signin import portal_url
 
@@ -248,7 +249,8 @@ def test_a_provider_error_is_refused(oidc_service: Service, members: MemberStore
 
 def test_an_unreachable_provider_is_said_so(service: Service) -> None:
     runtime = service.client.app.state.runtime  # type: ignore[attr-defined]
-    down = OidcProviderSettings("alterspective", f"http://127.0.0.1:{free_port()}", "client", "secret")
-    runtime.settings = dataclasses.replace(runtime.settings, oidc_providers=(down,))
-    response = service.client.get("/sign-in/alterspective", follow_redirects=False)
+    with bound_socket() as nothing_listens:  # bound, never listening: a connection to it is refused
+        down = OidcProviderSettings("alterspective", f"http://127.0.0.1:{port_of(nothing_listens)}", "client", "secret")
+        runtime.settings = dataclasses.replace(runtime.settings, oidc_providers=(down,))
+        response = service.client.get("/sign-in/alterspective", follow_redirects=False)
     assert response.status_code == 502 and "could not be reached" in response.text

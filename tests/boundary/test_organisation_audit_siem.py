@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from starlette.applications import Starlette
 
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket, port_of
 from tests.access.conftest import Service, oidc_provider, oidc_service  # noqa: F401
 from tests.access.test_members_page import PAGE, post
 from tests.access.test_oidc_sign_in import sign_in
@@ -35,9 +35,9 @@ def remote_transport() -> Callable[[Starlette], httpx2.AsyncBaseTransport]:
 @pytest.fixture
 def siem() -> Iterator[tuple[SiemReceiver, str]]:
     receiver = SiemReceiver()
-    port = free_port_pair()
-    with serving({port: receiver.app()}):
-        yield receiver, f"http://127.0.0.1:{port}/audit"
+    sock = bound_socket()
+    with serving([(sock, receiver.app())]):
+        yield receiver, f"http://127.0.0.1:{port_of(sock)}/audit"
 
 
 def delivered(receiver: SiemReceiver, wanted: set[str]) -> list[dict]:

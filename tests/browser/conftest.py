@@ -9,17 +9,12 @@ process on free loopback ports), which takes about two seconds.
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from sandbox.ports import free_port_pair
-from tests.e2e.conftest import Demo, _wait_until_ready
+from tests.e2e.conftest import Demo, running_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,28 +37,11 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@contextmanager
-def running_demo(data_dir: Path) -> Iterator[Demo]:
-    """`pms-sync demo` as a process on free loopback ports, keeping its files in `data_dir`."""
-    port = free_port_pair()
-    env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "5", "PMS_SYNC_LOG_LEVEL": "WARNING"}
-    with open(data_dir / "demo.log", "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).resolve().parents[2],
-        )
-        try:
-            yield Demo(_wait_until_ready(process, data_dir, port), data_dir)
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
-
-
 @pytest.fixture(scope="session")
 def browser_demo(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`pms-sync demo` for the browser to drive, with nothing imported yet but the seeded 82003
     (not shared with tests/e2e; started only when there is a browser to drive it)."""
-    with running_demo(tmp_path_factory.mktemp("browser-demo")) as demo:
+    with running_demo(tmp_path_factory.mktemp("browser-demo"), settings={"PMS_SYNC_REMOTE_TIMEOUT": "5"}) as demo:
         yield demo
 
 

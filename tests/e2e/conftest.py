@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket_pair, port_of
 
 
 @dataclass
@@ -69,20 +69,19 @@ def relay_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 @contextmanager
 def running_demo(data_dir: Path, *options: str, settings: Mapping[str, str] | None = None) -> Iterator[Demo]:
     """`settings`: PMS_SYNC_* variables for the demo process, over the defaults here."""
-    port = free_port_pair()
+    sockets = bound_socket_pair()  # the service's and the sandbox's, kept open until the demo has stopped
+    fds = tuple(sock.fileno() for sock in sockets)
     env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "3", "PMS_SYNC_LOG_LEVEL": "WARNING", **(settings or {})}
-    log = open(data_dir / "demo.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir), *options],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        info = _wait_until_ready(process, data_dir, port)
-        yield Demo(info, data_dir)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+    with sockets[0], sockets[1], open(data_dir / "demo.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "views.cli", "demo", "--fds", *map(str, fds), "--data-dir", str(data_dir), *options],
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).resolve().parents[2], pass_fds=fds,
+        )
+        try:
+            yield Demo(_wait_until_ready(process, data_dir, port_of(sockets[0])), data_dir)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
 
 
 def _wait_until_ready(process: subprocess.Popen, data_dir: Path, port: int) -> dict:

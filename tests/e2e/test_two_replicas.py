@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from plugin.settings_cache import RECHECK_SECONDS
 from sandbox.clio.seed import TEAM_PROPERTY_MELBOURNE_ID
 from sandbox.loopback import configure_organisation, sandbox_on_loopback, serve_service, stop_service
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket, port_of
 from tests.exactly_once.test_shared_parties import matters_sharing_a_party
 from tests.settings.conftest import ADMIN, csrf
 from tests.sync.conftest import aderant_db, aderant_template  # noqa: F401  (a copy of the Aderant database per test)
@@ -38,11 +38,11 @@ class Replicas:
 
 @pytest.fixture
 def replicas(database_url: str, aderant_db: str) -> Iterator[Replicas]:
-    ports = (free_port_pair(), free_port_pair() + 2)
-    urls = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}")
-    with sandbox_on_loopback(aderant_db, urls[0]) as (sandbox, base):
+    sockets = (bound_socket(), bound_socket())
+    urls = (f"http://127.0.0.1:{port_of(sockets[0])}", f"http://127.0.0.1:{port_of(sockets[1])}")
+    with sockets[0], sockets[1], sandbox_on_loopback(aderant_db, urls[0]) as (sandbox, base):
         key = configure_organisation(database_url, sandbox, base)
-        processes = [serve_service(database_url, key, port) for port in ports]
+        processes = [serve_service(database_url, key, sock) for sock in sockets]
         try:
             yield Replicas(urls, sandbox, base)
         finally:

@@ -4,20 +4,21 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx2
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.ports import SocketServer, port_of
 from views.server import server_config
 
 CREDENTIAL_HEADERS = (b"authorization", b"servicebusauthorization")
@@ -70,12 +71,12 @@ class LoopbackOrApp(httpx2.AsyncBaseTransport):
 
 
 @contextmanager
-def serving(apps: dict[int, ASGIApp]) -> Iterator[None]:
-    """Serve each app on its loopback port (as ``pms-sync serve`` does, with the access log) until
-    the block ends."""
+def serving(apps: Iterable[tuple[socket.socket, ASGIApp]]) -> Iterator[None]:
+    """Serve each app on its bound socket (sandbox.ports; as ``pms-sync serve`` does, with the access
+    log) until the block ends."""
     servers = [
-        uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_config=None, access_log=True))
-        for port, app in apps.items()
+        SocketServer(server_config(app, host="127.0.0.1", port=port_of(sock), log_config=None, access_log=True), sock)
+        for sock, app in apps
     ]
 
     async def serve_all() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx2
 
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket, port_of
 from store.secrets import SecretBox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,8 @@ class Served:
 @contextmanager
 def pms_sync_serve(data_dir: Path, root: Path = ROOT) -> Iterator[Served]:
     """Migrate a SQLite database in ``data_dir`` and serve it from the code in ``root``."""
-    port = free_port_pair()
+    listening = bound_socket()
+    port = port_of(listening)
     env = {
         **os.environ,
         "PMS_SYNC_DATABASE_URL": f"sqlite:///{data_dir / 'pms-sync.db'}",
@@ -47,7 +48,8 @@ def pms_sync_serve(data_dir: Path, root: Path = ROOT) -> Iterator[Served]:
     subprocess.run([*command, "db", "upgrade"], env=env, cwd=root, check=True, capture_output=True)
     with open(data_dir / "serve.log", "w") as log:
         process = subprocess.Popen(
-            [*command, "serve", "--port", str(port)], env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT
+            [*command, "serve", "--fd", str(listening.fileno())], env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT,
+            pass_fds=(listening.fileno(),),
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -65,3 +67,4 @@ def pms_sync_serve(data_dir: Path, root: Path = ROOT) -> Iterator[Served]:
         finally:
             process.terminate()
             process.wait(timeout=15)
+            listening.close()

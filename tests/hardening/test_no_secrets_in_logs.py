@@ -17,7 +17,7 @@ from plugin.settings import Settings
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
 from sandbox.demo import configure_sandbox_organisation
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket, port_of
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
@@ -49,9 +49,8 @@ def test_no_secret_reaches_any_log_line(database_url: str, aderant_url: str, cap
     caplog.set_level(logging.DEBUG)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # another test's uvicorn.Config may have raised them
         caplog.set_level(logging.DEBUG, logger=name)
-    port = free_port_pair()
-    siem_port = free_port_pair()
-    service_url, sandbox_url, siem_url = (f"http://127.0.0.1:{p}" for p in (port, port + 1, siem_port))
+    service_socket, sandbox_socket, siem_socket = bound_socket(), bound_socket(), bound_socket()
+    service_url, sandbox_url, siem_url = (f"http://127.0.0.1:{port_of(s)}" for s in (service_socket, sandbox_socket, siem_socket))
     sandbox = create_sandbox_app(
         base_url=sandbox_url, aderant_database_url=aderant_url, agent_api_key=AGENT_KEY, service_url=service_url
     )
@@ -65,7 +64,7 @@ def test_no_secret_reaches_any_log_line(database_url: str, aderant_url: str, cap
     known = {"client secret": environments[0]["client_secret"], "agent key": AGENT_KEY, "Teams sig": TEAMS_SIG,
              "SIEM secret": SIEM_SECRET, "SIEM URL token": SIEM_URL_TOKEN}
 
-    with serving({port: create_app(settings, scheduler_tick=3600), port + 1: recorder, siem_port: siem.app()}):
+    with serving([(service_socket, create_app(settings, scheduler_tick=3600)), (sandbox_socket, recorder), (siem_socket, siem.app())]):
         user_token = sandbox.state.sandbox.tenants["production"].mint_user_token("admin@sandbox.test")
         known["user token"] = user_token
         with httpx2.Client(base_url=service_url, timeout=30, headers={"Origin": service_url}) as client:

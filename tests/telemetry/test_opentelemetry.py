@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from clients import otel
 from plugin.settings import Settings
-from sandbox.ports import free_port_pair
+from sandbox.ports import bound_socket, port_of
 from store.secrets import SecretBox
 from tests.hardening.loopback import serving
 from tests.telemetry.test_request_ids import PARENT_SPAN, TRACE_ID, TRACEPARENT
@@ -108,9 +108,9 @@ def test_spans_reach_an_otlp_collector_named_by_the_standard_variable(
         received.append(await request.body())
         return Response(status_code=200)
 
-    port = free_port_pair()
-    with serving({port: Starlette(routes=[Route("/v1/traces", collect, methods=["POST"])])}):
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+    collector = bound_socket()
+    with serving([(collector, Starlette(routes=[Route("/v1/traces", collect, methods=["POST"])]))]):
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port_of(collector)}")
         assert otel.enable_from_environment()
         try:
             app = create_app(Settings(database_url=database_url, secret_keys=SecretBox.generate_key()))

@@ -1,7 +1,8 @@
 // A real OpenID Connect provider (the `oidc-provider` package) for the sign-in tests.
 //
 // Configured from the environment by the test that starts it:
-//   OIDC_PORT      the loopback port to listen on (the issuer is http://127.0.0.1:PORT)
+//   OIDC_FD        an inherited socket, bound to a loopback port, to listen on
+//   OIDC_PORT      that port (the issuer is http://127.0.0.1:PORT)
 //   OIDC_CLIENTS   JSON list of {client_id, client_secret, redirect_uris}
 //   OIDC_ACCOUNTS  JSON object: login -> claims ({email, email_verified, name, ...})
 //
@@ -12,6 +13,7 @@ import { generateKeyPairSync } from 'node:crypto';
 
 import Provider from 'oidc-provider';
 
+const fd = Number(process.env.OIDC_FD);
 const port = Number(process.env.OIDC_PORT);
 const clients = JSON.parse(process.env.OIDC_CLIENTS);
 const accounts = JSON.parse(process.env.OIDC_ACCOUNTS);
@@ -44,6 +46,6 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   },
 });
 
-provider.listen(port, '127.0.0.1', () => {
+provider.listen({ fd }, () => {
   console.log(`oidc-provider listening on http://127.0.0.1:${port}`);
 });
