@@ -8,11 +8,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from starlette.requests import Request
 
 from clients.errors import RemoteError
+from embed_auth.clocks import utcnow
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.portal_access import RECHECK, PortalRefused
@@ -36,10 +37,6 @@ class Caller:
         return await access.principal_in(self.principal, env, caller_key=self.key, audit=audit)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Authenticator:
     """Resolves callers; verified Bearer tokens are remembered for `bearer_ttl` seconds so each API
     call does not cost a round trip to Clio Operate; then the token and the caller's access
@@ -61,7 +58,7 @@ class Authenticator:
         bearer_ttl: float = 60.0,
         session_recheck: timedelta = RECHECK,
         clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.verifier = verifier
         self.sessions = sessions

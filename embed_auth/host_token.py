@@ -91,12 +91,13 @@ class HostTokenVerifier:
         *,
         leeway: float = 30.0,
         jwks_clock: Callable[[], float] = time.monotonic,
+        access: PortalAccess | None = None,
     ) -> None:
         self._store = store
         self._jwks = JwksCache(identity, clock=jwks_clock)
         self._clio = clio
         self._leeway = leeway
-        self.access = PortalAccess(store)
+        self.access = access or PortalAccess(store)
 
     async def verify(self, token: str, *, environment_hint: EnvironmentSettings | None = None) -> Principal:
         token = (token or "").strip()

@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+from embed_auth.clocks import utcnow
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
 from store.repository import EnvironmentSettings, Store
 
@@ -63,13 +64,9 @@ def clio_role(user_roles: tuple[str, ...], admin_roles: tuple[str, ...], staff_r
     return None
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class PortalAccess:
     def __init__(
-        self, store: Store, *, quiet: timedelta = timedelta(minutes=10), clock: Callable[[], datetime] = _utcnow
+        self, store: Store, *, quiet: timedelta = timedelta(minutes=10), clock: Callable[[], datetime] = utcnow
     ) -> None:
         self._store = store
         self._members = store.members

@@ -11,8 +11,11 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -23,6 +26,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
 
+from embed_auth.clocks import Clocks, utcnow
 from sandbox.clio.tokens import SigningKeys, new_signing_key
 from store.db import make_engine, normalise_url, upgrade
 from store.repository import Store
@@ -131,6 +135,30 @@ def store(database_url: str, secret_box: SecretBox) -> Iterator[Store]:
     engine = make_engine(database_url)
     yield Store(engine, secret_box)
     engine.dispose()
+
+
+@dataclass
+class MovableClock:
+    """Real time, moved on by a test: the service's sign-in and access clocks (embed_auth.clocks)."""
+
+    ahead: timedelta = timedelta(0)
+
+    def advance(self, by: timedelta) -> None:
+        self.ahead += by
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead.total_seconds()
+
+    def now(self) -> datetime:
+        return utcnow() + self.ahead
+
+    def clocks(self) -> Clocks:
+        return Clocks(monotonic=self.monotonic, now=self.now)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
 
 
 # In CI, a test that needs a capability CI provides must not be skipped: PMS_SYNC_REQUIRE

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from clients.tracing import current_trace_id
+from embed_auth.clocks import Clocks
 from embed_auth.portal_access import TAKES_EFFECT, PortalRefused
 from plugin.hop_statistics import HopStatistics
 from plugin.settings import Settings
@@ -45,10 +46,14 @@ def _freeze_start_up() -> None:
 
 
 def create_app(
-    settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None, scheduler_tick: float = 30.0
+    settings: Settings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    scheduler_tick: float = 30.0,
+    clocks: Clocks = Clocks(),
 ) -> Starlette:
     """The service. ``scheduler_tick`` is how often, in seconds, due schedules are looked for (and
-    Settings → Status's alerts checked)."""
+    Settings → Status's alerts checked); ``clocks`` are what sign-in and access decisions read."""
     templates = Jinja2Templates(
         # auto_reload off: the templates ship with the service, so each page need not stat its
         # template files to see whether they changed
@@ -66,7 +71,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, templates, metrics, hops, transport=transport, scheduler_tick=scheduler_tick) as runtime:
+        async with running(settings, templates, metrics, hops, transport=transport, scheduler_tick=scheduler_tick, clocks=clocks) as runtime:
             app.state.runtime = runtime
             _freeze_start_up()
             yield

@@ -18,8 +18,10 @@ from starlette.templating import Jinja2Templates
 from clients.http import CallObservers, remote_http_client
 from clients.remote_clients import RemoteClients
 from embed_auth.callers import Authenticator
+from embed_auth.clocks import Clocks
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
+from embed_auth.portal_access import PortalAccess
 from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
 from plugin.connections import Connections
@@ -54,6 +56,7 @@ async def running(
     *,
     transport: httpx2.AsyncBaseTransport | None,
     scheduler_tick: float,
+    clocks: Clocks,
 ) -> AsyncIterator[Runtime]:
     """The runtime, with its background work running until the block ends."""
     thresholds = AlertThresholds(settings.alert_hop_failures, settings.alert_siem_backlog_minutes, settings.alert_failed_runs)
@@ -67,7 +70,8 @@ async def running(
     ) as http:
         remote = RemoteClients(http, timeout=settings.remote_timeout)
         connections = Connections(remote)
-        verifier = HostTokenVerifier(store, connections.identity, connections.clio)
+        portal = PortalAccess(store, clock=clocks.now)
+        verifier = HostTokenVerifier(store, connections.identity, connections.clio, jwks_clock=clocks.monotonic, access=portal)
         sessions = SessionManager(
             store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
         )
@@ -82,7 +86,10 @@ async def running(
         runtime = Runtime(
             settings=settings,
             services=services,
-            auth=Authenticator(verifier, sessions, EnvironmentAccess(store, connections.clio, portal=verifier.access)),
+            auth=Authenticator(
+                verifier, sessions, EnvironmentAccess(store, connections.clio, clock=clocks.monotonic, portal=portal),
+                clock=clocks.monotonic, now=clocks.now,
+            ),
             templates=templates,
             runner=runner,
             alerts=StatusAlerts(

@@ -20,6 +20,7 @@ from store.db import make_engine
 from store.models import AuditEvent
 from store.repository import Store
 from store.secrets import SecretBox
+from tests.conftest import MovableClock
 from views.app import create_app
 
 SANDBOX = "http://sandbox.test"
@@ -73,7 +74,7 @@ def aderant_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def service(
     database_url: str, aderant_db: str, remote_transport: Callable[[Starlette], httpx2.AsyncBaseTransport],
-    signing_keys: SigningKeys,
+    signing_keys: SigningKeys, clock: MovableClock,
 ) -> Iterator[Service]:
     key = SecretBox.generate_key()
     sandbox = create_sandbox_app(
@@ -85,7 +86,7 @@ def service(
         store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
     )
     settings = Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False)
-    app = create_app(settings, transport=remote_transport(sandbox))
+    app = create_app(settings, transport=remote_transport(sandbox), clocks=clock.clocks())
     with TestClient(app, base_url=SERVICE) as client:
         yield Service(client, sandbox, store, organisation, aderant_db, settings)
     store.engine.dispose()

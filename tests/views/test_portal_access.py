@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from embed_auth.portal_access import REFUSED, PortalAccess, PortalRefused, clio_
 from sandbox.demo import ACCESS_CONTACT
 from store.members import MemberStore
 from store.models import Environment
+from tests.conftest import MovableClock
 from tests.views.conftest import Service
 
 VISITOR = "visitor@sandbox.test"
@@ -57,19 +58,19 @@ def test_a_portal_user_without_a_staff_role_is_refused_by_the_api(service: Servi
     assert service.client.get("/api/v1/environments", headers=service.bearer()).status_code == 200
 
 
-def test_repeated_refusals_are_audited_once_per_user_and_environment_per_ten_minutes(service: Service) -> None:
-    access = service.client.app.state.runtime.auth.verifier.access
-    now = [datetime.now(timezone.utc)]
-    access._clock = lambda: now[0]
+def test_repeated_refusals_are_audited_once_per_user_and_environment_per_ten_minutes(service: Service, clock: MovableClock) -> None:
     for _ in range(3):
         assert service.sign_in(VISITOR).status_code == 403
     service.client.get("/api/v1/environments", headers=service.bearer(VISITOR))
     assert len(refusals(service)) == 1
-    restarted = PortalAccess(service.store, clock=lambda: now[0])  # another replica, or after a restart
+    restarted = PortalAccess(service.store, clock=clock.now)  # another replica, or after a restart
     with pytest.raises(PortalRefused):
         asyncio.run(restarted.role(service.store.environment(service.organisation_id, 1), VISITOR, ()))  # type: ignore[arg-type]
     assert len(refusals(service)) == 1  # the hold-back is the last audit row, not one replica's memory
-    now[0] += timedelta(seconds=601)
+    clock.advance(timedelta(seconds=599))
+    assert service.sign_in(VISITOR).status_code == 403
+    assert len(refusals(service)) == 1
+    clock.advance(timedelta(seconds=2))
     assert service.sign_in(VISITOR).status_code == 403
     assert len(refusals(service)) == 2
 
@@ -111,16 +112,13 @@ def test_a_member_removed_from_an_administrator_role_is_staff_at_once(service: S
     assert "Administrator" not in service.client.get("/").text
 
 
-def test_a_bearer_token_loses_access_within_its_minute(service: Service, members: MemberStore) -> None:
-    auth = service.client.app.state.runtime.auth
-    now = [1000.0]
-    auth._clock = lambda: now[0]
+def test_a_bearer_token_loses_access_within_its_minute(service: Service, members: MemberStore, clock: MovableClock) -> None:
     member = members.add(service.organisation_id, VISITOR, "Vic Visitor", "staff", actor="admin@sandbox.test")
     headers = service.bearer(VISITOR)
     assert service.client.get("/api/v1/environments", headers=headers).status_code == 200
     assert member.id is not None
     members.set_role(service.organisation_id, member.id, None, actor="admin@sandbox.test")
-    now[0] += 61
+    clock.advance(timedelta(seconds=61))
     assert service.client.get("/api/v1/environments", headers=headers).status_code == 403
 
 

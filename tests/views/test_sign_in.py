@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
 import time
 
+import httpx2
 import pytest
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import event
+from starlette.testclient import TestClient
 
 from sandbox.clio.tenant import Tenant
-from tests.views.conftest import SANDBOX, Service
+from tests.views.conftest import SANDBOX, SERVICE, Service
+from views.app import create_app
 
 
 def test_a_portal_token_opens_a_session(service: Service) -> None:
@@ -29,8 +33,13 @@ def test_a_portal_token_opens_a_session(service: Service) -> None:
 
 
 def test_the_session_cookie_works_in_a_cross_site_iframe_when_secure(service: Service) -> None:
-    service.client.app.state.runtime.auth.sessions._secure = True  # as in production
-    cookie = service.sign_in().headers["set-cookie"]
+    assert service.settings is not None
+    production = dataclasses.replace(service.settings, cookie_secure=True)  # as in production
+    app = create_app(production, transport=httpx2.ASGITransport(app=service.sandbox))
+    with TestClient(app, base_url=SERVICE) as client:
+        signed_in = client.post("/embed/session", json={"token": service.token(), "portal_origin": SANDBOX})
+    assert signed_in.status_code == 200, signed_in.text
+    cookie = signed_in.headers["set-cookie"]
     for attribute in ("Secure", "SameSite=None", "Partitioned", "HttpOnly", "Path=/"):
         assert attribute in cookie
 
