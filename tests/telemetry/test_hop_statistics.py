@@ -3,12 +3,15 @@ reports (the Teams alerts built on them: test_status_alerts.py)."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import httpx2
 import pytest
 
 from clients.aderant import AderantAgentClient
 from clients.errors import RemoteError
 from clients.http import remote_http_client
+from plugin import hop_statistics
 from plugin.hop_statistics import WINDOW_MINUTES, HopStatistics
 
 
@@ -111,11 +114,31 @@ def test_the_last_hour_is_kept_a_minute_at_a_time_and_older_minutes_drop_out() -
     assert (api.calls, api.failures) == (WINDOW_MINUTES, 0), "the failing half hour is over an hour ago"
     assert len(api.minutes) == WINDOW_MINUTES and api.minutes[-1].minutes_ago == 0
     assert all(point.calls == 1 for point in api.minutes)
-    assert len(stats._hops[(1, "api")].minutes) == WINDOW_MINUTES, "bounded, however long it runs"
 
     clock.now += 30 * 60
     api = hop(stats, "api")
     assert api.calls == 30 and [p.calls for p in api.minutes[:30]] == [1] * 30 and api.minutes[-1].calls == 0
+
+
+def test_memory_held_stays_bounded_however_long_the_service_runs() -> None:
+    clock = Clock()
+    stats = HopStatistics(clock)
+
+    def run(minutes: int) -> int:
+        """Bytes the statistics hold after a call a minute for `minutes` more minutes."""
+        for _ in range(minutes):
+            stats.remote_call("clio_operate", "x", "2xx", 0.2, environment_id=1)
+            clock.now += 60
+        held = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(True, hop_statistics.__file__)])
+        return sum(stat.size for stat in held.statistics("filename"))
+
+    tracemalloc.start()
+    try:
+        after_two_hours = run(2 * WINDOW_MINUTES)
+        after_a_day = run(22 * WINDOW_MINUTES)
+    finally:
+        tracemalloc.stop()
+    assert after_a_day <= after_two_hours * 1.1, (after_two_hours, after_a_day)
 
 
 def test_a_failing_streak_counts_failures_in_a_row_and_one_answer_ends_it() -> None:
