@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import httpx2
 import pytest
@@ -68,10 +67,10 @@ def test_agent_down_is_502_and_slow_agent_is_504(demo: Demo) -> None:
     assert down.status_code == 502 and "Aderant is not reachable for Production" in down.json()["error"]
     demo.control("DELETE", "/faults")
     demo.control("POST", "/faults", json={"path": "/aderant/v1/matters", "timeout": True})
-    started = time.monotonic()
-    slow = httpx2.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers, timeout=30)
+    # The sandbox holds the call for minutes; the service gives up after its own timeout (3 s), long
+    # before this client would (a ReadTimeout here fails the test).
+    slow = httpx2.get(f"{demo.service_url}/api/v1/matters", params={"q": "82001"}, headers=headers, timeout=15)
     assert slow.status_code == 504 and "did not answer in time for Production" in slow.json()["error"]
-    assert time.monotonic() - started < 15, "the service gives up after its own timeout"
 
 
 def test_round_trips_of_search_and_preview(demo: Demo) -> None:

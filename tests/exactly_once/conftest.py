@@ -4,11 +4,21 @@ holds for an Aderant id and to change the service's timings."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
 from tests.sync.conftest import aderant_db, aderant_template  # noqa: F401  (a copy of the Aderant database per test)
 from tests.views.conftest import Service, service  # noqa: F401  (the app + sandbox fixture)
+
+
+def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Wait until ``condition`` holds (a late write has landed): ``timeout`` only bounds a failure."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.02)
 
 
 def work_items_of(service: Service, matter_id: str) -> list[str]:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.exactly_once.conftest import contacts_stamped, set_settle, work_items_of
+from tests.exactly_once.conftest import contacts_stamped, set_settle, until, work_items_of
 from tests.views.conftest import Service
 
 WORK_ITEM = "/production/api/v1/public/workItem"
@@ -29,7 +29,7 @@ def test_a_work_item_that_lands_late_is_not_created_twice(service: Service) -> N
     assert retry.status_code == 409, retry.text
     assert "Clio Operate may still be creating this matter; try again after" in retry.json()["error"]
 
-    time.sleep(1.3)  # the write lands
+    until(lambda: work_items_of(service, "82001"), "the late work item lands")
     after = service.client.post("/api/v1/matters/82001/import", json={}, headers=headers)
     assert after.status_code == 200 and after.json()["status"] == "already_imported", after.text
     assert work_items_of(service, "82001") == [after.json()["work_item_id"]]
@@ -65,10 +65,7 @@ def test_a_contact_that_lands_late_is_not_created_twice(service: Service, route:
     retry = service.client.post("/api/v1/matters/82001/import", json={}, headers=headers)
     assert retry.status_code == 409 and "Clio Operate may still be creating the contact" in retry.json()["error"]
 
-    deadline = time.monotonic() + 10
-    while sum(len(contacts_stamped(service, r)) for r in of_kind) < 2:  # the late write lands
-        assert time.monotonic() < deadline, f"the late {kind} never landed"
-        time.sleep(0.05)
+    until(lambda: sum(len(contacts_stamped(service, r)) for r in of_kind) == 2, f"the late {kind} lands")
     after = service.client.post("/api/v1/matters/82001/import", json={}, headers=headers)
     assert after.status_code == 201, after.text
     assert {r: len(contacts_stamped(service, r)) for r in references} == dict.fromkeys(references, 1)

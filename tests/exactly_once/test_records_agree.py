@@ -11,7 +11,7 @@ from datetime import date
 
 from plugin.close_sync import apply_close_sync
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
-from tests.exactly_once.conftest import work_items_of
+from tests.exactly_once.conftest import until, work_items_of
 from tests.views.conftest import Service
 
 WORK_ITEM = "/production/api/v1/public/workItem"
@@ -30,7 +30,7 @@ def test_after_a_lost_answer_search_preview_history_and_close_sync_agree(service
     headers = service.bearer()
     service.faults.add(WORK_ITEM, method="POST", late=0, times=1)  # created at once; the answer says 504
     assert service.client.post("/api/v1/matters/82001/import", json={}, headers=headers).status_code == 504
-    time.sleep(0.2)
+    until(lambda: work_items_of(service, "82001"), "the late work item lands")
     [work_item] = work_items_of(service, "82001")
     assert search(service, "82001")["import_state"] == "unknown"
 
