@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import socket
 import sys
 import time
 import urllib.request
@@ -52,6 +51,7 @@ import uvicorn
 from benchmarks.measure import BenchmarkError, Figure, Goal, PeerCounter, figure, render, verdict
 from clients.http import remote_http_client
 from plugin.settings import Settings
+from sandbox.ports import SocketServer, bound_socket, port_of
 
 FAN_OUTS = (50, 200)
 MIN_RUNS = 3
@@ -96,15 +96,13 @@ class Server:
     """`PeerCounter` under uvicorn in a forked child process, with its own CPU."""
 
     def __init__(self, latency: float) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.sock = bound_socket()
+        self.port = port_of(self.sock)
         config = uvicorn.Config(
-            PeerCounter(latency), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", backlog=4096,
-            timeout_keep_alive=120,
+            PeerCounter(latency), log_level="warning", lifespan="off", backlog=4096, timeout_keep_alive=120,
         )
         self.process = multiprocessing.get_context("fork").Process(
-            target=uvicorn.Server(config).run, name="benchmark-server", daemon=True
+            target=SocketServer(config, self.sock).run, name="benchmark-server", daemon=True
         )
         self.url = f"http://127.0.0.1:{self.port}/"
 
@@ -123,6 +121,7 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.join(timeout=15)
+        self.sock.close()
 
     def peers(self, *, reset: bool = False) -> int:
         """Connections opened since the last reset (this call's own connection is not counted)."""
