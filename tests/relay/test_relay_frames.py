@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 
 import httpx2
 import pytest
@@ -22,6 +23,16 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from agent.relay.listener import INLINE_BODY_LIMIT, RelayEndpointMissing, RelayListener
 from agent.relay.sas import RelayEndpoint, sas_token
 from tests.relay.conftest import LISTEN_KEY, LISTEN_RULE, SEND_KEY, Relay, backend_app, loads, run_listener
+
+
+async def eventually(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait until ``condition`` holds; ``timeout`` only bounds a failure."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"not within {timeout} s: {what}") from None
 
 
 async def send(relay: Relay, method: str, route: str, **kwargs: object) -> httpx2.Response:
@@ -176,11 +187,12 @@ async def test_no_listener_is_502_and_an_unknown_hybrid_connection_is_404(relay:
 
 async def test_the_listener_renews_its_token_and_keeps_its_control_channel(relay: Relay) -> None:
     async with run_listener(relay.listener(token_lifetime=2, token_renew_before=1)) as listener:
-        await asyncio.sleep(3.2)  # past the first token's expiry
+        # A renewal a second before each token expires: the third is past the first token's expiry.
+        await eventually(lambda: relay.stand_in.renewals >= 3, "three renewals")
         response = await send(relay, "GET", "/v1/echo")
 
         assert listener.online.is_set() and response.status_code == 200
-    assert relay.stand_in.listener_connections == 1 and relay.stand_in.renewals >= 2
+    assert relay.stand_in.listener_connections == 1, "the same control channel throughout"
 
 
 async def test_the_relay_closes_a_control_channel_whose_token_expires_with_1008(relay: Relay) -> None:
@@ -222,12 +234,11 @@ async def test_a_listener_with_a_wrong_key_is_refused_and_keeps_trying(relay: Re
         reconnect_delays=(0.05,), ping_interval=None,
     )
     task = asyncio.create_task(listener.serve_forever())
-    await asyncio.sleep(0.5)
+    await eventually(lambda: caplog.text.count("refused the listener") >= 2, "a second attempt")  # it retries with backoff
     task.cancel()
 
     assert not listener.online.is_set() and relay.stand_in.listener_connections == 0
     assert "the relay refused the listener with HTTP 401" in caplog.text
-    assert caplog.text.count("refused the listener") >= 2  # it retries with backoff
 
 
 async def test_a_missing_hybrid_connection_stops_the_listener(relay: Relay) -> None:
