@@ -5,10 +5,12 @@ Aderant database, every route it uses, and reads each answer into its typed valu
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
+from sqlalchemy import create_engine, text
 
 from clients.aderant import AderantAgentClient
 from clients.aderant_models import (
@@ -22,7 +24,8 @@ from clients.aderant_models import (
     Party,
 )
 from clients.errors import RemoteNotFound, RemoteRejected, RemoteUnavailable
-from sandbox.aderant_db import FIFTY_PARTIES_MATTER, MANY_PARTIES_COUNT, MANY_PARTIES_MATTER
+from plugin.mapping import apply_mapping
+from sandbox.aderant_db import FIFTY_PARTIES_MATTER, MANY_PARTIES_COUNT, MANY_PARTIES_MATTER, create_aderant_db
 from tests.clients.agent_answers import AGENT_KEY, agent_app, unreachable_database_url
 
 HARBOUR_HOLDINGS = Party(
@@ -154,3 +157,26 @@ async def test_matters_opened_since() -> None:
     assert [(m.matter_uno, m.open_date) for m in matters] == [
         (82003, date(2026, 1, 15)), (82001, date(2026, 3, 2)), (82004, date(2026, 4, 20)), (82008, date(2062, 3, 2)),
     ]
+
+
+async def test_a_matter_whose_client_has_no_name_and_a_party_with_a_blank_name_is_read(tmp_path: Path) -> None:
+    """The agent sends `client_party: null` when the client's name row is missing, and null for a
+    blank name or title (agent/queries.py): the client reads the matter all the same, so the
+    preview can show it and the import maps the parties there are."""
+    url = f"sqlite:///{tmp_path / 'aderant.db'}"
+    create_aderant_db(url, generated_matters=0)
+    engine = create_engine(url)
+    with engine.begin() as db:
+        db.execute(text("DELETE FROM HBM_NAME WHERE NAME_UNO = 90001"))  # the client's name
+        db.execute(text("UPDATE HBM_NAME SET NAME = '  ' WHERE NAME_UNO = 90003"))  # Mary Citizen's
+        db.execute(text("UPDATE HBM_MATTER SET MATTER_NAME = '' WHERE MATTER_NUMBER = 82001"))
+    engine.dispose()
+
+    async with agent(database_url=url) as client:
+        matter = await client.get_matter("82001")
+
+    assert matter.client_party is None and matter.title == ""
+    mary = next(p for p in matter.parties if p.name_uno == 90003)
+    assert mary.display_name == "Mary Citizen", "made from its parts"
+    mapped = apply_mapping(matter)
+    assert [p.name_uno for p in mapped.parties] == [p.name_uno for p in matter.parties], "the parties there are"
