@@ -122,7 +122,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             otel.shutdown()
         return 0
     if args.command == "demo":
-        from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo
+        from views.demo import run_demo  # the sandbox is only ever loaded for the demo
 
         asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir, relay=args.relay))
         return 0
