@@ -240,7 +240,7 @@ def set_up(
     """Work items, imported rows and the expected candidates; (set-up, store, Production settings)."""
     from plugin.settings import Settings
     from plugin.setup import open_store
-    from sandbox.demo import ORGANISATION
+    from views.demo import ORGANISATION
 
     clock = time.perf_counter()
     state = demo.sandbox.state.sandbox.tenants[TENANT].state
@@ -255,7 +255,7 @@ def set_up(
     environments = store.environments(organisation_id) if organisation_id is not None else []
     env = next((e for e in environments if e.name == "Production"), None)
     if organisation_id is None or env is None:
-        raise BenchmarkError("the demo has no Production environment: has sandbox.demo changed?")
+        raise BenchmarkError("the demo has no Production environment: has views.demo changed?")
     seed_imports(store, organisation_id, env.id, work_items)
 
     imported = imported_rows(store, organisation_id, env.id)
@@ -302,7 +302,7 @@ def run(
 ) -> tuple[Setup, Measurement]:
     """One run on a fresh demo: set-up, then the measured dry run."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")  # the demo reads its settings from it
-    from sandbox.demo import build_demo
+    from views.demo import build_demo
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-close-sync-") as folder:
         data_dir = Path(folder)
@@ -404,7 +404,7 @@ def memory_benchmark(imported: int, latency: float, aderant_closed_share: float,
     (`ru_maxrss`) counts the process it was started from as it was then, which, once it holds
     the demo's seeded work items, is far more than the dry run's."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
-    from sandbox.demo import build_demo
+    from views.demo import build_demo
     from store.models import MatterImport
 
     spawn = multiprocessing.get_context("spawn")

@@ -137,7 +137,7 @@ def set_up(demo: Any, data_dir: Path, matters: int, aderant_share: float, clio_s
     from sandbox.aderant_db import HBM_MATTER
     from sandbox.clio.model import Participant, ParticipantRole
     from sandbox.clio.state import NewWorkItem
-    from sandbox.demo import ORGANISATION
+    from views.demo import ORGANISATION
     from store.models import MatterImport, utcnow
 
     clock = time.perf_counter()
@@ -148,7 +148,7 @@ def set_up(demo: Any, data_dir: Path, matters: int, aderant_share: float, clio_s
     organisation_id = store.organisation_by_name(ORGANISATION)
     env = next((e for e in store.environments(organisation_id) if e.name == "Production"), None) if organisation_id else None
     if organisation_id is None or env is None:
-        raise BenchmarkError("the demo has no Production environment: has sandbox.demo changed?")
+        raise BenchmarkError("the demo has no Production environment: has views.demo changed?")
     state = demo.sandbox.state.sandbox.tenants[TENANT].state
     read = read_matters(aderant_url, list(range(FIRST_MATTER_UNO, FIRST_MATTER_UNO + matters)))
     if len(read) != matters:
@@ -217,7 +217,7 @@ async def measure(store: Any, env: Any, control: SandboxControl, latency: float,
 def run(matters: int, latency: float, aderant_share: float, clio_share: float, tls: bool) -> tuple[Setup, Measurement]:
     """One run on a fresh demo: set-up, then the measured drift."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")  # the demo reads its settings from it
-    from sandbox.demo import build_demo
+    from views.demo import build_demo
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-drift-") as folder:
         data_dir = Path(folder)

@@ -1,6 +1,6 @@
 """Exactly-once benchmark: the settle window against a write that lands late, and the takeover of an import whose service was killed.
 
-Settle window: builds the demo (`sandbox.demo.build_demo`) with the service's settle window set to
+Settle window: builds the demo (`views.demo.build_demo`) with the service's settle window set to
 S seconds (`PMS_SYNC_IMPORT_SETTLE_SECONDS`) and serves the service and the sandbox with uvicorn on
 loopback from a background thread; makes Clio Operate apply the work item's create L seconds
 after answering 504 (the sandbox's `late` fault); imports 82001, then retries every `--poll`
@@ -10,7 +10,7 @@ retry succeeded, the wait the first answer told the user, and the work items.
 
 Takeover: imports 82001 through `pms-sync serve` in a child process, kills it with SIGKILL while
 its contact create is in flight, starts it again over the same database and retries until the
-import is no longer refused as in progress (`sandbox.crash.kill_mid_import`). It prints the time
+import is no longer refused as in progress (`benchmarks.service_processes.kill_mid_import`). It prints the time
 from the kill to the takeover, and the work items.
 
 Each part runs `--runs` times (at least 3), each on a fresh demo or database; every figure is the
@@ -46,7 +46,7 @@ from benchmarks.measure import BenchmarkError, Goal, figure, render, report, ver
 from plugin.importer import CLAIM_LEASE
 from sandbox.aderant_db import create_aderant_db
 from sandbox.clio.tenant import Tenant
-from sandbox.crash import MATTER, kill_mid_import
+from benchmarks.service_processes import MATTER, kill_mid_import
 from sandbox.ports import bound_socket_pair, port_of
 from store.db import upgrade
 
@@ -93,7 +93,7 @@ def settle_run(settle: float, late: float, poll: float) -> Settling:
     """One run on a fresh demo: import while the work item's create lands late, retry until not refused."""
     os.environ["PMS_SYNC_IMPORT_SETTLE_SECONDS"] = str(settle)  # the demo reads its settings from the environment
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
-    from sandbox.demo import build_demo
+    from views.demo import build_demo
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)

@@ -51,6 +51,7 @@ from sqlalchemy.engine import Engine
 from benchmarks.import_depth import MIN_RUNS
 from benchmarks.measure import Goal, figure, render, report, verdict
 from store.db import make_engine, normalise_url, upgrade
+from store.environments import EnvironmentValues
 from store.models import ImportAttempt
 from store.repository import Store
 from store.secrets import SecretBox
@@ -109,11 +110,15 @@ FILTERS = (
 def seed(store: Store, attempts: int) -> Scene:
     """One organisation, two environments, and `attempts` rows inserted in batches."""
     organisation = store.create_organisation("History benchmark", ("system-administrator",))
-    environments = [
-        store.save_environment(
-            organisation, name, identity_url=f"https://{name.lower()}.clio.test/identity",
-            api_url=f"https://{name.lower()}.clio.test/api", client_id="pms-sync", client_secret="secret",
-            agent_url=f"https://agent.{name.lower()}.test", agent_key="key", is_default=name == "Production",
+    environments = [  # Production, the first, is the default
+        store.connections.add(
+            organisation,
+            EnvironmentValues(
+                name, f"https://{name.lower()}.clio.test/identity", f"https://{name.lower()}.clio.test/api",
+                client_id="pms-sync", agent_url=f"https://agent.{name.lower()}.test",
+                secrets={"client_secret": "secret", "agent_key": "key"},
+            ),
+            actor="history benchmark",
         )
         for name in ("Production", "UAT")
     ]

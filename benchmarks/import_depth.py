@@ -231,7 +231,7 @@ def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
     """One run on a fresh demo: the warm-up import, then one measured import per matter."""
     # Imported once the environment is set: the demo reads its settings from it.
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
-    from sandbox.demo import build_demo
+    from views.demo import build_demo
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         sockets = bound_socket_pair()  # the service's (P) and the sandbox's (P + 1)

@@ -263,7 +263,7 @@ def wait_until_ready(service_url: str, timeout: float = 60) -> None:
 def run(scenario: Scenario, users: int, latency: float, duration: float, tls: bool) -> RunResult:
     """One run on a fresh demo."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")  # the demo reads its settings from it
-    from sandbox.demo import build_demo
+    from views.demo import build_demo
     from views.server import server_config
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-load-") as folder:

@@ -137,7 +137,7 @@ async def _measure(app: Any, service_url: str, token: str, sandbox: SandboxThrea
 def run(previews: int, profile: cProfile.Profile | None = None) -> dict[str, Spent]:
     """One run on a fresh demo: each matter's median CPU seconds per preview."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
-    from sandbox.demo import build_demo  # imported once the environment is set: the demo reads its settings from it
+    from views.demo import build_demo  # imported once the environment is set: the demo reads its settings from it
 
     with tempfile.TemporaryDirectory(prefix="pms-sync-benchmark-") as data_dir:
         sandbox = SandboxThread()

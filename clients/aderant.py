@@ -90,8 +90,9 @@ class AderantAgentClient:
         """The most calls this client has in flight at once for one request it splits."""
         return self._concurrency
 
-    async def health(self) -> dict[str, Any]:
-        return self._remote.parse(dict, await self._get("/v1/health", operation="health"))
+    async def health(self) -> AgentHealth:
+        """`GET /v1/health`, retried once like every read; a 503 is raised."""
+        return self._remote.parse(AgentHealth.from_json, await self._get("/v1/health", operation="health"))
 
     async def check_health(self) -> AgentHealth:
         """`GET /v1/health` once, not retried, for Settings → Test connection.

@@ -103,7 +103,7 @@ class Party:
         return cls(
             name_uno=data["name_uno"],
             kind=data["kind"],
-            display_name=data["display_name"],
+            display_name=data["display_name"] or _name_of(data),
             first_name=data.get("first_name"),
             middle_name=data.get("middle_name"),
             last_name=data.get("last_name"),
@@ -120,7 +120,7 @@ class Party:
 class MatterSummary:
     matter_uno: int
     matter_number: str
-    title: str
+    title: str  # "" when blank in Aderant, as are the client code and name
     client_uno: int
     client_code: str
     client_name: str
@@ -135,10 +135,10 @@ class MatterSummary:
         return {
             "matter_uno": data["matter_uno"],
             "matter_number": data["matter_number"],
-            "title": data["title"],
+            "title": data["title"] or "",
             "client_uno": data["client_uno"],
-            "client_code": data["client_code"],
-            "client_name": data["client_name"],
+            "client_code": data["client_code"] or "",
+            "client_name": data["client_name"] or "",
             "status": data.get("status"),
             "status_description": data.get("status_description"),
             "closed": bool(data["closed"]),
@@ -161,7 +161,7 @@ class MatterDetail(MatterSummary):
     department: CodeDescription | None
     responsible_employee: Employee | None
     billing_employee: Employee | None
-    client_party: Party
+    client_party: Party | None  # None: the client has no name in Aderant
     parties: tuple[Party, ...]
 
     @classmethod
@@ -174,7 +174,7 @@ class MatterDetail(MatterSummary):
             department=CodeDescription.from_json(data.get("department")),
             responsible_employee=Employee.from_json(data.get("responsible_employee")),
             billing_employee=Employee.from_json(data.get("billing_employee")),
-            client_party=Party.from_json(data["client_party"]),
+            client_party=Party.from_json(data["client_party"]) if data.get("client_party") else None,
             parties=tuple(Party.from_json(party) for party in data["parties"]),
         )
 
@@ -198,3 +198,9 @@ class MatterStatus:
             closed=bool(data["closed"]),
             close_date=_date(data.get("close_date")),
         )
+
+
+def _name_of(party: Json) -> str:
+    """A name for a party whose name in Aderant is blank: its parts, else its Aderant name number."""
+    parts = [party.get(k) for k in ("first_name", "middle_name", "last_name")]
+    return " ".join(p for p in parts if p) or party.get("organisation_name") or f"Aderant name {party['name_uno']}"

@@ -88,6 +88,32 @@ class WorkItemChanges:
         return {**current, "workItem": item, "keyDates": dates}
 
 
+@dataclass(frozen=True)
+class WorkItemKeyDates:
+    """`keyDates` of `GET …/workItem/{id}` (inferred from the create body, docs/remote-shapes.md):
+    key date type → its day as YYYY-MM-DD, None when the type is held without a value. Clio Operate
+    may answer a date with a time (midnight): the day is the date as sent, without the time."""
+
+    days: Mapping[str, str | None]
+
+    @classmethod
+    def from_json(cls, answer: Json) -> "WorkItemKeyDates | None":
+        """None when the answer carries no `keyDates`."""
+        dates = answer.get("keyDates")
+        if dates is None:
+            return None
+        return cls({str(kind): _day(value) for kind, value in dict(dates).items()})
+
+
+def _day(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > 10 and text[4] == "-" and text[10] in "T ":
+        return text[:10]
+    return text
+
+
 PHONE_TYPES = frozenset({"mobile", "direct-line", "phone"})  # people: mobile, direct-line; organisations: phone
 
 
@@ -302,12 +328,20 @@ class ParticipantType:
 
     system_name: str
     ods_entity_type: str | None = None
+    name: str | None = None
 
     @classmethod
     def from_json(cls, data: str | Json) -> "ParticipantType":
         if isinstance(data, str):
             return cls(data)
-        return cls(str(data["systemName"]), data.get("odsEntityTypeSystemName") or None)
+        return cls(str(data["systemName"]), data.get("odsEntityTypeSystemName") or None, data.get("name") or None)
+
+    def to_json(self) -> str | Json:
+        """A plain system name when that is all there is to say."""
+        if self.ods_entity_type is None and self.name is None:
+            return self.system_name
+        optional = {"name": self.name, "odsEntityTypeSystemName": self.ods_entity_type}
+        return {"systemName": self.system_name, **{key: value for key, value in optional.items() if value is not None}}
 
     def takes(self, kind: str) -> bool:
         """Whether an ODS entity of this kind (person, organisation, team) fits; the ODS entity
@@ -334,6 +368,15 @@ class ParticipantRole:
                 ParticipantType.from_json(t) for t in data.get("allowedParticipantTypes") or ()
             ),
         )
+
+    def to_json(self) -> Json:
+        return {
+            "systemName": self.system_name,
+            "name": self.name,
+            "isTeamRole": self.is_team_role,
+            "isSecurityTeamRole": self.is_security_team_role,
+            "allowedParticipantTypes": [t.to_json() for t in self.allowed_participant_types],
+        }
 
     def takes(self, kind: str) -> bool:
         """Whether the role takes an ODS entity of this kind; a role that lists no types takes any."""

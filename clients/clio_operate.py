@@ -26,6 +26,7 @@ from clients.clio_models import (
     UserInfo,
     WorkItemChanges,
     WorkItemParticipant,
+    WorkItemKeyDates,
     WorkItemPhase,
     WorkItemRef,
     WorkType,
@@ -47,6 +48,7 @@ __all__ = [
     "Team",
     "UserInfo",
     "WorkItemChanges",
+    "WorkItemKeyDates",
     "WorkItemParticipant",
     "WorkItemPhase",
     "WorkItemRef",
@@ -347,16 +349,11 @@ class ClioOperateClient:
         )
         return self._remote.parse(lambda rows: [WorkItemParticipant.from_json(row) for row in rows], data)
 
-    async def key_dates(self, work_item_id: str) -> dict[str, Any] | None:
-        """The work item's key dates (type → date) from `GET …/workItem/{id}`, None when its answer
-        carries no `keyDates` (docs/remote-shapes.md: inferred from the create body)."""
+    async def key_dates(self, work_item_id: str) -> WorkItemKeyDates | None:
+        """The work item's key dates from `GET …/workItem/{id}`, None when its answer carries no
+        `keyDates` (docs/remote-shapes.md: inferred from the create body)."""
         data = await self._call(self._routes.get_work_item, {"id": work_item_id}, not_found=self._missing(work_item_id))
-
-        def read(answer: Any) -> dict[str, Any] | None:
-            dates = answer.get("keyDates")
-            return None if dates is None else {str(kind): value for kind, value in dict(dates).items()}
-
-        return self._remote.parse(read, data)
+        return self._remote.parse(WorkItemKeyDates.from_json, data)
 
     async def update_work_item(self, work_item_id: str, changes: WorkItemChanges) -> None:
         """Read the work item, change it, send it back (`WorkItemChanges`)."""

@@ -13,20 +13,40 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import time
-from datetime import timezone
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx2
 
 from clients.errors import RemoteError, RemoteRejected, RemoteUnavailable
 from clients.remote import RemoteSystem
 
-__all__ = ["SiemWebhook", "WebhookGone", "retry_after", "sign", "signing_key"]
+__all__ = ["SiemEvent", "SiemWebhook", "WebhookGone", "retry_after", "sign", "signing_key"]
 
 SYSTEM = "SIEM"
 SECRET_PREFIX = "whsec_"
 NOT_BASE64 = "The SIEM signing secret must be base64, optionally prefixed whsec_ (as Standard Webhooks shows it)."
+
+
+@dataclass(frozen=True)
+class SiemEvent:
+    """One event, posted as Standard Webhooks' `{"type", "timestamp", "data"}`; `id` is its
+    `webhook-id`, the same on every retry."""
+
+    id: str
+    type: str
+    timestamp: datetime
+    data: Mapping[str, Any]
+
+    def body(self) -> bytes:
+        """Serialised once, so that the bytes signed are the bytes sent."""
+        body = {"type": self.type, "timestamp": self.timestamp.isoformat(), "data": dict(self.data)}
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 class WebhookGone(RemoteRejected):
@@ -83,8 +103,9 @@ class SiemWebhook:
         self._timeout = timeout
         self._environment = environment_name
 
-    async def deliver(self, webhook_id: str, payload: bytes) -> None:
-        """POST `payload` exactly as given. Returns on any 2xx; raises a RemoteError otherwise."""
+    async def deliver(self, event: SiemEvent) -> None:
+        """POST `event`, signed. Returns on any 2xx; raises a RemoteError otherwise."""
+        payload, webhook_id = event.body(), event.id
         timestamp = int(time.time())
         signature = sign(self._key, webhook_id, timestamp, payload)
         # Blanked out of anything the webhook says back, with or without their prefixes.

@@ -22,14 +22,18 @@ The webhook URL is a secret: it carries its own signature, so it is blanked out 
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx2
 
 from clients.remote import RemoteSystem
 
-__all__ = ["MAX_BYTES", "WORKFLOWS_HOST_SUFFIXES", "TeamsWebhook", "fits", "message_body", "webhook_url_problem"]
+__all__ = [
+    "MAX_BYTES", "WORKFLOWS_HOST_SUFFIXES", "Card", "CardLink", "CardText", "TeamsWebhook", "fits", "message_body",
+    "webhook_url_problem",
+]
 
 SYSTEM = "Microsoft Teams"
 # 28 KB read as 28,000 bytes of the request body, the stricter reading of "KB".
@@ -69,16 +73,60 @@ def webhook_url_problem(url: str) -> str | None:
     return None
 
 
-def message_body(card: dict[str, Any]) -> bytes:
+TextStyle = Literal["title", "heading", "text", "note"]
+TEXT_STYLES: dict[TextStyle, dict[str, Any]] = {
+    "title": {"size": "Medium", "weight": "Bolder"},
+    "heading": {"weight": "Bolder", "spacing": "Medium"},
+    "text": {},
+    "note": {"isSubtle": True},
+}
+
+
+@dataclass(frozen=True)
+class CardText:
+    """A block of text, wrapped; Teams renders its Markdown links and "- " lists."""
+
+    text: str
+    style: TextStyle = "text"
+
+
+@dataclass(frozen=True)
+class CardLink:
+    """A button that opens `url`."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An Adaptive Card 1.4 (Teams renders at most 1.5, §2.3): blocks of text, then buttons."""
+
+    body: tuple[CardText, ...]
+    links: tuple[CardLink, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": [{"type": "TextBlock", **TEXT_STYLES[block.style], "wrap": True, "text": block.text} for block in self.body],
+            "actions": [{"type": "Action.OpenUrl", "title": link.title, "url": link.url} for link in self.links],
+        }
+
+
+def message_body(card: Card) -> bytes:
     """The exact bytes posted for `card`."""
     message = {
         "type": "message",
-        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}],
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card.to_json()}
+        ],
     }
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def fits(card: dict[str, Any]) -> bool:
+def fits(card: Card) -> bool:
     """Whether `card`, as posted, is within Teams' message size limit."""
     return len(message_body(card)) <= MAX_BYTES
 
@@ -90,7 +138,7 @@ class TeamsWebhook:
         self._timeout = timeout
         self._remote = RemoteSystem(SYSTEM, environment_name, secrets=_secrets_of(url), key="teams")
 
-    async def post_card(self, card: dict[str, Any]) -> None:
+    async def post_card(self, card: Card) -> None:
         response = await self._remote.request(
             self._http,
             "POST",

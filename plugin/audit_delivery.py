@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -26,14 +25,14 @@ from datetime import datetime, timedelta, timezone
 from clients.errors import RemoteError
 from clients.otel import internal_span
 from clients.remote_clients import RemoteClients
-from clients.siem import WebhookGone, retry_after
+from clients.siem import SiemEvent, WebhookGone, retry_after
 from clients.tracing import background_trace
 from plugin.telemetry import NoTelemetry, Telemetry
 from store.clock import utcnow
 from store.outbox import AuditRecord, OutboxEvent, PendingEnvironment
 from store.repository import Store
 
-__all__ = ["AuditDelivery", "event_payload", "full_jitter", "replica_holder", "webhook_id"]
+__all__ = ["AuditDelivery", "full_jitter", "replica_holder", "siem_event", "webhook_id"]
 
 RETRY_AFTER_LIMIT = 24 * 3600.0  # a longer Retry-After is taken as this, so a bad header cannot stall delivery for ever
 
@@ -44,9 +43,8 @@ def webhook_id(event: AuditRecord) -> str:
     return f"evt_{event.id}"
 
 
-def event_payload(event: AuditRecord) -> bytes:
-    """The Standard Webhooks body: `{"type", "timestamp", "data"}`, serialised once so that the
-    bytes signed are the bytes sent. The event's own data cannot override the identifying keys."""
+def siem_event(event: AuditRecord) -> SiemEvent:
+    """The event as the SIEM receives it; its own data cannot override the identifying keys."""
     identity = {
         "id": event.id,
         "organisation_id": event.organisation_id,
@@ -54,12 +52,8 @@ def event_payload(event: AuditRecord) -> bytes:
         "actor": event.actor,
         "event": event.type,
     }
-    body = {
-        "type": f"pms_sync.{event.type}",
-        "timestamp": _utc(event.occurred_at).isoformat(),
-        "data": identity | {k: v for k, v in event.data.items() if k not in identity},
-    }
-    return json.dumps(body, separators=(",", ":")).encode()
+    data = identity | {k: v for k, v in event.data.items() if k not in identity}
+    return SiemEvent(webhook_id(event), f"pms_sync.{event.type}", _utc(event.occurred_at), data)
 
 
 def full_jitter(ceiling: float) -> float:
@@ -160,7 +154,7 @@ class AuditDelivery:
             if not await self._hold(lease):
                 break
             try:
-                await webhook.deliver(webhook_id(pending_event.event), event_payload(pending_event.event))
+                await webhook.deliver(siem_event(pending_event.event))
             except RemoteError as error:
                 delay = self.backoff(pending_event.attempts + 1, error)
                 await self._record_failure(pending_event, pending.environment_id, str(error), delay)

@@ -161,7 +161,7 @@ class ClioNow:
     title: str | None
     reference: str | None
     attributes: Mapping[str, Any]
-    key_dates: Mapping[str, Any] | None = None
+    key_dates: Mapping[str, str | None] | None = None  # type → day (clients.clio_models.WorkItemKeyDates)
     participants: frozenset[tuple[str, str]] | None = None  # (role, contact id)
 
 
@@ -228,7 +228,7 @@ def compare(baseline: Baseline, aderant: MappedMatter, clio: ClioNow, fingerprin
         for kind in _keys(baseline.key_dates, aderant.key_dates):
             found += _value(
                 fingerprint, f"key_date:{kind}", f"Key date {kind}", baseline.key_dates.get(kind),
-                aderant.key_dates.get(kind), _date_text(clio.key_dates.get(kind)),
+                aderant.key_dates.get(kind), clio.key_dates.get(kind),
             )
     found += _parties(baseline, aderant, clio)
     return tuple(found)
@@ -292,11 +292,3 @@ def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else str(value)
-
-
-def _date_text(value: Any) -> str | None:
-    """A key date as YYYY-MM-DD: Clio Operate may answer a date with a time (midnight)."""
-    text = _text(value)
-    if text is not None and len(text) > 10 and text[4] == "-" and text[10] in "T ":
-        return text[:10]
-    return text

@@ -20,13 +20,13 @@ with their digests).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from clients.clio_models import NewParticipant, WorkItemChanges
+from clients.concurrency import settle_bounded
 from clients.errors import RemoteError
 from clients.tracing import current_trace_id
 from plugin.drift import Baseline, BaselineParty, Difference, Fingerprint, Kind, MatterDrift
@@ -121,14 +121,15 @@ async def apply_drift_changes(
     """Apply the changes chosen (module docstring), each matter at once up to the services' bound."""
     drifts = await drift_for(services, env, selection.matter_numbers)
     records = {r.matter_number: r for r in await _records(services, env, [d.matter_number for d in drifts])}
-    limit = asyncio.Semaphore(services.concurrency)
 
     async def one(drift: MatterDrift) -> list[ApplyOutcome]:
-        async with limit:
-            matter = _Matter(services, env, user_name, drift, records.get(drift.matter_number))
-            return await matter.apply(selection)
+        return await _Matter(services, env, user_name, drift, records.get(drift.matter_number)).apply(selection)
 
-    outcomes = [o for matter in await asyncio.gather(*(one(d) for d in drifts)) for o in matter]
+    # Every matter's writes run to their end (each is claimed and recorded), then a failure is raised.
+    settled = await settle_bounded(drifts, one, services.concurrency)
+    if failure := next((s for s in settled if isinstance(s, Exception)), None):
+        raise failure
+    outcomes = [o for matter in settled if not isinstance(matter, Exception) for o in matter]
     read = {d.matter_number: d for d in drifts}
     seen = [change_id(d.matter_number, x) for d in drifts for x in d.differences]
     return outcomes + [_gone(gone, read.get(gone.partition(SEPARATOR)[0])) for gone in selection.gone(seen)]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clients.aderant_models import MatterDetail
-from clients.clio_models import FormField, WorkItemRef
+from clients.clio_models import FormField, WorkItemKeyDates, WorkItemRef
 from clients.clio_operate import WORK_ITEM_IDS_PER_QUERY, ClioOperateClient
 from clients.concurrency import gather_bounded
 from clients.errors import RemoteError, RemoteNotFound
@@ -44,7 +44,7 @@ from store.repository import EnvironmentSettings
 PAGE = 1000
 NOT_IN_ADERANT = "Not found in Aderant: the matter may have been deleted or merged there."
 NOT_IN_CLIO = "Not found in Clio Operate: the work item may have been deleted or removed there."
-Detail = tuple[dict[str, Any] | None, frozenset[tuple[str, str]]]  # key dates (None: not read), participants
+Detail = tuple[WorkItemKeyDates | None, frozenset[tuple[str, str]]]  # key dates (None: not read), participants
 Kept = tuple[Baseline, Fingerprint]  # a baseline and the key its digests were made under
 
 
@@ -160,11 +160,11 @@ async def _detail(clio: ClioOperateClient, work_item_id: str) -> Detail:
     return key_dates, frozenset((p.role, p.ods_id) for p in participants)
 
 
-def _clio_now(item: WorkItemRef, key_dates: dict[str, Any] | None, participants: frozenset[tuple[str, str]]) -> ClioNow:
+def _clio_now(item: WorkItemRef, key_dates: WorkItemKeyDates | None, participants: frozenset[tuple[str, str]]) -> ClioNow:
     return ClioNow(
         title=item.title, reference=item.reference,
         attributes={field.field: value for field, value in item.attributes.items()},
-        key_dates=key_dates, participants=participants,
+        key_dates=key_dates.days if key_dates else None, participants=participants,
     )
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from clients import teams
 from clients.aderant_models import MatterSummary
+from clients.teams import Card, CardLink, CardText
 from plugin.close_sync import CloseCandidate
 from plugin.drift_summary import DriftSummary
-
-Card = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -68,25 +66,16 @@ def action_card(
 
 def _card(environment: str, sections: list[_Section], rows: int) -> Card:
     """The card with at most `rows` matters named in each list."""
-    body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": True,
-         "text": f"PMS Sync: matters need your review in {environment}"},
-    ]
+    body = [CardText(f"PMS Sync: matters need your review in {environment}", "title")]
     for section in sections:
         shown = section.lines[:rows] if section.cut else section.lines
-        body.append({"type": "TextBlock", "weight": "Bolder", "wrap": True, "spacing": "Medium", "text": section.title})
+        body.append(CardText(section.title, "heading"))
         if shown:
-            body.append({"type": "TextBlock", "wrap": True, "text": "\n".join(f"- {line}" for line in shown)})
+            body.append(CardText("\n".join(f"- {line}" for line in shown)))
         if len(shown) < len(section.lines):
             more = len(section.lines) - len(shown)
-            body.append({"type": "TextBlock", "wrap": True, "text": f"[… and {more} more in PMS Sync]({section.link})"})
-    return {
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.4",
-        "body": body,
-        "actions": [{"type": "Action.OpenUrl", "title": s.action, "url": s.link} for s in sections],
-    }
+            body.append(CardText(f"[… and {more} more in PMS Sync]({section.link})"))
+    return Card(tuple(body), tuple(CardLink(s.action, s.link) for s in sections))
 
 
 def _matters(count: int, one: str, many: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any, Awaitable, TypeVar
 from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
+from clients.concurrency import gather_bounded
 from clients.errors import RemoteError, RemoteNotFound
 from clients.tracing import current_trace_id
 from store.imports import Attempt
@@ -165,21 +166,15 @@ async def preview_matter(
     configuration = await services.configuration(env)
     mapped = apply_mapping(matter, configuration.mapping)
 
-    limit = asyncio.Semaphore(services.concurrency)
-
-    async def bounded(call: Awaitable[T]) -> T:
-        async with limit:
-            return await call
-
     if waiting_for is not None:
         waiting_for("Clio Operate")
     texts = sorted({search_text(p) for p in mapped.parties})
     references = sorted({p.reference for p in mapped.parties})
     (record, linked_before), existing, type_names, found = await asyncio.gather(
         services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
-        _or_error(bounded(find_imported(clio, mapped))),
+        _or_error(find_imported(clio, mapped)),
         known_work_type_names(clio, configuration.work_type_names),
-        asyncio.gather(*(_or_error(bounded(clio.search_contacts(text))) for text in texts)),
+        gather_bounded(texts, lambda text: _or_error(clio.search_contacts(text)), services.concurrency),
     )
     allowed = configuration.roles.get(mapped.work_type)
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from clients.clio_modeller import type_names_from_json
 from clients.clio_models import ParticipantRole
 from plugin.errors import NotConfigured
 from plugin.mapping import DEFAULT_MAPPING, Mapping
@@ -138,5 +139,5 @@ class SettingsCache:
         rows = store.work_type_roles.all(env.organisation_id, env.id)
         roles = {row.work_type: {r.system_name: r for r in map(ParticipantRole.from_json, row.roles)} for row in rows}
         names = store.work_type_names.loaded(env.organisation_id, env.id)
-        loaded_names = {system_name: t["name"] for system_name, t in (names.types if names else {}).items() if t.get("name")}
+        loaded_names = {node.system_name: node.name for node in type_names_from_json(names.types if names else {}) if node.name}
         return EnvironmentConfiguration(mapping, teams, roles, problem, loaded_names)

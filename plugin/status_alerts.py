@@ -22,10 +22,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlencode
 
 from clients.errors import RemoteError
+from clients.teams import Card, CardLink, CardText
 from plugin.hop_statistics import HopStatistics
 from plugin.services import EnvironmentSettings, Services
 from plugin.status import AlertThresholds, Problem, environment_status
@@ -33,7 +34,6 @@ from store.incidents import Incident, IncidentStore
 
 log = logging.getLogger(__name__)
 
-Card = dict[str, Any]
 LIVE_CHECKS = 3  # a replica not heard from for this many check intervals has stopped: it no longer counts
 
 
@@ -155,15 +155,7 @@ def recovery_card(environment: str, incident: Incident, link: str) -> Card:
 
 
 def _card(title: str, lines: list[str], footer: str, link: str) -> Card:
-    """An Adaptive Card 1.4, as the scheduled run's cards (plugin/notifications.py)."""
-    return {
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.4",
-        "body": [
-            {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": True, "text": title},
-            {"type": "TextBlock", "wrap": True, "text": "\n".join(f"- {line}" for line in lines)},
-            {"type": "TextBlock", "wrap": True, "isSubtle": True, "text": footer},
-        ],
-        "actions": [{"type": "Action.OpenUrl", "title": "Open Settings → Status", "url": link}],
-    }
+    return Card(
+        (CardText(title, "title"), CardText("\n".join(f"- {line}" for line in lines)), CardText(footer, "note")),
+        (CardLink("Open Settings → Status", link),),
+    )

@@ -5,21 +5,19 @@ The public tree (`GET /api/v2/public/types/tree`) carries only `systemName` and 
 on the modeller's tree, `GET /api/modeller/sharedoTypes`, which refuses the service's
 client-credentials token and needs an administrator's portal session (jacquesonline/ShareDo-Tools
 `server/worktype-service.js`, `server/auth.js`). So an administrator loads that answer here, per
-environment: a list of nodes, or an object whose `children` or `derivedTypes` are the nodes (or
-one node), each with `systemName`, `title` or `name`, `isAbstract`, and `children` or
-`derivedTypes`. Work types are then shown by the tree's own name where a tenant sends one, else by
-the loaded name, else by the readable system name (plugin/display_names.py).
+environment (its shape: `clients/clio_modeller.py`). Work types are then shown by the tree's own
+name where a tenant sends one, else by the loaded name, else by the readable system name
+(plugin/display_names.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from clients.clio_models import WorkType
+from clients.clio_modeller import UnreadableDocument, read_work_type_tree, type_names_from_json, type_names_json
+from clients.clio_models import Json, WorkType
 from clients.errors import RemoteError
 from plugin.display_names import readable
 from plugin.errors import InvalidDocument
@@ -28,8 +26,6 @@ from store.repository import EnvironmentSettings
 
 MAX_DOCUMENT = 1024 * 1024
 MAX_SOURCE = 200
-NAME_KEYS = ("title", "name")  # the modeller's display name; `title` first, as worktype-service.js reads it
-CHILD_KEYS = ("children", "derivedTypes")
 
 
 class InvalidTypeTree(InvalidDocument):
@@ -66,12 +62,9 @@ async def overview(services: Services, env: EnvironmentSettings) -> NamesOvervie
         raise row
     if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
         raise tree
-    types = row.types if row else {}
+    nodes = type_names_from_json(row.types) if row else ()
     page = NamesOverview(
-        [
-            LoadedWorkType(name, t.get("name") or readable(name), t.get("isAbstract"))
-            for name, t in sorted(types.items())
-        ],
+        [LoadedWorkType(node.system_name, node.name or readable(node.system_name), node.is_abstract) for node in nodes],
         row.source if row else None,
         row.loaded_by if row else None,
         row.loaded_at if row else None,
@@ -80,7 +73,8 @@ async def overview(services: Services, env: EnvironmentSettings) -> NamesOvervie
     if isinstance(tree, RemoteError):
         page.warnings.append(f"The work types could not be listed, so the page cannot say which have no name loaded: {tree}")
     else:
-        page.unnamed = [name for name in _system_names(tree) if not types.get(name, {}).get("name")]  # type: ignore[arg-type]
+        named = {node.system_name for node in nodes if node.name}
+        page.unnamed = [name for name in _system_names(tree) if name not in named]  # type: ignore[arg-type]
     return page
 
 
@@ -97,64 +91,14 @@ async def load_type_names(services: Services, env: EnvironmentSettings, actor: s
     return len(types)
 
 
-def read_type_tree(text: str) -> dict[str, dict[str, Any]]:
-    """System name → {"name", "isAbstract"} (each only when the tree gives it), for every node."""
+def read_type_tree(text: str) -> dict[str, Json]:
+    """The work types of a modeller tree as the store keeps them (`clients.clio_modeller.type_names_json`),
+    or InvalidTypeTree listing every problem."""
     if len(text.encode()) > MAX_DOCUMENT:
         raise InvalidTypeTree([f"(document): larger than {MAX_DOCUMENT // 1024} KB"])
     if not text.strip():
         raise InvalidTypeTree(["(document): is empty; upload or paste the answer of /api/modeller/sharedoTypes"])
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidTypeTree([f"(document): not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
-    problems: list[str] = []
-    types: dict[str, dict[str, Any]] = {}
-    if isinstance(doc, dict) and "systemName" in doc:
-        _nodes([doc], "", types, problems)
-    elif isinstance(doc, dict) and any(key in doc for key in CHILD_KEYS):
-        key = next(key for key in CHILD_KEYS if key in doc)
-        _nodes(doc[key], key, types, problems)
-    elif isinstance(doc, list):
-        _nodes(doc, "", types, problems)
-    else:
-        problems.append("(document): must be a list of work types, or an object with systemName, children or derivedTypes")
-    if not problems and not types:
-        problems.append("(document): lists no work types")
-    if problems:
-        raise InvalidTypeTree(problems)
-    return types
-
-
-def _nodes(nodes: object, path: str, types: dict[str, dict[str, Any]], problems: list[str]) -> None:
-    if not isinstance(nodes, list):
-        problems.append(f"{path or '(document)'}: must be a list of work types")
-        return
-    for index, node in enumerate(nodes):
-        at = f"{path}[{index}]"
-        if not isinstance(node, dict):
-            problems.append(f"{at}: must be an object with at least systemName")
-            continue
-        system_name = node.get("systemName")
-        if not isinstance(system_name, str) or not system_name.strip():
-            problems.append(f"{at}.systemName: {'is missing' if system_name is None else 'must be text, not blank'}")
-            system_name = ""
-        elif system_name in types:
-            problems.append(f"{at}.systemName: {system_name} is listed twice")
-        entry: dict[str, Any] = {}
-        name_key = next((key for key in NAME_KEYS if node.get(key) is not None), None)
-        if name_key:
-            name = node[name_key]
-            if isinstance(name, str) and name.strip():
-                entry["name"] = name.strip()
-            else:
-                problems.append(f"{at}.{name_key}: must be text, not blank")
-        if "isAbstract" in node:
-            if isinstance(node["isAbstract"], bool):
-                entry["isAbstract"] = node["isAbstract"]
-            else:
-                problems.append(f"{at}.isAbstract: must be true or false")
-        if system_name:
-            types[system_name] = entry
-        for key in CHILD_KEYS:
-            if node.get(key) is not None:
-                _nodes(node[key], f"{at}.{key}", types, problems)
+        return type_names_json(read_work_type_tree(text))
+    except UnreadableDocument as exc:
+        raise InvalidTypeTree(exc.problems) from None

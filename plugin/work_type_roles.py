@@ -4,22 +4,21 @@ Clio Operate lists a work type's roles only on modeller routes
 (`/api/modeller/referenceData/participantRoles/for/{type}`), which refuse the service's
 client-credentials token and need an administrator's portal session (jacquesonline/ShareDo-Tools
 `server/auth.js` `tryAuth`, `server.js`); no public route for them is known. So an administrator
-loads them here from a JSON file: the modeller's answer for one work type (a list of
-`{systemName, name, isTeamRole, isSecurityTeamRole, allowedParticipantTypes}`), or an object of
-work type → such a list. Preview, import, Default Teams and Preview mapping check roles against
-what was loaded, and skip the check, with a warning saying so, for a work type not loaded.
+loads them here from a JSON file: the modeller's answer for one work type, or an object of work
+type → such an answer (its shape: `clients/clio_modeller.py`). Preview, import, Default Teams and
+Preview mapping check roles against what was loaded, and skip the check, with a warning saying so,
+for a work type not loaded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from clients.clio_models import ParticipantRole, WorkType
+from clients.clio_modeller import UnreadableDocument, read_participant_roles
+from clients.clio_models import Json, ParticipantRole, WorkType
 from clients.errors import RemoteError
 from plugin.display_names import named
 from plugin.errors import InvalidDocument, NotFound
@@ -32,7 +31,6 @@ from store.work_type_roles import LoadedRolesRecord
 MAX_DOCUMENT = 1024 * 1024
 MAX_SOURCE = 200
 WHERE_TO_LOAD = "an administrator can load them in Settings → Participant Roles"
-PARTICIPANT_TYPE_KEYS = ("systemName", "name", "odsEntityTypeSystemName")
 
 def not_loaded(work_type: str, consequence: str = "roles were not checked") -> str:
     return f"The participant roles of {work_type} have not been loaded, so {consequence}: {WHERE_TO_LOAD}."
@@ -128,87 +126,15 @@ async def remove_roles(services: Services, env: EnvironmentSettings, actor: str,
         raise NotFound(f"No participant roles are loaded for {work_type} in {env.name} (any more): reload the page.")
 
 
-def read_roles(text: str, work_type: str) -> dict[str, list[dict[str, Any]]]:
-    """The roles a document gives, by work type, each kept in the modeller's shape (known keys only)."""
+def read_roles(text: str, work_type: str) -> dict[str, list[Json]]:
+    """The roles a document gives, by work type, as the store keeps them (`ParticipantRole.to_json`),
+    or InvalidRoles listing every problem."""
     if len(text.encode()) > MAX_DOCUMENT:
         raise InvalidRoles([f"(document): larger than {MAX_DOCUMENT // 1024} KB"])
     if not text.strip():
         raise InvalidRoles(["(document): is empty; upload or paste the participant roles as JSON"])
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidRoles([f"(document): not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
-    if isinstance(doc, list):
-        if not work_type:
-            raise InvalidRoles(["(document): a list of roles is for one work type: choose the work type it belongs to"])
-        by_type: dict[str, object] = {work_type: doc}
-    elif isinstance(doc, dict) and doc:
-        by_type = doc
-    else:
-        raise InvalidRoles(["(document): must be a list of roles, or an object of work type to a list of roles"])
-    problems: list[str] = []
-    roles = {name: _roles(listed, name, problems) for name, listed in by_type.items()}
-    if problems:
-        raise InvalidRoles(problems)
-    return roles
-
-
-def _roles(listed: object, path: str, problems: list[str]) -> list[dict[str, Any]]:
-    if not isinstance(listed, list) or not listed:
-        problems.append(f"{path}: must be a non-empty list of roles")
-        return []
-    seen: set[str] = set()
-    out = []
-    for index, role in enumerate(listed):
-        at = f"{path}[{index}]"
-        if not isinstance(role, dict):
-            problems.append(f"{at}: must be an object with at least systemName")
-            continue
-        name = _text(role, "systemName", at, problems)
-        if name in seen:
-            problems.append(f"{at}.systemName: {name} is listed twice")
-        seen.add(name)
-        for flag in ("isTeamRole", "isSecurityTeamRole"):
-            if flag in role and not isinstance(role[flag], bool):
-                problems.append(f"{at}.{flag}: must be true or false")
-        types = role.get("allowedParticipantTypes", [])
-        if not isinstance(types, list):
-            problems.append(f"{at}.allowedParticipantTypes: must be a list")
-            types = []
-        out.append(
-            {
-                "systemName": name,
-                "name": _text(role, "name", at, problems, required=False) or name,
-                "isTeamRole": role.get("isTeamRole") is True,
-                "isSecurityTeamRole": role.get("isSecurityTeamRole") is True,
-                "allowedParticipantTypes": [
-                    _participant_type(t, f"{at}.allowedParticipantTypes[{i}]", problems) for i, t in enumerate(types)
-                ],
-            }
-        )
-    return out
-
-
-def _participant_type(value: object, at: str, problems: list[str]) -> str | dict[str, str]:
-    """A participant type as a system name, or as an object naming its ODS entity type."""
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, dict):
-        _text(value, "systemName", at, problems)
-        for key in ("name", "odsEntityTypeSystemName"):
-            _text(value, key, at, problems, required=False)
-        return {k: value[k] for k in PARTICIPANT_TYPE_KEYS if isinstance(value.get(k), str)}
-    problems.append(f'{at}: must be a participant type\'s system name (e.g. "person") or an object with systemName')
-    return ""
-
-
-def _text(obj: dict, key: str, at: str, problems: list[str], *, required: bool = True) -> str:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            problems.append(f"{at}.{key}: is missing")
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{at}.{key}: must be text, not blank")
-        return ""
-    return value
+        roles = read_participant_roles(text, work_type)
+    except UnreadableDocument as exc:
+        raise InvalidRoles(exc.problems) from None
+    return {name: [role.to_json() for role in listed] for name, listed in roles.items()}

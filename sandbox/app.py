@@ -28,7 +28,7 @@ from agent.app import create_agent_app
 from sandbox.aderant_changes import AderantChanges, BadChange
 from sandbox.clio.api import TenantApi
 from sandbox.clio.identity import IdentityServer
-from sandbox.clio.saved_state import StateFile
+from sandbox.clio.saved_state import SaveSchedule, StateFile
 from sandbox.clio.seed import CLIENT_ID, CLIENT_SECRET
 from sandbox.clio.tenant import Tenant
 from sandbox.clio.tokens import SigningKeys, new_signing_key
@@ -39,7 +39,8 @@ from sandbox.relay import RelayStandIn, SasRule
 from sandbox.teams import TeamsInbox
 
 TENANTS = {"production": "Production", "uat": "UAT"}
-SAVE_INTERVAL = 0.5  # seconds between checks for changes to save, with a state file
+SAVE_INTERVAL = 0.25  # seconds between checks for changes to save, with a state file
+SAVE_AT_LATEST = 20  # checks: changes are saved within 5 s even while calls keep coming
 
 
 class Sandbox:
@@ -74,13 +75,16 @@ class Sandbox:
             self.state_file.load()
 
     async def keep_saved(self) -> None:
-        """Save changes every `SAVE_INTERVAL` seconds until cancelled, then once more."""
+        """Save changes when the tenants are quiet (`SaveSchedule`), checking every `SAVE_INTERVAL`
+        seconds until cancelled, then once more."""
         if self.state_file is None:
             return
+        schedule = SaveSchedule(self.state_file, most_checks=SAVE_AT_LATEST)
         try:
             while True:
                 await asyncio.sleep(SAVE_INTERVAL)
-                await self.state_file.save_changes()
+                if schedule.due():
+                    await self.state_file.save_changes()
         finally:
             self.state_file.save_on_shutdown()
 

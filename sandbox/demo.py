@@ -1,12 +1,9 @@
-"""``pms-sync demo``: the service and the sandbox in one process, on SQLite in a data folder.
+"""The sandbox's side of ``pms-sync demo``: the Aderant database, the agent, the Clio Operate tenants
+and their portal pages, Teams and the stand-in Azure Relay, served on ``port + 1`` next to the
+service (``views/demo.py`` builds the service and points it here).
 
-The service listens on ``port`` as ``http://localhost:port``; the sandbox (Aderant agent, Clio
-Operate tenants and their portal pages) on ``port + 1`` as ``http://127.0.0.1:port+1``, so the
-portal frames the widget from another site, as in production.
-
-With ``relay``, Production reaches its Aderant agent through the sandbox's stand-in Azure Relay
-(``/relay/aderant``): the agent runs as a relay listener, as ``pms-sync-agent --relay`` does, and
-the service signs its requests with the relay's Send rule.
+With ``relay``, the agent runs as a listener on the stand-in relay (``/relay/aderant``), as
+``pms-sync-agent --relay`` does, and the relay's Send rule is what the service signs with.
 """
 
 from __future__ import annotations
@@ -14,116 +11,78 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import socket
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import httpx2
 import uvicorn
 from starlette.applications import Starlette
 
 from agent.app import create_agent_app
 from agent.relay.listener import RelayListener, listen_on_relay
 from agent.relay.sas import RelayEndpoint
-from manifest.build import build_widget
-from plugin.connections_admin import set_connection
-from plugin.settings import OidcProviderSettings, Settings
-from plugin.setup import create_organisation, open_store, upgrade_database
-from plugin.work_type_names import read_type_tree
-from plugin.work_type_roles import read_roles
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
 from sandbox.clio.api_shapes import modeller_type_tree, participant_role
-from sandbox.clio.seed import (
-    ADMIN_USERNAME,
-    IMPORTED_WORK_ITEM_ID,
-    SIGN_IN_CLIENT_ID,
-    SIGN_IN_CLIENT_SECRET,
-    STAFF_USERNAME,
-    TEAM_COMMERCIAL_SYDNEY_ID,
-    TEAM_LITIGATION_SYDNEY_ID,
-    UAT_ONLY_USERNAME,
-    VISITOR_USERNAME,
-    WORK_TYPES,
-    build_state,
-)
+from sandbox.clio.seed import WORK_TYPES, build_state
 from sandbox.relay import PREFIX as RELAY_PREFIX
 from sandbox.relay import SasRule
-from store.members import ADMINISTRATOR
-from store.repository import Store
-from store.schedules import ScheduleSettings
-from store.secrets import SecretBox
-from views.app import create_app
-from views.server import server_config
 
-ORGANISATION = "Harbour Legal (demo)"
-ADMIN_ROLES = ("system-administrator",)
-# Production's staff roles: admin and staff hold matter-handler, the visitor does not.
-STAFF_ROLES = ("matter-handler",)
-ACCESS_CONTACT = "Ada Admin (admin@sandbox.test)"  # named in the refusal a portal user without a role sees
 HYBRID_CONNECTION = "aderant"
 LISTEN_RULE, SEND_RULE = "proxy-listen", "proxy-send"
-ROLES_FILE = "participant-roles.json"
-WORK_TYPES_FILE = "work-types.json"
 STATE_FILE = "sandbox-state.json"
-DEMO_ACTOR = "demo set-up"  # the audit events' actor of what the demo sets up
-# The standalone sign-in ("Sign in with Alterspective") goes to Production's identity server, which
-# stands in for the firm's identity provider; admin@sandbox.test is a member, so it may sign in.
-SIGN_IN_PROVIDER = "alterspective"
 
 
 @dataclass(frozen=True)
 class RelayedAgent:
-    """The agent as a listener on the stand-in relay, and what Production's settings point at."""
+    """The agent as a listener on the stand-in relay, and what the service's settings point at."""
 
     agent: Starlette
     listener: RelayListener
     agent_url: str
+    send_rule: str
     send_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)
-class Demo:
-    service: Starlette
-    sandbox: Starlette
-    info: dict
+class DemoSandbox:
+    app: Starlette
+    url: str
+    agent_url: str
+    """The agent's URL over plain HTTPS (the sandbox's `/aderant`)."""
+    agent_key: str = field(repr=False)
     relayed_agent: RelayedAgent | None = None
 
+    def environments(self) -> list[dict]:
+        """The Clio Operate tenants, Production first: name, identity, API and portal URLs, service client."""
+        return self.app.state.sandbox.environments()
 
-def public_host(host: str) -> tuple[str, str]:
+
+def public_hosts(host: str) -> tuple[str, str]:
     """Service and sandbox host names: different sites on loopback, as a portal and a service are."""
     if host in ("127.0.0.1", "localhost", "0.0.0.0", "::", "::1"):
         return "localhost", "127.0.0.1"
     return host, host
 
 
-def build_demo(
-    *, host: str, port: int, data_dir: Path, generated_matters: int = 3000, relay: bool = False,
-    transport: httpx2.AsyncBaseTransport | None = None, sandbox_certificate: Path | None = None,
-) -> Demo:
-    """``transport`` carries the service's remote calls (a benchmark's, to time them); by default httpx2's own.
-    With ``sandbox_certificate`` (a PEM file, see ``sandbox.tls``) the sandbox's URLs are ``https``,
-    for a caller that serves it over TLS with that certificate, and the service trusts it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    service_host, sandbox_host = public_host(host)
-    service_url = f"http://{service_host}:{port}"
-    sandbox_url = f"{'https' if sandbox_certificate else 'http'}://{sandbox_host}:{port + 1}"
-
-    key_file = data_dir / "secret.key"
-    if not key_file.exists():
-        key_file.write_text(SecretBox.generate_key())
-        key_file.chmod(0o600)
+def build_sandbox(
+    *, host: str, port: int, data_dir: Path, service_url: str, widget_dir: Path, sign_in_redirect_uri: str,
+    generated_matters: int = 3000, relay: bool = False, https: bool = False,
+) -> DemoSandbox:
+    """The sandbox served at `host`'s sandbox name on `port`, with a fresh Aderant database in
+    `data_dir` and the tenants' contacts and work items kept in its `STATE_FILE`; its portal frames
+    the widget `widget_dir` from `service_url`. `https`: its URLs are `https`, for a caller that
+    serves it over TLS (see `sandbox.tls`)."""
+    _, sandbox_host = public_hosts(host)
+    url = f"{'https' if https else 'http'}://{sandbox_host}:{port}"
     aderant_db = data_dir / "aderant.db"
     aderant_db.unlink(missing_ok=True)
-    create_aderant_db(f"sqlite:///{aderant_db.resolve()}", generated_matters=generated_matters)
+    aderant_url = f"sqlite:///{aderant_db.resolve()}"
+    create_aderant_db(aderant_url, generated_matters=generated_matters)
     agent_key = secrets.token_urlsafe(24)
-    widget_dir = build_widget(service_url, data_dir / "widget")
     listen_key, send_key = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    sandbox = create_sandbox_app(
-        base_url=sandbox_url,
-        aderant_database_url=f"sqlite:///{aderant_db.resolve()}",
+    app = create_sandbox_app(
+        base_url=url,
+        aderant_database_url=aderant_url,
         agent_api_key=agent_key,
         service_url=service_url,
         widget_dir=widget_dir,
@@ -131,88 +90,28 @@ def build_demo(
             LISTEN_RULE: SasRule(listen_key, frozenset({"Listen"})),
             SEND_RULE: SasRule(send_key, frozenset({"Send"})),
         },
-        sign_in_redirect_uris=[f"{service_url}/sign-in/{SIGN_IN_PROVIDER}/callback"],
+        sign_in_redirect_uris=[sign_in_redirect_uri],
         state_file=data_dir / STATE_FILE,
     )
-    environments = sandbox.state.sandbox.environments()
-    production = environments[0]
-    settings = replace(
-        Settings.from_env(),  # timeouts, log level and the like may still be set from the environment
-        database_url=f"sqlite:///{(data_dir / 'pms-sync.db').resolve()}",
-        secret_keys=key_file.read_text().strip(),
-        public_url=service_url,
-        cookie_secure=True,
-        portal_url=production["portal_url"],
-        oidc_providers=(
-            OidcProviderSettings(SIGN_IN_PROVIDER, production["identity_url"], SIGN_IN_CLIENT_ID, SIGN_IN_CLIENT_SECRET),
-        ),
-    )
-    if sandbox_certificate is not None:
-        settings = replace(settings, ca_bundle=str(sandbox_certificate))
     relayed_agent = None
     if relay:
-        agent = create_agent_app(database_url=f"sqlite:///{aderant_db.resolve()}", api_keys=[agent_key])
-        endpoint = RelayEndpoint.parse(f"ws://{sandbox_host}:{port + 1}{RELAY_PREFIX}/$hc/{HYBRID_CONNECTION}")
+        agent = create_agent_app(database_url=aderant_url, api_keys=[agent_key])
+        endpoint = RelayEndpoint.parse(f"ws://{sandbox_host}:{port}{RELAY_PREFIX}/$hc/{HYBRID_CONNECTION}")
         relayed_agent = RelayedAgent(
             agent=agent,
             listener=RelayListener(agent, endpoint, LISTEN_RULE, listen_key),
-            agent_url=f"{sandbox_url}{RELAY_PREFIX}/{HYBRID_CONNECTION}",
+            agent_url=f"{url}{RELAY_PREFIX}/{HYBRID_CONNECTION}",
+            send_rule=SEND_RULE,
             send_key=send_key,
         )
-    upgrade_database(settings)
-    store = open_store(settings)
-    organisation = configure_sandbox_organisation(
-        store, environments, agent_url=f"{sandbox_url}/aderant", agent_key=agent_key, relayed_agent=relayed_agent
-    )
-    _schedule_production(store, organisation, teams_webhook=f"{sandbox_url}/teams/pms-sync")
-    _admin_may_sign_in_outside_the_portal(store, organisation)
-    store.close()
-
-    info = {
-        "service_url": service_url,
-        "sandbox_url": sandbox_url,
-        "environments": [
-            {k: e[k] for k in ("name", "identity_url", "api_url", "portal_url", "client_id", "client_secret")}
-            for e in environments
-        ],
-        "users": [
-            {"username": ADMIN_USERNAME, "role": "administrator"},
-            {"username": STAFF_USERNAME, "role": "staff"},
-            {"username": UAT_ONLY_USERNAME, "role": "uat-only administrator"},
-            {"username": VISITOR_USERNAME, "role": "none"},
-        ],
-    }
-    if relayed_agent is not None:
-        info["relay"] = {
-            "environment": environments[0]["name"],
-            "agent_url": relayed_agent.agent_url,
-            "listen_url": relayed_agent.listener.endpoint.listen_url,
-        }
-    (data_dir / "sandbox.json").write_text(json.dumps(info, indent=2))
-    (data_dir / ROLES_FILE).write_text(participant_roles_document())
-    (data_dir / WORK_TYPES_FILE).write_text(work_type_tree_document())
-    return Demo(service=create_app(settings, transport=transport), sandbox=sandbox, info=info, relayed_agent=relayed_agent)
+    return DemoSandbox(app, url, f"{url}/aderant", agent_key, relayed_agent)
 
 
-def _schedule_production(store: Store, organisation: int, *, teams_webhook: str) -> None:
-    """Production's schedule, on the first start: hourly, auto-import for CL080001, and the
-    sandbox's stand-in Teams channel (its messages: GET /_sandbox/teams)."""
-    production = next(e for e in store.environments(organisation) if e.name == "Production")
-    if store.schedules.schedule(organisation, production.id).teams_webhook:
-        return
-    settings = ScheduleSettings(
-        organisation, production.id, enabled=True, interval_minutes=60,
-        auto_import_clients=("CL080001",), auto_import_since=date(2026, 1, 1),
-    )
-    store.schedules.save(settings, actor=DEMO_ACTOR, teams_webhook=teams_webhook)
-
-
-def _admin_may_sign_in_outside_the_portal(store: Store, organisation: int) -> None:
-    """admin@sandbox.test as an administrator member, so "Sign in with Alterspective" signs them in;
-    added when they are no member (a role changed on the Members page is kept)."""
-    members = store.members
-    if not any(m.organisation_id == organisation for m in members.memberships(ADMIN_USERNAME)):
-        members.add(organisation, ADMIN_USERNAME, "Ada Admin", ADMINISTRATOR, actor=DEMO_ACTOR)
+async def listen_once_served(server: uvicorn.Server, relayed_agent: RelayedAgent) -> None:
+    """The agent listening on the stand-in relay, once `server` (the sandbox's) has started."""
+    while not server.started:
+        await asyncio.sleep(0.05)
+    await listen_on_relay(relayed_agent.agent, relayed_agent.listener)
 
 
 def participant_roles_document() -> str:
@@ -230,109 +129,3 @@ def work_type_tree_document() -> str:
     """The sandbox's work type tree as an administrator saves it from the modeller
     (`/api/modeller/sharedoTypes`) for Settings → Work Type Names."""
     return json.dumps(modeller_type_tree(build_state()), indent=2, ensure_ascii=False) + "\n"
-
-
-def configure_sandbox_organisation(
-    store: Store,
-    environments: list[dict],
-    *,
-    agent_url: str,
-    agent_key: str,
-    relayed_agent: RelayedAgent | None = None,
-) -> int:
-    """Point the demo organisation at the sandbox (idempotent, so history survives restarts).
-    With `relayed_agent`, Production reaches the agent through the stand-in relay."""
-    organisation = create_organisation(store, ORGANISATION, ADMIN_ROLES, access_contact=ACCESS_CONTACT)
-    for index, env in enumerate(environments):
-        portal = urlsplit(env["portal_url"])
-        relayed = relayed_agent if index == 0 else None
-        env_id = set_connection(
-            store,
-            organisation,
-            env["name"],
-            DEMO_ACTOR,
-            {
-                "identity_url": env["identity_url"],
-                "api_url": env["api_url"],
-                "client_id": env["client_id"],
-                "client_secret": env["client_secret"],
-                "agent_url": relayed.agent_url if relayed else agent_url,
-                "agent_key": agent_key,
-                "relay_key_name": SEND_RULE if relayed else "",
-                "relay_key": relayed.send_key if relayed else "",
-                "portal_origins": f"{portal.scheme}://{portal.netloc}",
-                "portal_page_url": env["portal_url"],  # Teams messages link to the widget's panels there
-                **({"import_writes_enabled": "on"} if index == 0 else {}),  # Production imports; UAT shows the write gate
-                "staff_roles": "\n".join(STAFF_ROLES) if index == 0 else "",  # UAT: every portal user is staff
-            },
-            make_default=index == 0,
-        )
-        if index == 0 and not store.imported_matters(organisation, env_id, ["82003"]):
-            store.record_import(
-                organisation, env_id, matter_uno="82003", matter_number="82003",
-                work_item_id=IMPORTED_WORK_ITEM_ID, imported_by="earlier import",
-            )
-        roles = store.work_type_roles
-        if not roles.all(organisation, env_id):
-            loaded = read_roles(participant_roles_document(), "")
-            roles.load(organisation, env_id, loaded, source=ROLES_FILE, actor=DEMO_ACTOR, audited=False)
-        names = store.work_type_names
-        if names.loaded(organisation, env_id) is None:
-            types = read_type_tree(work_type_tree_document())
-            names.load(organisation, env_id, types, source=WORK_TYPES_FILE, actor=DEMO_ACTOR, audited=False)
-        if not store.teams.all(organisation, env_id):
-            store.teams.add(organisation, env_id, work_type="matter-litigation", team_id=TEAM_LITIGATION_SYDNEY_ID,
-                            team_name="Litigation – Sydney", role="reader", actor=DEMO_ACTOR, audited=False)
-            store.teams.add(organisation, env_id, work_type="matter-commercial", team_id=TEAM_COMMERCIAL_SYDNEY_ID,
-                            team_name="Commercial – Sydney", role="reader", actor=DEMO_ACTOR, audited=False)
-    return organisation
-
-
-async def run_demo(
-    *, host: str, port: int, data_dir: Path, relay: bool = False, sockets: tuple[socket.socket, socket.socket] | None = None
-) -> None:
-    """With ``sockets`` (bound to ports P and P + 1), the service and the sandbox serve on them; ``port`` is then P."""
-    if sockets is not None:
-        port = sockets[0].getsockname()[1]
-    demo = build_demo(host=host, port=port, data_dir=data_dir, relay=relay)
-    servers = [
-        uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),
-        uvicorn.Server(server_config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
-    ]
-    running = [server.serve(sockets=[sock] if sock else None) for server, sock in zip(servers, sockets or (None, None))]
-    if demo.relayed_agent is not None:
-        running.append(_listen_once_the_sandbox_serves(servers[1], demo.relayed_agent))
-    _print_welcome(demo.info, data_dir)
-    await asyncio.gather(*running)
-
-
-async def _listen_once_the_sandbox_serves(sandbox: uvicorn.Server, relayed_agent: RelayedAgent) -> None:
-    while not sandbox.started:
-        await asyncio.sleep(0.05)
-    await listen_on_relay(relayed_agent.agent, relayed_agent.listener)
-
-
-def _print_welcome(info: dict, data_dir: Path) -> None:
-    lines = [
-        "",
-        "PMS Sync demo is running.",
-        f"  Open the Clio Operate portal (Production): {info['environments'][0]['portal_url']}",
-        f"  Open the Clio Operate portal (UAT):        {info['environments'][1]['portal_url']}",
-        f"  PMS Sync service:                          {info['service_url']}",
-        "    (opened directly, it links to the portal and offers \"Sign in with Alterspective\", which",
-        f"    signs in at the sandbox's Production identity server: {ADMIN_USERNAME} is a member)",
-        "  Demo users (pick one on the portal's sign-in page):",
-        *(f"    {u['username']:<22} {u['role']}" for u in info["users"]),
-        f"  Clio Operate's contacts and work items are kept in {(data_dir / STATE_FILE).resolve()}",
-        f"  Sandbox service client: {info['environments'][0]['client_id']} / {info['environments'][0]['client_secret']}",
-        f"  Details for scripts: {(data_dir / 'sandbox.json').resolve()}",
-        f"  Teams messages of the schedule: {info['sandbox_url']}/_sandbox/teams",
-        *(
-            [f"  {info['relay']['environment']} reaches Aderant through the stand-in Azure Relay: "
-             f"{info['relay']['agent_url']} (what it relayed: {info['sandbox_url']}/_sandbox/relay)"]
-            if "relay" in info else []
-        ),
-        "  Try searching for 82001, CL080001 or Mary Citizen. Stop with Ctrl+C.",
-        "",
-    ]
-    print("\n".join(lines), flush=True)

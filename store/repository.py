@@ -37,7 +37,7 @@ from store.models import (
     utcnow,
 )
 from store.secrets import SecretBox
-from store.settings_version import raise_version, settings_version
+from store.settings_version import settings_version
 from store.web_sessions import end_portal_sessions
 
 
@@ -252,75 +252,6 @@ class Store:
             session.add(organisation)
             session.commit()
             return changed
-
-    def save_environment(
-        self,
-        organisation_id: int,
-        name: str,
-        *,
-        identity_url: str,
-        api_url: str,
-        client_id: str,
-        client_secret: str | None,
-        agent_url: str,
-        agent_key: str | None,
-        portal_origins: Sequence[str] = (),
-        relay_key_name: str | None = None,
-        relay_key: str | None = None,
-        is_default: bool = False,
-        import_writes_enabled: bool = False,
-        work_item_url_template: str | None = None,
-        contact_url_template: str | None = None,
-        siem_url: str | None = None,
-        siem_secret: str | None = None,
-        admin_roles: Sequence[str] | None = None,
-        staff_roles: Sequence[str] | None = None,
-        portal_page_url: str | None = None,
-    ) -> int:
-        """Create the named environment of the organisation, or update it. Secrets left as None keep their value."""
-        with Session(self.engine) as session:
-            environment = session.exec(
-                select(Environment).where(
-                    Environment.organisation_id == organisation_id,
-                    Environment.name == name,
-                    col(Environment.removed_at).is_(None),
-                )
-            ).first() or Environment(organisation_id=organisation_id, name=name, identity_url="", api_url="")
-            environment.identity_url = normalise_issuer(identity_url)
-            environment.api_url = api_url.rstrip("/")
-            environment.client_id = client_id
-            environment.agent_url = agent_url.rstrip("/")
-            environment.portal_origins = [o.rstrip("/") for o in portal_origins]
-            environment.relay_key_name = relay_key_name or None
-            environment.import_writes_enabled = import_writes_enabled
-            environment.siem_url = siem_url or None
-            if admin_roles is not None:
-                environment.admin_roles = list(admin_roles)
-            if staff_roles is not None:
-                environment.staff_roles = list(staff_roles)
-            if work_item_url_template:
-                environment.work_item_url_template = work_item_url_template
-            if contact_url_template:
-                environment.contact_url_template = contact_url_template
-            if portal_page_url:
-                environment.portal_page_url = portal_page_url
-            for field, value in (
-                ("client_secret_enc", client_secret),
-                ("agent_key_enc", agent_key),
-                ("relay_key_enc", relay_key),
-                ("siem_secret_enc", siem_secret),
-            ):
-                if value is not None:
-                    setattr(environment, field, self.secrets.encrypt(value))
-            if is_default:
-                for other in session.exec(select(Environment).where(Environment.organisation_id == organisation_id)):
-                    other.is_default = False
-            environment.is_default = is_default or environment.is_default
-            session.add(environment)
-            raise_version(session, organisation_id)
-            session.commit()
-            assert environment.id is not None
-            return environment.id
 
     def environments(self, organisation_id: int) -> list[EnvironmentSettings]:
         """The organisation's environments in use (removed ones are left out)."""

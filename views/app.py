@@ -17,12 +17,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from clients.tracing import current_trace_id
 from embed_auth.clocks import Clocks
 from embed_auth.portal_access import TAKES_EFFECT, PortalRefused
 from plugin.hop_statistics import HopStatistics
 from plugin.settings import Settings
 from plugin.time_zone import shown
+from plugin.tracing import current_trace_id
 from views import api, drift_pages, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, settings_work_types, signin
 from views.rendering import ago, noun, plural
 from views import metrics as metrics_route

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
-from clients import otel
-from plugin import setup
+from plugin import setup, tracing
 from plugin.connections_admin import set_connection
 from plugin.errors import InvalidInput
 from plugin.members import bootstrap_administrator
@@ -121,14 +120,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         config = server_config(
             create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level=settings.log_level.lower()
         )
-        otel.enable_from_environment()
+        tracing.enable_from_environment()
         try:
             uvicorn.Server(config).run(sockets=None if args.fd is None else [socket.socket(fileno=args.fd)])
         finally:
-            otel.shutdown()
+            tracing.shutdown()
         return 0
     if args.command == "demo":
-        from sandbox.demo import run_demo  # the sandbox is only ever loaded for the demo
+        from views.demo import run_demo  # the sandbox is only ever loaded for the demo
 
         sockets = None if args.fds is None else (socket.socket(fileno=args.fds[0]), socket.socket(fileno=args.fds[1]))
         asyncio.run(run_demo(host=args.host, port=args.port, data_dir=args.data_dir, relay=args.relay, sockets=sockets))

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from plugin.errors import InvalidDocument, InvalidInput
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, http_error, runtime, signed_form, text, uploaded_text
-from views.rendering import page
+from views.rendering import WithStatus, page
 
 # What the page shows of an environment: what is loaded and where it came from.
 Overview = Callable[[Services, EnvironmentSettings], Awaitable[object]]
@@ -84,10 +84,8 @@ class DocumentPage:
         caller, form = signed
         services = runtime(request).services
         action = self.actions.get(text(form, "action"))
-        status = 200
 
-        async def build(env: EnvironmentSettings) -> dict | Response:
-            nonlocal status
+        async def build(env: EnvironmentSettings) -> WithStatus | Response:
             context: dict = {"pasted": _pasted(form), **{name: text(form, name) for name in self.kept}}
             try:
                 if action is None:
@@ -99,12 +97,9 @@ class DocumentPage:
                 status, context["error"] = http_error(exc)
             else:
                 return RedirectResponse(f"{self.path}?{urlencode({'environment': env.id, 'done': action.done})}", status_code=303)
-            return {"page": await self.overview(services, env), **context}
+            return WithStatus(status, {"page": await self.overview(services, env), **context})
 
-        response = await page(request, self.template, build, self.defaults, admin=True)
-        if status != 200:
-            response.status_code = status
-        return response
+        return await page(request, self.template, build, self.defaults, admin=True)
 
     @property
     def routes(self) -> list[Route]:

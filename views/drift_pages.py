@@ -15,8 +15,8 @@ from plugin.importer import Decision
 from plugin.drift_reads import drift_for
 from plugin.errors import InvalidInput, RemoteError
 from plugin.services import EnvironmentSettings, Services
-from views.common import http_error, runtime, signed_form, text
-from views.rendering import page
+from views.common import runtime, signed_form, text
+from views.rendering import WithStatus, page
 
 PATH = "/history/drift"
 CONTACT = "contact:"  # a form field per party added: its contact, link or create
@@ -77,10 +77,8 @@ async def drift_page(request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     services = runtime(request).services
-    status = 200
 
-    async def build(env: EnvironmentSettings) -> dict:
-        nonlocal status
+    async def build(env: EnvironmentSettings) -> dict | WithStatus:
         kind = _kind(request)
         context: dict = {"kind": kind or ""}
         try:
@@ -90,16 +88,12 @@ async def drift_page(request: Request) -> Response:
             context["matters"] = await _drifted(services, env, kind)
             context["choices"] = await party_choices(services, env, context["matters"])
         except InvalidInput as exc:
-            status, context["error"] = http_error(exc)
-            context["matters"] = await _drifted(services, env, kind)
+            return WithStatus.refused(exc, {**context, "matters": await _drifted(services, env, kind)})
         except RemoteError as exc:
             context["unavailable"] = f"Changes since import could not be read: {exc}. Try again shortly."
         return context
 
-    response = await page(request, "history_drift.html", build, DEFAULTS, admin=True)
-    if status != 200:
-        response.status_code = status
-    return response
+    return await page(request, "history_drift.html", build, DEFAULTS, admin=True)
 
 
 routes = [Route(PATH, drift_page, methods=["GET", "POST"])]

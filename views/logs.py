@@ -21,7 +21,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from clients.tracing import current_trace_id
+from plugin.tracing import current_trace_id
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 LOG_FORMATS = ("text", "json")

@@ -4,6 +4,7 @@ framing rules (CSP frame-ancestors of the organisation's portals) and errors in 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, cast, overload
 from zoneinfo import ZoneInfo
@@ -30,9 +31,25 @@ HISTORY_ADMIN_ONLY = (
     "if a matter needs closing or importing."
 )
 
-Build = Callable[[EnvironmentSettings], Awaitable[dict | Response]]
+
+@dataclass(frozen=True)
+class WithStatus:
+    """A page's own context answered with `status`: a form shown again because what it asked was
+    refused (400, 403, …), the reason in the context."""
+
+    status: int
+    context: dict
+
+    @classmethod
+    def refused(cls, exc: Exception, context: dict) -> WithStatus:
+        """The context with the error a user can meet in words (`error`), answered with its status."""
+        status, message = http_error(exc)
+        return cls(status, {**context, "error": message})
+
+
+Build = Callable[[EnvironmentSettings], Awaitable[dict | WithStatus | Response]]
 # A page that does not need an environment is built with None when none is usable yet.
-BuildWithout = Callable[[EnvironmentSettings | None], Awaitable[dict | Response]]
+BuildWithout = Callable[[EnvironmentSettings | None], Awaitable[dict | WithStatus | Response]]
 Rights = Literal["environment", "organisation", "either"]
 
 
@@ -131,6 +148,8 @@ async def page(
         built = await (build(env) if env is not None else cast(BuildWithout, build)(None))
         if isinstance(built, Response):
             return built
+        if isinstance(built, WithStatus):
+            status, built = built.status, built.context
         context.update(built)
     except HANDLED as exc:
         status, context["error"] = http_error(exc)

@@ -15,8 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clients.otel import finish, server_span
-from clients.tracing import enter_trace, leave_trace, trace_from
+from plugin.tracing import enter_trace, finish, leave_trace, server_span, trace_from
 from views.metrics import ServiceMetrics
 from views.request_limits import refuse
 

@@ -26,7 +26,7 @@ from plugin.mapping_admin import (
 from plugin.mapping_form import AttributeRow, MappingForm, RoleRow, RuleRow
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, http_error, runtime, signed_form, text, uploaded_text
-from views.rendering import page
+from views.rendering import WithStatus, page
 from views.settings_teams import whole_number
 
 DEFAULTS = {
@@ -61,10 +61,9 @@ async def mapping_post(request: Request) -> Response:
     author = caller.principal.user_name
     action = text(form, "action")
     draft = _raw(form, "document")
-    status = 200
 
-    async def build(env: EnvironmentSettings) -> dict | Response:
-        nonlocal status
+    async def build(env: EnvironmentSettings) -> WithStatus | Response:
+        status = 200
         context: dict = {"draft": draft, "matter_number": text(form, "matter_number"), "note": text(form, "note")}
         try:
             if action == "preview":
@@ -80,12 +79,9 @@ async def mapping_post(request: Request) -> Response:
         found = await overview(services, env)
         if action == "save_form":  # shown again as submitted, so nothing typed is lost
             context["mapping_form"] = mapping_form(form).with_blank_rows()
-        return {"overview": found, **context, "draft": draft or found.text}
+        return WithStatus(status, {"overview": found, **context, "draft": draft or found.text})
 
-    response = await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
-    if status != 200:
-        response.status_code = status
-    return response
+    return await page(request, "settings_mapping.html", build, DEFAULTS, admin=True)
 
 
 async def _change(services: Services, env: EnvironmentSettings, author: str, action: str, form: FormData, context: dict) -> int:

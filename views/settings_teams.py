@@ -12,8 +12,8 @@ from plugin.errors import InvalidInput
 from plugin.services import EnvironmentSettings
 from plugin.teams_admin import EVERY_TYPE, add_team, overview, remove_team
 from views import parsing
-from views.common import HANDLED, http_error, runtime, signed_form, text
-from views.rendering import page
+from views.common import HANDLED, runtime, signed_form, text
+from views.rendering import WithStatus, page
 
 DEFAULTS = {"section": "settings", "page": None, "notice": None, "every_type": EVERY_TYPE}
 NOTICES = {"added": "The default team was added.", "removed": "The default team was removed."}
@@ -37,10 +37,8 @@ async def teams_post(request: Request) -> Response:
     caller, form = signed
     services = runtime(request).services
     action, work_type, query = text(form, "action"), text(form, "work_type"), text(form, "q")
-    status = 200
 
-    async def build(env: EnvironmentSettings) -> dict | Response:
-        nonlocal status
+    async def build(env: EnvironmentSettings) -> WithStatus | Response:
         try:
             if action == "add":
                 await add_team(
@@ -52,15 +50,11 @@ async def teams_post(request: Request) -> Response:
             else:
                 raise InvalidInput("Unknown action: reload the page and try again.")
         except HANDLED as exc:
-            status, message = http_error(exc)
-            return {"page": await overview(services, env, work_type, query if action == "add" else None), "error": message}
+            return WithStatus.refused(exc, {"page": await overview(services, env, work_type, query if action == "add" else None)})
         done = "added" if action == "add" else "removed"
         return RedirectResponse(f"/settings/teams?{urlencode({'environment': env.id, 'done': done})}", status_code=303)
 
-    response = await page(request, "settings_teams.html", build, DEFAULTS, admin=True)
-    if status != 200:
-        response.status_code = status
-    return response
+    return await page(request, "settings_teams.html", build, DEFAULTS, admin=True)
 
 
 def whole_number(value: str, what: str) -> int:

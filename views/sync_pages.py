@@ -25,7 +25,7 @@ from plugin.schedule_settings import (
 )
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, actor, http_error, principal_in, runtime, signed_form, text
-from views.rendering import page
+from views.rendering import WithStatus, page
 
 SCHEDULE = "/history/schedule"
 SCHEDULE_DEFAULTS: dict[str, object] = {
@@ -86,10 +86,8 @@ async def _schedule_post(request: Request, change: Change, *, keep_submitted: bo
     if isinstance(signed, Response):
         return signed
     caller, form = signed
-    status = 200
 
-    async def build(env: EnvironmentSettings) -> dict | Response:
-        nonlocal status
+    async def build(env: EnvironmentSettings) -> WithStatus | Response:
         try:
             return _back(SCHEDULE, env, **await change(caller, form, env))
         except HANDLED as exc:
@@ -101,12 +99,9 @@ async def _schedule_post(request: Request, change: Change, *, keep_submitted: bo
             }
             if text(form, "teams_webhook"):
                 error += " Type the Teams webhook again: it is never shown back."
-        return {**context, "error": error}
+        return WithStatus(status, {**context, "error": error})
 
-    response = await page(request, "sync_schedule.html", build, SCHEDULE_DEFAULTS, admin=True)
-    if status != 200:
-        response.status_code = status
-    return response
+    return await page(request, "sync_schedule.html", build, SCHEDULE_DEFAULTS, admin=True)
 
 
 async def schedule_save(request: Request) -> Response:
@@ -155,7 +150,6 @@ async def _sync_page(request: Request, template: str, field: str, nothing_ticked
     if isinstance(signed, Response):
         return signed
     services = runtime(request).services
-    status = 200
 
     async def build(env: EnvironmentSettings, signed: tuple[Caller, FormData] | None) -> dict:
         outcomes = None
@@ -165,18 +159,13 @@ async def _sync_page(request: Request, template: str, field: str, nothing_ticked
         schedule = await schedule_of(services, env)
         return {**await review(env, schedule), "outcomes": outcomes, "schedule": schedule}
 
-    async def built(env: EnvironmentSettings) -> dict:
-        nonlocal status
+    async def built(env: EnvironmentSettings) -> dict | WithStatus:
         try:
             return await build(env, signed)
         except InvalidInput as exc:
-            status, error = http_error(exc)
-            return {**await build(env, None), "error": error}
+            return WithStatus.refused(exc, await build(env, None))
 
-    response = await page(request, template, built, SYNC_DEFAULTS, admin=True)
-    if status != 200:
-        response.status_code = status
-    return response
+    return await page(request, template, built, SYNC_DEFAULTS, admin=True)
 
 
 async def close_sync_page(request: Request) -> Response:

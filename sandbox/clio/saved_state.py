@@ -142,6 +142,10 @@ class StateFile:
                 return True
         return False
 
+    def revisions(self) -> tuple[tuple[int, int], ...]:
+        """Where each tenant's records are now: equal at two moments when nothing changed between."""
+        return tuple((id(tenant.state), tenant.state.revision) for tenant in self._tenants.values())
+
     def save_if_changed(self) -> bool:
         """Save now, if anything changed, and return once it is on disk (on shutdown, in tests)."""
         document = self._document_if_changed()
@@ -207,3 +211,29 @@ class StateFile:
 
     def _mark_saved(self) -> None:
         self._saved = {name: (tenant.state, tenant.state.revision) for name, tenant in self._tenants.items()}
+
+
+class SaveSchedule:
+    """When a running sandbox saves: at the first check that finds changes not yet saved and none
+    since the check before, so the save (its document is made on the event loop) falls between
+    bursts of calls instead of delaying their answers; at the latest `most_checks` checks after
+    the first unsaved change, should the calls never stop."""
+
+    def __init__(self, state_file: StateFile, most_checks: int) -> None:
+        self.state_file = state_file
+        self.most_checks = most_checks
+        self._last = state_file.revisions()
+        self._unsaved_checks = 0
+
+    def due(self) -> bool:
+        """Whether to save now; called once per check."""
+        revisions = self.state_file.revisions()
+        quiet, self._last = revisions == self._last, revisions
+        if not self.state_file.changed():
+            self._unsaved_checks = 0
+            return False
+        self._unsaved_checks += 1
+        if quiet or self._unsaved_checks >= self.most_checks:
+            self._unsaved_checks = 0
+            return True
+        return False

@@ -172,7 +172,7 @@ USERS = (
 )
 # Tenant-specific users: an administrator of UAT whom Production does not know, to show that each
 # environment is its own security boundary; and a portal user of Production whose Clio Operate
-# roles are not among its staff roles (sandbox.demo.STAFF_ROLES), so PMS Sync refuses them.
+# roles are not among its staff roles (views.demo.STAFF_ROLES), so PMS Sync refuses them.
 TENANT_USERS = {
     "production": (User(VISITOR_USER_ID, VISITOR_USERNAME, "Vic", "Visitor", ("portal-user",)),),
     "uat": (User(UAT_ONLY_USER_ID, UAT_ONLY_USERNAME, "Uma", "Tester", ("system-administrator", "matter-handler")),),

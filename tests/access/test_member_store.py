@@ -8,6 +8,7 @@ import pytest
 
 from store.members import LastAdministrator, MemberExists, MemberNotFound, MemberStore, email_address
 from store.repository import SessionRecord, Store
+from tests.environments import save_environment
 
 
 def session_for(store: Store, organisation_id: int, email: str, environment_id: int | None, token: str) -> None:
@@ -50,7 +51,7 @@ def test_a_new_role_or_a_removal_ends_the_members_sessions_in_and_outside_the_po
     """A member's role overrides their Clio Operate roles in the portal, so their embedded sessions
     end too (matched by user name, whatever its case); other people's sessions stay."""
     org = store.create_organisation("Firm", [])
-    env = store.save_environment(org, "Production", identity_url="https://id.test", api_url="https://api.test",
+    env = save_environment(store, org, "Production", identity_url="https://id.test", api_url="https://api.test",
                                  client_id="c", client_secret=None, agent_url="https://agent.test", agent_key=None)
     members = MemberStore(store.engine)
     member = members.add(org, "sid@firm.test", "Sid", "staff", actor="a")

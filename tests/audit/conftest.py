@@ -12,8 +12,10 @@ from datetime import datetime, timedelta, timezone
 
 import httpx2
 import pytest
+from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from store.models import Environment
 from store.repository import Store
 
 SIEM_URL = "https://siem.example.test/hooks/audit"
@@ -95,19 +97,21 @@ class Firm:
 OTHER_SIEM_URL = "https://other-siem.example.test/audit"
 
 
-def add_environment(store: Store, org: int, name: str, **siem: str) -> int:
+def add_environment(store: Store, org: int, name: str, *, siem_url: str | None = None, siem_secret: str | None = None) -> int:
+    """Written as a row, not through Settings → Connections' audited save: the only audit events are
+    those a test adds, so their ids count from 1."""
     slug = name.lower()
-    return store.save_environment(
-        org,
-        name,
-        identity_url=f"https://{slug}-identity.example.test",
-        api_url=f"https://{slug}.example.test",
-        client_id="pms-sync",
-        client_secret="client-secret",
-        agent_url="https://agent.example.test",
-        agent_key="agent-key",
-        **siem,  # type: ignore[arg-type]
+    row = Environment(
+        organisation_id=org, name=name, identity_url=f"https://{slug}-identity.example.test",
+        api_url=f"https://{slug}.example.test", client_id="pms-sync", client_secret_enc=store.secrets.encrypt("client-secret"),
+        agent_url="https://agent.example.test", agent_key_enc=store.secrets.encrypt("agent-key"), siem_url=siem_url,
+        siem_secret_enc=store.secrets.encrypt(siem_secret) if siem_secret else None,
     )
+    with Session(store.engine) as session:
+        session.add(row)
+        session.commit()
+        assert row.id is not None
+        return row.id
 
 
 @pytest.fixture

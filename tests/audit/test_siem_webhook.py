@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import formatdate
 
@@ -13,10 +14,11 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from clients.errors import RemoteAuthError, RemoteRejected, RemoteTimeout, RemoteUnavailable
-from clients.siem import SiemWebhook, WebhookGone, retry_after, sign, signing_key
+from clients.siem import SiemEvent, SiemWebhook, WebhookGone, retry_after, sign, signing_key
 from tests.audit.conftest import SIEM_SECRET, SIEM_URL, FakeSiem, verify
 
-BODY = b'{"type":"pms_sync.import.succeeded"}'
+EVENT = SiemEvent("evt_1", "pms_sync.import.succeeded", datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc), {"id": 1})
+BODY = EVENT.body()
 
 
 def test_signature_matches_the_standard_webhooks_vector() -> None:
@@ -58,7 +60,7 @@ async def test_delivered_events_verify_with_the_standard_webhooks_library(
     # The PyPI package `standardwebhooks` (standard-webhooks/standard-webhooks,
     # libraries/python/standardwebhooks/webhooks.py) reads `webhook-id`, `webhook-timestamp` and
     # `webhook-signature` and signs `{id}.{timestamp}.{body}`; passing it proves ours are the same.
-    await SiemWebhook(SIEM_URL, secret, http).deliver("evt_9", BODY)
+    await SiemWebhook(SIEM_URL, secret, http).deliver(replace(EVENT, id="evt_9"))
 
     [request] = siem.requests
     headers = dict(request.headers)
@@ -70,11 +72,12 @@ async def test_delivered_events_verify_with_the_standard_webhooks_library(
 
 
 async def test_posts_the_exact_bytes_with_headers_a_receiver_verifies(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
-    await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_7", BODY)
+    await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver(replace(EVENT, id="evt_7"))
 
     [request] = siem.requests
     assert request.method == "POST" and str(request.url) == SIEM_URL
     assert request.content == BODY
+    assert json.loads(BODY) == {"type": "pms_sync.import.succeeded", "timestamp": "2026-12-01T09:30:00+00:00", "data": {"id": 1}}
     assert request.headers["content-type"] == "application/json"
     assert request.headers["webhook-id"] == "evt_7"
     assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 5
@@ -100,7 +103,7 @@ async def test_error_answers_raise_typed_errors_naming_the_siem(
 ) -> None:
     siem.respond = lambda request: httpx2.Response(status, json={"message": "no thanks"})
     with pytest.raises(error_type) as raised:
-        await SiemWebhook(SIEM_URL, SIEM_SECRET, http, environment_name="Production").deliver("evt_1", BODY)
+        await SiemWebhook(SIEM_URL, SIEM_SECRET, http, environment_name="Production").deliver(EVENT)
     assert raised.value.system == "SIEM" and raised.value.environment == "Production"
     assert retry_after(raised.value) is None
 
@@ -108,7 +111,7 @@ async def test_error_answers_raise_typed_errors_naming_the_siem(
 async def test_a_redirect_is_a_failure_and_is_not_followed(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
     siem.respond = lambda request: httpx2.Response(307, headers={"Location": "https://elsewhere.example.test/"})
     with pytest.raises(RemoteRejected, match="HTTP 307"):
-        await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)
+        await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver(EVENT)
     assert len(siem.requests) == 1
 
 
@@ -122,14 +125,14 @@ async def test_connection_failures_and_timeouts(http: httpx2.AsyncClient, siem: 
     webhook = SiemWebhook(SIEM_URL, SIEM_SECRET, http)
     siem.respond = refuse
     with pytest.raises(RemoteUnavailable):
-        await webhook.deliver("evt_1", BODY)
+        await webhook.deliver(EVENT)
     siem.respond = stall
     with pytest.raises(RemoteTimeout):
-        await webhook.deliver("evt_1", BODY)
+        await webhook.deliver(EVENT)
 
 
 async def test_the_timeout_is_applied_to_the_request(http: httpx2.AsyncClient, siem: FakeSiem) -> None:
-    await SiemWebhook(SIEM_URL, SIEM_SECRET, http, timeout=7.5).deliver("evt_1", BODY)
+    await SiemWebhook(SIEM_URL, SIEM_SECRET, http, timeout=7.5).deliver(EVENT)
     assert siem.requests[0].extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
 
 
@@ -137,12 +140,12 @@ async def test_retry_after_is_exposed_in_seconds_or_as_a_date(http: httpx2.Async
     webhook = SiemWebhook(SIEM_URL, SIEM_SECRET, http)
     siem.respond = lambda request: httpx2.Response(429, headers={"Retry-After": "120"})
     with pytest.raises(RemoteUnavailable) as raised:
-        await webhook.deliver("evt_1", BODY)
+        await webhook.deliver(EVENT)
     assert retry_after(raised.value) == 120
 
     siem.respond = lambda request: httpx2.Response(503, headers={"Retry-After": formatdate(time.time() + 600, usegmt=True)})
     with pytest.raises(RemoteUnavailable) as raised:
-        await webhook.deliver("evt_1", BODY)
+        await webhook.deliver(EVENT)
     assert 590 <= (retry_after(raised.value) or 0) <= 600
 
 
@@ -153,7 +156,7 @@ async def test_errors_never_carry_the_secret_or_the_signature(http: httpx2.Async
 
     siem.respond = echo
     with pytest.raises(RemoteRejected) as raised:
-        await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver("evt_1", BODY)
+        await SiemWebhook(SIEM_URL, SIEM_SECRET, http).deliver(EVENT)
     signature = siem.requests[0].headers["webhook-signature"]
     for leaked in (SIEM_SECRET[6:], signature[3:]):
         assert leaked not in str(raised.value)

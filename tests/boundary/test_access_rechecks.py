@@ -12,7 +12,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from embed_auth.portal_access import RECHECK, TAKES_EFFECT, refusal
-from sandbox.demo import ACCESS_CONTACT
+from views.demo import ACCESS_CONTACT
 from tests.boundary.conftest import ADMIN, PRODUCTION, STAFF, Service, change_user, csrf, remote_paths
 from tests.conftest import MovableClock
 

@@ -17,6 +17,7 @@ from embed_auth.portal_access import PortalAccess, refusal
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused, Principal
 from store.members import MemberStore
 from store.repository import EnvironmentSettings, Store
+from tests.environments import events_after_set_up, save_environment
 
 EMAIL = "ada@firm.test"
 PERSON = "person-in-production"
@@ -74,8 +75,8 @@ class Clock:
 def organisation(store: Store) -> int:
     org = store.create_organisation("Harbour Legal", ["system-administrator"])
     for name in ("Production", "UAT"):
-        store.save_environment(
-            org, name, identity_url=f"https://{name.lower()}-identity.test", api_url=f"https://{name.lower()}.test",
+        save_environment(
+            store, org, name, identity_url=f"https://{name.lower()}-identity.test", api_url=f"https://{name.lower()}.test",
             client_id="c", client_secret="s", agent_url="https://agent.test", agent_key="k",
         )
     return org
@@ -137,7 +138,7 @@ async def test_someone_production_does_not_know_is_refused_and_audited(
     tenant = FakeTenant(people, info(("system-administrator",)))
     with pytest.raises(AccessRefused, match=reason):
         await access(store, tenant).principal_in(from_uat(organisation, name=name), environment(1, "Production", organisation), caller_key="k")
-    [event] = store.audit_events(organisation)
+    [event] = events_after_set_up(store, organisation)
     assert (event.type, event.environment_id, event.actor) == ("access.refused", 1, name)
     assert event.data["signed_in_environment_id"] == 2 and reason in event.data["reason"]
 
@@ -175,7 +176,7 @@ async def test_a_failed_lookup_is_not_cached(store: Store, organisation: int) ->
         await checker.principal_in(from_uat(organisation), production, caller_key="k")
     tenant.fail_search = None
     assert (await checker.principal_in(from_uat(organisation), production, caller_key="k")).role == ADMINISTRATOR
-    assert store.audit_events(organisation) == []
+    assert events_after_set_up(store, organisation) == []
 
 
 async def test_the_client_reads_a_users_roles_by_impersonation() -> None:
@@ -254,8 +255,8 @@ async def test_a_session_is_decided_again_from_its_own_tenant(store: Store, orga
     """An open portal session of Production: member role first, else Production's roles by
     impersonation; None (sign in again) when those cannot be read."""
     production = dataclasses.replace(environment(1, "Production", organisation), staff_roles=("matter-handler",))
-    store.save_environment(
-        organisation, "Production", identity_url=production.identity_url, api_url=production.api_url, client_id="c",
+    save_environment(
+        store, organisation, "Production", identity_url=production.identity_url, api_url=production.api_url, client_id="c",
         client_secret=None, agent_url="https://agent.test", agent_key=None, staff_roles=["matter-handler"],
     )
     signed_in = Principal(PERSON, EMAIL, "Ada", organisation, 1, STAFF, identity_provider="idsrv")
@@ -268,7 +269,7 @@ async def test_a_session_is_decided_again_from_its_own_tenant(store: Store, orga
     tenant.impersonated = info(("portal-user",))
     with pytest.raises(AccessRefused, match="no role on PMS Sync"):
         await checker.recheck(signed_in)
-    assert [(e.type, e.data["why"]) for e in store.audit_events(organisation)] == [("sign_in.refused", "no staff role in Clio Operate")]
+    assert [(e.type, e.data["why"]) for e in events_after_set_up(store, organisation)] == [("sign_in.refused", "no staff role in Clio Operate")]
     assert await checker.recheck(dataclasses.replace(signed_in, identity_provider=None)) is None  # roles unreadable
     tenant.impersonated = RemoteRejected("Clio Operate", "Production", "unauthorized_client")
     assert await checker.recheck(signed_in) is None

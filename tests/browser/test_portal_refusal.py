@@ -9,7 +9,7 @@ import re
 import pytest
 
 from embed_auth.portal_access import refusal
-from sandbox.demo import ACCESS_CONTACT
+from views.demo import ACCESS_CONTACT
 from tests.browser.playwright import Page, expect
 from tests.e2e.conftest import Demo
 

@@ -1,7 +1,9 @@
-"""Constants and sample payloads shared by the client tests (shapes from agent/README.md and
-sandbox/README.md)."""
+"""Constants and sample payloads shared by the client tests; the Aderant agent's payloads are its
+own answers (tests/clients/agent_answers.py)."""
 
 from typing import Any
+
+from tests.clients.agent_answers import agent_answer
 
 AGENT_URL = "http://agent.test:4102"
 RELAY_URL = "https://contoso-relay.servicebus.windows.net/pms-agent-uat"
@@ -23,35 +25,24 @@ def assert_no_secrets(error: Exception, *extra: str) -> None:
 
 
 def summary_json(matter_uno: int = 82001, **overrides: Any) -> dict[str, Any]:
-    return {
-        "matter_uno": matter_uno,
-        "matter_number": str(matter_uno),
-        "title": "Acme v Widget Co",
-        "client_uno": 8001,
-        "client_code": "CL080001",
-        "client_name": "Harbour Holdings Pty Ltd",
-        "status": "OPEN",
-        "status_description": "Open",
-        "closed": False,
-        "open_date": "2026-03-02",
-        "close_date": None,
-        **overrides,
-    }
+    """A `GET /v1/matters` item as the agent gives it (the sandbox's matter 82001), numbered `matter_uno`."""
+    [matter] = agent_answer("/v1/matters?q=82001")["items"]
+    return {**matter, "matter_uno": matter_uno, "matter_number": str(matter_uno), **overrides}
 
 
 def party_json(name_uno: int, **overrides: Any) -> dict[str, Any]:
-    return {
-        "name_uno": name_uno,
-        "kind": "person",
-        "display_name": f"Person {name_uno}",
-        "first_name": "Person",
-        "middle_name": None,
-        "last_name": str(name_uno),
-        "organisation_name": None,
-        "role_code": "ADV",
-        "role": "Adverse party",
-        "email": f"p{name_uno}@example.com",
-        "phone": None,
-        "address": None,
-        **overrides,
-    }
+    """A party as the agent gives it (the sandbox's first party of matter 82001, a person), numbered `name_uno`."""
+    party = agent_answer("/v1/matters/82001")["matter"]["parties"][0]
+    return {**party, "name_uno": name_uno, **overrides}
+
+
+def detail_json(matter_uno: int = 82001, **overrides: Any) -> dict[str, Any]:
+    """A `GET /v1/matter-details` item as the agent gives it (the sandbox's matter 82001), numbered `matter_uno`."""
+    [matter] = agent_answer("/v1/matter-details?ids=82001")["items"]
+    return {**matter, "matter_uno": matter_uno, "matter_number": str(matter_uno), **overrides}
+
+
+def status_json(matter_uno: int = 82002, **overrides: Any) -> dict[str, Any]:
+    """A `GET /v1/matter-statuses` item as the agent gives it (the sandbox's closed matter 82002), numbered `matter_uno`."""
+    [status] = agent_answer("/v1/matter-statuses?ids=82002")["items"]
+    return {**status, "matter_uno": matter_uno, "matter_number": str(matter_uno), **overrides}

@@ -10,7 +10,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from clients.aderant import AderantAgentClient
-from clients.aderant_models import Address, CodeDescription, Employee, MatterStatus
+from clients.aderant_models import Address, AgentHealth, CodeDescription, Employee, MatterStatus
 from clients.errors import (
     RemoteAuthError,
     RemoteError,
@@ -27,9 +27,15 @@ from tests.clients.client_samples import (
     RELAY_KEY_NAME,
     RELAY_URL,
     assert_no_secrets,
+    detail_json,
     party_json,
+    status_json,
     summary_json,
 )
+from tests.clients.agent_answers import agent_answer, unreachable_database_url
+
+HEALTHY = agent_answer("/v1/health")
+DATABASE_DOWN = agent_answer("/v1/health", status=503, database_url=unreachable_database_url())
 
 
 def make_client(
@@ -85,9 +91,9 @@ async def test_search_sends_the_api_key_and_a_request_id_but_no_relay_token(
 async def test_relay_url_adds_a_valid_sas_token_and_keeps_the_api_key(
     http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
-    httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", json={"status": "ok", "database": "ok"})
+    httpx_mock.add_response(url=f"{RELAY_URL}/v1/health", json=HEALTHY)
 
-    assert await make_client(http, RELAY_URL).health() == {"status": "ok", "database": "ok"}
+    assert await make_client(http, RELAY_URL).health() == AgentHealth("ok")
 
     request = httpx_mock.get_request()
     assert request is not None
@@ -106,7 +112,7 @@ async def test_a_relay_off_azure_is_signed_because_its_rule_is_configured(
     """The sandbox's stand-in relay lives at {sandbox}/relay/{hybrid connection}: the configured
     rule decides, and the token is signed for the URL as configured (port dropped)."""
     url = "http://127.0.0.1:8101/relay/aderant"
-    httpx_mock.add_response(url=f"{url}/v1/health", json={"status": "ok", "database": "ok"})
+    httpx_mock.add_response(url=f"{url}/v1/health", json=HEALTHY)
 
     await make_client(http, url, relay_keys=True).health()
 
@@ -128,7 +134,7 @@ async def test_a_configured_relay_without_via_is_the_relay_speaking(http: httpx2
 
 
 async def test_each_call_gets_its_own_request_id(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok"}, is_reusable=True)
+    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json=HEALTHY, is_reusable=True)
     client = make_client(http)
 
     await client.health()
@@ -142,22 +148,8 @@ async def test_get_matter_encodes_the_number_and_follows_party_pages(
     http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     path = f"{AGENT_URL}/v1/matters/2024%2F001%20A"
-    matter = summary_json(matter_number="2024/001 A") | {
-        "long_title": "Acme Pty Ltd v Widget Co Pty Ltd",
-        "matter_type": {"code": "LIT", "description": "Litigation"},
-        "office": None,
-        "department": {"code": "LIT", "description": "Litigation"},
-        "responsible_employee": {"empl_uno": 501, "employee_code": "JSM", "name": "Jane Smith"},
-        "billing_employee": None,
-        "client_party": party_json(
-            8001,
-            kind="organisation",
-            role_code="CLIENT",
-            organisation_name="Harbour Holdings Pty Ltd",
-            address={"line1": "1 Harbour St", "city": "Sydney", "state": "NSW", "post_code": "2000", "country": "AU"},
-        ),
-        "parties": [party_json(1), party_json(2)],
-        "parties_next_offset": 2,
+    matter = agent_answer("/v1/matters/82001")["matter"] | {
+        "matter_number": "2024/001 A", "office": None, "parties": [party_json(1), party_json(2)], "parties_next_offset": 2,
     }
     httpx_mock.add_response(url=path, json={"matter": matter})
     httpx_mock.add_response(url=f"{path}/parties?offset=2", json={"items": [party_json(3)], "next_offset": 3})
@@ -171,19 +163,8 @@ async def test_get_matter_encodes_the_number_and_follows_party_pages(
     assert detail.office is None
     assert detail.responsible_employee == Employee(501, "JSM", "Jane Smith")
     assert detail.client_party.kind == "organisation" and detail.client_party.role_code == "CLIENT"
-    assert detail.client_party.address == Address("1 Harbour St", "Sydney", "NSW", "2000", "AU")
+    assert detail.client_party.address == Address("1 Circular Quay", "Sydney", "NSW", "2000", "AU")
     assert len(httpx_mock.get_requests()) == 3
-
-
-def status_json(matter_uno: int) -> dict[str, object]:
-    return {
-        "matter_uno": matter_uno,
-        "matter_number": str(matter_uno),
-        "status": "CLOSE",
-        "status_description": "Closed",
-        "closed": True,
-        "close_date": "2026-05-01",
-    }
 
 
 async def test_matter_statuses_go_in_chunks_of_200_at_most_concurrency_at_once() -> None:
@@ -211,7 +192,7 @@ async def test_matter_statuses_go_in_chunks_of_200_at_most_concurrency_at_once()
     assert sorted(uno for chunk in chunks for uno in chunk) == list(range(1, 1001))
     assert most_in_flight == 2
     assert [status.matter_uno for status in statuses] == list(range(2, 1001, 2))
-    assert statuses[0] == MatterStatus(2, "2", "CLOSE", "Closed", True, date(2026, 5, 1))
+    assert statuses[0] == MatterStatus(2, "2", "CLOSE", "Closed", True, date(2026, 6, 30))
 
 
 async def test_no_ids_means_no_call(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
@@ -259,10 +240,10 @@ async def test_matters_opened_since_chunks_client_codes_by_50_and_follows_pages(
 async def test_a_503_from_the_agent_is_retried_once_with_the_same_request_id(
     http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
-    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", status_code=503, json={"status": "error"})
-    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok", "database": "ok"})
+    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", status_code=503, json=DATABASE_DOWN)
+    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json=HEALTHY)
 
-    assert (await make_client(http).health())["status"] == "ok"
+    assert (await make_client(http).health()).database_ok
 
     first, second = httpx_mock.get_requests()
     assert first.headers["X-Request-Id"] == second.headers["X-Request-Id"]
@@ -270,9 +251,9 @@ async def test_a_503_from_the_agent_is_retried_once_with_the_same_request_id(
 
 async def test_a_connection_error_is_retried_once(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_exception(httpx2.ConnectError("connection refused"), url=f"{AGENT_URL}/v1/health")
-    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok"})
+    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json=HEALTHY)
 
-    assert await make_client(http).health() == {"status": "ok"}
+    assert await make_client(http).health() == AgentHealth("ok")
     assert len(httpx_mock.get_requests()) == 2
 
 
@@ -311,7 +292,7 @@ async def test_a_read_timeout_is_a_timeout_and_is_not_retried(http: httpx2.Async
 
 
 async def test_the_timeout_is_applied_to_each_request(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok"})
+    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json=HEALTHY)
 
     await make_client(http, timeout=7.5).health()
 
@@ -346,14 +327,14 @@ async def test_relay_503_with_via_came_from_the_agent(http: httpx2.AsyncClient, 
             url=f"{RELAY_URL}/v1/health",
             status_code=503,
             headers={"Via": "1.1 contoso-relay.servicebus.windows.net"},
-            json={"status": "error", "database": "login failed"},
+            json=DATABASE_DOWN,
         )
 
     with pytest.raises(RemoteUnavailable) as caught:
         await make_client(http, RELAY_URL).health()
 
     assert "offline" not in str(caught.value)
-    assert "it answered HTTP 503" in str(caught.value) and "login failed" in str(caught.value)
+    assert "it answered HTTP 503" in str(caught.value) and "unavailable" in str(caught.value)
 
 
 async def test_relay_504_is_a_timeout(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
@@ -444,17 +425,10 @@ async def test_paging_that_does_not_move_forward_stops(http: httpx2.AsyncClient,
         await make_client(http).matters_opened_since(["CL1"], date(2026, 1, 1))
 
 
-def detail_json(matter_uno: int, parties: list[dict[str, object]], more_from: int | None = None) -> dict[str, object]:
-    """A `GET /v1/matter-details` item (agent/README.md)."""
-    return summary_json(matter_uno, matter_number=str(matter_uno)) | {
-        "long_title": None, "matter_type": None, "office": None, "department": None,
-        "responsible_employee": None, "billing_employee": None,
-        "client_party": party_json(8001, kind="organisation", role_code="CLIENT", organisation_name="Client Pty Ltd"),
-        "parties": parties, "parties_next_offset": more_from,
-    }
-
-
 async def test_matter_details_go_50_a_call_follow_pages_and_the_parties_of_a_long_matter() -> None:
+    def detail(uno: int, more_from: int | None = None) -> dict[str, object]:
+        return detail_json(uno, parties=[party_json(uno)], parties_next_offset=more_from)
+
     asked: list[tuple[list[int], int]] = []
     party_pages: list[str] = []
 
@@ -468,8 +442,8 @@ async def test_matter_details_go_50_a_call_follow_pages_and_the_parties_of_a_lon
         asked.append((ids, offset))
         known = [uno for uno in ids if uno % 10 != 0]  # the agent leaves unknown ids out
         if ids[0] == 1 and offset == 0:  # the first chunk does not fit one answer
-            return httpx2.Response(200, json={"items": [detail_json(uno, [party_json(uno)]) for uno in known[:5]], "next_offset": 5})
-        items = [detail_json(uno, [party_json(uno)], 20 if uno == 7 else None) for uno in known[offset:]]
+            return httpx2.Response(200, json={"items": [detail(uno) for uno in known[:5]], "next_offset": 5})
+        items = [detail(uno, 20 if uno == 7 else None) for uno in known[offset:]]
         return httpx2.Response(200, json={"items": items, "next_offset": None})
 
     async with httpx2.AsyncClient(transport=httpx2.MockTransport(agent)) as http:

@@ -20,6 +20,7 @@ from clients.clio_models import (
     PhaseRef,
     PhaseTransition,
     WorkItemChanges,
+    WorkItemKeyDates,
     WorkItemParticipant,
     WorkItemPhase,
     WorkItemRef,
@@ -472,7 +473,7 @@ def test_participant_types_are_names_or_objects() -> None:
             ],
         }
     )
-    assert role.allowed_participant_types == (ParticipantType("team"), ParticipantType("user", "person"))
+    assert role.allowed_participant_types == (ParticipantType("team"), ParticipantType("user", "person", "User"))
     assert role.takes("team") and role.takes("person") and not role.takes("organisation")
     assert ParticipantRole.from_json({"systemName": "anyone"}).takes("organisation"), "no list: any type"
 
@@ -498,13 +499,16 @@ async def test_participants(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> N
 
 async def test_key_dates_are_read_from_the_work_item_when_it_carries_them(clio: ClioOperateClient, httpx_mock: HTTPXMock) -> None:
     """`GET /api/v1/public/workItem/{id}` answers `{workItem, aspectData}` (sharedo-tech/sharedo-sample-mobile-app
-    `src/views/WorkItems/EditWorkItem.vue`); `keyDates` beside them is inferred from the create body."""
+    `src/views/WorkItems/EditWorkItem.vue`); `keyDates` beside them is inferred from the create body.
+    A date sent with a time (midnight) is read as its day."""
     add_token(httpx_mock)
     item = {"workItem": {"id": "w-1", "title": "T"}, "aspectData": {}}
-    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-1"), json={**item, "keyDates": {"kd-instruction-date": "2026-03-02"}})
+    dates = {"kd-instruction-date": "2026-03-02", "kd-long-stop": "2026-04-01T00:00:00Z", "kd-settlement": None}
+    httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-1"), json={**item, "keyDates": dates})
     httpx_mock.add_response(method="GET", url=api("/api/v1/public/workItem/w-2"), json=item)
 
-    assert await clio.key_dates("w-1") == {"kd-instruction-date": "2026-03-02"}
+    read = await clio.key_dates("w-1")
+    assert read == WorkItemKeyDates({"kd-instruction-date": "2026-03-02", "kd-long-stop": "2026-04-01", "kd-settlement": None})
     assert await clio.key_dates("w-2") is None
 
 

@@ -20,6 +20,7 @@ from tests.clients.client_samples import (
     RELAY_URL,
     assert_no_secrets,
 )
+from tests.clients.agent_answers import agent_answer, unreachable_database_url
 
 TOKEN_URL = f"{IDENTITY_URL}/connect/token"
 TREE_URL = f"{API_URL}/api/v2/public/types/tree"
@@ -49,7 +50,7 @@ def clio(http: httpx2.AsyncClient) -> ClioOperateClient:
 
 
 async def test_a_healthy_agent(http: httpx2.AsyncClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json={"status": "ok", "database": "ok"})
+    httpx_mock.add_response(url=f"{AGENT_URL}/v1/health", json=agent_answer("/v1/health"))
 
     health = await agent(http).check_health()
 
@@ -61,7 +62,7 @@ async def test_the_agents_own_503_is_a_health_answer_and_is_not_retried(
     http: httpx2.AsyncClient, httpx_mock: HTTPXMock
 ) -> None:
     httpx_mock.add_response(
-        url=f"{AGENT_URL}/v1/health", status_code=503, json={"status": "error", "database": "unavailable"}
+        url=f"{AGENT_URL}/v1/health", status_code=503, json=agent_answer("/v1/health", status=503, database_url=unreachable_database_url())
     )
 
     health = await agent(http).check_health()

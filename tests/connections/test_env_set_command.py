@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox.demo import DEMO_ACTOR, configure_sandbox_organisation
+from views.demo import DEMO_ACTOR, configure_sandbox_organisation
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox

@@ -15,6 +15,7 @@ from plugin.connection_check import ConnectionCheck, Hop, check_connection
 from plugin.services import Services
 from store.environments import EnvironmentStore
 from store.repository import Store
+from tests.environments import save_environment
 
 RELAY = "https://firm-relay.servicebus.windows.net/pms-agent"
 AGENT = "https://agent.firm.example"
@@ -46,7 +47,7 @@ async def check(store: Store) -> AsyncIterator[Check]:
                 "relay_key_name": "proxy-send",
                 "relay_key": RELAY_KEY,
             }
-            env_id = store.save_environment(organisation, "Production", **{**defaults, **settings})  # type: ignore[arg-type]
+            env_id = save_environment(store, organisation, "Production", **{**defaults, **settings})  # type: ignore[arg-type]
             return await check_connection(services, organisation, env_id, checked_by="admin@firm.example")
 
         yield run

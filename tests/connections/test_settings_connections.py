@@ -22,6 +22,7 @@ from tests.connections.conftest import (
 )
 from store.schedules import ScheduleSettings
 from tests.views.conftest import AGENT_KEY, Service
+from tests.environments import save_environment
 
 EDIT_UAT = f"{LIST}/{UAT}"
 
@@ -282,8 +283,8 @@ def test_invalid_settings_are_refused_in_plain_words(admin: Service, changes: di
 
 def test_an_identity_url_of_another_organisation_is_refused_and_says_why(admin: Service) -> None:
     other = admin.store.create_organisation("Another firm", ["system-administrator"])
-    admin.store.save_environment(
-        other,
+    save_environment(
+        admin.store, other,
         "Production",
         identity_url="https://other-identity.example",
         api_url="https://other.example",

@@ -14,9 +14,10 @@ import httpx2
 import pytest
 from starlette.applications import Starlette
 
+from benchmarks.service_processes import configure_organisation, serve_service, stop_service
 from plugin.settings_cache import RECHECK_SECONDS
 from sandbox.clio.seed import TEAM_PROPERTY_MELBOURNE_ID
-from sandbox.loopback import configure_organisation, sandbox_on_loopback, serve_service, stop_service
+from sandbox.loopback import sandbox_on_loopback
 from sandbox.ports import bound_socket, port_of
 from tests.exactly_once.test_shared_parties import matters_sharing_a_party
 from tests.settings.conftest import ADMIN, csrf

@@ -19,6 +19,7 @@ from clients.clio_models import UserInfo
 from clients.errors import RemoteAuthError, RemoteUnavailable
 from embed_auth.host_token import HostTokenVerifier, SignInUnavailable, TokenRejected
 from store.repository import Store
+from tests.environments import save_environment
 
 ISSUER = "https://firm-identity.example.test"
 
@@ -110,13 +111,13 @@ def jwks_clock() -> Clock:
 @pytest.fixture
 def setup(store: Store, tenant: Tenant, jwks_clock: Clock):  # type: ignore[no-untyped-def]
     org = store.create_organisation("Firm", ["system-administrator"])
-    env_id = store.save_environment(
-        org, "Production", identity_url=ISSUER, api_url="https://firm.example.test", client_id="c", client_secret="s",
+    env_id = save_environment(
+        store, org, "Production", identity_url=ISSUER, api_url="https://firm.example.test", client_id="c", client_secret="s",
         agent_url="https://agent.example.test", agent_key="k", portal_origins=["https://firm.example.test"],
     )
     other_org = store.create_organisation("Other", [])
-    store.save_environment(
-        other_org, "Production", identity_url=OTHER_ISSUER, api_url="https://other.example.test", client_id="c",
+    save_environment(
+        store, other_org, "Production", identity_url=OTHER_ISSUER, api_url="https://other.example.test", client_id="c",
         client_secret="s", agent_url="https://a.example.test", agent_key="k",
     )
     clio = FakeClio()
@@ -142,8 +143,8 @@ async def test_admin_role_comes_from_clio_operate_roles(setup, tenant) -> None: 
 
 async def test_the_environments_admin_roles_make_administrators_of_its_users(setup, tenant, store: Store) -> None:  # type: ignore[no-untyped-def]
     verifier, clio, org, env_id, _ = setup
-    store.save_environment(
-        org, "Production", identity_url=ISSUER, api_url="https://firm.example.test", client_id="c", client_secret=None,
+    save_environment(
+        store, org, "Production", identity_url=ISSUER, api_url="https://firm.example.test", client_id="c", client_secret=None,
         agent_url="https://agent.example.test", agent_key=None, portal_origins=["https://firm.example.test"],
         admin_roles=["PMS-Sync-Admin"],
     )

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 import plugin.importer as importer
-from sandbox.crash import IN_PROGRESS, kill_mid_import
+from benchmarks.service_processes import IN_PROGRESS, kill_mid_import
 from store.imports import Attempt
 from tests.views.conftest import Service
 

@@ -16,7 +16,7 @@ import pytest
 from plugin.settings import Settings
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
-from sandbox.demo import configure_sandbox_organisation
+from views.demo import configure_sandbox_organisation
 from sandbox.ports import bound_socket, port_of
 from store.db import make_engine
 from store.repository import Store

@@ -8,6 +8,7 @@ from plugin.services import Services
 from store.repository import Store
 from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections
+from tests.environments import save_environment
 
 WORK_TYPES = ("matter-litigation", "matter-commercial", "matter-property", "matter-private-client-general")
 
@@ -15,8 +16,8 @@ WORK_TYPES = ("matter-litigation", "matter-commercial", "matter-property", "matt
 @pytest.fixture
 def world(store: Store):  # type: ignore[no-untyped-def]
     org = store.create_organisation("Firm", ["system-administrator"])
-    env_id = store.save_environment(
-        org, "Production", identity_url="https://firm-identity.example.test", api_url="https://firm.example.test",
+    env_id = save_environment(
+        store, org, "Production", identity_url="https://firm-identity.example.test", api_url="https://firm.example.test",
         client_id="c", client_secret="s", agent_url="https://agent.example.test", agent_key="k", is_default=True,
     )
     loaded = {work_type: ROLES for work_type in WORK_TYPES}

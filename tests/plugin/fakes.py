@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
-from clients.clio_models import FormField, NewWorkItem, OdsContact, WorkItemParticipant, WorkItemPhase, WorkItemRef, WorkType
+from clients.clio_models import (
+    FormField, NewWorkItem, OdsContact, WorkItemKeyDates, WorkItemParticipant, WorkItemPhase, WorkItemRef, WorkType,
+)
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from plugin.mapping import DEFAULT_MAPPING
 from store.repository import EnvironmentSettings
@@ -187,11 +189,11 @@ class FakeClio:
             and (work_item_ids is None or w.id in work_item_ids)
         ]
 
-    async def key_dates(self, work_item_id: str) -> dict[str, object] | None:
+    async def key_dates(self, work_item_id: str) -> WorkItemKeyDates | None:
         self.calls.append(("key_dates", work_item_id))
         if work_item_id in self.deleted:
             raise RemoteNotFound("Clio Operate", "Production", f"Work item {work_item_id} was not found")
-        return self.dates.get(work_item_id)
+        return WorkItemKeyDates.from_json({"keyDates": self.dates[work_item_id]}) if work_item_id in self.dates else None
 
     async def participants(self, work_item_id: str) -> list[WorkItemParticipant]:
         self.calls.append(("participants", work_item_id))

@@ -14,6 +14,7 @@ from plugin.importer import Actor, import_matter
 from plugin.preview import preview_matter
 from store.schedules import ScheduleSettings
 from tests.plugin.fakes import matter, party
+from tests.environments import save_environment
 
 MARY = party(90003, "Mary Citizen", role_code="WIT", role="Witness")
 LOOK_ALIKES = [OdsContact("p-1", "person", "Mary Citizen", None, None), OdsContact("p-2", "person", "Mary Citizens", None, None)]
@@ -70,8 +71,8 @@ async def test_links_are_remembered_per_environment_and_organisation(firm) -> No
     services, env, clio, actor = firm
     store = services.store
     await import_matter(services, env, actor, "82001", {"wit-90003": {"link": "p-1"}})
-    uat_id = store.save_environment(
-        env.organisation_id, "UAT", identity_url="https://firm-uat-identity.example.test", api_url="https://firm-uat.example.test",
+    uat_id = save_environment(
+        store, env.organisation_id, "UAT", identity_url="https://firm-uat-identity.example.test", api_url="https://firm-uat.example.test",
         client_id="c", client_secret="s", agent_url="https://agent.example.test", agent_key="k",
     )
     other_org = store.create_organisation("Other firm", ["system-administrator"])

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import update
 
 from clients.aderant_models import Employee
-from clients.clio_models import FormField
+from clients.clio_models import FormField, WorkItemKeyDates
 from clients.errors import RemoteUnavailable
 from plugin.drift import (
     NO_BASELINE, OTHER_KEY, Baseline, BaselineParty, ClioNow, Difference, MatterDrift, baseline_of, compare,
@@ -114,7 +114,7 @@ def test_a_value_edited_in_clio_operate_only_is_left_and_shown() -> None:
 
 def test_a_value_changed_in_both_to_different_values_is_a_conflict() -> None:
     baseline, clio = written()
-    clio = replace(clio, key_dates={"kd-instruction-date": "2026-04-01T00:00:00Z"})
+    clio = replace(clio, key_dates={"kd-instruction-date": "2026-04-01"})
     [found] = compared(baseline, aderant(open_date=_date("2026-05-05")), clio)
     assert (found.kind, found.field, found.aderant, found.clio) == (
         "both", "key_date:kd-instruction-date", "2026-05-05", "2026-04-01",
@@ -317,7 +317,7 @@ async def test_the_work_item_reads_are_bounded_by_the_services_concurrency(world
     in_flight, most = 0, 0
     read_dates = clio.key_dates
 
-    async def slow_key_dates(work_item_id: str) -> dict[str, object] | None:
+    async def slow_key_dates(work_item_id: str) -> WorkItemKeyDates | None:
         nonlocal in_flight, most
         in_flight += 1
         most = max(most, in_flight)

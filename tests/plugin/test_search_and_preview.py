@@ -89,6 +89,16 @@ async def test_preview_finds_candidates_for_every_party_concurrently(world) -> N
     assert ("find_work_items", {MATTER_ID: "82001"}) in clio.calls
 
 
+async def test_preview_searches_at_most_the_services_concurrency_at_once(world) -> None:  # type: ignore[no-untyped-def]
+    services, env, agent, clio = world
+    agent.matters["82001"] = matter(parties=(party(90003, "Mary Citizen", role_code="WIT"), party(90002, "Coastal Freight Pty Ltd", "organisation")))
+    services.concurrency = 2
+    clio.searches_together = 2
+    await preview_matter(services, env, "82001")
+    assert len([c for c in clio.calls if c[0] == "search_contacts"]) == 3
+    assert clio.most_searches_in_flight == 2
+
+
 async def test_preview_shows_a_matter_already_in_clio_operate(world) -> None:  # type: ignore[no-untyped-def]
     services, env, agent, clio = world
     agent.matters["82001"] = matter()

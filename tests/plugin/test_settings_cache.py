@@ -19,6 +19,7 @@ from store.repository import Store
 from store.secrets import SecretBox
 from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections, matter, party
+from tests.environments import save_environment
 
 SECRETS_PER_ENVIRONMENT = 4  # client secret, agent key, relay key, SIEM secret (decrypted even when unset)
 
@@ -48,8 +49,8 @@ def counted_store(database_url: str, box: CountingSecretBox) -> Iterator[Store]:
 def firm(store: Store, name: str, team: str) -> int:
     """An organisation with one environment whose litigation matters get the default team `team`."""
     org = store.create_organisation(name, [])
-    env = store.save_environment(
-        org, "Production", identity_url=f"https://{name}-id.example.test", api_url=f"https://{name}.example.test",
+    env = save_environment(
+        store, org, "Production", identity_url=f"https://{name}-id.example.test", api_url=f"https://{name}.example.test",
         client_id="c", client_secret=f"{name}-secret", agent_url="https://agent.example.test", agent_key="k", is_default=True,
     )
     WorkTypeRolesStore(store.engine).load(org, env, {"matter-litigation": ROLES}, source="roles.json", actor="admin")

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from sandbox.app import Sandbox, create_sandbox_app
+from sandbox.clio.saved_state import SaveSchedule
 from sandbox.clio.seed import IMPORTED_WORK_ITEM_ID
 from tests.sandbox.conftest import AGENT_KEY, BASE_URL, SERVICE_URL
 from tests.sandbox.test_sandbox_work_items_api import WORK_ITEM, matter
@@ -166,3 +167,30 @@ def test_contacts_keep_their_addresses_and_creation_times(aderant_url: str, tmp_
     with TestClient(restarted, base_url=BASE_URL):
         state = restarted.state.sandbox.tenants["production"].state
         assert (state.people, state.organisations) == before
+
+
+def test_changes_are_saved_once_the_calls_pause_or_at_the_latest_after_most_checks(
+    aderant_url: str, tmp_path: Path
+) -> None:
+    """A save makes its document on the sandbox's event loop: made amid a burst of calls (an import's
+    fifty contact creates), it would delay their answers as no real Clio Operate does."""
+    app = started(aderant_url, tmp_path / "sandbox-state.json")
+    http, auth = TestClient(app, base_url=BASE_URL), staff(app)  # no lifespan: no periodic save runs
+    schedule = SaveSchedule(app.state.sandbox.state_file, most_checks=3)
+
+    def create() -> None:
+        assert http.post(PEOPLE, json={"firstName": "Nora", "surname": "Busy"}, headers=auth).status_code == 200
+
+    assert not schedule.due(), "nothing to save"
+    create()
+    assert not schedule.due(), "changed since the last check: calls are still coming"
+    assert schedule.due(), "unchanged since the last check: saved now"
+    app.state.sandbox.state_file.save_if_changed()
+    assert not schedule.due()
+
+    create()
+    assert not schedule.due()
+    create()
+    assert not schedule.due()
+    create()
+    assert schedule.due(), "the third check with unsaved changes saves, quiet or not"

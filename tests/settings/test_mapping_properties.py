@@ -20,6 +20,7 @@ from plugin.services import Services
 from store.mappings import MappingStore
 from store.repository import Store
 from tests.plugin.fakes import FakeAgent, FakeClio, FakeConnections
+from tests.environments import save_environment
 
 WORK_TYPES = ("matter-litigation", "matter-commercial")
 FIELD_NAMES = sorted(FIELDS)
@@ -156,8 +157,8 @@ class ClioWithWorkTypes(FakeClio):
 @pytest.fixture
 def environment(store: Store):  # type: ignore[no-untyped-def]
     org = store.create_organisation("Firm", ["system-administrator"])
-    env_id = store.save_environment(
-        org, "Production", identity_url="https://firm-identity.example.test", api_url="https://firm.example.test",
+    env_id = save_environment(
+        store, org, "Production", identity_url="https://firm-identity.example.test", api_url="https://firm.example.test",
         client_id="c", client_secret="s", agent_url="https://agent.example.test", agent_key="k", is_default=True,
     )
     services = Services(store, FakeConnections(FakeAgent(), ClioWithWorkTypes()))  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from store.models import AuditEvent, Environment, ContactClaim, ImportAttempt, M
 from store.schedules import ScheduleSettings
 from tests.settings.conftest import ADMIN, STAFF
 from tests.views.conftest import Service
+from tests.environments import save_environment
 
 PAGE = "/settings/status?environment=1"
 WEBHOOK = "http://sandbox.test/teams/alerts"
@@ -109,8 +110,8 @@ def test_the_page_shows_todays_imports_the_siem_backlog_and_what_is_stuck(servic
 
 def test_staff_are_refused_and_other_organisations_environments_are_not_shown(service: Service) -> None:
     other = service.store.create_organisation("Other firm", ["system-administrator"])
-    foreign = service.store.save_environment(
-        other, "Production", identity_url="https://other-identity.test", api_url="https://other.test",
+    foreign = save_environment(
+        service.store, other, "Production", identity_url="https://other-identity.test", api_url="https://other.test",
         client_id="c", client_secret="s", agent_url="https://agent.other.test", agent_key="k",
     )
     service.sign_in(STAFF)

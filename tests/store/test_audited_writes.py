@@ -14,6 +14,7 @@ from store.environments import EnvironmentValues
 from store.models import AuditEvent
 from store.repository import Store
 from store.schedules import ScheduleSettings
+from tests.environments import save_environment
 
 ROLES = {"matter-litigation": [{"systemName": "reader", "allowedParticipantTypes": ["team"]}]}
 NAMES = {"matter-litigation": {"name": "Litigation", "isAbstract": False}}
@@ -28,8 +29,8 @@ class Firm:
 
     def __init__(self, store: Store) -> None:
         self.org = store.create_organisation("Firm", ["system-administrator"])
-        self.env = store.save_environment(
-            self.org, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
+        self.env = save_environment(
+            store, self.org, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
             client_id="c", client_secret="s", agent_url="https://agent.example.test", agent_key="k", is_default=True,
         )
         self.uat = store.connections.add(

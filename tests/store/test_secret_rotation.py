@@ -11,6 +11,7 @@ from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox, SecretKeyError
 from views.cli import main
+from tests.environments import save_environment
 
 SECRETS = {
     "client_secret": "client-secret-value",
@@ -44,8 +45,8 @@ def old_store(database_url: str, old_key: str) -> Store:
     store = Store(make_engine(database_url), SecretBox(old_key))
     org = store.create_organisation("Firm", [])
     for name, secrets in (("Production", SECRETS), ("UAT", {"client_secret": "uat-client", "agent_key": "uat-agent"})):
-        env_id = store.save_environment(
-            org,
+        env_id = save_environment(
+            store, org,
             name,
             identity_url=f"https://{name.lower()}-identity.example.test",
             api_url=f"https://{name.lower()}.example.test",

@@ -9,6 +9,7 @@ import pytest
 
 from store.environments import EnvironmentValues
 from store.repository import Store
+from tests.environments import save_environment
 
 ROLES = {"matter-litigation": [{"systemName": "reader", "allowedParticipantTypes": ["team"]}]}
 NAMES = {"matter-litigation": {"name": "Litigation", "isAbstract": False}}
@@ -18,8 +19,8 @@ NAMES = {"matter-litigation": {"name": "Litigation", "isAbstract": False}}
 def organisation(store: Store) -> tuple[int, int]:
     """An organisation with one environment (the first settings save): (organisation id, environment id)."""
     org = store.create_organisation("Firm", ["system-administrator"])
-    env = store.save_environment(
-        org, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
+    env = save_environment(
+        store, org, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
         client_id="c", client_secret="s", agent_url="https://agent.example.test", agent_key="k", is_default=True,
     )
     return org, env
@@ -33,9 +34,6 @@ SAVES: dict[str, Callable[[Store, int, int], object]] = {
     "Connections: remove an environment": lambda s, o, e: s.connections.remove(o, e, "admin"),
     "Connections: choose the default": lambda s, o, e: s.connections.set_default(
         o, s.connections.add(o, EnvironmentValues("UAT", "https://uat-id.example.test", "https://uat.example.test"), "admin"), "admin"),
-    "Store: save an environment (test set-ups)": lambda s, o, e: s.save_environment(
-        o, "Production", identity_url="https://id.example.test", api_url="https://api.example.test",
-        client_id="c", client_secret=None, agent_url="https://agent2.example.test", agent_key=None),
     "Mapping: save": lambda s, o, e: s.mappings.save(o, e, {"k": 1}, author="admin", note="", event="mapping.saved"),
     "Teams: add": lambda s, o, e: s.teams.add(
         o, e, work_type="*", team_id="t1", team_name="Team", role="reader", actor="admin"),

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from store.repository import SessionRecord, Store
 from store.secrets import SecretBox, SecretKeyError
+from tests.environments import save_environment
 
 
 def make_env(store: Store, org: int, name: str = "Production", **overrides) -> int:  # type: ignore[no-untyped-def]
@@ -28,7 +29,7 @@ def make_env(store: Store, org: int, name: str = "Production", **overrides) -> i
         portal_origins=[f"https://{org}-{name.lower()}.example.test"],
     )
     values.update(overrides)
-    return store.save_environment(org, name, **values)
+    return save_environment(store, org, name, **values)
 
 
 def test_migrations_match_the_models(store: Store) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from store.repository import Store
 from store.work_type_names import WorkTypeNamesStore
+from tests.environments import events_after_set_up
 from tests.store.test_store import make_env
 
 LITIGATION = {"matter-litigation": {"name": "Litigation", "isAbstract": False}}
@@ -40,4 +41,4 @@ def test_a_set_up_outside_the_product_may_load_names_without_an_audit_event(stor
     production = make_env(store, firm)
     names.load(firm, production, LITIGATION, source="work-types.json", actor="demo set-up", audited=False)
     assert names.loaded(firm, production).source == "work-types.json"  # type: ignore[union-attr]
-    assert store.audit_events(firm) == []
+    assert events_after_set_up(store, firm) == []

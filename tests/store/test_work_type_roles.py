@@ -6,6 +6,7 @@ from datetime import timezone
 
 from store.repository import Store
 from store.work_type_roles import WorkTypeRolesStore
+from tests.environments import events_after_set_up
 from tests.store.test_store import make_env
 
 READER = {"systemName": "reader", "name": "Reader", "isTeamRole": True, "isSecurityTeamRole": True, "allowedParticipantTypes": ["team"]}
@@ -65,4 +66,4 @@ def test_a_set_up_outside_the_product_may_load_roles_without_an_audit_event(stor
     production = make_env(store, firm)
     roles.load(firm, production, {"matter-litigation": [READER]}, source="participant-roles.json", actor="demo set-up", audited=False)
     assert [r.work_type for r in roles.all(firm, production)] == ["matter-litigation"]
-    assert store.audit_events(firm) == []
+    assert events_after_set_up(store, firm) == []

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 
 from clients.aderant_models import MatterSummary
 from clients.errors import RemoteRejected
-from clients.teams import MAX_BYTES, TeamsWebhook, fits, message_body
+from clients.teams import MAX_BYTES, Card, CardLink, TeamsWebhook, fits, message_body
 from plugin.close_sync import CloseCandidate
 from plugin.drift_summary import DriftSummary
 from plugin.notifications import action_card
@@ -56,11 +56,11 @@ def imports(count: int) -> list[MatterSummary]:
     ]
 
 
-def texts(card: dict) -> list[str]:
-    return [block["text"] for block in card["body"]]
+def texts(card: Card) -> list[str]:
+    return [block.text for block in card.body]
 
 
-def listed(card: dict, section: int) -> list[str]:
+def listed(card: Card, section: int) -> list[str]:
     """The matters named under the `section`-th heading (0: the first list)."""
     lists = [t.split("\n") for t in texts(card) if t.startswith("- ")]
     return lists[section]
@@ -90,7 +90,7 @@ async def test_a_run_of_2000_candidates_is_cut_down_to_fit_and_accepted(teams: T
 
     await teams.post_card(card)
     [message] = inbox.messages["pms-sync"]
-    assert message["attachments"][0]["content"] == card
+    assert message["attachments"][0]["content"] == card.to_json()
     assert len(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()) <= MAX_BYTES
 
     shown_closes, shown_imports = listed(card, 0), listed(card, 1)
@@ -133,7 +133,7 @@ async def test_the_changes_since_import_are_counts_shown_whole_when_the_lists_ar
         "- 3 matters have changes in Aderant to apply\n- 2 matters are in conflict (changed in both systems)\n"
         "- 1 matter was edited in Clio Operate only\n- 2 parties added in Aderant\n- 1 party removed in Aderant",
     ]
-    assert card["actions"][-1] == {"type": "Action.OpenUrl", "title": "Review changes since import", "url": LINKS["drift"]}
+    assert card.links[-1] == CardLink("Review changes since import", LINKS["drift"])
 
 
 def test_no_drift_section_when_nothing_can_be_applied() -> None:
@@ -141,7 +141,7 @@ def test_no_drift_section_when_nothing_can_be_applied() -> None:
     card = action_card("Production", closes(2), [], nothing_to_apply, links=LINKS)
 
     assert not any("since import" in t for t in texts(card))
-    assert [a["url"] for a in card["actions"]] == [LINKS["close_sync"]]
+    assert [link.url for link in card.links] == [LINKS["close_sync"]]
 
 
 def test_a_small_run_names_every_matter_with_no_more_line() -> None:
@@ -149,10 +149,10 @@ def test_a_small_run_names_every_matter_with_no_more_line() -> None:
 
     assert len(listed(card, 0)) == 2 and len(listed(card, 1)) == 15
     assert not any("more in PMS Sync" in t for t in texts(card))
-    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"  # Teams renders at most 1.5 (§2.3)
-    assert [(a["title"], a["url"]) for a in card["actions"]] == [
+    assert card.to_json()["type"] == "AdaptiveCard" and card.to_json()["version"] == "1.4"  # Teams renders at most 1.5 (§2.3)
+    assert card.to_json()["actions"] == [{"type": "Action.OpenUrl", "title": t, "url": u} for t, u in [
         ("Review close-sync", LINKS["close_sync"]), ("Review auto-import", LINKS["auto_import"])
-    ]
+    ]]
 
 
 @pytest.mark.parametrize(

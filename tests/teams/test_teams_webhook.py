@@ -15,7 +15,7 @@ import httpx2
 import pytest
 
 from clients.errors import RemoteRejected, RemoteUnavailable
-from clients.teams import MAX_BYTES, TeamsWebhook, fits, message_body, webhook_url_problem
+from clients.teams import MAX_BYTES, Card, CardLink, CardText, TeamsWebhook, fits, message_body, webhook_url_problem
 
 # The two shapes the reference gives (§2.3), with made-up ids and signatures.
 POWER_PLATFORM = (
@@ -27,7 +27,7 @@ LOGIC_APPS = (
     "https://prod-27.australiaeast.logic.azure.com:443/workflows/0a1b2c3d4e5f/triggers/manual/paths/invoke"
     "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=sIgNaTuRe-0123456789"
 )
-CARD = {"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "text": "Hello"}]}
+CARD = Card((CardText("Hello", "title"), CardText("- one\n- two")), (CardLink("Open", "https://pms-sync.example.test/"),))
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,16 @@ async def test_posts_the_workflows_envelope_and_takes_202_with_an_empty_body() -
     assert request.headers["content-type"] == "application/json"
     assert json.loads(request.content) == {
         "type": "message",
-        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": CARD}],
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": [
+                {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": True, "text": "Hello"},
+                {"type": "TextBlock", "wrap": True, "text": "- one\n- two"},
+            ],
+            "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": "https://pms-sync.example.test/"}],
+        }}],
     }
     assert request.content == message_body(CARD), "the bytes measured are the bytes sent"
 
@@ -112,7 +121,10 @@ async def test_a_refusal_is_an_error_that_never_quotes_the_url(status: int, erro
 
 
 def test_fits_measures_the_message_as_posted() -> None:
-    overhead = len(message_body({"text": ""}))
-    assert fits({"text": "x" * (MAX_BYTES - overhead)})
-    assert not fits({"text": "x" * (MAX_BYTES - overhead + 1)})
-    assert not fits({"text": "é" * ((MAX_BYTES - overhead) // 2 + 1)}), "bytes, not characters"
+    def card(text: str) -> Card:
+        return Card((CardText(text),))
+
+    overhead = len(message_body(card("")))
+    assert fits(card("x" * (MAX_BYTES - overhead)))
+    assert not fits(card("x" * (MAX_BYTES - overhead + 1)))
+    assert not fits(card("é" * ((MAX_BYTES - overhead) // 2 + 1))), "bytes, not characters"

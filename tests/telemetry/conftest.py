@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from plugin.settings import Settings
 from sandbox.app import create_sandbox_app
 from sandbox.clio.tokens import SigningKeys
-from sandbox.demo import configure_sandbox_organisation
+from views.demo import configure_sandbox_organisation
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox

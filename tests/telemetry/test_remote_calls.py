@@ -8,7 +8,7 @@ import pytest
 from clients.errors import RemoteTimeout, RemoteUnreachable
 from clients.http import call_labels, remote_http_client
 from clients.remote import RemoteSystem
-from clients.teams import TeamsWebhook
+from clients.teams import Card, CardText, TeamsWebhook
 from clients.tracing import enter_trace, leave_trace, trace_from
 
 WEBHOOK = "https://prod-01.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=secret-sig"
@@ -47,7 +47,7 @@ async def test_each_outcome_is_observed_under_the_callers_labels() -> None:
             await remote.request(http, "GET", "https://agent.test/down", operation="search_matters")
         await http.get("https://elsewhere.test/ok")
         await http.get("https://agent.test/ok", extensions=call_labels("identity", "jwks"))
-        await TeamsWebhook(WEBHOOK, http, environment_name="Production").post_card({"type": "AdaptiveCard"})
+        await TeamsWebhook(WEBHOOK, http, environment_name="Production").post_card(Card((CardText("Hello"),)))
     assert calls.seen == [
         ("aderant", "search_matters", "2xx"),
         ("aderant", "get_matter", "4xx"),

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import update
 from sqlmodel import Session
 
+from clients.teams import CardLink
 from plugin.hop_statistics import HopStatistics
 from plugin.status import AlertThresholds, Problem
 from plugin.status_alerts import IncidentBook, StatusAlerts, incident_card, recovery_card
@@ -177,7 +178,8 @@ def test_the_book_tells_an_incident_once_then_its_recovery_once_with_its_cards(s
     assert again is not None and again.kind == "recovered", "the next check makes the change again"
 
     card = recovery_card("Production", recovered.incident, "https://pms.example/s")
-    assert card["body"][0]["text"] == "PMS Sync: Production is working again"
-    assert "about 20 min" in card["body"][2]["text"] and "since 10:00 UTC" in card["body"][2]["text"]
-    assert "Resolved: Aderant agent" in card["body"][1]["text"]
-    assert incident_card("Production", down, "https://pms.example/s")["actions"][0]["url"] == "https://pms.example/s"
+    title, lines, footer = card.body
+    assert (title.text, title.style) == ("PMS Sync: Production is working again", "title")
+    assert "about 20 min" in footer.text and "since 10:00 UTC" in footer.text
+    assert "Resolved: Aderant agent" in lines.text
+    assert incident_card("Production", down, "https://pms.example/s").links == (CardLink("Open Settings → Status", "https://pms.example/s"),)

@@ -15,7 +15,7 @@ from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
 from sandbox.clio.tokens import SigningKeys
 from sandbox.clio.tenant import Tenant
-from sandbox.demo import DEMO_ACTOR, configure_sandbox_organisation
+from views.demo import DEMO_ACTOR, configure_sandbox_organisation
 from store.db import make_engine
 from store.models import AuditEvent
 from store.repository import Store

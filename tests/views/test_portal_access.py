@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from embed_auth.portal_access import REFUSED, PortalAccess, PortalRefused, clio_role, refusal
-from sandbox.demo import ACCESS_CONTACT
+from views.demo import ACCESS_CONTACT
 from store.members import MemberStore
 from store.models import Environment
 from tests.conftest import MovableClock

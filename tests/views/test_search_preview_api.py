@@ -12,6 +12,7 @@ from plugin.search import search_matters
 from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, IMPORTED_WORK_ITEM_ID
 from store.settings_version import raise_version
 from tests.views.conftest import SANDBOX, Service
+from tests.environments import save_environment
 
 WRITES = ("/api/public/v1/people", "/api/v2/public/organisation", "/api/v1/public/workItem")
 
@@ -102,8 +103,8 @@ def test_unknown_matter_is_404_in_plain_words(service: Service) -> None:
 
 def test_environments_of_other_organisations_cannot_be_used(service: Service) -> None:
     other = service.store.create_organisation("Other firm", [])
-    foreign = service.store.save_environment(
-        other, "Production", identity_url="https://other-identity.test", api_url="https://other.test",
+    foreign = save_environment(
+        service.store, other, "Production", identity_url="https://other-identity.test", api_url="https://other.test",
         client_id="c", client_secret="s", agent_url="https://agent.other.test", agent_key="k",
     )
     response = service.client.get("/api/v1/matters", params={"q": "82001", "environment": foreign}, headers=service.bearer())
@@ -149,8 +150,8 @@ def test_dashboard_search_and_preview_pages(service: Service) -> None:
 
 
 def test_an_environment_without_connections_is_not_configured(service: Service) -> None:
-    training = service.store.save_environment(
-        service.organisation_id, "Training", identity_url="https://training-identity.test", api_url="",
+    training = save_environment(
+        service.store, service.organisation_id, "Training", identity_url="https://training-identity.test", api_url="",
         client_id="", client_secret=None, agent_url="", agent_key=None,
     )
     response = service.client.get("/api/v1/matters", params={"q": "82001", "environment": training}, headers=service.bearer())

@@ -1,25 +1,78 @@
-"""A service killed (SIGKILL) in the middle of an import, and the import taken over by the service
-started again over the same database: what tests/exactly_once/test_crashed_imports.py checks and
-benchmarks/exactly_once.py times. The sandbox runs on loopback in this process (so it outlives the
-service, and its state can be read); the service runs as `pms-sync serve` in a child process."""
+"""`pms-sync serve` processes on loopback over a database set up as the demo's, run as a firm runs
+the service: for the tests and benchmarks that run two replicas over one database, or kill a service.
+
+A service killed (SIGKILL) in the middle of an import, and the import taken over by the service
+started again over the same database (`kill_mid_import`): what
+tests/exactly_once/test_crashed_imports.py checks and benchmarks/exactly_once.py times. The sandbox
+runs on loopback in this process (so it outlives the service, and its state can be read); the
+service runs as `pms-sync serve` in a child process."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx2
+from starlette.applications import Starlette
 
 from sandbox.clio.tenant import Tenant
-from sandbox.loopback import configure_organisation, sandbox_on_loopback, serve_service, stop_service
+from sandbox.loopback import AGENT_KEY, sandbox_on_loopback
 from sandbox.ports import bound_socket, port_of
+from views.demo import configure_database
 
 PEOPLE = "/production/api/public/v1/people"
 MATTER = "82001"
 IN_PROGRESS = "already in progress"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def serve_service(database_url: str, key: str, sock: socket.socket) -> subprocess.Popen:
+    """`pms-sync serve` on the bound socket (see sandbox.ports), once it answers /readyz."""
+    service_url = f"http://127.0.0.1:{port_of(sock)}"
+    env = {
+        **os.environ, "PMS_SYNC_DATABASE_URL": database_url, "PMS_SYNC_SECRET_KEYS": key,
+        "PMS_SYNC_PUBLIC_URL": service_url, "PMS_SYNC_COOKIE_SECURE": "false", "PMS_SYNC_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "views.cli", "serve", "--fd", str(sock.fileno())],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(sock.fileno(),),
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the service did not start")
+        try:
+            if httpx2.get(f"{service_url}/readyz").status_code == 200:
+                return process
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.1)
+
+
+def stop_service(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def configure_organisation(database_url: str, sandbox: Starlette, base: str) -> str:
+    """The demo's organisation and environments in the database, reaching the sandbox at `base`;
+    the secret key the services must run with."""
+    return configure_database(
+        database_url, sandbox.state.sandbox.environments(), agent_url=f"{base}/aderant", agent_key=AGENT_KEY
+    )
 
 
 @dataclass(frozen=True)
