@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from store.imports import Attempt, _add_attempt, lease_expired
 from store.models import AuditEvent, DriftChange, MatterImport, utcnow
+from store.results import rows_changed
 
 TRIGGER = "drift"
 Baseline = dict[str, Any] | None
@@ -81,8 +82,8 @@ class DriftChangeStore:
                     DriftChange.after_digest == change.after_digest,
                 )
             ).first()
-            holding = {"status": "applying", "lease_expires_at": utcnow() + lease, "claimed_at": utcnow(),
-                       "user_name": change.user_name, "request_id": change.request_id}
+            holding = _Holding(status="applying", lease_expires_at=utcnow() + lease, claimed_at=utcnow(),
+                               user_name=change.user_name, request_id=change.request_id)
             if row is None:
                 row = DriftChange(
                     organisation_id=change.organisation_id, environment_id=change.environment_id,
@@ -108,7 +109,7 @@ class DriftChangeStore:
                 .values(**holding, error=None, finished_at=None, attempt_id=None)
             )
             session.commit()
-            return ChangeClaim("claimed" if taken.rowcount == 1 else "in_progress", row.id, change.import_id)  # type: ignore[attr-defined]
+            return ChangeClaim("claimed" if rows_changed(taken) == 1 else "in_progress", row.id, change.import_id)
 
     def applied(
         self,
@@ -184,9 +185,19 @@ class DriftChangeStore:
         return attempt.id
 
 
+class _Holding(TypedDict):
+    """The columns of a change that say who applies it, and until when they hold it."""
+
+    status: str
+    lease_expires_at: datetime
+    claimed_at: datetime
+    user_name: str
+    request_id: str | None
+
+
 def _baseline(session: Session, change: ChangeToApply) -> Baseline:
     return session.exec(
-        select(MatterImport.baseline).where(
+        select(col(MatterImport.baseline)).where(
             MatterImport.id == change.import_id,
             MatterImport.organisation_id == change.organisation_id,
             MatterImport.environment_id == change.environment_id,

@@ -24,11 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Engine, and_, bindparam, delete, insert, update
+from sqlalchemy import select as select_columns  # typed for more columns than sqlmodel's select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from store.party_links import RememberedLink, remember_links, remembered_links
 from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, Organisation, PartyLink, utcnow
+from store.results import rows_changed
 
 T = TypeVar("T")
 
@@ -196,14 +198,14 @@ class ImportStore:
                     col(MatterImport.started_at) == claim.started_at,
                 )
                 .values(lease_expires_at=now + lease)
-            ).rowcount
+            )
             session.execute(
                 update(ContactClaim)
                 .where(col(ContactClaim.holder) == claim.holder, col(ContactClaim.status) == "creating")
                 .values(lease_expires_at=now + lease)
             )
             session.commit()
-            return renewed == 1
+            return rows_changed(renewed) == 1
 
     def work_item_sent(self, claim: Claim) -> None:
         """Note, before the call, that the work item's create is being sent: from now on its
@@ -247,9 +249,9 @@ class ImportStore:
                     col(ContactClaim.sent_at) == sent_at,
                 )
                 .values(status="creating", holder=claim.holder, sent_at=now, lease_expires_at=now + lease)
-            ).rowcount
+            )
             session.commit()
-            return taken == 1
+            return rows_changed(taken) == 1
 
     def contacts_exist(
         self, attempt: Attempt, claim: ContactHolder, contacts: Sequence[ExistingContact], *, work_item_sent: bool = False
@@ -630,7 +632,7 @@ def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: 
                 lease_expires_at=now + lease, write_sent_at=None,
             )
         )
-        if taken.rowcount != 1:
+        if rows_changed(taken) != 1:
             raise _Conflict()
     record = _add_attempt(session, attempt, "in_progress", started_at=now)
     _audit(session, attempt, "import.started", record.id, resumed=resumed)
@@ -649,11 +651,11 @@ def _claim_contacts(
     rows = {
         row.name_uno: row
         for row in session.execute(
-            select(
-                ContactClaim.name_uno, ContactClaim.status, ContactClaim.ods_id, ContactClaim.holder,
-                ContactClaim.sent_at, ContactClaim.lease_expires_at,
+            select_columns(
+                col(ContactClaim.name_uno), col(ContactClaim.status), col(ContactClaim.ods_id), col(ContactClaim.holder),
+                col(ContactClaim.sent_at), col(ContactClaim.lease_expires_at),
             )
-            .where(ContactClaim.environment_id == attempt.environment_id, col(ContactClaim.name_uno).in_(name_unos))
+            .where(col(ContactClaim.environment_id) == attempt.environment_id, col(ContactClaim.name_uno).in_(name_unos))
             .with_for_update()
         )
     }

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AlertIncident, AlertObservation
+from store.results import rows_changed
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,12 @@ class IncidentStore:
             recorded = session.execute(
                 update(AlertObservation).where(*scope, col(AlertObservation.replica) == replica).values(**values)
             )
-            if recorded.rowcount != 1:  # type: ignore[attr-defined]
+            if rows_changed(recorded) != 1:
                 session.execute(insert(AlertObservation).values(
                     organisation_id=organisation_id, environment_id=environment_id, replica=replica, **values
                 ))
             rows = session.exec(
-                select(AlertObservation.problems).where(*scope).order_by(
+                select(col(AlertObservation.problems)).where(*scope).order_by(
                     col(AlertObservation.checked_at).desc(), col(AlertObservation.replica)
                 )
             ).all()

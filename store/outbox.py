@@ -195,12 +195,12 @@ def _organisation_destinations(environments: Any) -> set[int]:
 
 def _stream_condition(organisation_id: int, environment_id: int, organisation_level: bool) -> ColumnElement[bool]:
     """The events of a destination's stream still to deliver (with `_progress_of` joined)."""
-    own = and_(AuditEvent.environment_id == environment_id, _undelivered())
+    own = and_(col(AuditEvent.environment_id) == environment_id, _undelivered())
     if not organisation_level:
         return own
     organisation_wide = and_(
         col(AuditEvent.environment_id).is_(None),
-        AuditEvent.organisation_id == organisation_id,
+        col(AuditEvent.organisation_id) == organisation_id,
         col(OrganisationAuditDelivery.delivered_at).is_(None),
     )
     return or_(own, organisation_wide)
@@ -209,7 +209,7 @@ def _stream_condition(organisation_id: int, environment_id: int, organisation_le
 def _progress_of(environment_id: int) -> ColumnElement[bool]:
     """Joins an organisation-level event to its delivery to `environment_id`."""
     delivery = OrganisationAuditDelivery
-    return and_(col(delivery.event_id) == col(AuditEvent.id), delivery.environment_id == environment_id)
+    return and_(col(delivery.event_id) == col(AuditEvent.id), col(delivery.environment_id) == environment_id)
 
 
 def _waiting(

@@ -39,6 +39,7 @@ from store.models import (
 from store.secrets import SecretBox
 from store.settings_version import settings_version
 from store.web_sessions import end_portal_sessions
+from store.results import rows_changed
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ class Store:
             rows = session.exec(
                 select(Environment)
                 .where(Environment.organisation_id == organisation_id, col(Environment.removed_at).is_(None))
-                .order_by(Environment.id)
+                .order_by(col(Environment.id))
             ).all()
             return [self._settings(row) for row in rows]
 
@@ -285,7 +286,7 @@ class Store:
         """Sign-in lookup for opaque tokens: the portal that framed us names the environment."""
         origin = origin.rstrip("/")
         with Session(self.engine) as session:
-            for row in session.exec(select(Environment).where(col(Environment.removed_at).is_(None)).order_by(Environment.id)):
+            for row in session.exec(select(Environment).where(col(Environment.removed_at).is_(None)).order_by(col(Environment.id))):
                 if origin in row.portal_origins:
                     return self._settings(row)
         return None
@@ -406,7 +407,7 @@ class Store:
                 update(WebSession).where(col(WebSession.token_hash) == _hash(token), due).values(checked_at=now)
             )
             session.commit()
-            return (result.rowcount or 0) == 1
+            return rows_changed(result) == 1
 
     def reopen_session_check(self, token: str) -> None:
         """Let the session's next request decide its access again."""
@@ -421,16 +422,16 @@ class Store:
 
     def delete_session(self, token: str) -> None:
         with Session(self.engine) as session:
-            session.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
+            session.execute(delete(WebSession).where(col(WebSession.token_hash) == _hash(token)))
             session.commit()
 
     def purge_expired_sessions(self, older_than: timedelta = timedelta(0)) -> int:
         with Session(self.engine) as session:
             result = session.execute(
-                delete(WebSession).where(WebSession.expires_at < datetime.now(timezone.utc) - older_than)
+                delete(WebSession).where(col(WebSession.expires_at) < datetime.now(timezone.utc) - older_than)
             )
             session.commit()
-            return result.rowcount or 0
+            return rows_changed(result)
 
     # Audit -------------------------------------------------------------------------------
 
