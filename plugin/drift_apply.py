@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from clients.clio_models import NewParticipant, WorkItemChanges
@@ -215,7 +216,7 @@ class _Matter:
                 outcomes.append(self._outcome(d, True, ALREADY))
                 continue
             change = self._change(d, before, after, fingerprint.key_id)
-            claim = await self._claim(change, lambda kept, field=d.field, before=before: kept.digest_of(field) == before)
+            claim = await self._claim(change, partial(_still_holds, d.field, before))
             if claim.kind == "claimed":
                 claimed.append((d, change, claim))
             else:
@@ -332,6 +333,11 @@ def _work_item_changes(differences: list[Difference]) -> WorkItemChanges:
         reference=values.get("reference"),
         key_dates={f.partition(":")[2]: v for f, v in values.items() if f.startswith("key_date:")},
     )
+
+
+def _still_holds(field_name: str, digest: str | None, kept: Baseline) -> bool:
+    """Whether the stored baseline still holds `digest` for `field_name`: nobody applied it meanwhile."""
+    return kept.digest_of(field_name) == digest
 
 
 def _kept(data: dict[str, Any] | None) -> Baseline:
