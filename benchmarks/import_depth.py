@@ -45,7 +45,7 @@ import uvicorn
 
 from benchmarks.measure import BenchmarkError, Figure, Goal, RecordingTransport, figure, render, report, verdict
 from clients.http import verification
-from sandbox.calls import count_by_system, sequential_depth
+from sandbox.calls import System, count_by_system, sequential_depth
 from sandbox.ports import free_port_pair
 from sandbox.tls import Certificate, self_signed_certificate
 
@@ -83,7 +83,7 @@ class Measurement:
     linked: int
 
     @property
-    def by_system(self) -> Counter[str]:
+    def by_system(self) -> Counter[System]:
         return count_by_system(self.calls)
 
     @property
@@ -96,8 +96,11 @@ class Measurement:
 
 
 def loopback_server(app: Any, port: int, certificate: Certificate | None = None) -> uvicorn.Server:
-    tls = {"ssl_certfile": str(certificate.certificate_file), "ssl_keyfile": str(certificate.key_file)} if certificate else {}
-    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **tls))
+    return uvicorn.Server(uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+        ssl_certfile=certificate.certificate_file if certificate else None,
+        ssl_keyfile=certificate.key_file if certificate else None,
+    ))
 
 
 def sandbox_certificate(tls: bool, data_dir: str) -> Certificate | None:
