@@ -37,7 +37,7 @@ class _TimedStream(httpx2.AsyncByteStream):
         self._inner = inner
         self._done = done
 
-    async def __aiter__(self):  # type: ignore[override]
+    async def __aiter__(self):
         async for chunk in self._inner:
             yield chunk
 

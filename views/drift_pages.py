@@ -37,7 +37,7 @@ def _kind(request: Request) -> Kind | None:
     kind = request.query_params.get("kind") or None
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def _selection(form: FormData) -> Selection:
