@@ -20,6 +20,7 @@ from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
 from store.secrets import SecretBox
 from store.settings_version import raise_version
 from store.web_sessions import end_portal_sessions
+from store.required import required
 
 SECRET_COLUMNS = {
     "client_secret": "client_secret_enc",
@@ -116,8 +117,7 @@ class EnvironmentStore:
                 _audit(session, row, actor, "environment.changed", change)
             raise_version(session, organisation_id)
             _commit(session)
-            assert row.id is not None
-            return row.id
+            return required(row.id, "a committed environment's id")
 
     def update(self, organisation_id: int, environment_id: int, values: EnvironmentValues, actor: str) -> int | None:
         """The number of fields changed; None if there is no such environment in use."""
@@ -230,8 +230,7 @@ class EnvironmentStore:
             row = session.exec(query).first()
             if row is None:
                 return None
-            assert row.id is not None
-            return EnvironmentRef(row.organisation_id, row.id, row.name)
+            return EnvironmentRef(row.organisation_id, required(row.id, "a stored environment's id"), row.name)
 
 
 def _in_use_query(organisation_id: int) -> Any:

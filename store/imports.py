@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from store.party_links import RememberedLink, remember_links, remembered_links
 from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, Organisation, PartyLink, utcnow
+from store.required import required
 from store.results import rows_changed
 
 T = TypeVar("T")
@@ -175,9 +176,8 @@ class ImportStore:
                 recorded: dict[int, str] = {}
                 slots: dict[int, ContactSlot] = {}
                 if claim.kind == "claimed":
-                    assert claim.import_id is not None
                     if claim.resumed:
-                        recorded = _recorded_contacts(session, claim.import_id)
+                        recorded = _recorded_contacts(session, required(claim.import_id, "the import of a taken claim"))
                     to_claim = [name_uno for name_uno in name_unos if name_uno not in recorded]
                     slots = _claim_contacts(session, attempt, claim, to_claim, lease)
                 session.commit()  # IntegrityError: someone claimed the matter or a contact first; retried
@@ -578,14 +578,14 @@ class ImportStore:
 
 def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: timedelta) -> Claim:
     """`ImportStore.claim` within `session`, which the caller commits."""
-    assert attempt.matter_uno is not None
+    matter_uno = required(attempt.matter_uno, "the Aderant id of the matter an import claims")
     now = utcnow()
     row = session.exec(
         select(MatterImport)
         .where(
             MatterImport.organisation_id == attempt.organisation_id,
             MatterImport.environment_id == attempt.environment_id,
-            MatterImport.matter_uno == attempt.matter_uno,
+            MatterImport.matter_uno == matter_uno,
         )
         .with_for_update()
     ).first()
@@ -610,7 +610,7 @@ def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: 
         row = MatterImport(
             organisation_id=attempt.organisation_id,
             environment_id=attempt.environment_id,
-            matter_uno=attempt.matter_uno,
+            matter_uno=matter_uno,
             matter_number=attempt.matter_number,
             status="in_progress",
             imported_by=attempt.user_name,
@@ -634,10 +634,9 @@ def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: 
         )
         if rows_changed(taken) != 1:
             raise _Conflict()
-    record = _add_attempt(session, attempt, "in_progress", started_at=now)
-    _audit(session, attempt, "import.started", record.id, resumed=resumed)
-    assert record.id is not None and row.id is not None
-    return Claim("claimed", record.id, row.id, resumed=resumed, started_at=now)
+    attempt_id = _add_attempt(session, attempt, "in_progress", started_at=now)
+    _audit(session, attempt, "import.started", attempt_id, resumed=resumed)
+    return Claim("claimed", attempt_id, required(row.id, "a flushed import's id"), resumed=resumed, started_at=now)
 
 
 
@@ -687,7 +686,7 @@ def _record_contacts(
     """`ImportStore.contacts_exist` within `session`: each name's claim marked created (or added,
     when it has none), and the contacts this attempt created recorded as the import's; a few
     statements, whatever the number of contacts."""
-    assert claim.import_id is not None
+    import_id = required(claim.import_id, "the import of a taken claim")
     ordered = sorted(contacts, key=lambda contact: contact.name_uno)  # the order the claims were taken in
     ids = dict(
         session.execute(
@@ -709,7 +708,7 @@ def _record_contacts(
         for c in ordered if c.name_uno not in ids
     ]
     created = [
-        {"matter_import_id": claim.import_id, "name_uno": c.name_uno, "ods_id": c.ods_id, "kind": c.kind, "created_at": now}
+        {"matter_import_id": import_id, "name_uno": c.name_uno, "ods_id": c.ods_id, "kind": c.kind, "created_at": now}
         for c in ordered if c.created
     ]
     if claimed:
@@ -757,17 +756,16 @@ def _finish_attempt(
     details: dict | None = None,
 ) -> int:
     now = utcnow()
-    record = _add_attempt(
+    attempt_id = _add_attempt(
         session, attempt, outcome, work_item_id=work_item_id, error=error, details=details or {}, started_at=now, finished_at=now
     )
-    assert record.id is not None
     event = {"already_imported": "import.already_imported", "refused": "import.refused", "failed": "import.failed"}[outcome]
-    _audit(session, attempt, event, record.id, work_item_id=work_item_id, error=error)
-    return record.id
+    _audit(session, attempt, event, attempt_id, work_item_id=work_item_id, error=error)
+    return attempt_id
 
 
-def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any) -> ImportAttempt:
-    """A new attempt row for ``attempt``, flushed so it has its id."""
+def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any) -> int:
+    """The id of a new attempt row for ``attempt``, flushed so it has one."""
     record = ImportAttempt(
         organisation_id=attempt.organisation_id,
         environment_id=attempt.environment_id,
@@ -781,7 +779,7 @@ def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any
     )
     session.add(record)
     session.flush()
-    return record
+    return required(record.id, "a flushed import attempt's id")
 
 
 def _update_attempt(session: Session, attempt_id: int, outcome: str, **values: object) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, Environment, OrganisationAuditDelivery, utcnow
+from store.required import required
 
 MAX_ERROR_LENGTH = 500
 
@@ -51,8 +52,7 @@ class AuditRecord:
 
     @classmethod
     def of(cls, row: AuditEvent) -> AuditRecord:
-        assert row.id is not None
-        return cls(row.id, row.organisation_id, row.environment_id, row.type, row.actor, row.occurred_at, dict(row.data))
+        return cls(required(row.id, "a stored audit event's id"), row.organisation_id, row.environment_id, row.type, row.actor, row.occurred_at, dict(row.data))
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,10 @@ class Outbox:
             destinations = _organisation_destinations(rows)
             found = []
             for env in rows:
-                assert env.id is not None
-                head = _stream(session, env.organisation_id, env.id, env.id in destinations, 1)
+                env_id = required(env.id, "a stored environment's id")
+                head = _stream(session, env.organisation_id, env_id, env_id in destinations, 1)
                 if head and (due_by is None or _is_due(head[0], due_by)):
-                    found.append(PendingEnvironment(env.organisation_id, env.id))
+                    found.append(PendingEnvironment(env.organisation_id, env_id))
             return found
 
     def backlog(self) -> Backlog:
@@ -112,8 +112,8 @@ class Outbox:
             rows = session.exec(select(Environment).where(col(Environment.siem_url).is_not(None))).all()
             destinations = _organisation_destinations(rows)
             for env in rows:
-                assert env.id is not None
-                count, first = _waiting(session, env.organisation_id, env.id, env.id in destinations)
+                env_id = required(env.id, "a stored environment's id")
+                count, first = _waiting(session, env.organisation_id, env_id, env_id in destinations)
                 waiting += count
                 if first is not None and (oldest is None or first < oldest):
                     oldest = first

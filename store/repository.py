@@ -40,6 +40,7 @@ from store.secrets import SecretBox
 from store.settings_version import settings_version
 from store.web_sessions import end_portal_sessions
 from store.results import rows_changed
+from store.required import required
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,7 @@ class Store:
             organisation = Organisation(name=name, admin_roles=list(admin_roles), access_contact=access_contact)
             session.add(organisation)
             session.commit()
-            assert organisation.id is not None
-            return organisation.id
+            return required(organisation.id, "a committed organisation's id")
 
     def organisation_by_name(self, name: str) -> int | None:
         with Session(self.engine) as session:
@@ -192,8 +192,7 @@ class Store:
         """The IANA zone the organisation's pages show times in; audited (organisation.changed)
         in the same transaction. False when it was already that zone."""
         with Session(self.engine) as session:
-            organisation = session.get(Organisation, organisation_id)
-            assert organisation is not None
+            organisation = required(session.get(Organisation, organisation_id), f"organisation {organisation_id}")
             if organisation.time_zone == time_zone:
                 return False
             session.add(
@@ -299,9 +298,8 @@ class Store:
             return sorted(origins)
 
     def _settings(self, row: Environment) -> EnvironmentSettings:
-        assert row.id is not None
         return EnvironmentSettings(
-            id=row.id,
+            id=required(row.id, "a stored environment's id"),
             organisation_id=row.organisation_id,
             name=row.name,
             is_default=row.is_default,

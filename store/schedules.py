@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import Select
 from store.models import AuditEvent, Environment, MatterImport, Schedule, ScheduleRun, utcnow
 from store.secrets import SecretBox
 from store.results import rows_changed
+from store.required import required
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,8 @@ class RunRecord:
 
     @classmethod
     def of(cls, row: ScheduleRun) -> RunRecord:
-        assert row.id is not None
         return cls(
-            row.id, row.organisation_id, row.environment_id, row.trigger, row.holder, row.outcome, row.started_at,
+            required(row.id, "a stored schedule run's id"), row.organisation_id, row.environment_id, row.trigger, row.holder, row.outcome, row.started_at,
             row.finished_at, row.close_sync_count, row.auto_import_count, row.drift, row.notification, row.error,
         )
 
