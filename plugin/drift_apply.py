@@ -41,6 +41,7 @@ from store.clock import utcnow
 from store.drift_changes import TRIGGER, ChangeClaim, ChangeToApply
 from store.imports import Attempt, ImportedBaseline, settling_message
 from store.repository import EnvironmentSettings
+from store.required import required
 
 SEPARATOR = "|"
 APPLICABLE: frozenset[Kind] = frozenset({"aderant_only", "party_added"})
@@ -182,19 +183,24 @@ class _Matter:
             outcomes += await self._parties(parties, baseline, fingerprint, selection.contacts)
         return outcomes
 
+    @property
+    def _record(self) -> ImportedBaseline:
+        """The import drift compared against: there whenever a change of the matter was chosen."""
+        return required(self.record, f"the import of matter {self.drift.matter_number}")
+
     def _baseline(self) -> tuple[Baseline, Fingerprint]:
         """The matter's baseline and its key (drift compared it: both are there)."""
-        assert self.record is not None and self.record.baseline is not None
-        baseline = Baseline.from_json(self.record.baseline)
-        assert baseline is not None
-        fingerprint = self.services.store.secrets.fingerprint_for(baseline.key_id)
-        assert fingerprint is not None
+        number = self.drift.matter_number
+        kept = required(self._record.baseline, f"the baseline of matter {number}")
+        baseline = required(Baseline.from_json(kept), f"a baseline of matter {number} in the version compared")
+        key = self.services.store.secrets.fingerprint_for(baseline.key_id)
+        fingerprint = required(key, f"the key {baseline.key_id} of matter {number}'s baseline")
         return baseline, fingerprint
 
     def _change(self, difference: Difference, before: str | None, after: str | None, key_id: str) -> ChangeToApply:
-        assert self.record is not None
+        record = self._record
         return ChangeToApply(
-            self.env.organisation_id, self.env.id, self.record.import_id, self.record.matter_uno,
+            self.env.organisation_id, self.env.id, record.import_id, record.matter_uno,
             self.drift.matter_number, self.drift.work_item_id, difference.field, before or "", after or "", key_id,
             self.user_name, current_trace_id(),
         )

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, TypeVar
+from typing import Any, TypeVar
 
 from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
 from clients.concurrency import gather_bounded
-from clients.errors import RemoteError, RemoteNotFound
+from clients.errors import RemoteError, RemoteNotFound, answer_or_error
 from clients.tracing import current_trace_id
 from store.imports import Attempt
 from plugin.data_quality import Note, matter_notes, party_notes
@@ -172,9 +172,9 @@ async def preview_matter(
     references = sorted({p.reference for p in mapped.parties})
     (record, linked_before), existing, type_names, found = await asyncio.gather(
         services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
-        _or_error(find_imported(clio, mapped)),
+        answer_or_error(find_imported(clio, mapped)),
         known_work_type_names(clio, configuration.work_type_names),
-        gather_bounded(texts, lambda text: _or_error(clio.search_contacts(text)), services.concurrency),
+        gather_bounded(texts, lambda text: answer_or_error(clio.search_contacts(text)), services.concurrency),
     )
     allowed = configuration.roles.get(mapped.work_type)
 
@@ -227,14 +227,6 @@ async def preview_matter(
     ]
     preview.warnings += [f"Default team {t.name} will not be added: {t.problem}" for t in preview.teams if t.problem]
     return preview
-
-
-async def _or_error(call: Awaitable[T]) -> T | RemoteError:
-    """The answer, or the remote failure that stood in its place (a preview says what failed)."""
-    try:
-        return await call
-    except RemoteError as exc:
-        return exc
 
 
 async def _deleted(clio: ClioOperateClient, work_item_id: str) -> bool:
