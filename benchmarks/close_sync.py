@@ -75,7 +75,13 @@ from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
 from benchmarks.import_depth import (
-    MIN_RUNS, TLS_HELP, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
+    MIN_RUNS,
+    TLS_HELP,
+    ForkedServer,
+    SandboxControl,
+    loopback_server,
+    sandbox_certificate,
+    trusted,
 )
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, measure_use_case, render, verdict
 from sandbox.calls import System, count_by_system, remote_system, sequential_depth
@@ -404,8 +410,8 @@ def memory_benchmark(imported: int, latency: float, aderant_closed_share: float,
     (`ru_maxrss`) counts the process it was started from as it was then, which, once it holds
     the demo's seeded work items, is far more than the dry run's."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
-    from views.demo import build_demo
     from store.models import MatterImport
+    from views.demo import build_demo
 
     spawn = multiprocessing.get_context("spawn")
     pools = [ProcessPoolExecutor(max_workers=1, mp_context=spawn) for _ in range(runs)]

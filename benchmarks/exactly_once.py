@@ -43,10 +43,10 @@ import httpx2
 
 from benchmarks.import_depth import MIN_RUNS, ThreadServers, user_token
 from benchmarks.measure import BenchmarkError, Goal, figure, render, report, verdict
+from benchmarks.service_processes import MATTER, kill_mid_import
 from plugin.importer import CLAIM_LEASE
 from sandbox.aderant_db import create_aderant_db
 from sandbox.clio.tenant import Tenant
-from benchmarks.service_processes import MATTER, kill_mid_import
 from sandbox.ports import free_port_pair
 from store.db import upgrade
 

@@ -55,8 +55,14 @@ import uvicorn
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.import_depth import (
-    AGENT_PATH, CLIO_OPERATE_PATH, MIN_RUNS, ForkedServer, SandboxControl, loopback_server,
-    sandbox_certificate, trusted,
+    AGENT_PATH,
+    CLIO_OPERATE_PATH,
+    MIN_RUNS,
+    ForkedServer,
+    SandboxControl,
+    loopback_server,
+    sandbox_certificate,
+    trusted,
 )
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, render, report, verdict
 from clients.http import verification

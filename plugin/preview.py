@@ -25,7 +25,6 @@ from clients.clio_operate import ClioOperateClient
 from clients.concurrency import gather_bounded
 from clients.errors import RemoteError, RemoteNotFound, answer_or_error
 from clients.tracing import current_trace_id
-from store.imports import Attempt
 from plugin.data_quality import Note, matter_notes, party_notes
 from plugin.display_names import key_date_name, known_work_type_names, readable, work_type_name
 from plugin.errors import NotFound
@@ -34,6 +33,7 @@ from plugin.matching import DEFAULT_RULE, LEGAL_FORMS, PartyFacts, PreviousLink,
 from plugin.remote_waits import WaitingFor
 from plugin.services import Services
 from plugin.work_type_roles import not_loaded
+from store.imports import Attempt
 from store.party_links import RememberedLink
 from store.repository import EnvironmentSettings
 

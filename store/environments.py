@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
+from store.required import required
 from store.secrets import SecretBox
 from store.settings_version import raise_version
 from store.web_sessions import end_portal_sessions
-from store.required import required
 
 SECRET_COLUMNS = {
     "client_secret": "client_secret_enc",

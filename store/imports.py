@@ -28,8 +28,8 @@ from sqlalchemy import select as select_columns  # typed for more columns than s
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from store.party_links import RememberedLink, remember_links, remembered_links
 from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, Organisation, PartyLink, utcnow
+from store.party_links import RememberedLink, remember_links, remembered_links
 from store.required import required
 from store.results import rows_changed
 

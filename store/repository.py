@@ -21,13 +21,6 @@ from store.incidents import IncidentStore
 from store.leases import Leases
 from store.mappings import MappingStore
 from store.members import MemberStore
-from store.outbox import Outbox
-from store.people import PeopleStore
-from store.schedules import ScheduleStore
-from store.status import StatusStore
-from store.teams import DefaultTeamStore
-from store.work_type_names import WorkTypeNamesStore
-from store.work_type_roles import WorkTypeRolesStore
 from store.models import (
     AuditEvent,
     Environment,
@@ -36,11 +29,18 @@ from store.models import (
     WebSession,
     utcnow,
 )
+from store.outbox import Outbox
+from store.people import PeopleStore
+from store.required import required
+from store.results import rows_changed
+from store.schedules import ScheduleStore
 from store.secrets import SecretBox
 from store.settings_version import settings_version
+from store.status import StatusStore
+from store.teams import DefaultTeamStore
 from store.web_sessions import end_portal_sessions
-from store.results import rows_changed
-from store.required import required
+from store.work_type_names import WorkTypeNamesStore
+from store.work_type_roles import WorkTypeRolesStore
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from store.models import AuditEvent, Environment, MatterImport, Schedule, ScheduleRun, utcnow
-from store.secrets import SecretBox
-from store.results import rows_changed
 from store.required import required
+from store.results import rows_changed
+from store.secrets import SecretBox
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, DefaultTeam
-from store.settings_version import raise_version
 from store.required import required
+from store.settings_version import raise_version
 
 
 @dataclass(frozen=True)

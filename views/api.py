@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date
 from collections.abc import Awaitable, Callable
+from datetime import date
 
-from starlette.requests import Request
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from embed_auth.host_token import TokenRejected
 from embed_auth.callers import Caller
+from embed_auth.host_token import TokenRejected
 from embed_auth.sessions import csrf_ok
 from plugin.errors import Forbidden, InvalidInput
 from plugin.history import history_page

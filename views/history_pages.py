@@ -17,8 +17,15 @@ from plugin.history_export import history_csv
 from plugin.services import EnvironmentSettings
 from views import parsing
 from views.common import (
-    HANDLED, history_filter, http_error, is_organisation_admin, principal_in, require_caller, runtime,
-    selected_environment, signed_form,
+    HANDLED,
+    history_filter,
+    http_error,
+    is_organisation_admin,
+    principal_in,
+    require_caller,
+    runtime,
+    selected_environment,
+    signed_form,
 )
 from views.rendering import page
 

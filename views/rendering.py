@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from embed_auth.principal import AccessRefused, Principal
 from embed_auth.callers import Caller
+from embed_auth.principal import AccessRefused, Principal
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
 from plugin.time_zone import DEFAULT_ZONE, organisation_zone

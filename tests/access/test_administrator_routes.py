@@ -10,7 +10,6 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from tests.access.conftest import Service
 
-
 # History's administrator pages; the rest of /history (the import list, an attempt) is for staff too.
 ADMIN_HISTORY = ("/history/schedule", "/history/close-sync", "/history/auto-import")
 

@@ -19,8 +19,8 @@ from embed_auth.portal_access import PortalAccess, PortalRefused, refusal
 from plugin.audit_delivery import AuditDelivery
 from plugin.settings import Settings
 from store.db import make_engine
-from store.models import AuditEvent
 from store.leases import Leases
+from store.models import AuditEvent
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.audit.conftest import (

@@ -13,8 +13,8 @@ from plugin.auto_import import apply_auto_import
 from plugin.importer import Actor, import_matter
 from plugin.preview import preview_matter
 from store.schedules import ScheduleSettings
-from tests.plugin.fakes import matter, party
 from tests.environments import save_environment
+from tests.plugin.fakes import matter, party
 
 MARY = party(90003, "Mary Citizen", role_code="WIT", role="Witness")
 LOOK_ALIKES = [OdsContact("p-1", "person", "Mary Citizen", None, None), OdsContact("p-2", "person", "Mary Citizens", None, None)]

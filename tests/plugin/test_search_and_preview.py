@@ -8,7 +8,6 @@ from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.mapping import apply_mapping
 from plugin.preview import preview_matter, search_text
 from plugin.search import search_matters
-
 from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import matter, party, role
 

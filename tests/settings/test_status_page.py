@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import update
 from sqlmodel import Session
 
-from store.models import AuditEvent, Environment, ContactClaim, ImportAttempt, MatterImport, ScheduleRun
+from store.models import AuditEvent, ContactClaim, Environment, ImportAttempt, MatterImport, ScheduleRun
 from store.schedules import ScheduleSettings
+from tests.environments import save_environment
 from tests.settings.conftest import ADMIN, STAFF
 from tests.views.conftest import Service
-from tests.environments import save_environment
 
 PAGE = "/settings/status?environment=1"
 WEBHOOK = "http://sandbox.test/teams/alerts"

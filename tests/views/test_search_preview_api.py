@@ -11,8 +11,8 @@ from sqlmodel import Session
 from plugin.search import search_matters
 from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, IMPORTED_WORK_ITEM_ID
 from store.settings_version import raise_version
-from tests.views.conftest import SANDBOX, Service
 from tests.environments import save_environment
+from tests.views.conftest import SANDBOX, Service
 
 WRITES = ("/api/public/v1/people", "/api/v2/public/organisation", "/api/v1/public/workItem")
 

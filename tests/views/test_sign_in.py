@@ -8,9 +8,8 @@ import hmac
 import json
 import time
 
-import pytest
-
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import event
 
