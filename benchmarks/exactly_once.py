@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,8 +84,8 @@ def work_items(tenant: Tenant, matter: str) -> int:
 
 def seconds_until(stated: str) -> float:
     """From now to the time of day (UTC) an answer stated."""
-    now = datetime.now(timezone.utc)
-    told = datetime.combine(now.date(), datetime.strptime(stated, "%H:%M:%S").time(), timezone.utc)
+    now = datetime.now(UTC)
+    told = datetime.combine(now.date(), datetime.strptime(stated, "%H:%M:%S").time(), UTC)
     return (told - now).total_seconds()
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn, TypedDict
 
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
@@ -73,7 +73,7 @@ def clio_role(user_roles: tuple[str, ...], admin_roles: tuple[str, ...], staff_r
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class PortalAccess:

@@ -20,7 +20,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from clients.errors import RemoteError
 from clients.otel import internal_span
@@ -189,4 +189,4 @@ def _destination(pending: OutboxEvent, environment_id: int) -> int | None:
 
 def _utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from clients.aderant import MatterDetail
@@ -215,7 +215,7 @@ async def preview_matter(
         )
         for party in mapped.parties
     ]
-    preview.notes = matter_notes(matter, mapped, datetime.now(timezone.utc).date())
+    preview.notes = matter_notes(matter, mapped, datetime.now(UTC).date())
     preview.teams = [
         TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type), role_name(t.role, allowed))
         for t in configuration.teams_for(mapped.work_type)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Engine, update
@@ -206,4 +206,4 @@ def _baseline(session: Session, change: ChangeToApply) -> Baseline:
 
 def _aware(moment: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without their zone (they were stored in UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

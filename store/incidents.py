@@ -8,7 +8,7 @@ close the same incident, exactly one changes it, and only that one sends the car
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -150,4 +150,4 @@ def _incident(row: AlertIncident) -> Incident:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -21,7 +21,7 @@ writer meets it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
@@ -254,7 +254,7 @@ def _is_due(pending: OutboxEvent, now: datetime) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _undelivered() -> ColumnElement[bool]:

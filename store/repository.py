@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -381,7 +381,7 @@ class Store:
     def session(self, token: str) -> SessionRecord | None:
         with Session(self.engine) as session:
             row = session.execute(_SESSION, {"token_hash": _hash(token)}).scalars().first()
-            if row is None or row.expires_at <= datetime.now(timezone.utc):
+            if row is None or row.expires_at <= datetime.now(UTC):
                 return None
             return SessionRecord(
                 organisation_id=row.organisation_id,
@@ -426,7 +426,7 @@ class Store:
     def purge_expired_sessions(self, older_than: timedelta = timedelta(0)) -> int:
         with Session(self.engine) as session:
             result = session.execute(
-                delete(WebSession).where(col(WebSession.expires_at) < datetime.now(timezone.utc) - older_than)
+                delete(WebSession).where(col(WebSession.expires_at) < datetime.now(UTC) - older_than)
             )
             session.commit()
             return rows_changed(result)

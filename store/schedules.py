@@ -4,7 +4,7 @@ only when it is due, so replicas sharing the database run each schedule once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Engine, func, update
@@ -220,7 +220,7 @@ class ScheduleStore:
                 .group_by(col(ScheduleRun.environment_id))
             ).all()
             return {
-                environment_id: finished if finished.tzinfo else finished.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+                environment_id: finished if finished.tzinfo else finished.replace(tzinfo=UTC)  # SQLite: naive UTC
                 for environment_id, finished in rows
                 if finished is not None
             }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -51,7 +51,7 @@ def events(store: Store, firm: Firm, environment_id: int) -> list[AuditEvent]:
 
 def as_utc(moment: datetime | None) -> datetime:
     assert moment is not None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def fail_with(status: int, **headers: str):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ demo's Production lets in the Clio Operate role matter-handler, which staff@sand
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from markupsafe import escape
@@ -41,7 +41,7 @@ def test_a_role_taken_away_refuses_an_api_token_within_the_bound(service: Servic
 
 def test_a_role_taken_away_ends_the_browser_session_within_the_bound(service: Service) -> None:
     auth = service.client.app.state.runtime.auth
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     auth._now = lambda: now[0]
     assert service.sign_in(STAFF).status_code == 200
     asked = user_info_calls(service)
@@ -68,7 +68,7 @@ def test_a_role_taken_away_ends_the_browser_session_within_the_bound(service: Se
 
 def test_roles_that_cannot_be_read_end_the_session_at_the_next_page_not_during_a_form(service: Service) -> None:
     auth = service.client.app.state.runtime.auth
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     auth._now = lambda: now[0]
     assert service.sign_in(STAFF).status_code == 200
     token = csrf(service.client.get("/").text)
@@ -83,7 +83,7 @@ def test_roles_that_cannot_be_read_end_the_session_at_the_next_page_not_during_a
 
 def test_a_session_decided_again_follows_a_changed_administrator_role(service: Service) -> None:
     auth = service.client.app.state.runtime.auth
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     auth._now = lambda: now[0]
     assert service.sign_in(ADMIN).status_code == 200
     assert service.client.get("/settings/members").status_code == 200

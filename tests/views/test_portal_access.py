@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -59,7 +59,7 @@ def test_a_portal_user_without_a_staff_role_is_refused_by_the_api(service: Servi
 
 def test_repeated_refusals_are_audited_once_per_user_and_environment_per_ten_minutes(service: Service) -> None:
     access = service.client.app.state.runtime.auth.verifier.access
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     access._clock = lambda: now[0]
     for _ in range(3):
         assert service.sign_in(VISITOR).status_code == 403
