@@ -112,7 +112,7 @@ class AuditDelivery:
         async with self._running:
             pending = await asyncio.to_thread(self._outbox.environments_with_pending_events, self._clock())
             results = await asyncio.gather(*(self._deliver_environment(p) for p in pending), return_exceptions=True)
-        for environment, result in zip(pending, results):
+        for environment, result in zip(pending, results, strict=True):
             if isinstance(result, BaseException):
                 logger.error("Audit delivery for environment %s failed", environment.environment_id, exc_info=result)
         return sum(result for result in results if isinstance(result, int))

@@ -203,7 +203,7 @@ async def preview_matter(
         )
     if allowed is None:
         preview.warnings.append(not_loaded(mapped.work_type))
-    by_text = {text: r for text, r in zip(texts, found) if isinstance(r, list)}
+    by_text = {text: r for text, r in zip(texts, found, strict=True) if isinstance(r, list)}
     preview.parties = [
         PartyPreview(
             party,

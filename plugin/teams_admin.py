@@ -171,5 +171,5 @@ def _team_roles(work_type: str, roles: dict[str, Roles], concrete: list[str], wa
     return [
         role
         for role in tables[0].values()
-        if all(_team_problem(role.system_name, table, name) is None for table, name in zip(tables, names))
+        if all(_team_problem(role.system_name, table, name) is None for table, name in zip(tables, names, strict=True))
     ]

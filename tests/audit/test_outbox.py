@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlmodel import Session
@@ -130,7 +131,7 @@ def test_concurrent_contenders_get_one_winner(store: Store) -> None:
     for round in range(5):
         name = f"contested-{round}"
         with ThreadPoolExecutor(8) as pool:
-            won = list(pool.map(lambda holder: leases.try_acquire(name, holder, TTL, now=NOW), [f"h{i}" for i in range(8)]))
+            won = list(pool.map(partial(leases.try_acquire, name, ttl=TTL, now=NOW), [f"h{i}" for i in range(8)]))
         assert won.count(True) == 1
 
 
