@@ -8,7 +8,7 @@ import asyncio
 import statistics
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -37,7 +37,7 @@ class _TimedStream(httpx2.AsyncByteStream):
         self._inner = inner
         self._done = done
 
-    async def __aiter__(self):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
             yield chunk
 
@@ -75,7 +75,9 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
             if call["finished"] is None:
                 call["finished"] = time.time()
 
-        response.stream = _TimedStream(response.stream, done)  # type: ignore[arg-type]
+        if not isinstance(response.stream, httpx2.AsyncByteStream):
+            raise BenchmarkError("the service's transport answered with a body that is not read asynchronously")
+        response.stream = _TimedStream(response.stream, done)
         return response
 
     async def aclose(self) -> None:

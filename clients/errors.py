@@ -17,6 +17,8 @@ class RemoteError(Exception):
     """A remote system failed; `str()` is a plain sentence naming the system and environment."""
 
     template = "{system} gave an answer we could not read for {environment}: {detail}"
+    retry_after: float | None = None
+    """Seconds the remote asked us to wait before trying again (its Retry-After), when it said."""
 
     def __init__(self, system: str, environment: str, detail: str) -> None:
         self.system = system

@@ -79,7 +79,7 @@ def sign(key: bytes, webhook_id: str, timestamp: int, body: bytes) -> str:
 
 def retry_after(error: RemoteError) -> float | None:
     """Seconds the webhook asked us to wait (its `Retry-After`), if it did."""
-    return getattr(error, "retry_after", None)
+    return error.retry_after
 
 
 class SiemWebhook:
@@ -143,8 +143,7 @@ class SiemWebhook:
             error = RemoteUnavailable(SYSTEM, self._environment, detail)
         else:
             error = remote.status_error(response, auth_hint="check the webhook's signing secret", not_found=None)
-        # RemoteError declares no such field; read it back with `retry_after(error)`.
-        error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return error
 
 

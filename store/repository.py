@@ -339,7 +339,7 @@ class Store:
                     MatterImport.organisation_id == organisation_id,
                     MatterImport.environment_id == environment_id,
                     MatterImport.status == "imported",
-                    MatterImport.matter_uno.in_(unos),  # type: ignore[attr-defined]
+                    col(MatterImport.matter_uno).in_(unos),
                 )
             ).all()
             return {row.matter_uno: row for row in rows}
@@ -486,4 +486,4 @@ class Store:
     def audit_events(self, organisation_id: int | None, limit: int = 100) -> list[AuditEvent]:
         with Session(self.engine) as session:
             query = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
-            return list(session.exec(query.order_by(AuditEvent.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
+            return list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all())
