@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
@@ -36,8 +36,6 @@ from plugin.work_type_roles import not_loaded
 from store.imports import Attempt
 from store.party_links import RememberedLink
 from store.repository import EnvironmentSettings
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def build_demo(
     _admin_may_sign_in_outside_the_portal(store, organisation)
     store.close()
 
-    info = {
+    info: dict[str, object] = {
         "service_url": service_url,
         "sandbox_url": sandbox.url,
         "environments": [
