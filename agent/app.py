@@ -249,7 +249,8 @@ def _matter_not_found(number: str) -> HTTPException:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
     return error_response(exc.status_code, exc.detail, exc.headers)
 
 

@@ -7,8 +7,8 @@ use its indexes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import Connection, RowMapping, text
 

@@ -40,8 +40,6 @@ class TableSpec:
     optional: tuple[str, ...] = ()
     join_keys: tuple[str, ...] = ()
     """Alternative columns the table is joined on; exactly one of them must be mapped."""
-    table_optional: bool = False
-    """The whole table may be ``null`` or left out."""
 
 
 TABLE_SPECS: dict[str, TableSpec] = {
@@ -66,17 +64,14 @@ TABLE_SPECS: dict[str, TableSpec] = {
     ),
     "contact": TableSpec(
         required=(), optional=("email", "phone"), join_keys=("address_uno", "name_uno"),
-        table_optional=True,
     ),
     "employee": TableSpec(required=("empl_uno", "employee_code", "employee_name")),
     "status": TableSpec(required=("code", "description")),
     "office": TableSpec(required=("code", "description")),
     "department": TableSpec(required=("code", "description")),
     "matter_type": TableSpec(required=("code", "description")),
-    "matter_party": TableSpec(
-        required=("matter_uno", "name_uno", "role_code"), table_optional=True
-    ),
-    "party_role": TableSpec(required=("code", "description"), table_optional=True),
+    "matter_party": TableSpec(required=("matter_uno", "name_uno", "role_code")),
+    "party_role": TableSpec(required=("code", "description")),
 }
 
 COLUMN_TYPES: dict[tuple[str, str], type[TypeEngine[Any]]] = {
@@ -161,14 +156,30 @@ def parse_schema(data: object) -> AgentSchema:
     person, organisation = _name_type_codes(root.get("name_type_codes", DEFAULT_NAME_TYPE_CODES))
     tables = _object(root.get("tables"), "tables", set(TABLE_SPECS))
     extra_columns = {"matter": {MATTER_NUMBER: matter_number_column}}
-    mapped = {
-        logical: _mapped_table(logical, tables.get(logical), spec, extra_columns.get(logical, {}))
-        for logical, spec in TABLE_SPECS.items()
-    }
-    if mapped["party_role"] is not None and mapped["matter_party"] is None:
+
+    def read(logical: str) -> MappedTable:
+        return _mapped_table(logical, tables.get(logical), TABLE_SPECS[logical], extra_columns.get(logical, {}))
+
+    def read_if_given(logical: str) -> MappedTable | None:
+        """The tables AgentSchema types as optional may be ``null`` or left out."""
+        return None if tables.get(logical) is None else read(logical)
+
+    matter_party, party_role = read_if_given("matter_party"), read_if_given("party_role")
+    if party_role is not None and matter_party is None:
         raise MappingError("tables.party_role needs tables.matter_party, whose role codes it names")
     return AgentSchema(
-        **mapped,
+        matter=read("matter"),
+        client=read("client"),
+        name=read("name"),
+        address=read("address"),
+        contact=read_if_given("contact"),
+        employee=read("employee"),
+        status=read("status"),
+        office=read("office"),
+        department=read("department"),
+        matter_type=read("matter_type"),
+        matter_party=matter_party,
+        party_role=party_role,
         closed_status_codes=closed,
         person_name_types=person,
         organisation_name_types=organisation,
@@ -198,10 +209,8 @@ def _codes(value: object, where: str, *, allow_empty: bool) -> frozenset[str]:
 
 def _mapped_table(
     logical: str, data: object, spec: TableSpec, extra_columns: dict[str, str]
-) -> MappedTable | None:
+) -> MappedTable:
     where = f"tables.{logical}"
-    if data is None and spec.table_optional:
-        return None
     entry = _object(data, where, {"name", "columns", "filters"})
     name = _identifier(entry.get("name"), f"{where}.name")
     allowed = {*spec.required, *spec.optional, *spec.join_keys}

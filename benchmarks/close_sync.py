@@ -75,10 +75,16 @@ from sqlalchemy import create_engine, insert, or_, select, update
 from sqlmodel import Session, col
 
 from benchmarks.import_depth import (
-    MIN_RUNS, TLS_HELP, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
+    MIN_RUNS,
+    TLS_HELP,
+    ForkedServer,
+    SandboxControl,
+    loopback_server,
+    sandbox_certificate,
+    trusted,
 )
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, measure_use_case, render, verdict
-from sandbox.calls import count_by_system, remote_system, sequential_depth
+from sandbox.calls import System, count_by_system, remote_system, sequential_depth
 from sandbox.ports import bound_socket_pair, port_of
 
 AGENT_PATH = "/aderant/*"
@@ -98,7 +104,7 @@ CALLS_GOAL = 150
 """Remote calls of the dry run, in every run: 51 agent calls of 200 ids and 80 `findByQuery` of 100."""
 WALL_GOAL = 40.0
 """Wall time of the median run, in units of the latency."""
-SYSTEMS = {"aderant": "Aderant agent", "clio-operate": "Clio Operate"}
+SYSTEMS: dict[System, str] = {"aderant": "Aderant agent", "clio-operate": "Clio Operate"}
 MEMORY_GOAL_IMPORTED = 100_000
 """The imported matters the memory goal is set for (with 80 % closed in Aderant)."""
 PEAK_RSS_GOAL_MB = 120.0
@@ -186,13 +192,12 @@ def imported_rows(store: Any, organisation_id: int, environment_id: int) -> dict
     from store.models import MatterImport
 
     with Session(store.engine) as session:
-        rows = session.execute(select(MatterImport.matter_uno, MatterImport.work_item_id).where(
-            MatterImport.organisation_id == organisation_id,
-            MatterImport.environment_id == environment_id,
-            MatterImport.status == "imported",
-            col(MatterImport.work_item_id).is_not(None),
+        rows = session.execute(select(col(MatterImport.matter_uno), col(MatterImport.work_item_id)).where(
+            col(MatterImport.organisation_id) == organisation_id,
+            col(MatterImport.environment_id) == environment_id,
+            col(MatterImport.status) == "imported",
         )).all()
-    return {uno: work_item_id for uno, work_item_id in rows}
+    return {uno: work_item_id for uno, work_item_id in rows if work_item_id is not None}
 
 
 def close_in_aderant(database_url: str, matter_unos: list[str], share: float) -> None:
@@ -338,7 +343,7 @@ class MemoryRun:
     found: int
     digest: int
     """An order-free checksum of the candidates' work item ids (`ids_digest`)."""
-    calls: dict[str, int]
+    calls: dict[System, int]
 
 
 def ids_digest(ids: Any) -> int:
@@ -359,6 +364,8 @@ def measure_memory(database_url: str, secret_key: str, organisation_id: int, env
 
     store = Store(make_engine(database_url), SecretBox(secret_key))
     env = store.environment(organisation_id, environment_id)
+    if env is None:
+        raise BenchmarkError(f"environment {environment_id} of organisation {organisation_id} is not in the database")
     found, digest = 0, 0
 
     def count(candidate: CloseCandidate) -> None:
@@ -404,8 +411,8 @@ def memory_benchmark(imported: int, latency: float, aderant_closed_share: float,
     (`ru_maxrss`) counts the process it was started from as it was then, which, once it holds
     the demo's seeded work items, is far more than the dry run's."""
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
-    from views.demo import build_demo
     from store.models import MatterImport
+    from views.demo import build_demo
 
     spawn = multiprocessing.get_context("spawn")
     pools = [ProcessPoolExecutor(max_workers=1, mp_context=spawn) for _ in range(runs)]

@@ -60,7 +60,13 @@ from sqlmodel import Session
 
 from benchmarks.close_sync import AGENT_PATH, CLIO_OPERATE_PATH, DEMO_GENERATED_MATTERS, FIRST_MATTER_UNO, TENANT, WORK_TYPE
 from benchmarks.import_depth import (
-    MIN_RUNS, TLS_HELP, ForkedServer, SandboxControl, loopback_server, sandbox_certificate, trusted,
+    MIN_RUNS,
+    TLS_HELP,
+    ForkedServer,
+    SandboxControl,
+    loopback_server,
+    sandbox_certificate,
+    trusted,
 )
 from benchmarks.measure import BenchmarkError, Goal, figure, measure_use_case, render, verdict
 from sandbox.calls import sequential_depth
@@ -137,8 +143,8 @@ def set_up(demo: Any, data_dir: Path, matters: int, aderant_share: float, clio_s
     from sandbox.aderant_db import HBM_MATTER
     from sandbox.clio.model import Participant, ParticipantRole
     from sandbox.clio.state import NewWorkItem
-    from views.demo import ORGANISATION
     from store.models import MatterImport, utcnow
+    from views.demo import ORGANISATION
 
     clock = time.perf_counter()
     aderant_url = f"sqlite:///{(data_dir / 'aderant.db').resolve()}"

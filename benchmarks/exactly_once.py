@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +43,10 @@ import httpx2
 
 from benchmarks.import_depth import MIN_RUNS, ThreadServers, user_token
 from benchmarks.measure import BenchmarkError, Goal, figure, render, report, verdict
+from benchmarks.service_processes import MATTER, kill_mid_import
 from plugin.importer import CLAIM_LEASE
 from sandbox.aderant_db import create_aderant_db
 from sandbox.clio.tenant import Tenant
-from benchmarks.service_processes import MATTER, kill_mid_import
 from sandbox.ports import bound_socket_pair, port_of
 from store.db import upgrade
 
@@ -84,8 +84,8 @@ def work_items(tenant: Tenant, matter: str) -> int:
 
 def seconds_until(stated: str) -> float:
     """From now to the time of day (UTC) an answer stated."""
-    now = datetime.now(timezone.utc)
-    told = datetime.combine(now.date(), datetime.strptime(stated, "%H:%M:%S").time(), timezone.utc)
+    now = datetime.now(UTC)
+    told = datetime.combine(now.date(), datetime.strptime(stated, "%H:%M:%S").time(), UTC)
     return (told - now).total_seconds()
 
 

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ SEED = 20261203
 USERS = [f"staff{n:02d}@firm.test" for n in range(40)]
 MATTERS = [str(300_000 + n) for n in range(5_000)]
 OUTCOMES = {"imported": 0.75, "already_imported": 0.12, "failed": 0.08, "refused": 0.05}
-YEAR_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 ERROR = "Clio Operate answered 503 Service Unavailable"
 
 
@@ -101,8 +101,8 @@ FILTERS = (
            lambda s: {"environment_id": s.environment_id, "user_name": USERS[0], "outcome": "refused"},
            "an index on (organisation_id, environment_id, user_name, outcome, id)"),
     Filter("days with no attempt (2025)",
-           lambda s: {"environment_id": s.environment_id, "started_from": datetime(2025, 3, 1, tzinfo=timezone.utc),
-                      "started_before": datetime(2025, 4, 1, tzinfo=timezone.utc)},
+           lambda s: {"environment_id": s.environment_id, "started_from": datetime(2025, 3, 1, tzinfo=UTC),
+                      "started_before": datetime(2025, 4, 1, tzinfo=UTC)},
            "an index on (organisation_id, environment_id, started_at)"),
 )
 

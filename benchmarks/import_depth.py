@@ -46,7 +46,7 @@ import uvicorn
 
 from benchmarks.measure import BenchmarkError, Figure, Goal, RecordingTransport, figure, render, report, verdict
 from clients.http import verification
-from sandbox.calls import count_by_system, sequential_depth
+from sandbox.calls import System, count_by_system, sequential_depth
 from sandbox.ports import SocketServer, bound_socket_pair, port_of
 from sandbox.tls import Certificate, self_signed_certificate
 
@@ -84,7 +84,7 @@ class Measurement:
     linked: int
 
     @property
-    def by_system(self) -> Counter[str]:
+    def by_system(self) -> Counter[System]:
         return count_by_system(self.calls)
 
     @property
@@ -98,8 +98,11 @@ class Measurement:
 
 def loopback_server(app: Any, sock: socket.socket, certificate: Certificate | None = None) -> uvicorn.Server:
     """uvicorn serving ``app`` on the bound loopback socket (see sandbox.ports)."""
-    tls = {"ssl_certfile": str(certificate.certificate_file), "ssl_keyfile": str(certificate.key_file)} if certificate else {}
-    return SocketServer(uvicorn.Config(app, log_level="warning", access_log=False, **tls), sock)
+    return SocketServer(uvicorn.Config(
+        app, log_level="warning", access_log=False,
+        ssl_certfile=certificate.certificate_file if certificate else None,
+        ssl_keyfile=certificate.key_file if certificate else None,
+    ), sock)
 
 
 def sandbox_certificate(tls: bool, data_dir: str) -> Certificate | None:

@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,8 +54,14 @@ import httpx2
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.import_depth import (
-    AGENT_PATH, CLIO_OPERATE_PATH, MIN_RUNS, ForkedServer, SandboxControl, loopback_server,
-    sandbox_certificate, trusted,
+    AGENT_PATH,
+    CLIO_OPERATE_PATH,
+    MIN_RUNS,
+    ForkedServer,
+    SandboxControl,
+    loopback_server,
+    sandbox_certificate,
+    trusted,
 )
 from benchmarks.measure import BenchmarkError, Figure, Goal, figure, render, report, verdict
 from clients.http import verification
@@ -315,13 +322,17 @@ class Row:
         return self.figure(lambda r: sum(r.errors.values()))
 
 
+def _count_of(kind: str, run: RunResult) -> float:
+    return len(run.of(kind))
+
+
 def table(row: Row) -> str:
     per_request = row.figure(lambda r: r.service_cpu / len(r.samples) * 1000 if r.samples else float("nan"))
     cells = [
         ("previews / s (higher is better)", row.preview_rate.show("{:.1f}")),
         ("requests / s (higher is better)", row.figure(lambda r: r.rate(), higher_is_better=True).show("{:.1f}")),
-        *((f"{kind}es" if kind == "search" else f"{kind}s", row.figure(lambda r, k=kind: len(r.of(k)),
-          higher_is_better=True).show()) for kind in ("preview", "search")),
+        *((f"{kind}es" if kind == "search" else f"{kind}s", row.figure(partial(_count_of, kind), higher_is_better=True).show())
+          for kind in ("preview", "search")),
         *((f"preview p{p} ms", row.p("preview", p).show()) for p in (50, 95, 99)),
         *((f"search p{p} ms", row.p("search", p).show()) for p in (50, 95, 99)),
         ("errors", row.errors.show()),

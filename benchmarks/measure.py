@@ -8,7 +8,7 @@ import asyncio
 import statistics
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -37,7 +37,7 @@ class _TimedStream(httpx2.AsyncByteStream):
         self._inner = inner
         self._done = done
 
-    async def __aiter__(self):  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
             yield chunk
 
@@ -75,7 +75,9 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
             if call["finished"] is None:
                 call["finished"] = time.time()
 
-        response.stream = _TimedStream(response.stream, done)  # type: ignore[arg-type]
+        if not isinstance(response.stream, httpx2.AsyncByteStream):
+            raise BenchmarkError("the service's transport answered with a body that is not read asynchronously")
+        response.stream = _TimedStream(response.stream, done)
         return response
 
     async def aclose(self) -> None:
@@ -208,7 +210,7 @@ def render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 

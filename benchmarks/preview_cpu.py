@@ -89,9 +89,9 @@ class SandboxThread(httpx2.AsyncBaseTransport):
     @staticmethod
     def cpu() -> float:
         """CPU seconds of the sandbox's threads so far."""
-        threads = [t for t in threading.enumerate()
-                   if t.ident is not None and (t.name == SANDBOX_THREAD or t.name.startswith(SANDBOX_WORKERS))]
-        return sum(time.clock_gettime(time.pthread_getcpuclockid(t.ident)) for t in threads)  # type: ignore[arg-type]
+        idents = [t.ident for t in threading.enumerate()
+                  if t.ident is not None and (t.name == SANDBOX_THREAD or t.name.startswith(SANDBOX_WORKERS))]
+        return sum((time.clock_gettime(time.pthread_getcpuclockid(ident)) for ident in idents), 0.0)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import httpx2
 from clients.aderant_models import AgentHealth, MatterDetail, MatterStatus, MatterSummary, Page, Party
 from clients.concurrency import chunked, gather_bounded
 from clients.errors import RemoteAuthError, RemoteError, RemoteUnavailable
-from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
 from clients.http import parsed_url
+from clients.relay import RelaySigner, is_relay_url, relay_resource_uri
 from clients.remote import RemoteSystem
 
 __all__ = [

@@ -81,10 +81,13 @@ class Address:
         )
 
 
+PartyKind = Literal["person", "organisation"]
+
+
 @dataclass(frozen=True)
 class Party:
     name_uno: int
-    kind: Literal["person", "organisation"]
+    kind: PartyKind
     display_name: str
     first_name: str | None
     middle_name: str | None

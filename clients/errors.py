@@ -5,11 +5,20 @@ RemoteNotFound 404, RemoteRejected 502 (and a bare RemoteError, an unreadable an
 Messages never carry tokens, keys or secrets.
 """
 
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class RemoteError(Exception):
     """A remote system failed; `str()` is a plain sentence naming the system and environment."""
 
     template = "{system} gave an answer we could not read for {environment}: {detail}"
+    retry_after: float | None = None
+    """Seconds the remote asked us to wait before trying again (its Retry-After), when it said."""
 
     def __init__(self, system: str, environment: str, detail: str) -> None:
         self.system = system
@@ -48,3 +57,12 @@ class RemoteRejected(RemoteError):
     """The remote refused the request itself (400/409/422); `detail` is its own message."""
 
     template = "{system} rejected the request for {environment}: {detail}"
+
+
+async def answer_or_error(call: Awaitable[T]) -> T | RemoteError:
+    """The answer, or the remote failure that stands in its place: a page gathering several reads
+    says which failed and shows the others, while any other failure raises at once."""
+    try:
+        return await call
+    except RemoteError as exc:
+        return exc

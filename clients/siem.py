@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -79,7 +79,7 @@ def sign(key: bytes, webhook_id: str, timestamp: int, body: bytes) -> str:
 
 def retry_after(error: RemoteError) -> float | None:
     """Seconds the webhook asked us to wait (its `Retry-After`), if it did."""
-    return getattr(error, "retry_after", None)
+    return error.retry_after
 
 
 class SiemWebhook:
@@ -143,8 +143,7 @@ class SiemWebhook:
             error = RemoteUnavailable(SYSTEM, self._environment, detail)
         else:
             error = remote.status_error(response, auth_hint="check the webhook's signing secret", not_found=None)
-        # RemoteError declares no such field; read it back with `retry_after(error)`.
-        error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
         return error
 
 
@@ -167,5 +166,5 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - time.time())

@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from clients.errors import RemoteAuthError, RemoteRejected
 from embed_auth.portal_access import RECHECK, PortalAccess, clio_role
@@ -100,7 +100,6 @@ class EnvironmentAccess:
         answer = cached[1]
         if isinstance(answer, _Refusal):
             await self._refuse(principal, env, answer, audit=audit)
-        assert isinstance(answer, Principal)
         return answer
 
     async def refuse(self, principal: Principal, env: EnvironmentSettings, reason: str) -> None:
@@ -110,7 +109,7 @@ class EnvironmentAccess:
 
     async def _refuse(
         self, principal: Principal, env: EnvironmentSettings, refusal: _Refusal, *, audit: bool = True, held_back: bool = True
-    ) -> None:
+    ) -> NoReturn:
         await self._portal.refuse(
             env, principal.user_name, refusal.why, reason=refusal.reason, event=REFUSED_EVENT, audit=audit,
             held_back=held_back, data={"signed_in_environment_id": principal.environment_id},

@@ -43,7 +43,10 @@ class JwksCache:
     """Signing keys per identity server; each environment's identity client reads them (its
     discovery route may be overridden)."""
 
-    def __init__(self, identity: Callable[[EnvironmentSettings], ClioIdentity], *, min_refresh: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, identity: Callable[[EnvironmentSettings], ClioIdentity], *, min_refresh: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._identity = identity
         self._min_refresh = min_refresh
         self._clock = clock

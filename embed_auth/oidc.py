@@ -153,8 +153,11 @@ class ProviderDocuments:
         async with self._lock:
             cached = self._keys
             if cached is None or self._due(cached[0], refresh=refresh):
+                jwks_uri = metadata["jwks_uri"]  # present: validate() requires it
+                if not isinstance(jwks_uri, str):
+                    raise SignInUnavailable("The identity provider's discovery document gives its keys' address as no text")
                 try:
-                    keys = KeySet.import_key_set(await _get_json(http, metadata["jwks_uri"]))
+                    keys = KeySet.import_key_set(await _get_json(http, jwks_uri))
                 except (JoseError, ValueError, TypeError) as exc:
                     raise SignInUnavailable(f"The identity provider's keys are not usable ({exc})") from None
                 cached = self._keys = (self._clock(), keys)
@@ -168,7 +171,7 @@ class ProviderDocuments:
 class OidcClient:
     """One configured provider: starts sign-ins and checks what comes back."""
 
-    def __init__(self, config: ProviderConfig, redirect_uri: str, *, timeout: float = 20.0, leeway: float = 60.0) -> None:
+    def __init__(self, config: ProviderConfig, redirect_uri: str, *, timeout: float = 20.0, leeway: int = 60) -> None:
         self.name = config.name
         self._config = config
         self._redirect_uri = redirect_uri
@@ -230,8 +233,8 @@ class OidcClient:
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise SignInRefused("The identity provider sent no ID token: ask your administrator to check its set-up.")
-        offered = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
-        algorithms = [a for a in offered if a in ALGORITHMS]
+        offered = metadata.get("id_token_signing_alg_values_supported")
+        algorithms = [a for a in (offered if isinstance(offered, list) and offered else ["RS256"]) if a in ALGORITHMS]
         try:
             try:
                 decoded = jwt.decode(id_token, await self._documents.keys(http), algorithms=algorithms)

@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 from embed_auth.clocks import utcnow
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
@@ -48,6 +48,15 @@ TAKES_EFFECT = (
 def refusal(contact: str) -> str:
     """The §9 refusal, naming who to ask when the organisation has said (Settings → Members)."""
     return f"{REFUSED}: {contact}" if contact else REFUSED
+
+
+class _AuditedRefusal(TypedDict):
+    """Where a refusal happened and who met it, as its audit event records them."""
+
+    organisation_id: int
+    environment_id: int
+    actor: str
+    data: dict[str, Any]
 
 
 class PortalRefused(AccessRefused):
@@ -115,7 +124,7 @@ class PortalAccess:
         message = reason or refusal(await asyncio.to_thread(self._store.access_contact, env.organisation_id))
         if audit:
             row = {"reason": message, "why": why, **(data if data is not None else {"method": "portal"})}
-            who = {"organisation_id": env.organisation_id, "environment_id": env.id, "actor": user_name, "data": row}
+            who = _AuditedRefusal(organisation_id=env.organisation_id, environment_id=env.id, actor=user_name, data=row)
             if not held_back:
                 await asyncio.to_thread(self._store.add_audit_event, event, **who)
             elif not await asyncio.to_thread(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,8 +38,8 @@ class SessionManager:
             role=principal.role,
             identity_provider=principal.identity_provider,
             csrf_token=secrets.token_urlsafe(32),
-            expires_at=datetime.now(timezone.utc) + self._lifetime,
-            checked_at=datetime.now(timezone.utc),  # decided just now, by the sign-in
+            expires_at=datetime.now(UTC) + self._lifetime,
+            checked_at=datetime.now(UTC),  # decided just now, by the sign-in
         )
         await asyncio.to_thread(self._store.create_session, token, record)
         await self.remember_name(principal)

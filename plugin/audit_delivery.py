@@ -20,7 +20,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from clients.errors import RemoteError
 from clients.otel import internal_span
@@ -112,7 +112,7 @@ class AuditDelivery:
         async with self._running:
             pending = await asyncio.to_thread(self._outbox.environments_with_pending_events, self._clock())
             results = await asyncio.gather(*(self._deliver_environment(p) for p in pending), return_exceptions=True)
-        for environment, result in zip(pending, results):
+        for environment, result in zip(pending, results, strict=True):
             if isinstance(result, BaseException):
                 logger.error("Audit delivery for environment %s failed", environment.environment_id, exc_info=result)
         return sum(result for result in results if isinstance(result, int))
@@ -189,4 +189,4 @@ def _destination(pending: OutboxEvent, environment_id: int) -> int | None:
 
 def _utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

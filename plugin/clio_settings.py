@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any, TypeGuard, get_args
 
 from clients.clio_operate import TeamSearchBody
 from clients.clio_routes import DEFAULT_ROUTES, ClioRoutes, route_override_problems
 
 DEFAULT_USER_ROLE = "contributor"
 TEAM_SEARCH_BODIES: tuple[str, ...] = get_args(TeamSearchBody)
+
+
+def is_team_search_body(value: object) -> TypeGuard[TeamSearchBody]:
+    return value in TEAM_SEARCH_BODIES
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class ClioShapeSettings:
         return cls(
             routes=routes,
             user_participant_role=role if isinstance(role, str) and role else None,
-            team_search_body=body if body in TEAM_SEARCH_BODIES else "minimal",
+            team_search_body=body if is_team_search_body(body) else "minimal",
         )
 
     def to_json(self) -> dict[str, Any]:

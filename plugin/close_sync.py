@@ -11,10 +11,10 @@ reopens anything, and never touches a matter that is already closed or that PMS 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from clients.aderant import STATUS_IDS_PER_CALL
 from clients.aderant_models import MatterStatus
@@ -163,7 +163,7 @@ class _Pipeline:
         self,
         waiting: list[Batched],
         group: asyncio.TaskGroup,
-        work: Callable[[list[Batched]], Awaitable[None]],
+        work: Callable[[list[Batched]], Coroutine[Any, Any, None]],
         *,
         final: bool,
     ) -> None:

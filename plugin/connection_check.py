@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from clients.errors import (
@@ -71,7 +71,7 @@ async def check_connection(
     env = await environment_settings(services, organisation_id, environment_id)
     aderant, clio = await asyncio.gather(_aderant_hops(services, env), _clio_hops(services, env))
     check = ConnectionCheck(env.name, (*aderant, *clio))
-    last = LastCheck(datetime.now(timezone.utc), check.ok, check.summary, checked_by)
+    last = LastCheck(datetime.now(UTC), check.ok, check.summary, checked_by)
     await services.db(services.store.connections.record_check, organisation_id, environment_id, last)
     return check
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from clients.clio_routes import ClioRoutes, route_override_problems
 from clients.relay import RELAY_HOST_SUFFIX
 from clients.siem import signing_key
-from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings
+from plugin.clio_settings import TEAM_SEARCH_BODIES, ClioShapeSettings, is_team_search_body
 from plugin.errors import InvalidInput, NotFound
 from plugin.services import EnvironmentSettings, Services
 from store.environments import EnvironmentConflict, EnvironmentRef, EnvironmentValues, LastCheck, normalise_issuer
@@ -240,12 +240,10 @@ class _SecretInput:
 
 def _submitted(fields: Mapping[str, str], saved: ConnectionForm) -> tuple[ConnectionForm, dict[str, _SecretInput]]:
     """The form as typed (which secrets are set comes from `saved`) and what to do with each secret."""
-    form = replace(
-        saved,
-        **{name: fields.get(name, "") for name in PLAIN},
-        **{name: fields.get(name, getattr(saved, name)) for name in CLIO_FIELDS},
-        import_writes_enabled="import_writes_enabled" in fields,
-    )
+    # Text fields of ConnectionForm by name, which mypy cannot check against its fields (replace() does).
+    typed: dict[str, Any] = {name: fields.get(name, "") for name in PLAIN}
+    typed.update({name: fields.get(name, getattr(saved, name)) for name in CLIO_FIELDS})
+    form = replace(saved, **typed, import_writes_enabled="import_writes_enabled" in fields)
     secrets = {name: _SecretInput(fields.get(name, "").strip(), f"clear_{name}" in fields) for name in SECRETS}
     return form, secrets
 
@@ -329,7 +327,7 @@ class _Validation:
         body = self.form.clio_team_search_body.strip()
         if body not in TEAM_SEARCH_BODIES:
             self.problems["clio_team_search_body"] = f"{LABELS['clio_team_search_body']} must be one of {', '.join(TEAM_SEARCH_BODIES)}."
-        chosen = ClioShapeSettings(self.routes(), role or None, body if body in TEAM_SEARCH_BODIES else "minimal")
+        chosen = ClioShapeSettings(self.routes(), role or None, body if is_team_search_body(body) else "minimal")
         stored = dict(self.form.stored_clio_settings)
         in_effect = ClioShapeSettings.of(stored).to_json()
         for key, value in chosen.to_json().items():

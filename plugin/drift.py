@@ -102,8 +102,10 @@ class Baseline:
     def with_value(self, field_name: str, digest: str | None) -> Baseline:
         """This baseline once the value of `field_name` whose digest is `digest` was written."""
         kind, _, key = field_name.partition(":")
-        if kind in ("title", "reference"):
-            return replace(self, **{kind: digest})
+        if kind == "title":
+            return replace(self, title=digest)
+        if kind == "reference":
+            return replace(self, reference=digest)
         if kind == "attribute":
             return replace(self, attributes={**self.attributes, key: digest})
         if kind == "key_date":

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from clients.clio_models import NewParticipant, WorkItemChanges
@@ -40,6 +41,7 @@ from store.clock import utcnow
 from store.drift_changes import TRIGGER, ChangeClaim, ChangeToApply
 from store.imports import Attempt, ImportedBaseline, settling_message
 from store.repository import EnvironmentSettings
+from store.required import required
 
 SEPARATOR = "|"
 APPLICABLE: frozenset[Kind] = frozenset({"aderant_only", "party_added"})
@@ -181,19 +183,24 @@ class _Matter:
             outcomes += await self._parties(parties, baseline, fingerprint, selection.contacts)
         return outcomes
 
+    @property
+    def _record(self) -> ImportedBaseline:
+        """The import drift compared against: there whenever a change of the matter was chosen."""
+        return required(self.record, f"the import of matter {self.drift.matter_number}")
+
     def _baseline(self) -> tuple[Baseline, Fingerprint]:
         """The matter's baseline and its key (drift compared it: both are there)."""
-        assert self.record is not None and self.record.baseline is not None
-        baseline = Baseline.from_json(self.record.baseline)
-        assert baseline is not None
-        fingerprint = self.services.store.secrets.fingerprint_for(baseline.key_id)
-        assert fingerprint is not None
+        number = self.drift.matter_number
+        kept = required(self._record.baseline, f"the baseline of matter {number}")
+        baseline = required(Baseline.from_json(kept), f"a baseline of matter {number} in the version compared")
+        key = self.services.store.secrets.fingerprint_for(baseline.key_id)
+        fingerprint = required(key, f"the key {baseline.key_id} of matter {number}'s baseline")
         return baseline, fingerprint
 
     def _change(self, difference: Difference, before: str | None, after: str | None, key_id: str) -> ChangeToApply:
-        assert self.record is not None
+        record = self._record
         return ChangeToApply(
-            self.env.organisation_id, self.env.id, self.record.import_id, self.record.matter_uno,
+            self.env.organisation_id, self.env.id, record.import_id, record.matter_uno,
             self.drift.matter_number, self.drift.work_item_id, difference.field, before or "", after or "", key_id,
             self.user_name, current_trace_id(),
         )
@@ -215,7 +222,7 @@ class _Matter:
                 outcomes.append(self._outcome(d, True, ALREADY))
                 continue
             change = self._change(d, before, after, fingerprint.key_id)
-            claim = await self._claim(change, lambda kept, field=d.field, before=before: kept.digest_of(field) == before)
+            claim = await self._claim(change, partial(_still_holds, d.field, before))
             if claim.kind == "claimed":
                 claimed.append((d, change, claim))
             else:
@@ -332,6 +339,11 @@ def _work_item_changes(differences: list[Difference]) -> WorkItemChanges:
         reference=values.get("reference"),
         key_dates={f.partition(":")[2]: v for f, v in values.items() if f.startswith("key_date:")},
     )
+
+
+def _still_holds(field_name: str, digest: str | None, kept: Baseline) -> bool:
+    """Whether the stored baseline still holds `digest` for `field_name`: nobody applied it meanwhile."""
+    return kept.digest_of(field_name) == digest
 
 
 def _kept(data: dict[str, Any] | None) -> Baseline:

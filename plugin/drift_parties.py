@@ -54,7 +54,7 @@ async def party_choices(
     )
     clio = services.connections.clio(env)
     texts = sorted({search_text(p) for p in parties.values()})
-    found = dict(zip(texts, await gather_bounded(texts, clio.search_contacts, services.concurrency)))
+    found = dict(zip(texts, await gather_bounded(texts, clio.search_contacts, services.concurrency), strict=True))
     return {
         key: PartyPreview(
             party,

@@ -150,7 +150,7 @@ class _Page:
             except RemoteNotFound:
                 return None
 
-        return dict(zip(work_item_ids, await gather_bounded(work_item_ids, read, self.services.concurrency)))
+        return dict(zip(work_item_ids, await gather_bounded(work_item_ids, read, self.services.concurrency), strict=True))
 
 
 

@@ -11,6 +11,7 @@ from plugin.errors import Forbidden, InvalidInput, NotFound
 from plugin.services import Services
 from plugin.time_zone import days_between, organisation_zone
 from store.repository import EnvironmentSettings
+from store.required import required
 
 OUTCOMES = ("imported", "already_imported", "updated", "failed", "refused", "in_progress", "interrupted")  # updated: a change from Aderant applied
 PAGE_SIZE = 50
@@ -130,8 +131,8 @@ async def _environments(services: Services, env: EnvironmentSettings, ids: set[i
         known.update({e.id: e for e in await services.environments(env.organisation_id)})
     for missing in ids - known.keys():
         removed = await services.db(services.store.environment, env.organisation_id, missing, include_removed=True)
-        assert removed is not None  # an attempt's environment is never deleted, only removed
-        known[missing] = removed
+        # an attempt's environment is never deleted, only removed
+        known[missing] = required(removed, f"environment {missing} of an attempt in History")
     return known
 
 

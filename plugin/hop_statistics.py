@@ -137,7 +137,7 @@ class HopStatistics:
             else MinutePoint(age, 0, 0, None)
             for age in range(WINDOW_MINUTES - 1, -1, -1)
         )
-        merged = [sum(column) for column in zip(*(m.bins for m in recent))] if recent else []
+        merged = [sum(column) for column in zip(*(m.bins for m in recent), strict=True)] if recent else []
         slowest = max((m.slowest for m in recent), default=0.0)
         return HopSummary(
             key=key,

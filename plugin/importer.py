@@ -406,7 +406,7 @@ class Contacts:
                     self.imports.contacts_exist, self.attempt, self.claim, list(self.exist.values()), work_item_sent=sending
                 )
         made: dict[int, tuple[str, bool]] = {}
-        for uno, outcome in zip(to_create, outcomes):
+        for uno, outcome in zip(to_create, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 raise outcome
             made[uno] = outcome

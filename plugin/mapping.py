@@ -14,6 +14,7 @@ from datetime import date
 from operator import attrgetter
 
 from clients.aderant import MatterDetail, Party
+from clients.aderant_models import PartyKind
 from clients.clio_models import FormField, WorkType
 
 DATE_PREFIX = "date:"
@@ -115,7 +116,7 @@ class MappedParty:
     key: str
     name_uno: int
     name: str
-    kind: str  # person | organisation
+    kind: PartyKind
     aderant_role: str
     role: str
     reference: str

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from clients.clio_models import WorkType
-from clients.errors import RemoteError, RemoteNotFound
+from clients.errors import RemoteNotFound, answer_or_error
 from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.mapping import MappedMatter, Mapping, Value, apply_mapping, concrete_work_types
 from plugin.mapping_document import InvalidMapping, from_document, parse_document, to_document
@@ -59,14 +59,9 @@ class MappingOverview:
 async def overview(services: Services, env: EnvironmentSettings) -> MappingOverview:
     versions, tree, loaded = await asyncio.gather(
         services.db(services.store.mappings.versions, env.organisation_id, env.id),
-        services.connections.clio(env).work_type_tree(),
+        answer_or_error(services.connections.clio(env).work_type_tree()),
         party_roles(services, env),
-        return_exceptions=True,
     )
-    for result in (versions, tree, loaded):
-        if isinstance(result, BaseException) and not isinstance(result, RemoteError):
-            raise result
-    assert isinstance(versions, list) and isinstance(loaded, dict)
     in_force = versions[0] if versions else None
     problems = [] if isinstance(tree, list) else [f"The work types could not be listed: {tree}"]
     form = None
@@ -74,7 +69,8 @@ async def overview(services: Services, env: EnvironmentSettings) -> MappingOverv
         mapping = await services.mapping(env)
         text, form = document_text(mapping), form_of(mapping)
     except NotConfigured as exc:  # a stored version that no longer validates: show it so it can be fixed
-        assert in_force is not None
+        if in_force is None:
+            raise
         text = json.dumps(in_force.document, indent=2, ensure_ascii=False) + "\n"
         problems.insert(0, str(exc))
     work_types = concrete_work_types(tree) if isinstance(tree, list) else None
@@ -238,12 +234,8 @@ async def compare(services: Services, env: EnvironmentSettings, text: str, matte
 
     types = sorted({before.work_type, after.work_type})
     tree, roles = await asyncio.gather(
-        services.connections.clio(env).work_type_tree(), roles_of(services, env, types), return_exceptions=True
+        answer_or_error(services.connections.clio(env).work_type_tree()), roles_of(services, env, types)
     )
-    if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
-        raise tree
-    if isinstance(roles, BaseException):
-        raise roles
     comparison = Comparison(number, before, after, [])
     if isinstance(tree, list):
         comparison.warnings += [f"The draft would not save: {p}" for p in work_type_problems(draft, tree, env.name)]

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Awaitable, TypeVar
+from datetime import UTC, datetime
+from typing import Any
 
 from clients.aderant import MatterDetail
 from clients.clio_models import OdsContact, ParticipantRole, WorkItemRef
 from clients.clio_operate import ClioOperateClient
 from clients.concurrency import gather_bounded
-from clients.errors import RemoteError, RemoteNotFound
+from clients.errors import RemoteError, RemoteNotFound, answer_or_error
 from clients.tracing import current_trace_id
-from store.imports import Attempt
 from plugin.data_quality import Note, matter_notes, party_notes
 from plugin.display_names import key_date_name, known_work_type_names, readable, work_type_name
 from plugin.errors import NotFound
@@ -34,10 +33,9 @@ from plugin.matching import DEFAULT_RULE, LEGAL_FORMS, PartyFacts, PreviousLink,
 from plugin.remote_waits import WaitingFor
 from plugin.services import Services
 from plugin.work_type_roles import not_loaded
+from store.imports import Attempt
 from store.party_links import RememberedLink
 from store.repository import EnvironmentSettings
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -172,9 +170,9 @@ async def preview_matter(
     references = sorted({p.reference for p in mapped.parties})
     (record, linked_before), existing, type_names, found = await asyncio.gather(
         services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
-        _or_error(find_imported(clio, mapped)),
+        answer_or_error(find_imported(clio, mapped)),
         known_work_type_names(clio, configuration.work_type_names),
-        gather_bounded(texts, lambda text: _or_error(clio.search_contacts(text)), services.concurrency),
+        gather_bounded(texts, lambda text: answer_or_error(clio.search_contacts(text)), services.concurrency),
     )
     allowed = configuration.roles.get(mapped.work_type)
 
@@ -203,7 +201,7 @@ async def preview_matter(
         )
     if allowed is None:
         preview.warnings.append(not_loaded(mapped.work_type))
-    by_text = {text: r for text, r in zip(texts, found) if isinstance(r, list)}
+    by_text = {text: r for text, r in zip(texts, found, strict=True) if isinstance(r, list)}
     preview.parties = [
         PartyPreview(
             party,
@@ -215,7 +213,7 @@ async def preview_matter(
         )
         for party in mapped.parties
     ]
-    preview.notes = matter_notes(matter, mapped, datetime.now(timezone.utc).date())
+    preview.notes = matter_notes(matter, mapped, datetime.now(UTC).date())
     preview.teams = [
         TeamPreview(t.team_id, t.team_name, t.role, _team_problem(t.role, allowed, mapped.work_type), role_name(t.role, allowed))
         for t in configuration.teams_for(mapped.work_type)
@@ -227,14 +225,6 @@ async def preview_matter(
     ]
     preview.warnings += [f"Default team {t.name} will not be added: {t.problem}" for t in preview.teams if t.problem]
     return preview
-
-
-async def _or_error(call: Awaitable[T]) -> T | RemoteError:
-    """The answer, or the remote failure that stood in its place (a preview says what failed)."""
-    try:
-        return await call
-    except RemoteError as exc:
-        return exc
 
 
 async def _deleted(clio: ClioOperateClient, work_item_id: str) -> bool:

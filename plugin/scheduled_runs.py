@@ -12,11 +12,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from clients.aderant_models import MatterSummary
 from clients.errors import RemoteError
 from clients.otel import internal_span
 from clients.tracing import background_trace
 from plugin.auto_import import auto_import_dry_run
-from plugin.close_sync import close_sync_dry_run
+from plugin.close_sync import CloseCandidate, close_sync_dry_run
 from plugin.drift_summary import DriftSummary, summarise_drift
 from plugin.errors import NotFound, UseCaseError
 from plugin.notifications import action_card
@@ -167,16 +168,18 @@ class SyncRunner:
                 if not isinstance(result, (RemoteError, UseCaseError)):
                     raise result
                 report.errors.append(f"{failed}: {result}")
-        closes = closes if isinstance(closes, list) else None
-        imports = imports if isinstance(imports, list) else None
-        report.close_sync = None if closes is None else len(closes)
-        report.auto_import = None if imports is None else len(imports)
+        to_close = closes if isinstance(closes, list) else None
+        to_import = imports if isinstance(imports, list) else None
+        report.close_sync = None if to_close is None else len(to_close)
+        report.auto_import = None if to_import is None else len(to_import)
         report.drift = drift if isinstance(drift, DriftSummary) else None
         to_apply = report.drift if report.drift is not None and report.drift.something_to_apply else None
-        if closes or imports or to_apply:
-            report.notification = await self._notify(env, closes or [], imports or [], to_apply)
+        if to_close or to_import or to_apply:
+            report.notification = await self._notify(env, to_close or [], to_import or [], to_apply)
 
-    async def _notify(self, env: EnvironmentSettings, closes: list, imports: list, drift: DriftSummary | None) -> str:
+    async def _notify(
+        self, env: EnvironmentSettings, closes: list[CloseCandidate], imports: list[MatterSummary], drift: DriftSummary | None
+    ) -> str:
         """Tell Teams, retrying with backoff; the outcome is recorded and never fails the run."""
         schedule = await self.services.db(self.services.store.schedules.schedule, env.organisation_id, env.id)
         if not schedule.teams_webhook:

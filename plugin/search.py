@@ -92,7 +92,7 @@ async def search_matters(
                 title=matter.title,
                 client_code=matter.client_code,
                 client_name=matter.client_name,
-                status=matter.status_description or matter.status,
+                status=matter.status_description or matter.status or "",  # empty: Aderant gave neither
                 closed=matter.closed,
                 imported=imported,
                 work_item_id=work_item_id,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from plugin.connections import Connections
 from plugin.errors import NotConfigured, NotFound
-from plugin.telemetry import NoTelemetry, Telemetry
 from plugin.mapping import Mapping
 from plugin.remote_waits import RemoteWaits
 from plugin.settings_cache import RECHECK_SECONDS, EnvironmentConfiguration, SettingsCache
+from plugin.telemetry import NoTelemetry, Telemetry
 from store.repository import EnvironmentSettings, Store
 
 __all__ = ["EnvironmentSettings", "Services"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
 N = TypeVar("N", int, float)
 
@@ -56,7 +57,7 @@ class Settings:
     of the default bundle (a firm's own CA, or a test server's self-signed certificate)."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         def get(name: str, default: object) -> str:
             return environ.get(f"PMS_SYNC_{name}", str(default))
 

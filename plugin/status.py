@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plugin.hop_statistics import HopStatistics, HopSummary
 from plugin.services import EnvironmentSettings, Services
@@ -83,7 +83,7 @@ def _status(
 ) -> EnvironmentStatus:
     """Blocking: the database reads, one after another, off the event loop."""
     store = services.store
-    org, now = env.organisation_id, datetime.now(timezone.utc)
+    org, now = env.organisation_id, datetime.now(UTC)
     checks = store.connections.last_checks(org)
     runs = store.schedules.runs(org, env.id, RUNS_LOOKED_AT)
     finished = [run for run in runs if run.outcome != "running"]
@@ -133,4 +133,4 @@ def _with_problems(status: EnvironmentStatus) -> EnvironmentStatus:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

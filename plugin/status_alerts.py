@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -149,7 +149,7 @@ def recovery_card(environment: str, incident: Incident, link: str) -> Card:
     return _card(
         f"PMS Sync: {environment} is working again",
         [f"Resolved: {problem.text}" for problem in incident.problems],
-        f"The trouble lasted about {minutes} min (since {incident.opened_at.astimezone(timezone.utc):%H:%M} UTC).",
+        f"The trouble lasted about {minutes} min (since {incident.opened_at.astimezone(UTC):%H:%M} UTC).",
         link,
     )
 

@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 
 from clients.clio_models import ParticipantRole, Team, WorkType
-from clients.errors import RemoteError
+from clients.errors import RemoteError, answer_or_error
 from plugin.display_names import named
 from plugin.errors import InvalidInput, NotFound
 from plugin.mapping import concrete_work_types
@@ -54,20 +54,15 @@ async def overview(services: Services, env: EnvironmentSettings, work_type: str 
     clio = services.connections.clio(env)
     rows, tree, found = await asyncio.gather(
         services.db(services.store.teams.all, env.organisation_id, env.id),
-        clio.work_type_tree(),
-        clio.search_teams(query.strip()) if query is not None else _nothing(),
-        return_exceptions=True,
+        answer_or_error(clio.work_type_tree()),
+        answer_or_error(clio.search_teams(query.strip())) if query is not None else _nothing(),
     )
-    for result in (rows, tree, found):
-        if isinstance(result, BaseException) and not isinstance(result, RemoteError):
-            raise result
-    assert isinstance(rows, list)
     page = TeamsOverview([], None, work_type, query or "")
     if isinstance(tree, RemoteError):
         page.warnings.append(f"The work types could not be listed, so the default teams could not be checked: {tree}")
         page.teams = [replace(_saved(r), unchecked=str(tree)) for r in rows]
         return page
-    page.work_types = named(concrete_work_types(tree), (await services.configuration(env)).work_type_names)  # type: ignore[arg-type]
+    page.work_types = named(concrete_work_types(tree), (await services.configuration(env)).work_type_names)
     concrete = [t.system_name for t in page.work_types]
     if work_type and work_type != EVERY_TYPE and work_type not in concrete:
         page.warnings.append(f"{work_type} is not a work type a matter can be created as in {env.name}: pick one from the list.")
@@ -78,7 +73,7 @@ async def overview(services: Services, env: EnvironmentSettings, work_type: str 
     if isinstance(found, RemoteError):
         page.warnings.append(f"Teams could not be searched: {found}")
     elif found is not None:
-        page.found = list(found)  # type: ignore[arg-type]
+        page.found = list(found)
     if work_type:
         page.roles = _team_roles(work_type, roles, concrete, page.warnings)
     return page
@@ -176,5 +171,5 @@ def _team_roles(work_type: str, roles: dict[str, Roles], concrete: list[str], wa
     return [
         role
         for role in tables[0].values()
-        if all(_team_problem(role.system_name, table, name) is None for table, name in zip(tables, names))
+        if all(_team_problem(role.system_name, table, name) is None for table, name in zip(tables, names, strict=True))
     ]

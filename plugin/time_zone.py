@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from plugin.errors import InvalidInput
 from plugin.services import Services
@@ -42,7 +42,7 @@ async def set_organisation_zone(services: Services, organisation_id: int, actor:
 def in_zone(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     """`moment` in `zone`; a stored time without an offset is UTC (SQLite keeps none)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone)
 
 
@@ -55,7 +55,7 @@ def shown(moment: datetime | None, zone: zoneinfo.ZoneInfo, *, seconds: bool = T
 
 def day_start(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
     """When `day` begins in `zone`, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def days_between(first: date | None, last: date | None, zone: zoneinfo.ZoneInfo) -> tuple[datetime | None, datetime | None]:

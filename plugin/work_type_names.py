@@ -74,7 +74,7 @@ async def overview(services: Services, env: EnvironmentSettings) -> NamesOvervie
         page.warnings.append(f"The work types could not be listed, so the page cannot say which have no name loaded: {tree}")
     else:
         named = {node.system_name for node in nodes if node.name}
-        page.unnamed = [name for name in _system_names(tree) if name not in named]  # type: ignore[arg-type]
+        page.unnamed = [name for name in _system_names(tree) if name not in named]
     return page
 
 

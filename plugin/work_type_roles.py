@@ -98,7 +98,7 @@ async def overview(services: Services, env: EnvironmentSettings) -> RolesOvervie
     if isinstance(tree, RemoteError):
         page.warnings.append(f"The work types could not be listed, so the page cannot say which still need roles: {tree}")
     else:
-        page.work_types = named(concrete_work_types(tree), (await services.configuration(env)).work_type_names)  # type: ignore[arg-type]
+        page.work_types = named(concrete_work_types(tree), (await services.configuration(env)).work_type_names)
     return page
 
 

@@ -583,7 +583,7 @@ def _add_examples(rows: _SeedRows) -> None:
     for table, descriptions in LOOKUPS:
         for code, description in descriptions.items():
             # code, description and, where the table has one, INACTIVE
-            rows.add(table, **dict(zip(table.c.keys(), (code, description, "N"))))
+            rows.add(table, **dict(zip(table.c.keys(), (code, description, "N"), strict=False)))
     rows.add_employee(JANE_SMITH)
     rows.add_employee(RAJ_PATEL)
     client = HARBOUR_HOLDINGS

@@ -2,7 +2,8 @@
 
 `FaultMiddleware` wraps the sandbox app. Each request (except the `/_sandbox` controls) is
 matched against the rules in order; the first live rule that matches fires: it receives the
-request, waits `delay` seconds (applying it even when the caller has gone meanwhile), then either holds the request open until the client gives up (`timeout`), answers
+request, waits `delay` seconds (applying it even when the caller has gone meanwhile), then either
+holds the request open until the client gives up (`timeout`), answers
 `status` with `{"error": "injected fault"}`, or lets the request through. A `lose_answer` rule
 lets the request through first and then holds its answer back until the client gives up: the
 write happened, but the caller never learns it did. A `late` rule answers 504 at once, as a

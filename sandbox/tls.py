@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -31,7 +31,7 @@ def self_signed_certificate(directory: Path, names: tuple[str, ...] = LOOPBACK_N
     """Write a new key and a certificate for `names` (host names or IP addresses) into `directory`."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     alternative_names: list[x509.GeneralName] = []
     for name in names:
         try:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 
 from store.imports import Attempt, _add_attempt, lease_expired
 from store.models import AuditEvent, DriftChange, MatterImport, utcnow
+from store.required import required
+from store.results import rows_changed
 
 TRIGGER = "drift"
 Baseline = dict[str, Any] | None
@@ -81,8 +83,8 @@ class DriftChangeStore:
                     DriftChange.after_digest == change.after_digest,
                 )
             ).first()
-            holding = {"status": "applying", "lease_expires_at": utcnow() + lease, "claimed_at": utcnow(),
-                       "user_name": change.user_name, "request_id": change.request_id}
+            holding = _Holding(status="applying", lease_expires_at=utcnow() + lease, claimed_at=utcnow(),
+                               user_name=change.user_name, request_id=change.request_id)
             if row is None:
                 row = DriftChange(
                     organisation_id=change.organisation_id, environment_id=change.environment_id,
@@ -92,23 +94,22 @@ class DriftChangeStore:
                 )
                 session.add(row)
                 session.commit()
-                assert row.id is not None
-                return ChangeClaim("claimed", row.id, change.import_id)
-            assert row.id is not None
+                return ChangeClaim("claimed", required(row.id, "a committed drift change's id"), change.import_id)
+            change_id = required(row.id, "a stored drift change's id")
             if row.status == "applying" and not lease_expired(_aware(row.lease_expires_at)):
-                return ChangeClaim("in_progress", row.id, change.import_id)
+                return ChangeClaim("in_progress", change_id, change.import_id)
             if row.status == "applied" and not still_before(_baseline(session, change)):
-                return ChangeClaim("applied", row.id, change.import_id)
+                return ChangeClaim("applied", change_id, change.import_id)
             taken = session.execute(
                 update(DriftChange)
                 .where(
-                    col(DriftChange.id) == row.id, col(DriftChange.organisation_id) == change.organisation_id,
+                    col(DriftChange.id) == change_id, col(DriftChange.organisation_id) == change.organisation_id,
                     col(DriftChange.claimed_at) == row.claimed_at,
                 )
                 .values(**holding, error=None, finished_at=None, attempt_id=None)
             )
             session.commit()
-            return ChangeClaim("claimed" if taken.rowcount == 1 else "in_progress", row.id, change.import_id)  # type: ignore[attr-defined]
+            return ChangeClaim("claimed" if rows_changed(taken) == 1 else "in_progress", change_id, change.import_id)
 
     def applied(
         self,
@@ -158,15 +159,14 @@ class DriftChangeStore:
             change.organisation_id, change.environment_id, change.matter_uno, change.matter_number, change.user_name,
             TRIGGER, change.request_id,
         )
-        attempt = _add_attempt(
+        attempt_id = _add_attempt(
             session, about, "updated" if status == "applied" else "failed",
             work_item_id=change.work_item_id, error=error, details=details, started_at=now, finished_at=now,
         )
-        assert attempt.id is not None
         session.execute(
             update(DriftChange)
             .where(col(DriftChange.id) == claim.change_id, col(DriftChange.organisation_id) == change.organisation_id)
-            .values(status=status, finished_at=now, lease_expires_at=None, attempt_id=attempt.id,
+            .values(status=status, finished_at=now, lease_expires_at=None, attempt_id=attempt_id,
                     contact_id=contact_id, error=error)
         )
         session.add(AuditEvent(
@@ -175,18 +175,28 @@ class DriftChangeStore:
             environment_id=change.environment_id,
             actor=change.user_name,
             data={
-                "attempt_id": attempt.id, "matter_number": change.matter_number, "matter_uno": change.matter_uno,
+                "attempt_id": attempt_id, "matter_number": change.matter_number, "matter_uno": change.matter_uno,
                 "work_item_id": change.work_item_id, "field": change.field, "key_id": change.key_id,
                 "before": change.before_digest or None, "after": change.after_digest or None,
                 **({"contact_id": contact_id} if contact_id else {}), **({"error": error} if error else {}),
             },
         ))
-        return attempt.id
+        return attempt_id
+
+
+class _Holding(TypedDict):
+    """The columns of a change that say who applies it, and until when they hold it."""
+
+    status: str
+    lease_expires_at: datetime
+    claimed_at: datetime
+    user_name: str
+    request_id: str | None
 
 
 def _baseline(session: Session, change: ChangeToApply) -> Baseline:
     return session.exec(
-        select(MatterImport.baseline).where(
+        select(col(MatterImport.baseline)).where(
             MatterImport.id == change.import_id,
             MatterImport.organisation_id == change.organisation_id,
             MatterImport.environment_id == change.environment_id,
@@ -196,4 +206,4 @@ def _baseline(session: Session, change: ChangeToApply) -> Baseline:
 
 def _aware(moment: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without their zone (they were stored in UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

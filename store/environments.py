@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, ConnectionCheck, Environment, utcnow
+from store.required import required
 from store.secrets import SecretBox
 from store.settings_version import raise_version
 from store.web_sessions import end_portal_sessions
@@ -116,8 +117,7 @@ class EnvironmentStore:
                 _audit(session, row, actor, "environment.changed", change)
             raise_version(session, organisation_id)
             _commit(session)
-            assert row.id is not None
-            return row.id
+            return required(row.id, "a committed environment's id")
 
     def update(self, organisation_id: int, environment_id: int, values: EnvironmentValues, actor: str) -> int | None:
         """The number of fields changed; None if there is no such environment in use."""
@@ -230,8 +230,7 @@ class EnvironmentStore:
             row = session.exec(query).first()
             if row is None:
                 return None
-            assert row.id is not None
-            return EnvironmentRef(row.organisation_id, row.id, row.name)
+            return EnvironmentRef(row.organisation_id, required(row.id, "a stored environment's id"), row.name)
 
 
 def _in_use_query(organisation_id: int) -> Any:
@@ -293,4 +292,4 @@ def _commit(session: Session) -> None:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -24,11 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Engine, and_, bindparam, delete, insert, update
+from sqlalchemy import select as select_columns  # typed for more columns than sqlmodel's select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from store.party_links import RememberedLink, remember_links, remembered_links
 from store.models import AuditEvent, ContactClaim, ImportAttempt, ImportContact, MatterImport, Organisation, PartyLink, utcnow
+from store.party_links import RememberedLink, remember_links, remembered_links
+from store.required import required
+from store.results import rows_changed
 
 T = TypeVar("T")
 
@@ -173,9 +176,8 @@ class ImportStore:
                 recorded: dict[int, str] = {}
                 slots: dict[int, ContactSlot] = {}
                 if claim.kind == "claimed":
-                    assert claim.import_id is not None
                     if claim.resumed:
-                        recorded = _recorded_contacts(session, claim.import_id)
+                        recorded = _recorded_contacts(session, required(claim.import_id, "the import of a taken claim"))
                     to_claim = [name_uno for name_uno in name_unos if name_uno not in recorded]
                     slots = _claim_contacts(session, attempt, claim, to_claim, lease)
                 session.commit()  # IntegrityError: someone claimed the matter or a contact first; retried
@@ -196,14 +198,14 @@ class ImportStore:
                     col(MatterImport.started_at) == claim.started_at,
                 )
                 .values(lease_expires_at=now + lease)
-            ).rowcount
+            )
             session.execute(
                 update(ContactClaim)
                 .where(col(ContactClaim.holder) == claim.holder, col(ContactClaim.status) == "creating")
                 .values(lease_expires_at=now + lease)
             )
             session.commit()
-            return renewed == 1
+            return rows_changed(renewed) == 1
 
     def work_item_sent(self, claim: Claim) -> None:
         """Note, before the call, that the work item's create is being sent: from now on its
@@ -247,9 +249,9 @@ class ImportStore:
                     col(ContactClaim.sent_at) == sent_at,
                 )
                 .values(status="creating", holder=claim.holder, sent_at=now, lease_expires_at=now + lease)
-            ).rowcount
+            )
             session.commit()
-            return taken == 1
+            return rows_changed(taken) == 1
 
     def contacts_exist(
         self, attempt: Attempt, claim: ContactHolder, contacts: Sequence[ExistingContact], *, work_item_sent: bool = False
@@ -576,14 +578,14 @@ class ImportStore:
 
 def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: timedelta) -> Claim:
     """`ImportStore.claim` within `session`, which the caller commits."""
-    assert attempt.matter_uno is not None
+    matter_uno = required(attempt.matter_uno, "the Aderant id of the matter an import claims")
     now = utcnow()
     row = session.exec(
         select(MatterImport)
         .where(
             MatterImport.organisation_id == attempt.organisation_id,
             MatterImport.environment_id == attempt.environment_id,
-            MatterImport.matter_uno == attempt.matter_uno,
+            MatterImport.matter_uno == matter_uno,
         )
         .with_for_update()
     ).first()
@@ -608,7 +610,7 @@ def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: 
         row = MatterImport(
             organisation_id=attempt.organisation_id,
             environment_id=attempt.environment_id,
-            matter_uno=attempt.matter_uno,
+            matter_uno=matter_uno,
             matter_number=attempt.matter_number,
             status="in_progress",
             imported_by=attempt.user_name,
@@ -630,12 +632,11 @@ def _claim_matter(session: Session, attempt: Attempt, lease: timedelta, settle: 
                 lease_expires_at=now + lease, write_sent_at=None,
             )
         )
-        if taken.rowcount != 1:
+        if rows_changed(taken) != 1:
             raise _Conflict()
-    record = _add_attempt(session, attempt, "in_progress", started_at=now)
-    _audit(session, attempt, "import.started", record.id, resumed=resumed)
-    assert record.id is not None and row.id is not None
-    return Claim("claimed", record.id, row.id, resumed=resumed, started_at=now)
+    attempt_id = _add_attempt(session, attempt, "in_progress", started_at=now)
+    _audit(session, attempt, "import.started", attempt_id, resumed=resumed)
+    return Claim("claimed", attempt_id, required(row.id, "a flushed import's id"), resumed=resumed, started_at=now)
 
 
 
@@ -649,11 +650,11 @@ def _claim_contacts(
     rows = {
         row.name_uno: row
         for row in session.execute(
-            select(
-                ContactClaim.name_uno, ContactClaim.status, ContactClaim.ods_id, ContactClaim.holder,
-                ContactClaim.sent_at, ContactClaim.lease_expires_at,
+            select_columns(
+                col(ContactClaim.name_uno), col(ContactClaim.status), col(ContactClaim.ods_id), col(ContactClaim.holder),
+                col(ContactClaim.sent_at), col(ContactClaim.lease_expires_at),
             )
-            .where(ContactClaim.environment_id == attempt.environment_id, col(ContactClaim.name_uno).in_(name_unos))
+            .where(col(ContactClaim.environment_id) == attempt.environment_id, col(ContactClaim.name_uno).in_(name_unos))
             .with_for_update()
         )
     }
@@ -685,7 +686,7 @@ def _record_contacts(
     """`ImportStore.contacts_exist` within `session`: each name's claim marked created (or added,
     when it has none), and the contacts this attempt created recorded as the import's; a few
     statements, whatever the number of contacts."""
-    assert claim.import_id is not None
+    import_id = required(claim.import_id, "the import of a taken claim")
     ordered = sorted(contacts, key=lambda contact: contact.name_uno)  # the order the claims were taken in
     ids = dict(
         session.execute(
@@ -707,7 +708,7 @@ def _record_contacts(
         for c in ordered if c.name_uno not in ids
     ]
     created = [
-        {"matter_import_id": claim.import_id, "name_uno": c.name_uno, "ods_id": c.ods_id, "kind": c.kind, "created_at": now}
+        {"matter_import_id": import_id, "name_uno": c.name_uno, "ods_id": c.ods_id, "kind": c.kind, "created_at": now}
         for c in ordered if c.created
     ]
     if claimed:
@@ -755,17 +756,16 @@ def _finish_attempt(
     details: dict | None = None,
 ) -> int:
     now = utcnow()
-    record = _add_attempt(
+    attempt_id = _add_attempt(
         session, attempt, outcome, work_item_id=work_item_id, error=error, details=details or {}, started_at=now, finished_at=now
     )
-    assert record.id is not None
     event = {"already_imported": "import.already_imported", "refused": "import.refused", "failed": "import.failed"}[outcome]
-    _audit(session, attempt, event, record.id, work_item_id=work_item_id, error=error)
-    return record.id
+    _audit(session, attempt, event, attempt_id, work_item_id=work_item_id, error=error)
+    return attempt_id
 
 
-def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any) -> ImportAttempt:
-    """A new attempt row for ``attempt``, flushed so it has its id."""
+def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any) -> int:
+    """The id of a new attempt row for ``attempt``, flushed so it has one."""
     record = ImportAttempt(
         organisation_id=attempt.organisation_id,
         environment_id=attempt.environment_id,
@@ -779,7 +779,7 @@ def _add_attempt(session: Session, attempt: Attempt, outcome: str, **values: Any
     )
     session.add(record)
     session.flush()
-    return record
+    return required(record.id, "a flushed import attempt's id")
 
 
 def _update_attempt(session: Session, attempt_id: int, outcome: str, **values: object) -> None:

@@ -8,13 +8,14 @@ close the same incident, exactly one changes it, and only that one sends the car
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AlertIncident, AlertObservation
+from store.results import rows_changed
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,12 @@ class IncidentStore:
             recorded = session.execute(
                 update(AlertObservation).where(*scope, col(AlertObservation.replica) == replica).values(**values)
             )
-            if recorded.rowcount != 1:  # type: ignore[attr-defined]
+            if rows_changed(recorded) != 1:
                 session.execute(insert(AlertObservation).values(
                     organisation_id=organisation_id, environment_id=environment_id, replica=replica, **values
                 ))
             rows = session.exec(
-                select(AlertObservation.problems).where(*scope).order_by(
+                select(col(AlertObservation.problems)).where(*scope).order_by(
                     col(AlertObservation.checked_at).desc(), col(AlertObservation.replica)
                 )
             ).all()
@@ -149,4 +150,4 @@ def _incident(row: AlertIncident) -> Incident:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -33,7 +33,7 @@ class MappingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _query(self, organisation_id: int, environment_id: int):  # type: ignore[no-untyped-def]
+    def _query(self, organisation_id: int, environment_id: int):
         return select(MappingVersion).where(
             MappingVersion.organisation_id == organisation_id, MappingVersion.environment_id == environment_id
         )

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, Membership, Organisation, WebSession
+from store.required import required
 
 ADMINISTRATOR = "administrator"
 ROLES = (ADMINISTRATOR, "staff")
@@ -46,8 +47,7 @@ class Member:
 
     @classmethod
     def of(cls, row: Membership) -> Member:
-        assert row.id is not None
-        return cls(row.id, row.organisation_id, row.email, row.display_name, row.role, row.created_at)
+        return cls(required(row.id, "a stored member's id"), row.organisation_id, row.email, row.display_name, row.role, row.created_at)
 
 
 class MemberError(Exception):
@@ -128,8 +128,7 @@ class MemberStore:
             return True
         if existing.role == ADMINISTRATOR:
             return False
-        assert existing.id is not None
-        self.set_role(organisation_id, existing.id, ADMINISTRATOR, actor=actor)
+        self.set_role(organisation_id, required(existing.id, "a stored member's id"), ADMINISTRATOR, actor=actor)
         return True
 
     def _write(self, organisation_id: int, change: Callable[[Session], Membership]) -> Member:

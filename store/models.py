@@ -27,7 +27,10 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-_IN_USE = {dialect + "_where": text("removed_at IS NULL") for dialect in ("sqlite", "postgresql")}
+def _unique_in_use(name: str, *columns: str) -> Index:
+    """A unique index over the rows not removed (a partial index on SQLite and PostgreSQL)."""
+    in_use = text("removed_at IS NULL")
+    return Index(name, *columns, unique=True, sqlite_where=in_use, postgresql_where=in_use)
 
 
 class Environment(SQLModel, table=True):
@@ -35,8 +38,8 @@ class Environment(SQLModel, table=True):
 
     # Unique among environments in use: a removed one keeps its History, not its name or tenant.
     __table_args__ = (
-        Index("uq_environment_org_name", "organisation_id", "name", unique=True, **_IN_USE),
-        Index("uq_environment_identity_url", "identity_url", unique=True, **_IN_USE),
+        _unique_in_use("uq_environment_org_name", "organisation_id", "name"),
+        _unique_in_use("uq_environment_identity_url", "identity_url"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -21,13 +21,14 @@ writer meets it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, Environment, OrganisationAuditDelivery, utcnow
+from store.required import required
 
 MAX_ERROR_LENGTH = 500
 
@@ -51,8 +52,7 @@ class AuditRecord:
 
     @classmethod
     def of(cls, row: AuditEvent) -> AuditRecord:
-        assert row.id is not None
-        return cls(row.id, row.organisation_id, row.environment_id, row.type, row.actor, row.occurred_at, dict(row.data))
+        return cls(required(row.id, "a stored audit event's id"), row.organisation_id, row.environment_id, row.type, row.actor, row.occurred_at, dict(row.data))
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,10 @@ class Outbox:
             destinations = _organisation_destinations(rows)
             found = []
             for env in rows:
-                assert env.id is not None
-                head = _stream(session, env.organisation_id, env.id, env.id in destinations, 1)
+                env_id = required(env.id, "a stored environment's id")
+                head = _stream(session, env.organisation_id, env_id, env_id in destinations, 1)
                 if head and (due_by is None or _is_due(head[0], due_by)):
-                    found.append(PendingEnvironment(env.organisation_id, env.id))
+                    found.append(PendingEnvironment(env.organisation_id, env_id))
             return found
 
     def backlog(self) -> Backlog:
@@ -112,8 +112,8 @@ class Outbox:
             rows = session.exec(select(Environment).where(col(Environment.siem_url).is_not(None))).all()
             destinations = _organisation_destinations(rows)
             for env in rows:
-                assert env.id is not None
-                count, first = _waiting(session, env.organisation_id, env.id, env.id in destinations)
+                env_id = required(env.id, "a stored environment's id")
+                count, first = _waiting(session, env.organisation_id, env_id, env_id in destinations)
                 waiting += count
                 if first is not None and (oldest is None or first < oldest):
                     oldest = first
@@ -195,12 +195,12 @@ def _organisation_destinations(environments: Any) -> set[int]:
 
 def _stream_condition(organisation_id: int, environment_id: int, organisation_level: bool) -> ColumnElement[bool]:
     """The events of a destination's stream still to deliver (with `_progress_of` joined)."""
-    own = and_(AuditEvent.environment_id == environment_id, _undelivered())
+    own = and_(col(AuditEvent.environment_id) == environment_id, _undelivered())
     if not organisation_level:
         return own
     organisation_wide = and_(
         col(AuditEvent.environment_id).is_(None),
-        AuditEvent.organisation_id == organisation_id,
+        col(AuditEvent.organisation_id) == organisation_id,
         col(OrganisationAuditDelivery.delivered_at).is_(None),
     )
     return or_(own, organisation_wide)
@@ -209,7 +209,7 @@ def _stream_condition(organisation_id: int, environment_id: int, organisation_le
 def _progress_of(environment_id: int) -> ColumnElement[bool]:
     """Joins an organisation-level event to its delivery to `environment_id`."""
     delivery = OrganisationAuditDelivery
-    return and_(col(delivery.event_id) == col(AuditEvent.id), delivery.environment_id == environment_id)
+    return and_(col(delivery.event_id) == col(AuditEvent.id), col(delivery.environment_id) == environment_id)
 
 
 def _waiting(
@@ -254,7 +254,7 @@ def _is_due(pending: OutboxEvent, now: datetime) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _undelivered() -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -21,13 +21,6 @@ from store.incidents import IncidentStore
 from store.leases import Leases
 from store.mappings import MappingStore
 from store.members import MemberStore
-from store.outbox import Outbox
-from store.people import PeopleStore
-from store.schedules import ScheduleStore
-from store.status import StatusStore
-from store.teams import DefaultTeamStore
-from store.work_type_names import WorkTypeNamesStore
-from store.work_type_roles import WorkTypeRolesStore
 from store.models import (
     AuditEvent,
     Environment,
@@ -36,9 +29,18 @@ from store.models import (
     WebSession,
     utcnow,
 )
+from store.outbox import Outbox
+from store.people import PeopleStore
+from store.required import required
+from store.results import rows_changed
+from store.schedules import ScheduleStore
 from store.secrets import SecretBox
 from store.settings_version import settings_version
+from store.status import StatusStore
+from store.teams import DefaultTeamStore
 from store.web_sessions import end_portal_sessions
+from store.work_type_names import WorkTypeNamesStore
+from store.work_type_roles import WorkTypeRolesStore
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,7 @@ class Store:
             organisation = Organisation(name=name, admin_roles=list(admin_roles), access_contact=access_contact)
             session.add(organisation)
             session.commit()
-            assert organisation.id is not None
-            return organisation.id
+            return required(organisation.id, "a committed organisation's id")
 
     def organisation_by_name(self, name: str) -> int | None:
         with Session(self.engine) as session:
@@ -191,8 +192,7 @@ class Store:
         """The IANA zone the organisation's pages show times in; audited (organisation.changed)
         in the same transaction. False when it was already that zone."""
         with Session(self.engine) as session:
-            organisation = session.get(Organisation, organisation_id)
-            assert organisation is not None
+            organisation = required(session.get(Organisation, organisation_id), f"organisation {organisation_id}")
             if organisation.time_zone == time_zone:
                 return False
             session.add(
@@ -259,7 +259,7 @@ class Store:
             rows = session.exec(
                 select(Environment)
                 .where(Environment.organisation_id == organisation_id, col(Environment.removed_at).is_(None))
-                .order_by(Environment.id)
+                .order_by(col(Environment.id))
             ).all()
             return [self._settings(row) for row in rows]
 
@@ -285,7 +285,7 @@ class Store:
         """Sign-in lookup for opaque tokens: the portal that framed us names the environment."""
         origin = origin.rstrip("/")
         with Session(self.engine) as session:
-            for row in session.exec(select(Environment).where(col(Environment.removed_at).is_(None)).order_by(Environment.id)):
+            for row in session.exec(select(Environment).where(col(Environment.removed_at).is_(None)).order_by(col(Environment.id))):
                 if origin in row.portal_origins:
                     return self._settings(row)
         return None
@@ -298,9 +298,8 @@ class Store:
             return sorted(origins)
 
     def _settings(self, row: Environment) -> EnvironmentSettings:
-        assert row.id is not None
         return EnvironmentSettings(
-            id=row.id,
+            id=required(row.id, "a stored environment's id"),
             organisation_id=row.organisation_id,
             name=row.name,
             is_default=row.is_default,
@@ -340,7 +339,7 @@ class Store:
                     MatterImport.organisation_id == organisation_id,
                     MatterImport.environment_id == environment_id,
                     MatterImport.status == "imported",
-                    MatterImport.matter_uno.in_(unos),  # type: ignore[attr-defined]
+                    col(MatterImport.matter_uno).in_(unos),
                 )
             ).all()
             return {row.matter_uno: row for row in rows}
@@ -382,7 +381,7 @@ class Store:
     def session(self, token: str) -> SessionRecord | None:
         with Session(self.engine) as session:
             row = session.execute(_SESSION, {"token_hash": _hash(token)}).scalars().first()
-            if row is None or row.expires_at <= datetime.now(timezone.utc):
+            if row is None or row.expires_at <= datetime.now(UTC):
                 return None
             return SessionRecord(
                 organisation_id=row.organisation_id,
@@ -406,7 +405,7 @@ class Store:
                 update(WebSession).where(col(WebSession.token_hash) == _hash(token), due).values(checked_at=now)
             )
             session.commit()
-            return (result.rowcount or 0) == 1
+            return rows_changed(result) == 1
 
     def reopen_session_check(self, token: str) -> None:
         """Let the session's next request decide its access again."""
@@ -421,16 +420,16 @@ class Store:
 
     def delete_session(self, token: str) -> None:
         with Session(self.engine) as session:
-            session.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
+            session.execute(delete(WebSession).where(col(WebSession.token_hash) == _hash(token)))
             session.commit()
 
     def purge_expired_sessions(self, older_than: timedelta = timedelta(0)) -> int:
         with Session(self.engine) as session:
             result = session.execute(
-                delete(WebSession).where(WebSession.expires_at < datetime.now(timezone.utc) - older_than)
+                delete(WebSession).where(col(WebSession.expires_at) < datetime.now(UTC) - older_than)
             )
             session.commit()
-            return result.rowcount or 0
+            return rows_changed(result)
 
     # Audit -------------------------------------------------------------------------------
 
@@ -487,4 +486,4 @@ class Store:
     def audit_events(self, organisation_id: int | None, limit: int = 100) -> list[AuditEvent]:
         with Session(self.engine) as session:
             query = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
-            return list(session.exec(query.order_by(AuditEvent.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
+            return list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all())

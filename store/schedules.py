@@ -4,13 +4,16 @@ only when it is due, so replicas sharing the database run each schedule once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from store.models import AuditEvent, Environment, MatterImport, Schedule, ScheduleRun, utcnow
+from store.required import required
+from store.results import rows_changed
 from store.secrets import SecretBox
 
 
@@ -55,9 +58,8 @@ class RunRecord:
 
     @classmethod
     def of(cls, row: ScheduleRun) -> RunRecord:
-        assert row.id is not None
         return cls(
-            row.id, row.organisation_id, row.environment_id, row.trigger, row.holder, row.outcome, row.started_at,
+            required(row.id, "a stored schedule run's id"), row.organisation_id, row.environment_id, row.trigger, row.holder, row.outcome, row.started_at,
             row.finished_at, row.close_sync_count, row.auto_import_count, row.drift, row.notification, row.error,
         )
 
@@ -156,7 +158,7 @@ class ScheduleStore:
                 if trigger == "schedule":  # of two racing starters only one still finds it due
                     moving = moving.where(col(Schedule.next_run_at) <= now)
                 moved = session.execute(moving.values(next_run_at=now + timedelta(minutes=schedule.interval_minutes)))
-                if moved.rowcount != 1 and trigger == "schedule":
+                if rows_changed(moved) != 1 and trigger == "schedule":
                     session.rollback()
                     return None
             session.execute(
@@ -218,7 +220,7 @@ class ScheduleStore:
                 .group_by(col(ScheduleRun.environment_id))
             ).all()
             return {
-                environment_id: finished if finished.tzinfo else finished.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+                environment_id: finished if finished.tzinfo else finished.replace(tzinfo=UTC)  # SQLite: naive UTC
                 for environment_id, finished in rows
                 if finished is not None
             }
@@ -291,12 +293,15 @@ class ScheduleStore:
 
 
 
-def _imported(organisation_id: int, environment_id: int) -> Select[tuple[int, str, str, str]]:
+def _imported(organisation_id: int, environment_id: int) -> Select[int, str, str, str]:
     """Matters this service imported into the environment and whose work item it knows; not adopted ones."""
-    return select(MatterImport.id, MatterImport.matter_uno, MatterImport.matter_number, MatterImport.work_item_id).where(
+    query = select(MatterImport.id, MatterImport.matter_uno, MatterImport.matter_number, MatterImport.work_item_id).where(
         MatterImport.organisation_id == organisation_id,
         MatterImport.environment_id == environment_id,
         MatterImport.status == "imported",
         col(MatterImport.adopted).is_(False),
         col(MatterImport.work_item_id).is_not(None),
     )
+    # A stored row has its id, and the last condition leaves out rows without a work item: columns
+    # the model types as optional, which the selected rows always have.
+    return cast("Select[int, str, str, str]", query)

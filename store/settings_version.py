@@ -38,7 +38,7 @@ def saves_here(organisation_id: int) -> int:
 
 
 # Built once: the read runs on every request, and building the statement cost twice its execution.
-_VERSION = select(Organisation.settings_version).where(col(Organisation.id) == bindparam("organisation_id"))
+_VERSION = select(col(Organisation.settings_version)).where(col(Organisation.id) == bindparam("organisation_id"))
 
 
 def settings_version(engine: Engine, organisation_id: int) -> int | None:

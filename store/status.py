@@ -3,8 +3,9 @@ today's imports by outcome and the work that is stuck."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, or_, select
@@ -80,17 +81,17 @@ class StatusStore:
                     ContactClaim.environment_id == environment_id,
                     or_(
                         ContactClaim.status == "unknown",
-                        (ContactClaim.status == "creating") & (col(ContactClaim.lease_expires_at) < now),
+                        (col(ContactClaim.status) == "creating") & (col(ContactClaim.lease_expires_at) < now),
                     ),
                 )
             ).one()
         return StuckWork(_listed(expired), _listed(unknown), contacts)
 
 
-def _listed(rows: list[MatterImport] | tuple[MatterImport, ...]) -> tuple[StuckImport, ...]:
+def _listed(rows: Sequence[MatterImport]) -> tuple[StuckImport, ...]:
     return tuple(StuckImport(row.matter_number, _aware(row.started_at), row.imported_by) for row in rows)
 
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import AuditEvent, DefaultTeam
+from store.required import required
 from store.settings_version import raise_version
 
 
@@ -26,8 +27,7 @@ class DefaultTeamEntry:
 
     @classmethod
     def of(cls, row: DefaultTeam) -> DefaultTeamEntry:
-        assert row.id is not None
-        return cls(row.id, row.organisation_id, row.environment_id, row.work_type, row.team_id, row.team_name, row.role)
+        return cls(required(row.id, "a stored default team's id"), row.organisation_id, row.environment_id, row.work_type, row.team_id, row.team_name, row.role)
 
 
 class DefaultTeamStore:

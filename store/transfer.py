@@ -110,7 +110,7 @@ def _engine(database_url: str) -> Engine:
     return engine
 
 
-def _sqlite_manual_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_manual_transactions(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
 
 

@@ -56,7 +56,7 @@ class WorkTypeNamesStore:
             return row
 
     @staticmethod
-    def _query(organisation_id: int, environment_id: int):  # type: ignore[no-untyped-def]
+    def _query(organisation_id: int, environment_id: int):
         return select(WorkTypeNames).where(
             WorkTypeNames.organisation_id == organisation_id, WorkTypeNames.environment_id == environment_id
         )

@@ -91,7 +91,7 @@ class WorkTypeRolesStore:
             return LoadedRolesRecord.of(removed)
 
     @staticmethod
-    def _query(organisation_id: int, environment_id: int):  # type: ignore[no-untyped-def]
+    def _query(organisation_id: int, environment_id: int):
         return select(WorkTypeRoles).where(
             WorkTypeRoles.organisation_id == organisation_id, WorkTypeRoles.environment_id == environment_id
         )

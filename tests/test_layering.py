@@ -1,7 +1,9 @@
 """The rooms import one another as the house plan (ARCHITECTURE.md, "Rooms") allows, read from
 each product module's source with `ast`: the application (plugin/) speaks neither HTTP nor SQL
-nor the store's tables, pages (views/) reach neither clients/ (but for the app's composition root, views/runtime.py) nor the tables, the sandbox imports
-nothing of the product but the agent (the demo's wiring is the product's: views/demo.py), and no product module reaches itself again through its module-level imports.
+nor the store's tables, pages (views/) reach neither clients/ (but for the app's composition root,
+views/runtime.py) nor the tables, the sandbox imports nothing of the product but the agent (the
+demo's wiring is the product's: views/demo.py), and no product module reaches itself again through
+its module-level imports.
 Outside store/, no product code reaches the database engine (`Store.engine`): it uses the store's
 parts (`store.repository.Store`).
 

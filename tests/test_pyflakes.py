@@ -1,5 +1,5 @@
-"""The whole tree passes pyflakes' checks (undefined and unused names and imports), as ruff runs
-them with the project's settings (pyproject.toml, [tool.ruff])."""
+"""The whole tree passes ruff's checks with the project's settings (pyproject.toml, [tool.ruff]):
+pyflakes' undefined and unused names and imports among them."""
 
 from __future__ import annotations
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date
 from collections.abc import Awaitable, Callable
+from datetime import date
 
-from starlette.requests import Request
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from embed_auth.host_token import TokenRejected
 from embed_auth.callers import Caller
+from embed_auth.host_token import TokenRejected
 from embed_auth.sessions import csrf_ok
 from plugin.errors import Forbidden, InvalidInput
 from plugin.history import history_page
@@ -61,7 +61,8 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
 async def starlette_refusal(request: Request, exc: Exception) -> Response:
     """Starlette's own refusals (no such route, a method not allowed, a form it cannot parse): as
     ``{"error": ...}`` under ``/api/``, as plain text elsewhere, as Starlette answers them."""
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only
+        raise exc
     if not request.url.path.startswith("/api/"):
         return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
     message = "There is no such API route: see /api/v1/openapi.json." if exc.status_code == 404 else exc.detail

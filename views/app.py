@@ -23,14 +23,29 @@ from plugin.hop_statistics import HopStatistics
 from plugin.settings import Settings
 from plugin.time_zone import shown
 from plugin.tracing import current_trace_id
-from views import api, drift_pages, history_pages, pages, sync_pages, settings_connections, settings_mapping, settings_members, settings_organisation, settings_roles, settings_status, settings_teams, settings_work_types, signin
-from views.rendering import ago, noun, plural
+from views import (
+    api,
+    drift_pages,
+    history_pages,
+    pages,
+    settings_connections,
+    settings_mapping,
+    settings_members,
+    settings_organisation,
+    settings_roles,
+    settings_status,
+    settings_teams,
+    settings_work_types,
+    signin,
+    sync_pages,
+)
 from views import metrics as metrics_route
 from views.metrics import ServiceMetrics
+from views.rendering import ago, noun, plural
 from views.request_context import RequestContext
-from views.security import SecurityHeaders
 from views.request_limits import RequestLimits
 from views.runtime import running
+from views.security import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"

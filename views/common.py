@@ -9,9 +9,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from embed_auth.callers import Caller
 from embed_auth.host_token import SignInUnavailable, TokenRejected
 from embed_auth.principal import AccessRefused, Principal
-from embed_auth.callers import Caller
 from embed_auth.sessions import CSRF_FIELD, csrf_ok
 from plugin.errors import (
     Forbidden,

@@ -124,7 +124,7 @@ def build_demo(
     _admin_may_sign_in_outside_the_portal(store, organisation)
     store.close()
 
-    info = {
+    info: dict[str, object] = {
         "service_url": service_url,
         "sandbox_url": sandbox.url,
         "environments": [
@@ -253,7 +253,7 @@ async def run_demo(
         uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),
         uvicorn.Server(server_config(demo.sandbox, host=host, port=port + 1, log_level="warning")),
     ]
-    running = [server.serve(sockets=[sock] if sock else None) for server, sock in zip(servers, sockets or (None, None))]
+    running = [server.serve(sockets=[sock] if sock else None) for server, sock in zip(servers, sockets or (None, None), strict=True)]
     if demo.relayed_agent is not None:
         running.append(listen_once_served(servers[1], demo.relayed_agent))
     _print_welcome(demo.info, data_dir)

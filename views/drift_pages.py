@@ -11,9 +11,9 @@ from starlette.routing import Route
 from plugin.drift import Kind, MatterDrift
 from plugin.drift_apply import SEPARATOR, Selection, apply_drift_changes
 from plugin.drift_parties import party_choices
-from plugin.importer import Decision
 from plugin.drift_reads import drift_for
 from plugin.errors import InvalidInput, RemoteError
+from plugin.importer import Decision
 from plugin.services import EnvironmentSettings, Services
 from views.common import runtime, signed_form, text
 from views.rendering import WithStatus, page
@@ -37,7 +37,7 @@ def _kind(request: Request) -> Kind | None:
     kind = request.query_params.get("kind") or None
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def _selection(form: FormData) -> Selection:

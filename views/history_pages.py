@@ -17,8 +17,15 @@ from plugin.history_export import history_csv
 from plugin.services import EnvironmentSettings
 from views import parsing
 from views.common import (
-    HANDLED, caller_of, history_filter, http_error, is_organisation_admin, principal_in, require_caller, runtime,
-    selected_environment, signed_form,
+    HANDLED,
+    history_filter,
+    http_error,
+    is_organisation_admin,
+    principal_in,
+    require_caller,
+    runtime,
+    selected_environment,
+    signed_form,
 )
 from views.rendering import page
 
@@ -112,8 +119,7 @@ async def history_detail(request: Request) -> Response:
         in_use = {e.id: e for e in await services.environments(env.organisation_id)}
         if entry.environment_id != env.id and entry.environment_id in in_use:
             # an attempt is seen by those its environment's tenant knows (a removed one's by the organisation)
-            caller = await caller_of(request)
-            assert caller is not None  # page() has checked
+            caller = await require_caller(request)  # page() has checked there is one
             await principal_in(request, caller, in_use[entry.environment_id])
         return {"entry": entry}
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, cast, overload
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from embed_auth.principal import AccessRefused, Principal
 from embed_auth.callers import Caller
+from embed_auth.principal import AccessRefused, Principal
 from plugin.errors import Forbidden, NotConfigured
 from plugin.services import EnvironmentSettings
 from plugin.time_zone import DEFAULT_ZONE, organisation_zone
@@ -185,13 +185,13 @@ def not_administrator(env: EnvironmentSettings, admin_only: str = ADMIN_ONLY) ->
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """When, as a person says it: "just now", "3 min ago", "10:42 UTC" today, else the date too."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = (now - moment).total_seconds()
     if 0 <= seconds < 60:
         return "just now"
     if 0 <= seconds < 3600:
         return f"{int(seconds // 60)} min ago"
-    moment = moment.astimezone(timezone.utc)
-    if moment.date() == now.astimezone(timezone.utc).date():
+    moment = moment.astimezone(UTC)
+    if moment.date() == now.astimezone(UTC).date():
         return moment.strftime("%H:%M UTC")
     return moment.strftime("%Y-%m-%d %H:%M UTC")

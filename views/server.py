@@ -19,7 +19,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from views.logs import json_logging
 from views.request_limits import HEADER_LIMIT, size
 
-
 LINGER_SECONDS = 5.0
 
 

@@ -12,7 +12,6 @@ from starlette.routing import Route
 
 from plugin.errors import InvalidInput
 from plugin.mapping import DATE_FIELDS, FIELDS
-from plugin.mapping_document import InvalidMapping
 from plugin.mapping_admin import (
     MAX_DOCUMENT,
     compare,
@@ -23,6 +22,7 @@ from plugin.mapping_admin import (
     save_mapping,
     save_mapping_form,
 )
+from plugin.mapping_document import InvalidMapping
 from plugin.mapping_form import AttributeRow, MappingForm, RoleRow, RuleRow
 from plugin.services import EnvironmentSettings, Services
 from views.common import HANDLED, http_error, runtime, signed_form, text, uploaded_text

@@ -10,9 +10,9 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TypeVar
 
 from sandbox.clio.model import (

@@ -10,7 +10,12 @@ from sandbox.clio.clients import registered_clients
 from sandbox.clio.model import User
 from sandbox.clio.seed import CLIENT_ID, PORTAL_CLIENT_ID, build_state
 from sandbox.clio.tokens import (
-    TOKEN_LIFETIME, SigningKeys, TokenIssuer, client_claims, new_signing_key, user_claims,
+    TOKEN_LIFETIME,
+    SigningKeys,
+    TokenIssuer,
+    client_claims,
+    new_signing_key,
+    user_claims,
 )
 
 

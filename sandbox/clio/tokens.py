@@ -8,8 +8,8 @@ import hashlib
 import json
 import secrets
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt

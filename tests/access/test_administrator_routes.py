@@ -10,7 +10,6 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from tests.access.conftest import Service
 
-
 # History's administrator pages; the rest of /history (the import list, an attempt) is for staff too.
 ADMIN_HISTORY = ("/history/schedule", "/history/close-sync", "/history/auto-import")
 
@@ -72,7 +71,7 @@ def test_the_same_routes_open_for_an_administrator(service: Service) -> None:
     service.sign_in("admin@sandbox.test")
     page = service.client.get("/settings/members")
     assert page.status_code == 200 and "Members" in page.text
-    for path, heading in zip(ADMIN_HISTORY, ("Schedule", "Close-sync", "Auto-import")):
+    for path, heading in zip(ADMIN_HISTORY, ("Schedule", "Close-sync", "Auto-import"), strict=True):
         page = service.client.get(path)
         assert page.status_code == 200 and f"<h1>{heading} " in page.text, path
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ def session_for(store: Store, organisation_id: int, email: str, environment_id: 
         token,
         SessionRecord(
             organisation_id=organisation_id, environment_id=environment_id, user_id=email, user_name=email,
-            display_name=email, role="staff", csrf_token="c", expires_at=datetime.now(timezone.utc) + timedelta(hours=1),
+            display_name=email, role="staff", csrf_token="c", expires_at=datetime.now(UTC) + timedelta(hours=1),
         ),
     )
 

@@ -5,7 +5,6 @@ import pytest
 from starlette.applications import Starlette
 
 from agent.app import create_agent_app
-
 from tests.agent.helpers import API_KEYS, ClientFactory
 
 

@@ -8,7 +8,6 @@ import pytest
 from starlette.applications import Starlette
 
 from agent.app import DATABASE_UNAVAILABLE
-
 from tests.agent.helpers import API_KEYS, ClientFactory
 
 ENDPOINTS = [

@@ -19,7 +19,6 @@ from sandbox.aderant_db import (
     GENERATED_NUMBER_OFFSET,
     LITIGATION_MATTER,
 )
-
 from tests.agent.firms import (
     build_second_firm_db,
     default_mapping,

@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 
 from agent.schema import MappingError, load_schema, parse_schema
 from sandbox.aderant_db import COASTAL_FREIGHT, DANIEL_OBRIEN, LITIGATION_MATTER, MARY_CITIZEN
-
 from tests.agent.firms import default_mapping, write_mapping
 from tests.agent.helpers import ClientFactory
 

@@ -16,7 +16,6 @@ from sandbox.aderant_db import (
     PACIFIC_INSURANCE,
     create_aderant_db,
 )
-
 from tests.agent.helpers import ClientFactory
 
 

@@ -10,7 +10,6 @@ from starlette.applications import Starlette
 
 from agent.paging import items_envelope, render_page
 from sandbox.aderant_db import MANY_PARTIES_MATTER
-
 from tests.agent.helpers import ClientFactory
 
 ITEMS = [{"n": index, "text": "x" * 40} for index in range(10)]  # 53 bytes each

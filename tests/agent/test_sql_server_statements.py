@@ -17,7 +17,6 @@ from sqlalchemy.engine import Dialect
 
 from agent import statements
 from agent.schema import AgentSchema, parse_schema
-
 from tests.agent.firms import default_mapping, second_firm_mapping, without_link_table_mapping
 
 SCHEMAS = {

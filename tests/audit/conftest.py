@@ -8,7 +8,7 @@ import base64
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 import pytest
@@ -72,7 +72,7 @@ async def http(siem: FakeSiem) -> AsyncIterator[httpx2.AsyncClient]:
 
 @dataclass
 class Clock:
-    now: datetime = field(default_factory=lambda: datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
 
     def __call__(self) -> datetime:
         return self.now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -19,8 +19,8 @@ from embed_auth.portal_access import PortalAccess, PortalRefused, refusal
 from plugin.audit_delivery import AuditDelivery
 from plugin.settings import Settings
 from store.db import make_engine
-from store.models import AuditEvent
 from store.leases import Leases
+from store.models import AuditEvent
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.audit.conftest import (
@@ -51,7 +51,7 @@ def events(store: Store, firm: Firm, environment_id: int) -> list[AuditEvent]:
 
 def as_utc(moment: datetime | None) -> datetime:
     assert moment is not None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def fail_with(status: int, **headers: str):  # type: ignore[no-untyped-def]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from store.outbox import Outbox, PendingEnvironment
 from store.repository import Store
 from tests.audit.conftest import Firm, add_events
 
-NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=60)
 
 
@@ -48,7 +49,7 @@ def test_a_failure_is_recorded_and_holds_back_the_environment_until_it_is_due(st
     assert first.attempts == 2
     assert first.last_error == "SIEM is not reachable for Production: HTTP 503"
     assert first.next_attempt_at is not None
-    assert first.next_attempt_at.replace(tzinfo=first.next_attempt_at.tzinfo or timezone.utc) == NOW + timedelta(seconds=90)
+    assert first.next_attempt_at.replace(tzinfo=first.next_attempt_at.tzinfo or UTC) == NOW + timedelta(seconds=90)
 
     # Events 2 and 3 have never failed, but they wait behind event 1.
     assert outbox.due_events(firm.with_siem, NOW + timedelta(seconds=89), 10) == []
@@ -132,7 +133,7 @@ def test_concurrent_contenders_get_one_winner(store: Store) -> None:
     for round in range(5):
         name = f"contested-{round}"
         with ThreadPoolExecutor(8) as pool:
-            won = list(pool.map(lambda holder: leases.try_acquire(name, holder, TTL, now=NOW), [f"h{i}" for i in range(8)]))
+            won = list(pool.map(partial(leases.try_acquire, name, ttl=TTL, now=NOW), [f"h{i}" for i in range(8)]))
         assert won.count(True) == 1
 
 

@@ -6,7 +6,7 @@ import base64
 import json
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
 
 import httpx2
@@ -17,7 +17,7 @@ from clients.errors import RemoteAuthError, RemoteRejected, RemoteTimeout, Remot
 from clients.siem import SiemEvent, SiemWebhook, WebhookGone, retry_after, sign, signing_key
 from tests.audit.conftest import SIEM_SECRET, SIEM_URL, FakeSiem, verify
 
-EVENT = SiemEvent("evt_1", "pms_sync.import.succeeded", datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc), {"id": 1})
+EVENT = SiemEvent("evt_1", "pms_sync.import.succeeded", datetime(2026, 12, 1, 9, 30, tzinfo=UTC), {"id": 1})
 BODY = EVENT.body()
 
 
@@ -41,7 +41,7 @@ def test_the_key_is_the_secret_base64_decoded_with_or_without_whsec_as_the_refer
     # standard-webhooks/standard-webhooks libraries/python/standardwebhooks/webhooks.py, Webhook.__init__:
     # the prefix is optional and the rest is base64-decoded (padding optional).
     assert signing_key(secret) == SECRET_BYTES
-    expected = Webhook(secret).sign("evt_42", datetime.fromtimestamp(1700000000, timezone.utc), BODY.decode())
+    expected = Webhook(secret).sign("evt_42", datetime.fromtimestamp(1700000000, UTC), BODY.decode())
     assert sign(signing_key(secret), "evt_42", 1700000000, BODY) == expected
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from markupsafe import escape
 
 from embed_auth.portal_access import RECHECK, TAKES_EFFECT, refusal
-from views.demo import ACCESS_CONTACT
 from tests.boundary.conftest import ADMIN, PRODUCTION, STAFF, Service, change_user, csrf, remote_paths
 from tests.conftest import MovableClock
+from views.demo import ACCESS_CONTACT
 
 README = Path(__file__).parents[2] / "README.md"
 

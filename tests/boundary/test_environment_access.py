@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 import pytest
@@ -228,7 +228,7 @@ async def test_a_role_refusal_names_who_to_ask_and_is_audited_once_across_replic
     )
     production = dataclasses.replace(environment(1, "Production", organisation), staff_roles=("matter-handler",))
     tenant = FakeTenant([user()], info(("portal-user",)))
-    now = [datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 3, 1, 9, 0, tzinfo=UTC)]
     replicas = [
         EnvironmentAccess(store, lambda env: tenant, clock=Clock(), portal=PortalAccess(store, clock=lambda: now[0]))  # type: ignore[arg-type, return-value]
         for _ in range(2)

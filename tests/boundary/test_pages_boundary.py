@@ -8,8 +8,6 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from store.settings_version import raise_version
-
-from tests.connections.conftest import submit
 from tests.boundary.conftest import (
     ADMIN,
     NOT_KNOWN_IN_PRODUCTION,
@@ -25,6 +23,7 @@ from tests.boundary.conftest import (
     refusals,
     remote_paths,
 )
+from tests.connections.conftest import submit
 from tests.views.test_member_import import member_session
 
 SIEM_URL = "https://siem.example.test/hooks/other"

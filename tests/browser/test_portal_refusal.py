@@ -9,9 +9,9 @@ import re
 import pytest
 
 from embed_auth.portal_access import refusal
-from views.demo import ACCESS_CONTACT
 from tests.browser.playwright import Page, expect
 from tests.e2e.conftest import Demo
+from views.demo import ACCESS_CONTACT
 
 pytestmark = pytest.mark.e2e
 

@@ -20,6 +20,7 @@ from clients.errors import (
     RemoteUnavailable,
 )
 from clients.relay import relay_resource_uri, sas_token
+from tests.clients.agent_answers import agent_answer, unreachable_database_url
 from tests.clients.client_samples import (
     AGENT_KEY,
     AGENT_URL,
@@ -32,7 +33,6 @@ from tests.clients.client_samples import (
     status_json,
     summary_json,
 )
-from tests.clients.agent_answers import agent_answer, unreachable_database_url
 
 HEALTHY = agent_answer("/v1/health")
 DATABASE_DOWN = agent_answer("/v1/health", status=503, database_url=unreachable_database_url())

@@ -8,6 +8,7 @@ from pytest_httpx import HTTPXMock
 from clients.aderant import AderantAgentClient, AgentHealth
 from clients.clio_operate import ClioOperateClient
 from clients.errors import RemoteAuthError, RemoteUnavailable, RemoteUnreachable
+from tests.clients.agent_answers import agent_answer, unreachable_database_url
 from tests.clients.client_samples import (
     AGENT_KEY,
     AGENT_URL,
@@ -20,7 +21,6 @@ from tests.clients.client_samples import (
     RELAY_URL,
     assert_no_secrets,
 )
-from tests.clients.agent_answers import agent_answer, unreachable_database_url
 
 TOKEN_URL = f"{IDENTITY_URL}/connect/token"
 TREE_URL = f"{API_URL}/api/v2/public/types/tree"

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from views.demo import DEMO_ACTOR, configure_sandbox_organisation
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.views.conftest import AGENT_KEY as SANDBOX_AGENT_KEY
 from tests.views.conftest import SANDBOX, Service
 from views.cli import main
+from views.demo import DEMO_ACTOR, configure_sandbox_organisation
 
 ORGANISATION = "Harbour Legal"
 CLIENT_SECRET = "harbour-client-secret-5e1d"

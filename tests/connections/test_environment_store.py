@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -170,7 +170,7 @@ def test_changing_staff_or_administrator_roles_ends_the_organisations_portal_ses
     again; sessions outside Clio Operate and other organisations' are left alone."""
     env_id = environments.add(organisation, values(), ACTOR)
     other = store.create_organisation("Other firm", [])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def open_session(token: str, organisation_id: int, environment_id: int | None, user: str) -> None:
         record = SessionRecord(organisation_id, environment_id, user, user, user, "staff", token, now + timedelta(hours=8), checked_at=now)

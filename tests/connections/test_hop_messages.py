@@ -10,8 +10,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from clients.remote_clients import RemoteClients
-from plugin.connections import Connections
 from plugin.connection_check import ConnectionCheck, Hop, check_connection
+from plugin.connections import Connections
 from plugin.services import Services
 from store.environments import EnvironmentStore
 from store.repository import Store

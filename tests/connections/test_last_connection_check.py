@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from store.environments import EnvironmentStore, LastCheck
 from tests.connections.conftest import LIST, PRODUCTION, UAT, csrf, submit
@@ -57,7 +57,7 @@ def test_a_missing_setting_is_still_named_first(admin: Service) -> None:
 def test_checks_are_kept_per_organisation(admin: Service) -> None:
     store = EnvironmentStore(admin.store.engine, admin.store.secrets)
     other = admin.store.create_organisation("Another firm", ["system-administrator"])
-    check = LastCheck(datetime.now(timezone.utc), True, "All 4 hops answered", "someone@another.example")
+    check = LastCheck(datetime.now(UTC), True, "All 4 hops answered", "someone@another.example")
 
     assert store.record_check(other, PRODUCTION, check) is False, "not an environment of that organisation"
     assert store.last_checks(admin.organisation_id) == {} and store.last_checks(other) == {}
@@ -66,8 +66,8 @@ def test_checks_are_kept_per_organisation(admin: Service) -> None:
 
 
 def test_when_reads_as_a_person_says_it() -> None:
-    now = datetime(2026, 12, 3, 11, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)
     assert ago(now - timedelta(seconds=20), now) == "just now"
     assert ago(now - timedelta(minutes=3, seconds=30), now) == "3 min ago"
-    assert ago(datetime(2026, 12, 3, 9, 42, tzinfo=timezone.utc), now) == "09:42 UTC"
-    assert ago(datetime(2026, 12, 1, 10, 42, tzinfo=timezone.utc), now) == "2026-12-01 10:42 UTC"
+    assert ago(datetime(2026, 12, 3, 9, 42, tzinfo=UTC), now) == "09:42 UTC"
+    assert ago(datetime(2026, 12, 1, 10, 42, tzinfo=UTC), now) == "2026-12-01 10:42 UTC"

@@ -6,6 +6,7 @@ import html
 
 import pytest
 
+from store.schedules import ScheduleSettings
 from tests.connections.conftest import (
     ADMIN,
     LIST,
@@ -20,9 +21,8 @@ from tests.connections.conftest import (
     raw_database_bytes,
     submit,
 )
-from store.schedules import ScheduleSettings
-from tests.views.conftest import AGENT_KEY, Service
 from tests.environments import save_environment
+from tests.views.conftest import AGENT_KEY, Service
 
 EDIT_UAT = f"{LIST}/{UAT}"
 

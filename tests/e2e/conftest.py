@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+
 from sandbox.ports import bound_socket_pair, port_of
 
 

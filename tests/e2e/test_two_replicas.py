@@ -4,11 +4,10 @@ and matters sharing a party imported through both at once create that party once
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-
-import time
 
 import httpx2
 import pytest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx2
 import pytest
@@ -40,8 +40,8 @@ def test_a_create_landing_within_the_settle_window_is_never_duplicated(settling_
         stated = re.search(r"try again after (\d\d:\d\d:\d\d) UTC", first.json()["error"])
         assert stated, first.json()["error"]
         told = datetime.strptime(stated.group(1), "%H:%M:%S").time()
-        now = datetime.now(timezone.utc)
-        wait = (datetime.combine(now.date(), told, timezone.utc) - now).total_seconds()
+        now = datetime.now(UTC)
+        wait = (datetime.combine(now.date(), told, UTC) - now).total_seconds()
         assert SETTLE_SECONDS - 2 <= wait <= SETTLE_SECONDS + 1, wait
 
         answers = []

@@ -16,7 +16,6 @@ import pytest
 from plugin.settings import Settings
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
-from views.demo import configure_sandbox_organisation
 from sandbox.ports import bound_socket, port_of
 from store.db import make_engine
 from store.repository import Store
@@ -25,6 +24,7 @@ from tests.connections.conftest import form_fields
 from tests.hardening.loopback import CredentialRecorder, SiemReceiver, serving
 from tests.hardening.served import pms_sync_serve
 from views.app import create_app
+from views.demo import configure_sandbox_organisation
 from views.logs import configure_logging
 
 AGENT_KEY = "agent-key-" + secrets.token_urlsafe(16)

@@ -5,7 +5,7 @@ and from the uvicorn server ``pms-sync serve`` runs."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import httpx2
 import pytest
@@ -70,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield running
 
 
-def raw_request(served: Served, head: bytes, body: Iterator[bytes] = iter(())) -> bytes:
+def raw_request(served: Served, head: bytes, body: Iterable[bytes] = ()) -> bytes:
     """Send ``head`` (and ``body``) over a socket; what the server answered, even if it stopped
     reading what we sent."""
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as connection:

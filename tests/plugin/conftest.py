@@ -7,8 +7,8 @@ import pytest
 from plugin.services import Services
 from store.repository import Store
 from store.work_type_roles import WorkTypeRolesStore
-from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections
 from tests.environments import save_environment
+from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections
 
 WORK_TYPES = ("matter-litigation", "matter-commercial", "matter-property", "matter-private-client-general")
 

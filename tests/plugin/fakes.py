@@ -9,7 +9,14 @@ from datetime import date
 
 from clients.aderant_models import CodeDescription, Employee, MatterDetail, MatterSummary, Page, Party
 from clients.clio_models import (
-    FormField, NewWorkItem, OdsContact, WorkItemKeyDates, WorkItemParticipant, WorkItemPhase, WorkItemRef, WorkType,
+    FormField,
+    NewWorkItem,
+    OdsContact,
+    WorkItemKeyDates,
+    WorkItemParticipant,
+    WorkItemPhase,
+    WorkItemRef,
+    WorkType,
 )
 from clients.errors import RemoteError, RemoteNotFound, RemoteTimeout
 from plugin.mapping import DEFAULT_MAPPING

@@ -4,7 +4,7 @@ the same organisation and environment only, by staff and by auto-import alike.""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,8 +13,8 @@ from plugin.auto_import import apply_auto_import
 from plugin.importer import Actor, import_matter
 from plugin.preview import preview_matter
 from store.schedules import ScheduleSettings
-from tests.plugin.fakes import matter, party
 from tests.environments import save_environment
+from tests.plugin.fakes import matter, party
 
 MARY = party(90003, "Mary Citizen", role_code="WIT", role="Witness")
 LOOK_ALIKES = [OdsContact("p-1", "person", "Mary Citizen", None, None), OdsContact("p-2", "person", "Mary Citizens", None, None)]
@@ -46,7 +46,7 @@ async def test_a_party_linked_by_one_import_is_linked_by_default_in_the_next_pre
     assert after.default_decision == {"link": "p-1"}
     best = after.candidates[0]
     assert best.ods_id == "p-1" and best.strong
-    assert f"linked before by sam@firm.example on {datetime.now(timezone.utc):%d %b %Y}" in best.reasons
+    assert f"linked before by sam@firm.example on {datetime.now(UTC):%d %b %Y}" in best.reasons
     assert not after.candidates[1].strong
 
 

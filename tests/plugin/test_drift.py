@@ -13,12 +13,20 @@ from clients.aderant_models import Employee
 from clients.clio_models import FormField, WorkItemKeyDates
 from clients.errors import RemoteUnavailable
 from plugin.drift import (
-    NO_BASELINE, OTHER_KEY, Baseline, BaselineParty, ClioNow, Difference, MatterDrift, baseline_of, compare,
+    NO_BASELINE,
+    OTHER_KEY,
+    Baseline,
+    BaselineParty,
+    ClioNow,
+    Difference,
+    MatterDrift,
+    baseline_of,
+    compare,
 )
 from plugin.drift_reads import NOT_IN_ADERANT, NOT_IN_CLIO, drift_for, preview_drift
 from plugin.importer import Actor, import_matter
-from plugin.preview import preview_matter
 from plugin.mapping import MappedMatter, apply_mapping
+from plugin.preview import preview_matter
 from store.models import MatterImport
 from store.secrets import Fingerprint, SecretBox
 from tests.plugin.fakes import form_fields, matter, party

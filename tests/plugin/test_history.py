@@ -3,7 +3,7 @@ environments for administrators; display names; the time zone setting; the CSV e
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +33,7 @@ async def test_a_day_is_a_day_in_the_organisations_time_zone(firm) -> None:  # t
     services, env = firm
     store, org = services.store, env.organisation_id
     # 2 December 23:30 in UTC is already 3 December in Sydney (UTC+11 in summer).
-    late = attempt(store, org, env.id, "82001", "ada@firm.test", "imported", datetime(2026, 12, 2, 13, 30, tzinfo=timezone.utc))
+    late = attempt(store, org, env.id, "82001", "ada@firm.test", "imported", datetime(2026, 12, 2, 13, 30, tzinfo=UTC))
     the_3rd = HistoryFilter(first_day=datetime(2026, 12, 3).date(), last_day=datetime(2026, 12, 3).date())
     assert [e.id for e in (await history_page(services, env, the_3rd)).items] == []
     await set_organisation_zone(services, org, "admin@firm.test", "Australia/Sydney")
@@ -61,14 +61,14 @@ def test_times_are_shown_in_the_zone_with_its_name() -> None:
     stored = datetime(2026, 12, 3, 10, 15, 2)  # SQLite hands back UTC without an offset
     assert shown(stored, SYDNEY) == "2026-12-03 21:15:02 AEDT"
     assert shown(stored, ZoneInfo("UTC"), seconds=False) == "2026-12-03 10:15 UTC"
-    assert shown(datetime(2026, 7, 1, 10, tzinfo=timezone.utc), ZoneInfo("Europe/London")) == "2026-07-01 11:00:00 BST"
+    assert shown(datetime(2026, 7, 1, 10, tzinfo=UTC), ZoneInfo("Europe/London")) == "2026-07-01 11:00:00 BST"
     assert shown(None, SYDNEY) == ""
 
 
 async def test_history_names_people_by_their_display_name_and_filters_by_user(firm) -> None:  # type: ignore[no-untyped-def]
     services, env = firm
     store, org = services.store, env.organisation_id
-    when = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 3, tzinfo=UTC)
     ada = attempt(store, org, env.id, "82001", "ada@firm.test", "imported", when)
     bob = attempt(store, org, env.id, "82002", "bob@firm.test", "failed", when)
     store.people.remember(org, "ada@firm.test", "Ada Lovelace")
@@ -88,7 +88,7 @@ async def test_all_environments_are_for_the_organisations_administrators(firm) -
     services, env = firm
     store, org = services.store, env.organisation_id
     uat = make_env(store, org, "UAT")
-    when = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 3, tzinfo=UTC)
     in_prod = attempt(store, org, env.id, "82001", "ada@firm.test", "imported", when)
     in_uat = attempt(store, org, uat, "82002", "ada@firm.test", "refused", when)
     assert EnvironmentStore(store.engine, store.secrets).remove(org, uat, "admin@firm.test")  # removed: History kept
@@ -112,7 +112,7 @@ async def test_the_csv_holds_what_the_filter_matches_in_the_time_zone_and_only_t
     store, org = services.store, env.organisation_id
     other = store.create_organisation("Other firm", [])
     elsewhere = make_env(store, other, "Production")
-    when = datetime(2026, 12, 3, 10, 15, 2, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 3, 10, 15, 2, tzinfo=UTC)
     attempt(store, org, env.id, "=cmd|' /C calc'!A0", "@evil@firm.test", "refused", when)
     attempt(store, org, env.id, "82001", "ada@firm.test", "imported", when)
     attempt(store, other, elsewhere, "99999", "other@other.test", "imported", when)
@@ -138,7 +138,7 @@ async def test_the_csv_holds_what_the_filter_matches_in_the_time_zone_and_only_t
 
 async def test_the_csv_has_every_page_and_refuses_all_environments_to_staff(firm) -> None:  # type: ignore[no-untyped-def]
     services, env = firm
-    when = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 3, tzinfo=UTC)
     for n in range(450):  # more than two pages of the export
         attempt(services.store, env.organisation_id, env.id, f"M{n}", "ada@firm.test", "imported", when)
     text = await csv_text(services, env, HistoryFilter(limit=10))

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
-
 from sqlmodel import Session, select
 
 from clients.errors import RemoteUnavailable

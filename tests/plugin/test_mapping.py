@@ -6,9 +6,8 @@ import pytest
 from clients.aderant_models import CodeDescription
 from clients.clio_models import ParticipantRole, ParticipantType
 from plugin.mapping import DEFAULT_MAPPING, AttributeMap, Mapping, WorkTypeRule, apply_mapping, render_template
-from plugin.mapping_document import InvalidMapping, from_document, to_document
 from plugin.mapping_admin import work_type_role_problems
-
+from plugin.mapping_document import InvalidMapping, from_document, to_document
 from tests.plugin.fakes import matter, party
 
 

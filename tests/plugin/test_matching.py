@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from clients.clio_models import ContactAddress, OdsContact
 from plugin.matching import CLOSE_NAME, DEFAULT_RULE, PartyFacts, PreviousLink, match, name_similarity, phone_key
@@ -47,7 +47,7 @@ def test_a_look_alike_with_another_email_scores_below_the_same_name_and_postcode
 
 
 def test_a_remembered_link_is_strong_and_says_who_and_when() -> None:
-    previous = PreviousLink("p-1", "sam@firm.example", datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc))
+    previous = PreviousLink("p-1", "sam@firm.example", datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
 
     remembered = match(MARY, contact(), previous)
     other = match(MARY, contact(id="p-2"), previous)

@@ -8,7 +8,6 @@ from plugin.errors import InvalidInput, NotConfigured, NotFound
 from plugin.mapping import apply_mapping
 from plugin.preview import preview_matter, search_text
 from plugin.search import search_matters
-
 from store.work_type_roles import WorkTypeRolesStore
 from tests.plugin.fakes import matter, party, role
 
@@ -71,7 +70,10 @@ async def test_preview_finds_candidates_for_every_party_concurrently(world) -> N
         OdsContact("p-2", "person", "Mary Citizens", None, None),
         OdsContact("org-x", "organisation", "Mary Citizen Pty", None, None),
     ]
-    services.store.teams.add(env.organisation_id, env.id, work_type="matter-litigation", team_id="t1", team_name="Litigation – Sydney", role="reader", actor="admin")
+    services.store.teams.add(
+        env.organisation_id, env.id, work_type="matter-litigation", team_id="t1", team_name="Litigation – Sydney", role="reader",
+        actor="admin",
+    )
     clio.searches_together = 3  # one search per party: the client and the two others
     preview = await preview_matter(services, env, "82001")
     assert clio.most_searches_in_flight == 3, "every party's search was in flight at once"

@@ -18,8 +18,8 @@ from store.mappings import MappingStore
 from store.repository import Store
 from store.secrets import SecretBox
 from store.work_type_roles import WorkTypeRolesStore
-from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections, matter, party
 from tests.environments import save_environment
+from tests.plugin.fakes import ROLES, FakeAgent, FakeClio, FakeConnections, matter, party
 
 SECRETS_PER_ENVIRONMENT = 4  # client secret, agent key, relay key, SIEM secret (decrypted even when unset)
 

@@ -50,7 +50,11 @@ def test_relay_listens_on_the_control_channel_of_the_hybrid_connection(
     ("arguments", "environment", "message"),
     [
         (["--relay", "wss://firm-relay.servicebus.windows.net/pms-agent"], {}, "--relay needs PMS_AGENT_RELAY_KEY_NAME and PMS_AGENT_RELAY_KEY"),
-        (["--relay", "https://firm-relay.servicebus.windows.net/pms-agent"], {"PMS_AGENT_RELAY_KEY_NAME": "l", "PMS_AGENT_RELAY_KEY": "k"}, "is not a relay address"),
+        (
+            ["--relay", "https://firm-relay.servicebus.windows.net/pms-agent"],
+            {"PMS_AGENT_RELAY_KEY_NAME": "l", "PMS_AGENT_RELAY_KEY": "k"},
+            "is not a relay address",
+        ),
         (["--relay", "wss://firm-relay.servicebus.windows.net/"], {"PMS_AGENT_RELAY_KEY_NAME": "l", "PMS_AGENT_RELAY_KEY": "k"}, "names no hybrid connection"),
     ],
 )

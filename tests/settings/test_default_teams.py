@@ -63,7 +63,11 @@ def test_adding_a_team_in_a_valid_role_is_saved_audited_and_used_by_imports(serv
                           "team_name": "Property – Melbourne", "role": "contributor"}
     assert "The default team was added." in service.client.get(response.headers["location"]).text
     preview = service.client.get("/api/v1/matters/82001/preview?environment=1", headers=service.bearer(STAFF)).json()
-    assert {"id": TEAM_PROPERTY_MELBOURNE_ID, "name": "Property – Melbourne", "role": "contributor", "problem": None, "role_name": "Contributor"} in preview["teams"]
+    melbourne = {
+        "id": TEAM_PROPERTY_MELBOURNE_ID, "name": "Property – Melbourne", "role": "contributor", "problem": None,
+        "role_name": "Contributor",
+    }
+    assert melbourne in preview["teams"]
 
 
 def test_a_role_that_does_not_take_a_team_is_refused_saying_why(service: Service, admin: str) -> None:

@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from clients.clio_models import FormField, WorkType
 from plugin.mapping import DATE_FIELDS, FIELDS, AttributeMap, Mapping, WorkTypeRule
-from plugin.mapping_document import InvalidMapping, from_document, parse_document, to_document
 from plugin.mapping_admin import document_text, import_mapping
+from plugin.mapping_document import InvalidMapping, from_document, parse_document, to_document
 from plugin.services import Services
 from store.mappings import MappingStore
 from store.repository import Store
-from tests.plugin.fakes import FakeAgent, FakeClio, FakeConnections
 from tests.environments import save_environment
+from tests.plugin.fakes import FakeAgent, FakeClio, FakeConnections
 
 WORK_TYPES = ("matter-litigation", "matter-commercial")
 FIELD_NAMES = sorted(FIELDS)

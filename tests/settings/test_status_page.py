@@ -5,16 +5,16 @@ Teams hears of an incident once, and once more when it is over."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session
 
-from store.models import AuditEvent, Environment, ContactClaim, ImportAttempt, MatterImport, ScheduleRun
+from store.models import AuditEvent, ContactClaim, Environment, ImportAttempt, MatterImport, ScheduleRun
 from store.schedules import ScheduleSettings
+from tests.environments import save_environment
 from tests.settings.conftest import ADMIN, STAFF
 from tests.views.conftest import Service
-from tests.environments import save_environment
 
 PAGE = "/settings/status?environment=1"
 WEBHOOK = "http://sandbox.test/teams/alerts"
@@ -65,7 +65,7 @@ def test_an_administrator_sees_each_hop_from_real_traffic_with_a_chart_and_its_f
 
 
 def test_the_page_shows_todays_imports_the_siem_backlog_and_what_is_stuck(service: Service) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     org = service.organisation_id
     with Session(service.store.engine) as session:
         session.get_one(Environment, 1).siem_url = "https://siem.example/hook"

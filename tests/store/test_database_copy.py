@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from views.cli import main
 
 TABLES = SQLModel.metadata.sorted_tables
 WEBHOOK = "https://teams.example.test/webhook/copied"
-DAY = datetime(2026, 12, 1, tzinfo=timezone.utc)
+DAY = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def fill(store: Store) -> dict[str, int]:

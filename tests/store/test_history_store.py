@@ -3,7 +3,7 @@ organisation; people's display names; the organisation's time zone, audited."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import inspect
 from sqlmodel import Session
@@ -26,7 +26,7 @@ def attempt(store: Store, org: int, env: int, matter: str, user: str, outcome: s
 
 
 def at(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 12, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, 12, day, hour, tzinfo=UTC)
 
 
 def test_history_filters_by_user_and_time_range_within_the_organisation(store: Store) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from alembic import command
 from sqlalchemy import inspect, text
@@ -63,7 +63,7 @@ def test_migration_0022_leaves_earlier_imports_without_a_baseline(store: Store) 
                 "work_item_id, imported_by, started_at, adopted) "
                 "VALUES (:org, :env, 'uno-82001', '82001', 'imported', 'wi-82001', 'staff@firm.test', :now, false)"
             ),
-            {"org": org, "env": env, "now": datetime.now(timezone.utc)},
+            {"org": org, "env": env, "now": datetime.now(UTC)},
         )
     command.upgrade(config, "head")  # through 0022, leaving the database as the other tests expect it
 

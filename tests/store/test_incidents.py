@@ -3,13 +3,13 @@ only by compare-and-set, so of two replicas making the same change exactly one m
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from store.incidents import IncidentStore, Problem
 from store.repository import Store
 from tests.store.test_store import make_env
 
-NOW = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 AGENT = Problem("hop:agent", "Aderant agent: the last 3 calls failed (last: 5xx)")
 RUNS = Problem("runs", "Scheduled runs: the last 3 runs failed")
 

@@ -10,8 +10,8 @@ from store.db import make_engine
 from store.repository import Store
 from store.schedules import ScheduleSettings
 from store.secrets import SecretBox, SecretKeyError
-from views.cli import main
 from tests.environments import save_environment
+from views.cli import main
 
 SECRETS = {
     "client_secret": "client-secret-value",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -139,13 +139,13 @@ def test_default_teams_are_listed_catch_all_first_and_each_add_is_audited_but_th
 def test_sessions_are_stored_hashed_and_expire(store: Store) -> None:
     org = store.create_organisation("Firm", [])
     env = make_env(store, org)
-    record = SessionRecord(org, env, "u1", "user@example.test", "User", "staff", "csrf", datetime.now(timezone.utc) + timedelta(hours=1))
+    record = SessionRecord(org, env, "u1", "user@example.test", "User", "staff", "csrf", datetime.now(UTC) + timedelta(hours=1))
     store.create_session("cookie-value", record)
     assert store.session("cookie-value") == record
     assert store.session("other") is None
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT token_hash FROM websession")).scalar_one() != "cookie-value"
-    expired = SessionRecord(org, env, "u2", "u2", "U2", "staff", "c", datetime.now(timezone.utc) - timedelta(seconds=1))
+    expired = SessionRecord(org, env, "u2", "u2", "U2", "staff", "c", datetime.now(UTC) - timedelta(seconds=1))
     store.create_session("old", expired)
     assert store.session("old") is None
     assert store.purge_expired_sessions() == 1

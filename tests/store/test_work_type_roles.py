@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from store.repository import Store
 from store.work_type_roles import WorkTypeRolesStore
@@ -29,7 +29,7 @@ def test_roles_are_kept_per_environment_and_replaced_per_work_type(store: Store)
     assert loaded["matter-litigation"].roles == [CLIENT], "loading a work type replaces its roles"
     assert (loaded["matter-litigation"].source, loaded["matter-litigation"].loaded_by) == ("litigation.json", "ada@firm.test")
     assert loaded["matter-commercial"].roles == [READER], "other work types keep theirs"
-    assert loaded["matter-litigation"].loaded_at.replace(tzinfo=timezone.utc) >= loaded["matter-commercial"].loaded_at.replace(tzinfo=timezone.utc)
+    assert loaded["matter-litigation"].loaded_at.replace(tzinfo=UTC) >= loaded["matter-commercial"].loaded_at.replace(tzinfo=UTC)
     assert [r.roles for r in roles.all(firm, uat)] == [[CLIENT]]
     assert roles.all(other, theirs) == [] and roles.all(other, production) == [], "scoped by organisation"
 

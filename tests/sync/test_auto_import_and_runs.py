@@ -216,7 +216,7 @@ def test_two_app_instances_on_one_database_run_a_due_schedule_once(service: Serv
         runners = [app.state.runtime.runner for app in apps]
         # Each instance looks for due schedules twice more: the second look began after the run finished.
         wanted = [r.due_checks + 2 for r in runners]
-        until(first, lambda: all(r.due_checks >= n for r, n in zip(runners, wanted)), "two more looks by each instance")
+        until(first, lambda: all(r.due_checks >= n for r, n in zip(runners, wanted, strict=True)), "two more looks by each instance")
     runs = service.store.schedules.runs(service.organisation_id, 1)
     assert len(runs) == 1 and runs[0].outcome == "succeeded"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -33,7 +33,7 @@ def seed_in_step(service: Service) -> tuple[dict[str, str], int]:
     mapping = service.client.portal.call(services.mapping, env)
     matters = service.client.portal.call(services.connections.agent(env).matter_details, list(range(FIRST, FIRST + GENERATED)))
     assert len(matters) == GENERATED
-    state, rows, now = service.tenant().state, [], datetime.now(timezone.utc)
+    state, rows, now = service.tenant().state, [], datetime.now(UTC)
     fingerprint = service.store.secrets.fingerprint()
     for matter in matters:
         mapped = apply_mapping(matter, mapping)

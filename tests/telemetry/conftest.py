@@ -13,12 +13,12 @@ from starlette.testclient import TestClient
 from plugin.settings import Settings
 from sandbox.app import create_sandbox_app
 from sandbox.clio.tokens import SigningKeys
-from views.demo import configure_sandbox_organisation
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.views.conftest import AGENT_KEY, SANDBOX, SERVICE, Service, aderant_db  # noqa: F401  (a fixture)
 from views.app import create_app
+from views.demo import configure_sandbox_organisation
 
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 

@@ -8,7 +8,7 @@ and its own name, sharing the service's store and the sandbox's Teams inbox."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session
@@ -116,7 +116,7 @@ def test_a_restarted_replica_does_not_send_an_open_incidents_card_again(service:
     with Session(service.store.engine) as session:  # three check intervals later, it no longer does
         session.execute(
             update(AlertObservation).where(AlertObservation.replica == "replica-a")  # type: ignore[arg-type]
-            .values(checked_at=datetime.now(timezone.utc) - 3 * INTERVAL - timedelta(seconds=1))
+            .values(checked_at=datetime.now(UTC) - 3 * INTERVAL - timedelta(seconds=1))
         )
         session.commit()
     assert after.check() == 1 and cards(service) == [OPENED, RECOVERED]
@@ -158,7 +158,7 @@ def test_an_environment_without_a_webhook_keeps_its_incident_without_sending(ser
 def test_the_book_tells_an_incident_once_then_its_recovery_once_with_its_cards(service: Service) -> None:
     book = IncidentBook(IncidentStore(service.store.engine), replica="replica-a", interval=INTERVAL)
     org = service.organisation_id
-    now = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
     down = (Problem("hop:agent", "Aderant agent: the last 3 calls failed (last: 5xx)"),)
 
     assert book.change(org, 1, (), now) is None, "nothing wrong, nothing to say"

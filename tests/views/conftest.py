@@ -13,15 +13,15 @@ from starlette.testclient import TestClient
 from plugin.settings import Settings
 from sandbox.aderant_db import create_aderant_db
 from sandbox.app import create_sandbox_app
-from sandbox.clio.tokens import SigningKeys
 from sandbox.clio.tenant import Tenant
-from views.demo import DEMO_ACTOR, configure_sandbox_organisation
+from sandbox.clio.tokens import SigningKeys
 from store.db import make_engine
 from store.models import AuditEvent
 from store.repository import Store
 from store.secrets import SecretBox
 from tests.conftest import MovableClock
 from views.app import create_app
+from views.demo import DEMO_ACTOR, configure_sandbox_organisation
 
 SANDBOX = "http://sandbox.test"
 SERVICE = "http://testserver"

@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.boundary.conftest import ADMIN, PRODUCTION, STAFF, UAT, UAT_ONLY, csrf
 from tests.store.test_history_store import attempt
 from tests.views.conftest import Service
 
-WHEN = datetime(2026, 12, 2, 13, 30, 5, tzinfo=timezone.utc)  # 3 December 00:30:05 in Sydney
+WHEN = datetime(2026, 12, 2, 13, 30, 5, tzinfo=UTC)  # 3 December 00:30:05 in Sydney
 
 
 def set_zone(service: Service, zone: str) -> int:
@@ -77,7 +77,7 @@ def test_history_filters_by_user_and_days_in_the_page_and_the_api(service: Servi
     org = service.organisation_id
     service.sign_in(ADMIN)
     assert set_zone(service, "Australia/Sydney") == 200
-    early = attempt(service.store, org, PRODUCTION, "82001", STAFF, "imported", datetime(2026, 12, 1, 1, tzinfo=timezone.utc))
+    early = attempt(service.store, org, PRODUCTION, "82001", STAFF, "imported", datetime(2026, 12, 1, 1, tzinfo=UTC))
     late = attempt(service.store, org, PRODUCTION, "82002", ADMIN, "failed", WHEN)
     page = service.client.get(f"/history?environment={PRODUCTION}&user={STAFF}").text
     assert f'<option value="{STAFF}" selected>' in page and "82001</a>" in page and "82002</a>" not in page

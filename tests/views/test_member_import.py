@@ -4,7 +4,7 @@ e-mail, or left out with a plain warning, never by their e-mail as an ODS id."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sandbox.clio.seed import ADMIN_USER_ID
 from store.repository import SessionRecord
@@ -20,7 +20,7 @@ def member_session(service: Service, email: str) -> dict[str, str]:
         token,
         SessionRecord(
             service.organisation_id, None, email, email, "Member", "administrator", csrf,
-            datetime.now(timezone.utc) + timedelta(hours=1),
+            datetime.now(UTC) + timedelta(hours=1),
         ),
     )
     return {"Cookie": f"pms_sync_session={token}", "X-CSRF-Token": csrf}

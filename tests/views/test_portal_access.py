@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import Session
 
 from embed_auth.portal_access import REFUSED, PortalAccess, PortalRefused, clio_role, refusal
-from views.demo import ACCESS_CONTACT
 from store.members import MemberStore
 from store.models import Environment
 from tests.conftest import MovableClock
 from tests.views.conftest import Service
+from views.demo import ACCESS_CONTACT
 
 VISITOR = "visitor@sandbox.test"
 REFUSED_HERE = refusal(ACCESS_CONTACT)  # the demo organisation names who to ask

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from plugin.search import search_matters
 from sandbox.clio.seed import HARBOUR_HOLDINGS_ID, IMPORTED_WORK_ITEM_ID
 from store.settings_version import raise_version
-from tests.views.conftest import SANDBOX, Service
 from tests.environments import save_environment
+from tests.views.conftest import SANDBOX, Service
 
 WRITES = ("/api/public/v1/people", "/api/v2/public/organisation", "/api/v1/public/workItem")
 
@@ -79,7 +79,11 @@ def test_preview_shows_exactly_what_an_import_would_create_and_writes_nothing(se
     assert body["summary"] == {"create": 4, "link": 1}
     assert body["teams"][0]["name"] == "Litigation – Sydney"
     assert body["already_imported"] is False and body["warnings"] == []
-    assert not [c for c in service.calls.calls if c.method in ("POST", "PUT") and c.path.startswith(tuple(f"/production{w}" for w in WRITES)) and "findByQuery" not in c.path]
+    writes = tuple(f"/production{w}" for w in WRITES)
+    assert not [
+        c for c in service.calls.calls
+        if c.method in ("POST", "PUT") and c.path.startswith(writes) and "findByQuery" not in c.path
+    ]
 
 
 def test_preview_of_an_imported_matter_links_to_it(service: Service) -> None:

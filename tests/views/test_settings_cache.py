@@ -4,11 +4,10 @@ is seen by another replica on the same database once that replica's interval has
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import dataclasses
 
 import httpx2
 import pytest

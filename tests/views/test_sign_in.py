@@ -10,9 +10,8 @@ import json
 import time
 
 import httpx2
-import pytest
-
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import event
 from starlette.testclient import TestClient

@@ -8,7 +8,6 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0018'
 down_revision = '0017'
 branch_labels = None

@@ -8,7 +8,6 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0019'
 down_revision = '0018'
 branch_labels = None

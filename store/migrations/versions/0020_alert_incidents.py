@@ -5,9 +5,8 @@ Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-03
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0020'
 down_revision = '0019'

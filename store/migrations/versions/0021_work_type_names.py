@@ -7,7 +7,6 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0021'
 down_revision = '0020'
 branch_labels = None
