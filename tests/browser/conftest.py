@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000  # for each action and each expect(): generous for a slow CI machine
+STATUS_REFRESH_SECONDS = 1  # how often the demo's Settings → Status page refreshes itself (10 s by default)
 _FAILED = pytest.StashKey[bool]()
 
 
@@ -46,7 +47,10 @@ def chromium() -> str:
 def running_demo(data_dir: Path) -> Iterator[Demo]:
     """`pms-sync demo` as a process on free loopback ports, keeping its files in `data_dir`."""
     port = free_port_pair()
-    env = {**os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "5", "PMS_SYNC_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ, "PMS_SYNC_REMOTE_TIMEOUT": "5", "PMS_SYNC_LOG_LEVEL": "WARNING",
+        "PMS_SYNC_STATUS_REFRESH_SECONDS": str(STATUS_REFRESH_SECONDS),
+    }
     with open(data_dir / "demo.log", "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "views.cli", "demo", "--port", str(port), "--data-dir", str(data_dir)],
