@@ -153,10 +153,12 @@ def _snapshot(engine: Engine, value: Any) -> Snapshot:
             table.name: [dict(row) for row in connection.execute(select(table)).mappings()]
             for table in SQLModel.metadata.sorted_tables
         }
-        sequences = {} if engine.dialect.name == "sqlite" else dict(connection.execute(text(
-            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value FROM pg_sequences"
-            " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
-        )).tuples().all())
+        sequences = {} if engine.dialect.name == "sqlite" else {
+            name: last_value for name, last_value in connection.execute(text(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value FROM pg_sequences"
+                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            ))
+        }
     return Snapshot(rows, sequences, value)
 
 
