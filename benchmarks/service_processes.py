@@ -16,7 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2
@@ -75,10 +77,16 @@ def configure_organisation(database_url: str, sandbox: Starlette, base: str) -> 
     )
 
 
+HELD = 3.0
+"""Seconds Clio Operate holds the contact create the service is killed during."""
+
+
 @dataclass(frozen=True)
 class Takeover:
     """What the restarted service answered, and when."""
 
+    killed_at: datetime
+    """When the service was killed (UTC)."""
     seconds: float
     """From the kill to the first retry that was not refused as in progress."""
     refused_at_restart: httpx2.Response
@@ -93,6 +101,14 @@ class Takeover:
     """Clio Operate's Production tenant, as the import left it."""
 
 
+def _wait_until(happened: Callable[[], bool], failure: str) -> None:
+    deadline = time.monotonic() + 30
+    while not happened():
+        if time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        time.sleep(0.05)
+
+
 def _post_ignoring_the_kill(url: str, headers: dict[str, str]) -> None:
     try:
         httpx2.post(url, json={}, headers=headers, timeout=30)
@@ -100,10 +116,16 @@ def _post_ignoring_the_kill(url: str, headers: dict[str, str]) -> None:
         pass  # the service was killed mid-answer
 
 
-def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float = 40) -> Takeover:
-    """Import 82001 through a service whose contact create Clio Operate holds for 3 s, SIGKILL the
+def kill_mid_import(
+    database_url: str, aderant_url: str, *, give_up_after: float = 40, lease_runs_out: Callable[[], None] | None = None
+) -> Takeover:
+    """Import 82001 through a service whose contact create Clio Operate holds for `HELD` s, SIGKILL the
     service while it waits, start it again, and retry the import every 0.25 s until it is not
-    refused as in progress (or `give_up_after` seconds have passed since the kill)."""
+    refused as in progress (or `give_up_after` seconds have passed since the kill).
+
+    With `lease_runs_out`, nothing waits for the dead service's claims to expire: once the first
+    retry is refused and the contact create in flight has landed, it is called to end them (as the
+    clock reaching their leases would), and the import is retried at once."""
     service_socket = bound_socket()  # the service's, kept open here so the restarted service serves on it too
     service_url = f"http://127.0.0.1:{port_of(service_socket)}"
     with service_socket, sandbox_on_loopback(aderant_url, service_url) as (sandbox, base):
@@ -116,16 +138,12 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
         process = serve_service(database_url, key, service_socket)
         try:
             people = len(tenant.state.people)
-            rule = controls.faults.add(PEOPLE, method="POST", delay=3, times=1)  # a contact create in flight
+            rule = controls.faults.add(PEOPLE, method="POST", delay=HELD, times=1)  # a contact create in flight
             threading.Thread(target=_post_ignoring_the_kill, args=(url, headers), daemon=True).start()
-            deadline = time.monotonic() + 30
-            while rule.fired == 0:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the import did not reach Clio Operate")
-                time.sleep(0.05)
+            _wait_until(lambda: rule.fired > 0, "the import did not reach Clio Operate")
             time.sleep(0.3)
             os.kill(process.pid, signal.SIGKILL)
-            killed_at = time.monotonic()
+            killed_at, killed_at_utc = time.monotonic(), datetime.now(UTC)
             process.wait(timeout=10)
         finally:
             stop_service(process)
@@ -134,6 +152,12 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
         try:
             with httpx2.Client(base_url=service_url, headers=headers, timeout=30) as client:
                 first = retry = client.post(f"/api/v1/matters/{MATTER}/import", json={})
+                if lease_runs_out is not None:
+                    _wait_until(
+                        lambda: any(c.method == "POST" and c.path == PEOPLE and c.finished - c.started >= HELD for c in controls.calls.calls),
+                        "the contact create in flight never landed",
+                    )
+                    lease_runs_out()
                 while retry.status_code == 409 and IN_PROGRESS in retry.text and time.monotonic() - killed_at < give_up_after:
                     time.sleep(0.25)
                     retry = client.post(f"/api/v1/matters/{MATTER}/import", json={})
@@ -141,4 +165,4 @@ def kill_mid_import(database_url: str, aderant_url: str, *, give_up_after: float
                 history = client.get("/api/v1/history", params={"limit": 200}).json()["items"]
         finally:
             stop_service(restarted)
-    return Takeover(took, first, retry, history, people, tenant)
+    return Takeover(killed_at_utc, took, first, retry, history, people, tenant)

@@ -52,6 +52,8 @@ class Settings:
     alert_hop_failures: int = 3
     alert_siem_backlog_minutes: float = 15.0
     alert_failed_runs: int = 3
+    status_refresh_seconds: int = 10
+    """How often an open Settings → Status page refreshes itself."""
     ca_bundle: str = ""
     """A PEM file of the certificate authorities the service trusts for its remote calls, instead
     of the default bundle (a firm's own CA, or a test server's self-signed certificate)."""
@@ -82,6 +84,9 @@ class Settings:
                 float(get("ALERT_SIEM_BACKLOG_MINUTES", defaults.alert_siem_backlog_minutes)), "ALERT_SIEM_BACKLOG_MINUTES"
             ),
             alert_failed_runs=_at_least_one(int(get("ALERT_FAILED_RUNS", defaults.alert_failed_runs)), "ALERT_FAILED_RUNS"),
+            status_refresh_seconds=_at_least_one(
+                int(get("STATUS_REFRESH_SECONDS", defaults.status_refresh_seconds)), "STATUS_REFRESH_SECONDS"
+            ),
             ca_bundle=get("CA_BUNDLE", "").strip(),
         )
 

@@ -19,7 +19,6 @@ from views.rendering import page
 CHART_WIDTH, CHART_HEIGHT = 240, 48
 BAR_WIDTH = CHART_WIDTH / WINDOW_MINUTES
 FAILURE_MARK = 4  # the height of the red mark under a minute with failures
-REFRESH_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,6 @@ def chart(hop: HopSummary) -> HopChart:
 DEFAULTS = {
     "section": "settings", "status": None, "duration": duration, "percent": percent,
     "chart_width": CHART_WIDTH, "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH, "failure_mark": FAILURE_MARK,
-    "refresh_seconds": REFRESH_SECONDS,
 }
 
 async def status_page(request: Request) -> Response:
@@ -95,7 +93,8 @@ async def status_page(request: Request) -> Response:
             "teams_webhook_set": bool(schedule.teams_webhook),
         }
 
-    return await page(request, "settings_status.html", build, DEFAULTS, admin=True)
+    defaults = {**DEFAULTS, "refresh_seconds": rt.settings.status_refresh_seconds}
+    return await page(request, "settings_status.html", build, defaults, admin=True)
 
 
 routes: list[Route] = [Route("/settings/status", status_page, methods=["GET"])]

@@ -8,6 +8,7 @@ The configuration imitates the demo `matter` solution Sharedo publishes (phase p
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ _NAMESPACE = uuid.UUID("6b1f3a52-8c1e-4d0b-9a57-5a0d2c3e7f10")
 SEEDED_AT = datetime(2025, 11, 3, 22, 0, tzinfo=UTC)  # when the named contacts were created
 
 
+@functools.cache  # every tenant of every sandbox seeds the same few hundred ids
 def stable_id(name: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, name))
 

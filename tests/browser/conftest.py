@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000  # for each action and each expect(): generous for a slow CI machine
+STATUS_REFRESH_SECONDS = 1  # how often the demo's Settings → Status page refreshes itself (10 s by default)
 _FAILED = pytest.StashKey[bool]()
 
 
@@ -41,7 +42,9 @@ def chromium() -> str:
 def browser_demo(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`pms-sync demo` for the browser to drive, with nothing imported yet but the seeded 82003
     (not shared with tests/e2e; started only when there is a browser to drive it)."""
-    with running_demo(tmp_path_factory.mktemp("browser-demo"), settings={"PMS_SYNC_REMOTE_TIMEOUT": "5"}) as demo:
+    with running_demo(tmp_path_factory.mktemp("browser-demo"), settings={
+        "PMS_SYNC_REMOTE_TIMEOUT": "5", "PMS_SYNC_STATUS_REFRESH_SECONDS": str(STATUS_REFRESH_SECONDS),
+    }) as demo:
         yield demo
 
 

@@ -69,6 +69,9 @@ def test_the_form_editor_maps_a_role_per_work_type_so_the_matter_previews_with_n
 
     widget.get_by_role("link", name="Settings", exact=True).click()
     widget.get_by_role("link", name="Mapping", exact=True).click()
+    expect(widget.get_by_role("heading", name="Form editor")).to_be_visible()
+    # The form editor's script offers each work type's roles: it listens once the page has loaded.
+    page.locator("iframe[title='PMS Sync']").element_handle().content_frame().wait_for_load_state()
     row = widget.locator("#form-roles tr.new").first
     row.get_by_label(re.compile(r"Aderant role$")).fill("WIT")
     row.get_by_label(re.compile(r"work type$")).select_option("matter-commercial")

@@ -97,7 +97,8 @@ def test_an_agent_failing_is_the_first_hop_and_the_clio_chain_still_runs(admin: 
 MISSING_ADERANT_DB = f"sqlite:///{Path(tempfile.gettempdir()) / f'pms-sync-no-such-dir-{uuid.uuid4().hex}' / 'aderant.db'}"
 
 
-@pytest.mark.parametrize("aderant_db", [MISSING_ADERANT_DB])  # overrides the fixture the sandbox agent is built on
+# overrides the fixture the sandbox agent is built on; a fixed id, the same in every pytest-xdist worker
+@pytest.mark.parametrize("aderant_db", [MISSING_ADERANT_DB], ids=["missing"])
 def test_the_agent_running_without_its_database(admin: Service, aderant_db: str) -> None:
     assert not Path(aderant_db.removeprefix("sqlite:///")).parent.exists()
 

@@ -16,9 +16,9 @@ from sandbox.clio.tokens import SigningKeys
 from store.db import make_engine
 from store.repository import Store
 from store.secrets import SecretBox
-from tests.views.conftest import AGENT_KEY, SANDBOX, SERVICE, Service, aderant_db  # noqa: F401  (a fixture)
+from tests.conftest import Seeded
+from tests.views.conftest import AGENT_KEY, SANDBOX, SERVICE, Service, aderant_db, demo_organisation  # noqa: F401  (a fixture)
 from views.app import create_app
-from views.demo import configure_sandbox_organisation
 
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 
@@ -47,17 +47,17 @@ def scrape(client: TestClient, token: str = METRICS_TOKEN) -> Samples:
 
 
 @pytest.fixture
-def make_service(database_url: str, aderant_db: str, signing_keys: SigningKeys) -> Iterator[MakeService]:  # noqa: F811
+def make_service(
+    database_url: str, aderant_db: str, signing_keys: SigningKeys, seeded: Seeded, service_key: str,  # noqa: F811
+) -> Iterator[MakeService]:
     """Services over one database and sandbox, each with its own settings (``metrics_token`` …)."""
-    key = SecretBox.generate_key()
+    key = service_key
     sandbox = create_sandbox_app(
         base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE,
         signing_keys=signing_keys,
     )
     store = Store(make_engine(database_url), SecretBox(key))
-    organisation = configure_sandbox_organisation(
-        store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
-    )
+    organisation = demo_organisation(seeded, store, sandbox)
     with ExitStack() as running:
 
         def make(**settings: object) -> Service:

@@ -19,7 +19,7 @@ from store.db import make_engine
 from store.models import AuditEvent
 from store.repository import Store
 from store.secrets import SecretBox
-from tests.conftest import MovableClock
+from tests.conftest import MovableClock, Seeded
 from views.app import create_app
 from views.demo import DEMO_ACTOR, configure_sandbox_organisation
 
@@ -71,20 +71,28 @@ def aderant_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def demo_organisation(seeded: Seeded, store: Store, sandbox: Starlette) -> int:
+    """The demo organisation pointed at the in-process sandbox, in the store's clean database."""
+    return seeded(
+        "demo organisation", store.engine,
+        lambda: configure_sandbox_organisation(
+            store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
+        ),
+    )
+
+
 @pytest.fixture
 def service(
     database_url: str, aderant_db: str, remote_transport: Callable[[Starlette], httpx2.AsyncBaseTransport],
-    signing_keys: SigningKeys, clock: MovableClock,
+    signing_keys: SigningKeys, clock: MovableClock, seeded: Seeded, service_key: str,
 ) -> Iterator[Service]:
-    key = SecretBox.generate_key()
+    key = service_key
     sandbox = create_sandbox_app(
         base_url=SANDBOX, aderant_database_url=aderant_db, agent_api_key=AGENT_KEY, service_url=SERVICE,
         signing_keys=signing_keys,
     )
     store = Store(make_engine(database_url), SecretBox(key))
-    organisation = configure_sandbox_organisation(
-        store, sandbox.state.sandbox.environments(), agent_url=f"{SANDBOX}/aderant", agent_key=AGENT_KEY
-    )
+    organisation = demo_organisation(seeded, store, sandbox)
     settings = Settings(database_url=database_url, secret_keys=key, public_url=SERVICE, cookie_secure=False)
     app = create_app(settings, transport=remote_transport(sandbox), clocks=clock.clocks())
     with TestClient(app, base_url=SERVICE) as client:
