@@ -45,6 +45,7 @@ from plugin.services import Services
 from store.clock import utcnow
 from store.imports import Attempt, Claim, ClaimedImport, ContactHolder, ContactSlot, ExistingContact, settling_message
 from store.repository import EnvironmentSettings
+from store.required import required
 
 log = logging.getLogger("pms_sync.importer")
 
@@ -195,8 +196,7 @@ async def _import_matter(
             raise
         raise ImportFailed(_failure_message(exc), attempt_id, timed_out=isinstance(exc, RemoteTimeout)) from exc
     attempt = replace(attempt, matter_uno=preview.mapped.matter_uno)
-    if preview.already_imported:  # whatever the decisions were: they may predate the import
-        assert preview.work_item_id is not None
+    if preview.work_item_id is not None:  # already imported, whatever the decisions were: they may predate the import
         attempt_id = await services.db(imports.already_imported, attempt, preview.work_item_id)
         return _already(env, attempt_id, preview.work_item_id)
     try:
@@ -216,11 +216,11 @@ async def _import_matter(
     taken = await services.db(imports.claim_with_contacts, attempt, CLAIM_LEASE, services.settle, to_create)
     claim = taken.claim
     if claim.kind == "imported":
-        assert claim.work_item_id is not None
-        return _already(env, claim.attempt_id, claim.work_item_id)
+        return _already(env, claim.attempt_id, required(claim.work_item_id, "an imported matter's work item"))
     if claim.kind == "settling":
-        assert claim.message is not None and claim.retry_after is not None
-        raise ImportSettling(claim.message, claim.retry_after)
+        raise ImportSettling(
+            required(claim.message, "why the import is settling"), required(claim.retry_after, "when it may be retried")
+        )
     if claim.kind == "deleted":
         raise WorkItemDeleted(claim.message or "")
     if claim.kind == "in_progress":
@@ -423,8 +423,7 @@ class Contacts:
         deadline = asyncio.get_running_loop().time() + CONTACT_WAIT_SECONDS
         while True:
             if slot.kind == "created":
-                assert slot.ods_id is not None
-                return slot.ods_id, False
+                return required(slot.ods_id, "a created contact's id"), False
             if slot.kind == "busy":
                 if asyncio.get_running_loop().time() > deadline:
                     raise ImportInProgress(f"Another import is creating the contact {party.name}: try again in a moment.")
@@ -432,15 +431,15 @@ class Contacts:
                 slot = await self._claim(party)
                 continue
             if slot.kind == "unknown":
-                assert slot.sent_at is not None
+                sent_at = required(slot.sent_at, "when the contact's create was sent")
                 found = await find_contact_by_reference(self.clio, party)
                 if found is not None:
                     return self._exists(party, found, created=False)
-                retry_after = slot.sent_at + self.services.settle
+                retry_after = sent_at + self.services.settle
                 if utcnow() < retry_after:
                     raise ImportSettling(settling_message(f"the contact {party.name}", retry_after), retry_after)
                 if not await self.services.db(
-                    self.imports.retake_contact, self.attempt, self.claim, party.name_uno, slot.sent_at, CLAIM_LEASE
+                    self.imports.retake_contact, self.attempt, self.claim, party.name_uno, sent_at, CLAIM_LEASE
                 ):
                     slot = await self._claim(party)
                     continue  # another attempt took it first
