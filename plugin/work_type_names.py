@@ -18,7 +18,7 @@ from datetime import datetime
 
 from clients.clio_modeller import UnreadableDocument, read_work_type_tree, type_names_from_json, type_names_json
 from clients.clio_models import Json, WorkType
-from clients.errors import RemoteError
+from clients.errors import RemoteError, answer_or_error
 from plugin.display_names import readable
 from plugin.errors import InvalidDocument
 from plugin.services import Services
@@ -55,13 +55,8 @@ class NamesOverview:
 async def overview(services: Services, env: EnvironmentSettings) -> NamesOverview:
     row, tree = await asyncio.gather(
         services.db(services.store.work_type_names.loaded, env.organisation_id, env.id),
-        services.connections.clio(env).work_type_tree(),
-        return_exceptions=True,
+        answer_or_error(services.connections.clio(env).work_type_tree()),
     )
-    if isinstance(row, BaseException):
-        raise row
-    if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
-        raise tree
     nodes = type_names_from_json(row.types) if row else ()
     page = NamesOverview(
         [LoadedWorkType(node.system_name, node.name or readable(node.system_name), node.is_abstract) for node in nodes],

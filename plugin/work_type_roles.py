@@ -19,7 +19,7 @@ from datetime import datetime
 
 from clients.clio_modeller import UnreadableDocument, read_participant_roles
 from clients.clio_models import Json, ParticipantRole, WorkType
-from clients.errors import RemoteError
+from clients.errors import RemoteError, answer_or_error
 from plugin.display_names import named
 from plugin.errors import InvalidDocument, NotFound
 from plugin.mapping import concrete_work_types
@@ -87,13 +87,8 @@ async def party_roles(services: Services, env: EnvironmentSettings) -> dict[str,
 async def overview(services: Services, env: EnvironmentSettings) -> RolesOverview:
     rows, tree = await asyncio.gather(
         services.db(services.store.work_type_roles.all, env.organisation_id, env.id),
-        services.connections.clio(env).work_type_tree(),
-        return_exceptions=True,
+        answer_or_error(services.connections.clio(env).work_type_tree()),
     )
-    if isinstance(rows, BaseException):
-        raise rows
-    if isinstance(tree, BaseException) and not isinstance(tree, RemoteError):
-        raise tree
     page = RolesOverview([_loaded(row) for row in rows], None)
     if isinstance(tree, RemoteError):
         page.warnings.append(f"The work types could not be listed, so the page cannot say which still need roles: {tree}")
