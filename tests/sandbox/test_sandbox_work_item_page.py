@@ -131,3 +131,18 @@ def _participant_rows(page: str) -> list[list[str]]:
         [re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
     ]
+
+
+async def test_the_portal_navigation_marks_the_page_shown(client: httpx2.AsyncClient, production: Tenant) -> None:
+    sign_in(client, production)
+
+    pages = {
+        "Matters": await client.get(f"/production/sharedo/{IMPORTED_WORK_ITEM_ID}", follow_redirects=True),
+        "Contacts": await client.get(f"/production/ods/organisation/{HARBOUR_HOLDINGS_ID}", follow_redirects=True),
+        "PMS Sync": await client.get(f"{PORTAL}/", follow_redirects=True),
+    }
+
+    for item, response in pages.items():
+        assert response.status_code == 200, (item, response.status_code)
+        active = re.findall(r'class="nav-item active"[^>]*>([^<]+)<', response.text)
+        assert active == [item], (item, active)
