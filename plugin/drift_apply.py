@@ -20,6 +20,7 @@ with their digests).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,6 +43,8 @@ from store.drift_changes import TRIGGER, ChangeClaim, ChangeToApply
 from store.imports import Attempt, ImportedBaseline, settling_message
 from store.repository import EnvironmentSettings
 from store.required import required
+
+log = logging.getLogger("pms_sync.drift_apply")
 
 SEPARATOR = "|"
 APPLICABLE: frozenset[Kind] = frozenset({"aderant_only", "party_added"})
@@ -129,8 +132,11 @@ async def apply_drift_changes(
 
     # Every matter's writes run to their end (each is claimed and recorded), then a failure is raised.
     settled = await settle_bounded(drifts, one, services.concurrency)
-    if failure := next((s for s in settled if isinstance(s, Exception)), None):
-        raise failure
+    failures = [s for s in settled if isinstance(s, Exception)]
+    for other in failures[1:]:
+        log.error("applying changes since import to another matter failed too: %s", type(other).__name__, exc_info=other)
+    if failures:
+        raise failures[0]
     outcomes = [o for matter in settled if not isinstance(matter, Exception) for o in matter]
     read = {d.matter_number: d for d in drifts}
     seen = [change_id(d.matter_number, x) for d in drifts for x in d.differences]

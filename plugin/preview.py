@@ -172,7 +172,8 @@ async def preview_matter(
         services.db(services.store.imports.record_and_links, env.organisation_id, env.id, mapped.matter_uno, references),
         answer_or_error(find_imported(clio, mapped)),
         known_work_type_names(clio, configuration.work_type_names),
-        gather_bounded(texts, lambda text: answer_or_error(clio.search_contacts(text)), services.concurrency),
+        # The work item check beside them takes one of the bound's places.
+        gather_bounded(texts, lambda text: answer_or_error(clio.search_contacts(text)), max(1, services.concurrency - 1)),
     )
     allowed = configuration.roles.get(mapped.work_type)
 

@@ -248,6 +248,8 @@ async def run_demo(
     """With ``sockets`` (bound to ports P and P + 1), the service and the sandbox serve on them; ``port`` is then P."""
     if sockets is not None:
         port = sockets[0].getsockname()[1]
+        if sockets[1].getsockname()[1] != port + 1:
+            raise SystemExit(f"The sandbox's socket must be on port {port + 1}, the service's plus one: every sandbox address is made from it.")
     demo = build_demo(host=host, port=port, data_dir=data_dir, relay=relay)
     servers = [
         uvicorn.Server(server_config(demo.service, host=host, port=port, log_level="warning")),

@@ -54,3 +54,21 @@ async def test_settle_bounded_runs_every_call_and_returns_failures_in_place() ->
     results = await settle_bounded(list(range(6)), call, 2)
     assert [r if isinstance(r, int) else str(r) for r in results] == [0, "item 1", 20, 30, "item 4", 50]
     assert sorted(call.finished) == [0, 2, 3, 5] and call.most == 2
+
+
+async def test_gather_bounded_logs_a_failure_beside_the_one_it_raises(caplog: pytest.LogCaptureFixture) -> None:
+    """Two calls fail at the same moment (woken by one event): one is raised, the other logged."""
+    go = asyncio.Event()
+
+    async def call(item: int) -> int:
+        await go.wait()
+        if item in (1, 2):
+            raise ValueError(f"item {item}")
+        await asyncio.Event().wait()  # never answers: cancelled by the failure
+        return item
+
+    asyncio.get_running_loop().call_soon(go.set)
+    with caplog.at_level("ERROR", logger="pms_sync.concurrency"), pytest.raises(ValueError, match="item 1"):
+        await gather_bounded([0, 1, 2, 3], call, 4)
+    [logged] = caplog.records
+    assert logged.exc_info is not None and str(logged.exc_info[1]) == "item 2"
