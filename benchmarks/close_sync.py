@@ -17,7 +17,7 @@ whichever is more) in a temporary folder. Set-up, not measured:
   fetched once.
 
 Measured: one `plugin.close_sync.close_sync_dry_run` over a `Services` on that store and a
-`Connections` with its own `httpx2.AsyncClient`, in this process's main thread, calling the
+`EnvironmentClients` with its own `httpx2.AsyncClient`, in this process's main thread, calling the
 sandbox over loopback HTTP; `--runs` times (at least 3), each on a fresh demo. It prints the
 remote calls of each system, the most calls in flight at once, the sequential depth
 (`sandbox.calls.sequential_depth`) seen from the sandbox (`GET /_sandbox/calls`) and from the
@@ -296,8 +296,8 @@ async def dry_run(store: Any, env: Any, control: SandboxControl, latency: float,
             f"{dict(count_by_system(calls))}: the two views of the depth would not be of the same calls"
         )
     bounds = {
-        "aderant": (STATUS_IDS_PER_CALL, measured.connections.agent(env).concurrency),
-        "clio-operate": (WORK_ITEM_IDS_PER_QUERY, measured.connections.clio(env).concurrency),
+        "aderant": (STATUS_IDS_PER_CALL, measured.remotes.agent(env).concurrency),
+        "clio-operate": (WORK_ITEM_IDS_PER_QUERY, measured.remotes.clio(env).concurrency),
     }
     return Measurement(calls, service_calls, measured.started, measured.wall, [c.work_item_id for c in measured.result], bounds)
 
@@ -356,7 +356,7 @@ def measure_memory(database_url: str, secret_key: str, organisation_id: int, env
     holding none; the process's peak resident memory."""
     from clients.remote_clients import RemoteClients
     from plugin.close_sync import CloseCandidate, find_close_candidates
-    from plugin.connections import Connections
+    from plugin.environment_clients import EnvironmentClients
     from plugin.services import Services
     from store.db import make_engine
     from store.repository import Store
@@ -375,8 +375,8 @@ def measure_memory(database_url: str, secret_key: str, organisation_id: int, env
 
     async def dry_run() -> tuple[float, float]:
         async with httpx2.AsyncClient() as http:
-            services = Services(store, Connections(RemoteClients(http, timeout=60)))
-            await services.connections.clio(env).check_token()
+            services = Services(store, EnvironmentClients(RemoteClients(http, timeout=60)))
+            await services.remotes.clio(env).check_token()
             before = proc_status_mb("VmRSS")
             clock = time.perf_counter()
             await find_close_candidates(services, env, count)

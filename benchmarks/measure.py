@@ -20,7 +20,7 @@ from plugin.settings import Settings
 
 if TYPE_CHECKING:
     from benchmarks.import_depth import SandboxControl
-    from plugin.connections import Connections
+    from plugin.environment_clients import EnvironmentClients
     from plugin.services import Services
 
 T = TypeVar("T")
@@ -98,7 +98,7 @@ class Measured(Generic[T]):
     started: float  # when it started, in seconds since the epoch (as the call logs)
     calls: list[dict[str, Any]]  # as the sandbox logged them
     service_calls: list[dict[str, Any]]  # as the service's HTTP transport sent them and read their answers
-    connections: Connections  # the clients it ran with (closed): for the bounds they were built with
+    remotes: EnvironmentClients  # the clients it ran with (closed): for the bounds they were built with
 
 
 async def measure_use_case(
@@ -117,27 +117,27 @@ async def measure_use_case(
     path patterns ``delayed`` delayed by ``latency`` seconds, and the sandbox's call log cleared.
     A remote failure is a BenchmarkError saying ``what`` failed."""
     from clients.errors import RemoteError
-    from plugin.connections import Connections
+    from plugin.environment_clients import EnvironmentClients
     from plugin.services import Services
 
     transport = RecordingTransport(ca_bundle=ca_bundle)
     async with httpx2.AsyncClient(transport=transport) as http:
-        connections = Connections(RemoteClients(http, timeout=60))
+        remotes = EnvironmentClients(RemoteClients(http, timeout=60))
         try:
-            await connections.clio(env).check_token()
+            await remotes.clio(env).check_token()
             for path in delayed if latency else ():
                 control.delay(path, latency)
             control.clear_calls()
             started = time.time()
             clock = time.perf_counter()
-            result = await use_case(Services(store, connections))
+            result = await use_case(Services(store, remotes))
             wall = time.perf_counter() - clock
             finished = time.time()
         except RemoteError as exc:
             raise BenchmarkError(f"{what} failed: {exc}") from exc
     await asyncio.sleep(0.05)  # let the sandbox log the last answer it sent
     calls = [c for c in control.calls() if started <= c["started"] <= finished]
-    return Measured(result, wall, started, calls, transport.calls(started, finished), connections)
+    return Measured(result, wall, started, calls, transport.calls(started, finished), remotes)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ async def auto_import_dry_run(services: Services, env: EnvironmentSettings) -> l
     if not schedule.auto_import_clients:
         return []
     since = schedule.auto_import_since or date(1900, 1, 1)
-    matters = await services.connections.agent(env).matters_opened_since(schedule.auto_import_clients, since)
+    matters = await services.remotes.agent(env).matters_opened_since(schedule.auto_import_clients, since)
     imported = await services.db(
         services.store.imported_matters, env.organisation_id, env.id, [str(m.matter_uno) for m in matters]
     )

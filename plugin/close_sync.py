@@ -90,8 +90,8 @@ class _Pipeline:
 
     def __init__(self, services: Services, env: EnvironmentSettings, found: Callable[[CloseCandidate], None]) -> None:
         self.services, self.env, self.found = services, env, found
-        self.agent = services.connections.agent(env)
-        self.clio = services.connections.clio(env)
+        self.agent = services.remotes.agent(env)
+        self.clio = services.remotes.clio(env)
         self.agent_slots = asyncio.Semaphore(self.agent.concurrency)
         self.clio_slots = asyncio.Semaphore(self.clio.concurrency)
         self.closed: list[tuple[ImportedMatter, MatterStatus]] = []  # closed in Aderant, to search for open
@@ -206,7 +206,7 @@ async def apply_close_sync(
     if work_item_ids is not None:
         wanted = set(work_item_ids)
         candidates = [c for c in candidates if c.work_item_id in wanted]
-    clio = services.connections.clio(env)
+    clio = services.remotes.clio(env)
 
     async def close(candidate: CloseCandidate) -> CloseOutcome:
         description = f"Closed in Aderant (matter {candidate.matter_number}); close-sync by {actor}"

@@ -80,7 +80,7 @@ async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[H
     via_relay = is_relay(env.agent_url, env.relay_key_name)
     label = AGENT_REACHED + (" through Azure Relay" if via_relay else "")
     try:
-        agent = services.connections.agent(env)
+        agent = services.remotes.agent(env)
     except NotConfigured:
         return _not_configured(label, "the Aderant agent URL and key", "Aderant agent"), _skipped(DATABASE)
     health, reached = await _timed(label, "relay" if via_relay else "agent", agent.check_health)
@@ -103,7 +103,7 @@ async def _aderant_hops(services: Services, env: EnvironmentSettings) -> tuple[H
 
 async def _clio_hops(services: Services, env: EnvironmentSettings) -> tuple[Hop, Hop]:
     try:
-        clio = services.connections.clio(env)
+        clio = services.remotes.clio(env)
     except NotConfigured:
         return _not_configured(TOKEN, "the Clio Operate API URL, client ID and client secret", "Clio Operate"), _skipped(API)
     _, token = await _timed(TOKEN, "token", clio.check_token)

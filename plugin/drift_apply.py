@@ -233,7 +233,7 @@ class _Matter:
                 claimed.append((d, change, claim))
             else:
                 outcomes.append(self._outcome(d, claim.kind == "applied", _not_claimed(claim)))
-        clio = self.services.connections.clio(self.env)
+        clio = self.services.remotes.clio(self.env)
         work_item = [entry for entry in claimed if not entry[0].field.startswith("attribute:")]
         if work_item:
             changes = _work_item_changes([d for d, _, _ in work_item])
@@ -272,7 +272,7 @@ class _Matter:
         candidates, or created; else as an import decides by default."""
         preview = await preview_matter(self.services, self.env, self.drift.matter_number)
         found = {(p.party.name_uno, p.party.role): p for p in preview.parties}
-        clio = self.services.connections.clio(self.env)
+        clio = self.services.remotes.clio(self.env)
         present = {(p.role, p.ods_id) for p in await clio.participants(self.drift.work_item_id)}
         outcomes = []
         for d in differences:
@@ -299,7 +299,7 @@ class _Matter:
         if claim.kind != "claimed":
             return self._outcome(d, claim.kind == "applied", _not_claimed(claim))
         store = self.services.store.drift_changes
-        clio = self.services.connections.clio(self.env)
+        clio = self.services.remotes.clio(self.env)
         try:
             contact_id = decision["link"] if isinstance(decision, dict) else await self._created(preview, party, change, claim)
             if (party.role, contact_id) not in present:  # a retry after a lost answer adds it once
@@ -330,7 +330,7 @@ class _Matter:
         )
         imports = self.services.store.imports
         slots = await self.services.db(imports.claim_contacts, attempt, claim, [party.name_uno], CLAIM_LEASE)
-        contacts = Contacts(self.services, self.services.connections.clio(self.env), attempt, claim, recorded={}, slots=slots)
+        contacts = Contacts(self.services, self.services.remotes.clio(self.env), attempt, claim, recorded={}, slots=slots)
         made = await contacts.make(preview, {p.party.key: "create" for p in preview.parties}, work_item_next=False)
         return made.ids[party.name_uno]
 

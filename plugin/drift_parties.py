@@ -32,7 +32,7 @@ async def party_choices(
     imported = await services.db(
         services.store.imports.baselines, env.organisation_id, env.id, matter_numbers=list(added), limit=len(added)
     )
-    agent = services.connections.agent(env)
+    agent = services.remotes.agent(env)
     matters = {str(m.matter_uno): m for m in await agent.matter_details([int(i.matter_uno) for i in imported])}
     configuration = await services.configuration(env)
     parties: dict[str, MappedParty] = {}
@@ -52,7 +52,7 @@ async def party_choices(
     links = await services.db(
         services.store.imports.links, env.organisation_id, env.id, [p.reference for p in parties.values()]
     )
-    clio = services.connections.clio(env)
+    clio = services.remotes.clio(env)
     texts = sorted({search_text(p) for p in parties.values()})
     found = dict(zip(texts, await gather_bounded(texts, clio.search_contacts, services.concurrency), strict=True))
     return {

@@ -127,14 +127,14 @@ class _Page:
     async def _aderant(self, imported: list[ImportedBaseline]) -> dict[str, MatterDetail]:
         if not imported:
             return {}
-        agent = self.services.connections.agent(self.env)
+        agent = self.services.remotes.agent(self.env)
         matters = await agent.matter_details([int(m.matter_uno) for m in imported])
         return {str(m.matter_uno): m for m in matters}
 
     async def _clio(self, imported: list[ImportedBaseline], fields: list[FormField]) -> dict[str, WorkItemRef]:
         if not imported:
             return {}
-        clio = self.services.connections.clio(self.env)
+        clio = self.services.remotes.clio(self.env)
         items = await clio.find_work_items(
             work_item_ids=[m.work_item_id for m in imported], fields=fields, rows=WORK_ITEM_IDS_PER_QUERY
         )
@@ -142,7 +142,7 @@ class _Page:
 
     async def _details(self, work_item_ids: list[str]) -> dict[str, Detail | None]:
         """Key dates and participants of each work item (None: deleted since the search)."""
-        clio = self.services.connections.clio(self.env)
+        clio = self.services.remotes.clio(self.env)
 
         async def read(work_item_id: str) -> Detail | None:
             try:
@@ -185,7 +185,7 @@ async def preview_drift(services: Services, env: EnvironmentSettings, preview: P
     kept = _kept(services, preview.baseline)
     if isinstance(kept, str):
         return MatterDrift(number, work_item_id, "no_baseline", message=kept)
-    clio = services.connections.clio(env)
+    clio = services.remotes.clio(env)
     fields = _fields(await services.mapping(env), [kept[0]])
     try:
         items, detail = await asyncio.gather(

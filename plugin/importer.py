@@ -311,7 +311,7 @@ async def _write(
 ) -> ImportResult:
     """The import's writes once its claim is held: the contacts to create, then the work item."""
     claim = taken.claim
-    clio = services.connections.clio(env)
+    clio = services.remotes.clio(env)
     result = ImportResult("imported", claim.attempt_id, "", "", title=preview.mapped.title)
     making = Contacts(services, clio, attempt, taken.claim, recorded=taken.recorded, slots=taken.slots)
     try:

@@ -59,7 +59,7 @@ class MappingOverview:
 async def overview(services: Services, env: EnvironmentSettings) -> MappingOverview:
     versions, tree, loaded = await asyncio.gather(
         services.db(services.store.mappings.versions, env.organisation_id, env.id),
-        answer_or_error(services.connections.clio(env).work_type_tree()),
+        answer_or_error(services.remotes.clio(env).work_type_tree()),
         party_roles(services, env),
     )
     in_force = versions[0] if versions else None
@@ -136,7 +136,7 @@ async def _save(
     services: Services, env: EnvironmentSettings, author: str, mapping: Mapping, note: str, event: str, data: dict
 ) -> int:
     tree, roles = await asyncio.gather(
-        services.connections.clio(env).work_type_tree(),
+        services.remotes.clio(env).work_type_tree(),
         roles_of(services, env, {kind for kind, _, _ in mapping.party_roles_by_work_type}),
     )
     problems = work_type_problems(mapping, tree, env.name) + work_type_role_problems(mapping, roles)
@@ -227,14 +227,14 @@ async def compare(services: Services, env: EnvironmentSettings, text: str, matte
     if not number or len(number) > 50:
         raise InvalidInput("Enter the Aderant matter number to preview the mapping against, e.g. 82001.")
     try:
-        matter, current = await asyncio.gather(services.connections.agent(env).get_matter(number), services.mapping(env))
+        matter, current = await asyncio.gather(services.remotes.agent(env).get_matter(number), services.mapping(env))
     except RemoteNotFound:
         raise NotFound(f"Matter {number} was not found in Aderant ({env.name}). Check the number and the environment.") from None
     before, after = apply_mapping(matter, current), apply_mapping(matter, draft)
 
     types = sorted({before.work_type, after.work_type})
     tree, roles = await asyncio.gather(
-        answer_or_error(services.connections.clio(env).work_type_tree()), roles_of(services, env, types)
+        answer_or_error(services.remotes.clio(env).work_type_tree()), roles_of(services, env, types)
     )
     comparison = Comparison(number, before, after, [])
     if isinstance(tree, list):

@@ -151,8 +151,8 @@ async def preview_matter(
     """`seen_by` (who looks) records a work item found in Clio Operate without our completed
     import as imported; without it (the import itself) the caller records it. `waiting_for` is
     told each remote system as the preview starts asking it: Aderant, then Clio Operate."""
-    agent = services.connections.agent(env)
-    clio = services.connections.clio(env)
+    agent = services.remotes.agent(env)
+    clio = services.remotes.clio(env)
     if waiting_for is not None:
         waiting_for("Aderant")
     try:

@@ -192,7 +192,7 @@ class SyncRunner:
                 "drift": panel_link(env, "drift", service_url=self.public_url),
             },
         )
-        webhook = self.services.connections.teams(schedule.teams_webhook, env)
+        webhook = self.services.remotes.teams(schedule.teams_webhook, env)
         error: RemoteError | None = None
         for attempt in range(self.notify_attempts):
             try:

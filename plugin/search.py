@@ -77,7 +77,7 @@ async def search_matters(
 ) -> SearchPage:
     text = clean_query(q)
     number = clean_page(page)
-    found = await services.connections.agent(env).search_matters(text, offset=(number - 1) * page_size, limit=page_size)
+    found = await services.remotes.agent(env).search_matters(text, offset=(number - 1) * page_size, limit=page_size)
     records = await services.db(
         services.store.imports.records, env.organisation_id, env.id, [str(m.matter_uno) for m in found.items]
     )

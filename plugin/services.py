@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import ParamSpec, TypeVar
 
-from plugin.connections import Connections
+from plugin.environment_clients import EnvironmentClients
 from plugin.errors import NotConfigured, NotFound
 from plugin.mapping import Mapping
 from plugin.remote_waits import RemoteWaits
@@ -25,7 +25,7 @@ T = TypeVar("T")
 @dataclass
 class Services:
     store: Store
-    connections: Connections
+    remotes: EnvironmentClients
     concurrency: int = 64
     # How long a create whose answer was lost (timed out) may still land in Clio Operate: until
     # then an import does not send it again (PMS_SYNC_IMPORT_SETTLE_SECONDS).

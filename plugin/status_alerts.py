@@ -122,7 +122,7 @@ class StatusAlerts:
             else recovery_card(env.name, change.incident, link)
         )
         try:
-            await self.services.connections.teams(schedule.teams_webhook, env).post_card(card)
+            await self.services.remotes.teams(schedule.teams_webhook, env).post_card(card)
         except Exception as exc:
             await self.services.db(self.book.undo, env.organisation_id, env.id, change)
             if not isinstance(exc, RemoteError):

@@ -51,7 +51,7 @@ class TeamsOverview:
 async def overview(services: Services, env: EnvironmentSettings, work_type: str = "", query: str | None = None) -> TeamsOverview:
     """The saved pairings, each re-checked against the live roles; and, to add one, the teams
     matching ``query`` and the roles of ``work_type`` that take a team."""
-    clio = services.connections.clio(env)
+    clio = services.remotes.clio(env)
     rows, tree, found = await asyncio.gather(
         services.db(services.store.teams.all, env.organisation_id, env.id),
         answer_or_error(clio.work_type_tree()),
@@ -86,7 +86,7 @@ async def add_team(
     administrator picked it from), so its name and type come from Clio Operate, not the form."""
     if not (work_type and team_id and role):
         raise InvalidInput("Choose a work type, a team and a role, then add.")
-    clio = services.connections.clio(env)
+    clio = services.remotes.clio(env)
     tree, found = await asyncio.gather(clio.work_type_tree(), clio.search_teams(query.strip()))
     concrete = [t.system_name for t in concrete_work_types(tree)]
     if work_type != EVERY_TYPE and work_type not in concrete:

@@ -55,7 +55,7 @@ class NamesOverview:
 async def overview(services: Services, env: EnvironmentSettings) -> NamesOverview:
     row, tree = await asyncio.gather(
         services.db(services.store.work_type_names.loaded, env.organisation_id, env.id),
-        answer_or_error(services.connections.clio(env).work_type_tree()),
+        answer_or_error(services.remotes.clio(env).work_type_tree()),
     )
     nodes = type_names_from_json(row.types) if row else ()
     page = NamesOverview(

@@ -87,7 +87,7 @@ async def party_roles(services: Services, env: EnvironmentSettings) -> dict[str,
 async def overview(services: Services, env: EnvironmentSettings) -> RolesOverview:
     rows, tree = await asyncio.gather(
         services.db(services.store.work_type_roles.all, env.organisation_id, env.id),
-        answer_or_error(services.connections.clio(env).work_type_tree()),
+        answer_or_error(services.remotes.clio(env).work_type_tree()),
     )
     page = RolesOverview([_loaded(row) for row in rows], None)
     if isinstance(tree, RemoteError):
@@ -104,7 +104,7 @@ async def load_roles(
     listing every problem, and nothing changes."""
     source = " ".join(source.split())[:MAX_SOURCE] or "pasted text"
     roles = read_roles(text, work_type.strip())
-    tree = await services.connections.clio(env).work_type_tree()
+    tree = await services.remotes.clio(env).work_type_tree()
     concrete = {t.system_name for t in concrete_work_types(tree)}
     unknown = sorted(set(roles) - concrete)
     if unknown:

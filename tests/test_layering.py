@@ -191,7 +191,7 @@ def test_no_product_module_imports_itself_again() -> None:
 def test_every_room_is_read() -> None:
     read = {module.split(".")[0] for module in product_imports()}
     assert read == set(ROOMS)
-    assert any(i.module == "clients.remote_clients" for i in product_imports()["plugin.connections"])
+    assert any(i.module == "clients.remote_clients" for i in product_imports()["plugin.environment_clients"])
 
 
 def test_each_rule_catches_its_import() -> None:

@@ -24,7 +24,7 @@ from embed_auth.host_token import HostTokenVerifier
 from embed_auth.portal_access import PortalAccess
 from embed_auth.sessions import SessionManager
 from plugin.audit_delivery import AuditDelivery, replica_holder
-from plugin.connections import Connections
+from plugin.environment_clients import EnvironmentClients
 from plugin.hop_statistics import HopStatistics
 from plugin.scheduled_runs import SyncRunner
 from plugin.services import Services
@@ -69,14 +69,14 @@ async def running(
         ca_bundle=settings.ca_bundle,
     ) as http:
         remote = RemoteClients(http, timeout=settings.remote_timeout)
-        connections = Connections(remote)
+        remotes = EnvironmentClients(remote)
         portal = PortalAccess(store, clock=clocks.now)
-        verifier = HostTokenVerifier(store, connections.identity, connections.clio, jwks_clock=clocks.monotonic, access=portal)
+        verifier = HostTokenVerifier(store, remotes.identity, remotes.clio, jwks_clock=clocks.monotonic, access=portal)
         sessions = SessionManager(
             store, lifetime=timedelta(hours=settings.session_hours), secure=settings.cookie_secure
         )
         services = Services(
-            store, connections, concurrency=settings.remote_concurrency,
+            store, remotes, concurrency=settings.remote_concurrency,
             settle=timedelta(seconds=settings.import_settle_seconds), telemetry=metrics,
             settings_recheck=settings.settings_recheck_seconds,
         )
@@ -87,7 +87,7 @@ async def running(
             settings=settings,
             services=services,
             auth=Authenticator(
-                verifier, sessions, EnvironmentAccess(store, connections.clio, clock=clocks.monotonic, portal=portal),
+                verifier, sessions, EnvironmentAccess(store, remotes.clio, clock=clocks.monotonic, portal=portal),
                 clock=clocks.monotonic, now=clocks.now,
             ),
             templates=templates,

@@ -35,7 +35,7 @@ from clients.errors import (
     RemoteUnavailable,
 )
 from clients.remote_clients import RemoteClients
-from plugin.connections import Connections
+from plugin.environment_clients import EnvironmentClients
 from store.repository import EnvironmentSettings
 from tests.clients.client_samples import API_URL, CLIENT_ID, CLIENT_SECRET, IDENTITY_URL, assert_no_secrets
 
@@ -734,7 +734,7 @@ async def test_an_environment_may_move_discovery(http: httpx2.AsyncClient, httpx
         clio_settings={"routes": {"discovery": "/identity/.well-known/openid-configuration"}},
     )
 
-    assert await Connections(RemoteClients(http)).identity(env).jwks() == {"keys": []}
+    assert await EnvironmentClients(RemoteClients(http)).identity(env).jwks() == {"keys": []}
 
 
 async def test_identity_errors_name_the_host_when_no_environment_is_given(

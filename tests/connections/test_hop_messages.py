@@ -11,7 +11,7 @@ from pytest_httpx import HTTPXMock
 
 from clients.remote_clients import RemoteClients
 from plugin.connection_check import ConnectionCheck, Hop, check_connection
-from plugin.connections import Connections
+from plugin.environment_clients import EnvironmentClients
 from plugin.services import Services
 from store.environments import EnvironmentStore
 from store.repository import Store
@@ -34,7 +34,7 @@ async def check(store: Store) -> AsyncIterator[Check]:
     """Test connection of an environment saved with these settings (agent through the relay by default)."""
     organisation = store.create_organisation("Firm", ["system-administrator"])
     async with httpx2.AsyncClient() as http:
-        services = Services(store, Connections(RemoteClients(http, timeout=5)))
+        services = Services(store, EnvironmentClients(RemoteClients(http, timeout=5)))
 
         async def run(**settings: object) -> ConnectionCheck:
             defaults: dict = {

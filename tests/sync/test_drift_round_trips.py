@@ -31,7 +31,7 @@ def seed_in_step(service: Service) -> tuple[dict[str, str], int]:
     services = service.client.app.state.runtime.services
     env = service.store.environment(service.organisation_id, 1)
     mapping = service.client.portal.call(services.mapping, env)
-    matters = service.client.portal.call(services.connections.agent(env).matter_details, list(range(FIRST, FIRST + GENERATED)))
+    matters = service.client.portal.call(services.remotes.agent(env).matter_details, list(range(FIRST, FIRST + GENERATED)))
     assert len(matters) == GENERATED
     state, rows, now = service.tenant().state, [], datetime.now(UTC)
     fingerprint = service.store.secrets.fingerprint()

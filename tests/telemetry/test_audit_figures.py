@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from clients.http import remote_http_client
 from clients.remote_clients import RemoteClients
 from plugin.audit_delivery import AuditDelivery
-from plugin.connections import Connections
+from plugin.environment_clients import EnvironmentClients
 from plugin.services import Services
 from store.models import AuditEvent, utcnow
 from store.repository import Store
@@ -29,7 +29,7 @@ async def test_backlog_and_failures_follow_delivery(
 ) -> None:
     metrics = ServiceMetrics()
     http = remote_http_client(transport=httpx2.MockTransport(siem.handle), timeout=5, concurrency=4, observer=metrics)
-    metrics.watch(Services(store, Connections(RemoteClients(http))))
+    metrics.watch(Services(store, EnvironmentClients(RemoteClients(http))))
     assert value(figures(metrics), "pms_sync_audit_backlog_events") == 0
     assert value(figures(metrics), "pms_sync_audit_backlog_oldest_age_seconds") == 0
 

@@ -19,7 +19,7 @@ from plugin.errors import NotConfigured
 from store.repository import EnvironmentSettings
 
 
-class Connections:
+class EnvironmentClients:
     def __init__(self, remote: RemoteClients) -> None:
         self.remote = remote
         self._clio: dict[tuple[int, str], ClioOperateClient] = {}
