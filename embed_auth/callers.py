@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from starlette.requests import Request
 
 from clients.errors import RemoteError
-from embed_auth.clocks import utcnow
 from embed_auth.environment_access import EnvironmentAccess
 from embed_auth.host_token import HostTokenVerifier
 from embed_auth.portal_access import RECHECK, PortalRefused
 from embed_auth.principal import Principal
 from embed_auth.sessions import SessionManager, principal_of
+from store.clock import utcnow
 from store.repository import EnvironmentSettings, SessionRecord
 
 log = logging.getLogger(__name__)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from store.clock import utcnow
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, TypedDict
 
-from embed_auth.clocks import utcnow
 from embed_auth.principal import ADMINISTRATOR, STAFF, AccessRefused
+from store.clock import utcnow
 from store.repository import EnvironmentSettings, Store
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from embed_auth.principal import Principal
+from store.clock import utcnow
 from store.repository import SessionRecord, Store
 
 COOKIE = "pms_sync_session"
@@ -38,8 +39,8 @@ class SessionManager:
             role=principal.role,
             identity_provider=principal.identity_provider,
             csrf_token=secrets.token_urlsafe(32),
-            expires_at=datetime.now(UTC) + self._lifetime,
-            checked_at=datetime.now(UTC),  # decided just now, by the sign-in
+            expires_at=utcnow() + self._lifetime,
+            checked_at=utcnow(),  # decided just now, by the sign-in
         )
         await asyncio.to_thread(self._store.create_session, token, record)
         await self.remember_name(principal)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,11 +201,8 @@ class Portal:
         if user is None:
             return self._sign_in_page(request, reference=False)
         state = self.tenant.state
-        kind, contact_id = request.path_params["kind"], request.path_params["contact_id"]
-        contact: Person | Organisation | None = (
-            state.people.get(contact_id) if kind == "person"
-            else state.organisations.get(contact_id) if kind == "organisation" else None
-        )
+        records: dict[str, Mapping[str, Person | Organisation]] = {"person": state.people, "organisation": state.organisations}
+        contact = records.get(request.path_params["kind"], {}).get(request.path_params["contact_id"])
         return self._page(
             request, "contact.html", 200 if contact else 404, style_nonce=secrets.token_urlsafe(16), user=user, contact=contact,
         )
