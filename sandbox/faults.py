@@ -185,11 +185,21 @@ class FaultMiddleware:
             return
         started = time.time()
         status: int | None = None
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                traceparent = Headers(scope=scope).get("traceparent")
+                self.calls.record(Call(scope["method"], scope["path"], started, time.time(), status, traceparent))
 
         async def send_and_note_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                record()  # before the answer's last part leaves: whoever has the answer finds the call logged
             await send(message)
 
         try:
@@ -198,8 +208,7 @@ class FaultMiddleware:
             status = status or 500
             raise
         finally:
-            traceparent = Headers(scope=scope).get("traceparent")
-            self.calls.record(Call(scope["method"], scope["path"], started, time.time(), status, traceparent))
+            record()  # an answer never finished: the caller gave up, or the app failed
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.faults.fire(scope["method"], scope["path"])
