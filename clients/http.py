@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import httpcore2
 import httpx2
 
+from clients.connection_pool import LeanConnectionPool
 from clients.otel import client_span, finish
 from clients.tracing import current_trace, new_trace
 
@@ -207,12 +208,20 @@ class _SocketKeepingBackend(httpcore2.AsyncNetworkBackend):
 
 
 def pooled_transport(concurrency: int, ca_bundle: str = "") -> httpx2.AsyncHTTPTransport:
-    """The transport of the service's pool (``pool_options``), its connections' streams keeping
-    their socket (``_SocketKeepingStream``). httpx2 takes no network backend for the pool it
-    builds, so the pool's is wrapped once built, before it opens any connection."""
-    transport = httpx2.AsyncHTTPTransport(verify=verification(ca_bundle), **pool_options(concurrency))
-    pool = transport._pool
-    pool._network_backend = _SocketKeepingBackend(pool._network_backend)
+    """The transport of the service's pool (``pool_options``): a ``LeanConnectionPool`` whose
+    connections' streams keep their socket (``_SocketKeepingStream``). httpx2 takes neither a pool
+    nor a network backend, so the pool it builds is replaced before it opens any connection."""
+    options = pool_options(concurrency)
+    limits: httpx2.Limits = options["limits"]
+    transport = httpx2.AsyncHTTPTransport(verify=verification(ca_bundle), **options)
+    transport._pool = LeanConnectionPool(
+        ssl_context=httpx2.create_ssl_context(verify=verification(ca_bundle)),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        http2=options["http2"],
+        network_backend=_SocketKeepingBackend(httpcore2.AnyIOBackend()),
+    )
     return transport
 
 
