@@ -51,7 +51,12 @@ from sandbox.ports import SocketServer, bound_socket_pair, port_of
 from sandbox.tls import Certificate, self_signed_certificate
 
 WARM_UP_MATTER = "82001"
-"""Imported first and not measured: JWKS, the service's Clio Operate token, connections."""
+"""Imported first and not measured: JWKS, the service's Clio Operate token."""
+THINK_SECONDS = 1.0
+"""Between a matter's preview and its import, as staff read the preview (the default of `--think`)."""
+SERVER_KEEPALIVE_SECONDS = 120
+"""How long the sandbox keeps an idle connection open, as a server in front of Clio Operate does
+(clients.http.KEEPALIVE_SECONDS); uvicorn's default of 5 s is shorter than staff take to read a preview."""
 MEASURED = (("82005", 1), ("82006", 10), ("82007", 50))
 """(matter number, Aderant parties): litigation matters of client CL080001 in the sandbox seed."""
 USER = "staff@sandbox.test"
@@ -99,7 +104,7 @@ class Measurement:
 def loopback_server(app: Any, sock: socket.socket, certificate: Certificate | None = None) -> uvicorn.Server:
     """uvicorn serving ``app`` on the bound loopback socket (see sandbox.ports)."""
     return SocketServer(uvicorn.Config(
-        app, log_level="warning", access_log=False,
+        app, log_level="warning", access_log=False, timeout_keep_alive=SERVER_KEEPALIVE_SECONDS,
         ssl_certfile=certificate.certificate_file if certificate else None,
         ssl_keyfile=certificate.key_file if certificate else None,
     ), sock)
@@ -230,8 +235,9 @@ def import_matter(client: httpx2.Client, matter_number: str) -> tuple[dict, floa
     return body, started, finished, wall
 
 
-def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
-    """One run on a fresh demo: the warm-up import, then one measured import per matter."""
+def run(latency: float, agent_latency: float, tls: bool, think: float) -> list[Measurement]:
+    """One run on a fresh demo: the warm-up import, then per matter its preview and, `think`
+    seconds later, its measured import."""
     # Imported once the environment is set: the demo reads its settings from it.
     os.environ.setdefault("PMS_SYNC_LOG_LEVEL", "WARNING")
     from views.demo import build_demo
@@ -258,7 +264,7 @@ def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
                     control.delay(CLIO_OPERATE_PATH, latency)
                 if agent_latency:
                     control.delay(AGENT_PATH, agent_latency)
-                return [_measure(client, control, transport, number, parties) for number, parties in MEASURED]
+                return [_measure(client, control, transport, number, parties, think) for number, parties in MEASURED]
         finally:
             control.http.close()
             servers.stop()
@@ -266,8 +272,13 @@ def run(latency: float, agent_latency: float, tls: bool) -> list[Measurement]:
 
 
 def _measure(
-    client: httpx2.Client, control: SandboxControl, transport: RecordingTransport, matter_number: str, parties: int
+    client: httpx2.Client, control: SandboxControl, transport: RecordingTransport, matter_number: str, parties: int,
+    think: float,
 ) -> Measurement:
+    """The matter imported as staff import it: previewed (not measured), read for `think` seconds,
+    then imported (measured). The import's calls go over the connections its preview opened."""
+    client.get(f"/api/v1/matters/{matter_number}/preview").raise_for_status()
+    time.sleep(think)
     control.clear_calls()
     body, started, finished, wall = import_matter(client, matter_number)
     time.sleep(0.05)  # let the sandbox log the last answer it sent
@@ -382,17 +393,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print every call of each import of the run with the deepest 50-party import")
     parser.add_argument("--tls", action="store_true", help=TLS_HELP)
+    parser.add_argument("--think", type=float, default=THINK_SECONDS,
+                        help=f"seconds between a matter's preview and its import (default: {THINK_SECONDS:g})")
     args = parser.parse_args(argv)
     latencies = tuple(args.latency or SWEEP)
-    if any(latency < 0 for latency in latencies) or (args.agent_latency or 0) < 0:
-        parser.error("latencies must not be negative")
+    if any(latency < 0 for latency in latencies) or (args.agent_latency or 0) < 0 or args.think < 0:
+        parser.error("latencies and --think must not be negative")
     if args.runs < MIN_RUNS:
         parser.error(f"--runs must be at least {MIN_RUNS}: figures are the median and the worst of the runs")
 
     print("PMS Sync import benchmark: service served by uvicorn in this process, sandbox in a forked one, "
           f"loopback {'HTTPS' if args.tls else 'HTTP'}, SQLite")
     print(f"  {args.runs} runs per latency on fresh demos, each after an unmeasured warm-up import of "
-          f"{WARM_UP_MATTER}; default decisions; {os.cpu_count()} CPUs", flush=True)
+          f"{WARM_UP_MATTER}; each matter previewed (not measured), then imported {args.think:g} s later with "
+          f"default decisions; {os.cpu_count()} CPUs", flush=True)
     checks: list[tuple[bool, str]] = []
     for latency in latencies:
         agent_latency = latency if args.agent_latency is None else args.agent_latency
@@ -400,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"L = {latency * 1000:.0f} ms: injected latency on Clio Operate {describe(latency)}; "
               f"Aderant agent {describe(agent_latency)}", flush=True)
         try:
-            runs = [run(latency, agent_latency, args.tls) for _ in range(args.runs)]
+            runs = [run(latency, agent_latency, args.tls, args.think) for _ in range(args.runs)]
             rows = [Row([measurements[index] for measurements in runs]) for index in range(len(MEASURED))]
             for row in rows:
                 row.check_same_calls()

@@ -28,7 +28,7 @@ def benchmark(script: str, *options: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("script", "options"),
     [
-        ("import_depth.py", ("--runs", "--tls")),
+        ("import_depth.py", ("--runs", "--tls", "--think")),
         ("close_sync.py", ("--runs", "--tls")),
         ("drift.py", ("--runs", "--tls", "--matters", "--latency")),
         ("load.py", ("--runs", "--users", "--duration", "--no-tls")),
