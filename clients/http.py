@@ -166,32 +166,62 @@ def pool_options(concurrency: int) -> dict[str, Any]:
     }
 
 
-class _SocketKeepingStream(httpcore2.AsyncNetworkStream):
-    """A connection's stream that answers whether its socket is readable from the socket it kept.
+# A request's parts waiting to be sent in one write are sent at once beyond this size.
+COALESCE_BYTES = 64 * 1024
 
-    The pool asks every idle connection that on every request it assigns (a server that closed a
-    kept-alive connection leaves it readable), and the stream underneath (anyio's, TLS or not)
-    looks its socket up through a table of its attributes it builds anew on each ask, calling
-    ``getpeername``: about a seventh of the service's CPU under 50 staff's previews
-    (``benchmarks/load.py``). The answer is the same: a poll of the same socket."""
 
-    def __init__(self, stream: httpcore2.AsyncNetworkStream) -> None:
+class ConnectionStream(httpcore2.AsyncNetworkStream):
+    """A connection's stream that keeps its socket, and sends an HTTP/1.1 request in one write.
+
+    Whether its socket is readable (a server that closed a kept-alive connection leaves it so) is
+    a poll of the socket kept: the stream underneath (anyio's, TLS or not) looked it up through a
+    table of its attributes built anew on each ask, calling ``getpeername``, about a seventh of the
+    service's CPU under 50 staff's previews (``benchmarks/load.py``).
+
+    httpcore2 writes a request's head and its body separately: two packets, the server reading
+    the body a turn of its event loop after the head. A server taking a burst of calls (the sandbox
+    with 50 contact searches) read each body only after every other call's head, 20-24 ms later.
+    So, as ``http.client`` does, the parts are sent together: written when the answer is first
+    read (an HTTP/1.1 client always reads once it has sent), or at ``COALESCE_BYTES``. Not on an
+    HTTP/2 connection, where one call's task may be reading while another writes."""
+
+    def __init__(self, stream: httpcore2.AsyncNetworkStream, *, coalesce: bool) -> None:
         self._stream = stream
         self._socket = stream.get_extra_info("socket")
+        self._coalesce = coalesce
+        self._pending = bytearray()
+        self._pending_timeout: float | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        await self._flush()
         return await self._stream.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, timeout)
+        if not self._coalesce:
+            await self._stream.write(buffer, timeout)
+            return
+        self._pending += buffer
+        self._pending_timeout = timeout
+        if len(self._pending) >= COALESCE_BYTES:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if self._pending:
+            data = bytes(self._pending)
+            self._pending.clear()
+            await self._stream.write(data, self._pending_timeout)
 
     async def aclose(self) -> None:
+        self._pending.clear()
         await self._stream.aclose()
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore2.AsyncNetworkStream:
-        return _SocketKeepingStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
+        await self._flush()
+        stream = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        tls = stream.get_extra_info("ssl_object")
+        return ConnectionStream(stream, coalesce=tls is None or tls.selected_alpn_protocol() != "h2")
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable" and self._socket is not None:
@@ -204,17 +234,18 @@ class _SocketKeepingStream(httpcore2.AsyncNetworkStream):
         return self._stream.get_extra_info(info)
 
 
-class _SocketKeepingBackend(httpcore2.AsyncNetworkBackend):
-    """The pool's network backend, its streams keeping their socket (``_SocketKeepingStream``)."""
+class ConnectionBackend(httpcore2.AsyncNetworkBackend):
+    """The pool's network backend, its streams ``ConnectionStream``s: plain TCP is HTTP/1.1 here
+    (HTTP/2 is offered only over TLS, ``pool_options``)."""
 
     def __init__(self, backend: httpcore2.AsyncNetworkBackend) -> None:
         self._backend = backend
 
     async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
-        return _SocketKeepingStream(await self._backend.connect_tcp(*args, **kwargs))
+        return ConnectionStream(await self._backend.connect_tcp(*args, **kwargs), coalesce=True)
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
-        return _SocketKeepingStream(await self._backend.connect_unix_socket(*args, **kwargs))
+        return ConnectionStream(await self._backend.connect_unix_socket(*args, **kwargs), coalesce=True)
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
@@ -222,7 +253,7 @@ class _SocketKeepingBackend(httpcore2.AsyncNetworkBackend):
 
 def pooled_transport(concurrency: int, ca_bundle: str = "") -> httpx2.AsyncHTTPTransport:
     """The transport of the service's pool (``pool_options``): a ``LeanConnectionPool`` whose
-    connections' streams keep their socket (``_SocketKeepingStream``). httpx2 takes neither a pool
+    connections' streams keep their socket (``ConnectionStream``). httpx2 takes neither a pool
     nor a network backend, so the pool it builds is replaced before it opens any connection."""
     options = pool_options(concurrency)
     limits: httpx2.Limits = options["limits"]
@@ -233,7 +264,7 @@ def pooled_transport(concurrency: int, ca_bundle: str = "") -> httpx2.AsyncHTTPT
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
         http2=options["http2"],
-        network_backend=_SocketKeepingBackend(httpcore2.AnyIOBackend()),
+        network_backend=ConnectionBackend(httpcore2.AnyIOBackend()),
     )
     return transport
 

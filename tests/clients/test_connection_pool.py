@@ -1,10 +1,12 @@
 """The service's connection pool (clients/connection_pool.py) keeps httpcore2's behaviour with a
 cheaper bookkeeping pass: connections are reused, bounded, trimmed to the keep-alive limit, and
-one the server closed or that outlived its keep-alive is never used, over real loopback sockets."""
+one the server closed or that outlived its keep-alive is never used, over real loopback sockets.
+Its connections send an HTTP/1.1 request's head and body in one write (clients/http.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 
 import httpcore2
@@ -12,7 +14,7 @@ import pytest
 
 from clients import connection_pool
 from clients.connection_pool import LeanConnectionPool
-from clients.http import pooled_transport
+from clients.http import ConnectionStream, pooled_transport
 
 
 class Server:
@@ -134,3 +136,57 @@ async def test_a_connection_past_its_keep_alive_is_not_used_and_the_sweep_closes
         assert server.opened == 4
         await asyncio.sleep(0.05)
         assert len(server.open) == 1, "the expired connections were closed"
+
+
+class RecordingStream(httpcore2.AsyncNetworkStream):
+    """A connection's far end that records each write and answers every request with 200."""
+
+    def __init__(self, alpn: str | None = None) -> None:
+        self.writes: list[bytes] = []
+        self.alpn = alpn
+        self.tls_end: RecordingStream | None = None  # after start_tls: the far end of the TLS stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.writes.append(buffer)
+
+    async def aclose(self) -> None:
+        return None
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.AsyncNetworkStream:
+        self.tls_end = RecordingStream(alpn="h2")  # the server chose HTTP/2
+        return self.tls_end
+
+    def get_extra_info(self, info: str) -> object:
+        if info == "ssl_object" and self.alpn is not None:
+            return type("TLS", (), {"selected_alpn_protocol": lambda _: self.alpn})()
+        return None
+
+
+async def post(stream: httpcore2.AsyncNetworkStream) -> httpcore2.Response:
+    origin = httpcore2.Origin(b"http", b"clio.example.test", 80)
+    connection = httpcore2.AsyncHTTP11Connection(origin, stream)
+    return await connection.request("POST", "http://clio.example.test/api/ods/_search", content=b'{"searchString": "Citizen"}')
+
+
+async def test_a_request_s_head_and_body_leave_in_one_write() -> None:
+    far_end = RecordingStream()
+    stream = ConnectionStream(far_end, coalesce=True)
+    assert (await post(stream)).status == 200
+    assert len(far_end.writes) == 1
+    assert far_end.writes[0].startswith(b"POST /api/ods/_search HTTP/1.1\r\n")
+    assert far_end.writes[0].endswith(b'\r\n\r\n{"searchString": "Citizen"}')
+
+
+async def test_an_http2_connection_writes_as_it_goes() -> None:
+    far_end = RecordingStream()
+    tls = await ConnectionStream(far_end, coalesce=True).start_tls(ssl.create_default_context(), "clio.example.test")
+    assert isinstance(tls, ConnectionStream)
+    await tls.write(b"frame one")
+    await tls.write(b"frame two")
+    assert far_end.tls_end is not None
+    assert far_end.tls_end.writes == [b"frame one", b"frame two"], "an HTTP/2 connection's writes are not held for a read"
