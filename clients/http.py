@@ -180,7 +180,7 @@ class ConnectionStream(httpcore2.AsyncNetworkStream):
 
     httpcore2 writes a request's head and its body separately: two packets, the server reading
     the body a turn of its event loop after the head. A server taking a burst of calls (the sandbox
-    with 50 contact searches) read each body only after every other call's head, 20-24 ms later.
+    with 50 contact searches) read each body only after every other call's head, up to 24 ms later.
     So, as ``http.client`` does, the parts are sent together: written when the answer is first
     read (an HTTP/1.1 client always reads once it has sent), or at ``COALESCE_BYTES``. Not on an
     HTTP/2 connection, where one call's task may be reading while another writes."""

@@ -45,11 +45,18 @@ def test_a_claim_whose_holder_died_is_taken_over_and_its_row_interrupted(service
     assert outcomes == ["imported", "refused", "interrupted"]
 
 
+def stored_lease(service: Service) -> datetime | None:
+    """When the claim of the import in progress runs out, as stored."""
+    with Session(service.store.engine) as session:
+        expiry = session.exec(select(MatterImport.lease_expires_at).where(MatterImport.status == "in_progress")).first()
+    return expiry.replace(tzinfo=UTC) if expiry is not None else None
+
+
 def test_a_running_import_renews_its_claim_so_it_is_not_taken_over(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     headers = service.bearer()
     monkeypatch.setattr(importer, "CLAIM_LEASE", timedelta(seconds=1))
     monkeypatch.setattr(importer, "HEARTBEAT", timedelta(seconds=0.2))
-    slow = service.faults.add(WORK_ITEM, method="POST", delay=6, times=1)  # the import runs past its lease
+    slow = service.faults.add(WORK_ITEM, method="POST", delay=4, times=1)  # the import runs past its lease
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(service.client.post, "/api/v1/matters/82001/import", json={}, headers=headers)
@@ -57,7 +64,12 @@ def test_a_running_import_renews_its_claim_so_it_is_not_taken_over(service: Serv
         while not slow.fired:  # the import holds its claim and waits on Clio Operate
             assert time.monotonic() < deadline, "the import never reached the work-item write"
             time.sleep(0.02)
-        time.sleep(2.5)  # more than twice the lease: only the heartbeat keeps the claim alive
+        first_lease = stored_lease(service)
+        assert first_lease is not None
+        # Wait until the lease first taken has run out and the heartbeat has pushed it past now.
+        while not (datetime.now(UTC) > first_lease and (stored_lease(service) or first_lease) > datetime.now(UTC)):
+            assert time.monotonic() < deadline, "the claim was not renewed while the import ran"
+            time.sleep(0.02)
         second = service.client.post("/api/v1/matters/82001/import", json={}, headers=headers)
         first = running.result()
     assert second.status_code == 409 and IN_PROGRESS in second.json()["error"]
