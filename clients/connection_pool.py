@@ -64,29 +64,31 @@ class LeanConnectionPool(httpcore2.AsyncConnectionPool):
             idle = idle[surplus:]
         self._connections = [connection for connection in retained if connection not in closing]
 
-        budget = self._max_connections - len(self._connections)
         for request in self._requests:
-            if not (idle or shared or budget > 0):
+            if not (idle or shared or self._room()):
                 break
             if request.connection is not None:
                 continue
             origin = request.request.url.origin
+            # Picking an idle connection may find it closed and close it: room is counted after.
             chosen = self._shared_for(origin, shared) or self._idle_for(origin, idle, closing)
             if chosen is None:
-                if budget <= 0 and idle:  # make room: close the oldest idle connection, of whatever origin
+                if not self._room() and idle:  # make room: close the oldest idle connection, of whatever origin
                     evicted = idle.pop(0)
                     self._connections.remove(evicted)
                     closing.append(evicted)
-                    budget += 1
-                if budget <= 0:
+                if not self._room():
                     continue
                 chosen = self.create_connection(origin)
                 self._connections.append(chosen)
-                budget -= 1
             request.assign_to_connection(chosen)
             if chosen.can_multiplex() and chosen not in shared:
                 shared.append(chosen)
         return closing
+
+    def _room(self) -> bool:
+        """Whether another connection may be opened."""
+        return len(self._connections) < self._max_connections
 
     @staticmethod
     def _shared_for(origin: httpcore2.Origin, shared: list[AsyncConnectionInterface]) -> AsyncConnectionInterface | None:

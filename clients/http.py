@@ -257,9 +257,10 @@ def pooled_transport(concurrency: int, ca_bundle: str = "") -> httpx2.AsyncHTTPT
     nor a network backend, so the pool it builds is replaced before it opens any connection."""
     options = pool_options(concurrency)
     limits: httpx2.Limits = options["limits"]
-    transport = httpx2.AsyncHTTPTransport(verify=verification(ca_bundle), **options)
+    ssl_context = httpx2.create_ssl_context(verify=verification(ca_bundle))
+    transport = httpx2.AsyncHTTPTransport(verify=ssl_context, **options)
     transport._pool = LeanConnectionPool(
-        ssl_context=httpx2.create_ssl_context(verify=verification(ca_bundle)),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

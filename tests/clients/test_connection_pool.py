@@ -125,6 +125,15 @@ async def test_a_connection_the_server_closed_is_not_used(server: Server) -> Non
         assert len(pool.connections) == 1
 
 
+async def test_a_full_pool_whose_connections_the_server_closed_opens_a_new_one(server: Server) -> None:
+    async with LeanConnectionPool(max_connections=3) as pool:
+        await burst(pool, server, 3)  # the pool is full: 3 idle connections, and it has just swept them
+        server.close_idle_connections()
+        await asyncio.sleep(0.05)
+        assert await asyncio.wait_for(get(pool, server.url), timeout=5) == b"ok", "a closed connection frees its place"
+        assert server.opened == 4
+
+
 async def test_a_connection_past_its_keep_alive_is_not_used_and_the_sweep_closes_the_others(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
